@@ -1,0 +1,19 @@
+"""The API function: the Chalice app object, its middleware and its blueprints, nothing else."""
+from __future__ import annotations
+
+import auth
+import auth.dev_routes
+
+from pensioncert.http_edge import ThreadSafeChalice, reshape_framework_error
+from pensioncert.settings import get_settings
+
+app = ThreadSafeChalice(app_name="pensioncert-api")
+app.api.binary_types = []  # JSON only: images travel as base64 strings inside JSON
+app.register_blueprint(auth.blueprint)
+if get_settings().is_local:
+    app.register_blueprint(auth.dev_routes.blueprint)
+
+
+@app.middleware("http")
+def contract_errors(event, get_response):
+    return reshape_framework_error(get_response(event))

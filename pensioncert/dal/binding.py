@@ -1,0 +1,75 @@
+"""Binding the table models to a stage, and the table specifications that create them.
+
+``table_specs`` is the single source of truth for table shapes: the local stack creates tables from
+it, and infra declares the same tables from it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from pensioncert.dal.tables import ALL_TABLES, LOCAL_ONLY_TABLES
+from pensioncert.settings import Settings
+
+
+def tables_for(settings: Settings):
+    return ALL_TABLES + (LOCAL_ONLY_TABLES if settings.is_local else ())
+
+
+def bind_tables(settings: Settings) -> None:
+    for table in ALL_TABLES + LOCAL_ONLY_TABLES:
+        table.Meta.table_name = settings.table_prefix + table.Meta.base_name
+        table.Meta.region = settings.aws_region
+        table.Meta.host = settings.aws_endpoint_url
+        table.Meta.connect_timeout_seconds = 3
+        table.Meta.read_timeout_seconds = 5
+        table.Meta.max_retry_attempts = 2
+        table._connection = None
+
+
+def table_specs(settings: Settings) -> list[dict[str, Any]]:
+    """CreateTable parameters for every table of the stage, plus its TTL attribute (or None)."""
+    specs = []
+    for table in tables_for(settings):
+        schema = table._get_schema()
+        spec: dict[str, Any] = {
+            "TableName": settings.table_prefix + table.Meta.base_name,
+            "KeySchema": schema["key_schema"],
+            "AttributeDefinitions": schema["attribute_definitions"],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        gsis = [
+            {
+                "IndexName": index["index_name"],
+                "KeySchema": index["key_schema"],
+                "Projection": index["projection"],
+            }
+            for index in schema["global_secondary_indexes"]
+        ]
+        if gsis:
+            spec["GlobalSecondaryIndexes"] = gsis
+        specs.append({"create": spec, "ttl_attribute": table.Meta.ttl_attribute})
+    return specs
+
+
+def create_tables(settings: Settings) -> list[str]:
+    """Create missing tables (local stage and tests); returns the names created."""
+    client = boto3.client(
+        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
+    existing = set(client.list_tables()["TableNames"])
+    created = []
+    for spec in table_specs(settings):
+        name = spec["create"]["TableName"]
+        if name in existing:
+            continue
+        client.create_table(**spec["create"])
+        client.get_waiter("table_exists").wait(TableName=name)
+        if spec["ttl_attribute"]:
+            client.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec["ttl_attribute"]},
+            )
+        created.append(name)
+    return created

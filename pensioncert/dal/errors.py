@@ -1,0 +1,23 @@
+"""Telling DynamoDB's answers apart: a failed condition is a business outcome, the rest is an outage."""
+from __future__ import annotations
+
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+
+CONDITIONAL_FAILED = "ConditionalCheckFailedException"
+
+
+def is_conditional_failure(error: PynamoDBException) -> bool:
+    return error.cause_response_code == CONDITIONAL_FAILED
+
+
+def failed_transaction_items(error: TransactWriteError) -> list[int]:
+    """Indexes of the transaction's items whose condition failed.
+
+    PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
+    so an index matches the order of adding only among items of one kind: callers keep to one kind.
+    """
+    return [
+        position
+        for position, reason in enumerate(error.cancellation_reasons)
+        if reason is not None and reason.code == "ConditionalCheckFailed"
+    ]

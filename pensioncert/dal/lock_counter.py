@@ -1,0 +1,73 @@
+"""The failure counter and lock of an item (account or card), changed only by conditional writes.
+
+Each write is conditioned on the counter and lock the caller read, so concurrent wrong passwords
+cannot both count as the same attempt: a loser re-reads consistently and tries again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import UpdateError
+
+from pensioncert.dal.errors import is_conditional_failure
+from pensioncert.rules.lockout import LockoutPolicy, LockState
+
+_MAX_RACES = 50
+
+
+def lock_state_of(item) -> LockState:
+    return LockState(failed_attempts=item.failed_attempts or 0, locked_until=item.locked_until)
+
+
+def _unchanged_since_read(table, state: LockState):
+    count = table.failed_attempts == state.failed_attempts
+    if state.failed_attempts == 0:
+        count = count | table.failed_attempts.does_not_exist()
+    if state.locked_until is None:
+        return count & table.locked_until.does_not_exist()
+    return count & (table.locked_until == state.locked_until)
+
+
+def record_failure(table, item, policy: LockoutPolicy, now: datetime) -> LockState:
+    """Count one failure on ``item``; returns the state after it (locked if this one locked it)."""
+    for _ in range(_MAX_RACES):
+        seen = lock_state_of(item)
+        if policy.is_locked(seen, now):
+            return seen
+        after = policy.after_failure(seen, now)
+        lock_action = (
+            table.locked_until.set(after.locked_until)
+            if after.locked_until
+            else table.locked_until.remove()
+        )
+        try:
+            item.update(
+                actions=[table.failed_attempts.set(after.failed_attempts), lock_action],
+                condition=_unchanged_since_read(table, seen),
+            )
+            return after
+        except UpdateError as error:
+            if not is_conditional_failure(error):
+                raise
+            item.refresh(consistent_read=True)
+    raise RuntimeError("lock counter kept changing under concurrent writes")
+
+
+def record_success(table, item, now: datetime, extra_actions=()) -> LockState:
+    """Clear the counter unless a lock is in force; returns the state (locked if it was)."""
+    not_locked = table.locked_until.does_not_exist() | (table.locked_until <= now)
+    try:
+        item.update(
+            actions=[table.failed_attempts.set(0), table.locked_until.remove(), *extra_actions],
+            condition=not_locked,
+        )
+    except UpdateError as error:
+        if not is_conditional_failure(error):
+            raise
+        item.refresh(consistent_read=True)
+    return lock_state_of(item)
+
+
+def clear(table, item, extra_actions=()) -> None:
+    """Unlock unconditionally (password reset, staff unlock)."""
+    item.update(actions=[table.failed_attempts.set(0), table.locked_until.remove(), *extra_actions])

@@ -1,0 +1,84 @@
+"""The pension registry and the emulated card service, written together one row at a time."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from pensioncert.dal import lock_counter
+from pensioncert.dal.errors import failed_transaction_items
+from pensioncert.dal.tables import CardTable, RegistryPersonTable
+from pensioncert.rules.lockout import LockoutPolicy, LockState
+
+
+def get_person(id_key: str) -> RegistryPersonTable | None:
+    try:
+        return RegistryPersonTable.get(id_key)
+    except DoesNotExist:
+        return None
+
+
+def get_card(id_key: str) -> CardTable | None:
+    try:
+        return CardTable.get(id_key)
+    except DoesNotExist:
+        return None
+
+
+def upsert_row(
+    *, id_key: str, id_sealed: str, name: str, region: str, unit: str, status: str,
+    photo_key: str | None, card_status: str, pin_hash: str | None, fingerprint: str, now: datetime,
+) -> bool:
+    """Write the person and their card in one transaction, unless this exact row is already there.
+
+    Returns False when nothing changed (same fingerprint): re-importing a file is a no-op, and the
+    card's lock counter is never touched by an import.
+    """
+    changed = (RegistryPersonTable.row_fingerprint.does_not_exist()) | (
+        RegistryPersonTable.row_fingerprint != fingerprint
+    )
+    person = RegistryPersonTable(id_key)
+    card = CardTable(id_key)
+    meta = RegistryPersonTable.Meta
+    try:
+        with TransactWrite(connection=Connection(region=meta.region, host=meta.host)) as transaction:
+            transaction.update(
+                person,
+                actions=[
+                    RegistryPersonTable.id_sealed.set(id_sealed),
+                    RegistryPersonTable.name.set(name),
+                    RegistryPersonTable.region.set(region),
+                    RegistryPersonTable.unit.set(unit),
+                    RegistryPersonTable.status.set(status),
+                    RegistryPersonTable.photo_key.set(photo_key)
+                    if photo_key
+                    else RegistryPersonTable.photo_key.remove(),
+                    RegistryPersonTable.row_fingerprint.set(fingerprint),
+                    RegistryPersonTable.imported_at.set(now),
+                ],
+                condition=changed,
+            )
+            transaction.update(
+                card,
+                actions=[
+                    CardTable.name.set(name),
+                    CardTable.card_status.set(card_status),
+                    CardTable.pin_hash.set(pin_hash) if pin_hash else CardTable.pin_hash.remove(),
+                    CardTable.row_fingerprint.set(fingerprint),
+                ],
+            )
+    except TransactWriteError as error:
+        if failed_transaction_items(error) == [0]:
+            return False
+        raise
+    return True
+
+
+def record_card_failure(card: CardTable, policy: LockoutPolicy, now: datetime) -> LockState:
+    return lock_counter.record_failure(CardTable, card, policy, now)
+
+
+def record_card_success(card: CardTable, now: datetime) -> LockState:
+    return lock_counter.record_success(CardTable, card, now)

@@ -1,0 +1,201 @@
+"""`make run`: the whole system on this machine — emulated AWS (moto server), the API (chalice
+local), the demo registry — in the foreground until Ctrl-C.
+
+Secrets are generated afresh at every start and written, with the ports, to
+``.cache/devstack.json`` so that `make import` (another process) talks to the same stack.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STATE_FILE = REPO / ".cache" / "devstack.json"
+DEMO_REGISTRY = REPO / "data" / "demo" / "registry.csv"
+DEMO_PHONE = "13800138000"
+DEMO_PASSWORD = "Shaanxi2026"
+DEMO_NAME = "王建国"
+DEMO_ID = "610102194803150011"
+
+
+def local_environment(api_port: int, emulator_port: int) -> dict[str, str]:
+    """Everything a process of the local stack needs in its environment."""
+    return {
+        "PC_STAGE": "local",
+        "PC_AWS_REGION": "cn-northwest-1",
+        "PC_AWS_ENDPOINT_URL": f"http://127.0.0.1:{emulator_port}",
+        "PC_API_PORT": str(api_port),
+        "PC_EMULATOR_PORT": str(emulator_port),
+        "PC_TOKEN_SECRET": secrets.token_urlsafe(32),
+        "PC_PII_KEY": secrets.token_urlsafe(32),
+        # moto accepts any credentials; boto3 insists that some exist.
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "cn-northwest-1",
+    }
+
+
+def adopt_running_stack() -> None:
+    """For commands run beside `make run` (e.g. `make import`): use that stack's settings."""
+    if "PC_PII_KEY" in os.environ or not STATE_FILE.exists():
+        return
+    os.environ.update(json.loads(STATE_FILE.read_text())["environment"])
+
+
+def start_emulator(port: int):
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server
+
+
+def provision() -> None:
+    """Tables and bucket, from the same definitions infra deploys."""
+    from pensioncert.dal.binding import create_tables
+    from pensioncert.dal.evidence import create_bucket
+    from pensioncert.services import services
+
+    svc = services()
+    settings = svc.settings
+    create_tables(settings)
+    create_bucket(svc.client("s3"), settings.evidence_bucket, settings.aws_region,
+                  settings.evidence_retention_days)
+
+
+def load_demo_data() -> dict:
+    from pensioncert.registry_import import import_file
+
+    report = import_file(DEMO_REGISTRY)
+    seed_demo_account()
+    return report.as_dict()
+
+
+def seed_demo_account() -> None:
+    """A phone account to log in with at once (registration itself needs the SMS round trip)."""
+    from pensioncert import passwords
+    from pensioncert.dal import accounts
+    from pensioncert.dal.tables import AccountTable
+    from pensioncert.errors import AppError
+    from pensioncert.logic.accounts import new_user_id
+    from pensioncert.services import services
+
+    svc = services()
+    vault = svc.vault
+    try:
+        accounts.create(
+            AccountTable(
+                new_user_id(),
+                phone_key=vault.lookup("phone", DEMO_PHONE), phone_sealed=vault.seal(DEMO_PHONE),
+                id_key=vault.lookup("id", DEMO_ID), id_sealed=vault.seal(DEMO_ID),
+                name=DEMO_NAME, password_hash=passwords.hash_secret(svc.settings, DEMO_PASSWORD),
+                created_by="phone", real_name_verified=False, failed_attempts=0,
+                created_at=svc.clock.now(),
+            )
+        )
+    except AppError:
+        pass  # already there
+
+
+def ensure_port_free(port: int) -> None:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(
+                f"port {port} is already in use (another `make run`?); stop it or set "
+                "PC_API_PORT / PC_EMULATOR_PORT"
+            )
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
+
+
+def start_api(port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1", "--port", str(port),
+         "--stage", "local", "--no-autoreload"],
+        cwd=REPO / "functions",
+        env=os.environ.copy(),
+    )
+
+
+def main() -> int:
+    from pensioncert.settings import get_settings
+
+    settings = get_settings()
+    api_port = int(os.environ.get("PC_API_PORT", settings.api_port))
+    emulator_port = int(os.environ.get("PC_EMULATOR_PORT", settings.emulator_port))
+    environment = local_environment(api_port, emulator_port)
+    os.environ.update(environment)
+    from pensioncert.services import reset_services
+    from pensioncert.settings import reset_settings
+
+    reset_settings()
+    reset_services()
+
+    ensure_port_free(api_port)
+    ensure_port_free(emulator_port)
+    emulator = start_emulator(emulator_port)
+    wait_for_port(emulator_port)
+    children: list[subprocess.Popen] = []
+    try:
+        provision()
+        report = load_demo_data()
+        STATE_FILE.parent.mkdir(exist_ok=True)
+        STATE_FILE.write_text(json.dumps({"environment": environment}))
+        STATE_FILE.chmod(0o600)
+        children.append(start_api(api_port))
+        wait_for_port(api_port)
+        print(banner(api_port, emulator_port, report), flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        emulator.stop()
+        STATE_FILE.unlink(missing_ok=True)
+
+
+def banner(api_port: int, emulator_port: int, report: dict) -> str:
+    return f"""
+================ 养老保险待遇资格认证 · local stack ================
+API (mobile app contract)   http://127.0.0.1:{api_port}
+Emulated AWS (moto server)  http://127.0.0.1:{emulator_port}   DynamoDB, S3, SNS
+Demo registry imported      {report['rows']} rows, {report['written']} written, {len(report['errors'])} errors
+
+Demo credentials
+  phone login   {DEMO_PHONE} / {DEMO_PASSWORD}   (real-name binding still to do)
+  card login    610103195207080126 / card PIN 246810   (李秀英, activated card)
+  card login    610104194509210231                     (张德明, card not activated)
+Local-only helpers: POST /auth/captcha returns debug_answer; GET /dev/sms-outbox?phone=...
+Ctrl-C stops everything.
+===================================================================="""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Every error a user can meet: its HTTP status, its code and its Chinese message, in one place.
+
+Raise ``AppError.of(ErrorCode.X, field=...)``-style through the helpers below; the API turns any
+``AppError`` into the contract's shape ``{"error": {"code", "message", ...extra}}``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    status: int
+    message: str
+
+
+class ErrorCode(Enum):
+    BAD_REQUEST = ErrorSpec(400, "请求内容有误，请检查后重新提交")
+    PAYLOAD_TOO_LARGE = ErrorSpec(413, "提交的内容过大，请重新拍摄或压缩后再提交")
+    UNAUTHENTICATED = ErrorSpec(401, "登录已失效，请重新登录")
+    FORBIDDEN = ErrorSpec(403, "无权进行此操作")
+    REAL_NAME_REQUIRED = ErrorSpec(403, "请先完成实名注册，再使用此功能")
+    NOT_FOUND = ErrorSpec(404, "查无此人信息，请联系离退休时所在单位到养老保险经办机构确认信息")
+    ROUTE_NOT_FOUND = ErrorSpec(404, "请求的功能不存在")
+    METHOD_NOT_ALLOWED = ErrorSpec(405, "不支持此操作方式")
+    SERVICE_UNAVAILABLE = ErrorSpec(503, "系统繁忙，请稍后再试")
+    INTERNAL_ERROR = ErrorSpec(500, "系统出现异常，请稍后再试")
+
+    CAPTCHA_INVALID = ErrorSpec(400, "图形验证码错误或已失效，请点击图片刷新后重新输入")
+    PHONE_NOT_MAINLAND = ErrorSpec(
+        400,
+        "请输入中国大陆11位手机号码。身在境外无法接收短信的，可使用国内亲友的手机号码注册或绑定",
+    )
+    PHONE_ALREADY_REGISTERED = ErrorSpec(
+        409, "该手机号码已注册（一个手机号码只可注册一次）。如是您本人注册，请使用“忘记密码”找回"
+    )
+    PHONE_NOT_REGISTERED = ErrorSpec(404, "该手机号码尚未注册，请先注册")
+    SMS_RATE_LIMITED = ErrorSpec(429, "短信发送过于频繁，请稍后再试")
+    SMS_SEND_FAILED = ErrorSpec(503, "短信发送失败，请稍后再试")
+    SMS_CODE_INVALID = ErrorSpec(400, "短信验证码错误或已失效，请重新获取")
+    PASSWORD_MISMATCH = ErrorSpec(400, "两次输入的密码不一致，请重新输入")
+    PASSWORD_WEAK = ErrorSpec(
+        400, "密码太简单：请设置8至32位密码，须同时包含字母和数字，且不能包含手机号码或生日"
+    )
+    ID_NUMBER_INVALID = ErrorSpec(400, "身份证号码有误，请核对18位身份证号码（末位X可小写）")
+    NAME_INVALID = ErrorSpec(400, "姓名有误，请输入与身份证一致的中文姓名（2至30个字）")
+    ID_NUMBER_ALREADY_REGISTERED = ErrorSpec(
+        409, "该身份证号码已注册账户。如忘记登录手机号码或密码，请使用“忘记密码”或社保卡登录"
+    )
+    LOGIN_FAILED = ErrorSpec(401, "手机号码或密码错误")
+    CARD_LOGIN_FAILED = ErrorSpec(401, "身份证号码或社保卡密码错误")
+    ACCOUNT_LOCKED = ErrorSpec(
+        423, "密码输入错误3次，账户已锁定，24小时后自动解锁；也可通过“忘记密码”重置密码立即解锁"
+    )
+    CARD_NOT_ACTIVATED = ErrorSpec(
+        403, "您的社保卡尚未激活，请先激活社保卡，或使用手机号码注册后登录"
+    )
+
+    @property
+    def status(self) -> int:
+        return self.value.status
+
+    @property
+    def message(self) -> str:
+        return self.value.message
+
+
+class AppError(Exception):
+    """An error with a contract code; ``extra`` fields are added beside code and message."""
+
+    def __init__(self, code: ErrorCode, message: str | None = None, **extra: Any) -> None:
+        self.code = code
+        self.message = message or code.message
+        self.extra = extra
+        super().__init__(f"{code.name}: {self.message}")
+
+    @property
+    def status(self) -> int:
+        return self.code.status
+
+    def body(self) -> dict[str, Any]:
+        error = {"code": self.contract_code, "message": self.message, **self.extra}
+        return {"error": error}
+
+    @property
+    def contract_code(self) -> str:
+        # Card login reports a wrong PIN with the same contract code as a wrong password.
+        return "LOGIN_FAILED" if self.code is ErrorCode.CARD_LOGIN_FAILED else self.code.name

@@ -1,0 +1,155 @@
+"""The API's edge: parsing bodies into typed requests, authenticating, and shaping every error.
+
+Handlers stay thin: ``@endpoint`` turns whatever a use case raises into the contract's error shape
+(never a traceback), ``parse_body`` validates the JSON against a pydantic model and names the field
+at fault, ``current_account`` checks the bearer token and the real-name rule.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from typing import Any, Callable, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+from chalice import Chalice, Response
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pynamodb.exceptions import PynamoDBException
+
+from pensioncert import tokens
+from pensioncert.dal import accounts
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic.accounts import is_real_name_verified
+from pensioncert.services import services
+
+log = logging.getLogger("pensioncert.api")
+Model = TypeVar("Model", bound=BaseModel)
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+
+
+class ThreadSafeChalice(Chalice):
+    """Chalice keeps the request on the app object; the threaded local server needs it per thread.
+
+    On Lambda one container serves one request at a time, so this changes nothing there.
+    """
+
+    _per_thread = threading.local()
+
+    @property
+    def current_request(self):
+        return getattr(self._per_thread, "request", None)
+
+    @current_request.setter
+    def current_request(self, value) -> None:
+        self._per_thread.request = value
+
+    @property
+    def lambda_context(self):
+        return getattr(self._per_thread, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value) -> None:
+        self._per_thread.context = value
+
+
+class RequestBody(BaseModel):
+    """Base of every request body: exact types (no silent coercion), unknown fields ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", str_max_length=64)
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False) if body is not None else "",
+        status_code=status,
+        headers=JSON_HEADERS,
+    )
+
+
+def error_response(error: AppError) -> Response:
+    return json_response(error.body(), error.status)
+
+
+def endpoint(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a view so that every failure leaves as the contract's error shape."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except AppError as error:
+            return error_response(error)
+        except (PynamoDBException, BotoCoreError, ClientError):
+            log.exception("AWS dependency failed")
+            return error_response(AppError(ErrorCode.SERVICE_UNAVAILABLE, retryable=True))
+        except Exception:  # a bug: logged, and still answered in the contract's shape
+            log.exception("unexpected error")
+            return error_response(AppError(ErrorCode.INTERNAL_ERROR))
+
+    return wrapped
+
+
+def parse_body(request, model: type[Model]) -> Model:
+    raw = request.raw_body or b""
+    if len(raw) > services().settings.max_body_bytes:
+        raise AppError(ErrorCode.PAYLOAD_TOO_LARGE)
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except (ValueError, RecursionError):
+        raise AppError(ErrorCode.BAD_REQUEST, "请求内容不是有效的 JSON") from None
+    if not isinstance(data, dict):
+        raise AppError(ErrorCode.BAD_REQUEST, "请求内容须为 JSON 对象")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _field_error(error) from None
+
+
+def _field_error(error: ValidationError) -> AppError:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "body"
+    kind = first["type"]
+    if kind == "missing":
+        message = f"缺少必填项：{field}"
+    elif kind in ("string_too_long", "too_long"):
+        message = f"{field} 内容过长"
+    else:
+        message = f"{field} 格式有误"
+    return AppError(ErrorCode.BAD_REQUEST, message, field=field)
+
+
+def current_account(request, *, real_name_required: bool = True):
+    header = (request.headers or {}).get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token or len(token) > 2048:
+        raise AppError(ErrorCode.UNAUTHENTICATED)
+    svc = services()
+    session = tokens.verify(svc.token_secret, token.strip(), svc.clock.now())
+    account = accounts.get(session.user_id)
+    if account is None:
+        raise AppError(ErrorCode.UNAUTHENTICATED)
+    if real_name_required and not is_real_name_verified(account, session.login_method):
+        raise AppError(ErrorCode.REAL_NAME_REQUIRED)
+    return account, session
+
+
+CHALICE_ERRORS = {
+    400: ErrorCode.BAD_REQUEST,
+    403: ErrorCode.ROUTE_NOT_FOUND,  # API Gateway says "Missing Authentication Token" for no route
+    404: ErrorCode.ROUTE_NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.BAD_REQUEST,
+}
+
+
+def reshape_framework_error(response: Response) -> Response:
+    """Chalice answers some requests itself (wrong content type, unknown method): give them our shape."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    code = CHALICE_ERRORS.get(response.status_code, ErrorCode.INTERNAL_ERROR)
+    if response.status_code == 415:
+        return error_response(AppError(code, "请以 application/json 提交请求内容"))
+    return error_response(AppError(code))

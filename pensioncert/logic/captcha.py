@@ -1,0 +1,51 @@
+"""Graphic captchas: 4 characters drawn by the ``captcha`` library, single use, 5 minutes."""
+from __future__ import annotations
+
+import base64
+import secrets
+
+from captcha.image import ImageCaptcha
+
+from pensioncert.dal import verification
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.normalize import nfkc
+
+# Characters that an older eye cannot confuse with another (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+LENGTH = 4
+_image = ImageCaptcha(width=160, height=60)
+
+
+def new_captcha(svc) -> dict:
+    answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    captcha_id = secrets.token_urlsafe(16)
+    ttl = svc.settings.captcha_ttl_seconds
+    now = int(svc.clock.now().timestamp())
+    verification.put_captcha(captcha_id, _answer_hash(svc, answer), expires_at=now + ttl)
+    png = _image.generate(answer, format="png").getvalue()
+    result = {
+        "captcha_id": captcha_id,
+        "image": base64.b64encode(png).decode(),
+        "expires_in": ttl,
+    }
+    if svc.settings.is_local:
+        result["debug_answer"] = answer
+    return result
+
+
+def use_captcha(svc, captcha_id: str, answer: str) -> None:
+    """Consume the captcha (whatever the answer: a captcha is single use) and check the answer."""
+    if not captcha_id or len(captcha_id) > 64:
+        raise AppError(ErrorCode.CAPTCHA_INVALID)
+    stored = verification.take_captcha(captcha_id)
+    now = int(svc.clock.now().timestamp())
+    if (
+        stored is None
+        or stored.expires_at <= now
+        or stored.secret_hash != _answer_hash(svc, nfkc(answer).upper())
+    ):
+        raise AppError(ErrorCode.CAPTCHA_INVALID)
+
+
+def _answer_hash(svc, answer: str) -> str:
+    return svc.vault.lookup("captcha", answer)

@@ -1,0 +1,86 @@
+"""What the use cases need from the outside world, built once per process from settings.
+
+A Lambda container builds it on its first request and reuses it; tests replace parts of it
+(``use_clock``) or build it afresh after changing settings (``reset_services``).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import boto3
+
+from pensioncert.clock import SystemClock
+from pensioncert.dal.binding import bind_tables
+from pensioncert.pii import PiiVault
+from pensioncert.rules.lockout import LockoutPolicy
+from pensioncert.settings import Settings, get_settings
+from pensioncert.sms import SmsSender
+
+
+@dataclass
+class Services:
+    settings: Settings
+    vault: PiiVault
+    clock: object = field(default_factory=SystemClock)
+    _sms: SmsSender | None = None
+
+    @property
+    def lockout(self) -> LockoutPolicy:
+        return LockoutPolicy(self.settings.lock_max_failures, timedelta(hours=self.settings.lock_hours))
+
+    def client(self, service: str):
+        return _client(service, self.settings.aws_region, self.settings.aws_endpoint_url)
+
+    @property
+    def sms(self) -> SmsSender:
+        if self._sms is None:
+            from pensioncert.sms.factory import build_sms_sender
+            from pensioncert.sms.outbox import OutboxRecordingSender
+
+            sender = build_sms_sender(self.settings, sns_client_factory=lambda _settings: self.client("sns"))
+            if self.settings.is_local:
+                sender = OutboxRecordingSender(sender, self)
+            self._sms = sender
+        return self._sms
+
+    @property
+    def token_secret(self) -> str:
+        return self.settings.token_secret.get_secret_value()
+
+
+@functools.cache
+def _client(service: str, region: str, endpoint_url: str | None):
+    kwargs = {"region_name": region, "endpoint_url": endpoint_url}
+    if service == "s3":
+        from botocore.config import Config
+
+        kwargs["config"] = Config(s3={"addressing_style": "path"}, signature_version="s3v4")
+    return boto3.client(service, **kwargs)
+
+
+_current: Services | None = None
+
+
+def services() -> Services:
+    global _current
+    if _current is None:
+        settings = get_settings()
+        if not settings.is_local:
+            settings.load_secrets(
+                lambda secret_id: _client(
+                    "secretsmanager", settings.aws_region, settings.aws_endpoint_url
+                ).get_secret_value(SecretId=secret_id)["SecretString"]
+            )
+        if settings.token_secret is None or settings.pii_key is None:
+            raise RuntimeError("PC_TOKEN_SECRET and PC_PII_KEY must be set (make run sets them)")
+        bind_tables(settings)
+        _current = Services(settings=settings, vault=PiiVault(settings.pii_key.get_secret_value()))
+    return _current
+
+
+def reset_services() -> None:
+    global _current
+    _current = None
+    _client.cache_clear()

@@ -1,0 +1,40 @@
+"""Sending the SMS verification code: one small interface, one adapter per gateway.
+
+SNS serves the emulator and the global regions; SNS cannot send SMS from the AWS China regions,
+so deployments there use a mainland gateway (Alibaba Cloud SMS). `build_sms_sender` picks one from
+settings; nothing else in the code base knows which.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+PURPOSE_TEXT = {
+    "register": "注册",
+    "reset_password": "找回密码",
+    "bind_phone": "绑定手机",
+}
+
+
+@dataclass(frozen=True)
+class VerificationSms:
+    phone: str  # 11-digit mainland mobile number, already normalised
+    code: str  # 6 digits
+    purpose: str  # register | reset_password | bind_phone
+    ttl_minutes: int
+
+    @property
+    def text(self) -> str:
+        # The code must stay the only 6-digit number in the text (the app and tests read it so).
+        return (
+            f"您正在{PURPOSE_TEXT[self.purpose]}，验证码{self.code}，{self.ttl_minutes}分钟内有效。"
+            "请勿将验证码告诉他人。"
+        )
+
+
+class SmsSendError(Exception):
+    """The gateway refused or could not be reached; the caller answers with a retryable error."""
+
+
+class SmsSender(Protocol):
+    def send(self, sms: VerificationSms) -> None: ...

@@ -1,0 +1,90 @@
+"""Shared fixtures: the emulator (moto in server mode, a real HTTP endpoint), provisioned from the
+same table and bucket definitions as `make run`, and the API app for chalice's test client."""
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from stdnum.cn import ric
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "functions"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """A moto server for the whole session, with the local stage's environment pointing at it."""
+    from pensioncert import devstack
+
+    port = free_port()
+    environment = devstack.local_environment(api_port=free_port(), emulator_port=port)
+    saved = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)
+    _reset()
+    server = devstack.start_emulator(port)
+    devstack.wait_for_port(port)
+    devstack.provision()
+    yield environment
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    _reset()
+
+
+def _reset() -> None:
+    from pensioncert.services import reset_services
+    from pensioncert.settings import reset_settings
+
+    reset_settings()
+    reset_services()
+
+
+@pytest.fixture
+def svc(emulator):
+    """The process's services with a fake clock that a test can move."""
+    from pensioncert.clock import FakeClock
+    from pensioncert.services import services
+
+    current = services()
+    current.clock = FakeClock()
+    yield current
+    current.clock = FakeClock()
+
+
+@pytest.fixture
+def api(svc):
+    """chalice's test client on the real app, against the emulator."""
+    from chalice.test import Client
+
+    import app as api_module
+
+    with Client(api_module.app) as client:
+        yield client
+
+
+_serial = itertools.count(random.randrange(10_000_000))
+
+
+def unique_phone() -> str:
+    return f"139{next(_serial) % 100_000_000:08d}"
+
+
+def unique_id_number(year: int = 1950) -> str:
+    """A valid ID number (Xi'an Xincheng district) not used by any other test of the session."""
+    serial = next(_serial)
+    base = f"610102{year}{1 + serial % 12:02d}{1 + serial // 12 % 28:02d}{serial % 1000:03d}"
+    return base + ric.calc_check_digit(base + "0")
