@@ -49,15 +49,31 @@ def adopt_running_stack() -> None:
     os.environ.update(json.loads(STATE_FILE.read_text())["environment"])
 
 
-def start_emulator(port: int):
-    import logging
+class Emulator:
+    """moto in server mode, in its own process: a real HTTP endpoint for DynamoDB, S3 and SNS.
 
-    from moto.server import ThreadedMotoServer
+    Its own process, not a thread, so that nothing in-process (such as moto's decorators in a
+    unit test, which reset moto's global state) can wipe the emulated tables.
+    """
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    return server
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+
+
+def start_emulator(port: int) -> Emulator:
+    return Emulator(port)
 
 
 def provision() -> None:
