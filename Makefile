@@ -1,25 +1,36 @@
-# The two front-door commands are `make run` and `make test`; everything else is a helper.
+# The two front-door commands are `make run` and `make test`; the rest are helpers.
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test import bench
+.PHONY: run test import package bench-auth
 
-$(STAMP): requirements/*.txt layers/vision/requirements.txt pyproject.toml
+# The virtual environment is made and filled from the project's own pinned requirements.
+$(STAMP): requirements/*.txt functions/requirements.txt layers/vision/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt -e .
 	touch $(STAMP)
 
+# Emulated AWS + API + demo data, in the foreground; Ctrl-C stops all of it.
 run: $(STAMP)
 	$(PY) -m pensioncert.devstack
 
+# Every test suite: unit, integration, e2e, infrastructure, vision.
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Import a pensioner registry CSV into the running local stack: make import FILE=registry.csv
 import: $(STAMP)
 	$(PY) -m pensioncert.registry_import "$(FILE)"
+
+# The API function's deployment package (zip + SAM template) in build/api.
+package: $(STAMP)
+	cd functions && AWS_DEFAULT_REGION=cn-northwest-1 ../$(VENV)/bin/chalice package --stage prod ../build/api
+
+bench-auth: $(STAMP)
+	$(PY) bench/auth_bench.py
 
 # --- vision (layers/vision) ---
 # --- end vision ---

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-STATE_FILE = REPO / ".cache" / "devstack.json"
+STATE_FILE = Path(os.environ.get("PC_DEVSTACK_STATE", REPO / ".cache" / "devstack.json"))
 DEMO_REGISTRY = REPO / "data" / "demo" / "registry.csv"
 DEMO_PHONE = "13800138000"
 DEMO_PASSWORD = "Shaanxi2026"

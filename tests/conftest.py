@@ -2,24 +2,14 @@
 same table and bucket definitions as `make run`, and the API app for chalice's test client."""
 from __future__ import annotations
 
-import itertools
 import os
-import random
-import socket
 import sys
-from pathlib import Path
 
 import pytest
-from stdnum.cn import ric
 
-REPO = Path(__file__).resolve().parent.parent
+from support import REPO, free_port
+
 sys.path.insert(0, str(REPO / "functions"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -74,17 +64,3 @@ def api(svc):
 
     with Client(api_module.app) as client:
         yield client
-
-
-_serial = itertools.count(random.randrange(10_000_000))
-
-
-def unique_phone() -> str:
-    return f"139{next(_serial) % 100_000_000:08d}"
-
-
-def unique_id_number(year: int = 1950) -> str:
-    """A valid ID number (Xi'an Xincheng district) not used by any other test of the session."""
-    serial = next(_serial)
-    base = f"610102{year}{1 + serial % 12:02d}{1 + serial // 12 % 28:02d}{serial % 1000:03d}"
-    return base + ric.calc_check_digit(base + "0")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from auth_steps import PASSWORD, captcha, latest_code, login, post, register, request_code
-from conftest import unique_id_number, unique_phone
+from support import unique_id_number, unique_phone
 
 
 def test_a_retiree_registers_and_logs_in(api):

@@ -6,7 +6,7 @@ import json
 import pytest
 from auth_steps import post
 
-from conftest import unique_phone
+from support import unique_phone
 
 
 def raw_post(api, path, body: str, content_type="application/json"):

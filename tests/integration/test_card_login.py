@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from auth_steps import latest_code, post, request_code
-from conftest import unique_id_number, unique_phone
+from support import unique_id_number, unique_phone
 
 from pensioncert.logic.registry_import import import_registry
 

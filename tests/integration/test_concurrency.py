@@ -4,7 +4,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from auth_steps import PASSWORD
-from conftest import unique_id_number, unique_phone
+from support import unique_id_number, unique_phone
 
 from pensioncert import passwords
 from pensioncert.dal import accounts, verification

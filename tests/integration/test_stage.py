@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO
+from support import REPO
 
 PROBE = """
 import json

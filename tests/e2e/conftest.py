@@ -1,0 +1,60 @@
+"""The stack exactly as `make run` starts it, on free ports, for real HTTP tests."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from support import REPO, free_port
+
+
+class Stack:
+    def __init__(self, base_url: str, state_file):
+        self.base_url = base_url
+        self.state_file = state_file
+
+    def post(self, path, body=None, token=None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = requests.post(self.base_url + path, json=body or {}, headers=headers, timeout=30)
+        return response.status_code, response.json() if response.content else None
+
+    def get(self, path, token=None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = requests.get(self.base_url + path, headers=headers, timeout=30)
+        return response.status_code, response.json() if response.content else None
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    api_port, emulator_port = free_port(), free_port()
+    state_file = tmp_path_factory.mktemp("devstack") / "devstack.json"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PC_")}
+    env.update(PC_API_PORT=str(api_port), PC_EMULATOR_PORT=str(emulator_port),
+               PC_DEVSTACK_STATE=str(state_file))
+    process = subprocess.Popen([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base_url = f"http://127.0.0.1:{api_port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("make run's stack exited:\n" + process.stdout.read())
+        if state_file.exists():
+            try:
+                requests.post(base_url + "/auth/captcha", timeout=2)
+                break
+            except requests.ConnectionError:
+                pass
+        time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("the local stack did not come up within 90 s")
+    yield Stack(base_url, state_file)
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -1,0 +1,77 @@
+"""What really ships: `chalice package` builds the API function's zip, and that zip alone runs."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from support import REPO
+
+VISION_MODULES = ("cv2", "dlib", "ai_edge_litert", "tflite_runtime", "vision", "numpy")
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("chalice-package")
+    chalice = Path(sys.executable).parent / "chalice"
+    env = {**os.environ, "AWS_DEFAULT_REGION": "cn-northwest-1"}
+    result = subprocess.run([str(chalice), "package", "--stage", "prod", str(out / "sam")],
+                            cwd=REPO / "functions", env=env, capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    unpacked = out / "unpacked"
+    with zipfile.ZipFile(out / "sam" / "deployment.zip") as archive:
+        archive.extractall(unpacked)
+    return unpacked
+
+
+def test_the_zip_holds_every_handler_and_the_shared_domain(package):
+    for path in ("app.py", "auth/routes.py", "auth/dev_routes.py", "certify/__init__.py",
+                 "query/__init__.py", "pensioncert/logic/accounts.py", "pensioncert/dal/tables.py"):
+        assert (package / path).is_file(), path
+
+
+def test_the_api_function_stays_light(package):
+    shipped = {entry.name for entry in package.iterdir()}
+    assert not shipped & set(VISION_MODULES)
+
+
+def test_native_wheels_load_on_the_lambda_python311_runtime(package):
+    """Amazon Linux 2 has glibc 2.26: every native wheel must be tagged for it, none built here."""
+    for wheel in package.glob("*.dist-info/WHEEL"):
+        tags = [line.split(":", 1)[1].strip() for line in wheel.read_text().splitlines()
+                if line.startswith("Tag:")]
+        native = [tag for tag in tags if not tag.endswith("-any")]
+        if not native:
+            continue
+        assert any(_loads_on_glibc_2_26(tag) for tag in native), (wheel.parent.name, native)
+
+
+def _loads_on_glibc_2_26(tag: str) -> bool:
+    platform = tag.split("-")[-1]
+    if platform in ("manylinux1_x86_64", "manylinux2010_x86_64", "manylinux2014_x86_64"):
+        return True
+    if platform.startswith("manylinux_2_"):
+        return int(platform.split("_")[2]) <= 26
+    return False
+
+
+def test_the_unzipped_package_imports_alone_and_serves_its_routes(package):
+    """A clean interpreter (-I: no site-packages of ours) with only the zip on sys.path."""
+    probe = (
+        "import sys, json; sys.path.insert(0, sys.argv[1]);"
+        "import app; print(json.dumps(sorted("
+        "f'{m} {p}' for p, ms in app.app.routes.items() for m in ms)))"
+    )
+    env = {"PATH": os.environ["PATH"], "PC_STAGE": "prod"}
+    result = subprocess.run([sys.executable, "-I", "-c", probe, str(package)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    routes = json.loads(result.stdout)
+    assert "POST /auth/login" in routes and "POST /auth/card-login" in routes
+    assert not any("/dev/" in route for route in routes)

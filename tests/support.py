@@ -1,0 +1,31 @@
+"""Helpers shared by the test suites (fixtures live in conftest.py)."""
+from __future__ import annotations
+
+import itertools
+import random
+import socket
+from pathlib import Path
+
+from stdnum.cn import ric
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+_serial = itertools.count(random.randrange(10_000_000))
+
+
+def unique_phone() -> str:
+    return f"139{next(_serial) % 100_000_000:08d}"
+
+
+def unique_id_number(year: int = 1950) -> str:
+    """A valid ID number (Xi'an Xincheng district) not used by any other test of the session."""
+    serial = next(_serial)
+    base = f"610102{year}{1 + serial % 12:02d}{1 + serial // 12 % 28:02d}{serial % 1000:03d}"
+    return base + ric.calc_check_digit(base + "0")
