@@ -33,4 +33,26 @@ bench-auth: $(STAMP)
 	$(PY) bench/auth_bench.py
 
 # --- vision (layers/vision) ---
+VISION_PATH := PYTHONPATH=layers/vision$${PYTHONPATH:+:$$PYTHONPATH}
+.PHONY: models layer evaluate bench-vision
+
+models: $(STAMP)
+	$(PY) layers/vision/build_models.py
+
+layer: $(STAMP)
+	$(PY) layers/vision/build_layer.py build/vision-layer.zip
+
+# make evaluate ARGS='match DIR' | ARGS='liveness DIR'. `make evaluate` alone builds the registry-photo sets and runs both.
+evaluate: models
+ifeq ($(strip $(ARGS)),)
+	$(VISION_PATH) $(PY) layers/vision/fetch_photos.py
+	$(VISION_PATH) $(PY) -m vision.evaluate match .cache/vision/eval/match
+	$(VISION_PATH) $(PY) -m vision.evaluate liveness .cache/vision/eval/liveness
+else
+	$(VISION_PATH) $(PY) -m vision.evaluate $(ARGS)
+endif
+
+bench-vision: models
+	$(VISION_PATH) $(PY) layers/vision/fetch_photos.py
+	$(VISION_PATH) $(PY) bench/vision_bench.py
 # --- end vision ---

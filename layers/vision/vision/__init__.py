@@ -1,0 +1,55 @@
+"""Vision layer of the pension proof-of-life check: liveness from challenge frames, face matching.
+
+Pure Python in, decisions out; every refusal is a VisionError with a code and a detail.
+"""
+
+from . import quality
+from .embedder import get_embedder
+from .errors import VisionError
+from .frame import analyze
+from .id_card import portrait_frame
+from .matching import MATCH_THRESHOLD, similarity
+from .session import CHALLENGES, SessionDecision, decide_session
+
+__all__ = [
+    "CHALLENGES",
+    "MATCH_THRESHOLD",
+    "SessionDecision",
+    "VisionError",
+    "decide_session",
+    "embed_id_card_portrait",
+    "embed_reference",
+    "similarity",
+    "warm_up",
+]
+
+
+def embed_reference(image: bytes) -> list[float]:
+    """Registry or overseas photo → template, behind the strict REFERENCE quality gate."""
+    f = analyze(image, quality.REFERENCE, tiled=True)
+    return [float(x) for x in get_embedder().embed(f.image, f.det)]
+
+
+def embed_id_card_portrait(image: bytes) -> list[float]:
+    """ID card front photo → portrait crop → template."""
+    f = portrait_frame(image)
+    return [float(x) for x in get_embedder().embed(f.image, f.det)]
+
+
+def warm_up() -> None:
+    """Load every model and run each once, so the first request pays no load or allocation cost."""
+    import numpy as np
+
+    from .detector import get_detector
+    from .landmarks import get_mesher
+
+    det = get_detector()
+    mesher = get_mesher()
+    emb = get_embedder()
+    img = np.full((256, 256, 3), 128, np.uint8)
+    det.detect(img)
+    from .detector import Detection
+
+    d = Detection(np.array([64, 64, 192, 192], np.float32), np.array([[100, 110], [156, 110], [128, 140], [128, 165], [70, 120], [186, 120]], np.float32), 1.0)
+    mesher.mesh(img, d)
+    emb.embed(img, d)

@@ -1,0 +1,153 @@
+"""Evaluation figures for choosing and checking the thresholds.
+
+    python -m vision.evaluate match DIR      # LFW layout + pairs.txt → accuracy, TAR@FAR, EER
+    python -m vision.evaluate liveness DIR   # genuine/<challenge>/<seq>/, attack/<kind>/<challenge>/<seq>/ → BPCER, APCER
+
+Match embeds every image once through the detector and the embedder without the quality gate, so
+the figures are the embedder's and the threshold's; images with no detectable face are counted in
+failed_to_embed and their pairs left out. Liveness runs decide_session on each sequence as a
+one-step session with no reference: a genuine sequence must pass, an attack must not.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import matching
+from .decode import decode_image
+from .detector import get_detector
+from .embedder import get_embedder
+from .errors import VisionError
+from .session import decide_session
+
+IMAGE_EXT = {".jpg", ".jpeg", ".png"}
+
+
+def read_pairs(path: Path) -> list[tuple[str, int, str, int]]:
+    pairs = []
+    for line in path.read_text().splitlines()[1:]:
+        f = line.split()
+        if len(f) == 3:
+            pairs.append((f[0], int(f[1]), f[0], int(f[2])))
+        elif len(f) == 4:
+            pairs.append((f[0], int(f[1]), f[2], int(f[3])))
+    return pairs
+
+
+def _embed_file(path: Path):
+    try:
+        img = decode_image(path.read_bytes())
+    except (VisionError, OSError):
+        return None
+    dets = get_detector().detect(img, tiled=True)
+    if not dets:
+        return None
+    return get_embedder().embed(img, dets[0])
+
+
+def match_scores(root: Path) -> tuple[np.ndarray, np.ndarray, int, int]:
+    pairs = read_pairs(root / "pairs.txt")
+    cache: dict[Path, object] = {}
+
+    def emb(name: str, n: int):
+        p = root / name / f"{name}_{n:04d}.jpg"
+        if p not in cache:
+            cache[p] = _embed_file(p)
+        return cache[p]
+
+    scores, labels, failed = [], [], 0
+    for a, i, b, j in pairs:
+        ea, eb = emb(a, i), emb(b, j)
+        if ea is None or eb is None:
+            failed += 1
+            continue
+        scores.append(matching.similarity(ea, eb))
+        labels.append(a == b)
+    return np.array(scores), np.array(labels, bool), len(pairs), failed
+
+
+def match_figures(scores: np.ndarray, labels: np.ndarray, threshold: float = matching.MATCH_THRESHOLD) -> dict[str, float]:
+    gen, imp = scores[labels], scores[~labels]
+    out = {"accuracy": float(np.mean((scores >= threshold) == labels)) if len(scores) else float("nan")}
+    if len(gen) == 0 or len(imp) == 0:
+        return out | {"tar_at_far_1e-3": float("nan"), "tar_at_far_0": float("nan"), "eer": float("nan")}
+    imp_sorted = np.sort(imp)[::-1]
+
+    def tar_at(far: float) -> float:
+        k = int(np.floor(far * len(imp)))  # false accepts allowed
+        thr = imp_sorted[k] if k < len(imp_sorted) else -np.inf
+        return float(np.mean(gen > thr))
+
+    cands = np.unique(np.concatenate([scores, [0.0, 1.0 + 1e-9]]))
+    far = np.array([np.mean(imp >= t) for t in cands])
+    frr = np.array([np.mean(gen < t) for t in cands])
+    k = int(np.argmin(np.abs(far - frr)))
+    out |= {
+        "tar_at_far_1e-3": tar_at(1e-3),
+        "tar_at_far_0": tar_at(0.0),
+        "eer": float((far[k] + frr[k]) / 2),
+        "eer_threshold": float(cands[k]),
+        "genuine_similarity_min": float(gen.min()),
+        "impostor_similarity_max": float(imp.max()),
+    }
+    return out
+
+
+def run_match(root: Path) -> dict[str, float]:
+    scores, labels, n, failed = match_scores(root)
+    return {"pairs": n, "failed_to_embed": failed, **match_figures(scores, labels), "threshold": matching.MATCH_THRESHOLD}
+
+
+def _frames(seq: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted(seq.iterdir()) if p.suffix.lower() in IMAGE_EXT]
+
+
+def _outcome(challenge: str, seq: Path) -> str:
+    try:
+        decide_session([(challenge, _frames(seq))], [])
+        return "accepted"
+    except VisionError as e:
+        return f"{e.code}:{e.detail}"
+
+
+def run_liveness(root: Path, verbose: bool = False) -> dict[str, float]:
+    out: dict[str, float] = {}
+    gen = [(c.name, s) for c in sorted((root / "genuine").iterdir()) for s in sorted(c.iterdir())] if (root / "genuine").is_dir() else []
+    rejected = 0
+    for ch, seq in gen:
+        r = _outcome(ch, seq)
+        rejected += r != "accepted"
+        if verbose:
+            print(f"# genuine {ch}/{seq.name}: {r}", file=sys.stderr)
+    out["genuine_sequences"] = len(gen)
+    out["bpcer"] = rejected / len(gen) if gen else float("nan")
+    attack = root / "attack"
+    for kind in sorted(p for p in attack.iterdir() if p.is_dir()) if attack.is_dir() else []:
+        seqs = [(c.name, s) for c in sorted(kind.iterdir()) for s in sorted(c.iterdir())]
+        accepted = 0
+        for ch, seq in seqs:
+            r = _outcome(ch, seq)
+            accepted += r == "accepted"
+            if verbose:
+                print(f"# attack {kind.name} {ch}/{seq.name}: {r}", file=sys.stderr)
+        out[f"apcer_{kind.name}"] = accepted / len(seqs) if seqs else float("nan")
+        out[f"attack_sequences_{kind.name}"] = len(seqs)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m vision.evaluate")
+    ap.add_argument("what", choices=("match", "liveness"))
+    ap.add_argument("dir", type=Path)
+    ap.add_argument("-v", "--verbose", action="store_true", help="per-sequence outcome on stderr (liveness)")
+    a = ap.parse_args(argv)
+    figures = run_match(a.dir) if a.what == "match" else run_liveness(a.dir, a.verbose)
+    for k, v in figures.items():
+        print(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Where the model files are, and the process-wide, lazily loaded model instances.
+
+Models load once per process (Lambda container reuse). Neither a LiteRT Interpreter nor a dlib
+network may be invoked from two threads at once, so each loaded model carries its own lock.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+DETECTOR_FILE = "face_detection_short_range.tflite"
+MESH_FILE = "face_landmark.tflite"
+EMBEDDER_FILE = "dlib_face_recognition_resnet_model_v1.dat"
+SHAPE5_FILE = "shape_predictor_5_face_landmarks.dat"
+MODEL_FILES = (DETECTOR_FILE, MESH_FILE, EMBEDDER_FILE, SHAPE5_FILE)
+
+LAYER_MODEL_DIR = Path("/opt/models")
+# layers/vision/vision/models.py -> repository root is three levels up.
+REPO_CACHE_MODEL_DIR = Path(__file__).resolve().parents[3] / ".cache" / "vision" / "models"
+
+
+def model_dir() -> Path:
+    env = os.environ.get("VISION_MODEL_DIR")
+    if env:
+        return Path(env)
+    if LAYER_MODEL_DIR.is_dir():
+        return LAYER_MODEL_DIR
+    return REPO_CACHE_MODEL_DIR
+
+
+def model_path(name: str) -> Path:
+    path = model_dir() / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"vision model {name} not found in {path.parent}; run `make models` "
+            "(python layers/vision/build_models.py) or set VISION_MODEL_DIR"
+        )
+    return path
+
+
+_load_lock = threading.Lock()
+_instances: dict[str, object] = {}
+
+
+def singleton(key: str, factory):
+    """Return the instance built by factory() for key, building it once per process."""
+    inst = _instances.get(key)
+    if inst is None:
+        with _load_lock:
+            inst = _instances.get(key)
+            if inst is None:
+                inst = factory()
+                _instances[key] = inst
+    return inst

@@ -1,0 +1,81 @@
+"""decide_session: frames of each challenge step → quality, actions, replay, same person, match."""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import liveness, matching, quality, replay
+from .embedder import get_embedder
+from .errors import VisionError
+from .frame import Frame, Timer, analyze
+
+CHALLENGES = tuple(liveness.RULES)
+# The app sends 3–12 frames per step.
+MIN_FRAMES, MAX_FRAMES = 3, 12
+MAX_STEPS = 6
+
+
+@dataclass
+class SessionDecision:
+    similarity: float | None
+    live_embedding: list[float]
+    timings_ms: dict[str, float]
+
+
+def _validate(steps) -> None:
+    if not isinstance(steps, (list, tuple)) or not steps:
+        raise VisionError("IMAGE_INVALID", "no_steps")
+    if len(steps) > MAX_STEPS:
+        raise VisionError("IMAGE_INVALID", "too_many_steps")
+    for step in steps:
+        if not isinstance(step, (list, tuple)) or len(step) != 2:
+            raise VisionError("IMAGE_INVALID", "malformed_step")
+        challenge, frames = step
+        if challenge not in liveness.RULES:
+            raise VisionError("IMAGE_INVALID", f"unknown_challenge:{challenge}")
+        if not isinstance(frames, (list, tuple)) or not MIN_FRAMES <= len(frames) <= MAX_FRAMES:
+            raise VisionError("IMAGE_INVALID", f"frame_count:{challenge}")
+
+
+def _embed_step(frames: list[Frame], timer: Timer) -> np.ndarray:
+    best = min(frames, key=lambda f: abs(f.yaw))  # the most frontal frame of the step
+    t = time.perf_counter()
+    vec = get_embedder().embed(best.image, best.det)
+    timer.add("embed", t)
+    return vec
+
+
+def decide_session(steps, references) -> SessionDecision:
+    _validate(steps)
+    timer = Timer()
+    analysed: list[tuple[str, list[Frame], list[bytes]]] = []
+    for challenge, raw in steps:
+        profile = quality.LIVE_TURNING if challenge == "turn_head" else quality.LIVE
+        analysed.append((challenge, [analyze(b, profile, timer) for b in raw], list(raw)))
+
+    t = time.perf_counter()
+    for challenge, frames, raw in analysed:
+        why = replay.check_step(frames, raw)
+        if why:
+            raise VisionError("LIVENESS_FAILED", why)
+    for challenge, frames, _ in analysed:
+        if not liveness.RULES[challenge](frames):
+            raise VisionError("LIVENESS_FAILED", f"action_not_seen:{challenge}")
+    timer.add("rules", t)
+
+    vecs = [_embed_step(frames, timer) for _, frames, _ in analysed]
+    t = time.perf_counter()
+    for i in range(len(vecs)):
+        for j in range(i + 1, len(vecs)):
+            if not matching.is_match(matching.similarity(vecs[i], vecs[j]), matching.SAME_PERSON_THRESHOLD):
+                raise VisionError("LIVENESS_FAILED", "different_person_between_steps")
+    live = np.mean(vecs, axis=0)
+    sim = None
+    if references:
+        sims = [matching.similarity(live, ref) for ref in references]
+        sim = min(sims)
+        if not matching.is_match(sim):
+            raise VisionError("FACE_MISMATCH", f"similarity:{sim:.3f}")
+    timer.add("rules", t)
+    return SessionDecision(sim, [float(x) for x in live], {k: round(v, 2) for k, v in timer.ms.items()})

@@ -1,0 +1,51 @@
+import base64
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def handler():
+    from vision.handler import lambda_handler
+
+    return lambda_handler
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_embed_reference_ok(handler, photo):
+    r = handler({"action": "embed_reference", "image": b64(photo("obama.jpg"))}, None)
+    assert r["ok"] is True and len(r["embedding"]) == 128
+
+
+def test_decide_session_round_trip(handler, photo):
+    ref = handler({"action": "embed_reference", "image": b64(photo("obama3.jpg"))}, None)["embedding"]
+    frames = [b64(photo(n)) for n in ("obama3.jpg", "obama.jpg", "obama2.jpg")]
+    r = handler({"action": "decide_session", "steps": [{"challenge": "open_mouth", "frames": frames}], "references": [ref]}, None)
+    assert r["ok"] is True and r["similarity"] >= 0.5 and len(r["live_embedding"]) == 128
+    biden = handler({"action": "embed_reference", "image": b64(photo("biden.jpg"))}, None)["embedding"]
+    r = handler({"action": "decide_session", "steps": [{"challenge": "open_mouth", "frames": frames}], "references": [biden]}, None)
+    assert r == {"ok": False, "code": "FACE_MISMATCH", "detail": r["detail"]}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        None,
+        [],
+        {},
+        {"action": "launch"},
+        {"action": "embed_reference"},
+        {"action": "embed_reference", "image": "***not base64***"},
+        {"action": "embed_reference", "image": b64(b"hello")},
+        {"action": "embed_id_card_portrait", "image": 12},
+        {"action": "decide_session", "steps": "x"},
+        {"action": "decide_session", "steps": [{"challenge": "blink"}]},
+        {"action": "decide_session", "steps": [{"challenge": "blink", "frames": [b64(b"x")] * 3}], "references": [[1, 2]]},
+        {"action": "decide_session", "steps": [{"challenge": "blink", "frames": [b64(b"x")] * 3}], "references": "no"},
+    ],
+)
+def test_bad_input_never_raises(handler, event):
+    r = handler(event, None)
+    assert r["ok"] is False and r["code"] == "IMAGE_INVALID" and r["detail"]
