@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import auth
 import auth.dev_routes
+import auth.real_name
+import certify
+import query
 
 from pensioncert.http_edge import ThreadSafeChalice, reshape_framework_error
 from pensioncert.settings import get_settings
@@ -10,6 +13,9 @@ from pensioncert.settings import get_settings
 app = ThreadSafeChalice(app_name="pensioncert-api")
 app.api.binary_types = []  # JSON only: images travel as base64 strings inside JSON
 app.register_blueprint(auth.blueprint)
+app.register_blueprint(auth.real_name.blueprint)
+app.register_blueprint(certify.blueprint)
+app.register_blueprint(query.blueprint)
 if get_settings().is_local:
     app.register_blueprint(auth.dev_routes.blueprint)
 

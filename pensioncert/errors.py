@@ -58,6 +58,21 @@ class ErrorCode(Enum):
         403, "您的社保卡尚未激活，请先激活社保卡，或使用手机号码注册后登录"
     )
 
+    NOT_ELIGIBLE = ErrorSpec(409, "暂不能进行资格认证")
+    CONTACT_EXISTS = ErrorSpec(409, "该亲友已在您的联系人列表中")
+    SESSION_EXPIRED = ErrorSpec(410, "本次认证已失效，请重新开始认证")
+    NO_FACE = ErrorSpec(422, "未检测到人脸，请将脸部置于人像框内，正对手机")
+    MULTIPLE_FACES = ErrorSpec(422, "检测到多张人脸，请确保画面中只有被认证人一人")
+    POOR_QUALITY = ErrorSpec(422, "画面质量不佳，请在光线充足处正对手机，保持手机稳定后重试")
+    LIVENESS_FAILED = ErrorSpec(422, "未能确认是本人实时操作，请按提示完成摇头、张嘴、眨眼动作后重试")
+    FACE_MISMATCH = ErrorSpec(422, "人脸与对比照片相似度低,请确认是本人后重新操作")
+    ID_CARD_UNREADABLE = ErrorSpec(422, "未能识别身份证人像，请将身份证正面完整放入框内，避免反光后重拍")
+    NO_REFERENCE_PHOTO = ErrorSpec(
+        422, "系统中暂无该人员的比对照片，无法自助认证。请联系所在单位采集照片，或申请上门认证"
+    )
+    CONTACT_LIMIT = ErrorSpec(409, "联系人数量已达上限，请先删除不再需要的联系人")
+    VISION_UNAVAILABLE = ErrorSpec(503, "人脸识别服务繁忙，请稍后再试")
+
     @property
     def status(self) -> int:
         return self.value.status

@@ -9,12 +9,20 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import threading
-from typing import Any, Callable, TypeVar
+from typing import Annotated, Any, Callable, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Chalice, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 from pynamodb.exceptions import PynamoDBException
 
 from pensioncert import tokens
@@ -57,6 +65,30 @@ class RequestBody(BaseModel):
     """Base of every request body: exact types (no silent coercion), unknown fields ignored."""
 
     model_config = ConfigDict(strict=True, extra="ignore", str_max_length=64)
+
+
+MAX_IMAGE_CHARS = 4 * 1024 * 1024  # one base64 image; the vision layer also limits its pixels
+_DATA_URL_PREFIX = re.compile(r"^data:image/[a-z+.-]+;base64,", re.IGNORECASE)
+
+
+def strip_data_url(value: str) -> str:
+    """Images may come as ``data:image/jpeg;base64,...``; the prefix and line breaks are dropped."""
+    return _DATA_URL_PREFIX.sub("", value.strip()).replace("\n", "").replace("\r", "")
+
+
+Base64Image = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_IMAGE_CHARS), AfterValidator(strip_data_url)
+]
+
+
+class LivenessStep(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    challenge: Literal["turn_head", "open_mouth", "blink"]
+    frames: Annotated[list[Base64Image], Field(min_length=3, max_length=12)]
+
+
+Steps = Annotated[list[LivenessStep], Field(min_length=2, max_length=3)]
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -117,6 +149,13 @@ def _field_error(error: ValidationError) -> AppError:
     else:
         message = f"{field} 格式有误"
     return AppError(ErrorCode.BAD_REQUEST, message, field=field)
+
+
+def query_param(request, name: str, max_length: int = 64) -> str:
+    value = (request.query_params or {}).get(name, "")
+    if not value or len(value) > max_length:
+        raise AppError(ErrorCode.BAD_REQUEST, f"缺少查询参数：{name}", field=name)
+    return value
 
 
 def current_account(request, *, real_name_required: bool = True):

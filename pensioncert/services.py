@@ -25,6 +25,7 @@ class Services:
     vault: PiiVault
     clock: object = field(default_factory=SystemClock)
     _sms: SmsSender | None = None
+    _vision: object | None = None
 
     @property
     def lockout(self) -> LockoutPolicy:
@@ -44,6 +45,18 @@ class Services:
                 sender = OutboxRecordingSender(sender, self)
             self._sms = sender
         return self._sms
+
+    @property
+    def vision(self):
+        if self._vision is None:
+            from pensioncert.vision_client import InProcessTransport, LambdaTransport, VisionClient
+
+            if self.settings.vision_mode == "lambda":
+                transport = LambdaTransport(self.client("lambda"), self.settings.vision_function_name)
+            else:
+                transport = InProcessTransport()
+            self._vision = VisionClient(transport)
+        return self._vision
 
     @property
     def token_secret(self) -> str:

@@ -56,6 +56,20 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 19456
     argon2_parallelism: int = 1
 
+    # Certification.
+    liveness_session_ttl_seconds: int = 180
+    liveness_min_challenges: int = 2
+    # Failed self-service attempts a subject gets in a year before every answer points to a home
+    # visit (the seed: those who cannot pass by app are visited at home).
+    yearly_failed_attempts_limit: int = 5
+    # Payment policy (one named place; the seed's rule is once per calendar year): a recipient not
+    # yet certified this year is warned this many days before the year's end, and suspended once a
+    # whole calendar year has passed without a certification.
+    payment_warning_days: int = 60
+    # "in_process" imports the vision package (local stage); "lambda" invokes the vision function.
+    vision_mode: Literal["in_process", "lambda"] = "in_process"
+    vision_function_name: str = ""
+
     sms_provider: Literal["sns", "aliyun", "auto"] = "auto"
     sms_sign_name: str = "养老保险认证"
     aliyun_endpoint: str = "dysmsapi.aliyuncs.com"

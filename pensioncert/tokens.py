@@ -10,6 +10,7 @@ from pensioncert.errors import AppError, ErrorCode
 
 ALGORITHM = "HS256"
 ISSUER = "pensioncert"
+CLOCK_SKEW_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,18 @@ def verify(secret: str, token: str, now: datetime) -> Session:
             secret,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["sub", "exp", "iat", "iss"], "verify_exp": False},
+            options={"require": ["sub", "exp", "iat", "iss"], "verify_exp": False,
+                     "verify_iat": False, "verify_nbf": False},
         )
     except jwt.PyJWTError:
         raise AppError(ErrorCode.UNAUTHENTICATED) from None
-    # Expiry is checked against the injectable clock, not the machine's, so tests can pass time.
-    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now.timestamp():
+    # Times are checked against the injectable clock, not the machine's, so tests can pass time.
+    if (
+        not isinstance(claims.get("exp"), int)
+        or not isinstance(claims.get("iat"), int)
+        or claims["exp"] <= now.timestamp()
+        or claims["iat"] > now.timestamp() + CLOCK_SKEW_SECONDS
+    ):
         raise AppError(ErrorCode.UNAUTHENTICATED)
     if claims.get("lm") not in ("phone", "card") or not isinstance(claims["sub"], str):
         raise AppError(ErrorCode.UNAUTHENTICATED)

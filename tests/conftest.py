@@ -10,6 +10,7 @@ import pytest
 from support import REPO, free_port
 
 sys.path.insert(0, str(REPO / "functions"))
+sys.path.insert(0, str(REPO / "layers" / "vision"))  # its build scripts: models and test photos
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +65,14 @@ def api(svc):
 
     with Client(api_module.app) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def photos():
+    """Real face photos from PyPI packages (face_recognition's sdist, scikit-image's wheel),
+    extracted into .cache/ at test set-up; the vision models are fetched the same way."""
+    import build_models
+    import fetch_photos
+
+    build_models.build()
+    return fetch_photos.fetch()

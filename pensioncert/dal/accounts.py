@@ -102,5 +102,8 @@ def bind_phone(account: AccountTable, phone_key: str, phone_sealed: str) -> None
     )
 
 
-def mark_real_name_verified(account: AccountTable) -> None:
-    account.update(actions=[AccountTable.real_name_verified.set(True)])
+def mark_real_name_verified(account: AccountTable, reference_embedding: list[float]) -> None:
+    account.update(actions=[
+        AccountTable.real_name_verified.set(True),
+        AccountTable.reference_embedding.set(reference_embedding),
+    ])

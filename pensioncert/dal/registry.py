@@ -30,6 +30,7 @@ def get_card(id_key: str) -> CardTable | None:
 def upsert_row(
     *, id_key: str, id_sealed: str, name: str, region: str, unit: str, status: str,
     photo_key: str | None, card_status: str, pin_hash: str | None, fingerprint: str, now: datetime,
+    reference_embedding: list[float] | None = None,
 ) -> bool:
     """Write the person and their card in one transaction, unless this exact row is already there.
 
@@ -55,6 +56,9 @@ def upsert_row(
                     RegistryPersonTable.photo_key.set(photo_key)
                     if photo_key
                     else RegistryPersonTable.photo_key.remove(),
+                    RegistryPersonTable.reference_embedding.set(reference_embedding)
+                    if reference_embedding
+                    else RegistryPersonTable.reference_embedding.remove(),
                     RegistryPersonTable.row_fingerprint.set(fingerprint),
                     RegistryPersonTable.imported_at.set(now),
                 ],
@@ -74,6 +78,13 @@ def upsert_row(
             return False
         raise
     return True
+
+
+def set_reference_embedding(id_key: str, embedding: list[float]) -> None:
+    RegistryPersonTable(id_key).update(
+        actions=[RegistryPersonTable.reference_embedding.set(embedding)],
+        condition=RegistryPersonTable.id_key.exists(),
+    )
 
 
 def record_card_failure(card: CardTable, policy: LockoutPolicy, now: datetime) -> LockState:

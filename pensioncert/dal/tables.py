@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -55,6 +56,9 @@ class AccountTable(_Table):
     locked_until = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     last_login_at = UTCDateTimeAttribute(null=True)
+    # The ID card portrait's template from real-name binding: the reference for self-certification
+    # when the registry holds no photo of the person.
+    reference_embedding = ListAttribute(of=NumberAttribute, null=True)
 
     by_phone = AccountByPhone()
 
@@ -97,6 +101,9 @@ class RegistryPersonTable(_Table):
     unit = UnicodeAttribute()
     status = UnicodeAttribute()
     photo_key = UnicodeAttribute(null=True)
+    # The registry photo's face template, computed once at import (a certification embeds only
+    # the live side).
+    reference_embedding = ListAttribute(of=NumberAttribute, null=True)
     row_fingerprint = UnicodeAttribute()
     imported_at = UTCDateTimeAttribute()
 
@@ -114,6 +121,119 @@ class CardTable(_Table):
     row_fingerprint = UnicodeAttribute()
     failed_attempts = NumberAttribute(default=0)
     locked_until = UTCDateTimeAttribute(null=True)
+
+
+class ContactTable(_Table):
+    """A relative (亲友) added by an account; a subject only for that account.
+
+    ``contact_id`` is derived from the account and the relative's ID number, so adding the same
+    person twice is one conditional put that fails.
+    """
+
+    class Meta(_Table.Meta):
+        base_name = "contacts"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    contact_id = UnicodeAttribute(range_key=True)
+    id_key = UnicodeAttribute()
+    id_sealed = UnicodeAttribute()
+    name = UnicodeAttribute()
+    relation = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class CertificationByRegion(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_region_time"
+        projection = AllProjection()
+
+    region = UnicodeAttribute(hash_key=True)
+    certified_at = UnicodeAttribute(range_key=True)
+
+
+class CertificationTable(_Table):
+    """The year's certification of a subject: the key (subject, year) is the once-a-year rule."""
+
+    class Meta(_Table.Meta):
+        base_name = "certifications"
+
+    subject_key = UnicodeAttribute(hash_key=True)
+    year = NumberAttribute(range_key=True)
+    method = UnicodeAttribute()  # app | proxy_app | home_visit | overseas | agency
+    certified_at = UnicodeAttribute()  # ISO 8601, +08:00: sorts by time within a region
+    operator_user_id = UnicodeAttribute(null=True)
+    operator = UnicodeAttribute(null=True)  # what the subject's history shows as the operator
+    region = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    similarity = NumberAttribute(null=True)
+    evidence_key = UnicodeAttribute(null=True)
+    certification_id = UnicodeAttribute()
+
+    by_region_time = CertificationByRegion()
+
+
+class AttemptTable(_Table):
+    """Failed certification attempts of a subject in a year, counted atomically."""
+
+    class Meta(_Table.Meta):
+        base_name = "attempts"
+
+    subject_key = UnicodeAttribute(hash_key=True)
+    year = NumberAttribute(range_key=True)
+    failed = NumberAttribute(default=0)
+    last_reason = UnicodeAttribute(null=True)
+    last_failed_at = UTCDateTimeAttribute(null=True)
+
+
+class LivenessSessionTable(_Table):
+    """A liveness session (certification or real-name binding): random challenges, single use."""
+
+    class Meta(_Table.Meta):
+        base_name = "liveness-sessions"
+        ttl_attribute = "expires_at"
+
+    session_id = UnicodeAttribute(hash_key=True)
+    purpose = UnicodeAttribute()  # certify | real_name
+    user_id = UnicodeAttribute()
+    subject = UnicodeAttribute()  # "self" or a contact_id of the user
+    subject_key = UnicodeAttribute()
+    challenges = ListAttribute(of=UnicodeAttribute)
+    nonce = UnicodeAttribute()
+    expires_at = NumberAttribute()
+    used_at = UTCDateTimeAttribute(null=True)
+
+
+class HomeVisitByStatus(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_status_region"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    region_created = UnicodeAttribute(range_key=True)
+
+
+class HomeVisitTable(_Table):
+    """A home-visit case (上门认证) on the agency's queue."""
+
+    class Meta(_Table.Meta):
+        base_name = "home-visits"
+
+    case_id = UnicodeAttribute(hash_key=True)
+    subject_key = UnicodeAttribute()
+    subject_id_sealed = UnicodeAttribute()
+    name = UnicodeAttribute()
+    region = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | assigned | scheduled | done | failed
+    region_created = UnicodeAttribute()  # "<region>#<created_at>" for the queue index
+    source = UnicodeAttribute()  # app | unit_report
+    reason = UnicodeAttribute()
+    address_sealed = UnicodeAttribute(null=True)
+    contact_phone_sealed = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+    by_status_region = HomeVisitByStatus()
 
 
 class SmsOutboxTable(_Table):
@@ -135,5 +255,10 @@ ALL_TABLES: tuple[type[_Table], ...] = (
     EphemeralTable,
     RegistryPersonTable,
     CardTable,
+    ContactTable,
+    CertificationTable,
+    AttemptTable,
+    LivenessSessionTable,
+    HomeVisitTable,
 )
 LOCAL_ONLY_TABLES: tuple[type[_Table], ...] = (SmsOutboxTable,)

@@ -81,7 +81,12 @@ def import_registry(svc, csv_text: str, photo_root: Path | None, store_photo) ->
             report.errors.extend(errors)
             continue
         seen[row.id_number] = line
-        if _write_row(svc, row, store_photo):
+        try:
+            written = _write_row(svc, row, store_photo)
+        except _PhotoRejected as rejected:
+            report.errors.append(RowError(line, "photo", rejected.message))
+            continue
+        if written:
             report.written += 1
         else:
             report.unchanged += 1
@@ -154,6 +159,30 @@ def _photo(value: str, photo_root: Path | None) -> bytes | None:
     return data
 
 
+class _PhotoRejected(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+PHOTO_REFUSALS = {
+    "NO_FACE": "照片中未检测到人脸",
+    "MULTIPLE_FACES": "照片中有多张人脸",
+    "POOR_QUALITY": "照片质量不合格（过暗、模糊、遮挡或脸部太小）",
+    "IMAGE_INVALID": "照片文件无法识别",
+}
+
+
+def reference_template(svc, photo: bytes) -> list[float]:
+    """The photo's face template, behind the reference quality gate; a refusal rejects the row."""
+    from pensioncert.vision_client import VisionRefusal
+
+    try:
+        return svc.vision.embed_reference(photo)
+    except VisionRefusal as refusal:
+        reason = PHOTO_REFUSALS.get(refusal.code, "照片未通过质量检查")
+        raise _PhotoRejected(f"{reason}，未建立比对模板；请更换照片，或将照片列留空后导入") from None
+
+
 def _write_row(svc, row: RegistryRow, store_photo) -> bool:
     vault = svc.vault
     id_key = vault.lookup("id", row.id_number)
@@ -168,8 +197,10 @@ def _write_row(svc, row: RegistryRow, store_photo) -> bool:
     existing = registry.get_person(id_key)
     if existing is not None and existing.row_fingerprint == fingerprint:
         return False
+    embedding = reference_template(svc, row.photo) if row.photo else None
     photo_key = store_photo(id_key, row.photo) if row.photo else None
     return registry.upsert_row(
+        reference_embedding=embedding,
         id_key=id_key,
         id_sealed=vault.seal(row.id_number),
         name=row.name,

@@ -253,12 +253,21 @@ def test_request_schemas_match_the_pydantic_request_models(spec, chalice_routes)
         fields = model.model_fields
         assert set(schema["properties"]) == set(fields), model.__name__
         assert set(schema.get("required", [])) == {n for n, f in fields.items() if f.is_required()}, model.__name__
-        limit = model.model_config.get("str_max_length")
+        default_limit = model.model_config.get("str_max_length")
         for name, field in fields.items():
             if field.annotation is str:
                 prop = schema["properties"][name]
                 assert prop.get("type") == "string", f"{model.__name__}.{name}"
+                # A field's own max_length (Field(max_length=...), StringConstraints) overrides the config's.
+                limit = _own_max_length(field)
+                limit = default_limit if limit is None else limit
                 assert prop.get("maxLength") == limit, f"{model.__name__}.{name} maxLength"
+
+
+def _own_max_length(field):
+    limits = [getattr(item, "max_length", None) for item in field.metadata]
+    limits = [limit for limit in limits if limit is not None]
+    return limits[-1] if limits else None
 
 
 def _subclasses(cls):

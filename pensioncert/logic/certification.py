@@ -1,0 +1,97 @@
+"""Self-service certification by face liveness, for oneself or (by proxy) for a contact."""
+from __future__ import annotations
+
+import secrets
+
+from pensioncert.clock import iso_beijing
+from pensioncert.dal import certifications, registry
+from pensioncert.dal.tables import CertificationTable
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic import eligibility, liveness
+from pensioncert.logic.subjects import SELF, Subject
+from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, certification_year
+from pensioncert.vision_client import VisionRefusal
+
+HOME_VISIT_HINT = "本年度自助认证未通过的次数已达上限，请联系所在单位申请上门认证"
+
+
+def start(svc, account, subject_param: str) -> dict:
+    checked = eligibility.check(svc, account, subject_param)
+    if checked.reason:
+        raise _not_eligible(checked.reason)
+    if not references_for(checked.subject, checked.person, account):
+        raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
+    return liveness.open_session(svc, purpose="certify", user_id=account.user_id,
+                                 subject=checked.subject.param, subject_key=checked.subject.id_key)
+
+
+def complete(svc, account, session_id: str, steps: list[dict]) -> dict:
+    session = liveness.take_session(svc, session_id=session_id, user_id=account.user_id,
+                                    purpose="certify", steps=steps)
+    now = svc.clock.now()
+    year = certification_year(now)
+    subject = _subject_of(session, account)
+    checked = eligibility.check_subject(svc, subject)
+    if checked.reason:
+        raise _not_eligible(checked.reason)
+    references = references_for(subject, checked.person, account)
+    # Evidence first: a certification is never stored without its evidence record.
+    evidence_key = liveness.store_evidence(svc, session, steps)
+    try:
+        decision = svc.vision.decide_session(steps, references)
+    except VisionRefusal as refusal:
+        raise _counted_failure(svc, subject.id_key, year, refusal, now) from None
+    certification = CertificationTable(
+        subject.id_key,
+        year,
+        method="app" if subject.is_self else "proxy_app",
+        certified_at=iso_beijing(now),
+        operator_user_id=account.user_id,
+        operator="本人" if subject.is_self else f"亲友代办（{account.name}）",
+        region=checked.person.region,
+        unit=checked.person.unit,
+        similarity=round(decision["similarity"], 4),
+        evidence_key=evidence_key,
+        certification_id="cert_" + secrets.token_hex(10),
+    )
+    if not certifications.store_once(certification):
+        raise _not_eligible("ALREADY_CERTIFIED")
+    return {"result": "passed", "certification_id": certification.certification_id,
+            "certified_at": certification.certified_at, "similarity": certification.similarity}
+
+
+def references_for(subject: Subject, person, account) -> list[list[float]]:
+    """The registry photo's template; for oneself without one, the real-name ID portrait's."""
+    if person is not None and person.reference_embedding:
+        return [list(person.reference_embedding)]
+    if subject.is_self and account.reference_embedding:
+        return [list(account.reference_embedding)]
+    return []
+
+
+def attempts_left(svc, failed: int) -> int:
+    return max(svc.settings.yearly_failed_attempts_limit - failed, 0)
+
+
+def _subject_of(session, account) -> Subject:
+    if session.subject == SELF:
+        return Subject(SELF, account.id_key, account.name)
+    from pensioncert.logic.subjects import resolve
+
+    return resolve(account, session.subject)
+
+
+def _counted_failure(svc, subject_key: str, year: int, refusal: VisionRefusal, now) -> AppError:
+    if refusal.code == "IMAGE_INVALID":
+        return liveness.refusal_error(refusal)
+    failed = certifications.record_failure(subject_key, year, refusal.code, now)
+    left = attempts_left(svc, failed)
+    error = liveness.refusal_error(refusal, attempts_left=left)
+    if left == 0:
+        error.message = f"{error.message}。{HOME_VISIT_HINT}"
+        error.extra["home_visit_suggested"] = True
+    return error
+
+
+def _not_eligible(reason: str) -> AppError:
+    return AppError(ErrorCode.NOT_ELIGIBLE, ELIGIBILITY_MESSAGES[reason], reason=reason)

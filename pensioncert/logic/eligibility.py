@@ -1,0 +1,41 @@
+"""The grey button: may this subject certify now, and if not, why."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pensioncert.dal import certifications, registry
+from pensioncert.dal.tables import RegistryPersonTable
+from pensioncert.logic.subjects import Subject, resolve
+from pensioncert.rules.certification import (
+    ELIGIBILITY_MESSAGES,
+    RegistryFacts,
+    certification_year,
+    eligibility_reason,
+)
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    subject: Subject
+    person: RegistryPersonTable | None
+    reason: str | None
+
+    def as_response(self) -> dict:
+        return {
+            "eligible": self.reason is None,
+            "reason": self.reason,
+            "message": ELIGIBILITY_MESSAGES[self.reason] if self.reason else "可以进行资格认证",
+        }
+
+
+def check(svc, account, subject_param: str) -> Eligibility:
+    subject = resolve(account, subject_param)
+    return check_subject(svc, subject)
+
+
+def check_subject(svc, subject: Subject) -> Eligibility:
+    person = registry.get_person(subject.id_key)
+    facts = RegistryFacts(name=person.name, status=person.status) if person else None
+    year = certification_year(svc.clock.now())
+    certified = person is not None and certifications.for_year(subject.id_key, year) is not None
+    return Eligibility(subject, person, eligibility_reason(facts, subject.name, certified))

@@ -1,0 +1,49 @@
+"""Requests for a home visit (上门认证) from the app: a case on the agency's queue."""
+from __future__ import annotations
+
+import secrets
+
+from pensioncert import normalize
+from pensioncert.dal import home_visits, registry
+from pensioncert.dal.tables import HomeVisitTable
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic.subjects import resolve
+
+MAX_TEXT = 200
+
+
+def request_home_visit(svc, account, *, subject: str, reason: str, address: str,
+                       contact_phone: str) -> dict:
+    target = resolve(account, subject)
+    reason_text = _text(reason, "reason", "请说明无法自助认证的原因")
+    address_text = _text(address, "address", "请填写上门认证的详细地址")
+    phone = normalize.phone(contact_phone)
+    person = registry.get_person(target.id_key)
+    if person is None:
+        raise AppError(ErrorCode.NOT_FOUND)
+    now = svc.clock.now()
+    case = HomeVisitTable(
+        "hv_" + secrets.token_hex(8),
+        subject_key=target.id_key,
+        subject_id_sealed=person.id_sealed,
+        name=person.name,
+        region=person.region,
+        unit=person.unit,
+        status="open",
+        region_created=f"{person.region}#{now.isoformat()}",
+        source="app",
+        reason=reason_text,
+        address_sealed=svc.vault.seal(address_text),
+        contact_phone_sealed=svc.vault.seal(phone),
+        requested_by=account.user_id,
+        created_at=now,
+    )
+    home_visits.create(case)
+    return {"case_id": case.case_id}
+
+
+def _text(value: str, field: str, message: str) -> str:
+    text = normalize.nfkc(value)
+    if not text or len(text) > MAX_TEXT:
+        raise AppError(ErrorCode.BAD_REQUEST, f"{message}（不超过{MAX_TEXT}字）", field=field)
+    return text

@@ -1,0 +1,37 @@
+"""认证信息查询: a subject's history of certifications and this year's status."""
+from __future__ import annotations
+
+from pensioncert.clock import iso_beijing
+from pensioncert.dal import certifications, registry
+from pensioncert.logic.subjects import resolve
+from pensioncert.rules.certification import PaymentPolicy, certification_year
+
+
+def history(svc, account, subject_param: str) -> dict:
+    subject = resolve(account, subject_param)
+    return {
+        "items": [
+            {"year": int(item.year), "method": item.method, "certified_at": item.certified_at,
+             "operator": item.operator}
+            for item in certifications.history(subject.id_key)
+        ]
+    }
+
+
+def status(svc, account, subject_param: str) -> dict:
+    subject = resolve(account, subject_param)
+    now = svc.clock.now()
+    year = certification_year(now)
+    this_year = certifications.for_year(subject.id_key, year)
+    last_year = certifications.for_year(subject.id_key, year - 1)
+    person = registry.get_person(subject.id_key)
+    registered_this_year = person is not None and certification_year(person.imported_at) == year
+    policy = PaymentPolicy(svc.settings.payment_warning_days)
+    return {
+        "year": year,
+        "certified": this_year is not None,
+        "certified_at": this_year.certified_at if this_year else None,
+        "due_by": iso_beijing(policy.due_by(year)),
+        "payment_status": policy.payment_status(now, this_year is not None, last_year is not None,
+                                                registered_this_year),
+    }

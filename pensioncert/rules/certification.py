@@ -1,0 +1,75 @@
+"""The certification rules: challenges, eligibility (the grey button), the yearly payment policy."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pensioncert.clock import BEIJING
+
+CHALLENGES = ("turn_head", "open_mouth", "blink")
+METHODS = ("app", "proxy_app", "home_visit", "overseas", "agency")
+
+ELIGIBILITY_MESSAGES = {
+    "NOT_FOUND": "查无此人：业务系统中没有此身份证号码的记录，请联系离退休时所在单位到养老保险经办机构确认信息",
+    "RECORD_MISMATCH": "姓名与业务系统记录不一致，请联系离退休时所在单位到养老保险经办机构修改信息，改完次日即可认证",
+    "NOT_A_RECIPIENT": "此人不是本养老保险待遇领取人员，无需认证",
+    "ALREADY_CERTIFIED": "本年度已认证通过（不论何种方式），无需再次认证。可在“我要查询”中查看认证信息",
+    "SUSPENDED_DECEASED": "待遇已暂停或已终止，请联系所在单位或养老保险经办机构",
+}
+
+
+def pick_challenges(count: int, rng: random.Random | None = None) -> list[str]:
+    """A random order of ``count`` (at least two) distinct challenges."""
+    rng = rng or random.SystemRandom()
+    return rng.sample(CHALLENGES, k=max(2, min(count, len(CHALLENGES))))
+
+
+def certification_year(moment: datetime) -> int:
+    return moment.astimezone(BEIJING).year
+
+
+@dataclass(frozen=True)
+class RegistryFacts:
+    """What eligibility needs to know of the registry record of an ID number."""
+
+    name: str
+    status: str
+
+
+def eligibility_reason(
+    record: RegistryFacts | None, claimed_name: str, certified_this_year: bool
+) -> str | None:
+    """None when the subject may certify now, else the contract's reason (the grey button)."""
+    if record is None:
+        return "NOT_FOUND"
+    if record.name != claimed_name:
+        return "RECORD_MISMATCH"
+    if record.status == "not_recipient":
+        return "NOT_A_RECIPIENT"
+    if record.status in ("suspended", "deceased"):
+        return "SUSPENDED_DECEASED"
+    if certified_this_year:
+        return "ALREADY_CERTIFIED"
+    return None
+
+
+@dataclass(frozen=True)
+class PaymentPolicy:
+    """Once per calendar year: due by 31 December (Beijing time)."""
+
+    warning_days: int = 60
+
+    def due_by(self, year: int) -> datetime:
+        return datetime(year + 1, 1, 1, tzinfo=BEIJING) - timedelta(seconds=1)
+
+    def payment_status(self, now: datetime, certified_this_year: bool,
+                       certified_last_year: bool, registered_this_year: bool = False) -> str:
+        if certified_this_year:
+            return "normal"
+        if not certified_last_year and not registered_this_year:
+            return "suspended"
+        year = certification_year(now)
+        if now >= self.due_by(year) - timedelta(days=self.warning_days):
+            return "warning"
+        return "normal"

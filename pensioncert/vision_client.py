@@ -1,0 +1,74 @@
+"""Calling the vision function: the API never imports OpenCV, LiteRT or dlib itself.
+
+Deployed, the vision code runs in its own Lambda function (with the vision layer) and is invoked
+with a JSON event; locally the same handler is called in-process with the same event, so both
+paths exchange exactly the same messages.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pensioncert.errors import AppError, ErrorCode
+
+# The vision package's refusal codes that the contract lets the app see as they are.
+CONTRACT_CODES = {"NO_FACE", "MULTIPLE_FACES", "POOR_QUALITY", "LIVENESS_FAILED", "FACE_MISMATCH",
+                  "ID_CARD_UNREADABLE"}
+
+
+@dataclass(frozen=True)
+class VisionRefusal(Exception):
+    code: str  # a vision code: NO_FACE ... or IMAGE_INVALID
+    detail: str
+
+
+class VisionTransport(Protocol):
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class InProcessTransport:
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        from vision.handler import lambda_handler  # imported on first use only
+
+        return lambda_handler(json.loads(json.dumps(event)), None)
+
+
+class LambdaTransport:
+    def __init__(self, lambda_client, function_name: str) -> None:
+        self._client = lambda_client
+        self._function_name = function_name
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        response = self._client.invoke(
+            FunctionName=self._function_name, Payload=json.dumps(event).encode()
+        )
+        if response.get("FunctionError"):
+            raise AppError(ErrorCode.VISION_UNAVAILABLE, retryable=True)
+        return json.loads(response["Payload"].read())
+
+
+class VisionClient:
+    def __init__(self, transport: VisionTransport) -> None:
+        self._transport = transport
+
+    def decide_session(self, steps: list[dict], references: list[list[float]]) -> dict[str, Any]:
+        """``steps`` as the app sent them (base64 frames); returns similarity and the live template."""
+        return self._call({"action": "decide_session", "steps": steps, "references": references})
+
+    def embed_reference(self, image: bytes) -> list[float]:
+        return self._call({"action": "embed_reference", "image": _b64(image)})["embedding"]
+
+    def embed_id_card_portrait(self, image: bytes) -> list[float]:
+        return self._call({"action": "embed_id_card_portrait", "image": _b64(image)})["embedding"]
+
+    def _call(self, event: dict[str, Any]) -> dict[str, Any]:
+        answer = self._transport.invoke(event)
+        if not answer.get("ok"):
+            raise VisionRefusal(answer.get("code", "IMAGE_INVALID"), answer.get("detail", ""))
+        return answer
+
+
+def _b64(image: bytes) -> str:
+    return base64.b64encode(image).decode()

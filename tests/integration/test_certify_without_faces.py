@@ -1,0 +1,197 @@
+"""Contacts, eligibility, queries and home-visit requests: everything around the face check."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+from auth_steps import post, register
+from support import unique_id_number, unique_phone
+
+from pensioncert.clock import BEIJING
+from pensioncert.dal import certifications, home_visits
+from pensioncert.dal.tables import CertificationTable
+from pensioncert.logic.registry_import import import_registry
+
+HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
+
+
+def get(api, path, token):
+    import json
+
+    response = api.http.get(path, headers={"Authorization": f"Bearer {token}"})
+    return response.status_code, json.loads(response.body) if response.body else None
+
+
+def delete(api, path, token):
+    return api.http.delete(path, headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+@pytest.fixture
+def family(svc, api):
+    """A card holder (verified) and relatives of every registry status, imported as an agency would."""
+    people = {key: unique_id_number(year) for key, year in
+              [("me", 1950), ("mother", 1930), ("stranger", 1941), ("deceased", 1932),
+               ("not_recipient", 1960), ("renamed", 1945)]}
+    rows = [
+        f"{people['me']},周国庆,西安市,新城区机关事务中心,recipient,activated,135791,",
+        f"{people['mother']},周王氏,西安市,新城区机关事务中心,recipient,,,",
+        f"{people['deceased']},周老太,西安市,新城区机关事务中心,deceased,,,",
+        f"{people['not_recipient']},周小妹,西安市,某企业,not_recipient,,,",
+        f"{people['renamed']},周国华,西安市,新城区机关事务中心,recipient,,,",
+    ]
+    assert import_registry(svc, HEADER + "\n".join(rows) + "\n", None, None).errors == []
+    return people, card_login(api, people["me"])
+
+
+def card_login(api, id_number, pin="135791"):
+    status, body = post(api, "/auth/card-login", {"id_number": id_number, "card_password": pin})
+    assert status == 200
+    return body["token"]
+
+
+def add(api, token, name, id_number, relation="母亲"):
+    return post(api, "/contacts", {"name": name, "id_number": id_number, "relation": relation}, token)
+
+
+def test_accounts_without_real_name_binding_can_use_nothing_beyond_auth(api):
+    phone = unique_phone()
+    register(api, phone, unique_id_number())
+    token = post(api, "/auth/login", {"phone": phone, "password": "Shaanxi2026"})[1]["token"]
+    calls = [
+        get(api, "/contacts", token),
+        post(api, "/contacts", {"name": "王五", "id_number": unique_id_number(), "relation": "父亲"}, token),
+        get(api, "/certify/eligibility?subject=self", token),
+        post(api, "/certify/sessions", {"subject": "self"}, token),
+        get(api, "/query/certifications?subject=self", token),
+        get(api, "/query/status?subject=self", token),
+        post(api, "/certify/home-visit-requests", {"subject": "self", "reason": "卧床", "address": "西安",
+                                                   "contact_phone": phone}, token),
+    ]
+    for status, body in calls:
+        assert (status, body["error"]["code"]) == (403, "REAL_NAME_REQUIRED")
+    status, body = post(api, "/auth/real-name/sessions", {"name": "王建国", "id_number": unique_id_number()}, token)
+    assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+
+
+def test_contacts_are_added_listed_masked_and_deleted(api, family):
+    people, token = family
+    status, body = add(api, token, "周王氏", people["mother"].lower())
+    assert status == 201
+    contact_id = body["contact_id"]
+    assert add(api, token, "週王氏", people["mother"])[1]["error"]["code"] == "CONTACT_EXISTS"
+    status, listing = get(api, "/contacts", token)
+    assert listing["items"] == [{"contact_id": contact_id, "name": "周王氏", "relation": "母亲",
+                                 "id_number_masked": people["mother"][:4] + "*" * 10 + people["mother"][-4:]}]
+    assert add(api, token, "周国庆", people["me"])[0] == 400
+    assert delete(api, f"/contacts/{contact_id}", token) == 204
+    assert delete(api, f"/contacts/{contact_id}", token) == 404
+    assert get(api, "/contacts", token)[1]["items"] == []
+
+
+def test_eligibility_gives_each_reason_of_the_grey_button(api, family):
+    people, token = family
+    assert get(api, "/certify/eligibility?subject=self", token)[1] == {
+        "eligible": True, "reason": None, "message": "可以进行资格认证"}
+    cases = [
+        ("周王氏", people["mother"], None),
+        ("陈某某", unique_id_number(), "NOT_FOUND"),
+        ("周国强", people["renamed"], "RECORD_MISMATCH"),
+        ("周小妹", people["not_recipient"], "NOT_A_RECIPIENT"),
+        ("周老太", people["deceased"], "SUSPENDED_DECEASED"),
+    ]
+    for name, id_number, reason in cases:
+        contact_id = add(api, token, name, id_number)[1]["contact_id"]
+        status, body = get(api, f"/certify/eligibility?subject={contact_id}", token)
+        assert status == 200 and body["reason"] == reason and body["eligible"] is (reason is None)
+        assert body["message"]
+        if reason:
+            status, refused = post(api, "/certify/sessions", {"subject": contact_id}, token)
+            assert (status, refused["error"]["code"], refused["error"]["reason"]) == (409, "NOT_ELIGIBLE", reason)
+
+
+def test_a_certification_by_any_method_greys_the_button_for_the_year(api, svc, family):
+    people, token = family
+    year = svc.clock.now().astimezone(BEIJING).year
+    stored = _certification(svc, people["me"], year, "home_visit")
+    assert certifications.store_once(stored)
+    body = get(api, "/certify/eligibility?subject=self", token)[1]
+    assert body["reason"] == "ALREADY_CERTIFIED"
+    svc.clock.advance(days=366)
+    token = card_login(api, people["me"])  # the old token expired meanwhile
+    answer = get(api, "/certify/eligibility?subject=self", token)[1]
+    assert answer.get("reason") is None and answer.get("eligible"), answer
+
+
+def test_a_subject_without_a_reference_photo_cannot_start_a_self_service_session(api, family):
+    _, token = family
+    status, body = post(api, "/certify/sessions", {"subject": "self"}, token)
+    assert (status, body["error"]["code"]) == (422, "NO_REFERENCE_PHOTO")
+
+
+def test_only_ones_own_contacts_are_subjects(api, svc, family):
+    people, token = family
+    other = unique_id_number(1949)
+    import_registry(svc, HEADER + f"{other},赵文华,延安市,宝塔区文化馆,recipient,activated,654321,\n", None, None)
+    other_token = post(api, "/auth/card-login", {"id_number": other, "card_password": "654321"})[1]["token"]
+    contact_id = add(api, token, "周王氏", people["mother"])[1]["contact_id"]
+    for path in (f"/certify/eligibility?subject={contact_id}", f"/query/status?subject={contact_id}",
+                 f"/query/certifications?subject={contact_id}"):
+        status, body = get(api, path, other_token)
+        assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+    assert delete(api, f"/contacts/{contact_id}", other_token) == 404
+    assert get(api, "/certify/eligibility?subject=", token)[0] == 400
+
+
+def test_history_lists_every_method_newest_first_and_status_follows_the_policy(api, svc, family):
+    people, token = family
+    year = svc.clock.now().astimezone(BEIJING).year
+    status = get(api, "/query/status?subject=self", token)[1]
+    assert status == {"year": year, "certified": False, "certified_at": None,
+                      "due_by": f"{year}-12-31T23:59:59+08:00", "payment_status": "normal"}
+    for offset, method in ((2, "overseas"), (1, "home_visit"), (0, "app")):
+        assert certifications.store_once(_certification(svc, people["me"], year - offset, method))
+    items = get(api, "/query/certifications?subject=self", token)[1]["items"]
+    assert [(item["year"], item["method"]) for item in items] == [
+        (year, "app"), (year - 1, "home_visit"), (year - 2, "overseas")]
+    status = get(api, "/query/status?subject=self", token)[1]
+    assert status["certified"] is True and status["payment_status"] == "normal"
+    assert status["certified_at"].endswith("+08:00")
+
+    svc.clock._now = datetime(year + 1, 12, 1, tzinfo=BEIJING)  # not yet certified that year
+    token = card_login(api, people["me"])
+    assert get(api, "/query/status?subject=self", token)[1]["payment_status"] == "warning"
+    svc.clock._now = datetime(year + 2, 2, 1, tzinfo=BEIJING)  # a whole year missed
+    token = card_login(api, people["me"])
+    assert get(api, "/query/status?subject=self", token)[1]["payment_status"] == "suspended"
+
+
+def test_a_home_visit_request_puts_the_subject_on_the_agency_queue(api, family):
+    people, token = family
+    contact_id = add(api, token, "周王氏", people["mother"])[1]["contact_id"]
+    status, body = post(api, "/certify/home-visit-requests", {
+        "subject": contact_id, "reason": "长年卧床，无法配合摇头张嘴", "address": "西安市新城区某街道1号",
+        "contact_phone": "13800138000"}, token)
+    assert status == 201
+    queue = home_visits.open_cases("西安市")
+    case = next(case for case in queue if case.case_id == body["case_id"])
+    assert case.name == "周王氏" and case.source == "app" and case.status == "open"
+    assert "西安市新城区" not in case.address_sealed  # stored sealed
+
+
+def test_fifty_concurrent_stores_keep_one_certification(svc):
+    subject = unique_id_number()
+    with ThreadPoolExecutor(50) as pool:
+        outcomes = list(pool.map(
+            lambda n: certifications.store_once(_certification(svc, subject, 2026, "app", n)), range(50)))
+    assert outcomes.count(True) == 1
+    assert len(certifications.history(svc.vault.lookup("id", subject))) == 1
+
+
+def _certification(svc, id_number, year, method, serial=0):
+    return CertificationTable(
+        svc.vault.lookup("id", id_number), year, method=method,
+        certified_at=datetime(year, 3, 1, 9, 0, tzinfo=BEIJING).isoformat(),
+        operator="本人", region="西安市", unit="新城区机关事务中心",
+        certification_id=f"cert_test_{serial}",
+    )
