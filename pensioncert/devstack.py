@@ -143,12 +143,8 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 
 
 def start_api(port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1", "--port", str(port),
-         "--stage", "local", "--no-autoreload"],
-        cwd=REPO / "functions",
-        env=os.environ.copy(),
-    )
+    return subprocess.Popen([sys.executable, "-m", "pensioncert.local_api", str(port)],
+                            cwd=REPO, env=os.environ.copy())
 
 
 def main() -> int:

@@ -85,3 +85,12 @@ def test_make_import_feeds_the_running_stack(stack, tmp_path):
     assert report["written"] == 1 and report["errors"][0]["line"] == 3
     status, body = stack.post("/auth/card-login", {"id_number": person, "card_password": "135791"})
     assert status == 200 and body["user"]["name"] == "周国庆"
+
+
+def test_unknown_routes_and_methods_answer_in_the_contract_shape(stack):
+    import requests
+
+    response = requests.get(stack.base_url + "/no/such/route", timeout=10)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "ROUTE_NOT_FOUND"
+    response = requests.delete(stack.base_url + "/auth/login", timeout=10)
+    assert response.status_code == 405 and response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"

@@ -1,0 +1,38 @@
+"""The API in the local stage: chalice's local server, answering even its own errors in the
+contract's shape (on AWS, API Gateway's gateway responses do the same for unknown routes).
+
+Run by `make run` as ``python -m pensioncert.local_api PORT``.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from chalice.cli.factory import CLIFactory
+from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGatewayException
+
+from pensioncert.errors import AppError, ErrorCode
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+GATEWAY_ERRORS = {403: ErrorCode.ROUTE_NOT_FOUND, 404: ErrorCode.ROUTE_NOT_FOUND,
+                  405: ErrorCode.METHOD_NOT_ALLOWED}
+
+
+class ContractErrorHandler(ChaliceRequestHandler):
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        code = GATEWAY_ERRORS.get(error.CODE, ErrorCode.BAD_REQUEST)
+        body = json.dumps(AppError(code).body(), ensure_ascii=False).encode()
+        status = 404 if code is ErrorCode.ROUTE_NOT_FOUND else code.status
+        self._send_http_response(status, {"Content-Type": "application/json; charset=utf-8"}, body)
+
+
+def serve(port: int, host: str = "127.0.0.1") -> None:
+    factory = CLIFactory(str(FUNCTIONS_DIR))
+    config = factory.create_config_obj(chalice_stage_name="local")
+    app = factory.load_chalice_app(environment_variables=config.environment_variables)
+    LocalDevServer(app, config, host, port, handler_cls=ContractErrorHandler).serve_forever()
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
