@@ -29,3 +29,27 @@ def unique_id_number(year: int = 1950) -> str:
     serial = next(_serial)
     base = f"610102{year}{1 + serial % 12:02d}{1 + serial // 12 % 28:02d}{serial % 1000:03d}"
     return base + ric.calc_check_digit(base + "0")
+
+
+def id_card_front(portrait):
+    """A synthetic resident ID card front (856 x 540 px, the ID-1 aspect ratio): grey text bars on
+    the left and a real photo as the portrait on the right (no real card is ever used in tests)."""
+    import cv2
+    import numpy as np
+
+    card = np.full((540, 856, 3), (225, 228, 232), np.uint8)
+    for i in range(6):
+        cv2.rectangle(card, (60, 80 + 60 * i), (60 + 300 - 30 * (i % 3), 100 + 60 * i), (90, 90, 90), -1)
+    if portrait is not None:
+        card[90:420, 560:820] = cv2.resize(portrait, (260, 330), interpolation=cv2.INTER_AREA)
+    return card
+
+
+def id_card_jpeg(photo_path) -> bytes:
+    """``id_card_front`` of a head-and-shoulders crop of face_recognition's obama.jpg, as JPEG."""
+    import cv2
+
+    photo = cv2.imread(str(photo_path))
+    ok, buffer = cv2.imencode(".jpg", id_card_front(photo[60:560, 290:680]), [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    return buffer.tobytes()

@@ -80,6 +80,22 @@ def upsert_row(
     return True
 
 
+def schedule_correction(id_key: str, *, name: str | None, status: str | None,
+                        effective: str) -> RegistryPersonTable:
+    """Record a correction that counts from ``effective`` (YYYYMMDD); returns the item before it."""
+    person = RegistryPersonTable.get(id_key, consistent_read=True)
+    before = RegistryPersonTable.from_raw_data(person.serialize())
+    person.update(
+        actions=[
+            RegistryPersonTable.corrected_name.set(name or person.name),
+            RegistryPersonTable.corrected_status.set(status or person.status),
+            RegistryPersonTable.correction_effective.set(effective),
+        ],
+        condition=RegistryPersonTable.id_key.exists(),
+    )
+    return before
+
+
 def set_reference_embedding(id_key: str, embedding: list[float]) -> None:
     RegistryPersonTable(id_key).update(
         actions=[RegistryPersonTable.reference_embedding.set(embedding)],

@@ -106,6 +106,10 @@ class RegistryPersonTable(_Table):
     reference_embedding = ListAttribute(of=NumberAttribute, null=True)
     row_fingerprint = UnicodeAttribute()
     imported_at = UTCDateTimeAttribute()
+    # An agency correction takes effect from the next day (the seed: 改完次日即可正常进行认证).
+    corrected_name = UnicodeAttribute(null=True)
+    corrected_status = UnicodeAttribute(null=True)
+    correction_effective = UnicodeAttribute(null=True)  # YYYYMMDD, Beijing date
 
 
 class CardTable(_Table):

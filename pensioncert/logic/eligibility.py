@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pensioncert.dal import certifications, registry
 from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.logic.subjects import Subject, resolve
+from pensioncert.clock import beijing_date
 from pensioncert.rules.certification import (
     ELIGIBILITY_MESSAGES,
-    RegistryFacts,
     certification_year,
+    effective_facts,
     eligibility_reason,
 )
 
@@ -35,7 +36,11 @@ def check(svc, account, subject_param: str) -> Eligibility:
 
 def check_subject(svc, subject: Subject) -> Eligibility:
     person = registry.get_person(subject.id_key)
-    facts = RegistryFacts(name=person.name, status=person.status) if person else None
-    year = certification_year(svc.clock.now())
+    now = svc.clock.now()
+    facts = effective_facts(
+        person.name, person.status, person.corrected_name, person.corrected_status,
+        person.correction_effective, beijing_date(now),
+    ) if person else None
+    year = certification_year(now)
     certified = person is not None and certifications.for_year(subject.id_key, year) is not None
     return Eligibility(subject, person, eligibility_reason(facts, subject.name, certified))

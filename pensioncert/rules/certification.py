@@ -37,6 +37,15 @@ class RegistryFacts:
     status: str
 
 
+def effective_facts(name: str, status: str, corrected_name: str | None,
+                    corrected_status: str | None, correction_effective: str | None,
+                    today: str) -> RegistryFacts:
+    """The record as it stands today: a correction counts from its effective date (YYYYMMDD) on."""
+    if correction_effective and today >= correction_effective:
+        return RegistryFacts(name=corrected_name or name, status=corrected_status or status)
+    return RegistryFacts(name=name, status=status)
+
+
 def eligibility_reason(
     record: RegistryFacts | None, claimed_name: str, certified_this_year: bool
 ) -> str | None:

@@ -17,6 +17,20 @@ class Stack:
         self.base_url = base_url
         self.state_file = state_file
 
+    @property
+    def environment(self) -> dict:
+        import json
+
+        return json.loads(self.state_file.read_text())["environment"]
+
+    def dynamodb(self):
+        import boto3
+
+        env = self.environment
+        return boto3.client("dynamodb", region_name=env["PC_AWS_REGION"],
+                            endpoint_url=env["PC_AWS_ENDPOINT_URL"], aws_access_key_id="local",
+                            aws_secret_access_key="local")
+
     def post(self, path, body=None, token=None):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = requests.post(self.base_url + path, json=body or {}, headers=headers, timeout=30)

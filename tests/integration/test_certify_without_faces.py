@@ -195,3 +195,19 @@ def _certification(svc, id_number, year, method, serial=0):
         operator="本人", region="西安市", unit="新城区机关事务中心",
         certification_id=f"cert_test_{serial}",
     )
+
+
+def test_an_agency_correction_takes_effect_from_the_next_day(api, svc, family):
+    from pensioncert.logic.corrections import correct_record
+
+    people, token = family
+    contact_id = add(api, token, "周国强", people["renamed"])[1]["contact_id"]
+    path = f"/certify/eligibility?subject={contact_id}"
+    assert get(api, path, token)[1]["reason"] == "RECORD_MISMATCH"
+    svc.clock._now = datetime(2026, 3, 1, 23, 30, tzinfo=BEIJING)
+    token = card_login(api, people["me"])
+    result = correct_record(svc, people["renamed"], name="周國強")
+    assert result["after"]["name"] == "周国强" and result["effective"] == "20260302"
+    assert get(api, path, token)[1]["reason"] == "RECORD_MISMATCH"  # still today
+    svc.clock.advance(minutes=31)  # midnight in Beijing
+    assert get(api, path, token)[1]["reason"] is None

@@ -1,6 +1,7 @@
 import cv2
 import numpy as np
 import pytest
+from support import id_card_front
 from conftest import jpeg
 
 import vision
@@ -53,25 +54,15 @@ def test_liveness_only_session_has_no_similarity(photo):
     assert vision.decide_session([_open_mouth_step(photo)], []).similarity is None
 
 
-def _id_card(portrait: np.ndarray) -> np.ndarray:
-    """A synthetic card front (856 x 540, the ID-1 aspect ratio) with text bars and the portrait on the right."""
-    card = np.full((540, 856, 3), (225, 228, 232), np.uint8)
-    for i in range(6):
-        cv2.rectangle(card, (60, 80 + 60 * i), (60 + 300 - 30 * (i % 3), 100 + 60 * i), (90, 90, 90), -1)
-    if portrait is not None:
-        card[90:420, 560:820] = cv2.resize(portrait, (260, 330), interpolation=cv2.INTER_AREA)
-    return card
-
-
 def test_id_card_portrait_is_found_and_matches(img, refs):
     o = img("obama.jpg")
     portrait = o[60:560, 290:680]  # head and shoulders, as printed on a card
-    emb = vision.embed_id_card_portrait(jpeg(_id_card(portrait)))
+    emb = vision.embed_id_card_portrait(jpeg(id_card_front(portrait)))
     assert similarity(emb, refs["obama3.jpg"]) >= MATCH_THRESHOLD
     assert similarity(emb, refs["biden.jpg"]) < MATCH_THRESHOLD
 
 
 def test_id_card_without_portrait_is_unreadable():
     with pytest.raises(vision.VisionError) as e:
-        vision.embed_id_card_portrait(jpeg(_id_card(None)))
+        vision.embed_id_card_portrait(jpeg(id_card_front(None)))
     assert e.value.code == "ID_CARD_UNREADABLE"
