@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test import package bench-auth
+.PHONY: run test import package bench-auth bench-certify
 
 # The virtual environment is made and filled from the project's own pinned requirements.
 $(STAMP): requirements/*.txt functions/requirements.txt layers/vision/requirements.txt pyproject.toml
@@ -28,6 +28,9 @@ import: $(STAMP)
 # The API function's deployment package (zip + SAM template) in build/api.
 package: $(STAMP)
 	cd functions && AWS_DEFAULT_REGION=cn-northwest-1 ../$(VENV)/bin/chalice package --stage prod ../build/api
+
+bench-certify: $(STAMP)
+	$(PY) bench/certify_bench.py
 
 bench-auth: $(STAMP)
 	$(PY) bench/auth_bench.py
