@@ -42,3 +42,34 @@ def test_the_local_stage_has_both(emulator):
     assert "/dev/sms-outbox" in local["routes"]
     assert "debug_answer" in local["captcha_fields"]
     assert local["outbox_status"] == 200
+
+
+SECRET_PROBE = """
+import json
+from pensioncert.services import services
+svc = services()
+print(json.dumps({"token_secret": svc.token_secret,
+                  "pii_key": svc.settings.pii_key.get_secret_value()}))
+"""
+
+
+def test_a_deployed_stage_takes_its_secrets_from_the_secret_store(emulator):
+    import boto3
+
+    client = boto3.client("secretsmanager", region_name=emulator["PC_AWS_REGION"],
+                          endpoint_url=emulator["PC_AWS_ENDPOINT_URL"])
+    values = {"token_secret": "t" * 43, "pii_key": "p" * 43}
+    name = f"pensioncert/prod/{os.getpid()}"
+    client.create_secret(Name=name, SecretString=json.dumps(values))
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PC_TOKEN_SECRET", "PC_PII_KEY")}
+    env.update(PC_STAGE="prod", PC_SECRETS_ID=name)
+    result = subprocess.run([sys.executable, "-c", SECRET_PROBE], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == values
+
+    env.pop("PC_SECRETS_ID")
+    result = subprocess.run([sys.executable, "-c", SECRET_PROBE], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "PC_SECRETS_ID" in result.stderr
