@@ -59,3 +59,12 @@ bench-vision: models
 	$(VISION_PATH) $(PY) layers/vision/fetch_photos.py
 	$(VISION_PATH) $(PY) bench/vision_bench.py
 # --- end vision ---
+
+# --- admin (admin_dash) ---
+# --- end admin ---
+
+# --- infra (infra/, docs/) ---
+# --- end infra ---
+
+# --- reliability (fuzz, load) ---
+# --- end reliability ---
