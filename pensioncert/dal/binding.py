@@ -9,16 +9,19 @@ from typing import Any
 
 import boto3
 
+from pensioncert.dal.admin_tables import ADMIN_TABLES
 from pensioncert.dal.tables import ALL_TABLES, LOCAL_ONLY_TABLES
 from pensioncert.settings import Settings
 
+DEPLOYED_TABLES = ALL_TABLES + ADMIN_TABLES
+
 
 def tables_for(settings: Settings):
-    return ALL_TABLES + (LOCAL_ONLY_TABLES if settings.is_local else ())
+    return DEPLOYED_TABLES + (LOCAL_ONLY_TABLES if settings.is_local else ())
 
 
 def bind_tables(settings: Settings) -> None:
-    for table in ALL_TABLES + LOCAL_ONLY_TABLES:
+    for table in DEPLOYED_TABLES + LOCAL_ONLY_TABLES:
         table.Meta.table_name = settings.table_prefix + table.Meta.base_name
         table.Meta.region = settings.aws_region
         table.Meta.host = settings.aws_endpoint_url
