@@ -23,6 +23,11 @@ DEMO_PHONE = "13800138000"
 DEMO_PASSWORD = "Shaanxi2026"
 DEMO_NAME = "王建国"
 DEMO_ID = "610102194803150011"
+# Agency admin demo staff: a provincial administrator and a Xi'an city operator.
+DEMO_STAFF = (
+    ("admin", "省社保中心管理员", "province_admin", (), "Admin2026sx"),
+    ("xian", "西安市经办员", "operator", ("西安市",), "Xian2026sx"),
+)
 
 
 def local_environment(api_port: int, emulator_port: int) -> dict[str, str]:
@@ -35,6 +40,7 @@ def local_environment(api_port: int, emulator_port: int) -> dict[str, str]:
         "PC_EMULATOR_PORT": str(emulator_port),
         "PC_TOKEN_SECRET": secrets.token_urlsafe(32),
         "PC_PII_KEY": secrets.token_urlsafe(32),
+        "PC_ADMIN_SECRET": secrets.token_urlsafe(32),
         # moto accepts any credentials; boto3 insists that some exist.
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -50,16 +56,15 @@ def adopt_running_stack() -> None:
 
 
 class Emulator:
-    """moto in server mode, in its own process: a real HTTP endpoint for DynamoDB, S3 and SNS.
-
-    Its own process, not a thread, so that nothing in-process (such as moto's decorators in a
-    unit test, which reset moto's global state) can wipe the emulated tables.
+    """The emulator (``pensioncert.emulator``: moto in server mode) in its own process: a real HTTP
+    endpoint for DynamoDB, S3 and SNS. Its own process, not a thread, so that nothing in-process
+    (such as moto's decorators in a unit test, which reset moto's global state) can wipe it.
     """
 
     def __init__(self, port: int) -> None:
         self.port = port
         self._process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "pensioncert.emulator", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -94,7 +99,17 @@ def load_demo_data() -> dict:
 
     report = import_file(DEMO_REGISTRY)
     seed_demo_account()
+    seed_demo_staff()
     return report.as_dict()
+
+
+def seed_demo_staff() -> None:
+    from pensioncert.admin.staff import create_staff
+    from pensioncert.services import services
+
+    for username, display_name, role, regions, password in DEMO_STAFF:
+        create_staff(services(), username=username, display_name=display_name, role=role,
+                     regions=list(regions), password=password)
 
 
 def seed_demo_account() -> None:
@@ -123,6 +138,11 @@ def seed_demo_account() -> None:
         pass  # already there
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def ensure_port_free(port: int) -> None:
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -147,12 +167,18 @@ def start_api(port: int) -> subprocess.Popen:
                             cwd=REPO, env=os.environ.copy())
 
 
+def start_admin(port: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "admin_dash"], cwd=REPO,
+                            env={**os.environ, "PC_ADMIN_PORT": str(port)})
+
+
 def main() -> int:
     from pensioncert.settings import get_settings
 
     settings = get_settings()
     api_port = int(os.environ.get("PC_API_PORT", settings.api_port))
     emulator_port = int(os.environ.get("PC_EMULATOR_PORT", settings.emulator_port))
+    admin_port = int(os.environ.get("PC_ADMIN_PORT", settings.admin_port))
     environment = local_environment(api_port, emulator_port)
     os.environ.update(environment)
     from pensioncert.services import reset_services
@@ -163,6 +189,7 @@ def main() -> int:
 
     ensure_port_free(api_port)
     ensure_port_free(emulator_port)
+    admin_port = admin_port if _port_is_free(admin_port) else None
     emulator = start_emulator(emulator_port)
     wait_for_port(emulator_port)
     children: list[subprocess.Popen] = []
@@ -173,8 +200,12 @@ def main() -> int:
         STATE_FILE.write_text(json.dumps({"environment": environment}))
         STATE_FILE.chmod(0o600)
         children.append(start_api(api_port))
+        if admin_port:
+            children.append(start_admin(admin_port))
         wait_for_port(api_port)
-        print(banner(api_port, emulator_port, report), flush=True)
+        if admin_port:
+            wait_for_port(admin_port)
+        print(banner(api_port, emulator_port, report, admin_port), flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -193,17 +224,23 @@ def main() -> int:
         STATE_FILE.unlink(missing_ok=True)
 
 
-def banner(api_port: int, emulator_port: int, report: dict) -> str:
+def banner(api_port: int, emulator_port: int, report: dict, admin_port: int | None = None) -> str:
+    staff = "".join(
+        f"\n  staff login   {username} / {password}   ({display_name}{'：' + '、'.join(regions) if regions else '，全省'})"
+        for username, display_name, _role, regions, password in DEMO_STAFF
+    )
     return f"""
 ================ 养老保险待遇资格认证 · local stack ================
 API (mobile app contract)   http://127.0.0.1:{api_port}
 Emulated AWS (moto server)  http://127.0.0.1:{emulator_port}   DynamoDB, S3, SNS
+Agency admin (Dash)         {f"http://127.0.0.1:{admin_port}" if admin_port else "NOT STARTED: its port is in use (set PC_ADMIN_PORT)"}
 Demo registry imported      {report['rows']} rows, {report['written']} written, {len(report['errors'])} errors
 
 Demo credentials
   phone login   {DEMO_PHONE} / {DEMO_PASSWORD}   (real-name binding still to do)
   card login    610103195207080126 / card PIN 246810   (李秀英, activated card)
   card login    610104194509210231                     (张德明, card not activated)
+Agency admin (staff){staff}
 Local-only helpers: POST /auth/captcha returns debug_answer; GET /dev/sms-outbox?phone=...
 Ctrl-C stops everything.
 ===================================================================="""

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # stages they come from Secrets Manager (secrets_id), never from code.
     token_secret: SecretStr | None = None
     pii_key: SecretStr | None = None
+    # Signs the agency admin's session cookie (admin_dash); only the admin needs it.
+    admin_secret: SecretStr | None = None
     secrets_id: str | None = None
 
     evidence_retention_days: int = 90
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
 
     lock_max_failures: int = 3
     lock_hours: int = 24
+
+    # Agency admin: a staff session lasts one working day at most.
+    admin_session_hours: int = 8
 
     # argon2id at OWASP's minimum recommended cost (m=19 MiB, t=2, p=1): ~19 ms a verify on one
     # core here, against ~115-160 ms for the library default (64 MiB, t=3, p=4), which would
@@ -101,13 +106,19 @@ class Settings(BaseSettings):
 
     def load_secrets(self, fetch) -> None:
         """Fill missing secrets from the secret store; ``fetch(secret_id) -> str`` (JSON)."""
-        if self.token_secret and self.pii_key:
+        if self.token_secret and self.pii_key and (self.admin_secret or not self.secrets_id):
             return
         if not self.secrets_id:
             raise RuntimeError("PC_TOKEN_SECRET/PC_PII_KEY are not set and PC_SECRETS_ID names no secret")
         values = json.loads(fetch(self.secrets_id))
         self.token_secret = self.token_secret or SecretStr(values["token_secret"])
         self.pii_key = self.pii_key or SecretStr(values["pii_key"])
+        if not self.admin_secret and values.get("admin_secret"):
+            self.admin_secret = SecretStr(values["admin_secret"])
+        # The mainland SMS gateway's key lives in the same secret (infra/template.py puts it there).
+        self.aliyun_access_key_id = self.aliyun_access_key_id or values.get("aliyun_access_key_id") or None
+        if not self.aliyun_access_key_secret and values.get("aliyun_access_key_secret"):
+            self.aliyun_access_key_secret = SecretStr(values["aliyun_access_key_secret"])
 
 
 @functools.cache

@@ -4,4 +4,124 @@ Kept apart from tables.py so the admin's tables are one place; binding.py create
 """
 from __future__ import annotations
 
-ADMIN_TABLES: tuple = ()
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from pensioncert.dal.tables import _Table
+
+
+class StaffTable(_Table):
+    """An agency staff account. Lock state lives here, guarded by the same counter as app accounts."""
+
+    class Meta(_Table.Meta):
+        base_name = "staff"
+
+    username = UnicodeAttribute(hash_key=True)
+    display_name = UnicodeAttribute()
+    role = UnicodeAttribute()  # province_admin | operator
+    regions = ListAttribute(of=UnicodeAttribute, default=list)  # an operator's regions (地市)
+    password_hash = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    failed_attempts = NumberAttribute(default=0)
+    locked_until = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    last_login_at = UTCDateTimeAttribute(null=True)
+
+
+class AuditByActor(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_actor"
+        projection = AllProjection()
+
+    actor = UnicodeAttribute(hash_key=True)
+    at_id = UnicodeAttribute(range_key=True)
+
+
+class AuditTable(_Table):
+    """The staff audit log: append-only (the data layer has no update or delete for it)."""
+
+    class Meta(_Table.Meta):
+        base_name = "audit"
+
+    day = UnicodeAttribute(hash_key=True)  # YYYYMMDD, Beijing date
+    at_id = UnicodeAttribute(range_key=True)  # "<ISO time +08:00>#<event id>": sorts by time
+    actor = UnicodeAttribute()
+    actor_name = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()  # what a person reads: masked ID, case id, account ...
+    region = UnicodeAttribute(null=True)  # the region the action concerned, for operators' view
+    before = UnicodeAttribute(null=True)  # JSON
+    after = UnicodeAttribute(null=True)  # JSON
+    reason = UnicodeAttribute(null=True)
+
+    by_actor = AuditByActor()
+
+
+class StatsTable(_Table):
+    """Counters the dashboards read, each updated in the transaction of the write it counts.
+
+    ``scope``: ``<year>#province`` / ``<year>#region#<region>`` for certifications and failures,
+    ``registry#province`` / ``registry#region#<region>`` for recipients; ``metric`` e.g.
+    ``certified#method#app``, ``certified#month#03``, ``failed#NO_FACE``, ``recipients#unit#...``.
+    """
+
+    class Meta(_Table.Meta):
+        base_name = "stats"
+
+    scope = UnicodeAttribute(hash_key=True)
+    metric = UnicodeAttribute(range_key=True)
+    value = NumberAttribute(default=0)
+
+
+class OverseasByRegion(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_region_agency"
+        projection = AllProjection()
+
+    region = UnicodeAttribute(hash_key=True)
+    agency_id = UnicodeAttribute(range_key=True)
+
+
+class OverseasByAgency(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_agency"
+        projection = AllProjection()
+
+    agency = UnicodeAttribute(hash_key=True)
+    id_key = UnicodeAttribute(range_key=True)
+
+
+class OverseasResidentTable(_Table):
+    """A recipient living abroad (境外人员), from the ministry's list, and their photo modelling."""
+
+    class Meta(_Table.Meta):
+        base_name = "overseas"
+
+    id_key = UnicodeAttribute(hash_key=True)
+    id_sealed = UnicodeAttribute()
+    name = UnicodeAttribute()
+    country = UnicodeAttribute()
+    agency = UnicodeAttribute()
+    agency_id = UnicodeAttribute()  # "<agency>#<id_key>" for the region index
+    region = UnicodeAttribute()  # from the registry: the operators' scope
+    unit = UnicodeAttribute()
+    phone_sealed = UnicodeAttribute(null=True)
+    photo_status = UnicodeAttribute(default="none")  # none | modelled | rejected
+    photo_reason = UnicodeAttribute(null=True)
+    photo_key = UnicodeAttribute(null=True)
+    reference_embedding = ListAttribute(of=NumberAttribute, null=True)
+    modelled_at = UTCDateTimeAttribute(null=True)
+    list_fingerprint = UnicodeAttribute()
+    imported_at = UTCDateTimeAttribute()
+
+    by_region_agency = OverseasByRegion()
+    by_agency = OverseasByAgency()
+
+
+ADMIN_TABLES: tuple = (StaffTable, AuditTable, StatsTable, OverseasResidentTable)

@@ -1,23 +1,41 @@
-"""Certifications (one per subject per year, by the table's key) and failed attempts."""
+"""Certifications (one per subject per year, by the table's key) and failed attempts.
+
+Each write carries the dashboard counters it moves in the same transaction (``dal/stats.py``).
+"""
 from __future__ import annotations
 
+import random
+import time
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from pensioncert.dal.errors import is_conditional_failure
+from pensioncert.dal import stats
+from pensioncert.dal.errors import failed_transaction_items
 from pensioncert.dal.tables import AttemptTable, CertificationTable
+
+# A transaction that meets another on a shared counter is cancelled with TransactionConflict
+# rather than queued: it is retried, after a short random pause, this many times.
+_CONFLICT_RETRIES = 20
 
 
 def store_once(certification: CertificationTable) -> bool:
     """Store the year's certification unless one exists: False for every concurrent loser."""
+    deltas = stats.certification_deltas(
+        int(certification.year), certification.region, certification.unit,
+        certification.method, certification.certified_at[5:7],
+    )
+
+    def write(transaction) -> None:
+        transaction.save(certification, condition=CertificationTable.subject_key.does_not_exist())
+
     try:
-        certification.save(condition=CertificationTable.subject_key.does_not_exist())
+        _transact(write, deltas, condition_index=0)
         return True
-    except PutError as error:
-        if is_conditional_failure(error):
-            return False
-        raise
+    except _ConditionFailed:
+        # Ours after all when an earlier try was written but its answer was lost (the SDK retried).
+        stored = for_year(certification.subject_key, int(certification.year))
+        return stored is not None and stored.certification_id == certification.certification_id
 
 
 def for_year(subject_key: str, year: int) -> CertificationTable | None:
@@ -32,19 +50,59 @@ def history(subject_key: str) -> list[CertificationTable]:
     return list(CertificationTable.query(subject_key, scan_index_forward=False))
 
 
-def record_failure(subject_key: str, year: int, reason: str, now: datetime) -> int:
-    """Count a failed attempt atomically; returns the year's count after it."""
+def record_failure(subject_key: str, year: int, reason: str, now: datetime,
+                   region: str | None = None) -> int:
+    """Count a failed attempt atomically (with the dashboards' failure counters); returns the
+    year's count after it. The region is read from the registry when not given."""
+    if region is None:
+        from pensioncert.dal import registry
+
+        person = registry.get_person(subject_key)
+        region = person.region if person else None
     attempt = AttemptTable(subject_key, year)
-    attempt.update(actions=[
-        AttemptTable.failed.add(1),
-        AttemptTable.last_reason.set(reason),
-        AttemptTable.last_failed_at.set(now),
-    ])
-    return int(attempt.failed)
+
+    def write(transaction) -> None:
+        transaction.update(attempt, actions=[
+            AttemptTable.failed.add(1),
+            AttemptTable.last_reason.set(reason),
+            AttemptTable.last_failed_at.set(now),
+        ])
+
+    _transact(write, stats.failure_deltas(year, region, reason), condition_index=None)
+    return failures(subject_key, year)
 
 
 def failures(subject_key: str, year: int) -> int:
     try:
-        return int(AttemptTable.get(subject_key, year).failed or 0)
+        return int(AttemptTable.get(subject_key, year, consistent_read=True).failed or 0)
     except DoesNotExist:
         return 0
+
+
+def attempts(subject_key: str) -> list[AttemptTable]:
+    """Failed attempts per year, newest first."""
+    return list(AttemptTable.query(subject_key, scan_index_forward=False))
+
+
+class _ConditionFailed(Exception):
+    pass
+
+
+def _transact(write, deltas, condition_index: int | None) -> None:
+    for attempt in range(_CONFLICT_RETRIES + 1):
+        try:
+            with stats.transact_write() as transaction:
+                write(transaction)
+                stats.add_to_transaction(transaction, deltas)
+            return
+        except TransactWriteError as error:
+            if condition_index is not None and failed_transaction_items(error) == [condition_index]:
+                raise _ConditionFailed() from None
+            if not _is_conflict(error) or attempt == _CONFLICT_RETRIES:
+                raise
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+
+
+def _is_conflict(error: TransactWriteError) -> bool:
+    reasons = error.cancellation_reasons or []
+    return any(reason is not None and reason.code == "TransactionConflict" for reason in reasons)

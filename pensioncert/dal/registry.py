@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from pensioncert.dal import lock_counter
+from pensioncert.dal import lock_counter, stats
 from pensioncert.dal.errors import failed_transaction_items
 from pensioncert.dal.tables import CardTable, RegistryPersonTable
 from pensioncert.rules.lockout import LockoutPolicy, LockState
@@ -31,20 +29,29 @@ def upsert_row(
     *, id_key: str, id_sealed: str, name: str, region: str, unit: str, status: str,
     photo_key: str | None, card_status: str, pin_hash: str | None, fingerprint: str, now: datetime,
     reference_embedding: list[float] | None = None,
+    counter_deltas=None, seen_fingerprint: str | None = None,
 ) -> bool:
     """Write the person and their card in one transaction, unless this exact row is already there.
 
     Returns False when nothing changed (same fingerprint): re-importing a file is a no-op, and the
-    card's lock counter is never touched by an import.
+    card's lock counter is never touched by an import. ``counter_deltas`` (the dashboards'
+    recipient counters, computed from the record as read) go into the same transaction, which then
+    also requires the record to be still as read (``seen_fingerprint``; None: absent), so a
+    concurrent change fails this write instead of skewing the counts.
     """
     changed = (RegistryPersonTable.row_fingerprint.does_not_exist()) | (
         RegistryPersonTable.row_fingerprint != fingerprint
     )
+    if counter_deltas is not None:
+        changed = changed & (
+            RegistryPersonTable.row_fingerprint == seen_fingerprint
+            if seen_fingerprint
+            else RegistryPersonTable.id_key.does_not_exist()
+        )
     person = RegistryPersonTable(id_key)
     card = CardTable(id_key)
-    meta = RegistryPersonTable.Meta
     try:
-        with TransactWrite(connection=Connection(region=meta.region, host=meta.host)) as transaction:
+        with stats.transact_write() as transaction:
             transaction.update(
                 person,
                 actions=[
@@ -73,6 +80,8 @@ def upsert_row(
                     CardTable.row_fingerprint.set(fingerprint),
                 ],
             )
+            if counter_deltas:
+                stats.add_to_transaction(transaction, counter_deltas)
     except TransactWriteError as error:
         if failed_transaction_items(error) == [0]:
             return False
@@ -82,18 +91,41 @@ def upsert_row(
 
 def schedule_correction(id_key: str, *, name: str | None, status: str | None,
                         effective: str) -> RegistryPersonTable:
-    """Record a correction that counts from ``effective`` (YYYYMMDD); returns the item before it."""
-    person = RegistryPersonTable.get(id_key, consistent_read=True)
-    before = RegistryPersonTable.from_raw_data(person.serialize())
-    person.update(
-        actions=[
-            RegistryPersonTable.corrected_name.set(name or person.name),
-            RegistryPersonTable.corrected_status.set(status or person.status),
-            RegistryPersonTable.correction_effective.set(effective),
-        ],
-        condition=RegistryPersonTable.id_key.exists(),
-    )
-    return before
+    """Record a correction that counts from ``effective`` (YYYYMMDD); returns the item before it.
+
+    A status correction moves the recipient counters in the same transaction, conditioned on the
+    record's correction being still what was read.
+    """
+    for _ in range(10):
+        person = RegistryPersonTable.get(id_key, consistent_read=True)
+        before = RegistryPersonTable.from_raw_data(person.serialize())
+        new_status = status or person.corrected_status or person.status
+        deltas = stats.recipient_deltas(
+            stats.counted_place(person.status, person.corrected_status, person.region, person.unit),
+            stats.counted_place(person.status, new_status, person.region, person.unit),
+        )
+        unchanged = (
+            RegistryPersonTable.corrected_status == person.corrected_status
+            if person.corrected_status
+            else RegistryPersonTable.corrected_status.does_not_exist()
+        )
+        try:
+            with stats.transact_write() as transaction:
+                transaction.update(
+                    person,
+                    actions=[
+                        RegistryPersonTable.corrected_name.set(name or person.corrected_name or person.name),
+                        RegistryPersonTable.corrected_status.set(new_status),
+                        RegistryPersonTable.correction_effective.set(effective),
+                    ],
+                    condition=RegistryPersonTable.id_key.exists() & unchanged,
+                )
+                stats.add_to_transaction(transaction, deltas)
+            return before
+        except TransactWriteError as error:
+            if failed_transaction_items(error) != [0]:
+                raise
+    raise RuntimeError("the registry record kept changing during the correction")
 
 
 def set_reference_embedding(id_key: str, embedding: list[float]) -> None:

@@ -88,6 +88,16 @@ class EphemeralTable(_Table):
     count = NumberAttribute(null=True)
 
 
+class RegistryPersonByName(GlobalSecondaryIndex):
+    """Staff search by name (names are stored simplified and normalised)."""
+
+    class Meta:
+        index_name = "by_name"
+        projection = AllProjection()
+
+    name = UnicodeAttribute(hash_key=True)
+
+
 class RegistryPersonTable(_Table):
     """A person in the pension registry, as imported from the agency's business system."""
 
@@ -110,6 +120,8 @@ class RegistryPersonTable(_Table):
     corrected_name = UnicodeAttribute(null=True)
     corrected_status = UnicodeAttribute(null=True)
     correction_effective = UnicodeAttribute(null=True)  # YYYYMMDD, Beijing date
+
+    by_name = RegistryPersonByName()
 
 
 class CardTable(_Table):
@@ -236,6 +248,12 @@ class HomeVisitTable(_Table):
     contact_phone_sealed = UnicodeAttribute(null=True)
     requested_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # The agency's handling (admin): who visits, when, and how it went.
+    assigned_to = UnicodeAttribute(null=True)  # a staff username
+    scheduled_for = UnicodeAttribute(null=True)  # YYYY-MM-DD
+    outcome = UnicodeAttribute(null=True)  # passed | failed | already_certified
+    failure_reason = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
 
     by_status_region = HomeVisitByStatus()
 

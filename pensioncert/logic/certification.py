@@ -9,7 +9,8 @@ from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import eligibility, liveness
 from pensioncert.logic.subjects import SELF, Subject
-from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, certification_year
+from pensioncert.observability import record_metric
+from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, METHODS, certification_year
 from pensioncert.vision_client import VisionRefusal
 
 HOME_VISIT_HINT = "本年度自助认证未通过的次数已达上限，请联系所在单位申请上门认证"
@@ -40,7 +41,8 @@ def complete(svc, account, session_id: str, steps: list[dict]) -> dict:
     try:
         decision = svc.vision.decide_session(steps, references)
     except VisionRefusal as refusal:
-        raise _counted_failure(svc, subject.id_key, year, refusal, now) from None
+        record_metric("CertificationFailed", reason=refusal.code)
+        raise _counted_failure(svc, subject.id_key, year, refusal, now, checked.person.region) from None
     certification = CertificationTable(
         subject.id_key,
         year,
@@ -56,6 +58,7 @@ def complete(svc, account, session_id: str, steps: list[dict]) -> dict:
     )
     if not certifications.store_once(certification):
         raise _not_eligible("ALREADY_CERTIFIED")
+    record_metric("CertificationPassed", method=certification.method)
     return {"result": "passed", "certification_id": certification.certification_id,
             "certified_at": certification.certified_at, "similarity": certification.similarity}
 
@@ -81,10 +84,11 @@ def _subject_of(session, account) -> Subject:
     return resolve(account, session.subject)
 
 
-def _counted_failure(svc, subject_key: str, year: int, refusal: VisionRefusal, now) -> AppError:
+def _counted_failure(svc, subject_key: str, year: int, refusal: VisionRefusal, now,
+                     region: str) -> AppError:
     if refusal.code == "IMAGE_INVALID":
         return liveness.refusal_error(refusal)
-    failed = certifications.record_failure(subject_key, year, refusal.code, now)
+    failed = certifications.record_failure(subject_key, year, refusal.code, now, region=region)
     left = attempts_left(svc, failed)
     error = liveness.refusal_error(refusal, attempts_left=left)
     if left == 0:
@@ -95,3 +99,26 @@ def _counted_failure(svc, subject_key: str, year: int, refusal: VisionRefusal, n
 
 def _not_eligible(reason: str) -> AppError:
     return AppError(ErrorCode.NOT_ELIGIBLE, ELIGIBILITY_MESSAGES[reason], reason=reason)
+
+
+def record_certification(svc, subject_key: str, year: int, method: str, operator: str,
+                         region: str, unit: str, operator_user_id: str | None = None
+                         ) -> CertificationTable:
+    """Store the year's certification by a non-app method (home_visit, overseas, agency) under the
+    same once-per-year rule as the app; raises NOT_ELIGIBLE / ALREADY_CERTIFIED if one exists."""
+    if method not in METHODS or method in ("app", "proxy_app"):
+        raise ValueError(f"not a staff certification method: {method}")
+    certification = CertificationTable(
+        subject_key,
+        year,
+        method=method,
+        certified_at=iso_beijing(svc.clock.now()),
+        operator_user_id=operator_user_id,
+        operator=operator,
+        region=region,
+        unit=unit,
+        certification_id="cert_" + secrets.token_hex(10),
+    )
+    if not certifications.store_once(certification):
+        raise _not_eligible("ALREADY_CERTIFIED")
+    return certification

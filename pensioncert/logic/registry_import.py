@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pensioncert import normalize, passwords
-from pensioncert.dal import registry
+from pensioncert.dal import registry, stats
 from pensioncert.errors import AppError
 
 COLUMNS = ("id_number", "name", "region", "unit", "status", "card_status", "card_password", "photo")
@@ -199,7 +199,33 @@ def _write_row(svc, row: RegistryRow, store_photo) -> bool:
         return False
     embedding = reference_template(svc, row.photo) if row.photo else None
     photo_key = store_photo(id_key, row.photo) if row.photo else None
-    return registry.upsert_row(
+    for _ in range(_MAX_RACES):
+        written = _upsert(svc, row, id_key, fingerprint, existing, embedding, photo_key)
+        if written is not None:
+            return written
+        existing = registry.get_person(id_key)  # changed under us: count from what is there now
+    raise RuntimeError("the registry record kept changing during the import")
+
+
+# A row whose record another writer changes between our read and our write is re-read and retried.
+_MAX_RACES = 5
+
+
+def _upsert(svc, row: RegistryRow, id_key: str, fingerprint: str, existing, embedding, photo_key):
+    """One conditional write; None when the record was not as read (the caller re-reads)."""
+    vault = svc.vault
+    if existing is not None and existing.row_fingerprint == fingerprint:
+        return False
+    # The dashboards' recipient counters move with the row: from the record as read to the row.
+    corrected = existing.corrected_status if existing else None
+    deltas = stats.recipient_deltas(
+        stats.counted_place(existing.status, corrected, existing.region, existing.unit)
+        if existing else None,
+        stats.counted_place(row.status, corrected, row.region, row.unit),
+    )
+    written = registry.upsert_row(
+        counter_deltas=deltas,
+        seen_fingerprint=existing.row_fingerprint if existing else None,
         reference_embedding=embedding,
         id_key=id_key,
         id_sealed=vault.seal(row.id_number),
@@ -213,3 +239,4 @@ def _write_row(svc, row: RegistryRow, store_photo) -> bool:
         fingerprint=fingerprint,
         now=svc.clock.now(),
     )
+    return True if written else None

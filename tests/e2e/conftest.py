@@ -47,7 +47,7 @@ def stack(tmp_path_factory):
     api_port, emulator_port = free_port(), free_port()
     state_file = tmp_path_factory.mktemp("devstack") / "devstack.json"
     env = {key: value for key, value in os.environ.items() if not key.startswith("PC_")}
-    env.update(PC_API_PORT=str(api_port), PC_EMULATOR_PORT=str(emulator_port),
+    env.update(PC_API_PORT=str(api_port), PC_EMULATOR_PORT=str(emulator_port), PC_ADMIN_PORT=str(free_port()),
                PC_DEVSTACK_STATE=str(state_file))
     process = subprocess.Popen([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

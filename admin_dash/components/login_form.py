@@ -1,0 +1,33 @@
+"""The login page: a plain HTML form served by Flask, so nothing of the Dash app (layout,
+callbacks, component bundles) is reachable before signing in."""
+from __future__ import annotations
+
+from html import escape
+
+_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>登录 · 养老保险待遇资格认证经办管理</title>
+<link rel="stylesheet" href="/assets/bootstrap.min.css"><link rel="stylesheet" href="/assets/admin.css">
+</head><body>
+<div class="container" style="max-width: 420px; margin-top: 10vh;">
+  <div class="card shadow-sm"><div class="card-body p-4">
+    <h4 class="mb-1">养老保险待遇资格认证</h4>
+    <p class="text-muted">经办机构工作人员登录</p>
+    {error}
+    <form method="post" action="/login" autocomplete="off">
+      <input type="hidden" name="csrf" value="{csrf}">
+      <div class="mb-3"><label class="form-label" for="username">用户名</label>
+        <input class="form-control" id="username" name="username" required maxlength="64"></div>
+      <div class="mb-3"><label class="form-label" for="password">密码</label>
+        <input class="form-control" id="password" name="password" type="password" required maxlength="128"></div>
+      <button class="btn btn-primary w-100" id="login-button" type="submit">登录</button>
+    </form>
+    <p class="text-muted small mt-3 mb-0">密码连续输错3次将锁定24小时。忘记密码请联系省级管理员。</p>
+  </div></div>
+</div></body></html>"""
+
+
+def page(csrf: str, error: str | None = None) -> str:
+    box = f'<div class="alert alert-danger" id="login-error">{escape(error)}</div>' if error else ""
+    return _PAGE.replace("{error}", box).replace("{csrf}", escape(csrf))

@@ -1,0 +1,124 @@
+"""待遇人员: search, a person's record and history, corrections, registry import by upload."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from admin_dash.components.grid import grid
+from admin_dash.components.reports import import_report
+from admin_dash.components.uploads import upload_text
+from admin_dash.components.session import alert, call, current_staff
+from admin_dash.components.shell import not_signed_in, page_title
+from pensioncert.admin import labels, pensioners
+
+dash.register_page(__name__, path="/pensioners", name="待遇人员", order=1, title="待遇人员 · 经办管理")
+
+RESULT_COLUMNS = [("name", "姓名"), ("id_masked", "身份证号码"), ("region", "地区"), ("unit", "单位"),
+                  ("status", "待遇状态"), ("certified", "本年认证")]
+
+
+def layout(**_):
+    if current_staff() is None:
+        return not_signed_in()
+    return html.Div([
+        page_title("待遇人员", "按姓名或18位身份证号码查询；点击查询结果中的一行查看详细信息。"),
+        dbc.InputGroup([
+            dbc.Input(id="person-query", placeholder="姓名或身份证号码", maxLength=30),
+            dbc.Button("查询", id="person-search", color="primary"),
+        ], className="mb-2", style={"maxWidth": "520px"}),
+        html.Div(id="person-search-message"),
+        grid("person-results", RESULT_COLUMNS, height=240, row_id="key"),
+        dcc.Store(id="person-key"),
+        html.Div(id="person-detail", className="mt-3"),
+        html.Hr(),
+        html.Div("导入人员名册", className="section-title"),
+        html.P("上传业务系统导出的 CSV 文件（UTF-8，表头：id_number,name,region,unit,status,card_status,"
+               "card_password,photo；照片列请留空，照片请用命令行导入）。与 make import 使用同一导入程序，"
+               "已导入且未变化的行会跳过。", className="text-muted small"),
+        dcc.Upload(id="registry-upload", children=html.Div("点击或拖入 CSV 文件"),
+                   className="upload-box", accept=".csv,text/csv", max_size=5 * 1024 * 1024),
+        html.Div(id="registry-import-result"),
+    ])
+
+
+@callback(Output("person-results", "rowData"), Output("person-search-message", "children"),
+          Input("person-search", "n_clicks"), Input("person-query", "n_submit"),
+          State("person-query", "value"), prevent_initial_call=True)
+def search(_clicks, _submit, query):
+    rows, error = call(pensioners.search, query or "")
+    if error:
+        return [], error
+    return rows, (alert("没有找到符合条件的人员（仅显示您负责地区的人员）", "secondary") if not rows else None)
+
+
+@callback(Output("person-key", "data"), Input("person-results", "cellClicked"), prevent_initial_call=True)
+def choose(cell):
+    return (cell or {}).get("rowId") or no_update
+
+
+@callback(Output("person-detail", "children"), Input("person-key", "data"), prevent_initial_call=True)
+def show(key):
+    person, error = call(pensioners.detail, key)
+    return error or _detail(person)
+
+
+@callback(Output("person-detail", "children", allow_duplicate=True),
+          Input("correction-submit", "n_clicks"),
+          State("person-key", "data"), State("correction-name", "value"),
+          State("correction-status", "value"), State("correction-reason", "value"),
+          prevent_initial_call=True)
+def correct(_clicks, key, name, status, reason):
+    result, message = call(pensioners.correct, key, name=name, status=status, reason=reason or "")
+    if result:
+        message = alert(f"已提交更正：姓名“{result['after']['name']}”，待遇状态"
+                        f"“{labels.PERSON_STATUS[result['after']['status']]}”，自 {result['effective']} 起生效。",
+                        "success", id="correction-done")
+    person, error = call(pensioners.detail, key)
+    return error or _detail(person, message)
+
+
+@callback(Output("registry-import-result", "children"), Input("registry-upload", "contents"),
+          State("registry-upload", "filename"), prevent_initial_call=True)
+def upload(contents, filename):
+    text, problem = upload_text(contents)
+    if problem:
+        return alert(problem)
+    report, error = call(pensioners.import_upload, text, filename or "")
+    return error or import_report(report)
+
+
+def _detail(person: dict, message=None):
+    pending = person["pending_correction"]
+    facts = [("姓名", person["name"]), ("身份证号码", person["id_number"]), ("地区", person["region"]),
+             ("单位", person["unit"]), ("待遇状态", person["status_label"]),
+             ("比对照片", "已建立" if person["has_photo"] else "无")]
+    return dbc.Card(dbc.CardBody([
+        html.H5(f"{person['name']} 的信息", id="person-title"),
+        dbc.Row([dbc.Col([html.Div(label, className="text-muted small"), html.Div(value, id=f"fact-{i}")], md=2)
+                 for i, (label, value) in enumerate(facts)], className="mb-2"),
+        dbc.Alert(f"待生效的更正：姓名“{pending['name']}”，待遇状态“{pending['status_label']}”，"
+                  f"自 {pending['effective']} 起生效", color="info", id="pending-correction")
+        if pending else None,
+        dbc.Row([
+            dbc.Col([html.Div("认证记录", className="section-title"),
+                     grid("person-history", [("year", "年度"), ("method", "认证方式"),
+                                             ("certified_at", "认证时间"), ("operator", "经办")],
+                          person["history"], height=200)], md=6),
+            dbc.Col([html.Div("自助认证未通过记录", className="section-title"),
+                     grid("person-attempts", [("year", "年度"), ("failed", "未通过次数"),
+                                              ("last_reason", "最近原因"), ("last_failed_at", "最近时间")],
+                          person["attempts"], height=200)], md=6),
+        ]),
+        html.Div("更正信息（次日生效）", className="section-title"),
+        dbc.Row([
+            dbc.Col(dbc.Input(id="correction-name", placeholder="正确的姓名（不改可留空）", maxLength=30), md=3),
+            dbc.Col(dcc.Dropdown(id="correction-status", placeholder="待遇状态（不改可留空）",
+                                 options=[{"label": v, "value": k} for k, v in labels.PERSON_STATUS.items()]),
+                    md=3),
+            dbc.Col(dbc.Input(id="correction-reason", placeholder="更正原因（必填）", maxLength=200), md=4),
+            dbc.Col(dbc.Button("提交更正", id="correction-submit", color="warning"), md=2),
+        ], className="g-2"),
+        html.P("身份证号码有误的，暂不能在此更正，请在业务系统中更正后重新导入。", className="text-muted small mt-2"),
+        html.Div(message, id="correction-result"),
+    ]))

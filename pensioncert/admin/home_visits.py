@@ -1,0 +1,183 @@
+"""Home visits (上门认证): the queue, assignment, scheduling and the outcome of a visit."""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import datetime
+
+from pensioncert import normalize
+from pensioncert.admin import audit, labels
+from pensioncert.admin.staff import require_region, require_staff
+from pensioncert.clock import BEIJING, beijing_date
+from pensioncert.dal import home_visits as cases
+from pensioncert.dal import registry
+from pensioncert.dal import staff as staff_dal
+from pensioncert.dal.tables import HomeVisitTable
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic.certification import record_certification
+from pensioncert.logic.registry_import import ImportReport, RowError
+from pensioncert.rules.certification import certification_year, effective_facts
+
+UNIT_REPORT_COLUMNS = ("id_number", "reason", "address", "contact_phone")
+MAX_TEXT = 200
+
+
+def queue(svc, principal, statuses: tuple[str, ...] = cases.QUEUE_STATUSES) -> list[dict]:
+    """Open, assigned and scheduled cases of the principal's regions (the status index), oldest
+    first."""
+    principal = require_staff(principal)
+    regions = [None] if principal.is_province_admin else list(principal.regions)
+    found = [case for status in statuses for region in regions
+             for case in cases.cases_with_status(status, region)]
+    return [_row(svc, case) for case in sorted(found, key=lambda case: case.created_at)]
+
+
+def create_from_unit_report(svc, principal, *, id_number: str, reason: str, address: str,
+                            contact_phone: str) -> str:
+    principal = require_staff(principal)
+    person_id = normalize.id_number(id_number)
+    person = registry.get_person(svc.vault.lookup("id", person_id))
+    if person is None:
+        raise AppError(ErrorCode.NOT_FOUND, labels.PERSON_NOT_FOUND)
+    require_region(principal, person.region)
+    now = svc.clock.now()
+    case = HomeVisitTable(
+        "hv_" + secrets.token_hex(8), subject_key=person.id_key, subject_id_sealed=person.id_sealed,
+        name=person.name, region=person.region, unit=person.unit, status="open",
+        region_created=f"{person.region}#{now.isoformat()}", source="unit_report",
+        reason=_text(reason, "请填写无法自助认证的原因"),
+        address_sealed=svc.vault.seal(_text(address, "请填写上门地址")),
+        contact_phone_sealed=svc.vault.seal(normalize.phone(contact_phone)),
+        requested_by=f"staff:{principal.username}", created_at=now,
+    )
+    cases.create(case)
+    audit.record(svc, principal, "hv_create", target=f"{case.case_id} {person.name} "
+                 f"{normalize.mask_id_number(person_id)}", region=person.region,
+                 after={"来源": "单位报送", "原因": case.reason})
+    return case.case_id
+
+
+def import_unit_reports(svc, principal, csv_text: str) -> ImportReport:
+    """A unit's list of people to visit (UTF-8 CSV: id_number,reason,address,contact_phone);
+    each row is a case, errors reported with their line numbers."""
+    require_staff(principal)
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    missing = [c for c in UNIT_REPORT_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        report.errors.append(RowError(1, ",".join(missing), "缺少列：" + "、".join(missing)))
+        return report
+    for record in reader:
+        report.rows += 1
+        try:
+            create_from_unit_report(svc, principal, **{c: record.get(c) or "" for c in UNIT_REPORT_COLUMNS})
+            report.written += 1
+        except AppError as error:
+            report.errors.append(RowError(reader.line_num, error.extra.get("field", ""), error.message))
+    return report
+
+
+def assign(svc, principal, case_id: str, username: str) -> None:
+    case = _case(principal, case_id)
+    assignee = staff_dal.get(username or "")
+    if assignee is None or not (assignee.role == labels.ROLE_PROVINCE_ADMIN
+                                or case.region in (assignee.regions or ())):
+        raise AppError(ErrorCode.BAD_REQUEST, "请选择负责该地区的工作人员")
+    _move(svc, case, ("open", "assigned", "scheduled"), "assigned", assigned_to=assignee.username,
+          scheduled_for=None)
+    audit.record(svc, principal, "hv_assign", target=_target(case), region=case.region,
+                 before={"负责人": case.assigned_to or ""}, after={"负责人": assignee.display_name})
+
+
+def schedule(svc, principal, case_id: str, day: str) -> None:
+    case = _case(principal, case_id)
+    try:
+        when = datetime.strptime((day or "")[:10], "%Y-%m-%d").date()
+    except ValueError:
+        raise AppError(ErrorCode.BAD_REQUEST, "请选择预约上门的日期") from None
+    if when.isoformat() < svc.clock.now().astimezone(BEIJING).date().isoformat():
+        raise AppError(ErrorCode.BAD_REQUEST, "预约日期不能早于今天")
+    _move(svc, case, ("assigned", "scheduled"), "scheduled", scheduled_for=when.isoformat())
+    audit.record(svc, principal, "hv_schedule", target=_target(case), region=case.region,
+                 before={"预约日期": case.scheduled_for or ""}, after={"预约日期": when.isoformat()})
+
+
+def record_outcome(svc, principal, case_id: str, *, passed: bool, failure_reason: str = "") -> dict:
+    """A passed visit stores the year's certification (method home_visit, the once-a-year rule)
+    and closes the case; a failed one keeps it on the queue with the reason."""
+    case = _case(principal, case_id)
+    if case.status not in ("assigned", "scheduled"):
+        raise AppError(ErrorCode.BAD_REQUEST, "请先分配上门人员，再登记上门结果")
+    now = svc.clock.now()
+    if not passed:
+        reason = _text(failure_reason, "请填写未通过的原因")
+        _move(svc, case, ("assigned", "scheduled"), "assigned", outcome="failed",
+              failure_reason=reason, scheduled_for=None)
+        audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
+                     before={"状态": labels.CASE_STATUS[case.status]},
+                     after={"结果": "未通过", "原因": reason})
+        return {"outcome": "failed"}
+    person = registry.get_person(case.subject_key)
+    facts = effective_facts(person.name, person.status, person.corrected_name, person.corrected_status,
+                            person.correction_effective, beijing_date(now)) if person else None
+    if facts is None or facts.status != "recipient":
+        raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
+            status=labels.PERSON_STATUS.get(facts.status, "") if facts else "无记录"))
+    outcome = "passed"
+    try:
+        record_certification(svc, case.subject_key, certification_year(now), "home_visit",
+                             operator=f"上门认证（{principal.display_name}）", region=person.region,
+                             unit=person.unit, operator_user_id=f"staff:{principal.username}")
+    except AppError as error:
+        if error.extra.get("reason") != "ALREADY_CERTIFIED":
+            raise
+        outcome = "already_certified"
+    _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None)
+    audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
+                 before={"状态": labels.CASE_STATUS[case.status]},
+                 after={"结果": labels.CASE_OUTCOME[outcome]})
+    return {"outcome": outcome}
+
+
+def _case(principal, case_id: str) -> HomeVisitTable:
+    require_staff(principal)
+    case = cases.get(case_id) if case_id else None
+    if case is None:
+        raise AppError(ErrorCode.NOT_FOUND, labels.CASE_NOT_FOUND)
+    require_region(principal, case.region)
+    return case
+
+
+def _move(svc, case, from_statuses, to_status, **fields) -> None:
+    if not cases.transition(case, from_statuses=from_statuses, to_status=to_status,
+                            now=svc.clock.now(), **fields):
+        raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_CHANGED)
+
+
+def _row(svc, case: HomeVisitTable) -> dict:
+    vault = svc.vault
+    return {
+        "case_id": case.case_id, "name": case.name,
+        "id_masked": normalize.mask_id_number(vault.open(case.subject_id_sealed)),
+        "region": case.region, "unit": case.unit,
+        "source": labels.CASE_SOURCE.get(case.source, case.source), "reason": case.reason,
+        "address": vault.open(case.address_sealed) if case.address_sealed else "",
+        "phone": normalize.mask_phone(vault.open(case.contact_phone_sealed))
+        if case.contact_phone_sealed else "",
+        "status": case.status, "status_label": labels.CASE_STATUS.get(case.status, case.status),
+        "assigned_to": case.assigned_to or "", "scheduled_for": case.scheduled_for or "",
+        "last_outcome": ("上次未通过：" + (case.failure_reason or "")) if case.outcome == "failed" else "",
+        "created": case.created_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _target(case: HomeVisitTable) -> str:
+    return f"{case.case_id} {case.name}"
+
+
+def _text(value: str | None, message: str) -> str:
+    text = normalize.nfkc(value or "")
+    if not text or len(text) > MAX_TEXT:
+        raise AppError(ErrorCode.BAD_REQUEST, f"{message}（不超过{MAX_TEXT}字）")
+    return text

@@ -1,0 +1,243 @@
+"""Overseas residents (境外人员): the ministry's list, photo modelling, certification, and the
+per-agency summary report for the provincial fund centre (CSV and XLSX).
+
+The list is UTF-8 CSV with a header row: ``id_number,name,country,agency,phone`` (phone may be
+empty; any international format). Every person must be in the registry under the same name.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import defaultdict
+
+from pensioncert import normalize
+from pensioncert.admin import audit, labels
+from pensioncert.admin.staff import require_region, require_staff
+from pensioncert.dal import certifications, registry, stats
+from pensioncert.dal import overseas as overseas_dal
+from pensioncert.dal.admin_tables import StatsTable
+from pensioncert.dal.evidence import put_registry_photo
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic.certification import record_certification
+from pensioncert.logic.registry_import import (
+    MAX_PHOTO_BYTES,
+    PHOTO_REFUSALS,
+    ImportReport,
+    RowError,
+)
+from pensioncert.rules.certification import certification_year
+
+COLUMNS = ("id_number", "name", "country", "agency", "phone")
+REPORT_HEADER = ("经办机构", "境外人员数", "照片已建模", "建模未通过", "未上传照片", "本年已认证", "未认证", "认证率(%)")
+_REGIONS_SCOPE = "overseas#regions"
+_PHONE = re.compile(r"^\+?[\d\s\-()]{5,25}$")
+
+
+def import_list(svc, principal, csv_text: str, filename: str = "") -> ImportReport:
+    principal = require_staff(principal)
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        report.errors.append(RowError(1, ",".join(missing), "缺少列：" + "、".join(missing)))
+        return report
+    seen: dict[str, int] = {}
+    for record in reader:
+        report.rows += 1
+        line = reader.line_num
+        try:
+            written = _import_row(svc, principal, record, line, seen)
+        except _RowRejected as rejected:
+            report.errors.append(RowError(line, rejected.field, rejected.message))
+            continue
+        if written:
+            report.written += 1
+        else:
+            report.unchanged += 1
+    audit.record(svc, principal, "overseas_import", target=filename or "上传文件",
+                 after={"rows": report.rows, "written": report.written, "unchanged": report.unchanged,
+                        "errors": len(report.errors)})
+    return report
+
+
+def residents(svc, principal) -> list[dict]:
+    principal = require_staff(principal)
+    year = certification_year(svc.clock.now())
+    return [_row(svc, item, year) for item in _items(principal)]
+
+
+def model_photo(svc, principal, id_key: str, image: bytes) -> dict:
+    """The reference photo through the registry photos' quality gate and embedding; the template
+    also becomes the registry's reference, so the person can then certify by app from abroad."""
+    from pensioncert.vision_client import VisionRefusal
+
+    item = _item(principal, id_key)
+    now = svc.clock.now()
+    if not image or len(image) > MAX_PHOTO_BYTES or not image.startswith((b"\xff\xd8\xff", b"\x89PNG")):
+        raise AppError(ErrorCode.BAD_REQUEST, "照片须为不超过5MB的 JPEG 或 PNG 图片")
+    try:
+        embedding = svc.vision.embed_reference(image)
+    except VisionRefusal as refusal:
+        reason = PHOTO_REFUSALS.get(refusal.code, "照片未通过质量检查")
+        overseas_dal.set_photo_result(id_key, status="rejected", reason=reason, photo_key=None,
+                                      embedding=None, now=now)
+        audit.record(svc, principal, "overseas_photo", target=_target(svc, item), region=item.region,
+                     after={"结果": "建模未通过", "原因": reason})
+        return {"status": "rejected", "message": f"{reason}，请更换照片后重新上传"}
+    photo_key = put_registry_photo(svc.client("s3"), svc.settings.evidence_bucket, id_key, image)
+    overseas_dal.set_photo_result(id_key, status="modelled", reason=None, photo_key=photo_key,
+                                  embedding=embedding, now=now)
+    registry.set_reference_embedding(id_key, embedding)
+    audit.record(svc, principal, "overseas_photo", target=_target(svc, item), region=item.region,
+                 after={"结果": "已建模"})
+    return {"status": "modelled", "message": "照片已通过质量检查，比对模板已建立"}
+
+
+def certify(svc, principal, id_key: str) -> dict:
+    """Record this year's certification with method ``overseas`` (once a year, any method)."""
+    item = _item(principal, id_key)
+    person = registry.get_person(id_key)
+    if person is None:
+        raise AppError(ErrorCode.NOT_FOUND, labels.PERSON_NOT_FOUND)
+    if (person.corrected_status or person.status) != "recipient":
+        raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
+            status=labels.PERSON_STATUS.get(person.corrected_status or person.status, "")))
+    year = certification_year(svc.clock.now())
+    certification = record_certification(
+        svc, id_key, year, "overseas", operator=f"境外人员认证（{principal.display_name}）",
+        region=person.region, unit=person.unit, operator_user_id=f"staff:{principal.username}")
+    audit.record(svc, principal, "overseas_certify", target=_target(svc, item), region=item.region,
+                 after={"年度": year, "认证方式": labels.METHODS["overseas"]})
+    return {"certified_at": certification.certified_at, "year": year}
+
+
+def summary_rows(svc, principal) -> list[list]:
+    """One line per agency (经办机构), then the total line."""
+    principal = require_staff(principal)
+    year = certification_year(svc.clock.now())
+    per_agency: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for item in _items(principal):
+        counts = per_agency[item.agency]
+        counts[0] += 1
+        counts[{"modelled": 1, "rejected": 2}.get(item.photo_status or "none", 3)] += 1
+        counts[4] += certifications.for_year(item.id_key, year) is not None
+    rows = [_report_line(agency, counts) for agency, counts in sorted(per_agency.items())]
+    total = [sum(counts[i] for counts in per_agency.values()) for i in range(5)]
+    return rows + [_report_line("合计", total)]
+
+
+def export(svc, principal, fmt: str) -> tuple[str, bytes]:
+    """The summary report as (filename, bytes): ``csv`` (UTF-8 with BOM, opens in Excel) or ``xlsx``."""
+    principal = require_staff(principal)
+    rows = summary_rows(svc, principal)
+    year = certification_year(svc.clock.now())
+    name = f"境外人员认证汇总表_{year}"
+    audit.record(svc, principal, "overseas_export", target=f"{name}.{fmt}")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(REPORT_HEADER)
+        writer.writerows(rows)
+        return f"{name}.csv", buffer.getvalue().encode("utf-8-sig")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "汇总"
+        sheet.append([f"{year}年度境外人员领取养老保险待遇资格认证汇总表"])
+        sheet.append(list(REPORT_HEADER))
+        for row in rows:
+            sheet.append(row)
+        for column, width in zip("ABCDEFGH", (30, 12, 12, 12, 12, 12, 10, 10)):
+            sheet.column_dimensions[column].width = width
+        out = io.BytesIO()
+        book.save(out)
+        return f"{name}.xlsx", out.getvalue()
+    raise AppError(ErrorCode.BAD_REQUEST, "导出格式须为 csv 或 xlsx")
+
+
+class _RowRejected(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
+
+
+def _import_row(svc, principal, record: dict, line: int, seen: dict) -> bool:
+    values = {c: normalize.nfkc(record.get(c) or "") for c in COLUMNS}
+    try:
+        id_number = normalize.id_number(values["id_number"])
+    except AppError as error:
+        raise _RowRejected("id_number", error.message) from None
+    try:
+        name = normalize.name(values["name"])
+    except AppError as error:
+        raise _RowRejected("name", error.message) from None
+    for column, label in (("country", "居住国家或地区"), ("agency", "经办机构")):
+        if not values[column] or len(values[column]) > 100:
+            raise _RowRejected(column, f"{label}不能为空且不超过100字")
+    if values["phone"] and not _PHONE.fullmatch(values["phone"]):
+        raise _RowRejected("phone", "联系电话格式有误")
+    if id_number in seen:
+        raise _RowRejected("id_number", f"身份证号码与第{seen[id_number]}行重复")
+    seen[id_number] = line
+    id_key = svc.vault.lookup("id", id_number)
+    person = registry.get_person(id_key)
+    if person is None:
+        raise _RowRejected("id_number", labels.PERSON_NOT_FOUND)
+    if person.name != name and person.corrected_name != name:
+        raise _RowRejected("name", f"姓名与业务系统记录（{person.name}）不一致")
+    if not principal.can_see(person.region):
+        raise _RowRejected("id_number", labels.OUT_OF_SCOPE)
+    fingerprint = svc.vault.lookup("overseas-row", json.dumps(
+        [id_number, name, values["country"], values["agency"], values["phone"], person.region,
+         person.unit], ensure_ascii=False))
+    written = overseas_dal.upsert(
+        id_key=id_key, id_sealed=person.id_sealed, name=name, country=values["country"],
+        agency=values["agency"], region=person.region, unit=person.unit,
+        phone_sealed=svc.vault.seal(values["phone"]) if values["phone"] else None,
+        fingerprint=fingerprint, now=svc.clock.now(),
+    )
+    if written:
+        # Which regions have overseas residents: the provincial view lists them without a scan.
+        StatsTable(_REGIONS_SCOPE, person.region).update(actions=[StatsTable.value.set(1)])
+    return written
+
+
+def _items(principal):
+    regions = principal.regions
+    if principal.is_province_admin:
+        regions = sorted(stats.read_scope(_REGIONS_SCOPE))
+    return [item for region in regions for item in overseas_dal.in_region(region)]
+
+
+def _item(principal, id_key: str):
+    require_staff(principal)
+    item = overseas_dal.get(id_key) if id_key else None
+    if item is None:
+        raise AppError(ErrorCode.NOT_FOUND, "境外人员名单中没有此人")
+    require_region(principal, item.region)
+    return item
+
+
+def _row(svc, item, year: int) -> dict:
+    certified = certifications.for_year(item.id_key, year)
+    return {
+        "key": item.id_key, "name": item.name,
+        "id_masked": normalize.mask_id_number(svc.vault.open(item.id_sealed)),
+        "country": item.country, "agency": item.agency, "region": item.region,
+        "photo": labels.PHOTO_STATUS.get(item.photo_status or "none", ""),
+        "photo_reason": item.photo_reason or "",
+        "certified": labels.METHODS.get(certified.method, "已认证") if certified else "未认证",
+    }
+
+
+def _report_line(agency: str, counts: list[int]) -> list:
+    total, modelled, rejected, none, certified = counts
+    rate = round(100.0 * certified / total, 1) if total else 0.0
+    return [agency, total, modelled, rejected, none, certified, total - certified, rate]
+
+
+def _target(svc, item) -> str:
+    return f"{item.name} {normalize.mask_id_number(svc.vault.open(item.id_sealed))}"

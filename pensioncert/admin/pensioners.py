@@ -1,0 +1,142 @@
+"""Pensioners: search, a person's record and history, corrections, registry import by upload."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from pensioncert import normalize
+from pensioncert.admin import audit, labels
+from pensioncert.admin.staff import require_region, require_staff
+from pensioncert.clock import BEIJING, beijing_date
+from pensioncert.dal import certifications, registry
+from pensioncert.dal.evidence import put_registry_photo
+from pensioncert.dal.tables import RegistryPersonTable
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic import corrections
+from pensioncert.logic.registry_import import ImportReport, RowError, import_registry
+from pensioncert.rules.certification import certification_year, effective_facts
+
+MAX_RESULTS = 50
+MAX_REASON = 200
+
+
+def search(svc, principal, query: str) -> list[dict]:
+    """By full ID number (its keyed hash) or by name (the name index); only the principal's
+    regions; ID numbers masked."""
+    principal = require_staff(principal)
+    text = normalize.nfkc(query or "")
+    if re.fullmatch(r"[\dXx\s]{15,}", text):
+        people = [registry.get_person(svc.vault.lookup("id", normalize.id_number(text)))]
+    elif len(text) >= 2:
+        people = list(RegistryPersonTable.by_name.query(normalize.name(text), limit=MAX_RESULTS))
+    else:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.SEARCH_TOO_SHORT)
+    year = certification_year(svc.clock.now())
+    return [_row(svc, person, year) for person in people if person and principal.can_see(person.region)]
+
+
+def detail(svc, principal, id_key: str) -> dict:
+    """A person's record (full ID number: staff on the person's own page), this record as it
+    stands today, a pending correction, certification history and failed attempts."""
+    person = _person(principal, id_key)
+    id_number = svc.vault.open(person.id_sealed)
+    today = beijing_date(svc.clock.now())
+    facts = effective_facts(person.name, person.status, person.corrected_name,
+                            person.corrected_status, person.correction_effective, today)
+    audit.record(svc, principal, "view_person", target=_target(person, id_number), region=person.region)
+    pending = None
+    if person.correction_effective and today < person.correction_effective:
+        pending = {"name": person.corrected_name, "status": person.corrected_status,
+                   "status_label": labels.PERSON_STATUS.get(person.corrected_status, ""),
+                   "effective": _day(person.correction_effective)}
+    return {
+        "key": person.id_key, "id_number": id_number, "name": facts.name,
+        "registry_name": person.name, "region": person.region, "unit": person.unit,
+        "status": facts.status, "status_label": labels.PERSON_STATUS.get(facts.status, facts.status),
+        "has_photo": bool(person.reference_embedding), "pending_correction": pending,
+        "history": [
+            {"year": int(c.year), "method": labels.METHODS.get(c.method, c.method),
+             "certified_at": c.certified_at.replace("T", " ")[:19], "operator": c.operator or ""}
+            for c in certifications.history(person.id_key)
+        ],
+        "attempts": [
+            {"year": int(a.year), "failed": int(a.failed or 0),
+             "last_reason": labels.FAILURE_REASONS.get(a.last_reason or "", a.last_reason or ""),
+             "last_failed_at": a.last_failed_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+             if a.last_failed_at else ""}
+            for a in certifications.attempts(person.id_key)
+        ],
+    }
+
+
+def correct(svc, principal, id_key: str, *, name: str | None, status: str | None,
+            reason: str) -> dict:
+    """Correct name and/or status, effective from tomorrow (Beijing), with the reason in the log."""
+    person = _person(principal, id_key)
+    reason_text = _reason(reason)
+    id_number = svc.vault.open(person.id_sealed)
+    result = corrections.correct_record(svc, id_number, name=(name or None), status=(status or None))
+    audit.record(svc, principal, "correct_record", target=_target(person, id_number),
+                 region=person.region, before=result["before"],
+                 after={**result["after"], "生效日期": _day(result["effective"])}, reason=reason_text)
+    return {**result, "effective": _day(result["effective"])}
+
+
+def import_upload(svc, principal, csv_text: str, filename: str = "") -> ImportReport:
+    """The registry import (the same code path as `make import`) of an uploaded file. An
+    operator's file may only hold rows of their regions: otherwise nothing is imported."""
+    principal = require_staff(principal)
+    if not principal.is_province_admin:
+        reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+        for record in reader:
+            region = normalize.nfkc(record.get("region") or "")
+            if not principal.can_see(region):
+                report = ImportReport(rows=0)
+                report.errors.append(RowError(reader.line_num, "region", labels.UPLOAD_OUT_OF_SCOPE
+                                              .format(line=reader.line_num, region=region)))
+                return report
+    s3 = svc.client("s3")
+    report = import_registry(
+        svc, csv_text, None,
+        lambda key, image: put_registry_photo(s3, svc.settings.evidence_bucket, key, image),
+    )
+    audit.record(svc, principal, "import_registry", target=filename or "上传文件",
+                 after={"rows": report.rows, "written": report.written, "unchanged": report.unchanged,
+                        "errors": len(report.errors)})
+    return report
+
+
+def _person(principal, id_key: str) -> RegistryPersonTable:
+    require_staff(principal)
+    person = registry.get_person(id_key) if id_key else None
+    if person is None:
+        raise AppError(ErrorCode.NOT_FOUND, labels.PERSON_NOT_FOUND)
+    require_region(principal, person.region)
+    return person
+
+
+def _row(svc, person: RegistryPersonTable, year: int) -> dict:
+    certified = certifications.for_year(person.id_key, year)
+    return {
+        "key": person.id_key, "name": person.name,
+        "id_masked": normalize.mask_id_number(svc.vault.open(person.id_sealed)),
+        "region": person.region, "unit": person.unit,
+        "status": labels.PERSON_STATUS.get(person.status, person.status),
+        "certified": labels.METHODS.get(certified.method, "已认证") if certified else "未认证",
+    }
+
+
+def _target(person: RegistryPersonTable, id_number: str) -> str:
+    return f"{person.name} {normalize.mask_id_number(id_number)}"
+
+
+def _reason(reason: str | None) -> str:
+    text = normalize.nfkc(reason or "")
+    if not text or len(text) > MAX_REASON:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.REASON_REQUIRED, field="reason")
+    return text
+
+
+def _day(yyyymmdd: str) -> str:
+    return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:]}"

@@ -1,0 +1,69 @@
+"""Recipients living abroad (境外人员): the ministry's list and each person's photo modelling."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from pensioncert.dal.admin_tables import OverseasResidentTable
+from pensioncert.dal.errors import is_conditional_failure
+
+
+def get(id_key: str) -> OverseasResidentTable | None:
+    try:
+        return OverseasResidentTable.get(id_key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def upsert(*, id_key: str, id_sealed: str, name: str, country: str, agency: str, region: str,
+           unit: str, phone_sealed: str | None, fingerprint: str, now: datetime) -> bool:
+    """Write a list row unless this exact row is there (re-importing is a no-op); photo modelling
+    is never touched by an import. Returns False when unchanged."""
+    item = OverseasResidentTable(id_key)
+    try:
+        item.update(
+            actions=[
+                OverseasResidentTable.id_sealed.set(id_sealed),
+                OverseasResidentTable.name.set(name),
+                OverseasResidentTable.country.set(country),
+                OverseasResidentTable.agency.set(agency),
+                OverseasResidentTable.agency_id.set(f"{agency}#{id_key}"),
+                OverseasResidentTable.region.set(region),
+                OverseasResidentTable.unit.set(unit),
+                OverseasResidentTable.phone_sealed.set(phone_sealed)
+                if phone_sealed else OverseasResidentTable.phone_sealed.remove(),
+                OverseasResidentTable.photo_status.set(
+                    OverseasResidentTable.photo_status | "none"),
+                OverseasResidentTable.list_fingerprint.set(fingerprint),
+                OverseasResidentTable.imported_at.set(now),
+            ],
+            condition=OverseasResidentTable.list_fingerprint.does_not_exist()
+            | (OverseasResidentTable.list_fingerprint != fingerprint),
+        )
+        return True
+    except UpdateError as error:
+        if is_conditional_failure(error):
+            return False
+        raise
+
+
+def in_region(region: str) -> list[OverseasResidentTable]:
+    """A region's overseas residents, by agency."""
+    return list(OverseasResidentTable.by_region_agency.query(region))
+
+
+def set_photo_result(id_key: str, *, status: str, reason: str | None, photo_key: str | None,
+                     embedding: list[float] | None, now: datetime) -> None:
+    actions = [
+        OverseasResidentTable.photo_status.set(status),
+        OverseasResidentTable.modelled_at.set(now),
+        OverseasResidentTable.photo_reason.set(reason) if reason
+        else OverseasResidentTable.photo_reason.remove(),
+    ]
+    if photo_key:
+        actions.append(OverseasResidentTable.photo_key.set(photo_key))
+    if embedding:
+        actions.append(OverseasResidentTable.reference_embedding.set(embedding))
+    OverseasResidentTable(id_key).update(actions=actions,
+                                         condition=OverseasResidentTable.id_key.exists())

@@ -1,0 +1,308 @@
+"""The admin in real headless Chromium: log in, open every page, do one correction, one home-visit
+outcome, one overseas import and export, one unlock, and check what the pages show.
+
+Chromium and chromedriver come from Debian (`make browser`, which `make test` runs first). When
+they are missing these tests FAIL with the reason, never skip quietly: a green run must mean the
+pages were really driven. PC_SKIP_BROWSER_TESTS=1 turns that into an explicit, reported skip for
+a machine where Debian's packages cannot be installed.
+Screenshots of every page go to test-output/admin/.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from admin_support import import_people, unique_region
+from support import REPO, free_port, unique_id_number, unique_phone
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SHOTS = REPO / "test-output" / "admin"
+PASSWORD = "Browser2026x"
+# Without these Chromium waits on network calls this machine cannot make (updates, sync, ...).
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-first-run", "--window-size=1440,1100", "--lang=zh-CN")
+
+
+def _browser_or_fail() -> None:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
+    if not missing:
+        return
+    message = (f"ADMIN BROWSER TESTS NOT RUN: {', '.join(missing)} missing. Run `make browser` "
+               "(apt-get install chromium chromium-driver) or set PC_SKIP_BROWSER_TESTS=1 to skip "
+               "them explicitly.")
+    if os.environ.get("PC_SKIP_BROWSER_TESTS") == "1":
+        pytest.skip(message)
+    pytest.fail(message, pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def world(emulator):
+    """The admin served by a real HTTP server in this process (same services and emulator as
+    the test), a province administrator, and data in a region of its own."""
+    from werkzeug.serving import make_server
+
+    from admin_dash.app import create_app
+    from pensioncert.admin import home_visits, staff
+    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.clock import FakeClock
+    from pensioncert.dal import accounts, certifications
+    from pensioncert.dal.tables import AccountTable
+    from pensioncert.services import services
+
+    _browser_or_fail()
+    svc = services()
+    svc.clock = FakeClock()
+    region = unique_region()
+    username = f"web{region}"
+    staff.create_staff(svc, username=username, display_name="浏览器测试员", role="province_admin",
+                       regions=[], password=PASSWORD)
+    me = StaffPrincipal(username, "浏览器测试员", "province_admin")
+    ids = import_people(svc, [
+        ("fix", "钱文杰", region, "测试单位甲", "recipient"),
+        ("visit", "孙卧床", region, "测试单位甲", "recipient"),
+        ("abroad", "周海外", region, "测试单位乙", "recipient"),
+        ("abroad2", "吴远行", region, "测试单位乙", "recipient"),
+        ("locked", "郑锁定", region, "测试单位乙", "recipient"),
+    ])
+    key = {label: svc.vault.lookup("id", number) for label, number in ids.items()}
+    certifications.record_failure(key["fix"], 2026, "FACE_MISMATCH", svc.clock.now())
+    case_id = home_visits.create_from_unit_report(svc, me, id_number=ids["visit"], reason="长期卧床",
+                                                  address="西安市新城区测试路1号", contact_phone=unique_phone())
+    home_visits.assign(svc, me, case_id, username)
+    phone = unique_phone()
+    account = AccountTable("u_" + region, phone_key=svc.vault.lookup("phone", phone),
+                           phone_sealed=svc.vault.seal(phone), id_key=key["locked"],
+                           id_sealed=svc.vault.seal(ids["locked"]), name="郑锁定", password_hash="x",
+                           created_by="phone", failed_attempts=0, created_at=svc.clock.now())
+    accounts.create(account)
+    for _ in range(3):
+        accounts.record_login_failure(account, svc.lockout, svc.clock.now())
+
+    app = create_app()
+    port = free_port()
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{port}", "svc": svc, "me": me, "ids": ids, "key": key,
+           "region": region, "username": username, "case_id": case_id, "phone": phone}
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser(world, tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = tmp_path_factory.mktemp("downloads")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def wait_text(driver, css: str, text: str, timeout: float = 30):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def found(d):
+        for element in d.find_elements(By.CSS_SELECTOR, css):
+            try:
+                if text in element.text:
+                    return element
+            except Exception:  # re-rendered under us: look again
+                return False
+        return False
+
+    try:
+        return WebDriverWait(driver, timeout).until(found)
+    except Exception:
+        shot(driver, "failure")
+        raise AssertionError(f"{text!r} did not appear in {css!r}; page shows:\n{driver.find_element(By.TAG_NAME, 'body').text[:2000]}")
+
+
+def shot(driver, name: str) -> None:
+    time.sleep(0.8)  # let charts and grids finish drawing
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def css(driver, selector: str):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, selector)
+
+
+def press(driver, selector: str) -> None:
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    element = css(driver, selector)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    try:
+        element.click()
+    except ElementClickInterceptedException:  # a page at its bottom edge cannot centre it
+        driver.execute_script("arguments[0].click();", element)
+
+
+def go(driver, world, path: str, ready_css: str, ready_text: str):
+    driver.get(world["url"] + path)
+    return wait_text(driver, ready_css, ready_text)
+
+
+def click_row(driver, grid_id: str, text: str):
+    cell = wait_text(driver, f"#{grid_id} .ag-row .ag-cell", text)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+    cell.click()
+
+
+def test_01_login_refuses_a_wrong_password_then_signs_in(browser, world):
+    browser.get(world["url"] + "/pensioners")  # any page sends an unsigned visitor to the login
+    wait_text(browser, "h4", "养老保险待遇资格认证")
+    assert browser.current_url.endswith("/login")
+    css(browser, "#username").send_keys(world["username"])
+    css(browser, "#password").send_keys("not-the-password1")
+    press(browser, "#login-button")
+    wait_text(browser, "#login-error", "用户名或密码错误")
+    shot(browser, "01-login")
+    css(browser, "#username").clear()
+    css(browser, "#username").send_keys(world["username"])
+    css(browser, "#password").send_keys(PASSWORD)
+    press(browser, "#login-button")
+    wait_text(browser, "#staff-name", "浏览器测试员")
+
+
+def test_02_overview_shows_the_data_layer_figures(browser, world):
+    from pensioncert.admin import overview
+
+    figures = overview.summary(world["svc"], world["me"])
+    go(browser, world, "/", "h3", "认证总览")
+    assert wait_text(browser, "#kpi-recipients", str(figures["recipients"])).text == str(figures["recipients"])
+    assert css(browser, "#kpi-certified").text == str(figures["certified"])
+    assert css(browser, "#kpi-rate").text == f"{figures['certified_rate']}%"
+    wait_text(browser, "#grid-regions .ag-cell", world["region"])
+    wait_text(browser, "#chart-month", "每月认证人数")
+    shot(browser, "02-overview")
+
+
+def test_03_pensioner_search_detail_and_correction(browser, world):
+    go(browser, world, "/pensioners", "h3", "待遇人员")
+    css(browser, "#person-query").send_keys("钱文杰")
+    press(browser, "#person-search")
+    click_row(browser, "person-results", "钱文杰")
+    wait_text(browser, "#person-title", "钱文杰")
+    wait_text(browser, "#person-detail", world["ids"]["fix"])  # full ID on the person's own page
+    wait_text(browser, "#person-attempts .ag-cell", "人脸比对不一致")
+    css(browser, "#correction-name").send_keys("钱文傑")
+    css(browser, "#correction-reason").send_keys("单位来函：姓名录入错误")
+    press(browser, "#correction-submit")
+    done = wait_text(browser, "#correction-done", "自 2026-03-02 起生效")
+    assert "钱文杰" in done.text  # traditional 傑 normalised to simplified 杰
+    wait_text(browser, "#pending-correction", "2026-03-02")
+    shot(browser, "03-pensioners")
+
+
+def test_04_home_visit_outcome_stores_the_certification(browser, world):
+    from pensioncert.dal import certifications
+
+    go(browser, world, "/home-visits", "h3", "上门认证")
+    click_row(browser, "hv-queue", "孙卧床")
+    wait_text(browser, "#hv-title", "孙卧床")
+    press(browser, "#hv-record")  # outcome defaults to 认证通过
+    wait_text(browser, "#hv-done", "上门认证通过")
+    shot(browser, "04-home-visits")
+    stored = certifications.for_year(world["key"]["visit"], 2026)
+    assert stored is not None and stored.method == "home_visit"
+
+
+def test_05_overseas_import_certify_and_export(browser, world, tmp_path):
+    ids = world["ids"]
+    listing = tmp_path / "overseas.csv"
+    listing.write_text(
+        "id_number,name,country,agency,phone\n"
+        f"{ids['abroad']},周海外,澳大利亚,{world['region']}社会保险经办中心,+61 412 345 678\n"
+        f"{ids['abroad2']},吴远行,加拿大,{world['region']}社会保险经办中心,\n"
+        f"{unique_id_number(1949)},查无人,美国,{world['region']}社会保险经办中心,\n", encoding="utf-8")
+    go(browser, world, "/overseas", "h3", "境外人员")
+    css(browser, "#os-upload input[type=file]").send_keys(str(listing))
+    wait_text(browser, ".import-summary", "新增或更新 2 行")
+    wait_text(browser, "#import-errors .ag-cell", "4")  # the unknown person's line number
+    click_row(browser, "os-list", "周海外")
+    wait_text(browser, "#os-title", "周海外")
+    press(browser, "#os-certify")
+    wait_text(browser, "#os-certified", "已登记 2026 年度境外人员认证")
+    press(browser, "#os-export-csv")
+    wait_text(browser, "#os-exported", ".csv")
+    press(browser, "#os-export-xlsx")
+    wait_text(browser, "#os-exported", ".xlsx")
+    shot(browser, "05-overseas")
+    csv_file = _downloaded(browser.downloads, ".csv")
+    rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8-sig"))))
+    mine = next(row for row in rows if row[0] == f"{world['region']}社会保险经办中心")
+    assert mine[1:7] == ["2", "0", "0", "2", "1", "1"]
+    from openpyxl import load_workbook
+
+    book = load_workbook(_downloaded(browser.downloads, ".xlsx"))
+    values = [[cell.value for cell in row] for row in book.active.iter_rows()]
+    assert any(row[0] == f"{world['region']}社会保险经办中心" and row[5] == 1 for row in values)
+
+
+def test_06_account_unlock(browser, world):
+    go(browser, world, "/accounts", "h3", "APP账户")
+    css(browser, "#account-query").send_keys(world["phone"])
+    press(browser, "#account-search")
+    wait_text(browser, "#account-detail", "已锁定")
+    assert world["phone"] not in css(browser, "#account-detail").text  # masked
+    css(browser, "#account-unlock-reason").send_keys("本人来电核实身份")
+    press(browser, "#account-unlock")
+    wait_text(browser, "#account-unlocked", "已解锁")
+    shot(browser, "06-accounts")
+
+
+def test_07_audit_log_shows_the_actions(browser, world):
+    go(browser, world, "/audit", "h3", "操作日志")
+    wait_text(browser, "#audit-grid .ag-cell", "更正人员信息")
+    wait_text(browser, "#audit-grid .ag-cell", "解锁APP账户")
+    shot(browser, "07-audit")
+
+
+def test_08_overview_counts_what_was_done(browser, world):
+    from pensioncert.admin import overview
+
+    figures = overview.summary(world["svc"], world["me"])
+    assert figures["by_method"]["home_visit"] >= 1 and figures["by_method"]["overseas"] >= 1
+    go(browser, world, "/", "h3", "认证总览")
+    wait_text(browser, "#kpi-certified", str(figures["certified"]))
+    wait_text(browser, "#chart-method", "上门认证")
+    shot(browser, "08-overview-after")
+
+
+def test_09_logout_closes_every_page(browser, world):
+    browser.get(world["url"] + "/logout")
+    wait_text(browser, "h4", "养老保险待遇资格认证")
+    browser.get(world["url"] + "/_dash-layout")
+    assert "登录已失效" in browser.page_source
+
+
+def _downloaded(folder: Path, suffix: str, timeout: float = 20) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [p for p in folder.iterdir() if p.name.endswith(suffix)]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} file was downloaded into {folder}: {list(folder.iterdir())}")

@@ -1,0 +1,93 @@
+"""The guard in front of every Dash endpoint: no session, no data; and the staff login lockout."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from admin_support import unique_region
+
+PASSWORD = "Guard2026pass"
+
+
+@pytest.fixture
+def admin_app(svc):
+    from admin_dash.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def operator(svc):
+    from pensioncert.admin import staff
+
+    region = unique_region()
+    username = f"op{region}"
+    staff.create_staff(svc, username=username, display_name="测试经办员", role="operator",
+                       regions=[region], password=PASSWORD)
+    return username
+
+
+def login(client, username, password):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"username": username, "password": password, "csrf": token})
+
+
+DASH_ENDPOINTS = [("GET", "/"), ("GET", "/pensioners"), ("GET", "/_dash-layout"),
+                  ("GET", "/_dash-dependencies"), ("GET", "/_reload-hash"),
+                  ("POST", "/_dash-update-component"), ("GET", "/_dash-component-suites/dash/dcc/dash_core_components.js")]
+
+
+@pytest.mark.parametrize("method,path", DASH_ENDPOINTS)
+def test_every_dash_endpoint_refuses_without_a_session(admin_app, method, path):
+    client = admin_app.server.test_client()
+    response = client.open(path, method=method, json={} if method == "POST" else None)
+    if path.startswith("/_"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+def test_login_sets_a_strict_httponly_session_and_callbacks_need_the_csrf_header(admin_app, operator):
+    client = admin_app.server.test_client()
+    response = login(client, operator, PASSWORD)
+    assert response.status_code == 302
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("pc_admin_session="))
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Expires=" in cookie
+    assert client.get("/_dash-layout").status_code == 200
+    body = {"output": "x.children", "outputs": {"id": "x", "property": "children"}, "inputs": [],
+            "changedPropIds": []}
+    assert client.post("/_dash-update-component", json=body).status_code == 403
+    token = client.get_cookie("_csrf_token").value
+    refused_or_handled = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+    assert refused_or_handled.status_code != 403
+
+
+def test_a_forged_cookie_is_refused(admin_app):
+    client = admin_app.server.test_client()
+    client.set_cookie("pc_admin_session", "eyJzdGFmZiI6ImFkbWluIn0.forged.signature")
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_staff_lockout_after_three_wrong_passwords(admin_app, operator, svc):
+    client = admin_app.server.test_client()
+    for _ in range(2):
+        assert "用户名或密码错误" in login(client, operator, "wrong-password1").get_data(as_text=True)
+    third = login(client, operator, "wrong-password1")
+    assert third.status_code == 423 and "锁定" in third.get_data(as_text=True)
+    assert login(client, operator, PASSWORD).status_code == 423  # even the right password
+    svc.clock.advance(hours=24, seconds=1)
+    assert login(client, operator, PASSWORD).status_code == 302
+
+
+def test_logout_ends_the_session(admin_app, operator):
+    client = admin_app.server.test_client()
+    login(client, operator, PASSWORD)
+    assert client.get("/logout").status_code == 302
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_staff_password_is_stored_as_argon2id(operator):
+    from pensioncert.dal import staff as staff_dal
+
+    assert staff_dal.get(operator).password_hash.startswith("$argon2id$")
