@@ -8,6 +8,7 @@ import certify
 import query
 
 from pensioncert.http_edge import ThreadSafeChalice, reshape_framework_error
+from pensioncert.observability import clear_correlation_id, set_correlation_id
 from pensioncert.settings import get_settings
 
 app = ThreadSafeChalice(app_name="pensioncert-api")
@@ -23,3 +24,13 @@ if get_settings().is_local:
 @app.middleware("http")
 def contract_errors(event, get_response):
     return reshape_framework_error(get_response(event))
+
+
+@app.middleware("http")
+def correlation_id(event, get_response):
+    # API Gateway's request id (also in its access log), or a generated one under the local server.
+    set_correlation_id((event.context or {}).get("requestId"))
+    try:
+        return get_response(event)
+    finally:
+        clear_correlation_id()

@@ -38,14 +38,14 @@ def table_specs(settings: Settings) -> list[dict[str, Any]]:
         schema = table._get_schema()
         spec: dict[str, Any] = {
             "TableName": settings.table_prefix + table.Meta.base_name,
-            "KeySchema": schema["key_schema"],
+            "KeySchema": _hash_first(schema["key_schema"]),
             "AttributeDefinitions": schema["attribute_definitions"],
             "BillingMode": "PAY_PER_REQUEST",
         }
         gsis = [
             {
                 "IndexName": index["index_name"],
-                "KeySchema": index["key_schema"],
+                "KeySchema": _hash_first(index["key_schema"]),
                 "Projection": index["projection"],
             }
             for index in schema["global_secondary_indexes"]
@@ -54,6 +54,12 @@ def table_specs(settings: Settings) -> list[dict[str, Any]]:
             spec["GlobalSecondaryIndexes"] = gsis
         specs.append({"create": spec, "ttl_attribute": table.Meta.ttl_attribute})
     return specs
+
+
+def _hash_first(key_schema: list[dict]) -> list[dict]:
+    """DynamoDB and CloudFormation want the HASH key first; PynamoDB lists keys in attribute order
+    (which the emulator tolerates, and AWS does not)."""
+    return sorted(key_schema, key=lambda element: element["KeyType"] != "HASH")
 
 
 def create_tables(settings: Settings) -> list[str]:

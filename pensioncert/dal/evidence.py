@@ -1,7 +1,8 @@
 """The evidence bucket (S3): reference photos, ID card images and liveness frames.
 
-Objects are encrypted at rest and expire by the bucket's lifecycle rules; DynamoDB only ever holds
-their keys, never the images.
+Objects are encrypted at rest by the bucket's default encryption (the customer key when deployed;
+no per-object setting, which would override it) and expire by the bucket's lifecycle rules;
+DynamoDB only ever holds their keys, never the images.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def bucket_lifecycle(evidence_retention_days: int) -> dict[str, Any]:
 
 def put_registry_photo(s3, bucket: str, id_key: str, image: bytes) -> str:
     key = f"{REGISTRY_PHOTO_PREFIX}{id_key}"
-    s3.put_object(Bucket=bucket, Key=key, Body=image, ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key=key, Body=image)
     return key
 
 

@@ -9,6 +9,7 @@ from pensioncert.dal import accounts, registry
 from pensioncert.dal.tables import AccountTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.sms_code import use_sms_code
+from pensioncert.observability import record_metric
 
 
 def register(svc, *, phone: str, sms_code: str, name: str, id_number: str, password: str,
@@ -147,5 +148,7 @@ def _refuse_if_locked(policy, state, now) -> None:
 
 
 def _fail(policy, state, code: ErrorCode, now) -> None:
+    if policy.is_locked(state, now):  # this failure locked it
+        record_metric("AccountLocked", login="card" if code is ErrorCode.CARD_LOGIN_FAILED else "phone")
     _refuse_if_locked(policy, state, now)
     raise AppError(code, attempts_left=policy.attempts_left(state))

@@ -1,33 +1,14 @@
-"""What really ships: `chalice package` builds the API function's zip, and that zip alone runs."""
+"""What really ships: `chalice package` builds the API function's zip, and that zip alone runs.
+
+The zip comes from the session's one deployment build (conftest.py: `python -m infra.package`)."""
 from __future__ import annotations
 
 import json
 import os
 import subprocess
 import sys
-import zipfile
-from pathlib import Path
-
-import pytest
-
-from support import REPO
 
 VISION_MODULES = ("cv2", "dlib", "ai_edge_litert", "tflite_runtime", "vision", "numpy")
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("chalice-package")
-    chalice = Path(sys.executable).parent / "chalice"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "cn-northwest-1"}
-    result = subprocess.run([str(chalice), "package", "--stage", "prod", str(out / "sam")],
-                            cwd=REPO / "functions", env=env, capture_output=True, text=True,
-                            timeout=900)
-    assert result.returncode == 0, result.stdout + result.stderr
-    unpacked = out / "unpacked"
-    with zipfile.ZipFile(out / "sam" / "deployment.zip") as archive:
-        archive.extractall(unpacked)
-    return unpacked
 
 
 def test_the_zip_holds_every_handler_and_the_shared_domain(package):

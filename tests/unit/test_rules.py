@@ -99,3 +99,13 @@ def test_pii_is_sealed_with_randomness_and_looked_up_by_a_keyed_hash():
     assert vault.lookup("id", "61010219480315001X") == vault.lookup("id", "61010219480315001X")
     assert vault.lookup("id", "61010219480315001X") != PiiVault("j" * 32).lookup("id", "61010219480315001X")
     assert vault.lookup("id", "13800138000") != vault.lookup("phone", "13800138000")
+
+
+def test_table_specs_put_the_hash_key_first_as_dynamodb_requires():
+    from pensioncert.dal.binding import table_specs
+
+    for spec in table_specs(Settings(stage="test")):
+        create = spec["create"]
+        schemas = [create["KeySchema"]] + [index["KeySchema"] for index in create.get("GlobalSecondaryIndexes", [])]
+        for schema in schemas:
+            assert schema[0]["KeyType"] == "HASH", create["TableName"]
