@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(PY) -m pensioncert.devstack
 
 # Every test suite: unit, integration, e2e, infrastructure, vision.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest
 
 # Import a pensioner registry CSV into the running local stack: make import FILE=registry.csv
@@ -61,10 +61,78 @@ bench-vision: models
 # --- end vision ---
 
 # --- admin (admin_dash) ---
+.PHONY: browser admin
+
+# Headless Chromium, its driver and a CJK font for the admin's browser tests (Debian packages);
+# installs only what is missing. Needs root (CI and these machines run as root).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-wqy-microhei; \
+	fi
+
+# The admin alone, beside a running `make run` (which already starts it on PC_ADMIN_PORT, 8050).
+admin: $(STAMP)
+	$(PY) -m admin_dash
 # --- end admin ---
 
 # --- infra (infra/, docs/) ---
+# One stack for a deployed stage: Chalice's API function + infra/template.py merged into
+# build/deploy/sam.json (+ deployment.zip). The vision function is a container image.
+STAGE         ?= prod
+AWS_REGION    ?= cn-northwest-1
+DEPLOY_DIR    := build/deploy
+STACK         ?= pensioncert-$(STAGE)
+VISION_REPO   ?= pensioncert-vision
+VISION_TAG    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo latest)
+.PHONY: package-all lint-infra checkov-env vision-image deploy
+
+package-all: $(STAMP)
+	$(PY) -m infra.package --stage $(STAGE) $(DEPLOY_DIR)
+
+checkov-env:
+	$(PY) -m infra.checkov_env
+
+# What the infrastructure tests also run: cfn-lint and checkov on the synthesized template.
+lint-infra: package-all
+	$(VENV)/bin/cfn-lint --regions $(AWS_REGION) -- $(DEPLOY_DIR)/sam.json
+	"$$($(PY) -m infra.checkov_env)" -f $(DEPLOY_DIR)/sam.json --framework cloudformation --skip-download --compact --quiet
+
+# Needs a Docker engine (none runs on the build machine this was written on).
+vision-image: models
+	docker build --platform linux/amd64 -f infra/vision.Dockerfile -t $(VISION_REPO):$(VISION_TAG) .
+
+# make deploy STAGE=prod DEPLOY_BUCKET=<an S3 bucket for artefacts, same region>
+# Needs an AWS account (aws-cn credentials), the AWS CLI and Docker. docs/operations.md explains.
+deploy: package-all vision-image
+	@test -n "$(DEPLOY_BUCKET)" || (echo "set DEPLOY_BUCKET=<artefact bucket in $(AWS_REGION)>"; exit 1)
+	$(eval ACCOUNT := $(shell aws sts get-caller-identity --query Account --output text))
+	$(eval REGISTRY := $(ACCOUNT).dkr.ecr.$(AWS_REGION).amazonaws.com$(if $(filter cn-%,$(AWS_REGION)),.cn,))
+	aws ecr describe-repositories --region $(AWS_REGION) --repository-names $(VISION_REPO) >/dev/null 2>&1 || \
+	  aws ecr create-repository --region $(AWS_REGION) --repository-name $(VISION_REPO) \
+	    --image-scanning-configuration scanOnPush=true --image-tag-mutability IMMUTABLE
+	aws ecr get-login-password --region $(AWS_REGION) | docker login --username AWS --password-stdin $(REGISTRY)
+	docker tag $(VISION_REPO):$(VISION_TAG) $(REGISTRY)/$(VISION_REPO):$(VISION_TAG)
+	docker push $(REGISTRY)/$(VISION_REPO):$(VISION_TAG)
+	aws cloudformation package --region $(AWS_REGION) --template-file $(DEPLOY_DIR)/sam.json \
+	  --s3-bucket $(DEPLOY_BUCKET) --s3-prefix $(STACK) --output-template-file $(DEPLOY_DIR)/packaged.yaml
+	aws cloudformation deploy --region $(AWS_REGION) --template-file $(DEPLOY_DIR)/packaged.yaml \
+	  --stack-name $(STACK) --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+	  --parameter-overrides VisionImageUri=$(REGISTRY)/$(VISION_REPO):$(VISION_TAG) $(PARAMS)
 # --- end infra ---
 
 # --- reliability (fuzz, load) ---
+.PHONY: fuzz bench-load
+# Schemathesis against openapi/openapi.yaml and a stack of its own, every operation, bounded:
+# make fuzz [FUZZ_EXAMPLES=100] [FUZZ_TIME=300]. `make test` runs a 40-second version.
+FUZZ_EXAMPLES ?= 100
+FUZZ_TIME ?= 300
+fuzz: $(STAMP)
+	$(PY) tests/reliability/fuzz.py --max-examples $(FUZZ_EXAMPLES) --max-time $(FUZZ_TIME)
+
+# Bounded load on loopback (login, card login, status, real-frame certifications):
+# make bench-load [LOAD_USERS=8] [LOAD_SECONDS=60]
+LOAD_USERS ?= 8
+LOAD_SECONDS ?= 60
+bench-load: $(STAMP)
+	$(VISION_PATH) $(PY) bench/load.py --users $(LOAD_USERS) --duration $(LOAD_SECONDS)
 # --- end reliability ---

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import re
 import threading
 from typing import Annotated, Any, Callable, Literal, TypeVar
@@ -29,9 +28,9 @@ from pensioncert import tokens
 from pensioncert.dal import accounts
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.accounts import is_real_name_verified
+from pensioncert.observability import logger as log
 from pensioncert.services import services
 
-log = logging.getLogger("pensioncert.api")
 Model = TypeVar("Model", bound=BaseModel)
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
 
@@ -95,7 +94,7 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(
         body=json.dumps(body, ensure_ascii=False) if body is not None else "",
         status_code=status,
-        headers=JSON_HEADERS,
+        headers=dict(JSON_HEADERS),
     )
 
 
@@ -191,4 +190,8 @@ def reshape_framework_error(response: Response) -> Response:
     code = CHALICE_ERRORS.get(response.status_code, ErrorCode.INTERNAL_ERROR)
     if response.status_code == 415:
         return error_response(AppError(code, "请以 application/json 提交请求内容"))
-    return error_response(AppError(code))
+    reshaped = error_response(AppError(code))
+    allow = (response.headers or {}).get("Allow")
+    if allow:  # a 405 must say which methods the resource has (RFC 9110 15.5.6)
+        reshaped.headers["Allow"] = allow
+    return reshaped

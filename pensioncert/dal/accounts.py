@@ -43,9 +43,19 @@ def create(account: AccountTable) -> None:
         failed = failed_transaction_items(error)
         if not failed:
             raise
+        if _claimed_by(claims[failed[0]].claim) == account.user_id:
+            # botocore resent a transaction whose answer was lost: it met the claims it wrote itself.
+            return
         if claims[failed[0]].claim.startswith("phone#"):
             raise AppError(ErrorCode.PHONE_ALREADY_REGISTERED) from None
         raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED) from None
+
+
+def _claimed_by(claim: str) -> str | None:
+    try:
+        return ClaimTable.get(claim, consistent_read=True).user_id
+    except DoesNotExist:
+        return None
 
 
 def get(user_id: str) -> AccountTable | None:

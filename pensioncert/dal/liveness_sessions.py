@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pensioncert.dal.errors import is_conditional_failure
 from pensioncert.dal.tables import LivenessSessionTable
@@ -11,6 +11,14 @@ from pensioncert.dal.tables import LivenessSessionTable
 
 def create(session: LivenessSessionTable) -> None:
     session.save(condition=LivenessSessionTable.session_id.does_not_exist())
+
+
+def get(session_id: str) -> LivenessSessionTable | None:
+    """The session, or None when no such session exists (an unknown id is the caller's mistake)."""
+    try:
+        return LivenessSessionTable.get(session_id, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def take(session_id: str, user_id: str, purpose: str, now: datetime) -> LivenessSessionTable | None:

@@ -48,7 +48,9 @@ def take_session(svc, *, session_id: str, user_id: str, purpose: str,
                  steps: list[dict]) -> LivenessSessionTable:
     """Check the steps against the session's challenges, then use the session up (once)."""
     now = svc.clock.now()
-    current = LivenessSessionTable.get(session_id) if 0 < len(session_id) <= 64 else None
+    if not 0 < len(session_id) <= 64:  # not an id this API ever issued: a malformed request
+        raise AppError(ErrorCode.BAD_REQUEST, "session_id 格式有误", field="session_id")
+    current = liveness_sessions.get(session_id)
     if (current is None or current.user_id != user_id or current.purpose != purpose
             or current.used_at is not None or current.expires_at <= int(now.timestamp())):
         raise AppError(ErrorCode.SESSION_EXPIRED)
@@ -73,7 +75,7 @@ def store_evidence(svc, session: LivenessSessionTable, steps: list[dict], extra:
               "challenges": list(session.challenges), "steps": steps, **(extra or {})}
     svc.client("s3").put_object(
         Bucket=svc.settings.evidence_bucket, Key=key, Body=json.dumps(bundle).encode(),
-        ServerSideEncryption="AES256", ContentType="application/json",
+        ContentType="application/json",
     )
     return key
 

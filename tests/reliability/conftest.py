@@ -1,0 +1,32 @@
+"""Fixtures of the reliability suites: a `make run` stack of their own (real HTTP, real moto), and
+people in its registry with real reference photos, so genuine certifications can be driven."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stackctl import LocalStack, new_retiree  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def rstack():
+    """`make run` on free ports, for the reliability suites only (the fuzzer and the lockout tests
+    must not disturb the e2e suite's stack)."""
+    stack = LocalStack()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_token(rstack):
+    """The demo card login of the banner: real-name verified (card holders are)."""
+    return rstack.card_login()
+
+
+@pytest.fixture
+def retiree(rstack, photos):
+    return new_retiree(rstack, photos)

@@ -1,0 +1,158 @@
+"""The once-only rules at the issue's sizes, over real HTTP against the `make run` stack, checked in
+the raw tables afterwards (not only in the answers)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from stackctl import REGISTRY_HEADER, REPO, genuine_steps
+from support import unique_id_number, unique_phone
+
+PASSWORD = "Shaanxi2026"
+
+
+def parallel(count, task):
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(lambda i: _resent_on_reset(task, i), range(count)))
+
+
+def _resent_on_reset(task, i, attempts=3):
+    """chalice's local server listens with a backlog of 5: under 50 simultaneous connects the kernel
+    may reset a connection before the server accepted it. Such a request never reached the app, so
+    the client sends it again, as the app's HTTP client would (a replay that did reach it would
+    only meet the single-use rules under test: a used session, a spent code)."""
+    for attempt in range(attempts):
+        try:
+            return task(i)
+        except requests.ConnectionError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
+
+
+def test_fifty_concurrent_completions_for_one_subject_store_one_certification(rstack, retiree, photos):
+    sessions = [rstack.seed_session(retiree["user_id"], retiree["id"]) for _ in range(50)]
+    steps = genuine_steps(photos)
+    outcomes = parallel(50, lambda i: rstack.post(f"/certify/sessions/{sessions[i]}/complete",
+                                                  {"steps": steps}, retiree["token"], timeout=120))
+    statuses = sorted(status for status, _ in outcomes)
+    assert statuses.count(200) == 1, statuses
+    assert set(statuses) <= {200, 409, 410}, statuses  # 410: a resent request met its used session
+    assert {body["error"]["reason"] for status, body in outcomes if status == 409} == {"ALREADY_CERTIFIED"}
+    winner = next(body for status, body in outcomes if status == 200)
+
+    subject_key = rstack.vault().lookup("id", retiree["id"])
+    stored = [item for item in rstack.scan("certifications") if item["subject_key"]["S"] == subject_key]
+    assert len(stored) == 1
+    assert stored[0]["certification_id"]["S"] == winner["certification_id"]
+    # ... and it has its evidence record.
+    rstack.s3().head_object(Bucket=rstack.bucket, Key=stored[0]["evidence_key"]["S"])
+    status, history = rstack.get("/query/certifications?subject=self", retiree["token"])
+    assert status == 200 and len(history["items"]) == 1
+
+
+def test_fifty_concurrent_registrations_of_one_phone_make_one_account(rstack):
+    phone = unique_phone()
+    code = rstack.sms_code(phone)
+    ids = [unique_id_number(1955) for _ in range(50)]
+    outcomes = parallel(50, lambda i: rstack.post("/auth/register", {
+        "phone": phone, "sms_code": code, "name": "李秀英", "id_number": ids[i],
+        "password": PASSWORD, "password_confirm": PASSWORD}))
+    statuses = [status for status, _ in outcomes]
+    assert statuses.count(201) == 1, statuses
+    assert {body["error"]["code"] for status, body in outcomes if status != 201} <= {
+        "SMS_CODE_INVALID", "PHONE_ALREADY_REGISTERED"}
+
+    vault = rstack.vault()
+    phone_key = vault.lookup("phone", phone)
+    accounts = [item for item in rstack.scan("accounts") if item.get("phone_key", {}).get("S") == phone_key]
+    assert len(accounts) == 1
+    claims = {item["claim"]["S"]: item["user_id"]["S"] for item in rstack.scan("claims")}
+    winner = accounts[0]["user_id"]["S"]
+    assert claims[f"phone#{phone_key}"] == winner
+    # Exactly the winner's ID number is claimed; the 49 losers left nothing behind.
+    claimed_ids = [i for i in ids if f"id#{vault.lookup('id', i)}" in claims]
+    assert len(claimed_ids) == 1 and claims[f"id#{vault.lookup('id', claimed_ids[0])}"] == winner
+    status, body = rstack.post("/auth/login", {"phone": phone, "password": PASSWORD})
+    assert status == 200 and body["user"]["user_id"] == winner
+
+
+def test_twenty_concurrent_wrong_passwords_lock_the_account(rstack):
+    phone = unique_phone()
+    status, _ = rstack.register(phone, unique_id_number(1956))
+    assert status == 201
+    outcomes = parallel(20, lambda _: rstack.post("/auth/login", {"phone": phone, "password": "Wrong2026x"}))
+    assert sorted(status for status, _ in outcomes) == [401, 401] + [423] * 18
+    assert sorted(body["error"].get("attempts_left", -1) for status, body in outcomes if status == 401) == [1, 2]
+    status, body = rstack.post("/auth/login", {"phone": phone, "password": PASSWORD})
+    assert status == 423 and body["error"]["unlock_at"].endswith("+08:00")
+    account = next(item for item in rstack.scan("accounts")
+                   if item.get("phone_key", {}).get("S") == rstack.vault().lookup("phone", phone))
+    assert account["failed_attempts"]["N"] == "3" and "locked_until" in account
+
+
+def test_concurrent_imports_of_one_file_leave_no_duplicate_or_half_row(rstack, photos):
+    people = [unique_id_number(1940) for _ in range(5)]
+    rows = (f"{people[0]},陈建华,西安市,碑林区教育局,recipient,activated,112233,obama3.jpg\n"
+            f"{people[1]},陈秀兰,西安市,碑林区教育局,recipient,not_activated,,\n"
+            f"{people[2]},陈志强,宝鸡市,渭滨区财政局,suspended,,,\n"
+            f"{people[3]},陈桂英,宝鸡市,渭滨区财政局,recipient,activated,445566,biden.jpg\n"
+            f"{people[4]},陈国平,宝鸡市,渭滨区财政局,deceased,,,\n"
+            "not-an-id,陈某,宝鸡市,渭滨区财政局,recipient,,,\n")
+    work = Path(tempfile.mkdtemp(prefix="pc-import-race-"))
+    for name in ("obama3.jpg", "biden.jpg"):
+        (work / name).write_bytes((photos / name).read_bytes())
+    csv = work / "registry.csv"
+    csv.write_text(REGISTRY_HEADER + rows, encoding="utf-8")
+
+    def import_once(_):
+        return subprocess.Popen([sys.executable, "-m", "pensioncert.registry_import", str(csv)], cwd=REPO,
+                                env=rstack.child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+
+    processes = [import_once(i) for i in range(4)]  # 4 `make import` processes at once
+    reports = []
+    for process in processes:
+        out, err = process.communicate(timeout=240)
+        assert out.strip(), f"an import crashed (exit {process.returncode}):\n{err[-1500:]}"
+        reports.append(json.loads(out))
+    # Each import reports the one bad row by its line; the good rows were written by someone.
+    for report in reports:
+        assert [error["line"] for error in report["errors"]] == [7], report
+    assert sum(report["written"] for report in reports) >= 5
+
+    vault = rstack.vault()
+    keys = {vault.lookup("id", person): person for person in people}
+    registry = [item for item in rstack.scan("registry") if item["id_key"]["S"] in keys]
+    cards = [item for item in rstack.scan("cards") if item["id_key"]["S"] in keys]
+    missing = {"registry": [keys[k] for k in keys if k not in {i["id_key"]["S"] for i in registry}],
+               "cards": [keys[k] for k in keys if k not in {i["id_key"]["S"] for i in cards}]}
+    assert missing == {"registry": [], "cards": []}, (missing, people, reports)
+    assert len(registry) == len(cards) == len(keys)  # one item each
+    required = {"id_sealed", "name", "region", "unit", "status", "row_fingerprint", "imported_at"}
+    for item in registry:
+        assert required <= set(item), item.keys()
+        assert vault.open(item["id_sealed"]["S"]) == keys[item["id_key"]["S"]]
+    with_photo = {vault.lookup("id", people[0]), vault.lookup("id", people[3])}
+    for item in registry:
+        if item["id_key"]["S"] in with_photo:  # photo stored and its template embedded: never half
+            assert item["reference_embedding"]["L"] and item["photo_key"]["S"]
+            rstack.s3().head_object(Bucket=rstack.bucket, Key=item["photo_key"]["S"])
+    pins = {item["id_key"]["S"]: item.get("pin_hash") for item in cards}
+    assert pins[vault.lookup("id", people[0])] and pins[vault.lookup("id", people[3])]
+    # A fifth import of the same file changes nothing.
+    again = json.loads(subprocess.run([sys.executable, "-m", "pensioncert.registry_import", str(csv)],
+                                      cwd=REPO, env=rstack.child_env(), capture_output=True, text=True,
+                                      timeout=240).stdout)
+    assert again["written"] == 0
+    status, _ = rstack.post("/auth/card-login", {"id_number": people[0], "card_password": "112233"})
+    assert status == 200
