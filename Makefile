@@ -25,9 +25,9 @@ test: $(STAMP) browser
 import: $(STAMP)
 	$(PY) -m pensioncert.registry_import "$(FILE)"
 
-# The API function's deployment package (zip + SAM template) in build/api.
-package: $(STAMP)
-	cd functions && AWS_DEFAULT_REGION=cn-northwest-1 ../$(VENV)/bin/chalice package --stage prod ../build/api
+# The deployable artefacts in build/deploy (see the infra section): one merged template (the API
+# function, tables, bucket, key, secrets, the vision function's image) and the API function's zip.
+package: package-all
 
 bench-certify: $(STAMP)
 	$(PY) bench/certify_bench.py
