@@ -7,7 +7,6 @@ Run: make bench-auth   (or .venv/bin/python bench/auth_bench.py)
 from __future__ import annotations
 
 import collections
-import os
 import re
 import statistics
 import sys
@@ -53,16 +52,9 @@ def percentile(values, fraction):
 
 
 def main() -> None:
-    port = free_port()
-    os.environ.update(devstack.local_environment(api_port=free_port(), emulator_port=port))
-    emulator = devstack.start_emulator(port)
-    try:
-        devstack.wait_for_port(port)
-        devstack.provision()
+    with devstack.provisioned_emulator(emulator_port=free_port(), api_port=free_port()):
         count_dynamodb_calls()
         run()
-    finally:
-        emulator.stop()
 
 
 def run() -> None:

@@ -74,15 +74,8 @@ def main() -> None:
 
     build_models.build()
     photos = fetch_photos.fetch()
-    port = free_port()
-    os.environ.update(devstack.local_environment(api_port=free_port(), emulator_port=port))
-    emulator = devstack.start_emulator(port)
-    try:
-        devstack.wait_for_port(port)
-        devstack.provision()
+    with devstack.provisioned_emulator(emulator_port=free_port(), api_port=free_port()):
         run(photos)
-    finally:
-        emulator.stop()
 
 
 def run(photos: Path) -> None:

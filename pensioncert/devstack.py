@@ -6,6 +6,7 @@ Secrets are generated afresh at every start and written, with the ports, to
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -79,6 +80,34 @@ class Emulator:
 
 def start_emulator(port: int) -> Emulator:
     return Emulator(port)
+
+
+@contextlib.contextmanager
+def provisioned_emulator(emulator_port: int, api_port: int):
+    """An emulator of its own, provisioned, with this process's environment pointing at it for the
+    duration (tests and benchmarks); yields the environment it set, and restores the old one."""
+    from pensioncert.services import reset_services
+    from pensioncert.settings import reset_settings
+
+    environment = local_environment(api_port=api_port, emulator_port=emulator_port)
+    saved = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)
+    reset_settings()
+    reset_services()
+    emulator = start_emulator(emulator_port)
+    try:
+        wait_for_port(emulator_port)
+        provision()
+        yield environment
+    finally:
+        emulator.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_settings()
+        reset_services()
 
 
 def provision() -> None:

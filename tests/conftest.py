@@ -2,7 +2,6 @@
 same table and bucket definitions as `make run`, and the API app for chalice's test client."""
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
@@ -18,30 +17,8 @@ def emulator():
     """A moto server for the whole session, with the local stage's environment pointing at it."""
     from pensioncert import devstack
 
-    port = free_port()
-    environment = devstack.local_environment(api_port=free_port(), emulator_port=port)
-    saved = {key: os.environ.get(key) for key in environment}
-    os.environ.update(environment)
-    _reset()
-    server = devstack.start_emulator(port)
-    devstack.wait_for_port(port)
-    devstack.provision()
-    yield environment
-    server.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    _reset()
-
-
-def _reset() -> None:
-    from pensioncert.services import reset_services
-    from pensioncert.settings import reset_settings
-
-    reset_settings()
-    reset_services()
+    with devstack.provisioned_emulator(emulator_port=free_port(), api_port=free_port()) as environment:
+        yield environment
 
 
 @pytest.fixture

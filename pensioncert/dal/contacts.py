@@ -1,21 +1,15 @@
 """Contacts (亲友) of an account."""
 from __future__ import annotations
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist
 
-from pensioncert.dal.errors import is_conditional_failure
+from pensioncert.dal.errors import is_conditional_failure, save_if
 from pensioncert.dal.tables import ContactTable
 
 
 def add(contact: ContactTable) -> bool:
     """False when the account already has this person (same derived contact_id)."""
-    try:
-        contact.save(condition=ContactTable.contact_id.does_not_exist())
-        return True
-    except PutError as error:
-        if is_conditional_failure(error):
-            return False
-        raise
+    return save_if(contact, ContactTable.contact_id.does_not_exist())
 
 
 def list_for(user_id: str) -> list[ContactTable]:

@@ -1,7 +1,7 @@
 """Telling DynamoDB's answers apart: a failed condition is a business outcome, the rest is an outage."""
 from __future__ import annotations
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 
@@ -21,3 +21,14 @@ def failed_transaction_items(error: TransactWriteError) -> list[int]:
         for position, reason in enumerate(error.cancellation_reasons)
         if reason is not None and reason.code == "ConditionalCheckFailed"
     ]
+
+
+def save_if(item, condition) -> bool:
+    """Save ``item`` if ``condition`` holds: False when it does not (someone was there first)."""
+    try:
+        item.save(condition=condition)
+        return True
+    except PutError as error:
+        if is_conditional_failure(error):
+            return False
+        raise

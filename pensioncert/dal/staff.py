@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from pensioncert.dal import lock_counter
 from pensioncert.dal.admin_tables import StaffTable
-from pensioncert.dal.errors import is_conditional_failure
+from pensioncert.dal.errors import save_if
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
 lock_state_of = lock_counter.lock_state_of
@@ -15,13 +15,7 @@ lock_state_of = lock_counter.lock_state_of
 
 def create(staff: StaffTable) -> bool:
     """False when the username is taken."""
-    try:
-        staff.save(condition=StaffTable.username.does_not_exist())
-        return True
-    except PutError as error:
-        if is_conditional_failure(error):
-            return False
-        raise
+    return save_if(staff, StaffTable.username.does_not_exist())
 
 
 def get(username: str) -> StaffTable | None:

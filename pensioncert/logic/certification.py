@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 
 from pensioncert.clock import iso_beijing
-from pensioncert.dal import certifications, registry
+from pensioncert.dal import certifications
 from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import eligibility, liveness

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from stackctl import REPO, _clean_env, _StackClient, free_port, wait_for_port
+from stackctl import REPO, _clean_env, _StackClient, free_port
+
+from pensioncert.devstack import wait_for_port
 
 THROTTLED = (400, "application/x-amz-json-1.0", json.dumps({
     "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",

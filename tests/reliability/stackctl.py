@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,28 +24,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
+from support import free_port
+
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CARD_ID = "610103195207080126"  # 李秀英, activated card, real-name verified by card login
 DEMO_CARD_PIN = "246810"
 REGISTRY_HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
 GENUINE_OPEN_MOUTH = ("obama.jpg", "obama.jpg", "obama2.jpg")  # closed, closed, open: real frames
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
 
 
 def _clean_env() -> dict:

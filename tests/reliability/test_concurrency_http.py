@@ -3,7 +3,6 @@ the raw tables afterwards (not only in the answers)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -11,7 +10,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 import requests
 
 from stackctl import REGISTRY_HEADER, REPO, genuine_steps

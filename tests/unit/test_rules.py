@@ -1,7 +1,6 @@
 """Lockout, passwords, tokens and PII sealing: the rules that need no AWS."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import jwt

@@ -1,5 +1,3 @@
-import cv2
-import numpy as np
 import pytest
 from support import id_card_front
 from conftest import jpeg
