@@ -65,15 +65,22 @@ def show(key):
 
 @callback(Output("person-detail", "children", allow_duplicate=True),
           Input("correction-submit", "n_clicks"),
-          State("person-key", "data"), State("correction-name", "value"),
+          State("detail-key", "data"), State("correction-name", "value"),
+          State("correction-id-number", "value"),
           State("correction-status", "value"), State("correction-reason", "value"),
           prevent_initial_call=True)
-def correct(_clicks, key, name, status, reason):
-    result, message = call(pensioners.correct, key, name=name, status=status, reason=reason or "")
+def correct(_clicks, key, name, id_number, status, reason):
+    result, message = call(pensioners.correct, key, name=name, status=status, reason=reason or "",
+                           id_number=(id_number or "").strip() or None)
     if result:
-        message = alert(f"已提交更正：姓名“{result['after']['name']}”，待遇状态"
-                        f"“{labels.PERSON_STATUS[result['after']['status']]}”，自 {result['effective']} 起生效。",
+        after, parts = result["after"], []
+        if "name" in after:
+            parts.append(f"姓名“{after['name']}”，待遇状态“{labels.PERSON_STATUS[after['status']]}”")
+        if "id_number" in after:
+            parts.append(f"身份证号码“{after['id_number']}”")
+        message = alert(f"已提交更正：{'，'.join(parts)}，自 {result['effective']} 起生效。",
                         "success", id="correction-done")
+        key = result.get("key") or key  # an ID-number correction moves the record to the new number
     person, error = call(pensioners.detail, key)
     return error or _detail(person, message)
 
@@ -100,6 +107,11 @@ def _detail(person: dict, message=None):
         dbc.Alert(f"待生效的更正：姓名“{pending['name']}”，待遇状态“{pending['status_label']}”，"
                   f"自 {pending['effective']} 起生效", color="info", id="pending-correction")
         if pending else None,
+        dbc.Alert(f"身份证号码更正为本号码，自 {person['id_valid_from']} 起生效（此前仍按原号码认证）",
+                  color="info", id="pending-id-number") if person.get("id_valid_from") else None,
+        dbc.Alert(f"此身份证号码已更正为其他号码，自 {person['id_valid_until']} 起停用", color="secondary",
+                  id="ended-id-number") if person.get("id_valid_until") else None,
+        dcc.Store(id="detail-key", data=person["key"]),
         dbc.Row([
             dbc.Col([html.Div("认证记录", className="section-title"),
                      grid("person-history", [("year", "年度"), ("method", "认证方式"),
@@ -112,13 +124,16 @@ def _detail(person: dict, message=None):
         ]),
         html.Div("更正信息（次日生效）", className="section-title"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="correction-name", placeholder="正确的姓名（不改可留空）", maxLength=30), md=3),
+            dbc.Col(dbc.Input(id="correction-name", placeholder="正确的姓名（不改可留空）", maxLength=30), md=2),
+            dbc.Col(dbc.Input(id="correction-id-number", placeholder="正确的身份证号码（不改可留空）",
+                              maxLength=30), md=3),
             dbc.Col(dcc.Dropdown(id="correction-status", placeholder="待遇状态（不改可留空）",
                                  options=[{"label": v, "value": k} for k, v in labels.PERSON_STATUS.items()]),
-                    md=3),
-            dbc.Col(dbc.Input(id="correction-reason", placeholder="更正原因（必填）", maxLength=200), md=4),
+                    md=2),
+            dbc.Col(dbc.Input(id="correction-reason", placeholder="更正原因（必填）", maxLength=200), md=3),
             dbc.Col(dbc.Button("提交更正", id="correction-submit", color="warning"), md=2),
         ], className="g-2"),
-        html.P("身份证号码有误的，暂不能在此更正，请在业务系统中更正后重新导入。", className="text-muted small mt-2"),
+        html.P("身份证号码更正后，次日起此人须用正确的号码认证和社保卡登录，原号码停用；本年度的认证记录随之转移。"
+               "此后导入业务系统文件时，原号码的行将被拒绝。", className="text-muted small mt-2"),
         html.Div(message, id="correction-result"),
     ]))

@@ -18,6 +18,7 @@ CASE_OUTCOME = {"passed": "认证通过", "failed": "未通过", "already_certif
 PHOTO_STATUS = {"none": "未上传照片", "modelled": "已建模", "rejected": "建模未通过"}
 ACTIONS = {
     "login": "登录", "logout": "退出登录", "view_person": "查看人员信息", "correct_record": "更正人员信息",
+    "correct_id_number": "更正身份证号码",
     "import_registry": "导入人员名册", "hv_create": "登记上门认证", "hv_import": "导入单位报送名单",
     "hv_assign": "分配上门人员", "hv_schedule": "预约上门时间", "hv_outcome": "登记上门结果",
     "overseas_import": "导入境外人员名单", "overseas_photo": "上传境外人员照片",

@@ -51,6 +51,9 @@ def detail(svc, principal, id_key: str) -> dict:
                    "status_label": labels.PERSON_STATUS.get(person.corrected_status, ""),
                    "effective": _day(person.correction_effective)}
     return {
+        # An ID-number correction: this number counts from / until these days (None: already/always).
+        "id_valid_from": _day(person.valid_from) if person.valid_from and today < person.valid_from else None,
+        "id_valid_until": _day(person.valid_until) if person.valid_until else None,
         "key": person.id_key, "id_number": id_number, "name": facts.name,
         "registry_name": person.name, "region": person.region, "unit": person.unit,
         "status": facts.status, "status_label": labels.PERSON_STATUS.get(facts.status, facts.status),
@@ -71,13 +74,39 @@ def detail(svc, principal, id_key: str) -> dict:
 
 
 def correct(svc, principal, id_key: str, *, name: str | None, status: str | None,
-            reason: str) -> dict:
-    """Correct name and/or status, effective from tomorrow (Beijing), with the reason in the log."""
+            reason: str, id_number: str | None = None) -> dict:
+    """Correct name and/or status and/or the ID number, effective from tomorrow (Beijing), with
+    the reason in the log. With a new ID number the record moves to it first (the result's
+    ``key``), so a name or status correction given with it is made on the moved record."""
+    person = _person(principal, id_key)
+    reason_text = _reason(reason)
+    current_id = svc.vault.open(person.id_sealed)
+    result: dict = {"key": person.id_key}
+    if id_number:
+        moved = correct_id_number(svc, principal, id_key, new_id_number=id_number, reason=reason_text)
+        current_id, result = normalize.id_number(id_number), {**moved}
+        if not (name or status):
+            return result
+    elif not (name or status):
+        raise AppError(ErrorCode.BAD_REQUEST, "请填写要更正的姓名、身份证号码或待遇状态")
+    corrected = corrections.correct_record(svc, current_id, name=(name or None), status=(status or None))
+    audit.record(svc, principal, "correct_record", target=_target(person, current_id),
+                 region=person.region, before=corrected["before"],
+                 after={**corrected["after"], "生效日期": _day(corrected["effective"])}, reason=reason_text)
+    before = {**result.get("before", {}), **corrected["before"]}
+    after = {**result.get("after", {}), **corrected["after"]}
+    return {**result, "before": before, "after": after, "effective": _day(corrected["effective"])}
+
+
+def correct_id_number(svc, principal, id_key: str, *, new_id_number: str, reason: str) -> dict:
+    """Correct a wrongly recorded ID number, effective from tomorrow (Beijing): the record, card
+    and this year's certification move to the right number; masked numbers and the reason in the
+    log. Returns the masked before/after, the effective day and the record's new ``key``."""
     person = _person(principal, id_key)
     reason_text = _reason(reason)
     id_number = svc.vault.open(person.id_sealed)
-    result = corrections.correct_record(svc, id_number, name=(name or None), status=(status or None))
-    audit.record(svc, principal, "correct_record", target=_target(person, id_number),
+    result = corrections.correct_id_number(svc, id_number, new_id_number)
+    audit.record(svc, principal, "correct_id_number", target=_target(person, id_number),
                  region=person.region, before=result["before"],
                  after={**result["after"], "生效日期": _day(result["effective"])}, reason=reason_text)
     return {**result, "effective": _day(result["effective"])}

@@ -7,22 +7,28 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from pensioncert.dal import lock_counter, stats
 from pensioncert.dal.errors import failed_transaction_items
-from pensioncert.dal.tables import CardTable, RegistryPersonTable
+from pensioncert.dal.tables import CardTable, CertificationTable, RegistryPersonTable
+from pensioncert.rules.certification import is_current
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
 
-def get_person(id_key: str) -> RegistryPersonTable | None:
+def get_person(id_key: str, today: str | None = None) -> RegistryPersonTable | None:
+    """The registry item; with ``today`` (YYYYMMDD, Beijing) None also when an ID-number
+    correction makes it not current that day (``rules.certification.is_current``)."""
     try:
-        return RegistryPersonTable.get(id_key)
+        person = RegistryPersonTable.get(id_key)
     except DoesNotExist:
         return None
+    return person if today is None or is_current(person, today) else None
 
 
-def get_card(id_key: str) -> CardTable | None:
+def get_card(id_key: str, today: str | None = None) -> CardTable | None:
+    """The card item; ``today`` as for ``get_person``."""
     try:
-        return CardTable.get(id_key)
+        card = CardTable.get(id_key)
     except DoesNotExist:
         return None
+    return card if today is None or is_current(card, today) else None
 
 
 def upsert_row(
@@ -126,6 +132,69 @@ def schedule_correction(id_key: str, *, name: str | None, status: str | None,
             if failed_transaction_items(error) != [0]:
                 raise
     raise RuntimeError("the registry record kept changing during the correction")
+
+
+class IdNumberTaken(Exception):
+    """The right ID number's key already holds a registry, card or certification item."""
+
+
+def move_id_number(old_key: str, new_key: str, *, new_id_sealed: str, effective: str,
+                   year: int) -> RegistryPersonTable:
+    """An ID-number correction from ``effective`` (YYYYMMDD) on; returns the item before it.
+
+    One transaction: a copy of the registry item at ``new_key`` (current from ``effective``),
+    the old item ended at ``effective`` (it must still be unended), the card copied likewise (if
+    there is one) and the certification of ``year`` copied (if there is one), so the once-a-year
+    rule holds across the change. The dashboards' counters do not move: it is the same person in
+    the same place. Raises IdNumberTaken when something is already at ``new_key``, DoesNotExist
+    when the old item is gone, ValueError when it was already corrected.
+    """
+    person = RegistryPersonTable.get(old_key, consistent_read=True)
+    if person.valid_until:
+        raise ValueError("the registry item's ID number was already corrected")
+    before = RegistryPersonTable.from_raw_data(person.serialize())
+    moved = RegistryPersonTable.from_raw_data(person.serialize())
+    moved.id_key, moved.id_sealed = new_key, new_id_sealed
+    moved.valid_from, moved.valid_until = effective, None
+    try:
+        card = CardTable.get(old_key, consistent_read=True)
+    except DoesNotExist:
+        card = None
+    try:
+        certification = CertificationTable.get(old_key, year, consistent_read=True)
+    except DoesNotExist:
+        certification = None
+    try:
+        with stats.transact_write() as transaction:
+            transaction.save(moved, condition=RegistryPersonTable.id_key.does_not_exist())
+            transaction.update(
+                person,
+                actions=[RegistryPersonTable.valid_until.set(effective)],
+                condition=RegistryPersonTable.id_key.exists()
+                & RegistryPersonTable.valid_until.does_not_exist(),
+            )
+            if card is not None:
+                moved_card = CardTable.from_raw_data(card.serialize())
+                moved_card.id_key = new_key
+                moved_card.valid_from, moved_card.valid_until = effective, None
+                transaction.save(moved_card, condition=CardTable.id_key.does_not_exist())
+                transaction.update(card, actions=[CardTable.valid_until.set(effective)],
+                                   condition=CardTable.id_key.exists())
+            if certification is not None:
+                moved_certification = CertificationTable.from_raw_data(certification.serialize())
+                moved_certification.subject_key = new_key
+                transaction.save(moved_certification,
+                                 condition=CertificationTable.subject_key.does_not_exist())
+    except TransactWriteError as error:
+        # PynamoDB sends the puts first, then the updates: the old item's update follows the puts.
+        puts = 1 + (card is not None) + (certification is not None)
+        failed = failed_transaction_items(error)
+        if any(index < puts for index in failed):
+            raise IdNumberTaken() from None
+        if failed == [puts]:
+            raise ValueError("the registry item's ID number was already corrected") from None
+        raise
+    return before
 
 
 def set_reference_embedding(id_key: str, embedding: list[float]) -> None:

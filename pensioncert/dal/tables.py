@@ -120,6 +120,11 @@ class RegistryPersonTable(_Table):
     corrected_name = UnicodeAttribute(null=True)
     corrected_status = UnicodeAttribute(null=True)
     correction_effective = UnicodeAttribute(null=True)  # YYYYMMDD, Beijing date
+    # An ID-number correction moves the person to the right number's key: the item at the wrong
+    # number is current until ``valid_until`` (exclusive), the one at the right number from
+    # ``valid_from`` on (YYYYMMDD, Beijing dates; absent: unbounded). See ``rules.is_current``.
+    valid_from = UnicodeAttribute(null=True)
+    valid_until = UnicodeAttribute(null=True)
 
     by_name = RegistryPersonByName()
 
@@ -137,6 +142,9 @@ class CardTable(_Table):
     row_fingerprint = UnicodeAttribute()
     failed_attempts = NumberAttribute(default=0)
     locked_until = UTCDateTimeAttribute(null=True)
+    # Copied from the registry item by an ID-number correction (see RegistryPersonTable).
+    valid_from = UnicodeAttribute(null=True)
+    valid_until = UnicodeAttribute(null=True)
 
 
 class ContactTable(_Table):

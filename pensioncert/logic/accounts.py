@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 
 from pensioncert import normalize, passwords, tokens
-from pensioncert.clock import iso_beijing
+from pensioncert.clock import beijing_date, iso_beijing
 from pensioncert.dal import accounts, registry
 from pensioncert.dal.tables import AccountTable
 from pensioncert.errors import AppError, ErrorCode
@@ -59,7 +59,8 @@ def card_login(svc, *, id_number: str, card_password: str) -> dict:
     now = svc.clock.now()
     policy = svc.lockout
     id_key = svc.vault.lookup("id", person_id)
-    card = registry.get_card(id_key)
+    # The card current today: an ID-number correction moves it to the right number at midnight.
+    card = registry.get_card(id_key, beijing_date(now))
     if card is None:
         raise AppError(ErrorCode.NOT_FOUND)
     if card.card_status != "activated":

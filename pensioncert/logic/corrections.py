@@ -1,4 +1,5 @@
-"""Record corrections by the agency (姓名 / 待遇状态), effective from the next day (Beijing time)."""
+"""Record corrections by the agency (姓名 / 身份证号码 / 待遇状态), effective from the next day
+(Beijing time)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,6 +9,7 @@ from pensioncert.clock import beijing_date
 from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.registry_import import STATUSES
+from pensioncert.rules.certification import certification_year
 
 
 def correct_record(svc, id_number: str, *, name: str | None = None, status: str | None = None) -> dict:
@@ -26,3 +28,33 @@ def correct_record(svc, id_number: str, *, name: str | None = None, status: str 
     return {"before": {"name": before.name, "status": before.status},
             "after": {"name": new_name or before.name, "status": status or before.status},
             "effective": effective}
+
+
+def correct_id_number(svc, id_number: str, new_id_number: str) -> dict:
+    """Move the record from a wrongly recorded ID number to the right one from tomorrow (Beijing):
+    until then the wrong number is current, from then on only the right one (registry, card and
+    this year's certification move together; see ``registry.move_id_number``)."""
+    old_id = normalize.id_number(id_number)
+    new_id = normalize.id_number(new_id_number)
+    if new_id == old_id:
+        raise AppError(ErrorCode.BAD_REQUEST, "新身份证号码与原号码相同", field="id_number")
+    old_key, new_key = svc.vault.lookup("id", old_id), svc.vault.lookup("id", new_id)
+    person = registry.get_person(old_key)
+    if person is None:
+        raise AppError(ErrorCode.NOT_FOUND)
+    if person.valid_until:
+        raise AppError(ErrorCode.BAD_REQUEST, "该记录的身份证号码已更正过", field="id_number")
+    if registry.get_person(new_key) is not None:
+        raise AppError(ErrorCode.BAD_REQUEST, "新身份证号码在业务系统中已有记录", field="id_number")
+    now = svc.clock.now()
+    effective = beijing_date(now + timedelta(days=1))
+    try:
+        registry.move_id_number(old_key, new_key, new_id_sealed=svc.vault.seal(new_id),
+                                effective=effective, year=certification_year(now))
+    except registry.IdNumberTaken:
+        raise AppError(ErrorCode.BAD_REQUEST, "新身份证号码在业务系统中已有记录", field="id_number") from None
+    except ValueError:
+        raise AppError(ErrorCode.BAD_REQUEST, "该记录的身份证号码已更正过", field="id_number") from None
+    return {"before": {"id_number": normalize.mask_id_number(old_id)},
+            "after": {"id_number": normalize.mask_id_number(new_id)},
+            "effective": effective, "key": new_key}

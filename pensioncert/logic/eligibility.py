@@ -35,11 +35,13 @@ def check(svc, account, subject_param: str) -> Eligibility:
 
 
 def check_subject(svc, subject: Subject) -> Eligibility:
-    person = registry.get_person(subject.id_key)
     now = svc.clock.now()
+    today = beijing_date(now)
+    # Only the record current today: an ID-number correction switches numbers at midnight.
+    person = registry.get_person(subject.id_key, today)
     facts = effective_facts(
         person.name, person.status, person.corrected_name, person.corrected_status,
-        person.correction_effective, beijing_date(now),
+        person.correction_effective, today,
     ) if person else None
     year = certification_year(now)
     certified = person is not None and certifications.for_year(subject.id_key, year) is not None

@@ -3,7 +3,9 @@ the admin upload and the local demo data.
 
 Every row is checked in full and its errors reported with the CSV line number; a valid row is
 written person-and-card in one transaction; a row already imported unchanged is skipped, so
-importing a file twice changes nothing.
+importing a file twice changes nothing. A row of an ID number that the agency corrected to another
+one (``logic.corrections.correct_id_number``) is refused with an error on its line: the record at
+the wrong number stays ended, and the record at the right number is what later files update.
 """
 from __future__ import annotations
 
@@ -84,7 +86,7 @@ def import_registry(svc, csv_text: str, photo_root: Path | None, store_photo) ->
         try:
             written = _write_row(svc, row, store_photo)
         except _PhotoRejected as rejected:
-            report.errors.append(RowError(line, "photo", rejected.message))
+            report.errors.append(RowError(line, rejected.column, rejected.message))
             continue
         if written:
             report.written += 1
@@ -160,8 +162,11 @@ def _photo(value: str, photo_root: Path | None) -> bytes | None:
 
 
 class _PhotoRejected(Exception):
-    def __init__(self, message: str) -> None:
+    """A row refused when written (its photo; or an ID number the agency corrected away)."""
+
+    def __init__(self, message: str, column: str = "photo") -> None:
         self.message = message
+        self.column = column
 
 
 PHOTO_REFUSALS = {
@@ -195,6 +200,12 @@ def _write_row(svc, row: RegistryRow, store_photo) -> bool:
         ),
     )
     existing = registry.get_person(id_key)
+    if existing is not None and existing.valid_until:
+        # The agency corrected this (wrong) ID number to another one: the row is refused, never
+        # written over the ended record (which stays ended), so an old export cannot revive it.
+        raise _PhotoRejected(
+            f"该身份证号码已由经办机构更正为其他号码（自 {existing.valid_until[:4]}-"
+            f"{existing.valid_until[4:6]}-{existing.valid_until[6:]} 起），此行未导入", column="id_number")
     if existing is not None and existing.row_fingerprint == fingerprint:
         return False
     embedding = reference_template(svc, row.photo) if row.photo else None

@@ -46,6 +46,15 @@ def effective_facts(name: str, status: str, corrected_name: str | None,
     return RegistryFacts(name=name, status=status)
 
 
+def is_current(item, today: str) -> bool:
+    """Whether a registry or card item counts today (YYYYMMDD): an ID-number correction ends the
+    item at the wrong number (``valid_until``, exclusive) and starts the one at the right number
+    (``valid_from``) on the same day. Items without either are always current."""
+    valid_from = getattr(item, "valid_from", None)
+    valid_until = getattr(item, "valid_until", None)
+    return (not valid_from or today >= valid_from) and (not valid_until or today < valid_until)
+
+
 def eligibility_reason(
     record: RegistryFacts | None, claimed_name: str, certified_this_year: bool
 ) -> str | None:

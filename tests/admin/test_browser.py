@@ -213,6 +213,14 @@ def test_03_pensioner_search_detail_and_correction(browser, world):
     done = wait_text(browser, "#correction-done", "自 2026-03-02 起生效")
     assert "钱文杰" in done.text  # traditional 傑 normalised to simplified 杰
     wait_text(browser, "#pending-correction", "2026-03-02")
+    right = unique_id_number(1952)
+    css(browser, "#correction-id-number").send_keys(right)
+    css(browser, "#correction-reason").send_keys("业务系统身份证号码录入错误")
+    press(browser, "#correction-submit")
+    done = wait_text(browser, "#correction-done", right[-4:])
+    assert right not in done.text and "自 2026-03-02 起生效" in done.text
+    wait_text(browser, "#pending-id-number", "2026-03-02")
+    wait_text(browser, "#person-detail", right)  # the page now shows the record at the right number
     shot(browser, "03-pensioners")
 
 

@@ -65,6 +65,28 @@ def test_a_correction_takes_effect_next_day_and_is_audited(svc, area):
     assert '"陈家明"' in event["before"] and '"陈嘉明"' in event["after"] and area["ids"]["mine"] not in event["target"]
 
 
+def test_an_id_number_correction_is_region_checked_moves_the_record_and_is_audited(svc, area):
+    me, right = area["me"], unique_id_number(1949)
+    with pytest.raises(AppError) as refused:
+        pensioners.correct_id_number(svc, me, area["key"]["theirs"], new_id_number=right, reason="x")
+    assert refused.value.status == 403
+    with pytest.raises(AppError) as no_reason:
+        pensioners.correct(svc, me, area["key"]["mine"], name=None, status=None, id_number=right, reason="")
+    assert no_reason.value.status == 400
+    result = pensioners.correct(svc, me, area["key"]["mine"], name=None, status=None, id_number=right,
+                                reason="业务系统身份证号码录入错误")
+    assert result["effective"] == "2026-03-02" and result["key"] == svc.vault.lookup("id", right)
+    assert result["after"]["id_number"].endswith(right[-4:]) and right not in str(result)
+    moved = pensioners.detail(svc, me, result["key"])
+    assert moved["id_number"] == right and moved["id_valid_from"] == "2026-03-02"
+    assert pensioners.detail(svc, me, area["key"]["mine"])["id_valid_until"] == "2026-03-02"
+    event = next(e for e in audit_today(svc, me, "correct_id_number") if e["reason"] == "业务系统身份证号码录入错误")
+    for full in (area["ids"]["mine"], right):
+        assert full not in event["target"] + event["before"] + event["after"]
+    assert right[-4:] in event["after"] and area["ids"]["mine"][-4:] in event["before"]
+    assert "2026-03-02" in event["after"]
+
+
 def test_an_operator_upload_with_another_regions_row_imports_nothing(svc, area):
     text = ("id_number,name,region,unit,status,card_status,card_password,photo\n"
             f"{unique_id_number()},甲乙,{area['region']},本单位,recipient,,,\n"

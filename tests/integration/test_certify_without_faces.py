@@ -11,6 +11,7 @@ from support import unique_id_number, unique_phone
 from pensioncert.clock import BEIJING
 from pensioncert.dal import certifications, home_visits
 from pensioncert.dal.tables import CertificationTable
+from pensioncert.errors import AppError
 from pensioncert.logic.registry_import import import_registry
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
@@ -211,3 +212,53 @@ def test_an_agency_correction_takes_effect_from_the_next_day(api, svc, family):
     assert get(api, path, token)[1]["reason"] == "RECORD_MISMATCH"  # still today
     svc.clock.advance(minutes=31)  # midnight in Beijing
     assert get(api, path, token)[1]["reason"] is None
+
+
+def test_an_id_number_correction_moves_the_person_from_the_next_day(api, svc, family):
+    from pensioncert.logic.corrections import correct_id_number
+
+    people, token = family
+    wrong, right = unique_id_number(1947), unique_id_number(1947)
+    wrong_certified, right_certified = unique_id_number(1944), unique_id_number(1944)
+    rows = [f"{wrong},周国平,西安市,新城区机关事务中心,recipient,activated,135791,",
+            f"{wrong_certified},周国安,西安市,新城区机关事务中心,recipient,,,"]
+    assert import_registry(svc, HEADER + "\n".join(rows) + "\n", None, None).errors == []
+    svc.clock._now = datetime(2026, 3, 1, 23, 30, tzinfo=BEIJING)
+    token = card_login(api, people["me"])
+    earlier = _certification(svc, wrong_certified, 2026, "home_visit", serial=7)
+    assert certifications.store_once(earlier)
+    right_path = f"/certify/eligibility?subject={add(api, token, '周国平', right)[1]['contact_id']}"
+    wrong_path = f"/certify/eligibility?subject={add(api, token, '周国平', wrong)[1]['contact_id']}"
+    moved_path = f"/certify/eligibility?subject={add(api, token, '周国安', right_certified)[1]['contact_id']}"
+    assert get(api, right_path, token)[1]["reason"] == "NOT_FOUND"
+
+    result = correct_id_number(svc, wrong, right)
+    assert result["effective"] == "20260302" and result["after"]["id_number"].endswith(right[-4:])
+    assert right not in str(result) and wrong not in str(result)
+    assert correct_id_number(svc, wrong_certified, right_certified)["effective"] == "20260302"
+    for old, new in ((wrong, right), (right, people["me"]), (people["me"], people["me"])):
+        with pytest.raises(AppError) as refused:
+            correct_id_number(svc, old, new)  # already corrected / number taken / the same
+        assert refused.value.status == 400
+
+    # Still today: the wrong number is the record, the right one is not found yet.
+    assert get(api, right_path, token)[1]["reason"] == "NOT_FOUND"
+    assert get(api, wrong_path, token)[1]["reason"] is None
+    status, body = post(api, "/auth/card-login", {"id_number": right, "card_password": "135791"})
+    assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+
+    svc.clock.advance(minutes=31)  # midnight in Beijing
+    assert get(api, right_path, token)[1]["reason"] is None
+    assert get(api, wrong_path, token)[1]["reason"] == "NOT_FOUND"
+    assert card_login(api, right)
+    status, body = post(api, "/auth/card-login", {"id_number": wrong, "card_password": "135791"})
+    assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+    # The certification stored earlier this year moved with the person: once a year still holds.
+    assert get(api, moved_path, token)[1]["reason"] == "ALREADY_CERTIFIED"
+    moved = certifications.for_year(svc.vault.lookup("id", right_certified), 2026)
+    assert moved is not None and moved.certification_id == earlier.certification_id
+
+    # A later import of the wrong row does not bring the old number back.
+    report = import_registry(svc, HEADER + rows[0] + "\n", None, None)
+    assert report.written == 0 and [error.field for error in report.errors] == ["id_number"]
+    assert get(api, wrong_path, token)[1]["reason"] == "NOT_FOUND"
