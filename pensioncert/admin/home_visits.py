@@ -1,8 +1,6 @@
 """Home visits (上门认证): the queue, assignment, scheduling and the outcome of a visit."""
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from datetime import datetime
 
@@ -16,7 +14,7 @@ from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.certification import record_certification
-from pensioncert.logic.registry_import import ImportReport, RowError
+from pensioncert.logic.registry_import import ImportReport, RowError, read_csv
 from pensioncert.rules.certification import certification_year, effective_facts
 
 UNIT_REPORT_COLUMNS = ("id_number", "reason", "address", "contact_phone")
@@ -63,10 +61,8 @@ def import_unit_reports(svc, principal, csv_text: str) -> ImportReport:
     each row is a case, errors reported with their line numbers."""
     require_staff(principal)
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    missing = [c for c in UNIT_REPORT_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        report.errors.append(RowError(1, ",".join(missing), "缺少列：" + "、".join(missing)))
+    reader = read_csv(csv_text, UNIT_REPORT_COLUMNS, report)
+    if reader is None:
         return report
     for record in reader:
         report.rows += 1

@@ -26,6 +26,7 @@ from pensioncert.logic.registry_import import (
     PHOTO_REFUSALS,
     ImportReport,
     RowError,
+    read_csv,
 )
 from pensioncert.rules.certification import certification_year
 
@@ -38,10 +39,8 @@ _PHONE = re.compile(r"^\+?[\d\s\-()]{5,25}$")
 def import_list(svc, principal, csv_text: str, filename: str = "") -> ImportReport:
     principal = require_staff(principal)
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        report.errors.append(RowError(1, ",".join(missing), "缺少列：" + "、".join(missing)))
+    reader = read_csv(csv_text, COLUMNS, report)
+    if reader is None:
         return report
     seen: dict[str, int] = {}
     for record in reader:

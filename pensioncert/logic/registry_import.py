@@ -64,14 +64,23 @@ class RegistryRow:
     photo: bytes | None
 
 
+def read_csv(csv_text: str, columns: tuple[str, ...], report: ImportReport) -> csv.DictReader | None:
+    """The records of an agency's UTF-8 CSV (a BOM tolerated), or None once the columns it lacks
+    are reported as an error of line 1. Every import (registry, overseas list, unit reports) reads so."""
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    missing = [column for column in columns if column not in (reader.fieldnames or [])]
+    if missing:
+        report.errors.append(RowError(1, ",".join(missing), "缺少列：" + "、".join(missing)))
+        return None
+    return reader
+
+
 def import_registry(svc, csv_text: str, photo_root: Path | None, store_photo) -> ImportReport:
     """``store_photo(id_key, image_bytes) -> object key`` puts a reference photo in the evidence store."""
     report = ImportReport()
     seen: dict[str, int] = {}
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
-    if missing:
-        report.errors.append(RowError(1, ",".join(missing), "缺少列：" + "、".join(missing)))
+    reader = read_csv(csv_text, COLUMNS, report)
+    if reader is None:
         return report
     for record in reader:
         report.rows += 1
