@@ -70,7 +70,17 @@ class ErrorCode(Enum):
     NO_REFERENCE_PHOTO = ErrorSpec(
         422, "系统中暂无该人员的比对照片，无法自助认证。请联系所在单位采集照片，或申请上门认证"
     )
-    CONTACT_LIMIT = ErrorSpec(409, "联系人数量已达上限，请先删除不再需要的联系人")
+    CONTACT_LIMIT = ErrorSpec(409, "联系人数量已达上限（最多10人），请先删除不再需要的联系人")
+    CONTACT_RATE_LIMITED = ErrorSpec(429, "24小时内添加亲友次数已达上限（5次），请明天再试")
+    CONSENT_REQUIRED = ErrorSpec(
+        403, "该亲友尚未同意您查询其认证信息。请亲友本人登录后在“我的代认证人”中同意，或为其成功完成一次代认证"
+    )
+    ATTEMPTS_EXHAUSTED = ErrorSpec(
+        429, "认证失败次数已达上限，暂不能继续自助认证。请申请人工复核，或申请上门认证"
+    )
+    ID_CARD_MISMATCH = ErrorSpec(422, "身份证上的姓名或号码与您填写的不一致，请核对后使用本人身份证重新拍摄")
+    IMAGE_TOO_LARGE = ErrorSpec(400, "图片尺寸过大，请重新拍摄（每边不超过4096像素）")
+    IMAGE_INVALID = ErrorSpec(400, "图片无法识别，请重新拍摄后提交（支持JPEG或PNG）")
     VISION_UNAVAILABLE = ErrorSpec(503, "人脸识别服务繁忙，请稍后再试")
 
     @property
