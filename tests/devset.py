@@ -1,0 +1,146 @@
+"""Real faces for the genuine paths: the vision dev set (``../shared/vision-devset``, see its README).
+
+A genuine-path test opens its session through the API, takes whatever challenges it drew, and
+answers each with a labelled real step of ONE person (``answer``). The registry photo of that
+person is the dev set's ``reference/<person>.jpg`` (a frame outside every step). Nothing here
+writes into a session: the system only ever sees what its own API produced.
+
+p04 and p06 have labelled steps of all three actions, each from one source recording, so they can
+answer any draw. p05's steps come from two recordings (SadTalker's and video-retalking's): a session
+answered with both would be two captures spliced together, so ``answer`` takes one person's steps
+from a single source file only.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from support import REPO
+
+DEVSET = REPO.parent / "shared" / "vision-devset"
+ALL_ACTIONS = ("p04", "p06")  # the people with a labelled genuine step of every challenge
+CHALLENGES = ("turn_head", "open_mouth", "blink")
+
+
+class DevsetMissing(RuntimeError):
+    pass
+
+
+def root() -> Path:
+    """The dev set beside the clone (CI copies ``shared/`` there); a clear failure if it is not."""
+    if not (DEVSET / "labels.csv").is_file() or not (DEVSET / "reference").is_dir():
+        raise DevsetMissing(
+            f"the vision dev set is missing: expected {DEVSET} (with labels.csv, liveness/ and reference/). "
+            "It is shared/vision-devset beside the repository clone; copy shared/ next to the clone "
+            "(CI does) before running the genuine-path tests and benches.")
+    return DEVSET
+
+
+@dataclass(frozen=True)
+class Step:
+    """One labelled sequence of labels.csv (a real clip window, or an attack built from one)."""
+
+    kind: str          # genuine | still_replay | held_photo | photo_flip | no_action
+    challenge: str
+    sequence: str      # e.g. genuine/blink/st-katiehill_1
+    source: str        # source_repo + source_path: one recording
+    person: str
+    notes: str
+
+    @property
+    def path(self) -> Path:
+        return root() / "liveness" / self.sequence
+
+    def frames(self) -> list[bytes]:
+        files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+        assert files, f"no frames in {self.path}"
+        return [p.read_bytes() for p in files]
+
+    def frames_b64(self) -> list[str]:
+        return _b64_frames(self.sequence)
+
+
+@lru_cache(maxsize=None)
+def _b64_frames(sequence: str) -> list[str]:
+    step = next(s for s in steps() if s.sequence == sequence)
+    return [base64.b64encode(frame).decode() for frame in step.frames()]
+
+
+@lru_cache(maxsize=1)
+def _labels() -> tuple[Step, ...]:
+    with (root() / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        return tuple(
+            Step(kind=row["kind"], challenge=row["challenge"], sequence=row["sequence"],
+                 source=f"{row['source_repo']}/{row['source_path']}", person=row["person"], notes=row["notes"])
+            for row in csv.DictReader(handle))
+
+
+def steps(person: str | None = None, challenge: str | None = None, kind: str = "genuine") -> list[Step]:
+    """The labelled sequences of one kind, optionally of one person and one challenge."""
+    return [s for s in _labels() if s.kind == kind and (person is None or s.person == person)
+            and (challenge is None or s.challenge == challenge)]
+
+
+def chosen_steps(challenges, person: str) -> list[Step]:
+    """The person's own real steps for the drawn challenges, in their order, from one recording
+    (the first labelled step of each challenge in that recording)."""
+    challenges = list(challenges)
+    by_source: dict[str, dict[str, Step]] = {}
+    for step in steps(person):
+        by_source.setdefault(step.source, {}).setdefault(step.challenge, step)
+    for chosen in by_source.values():
+        if all(c in chosen for c in challenges):
+            return [chosen[c] for c in challenges]
+    raise AssertionError(f"{person} has no labelled genuine steps of {challenges} from one recording; "
+                         f"use one of {ALL_ACTIONS}")
+
+
+def answer(challenges, person: str) -> list[dict]:
+    """The ``steps`` body answering the drawn challenges with the person's real steps."""
+    return [{"challenge": s.challenge, "frames": s.frames_b64()} for s in chosen_steps(challenges, person)]
+
+
+def reference_dir() -> Path:
+    """The folder of registry photos: a registry CSV beside it names ``<person>.jpg``."""
+    return root() / "reference"
+
+
+def reference_photo(person: str) -> Path:
+    path = reference_dir() / f"{person}.jpg"
+    assert path.is_file(), f"no reference photo for {person} in {reference_dir()}"
+    return path
+
+
+def copy_reference_photos(folder: Path, people) -> None:
+    """Put the people's reference photos beside a registry CSV written to ``folder``."""
+    for person in set(people):
+        (folder / f"{person}.jpg").write_bytes(reference_photo(person).read_bytes())
+
+
+def id_card_image(person: str, *, name: str | None = None, id_number: str | None = None) -> bytes:
+    """The ID card front (JPEG) that the person shows at real-name binding: a synthetic card with
+    the person's reference photo as its portrait. The one place tests make ID-card images: name and
+    id_number are what the card must show once binding reads the card's text."""
+    import cv2
+
+    from support import id_card_front
+
+    photo = cv2.imread(str(reference_photo(person)))
+    height, width = photo.shape[:2]
+    crop = min(width, height * 260 // 330)  # the card's portrait box is 260 x 330
+    left = (width - crop) // 2
+    ok, buffer = cv2.imencode(".jpg", id_card_front(photo[:, left:left + crop]), [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    return buffer.tobytes()
+
+
+def id_card_b64(person: str, **card) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(id_card_image(person, **card)).decode()
+
+
+def repeated_frame_b64(person: str, count: int = 5) -> list[str]:
+    """One still (the person's reference photo) as every frame: a static replay."""
+    return [base64.b64encode(reference_photo(person).read_bytes()).decode()] * count
