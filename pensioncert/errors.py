@@ -57,6 +57,9 @@ class ErrorCode(Enum):
     CARD_NOT_ACTIVATED = ErrorSpec(
         403, "您的社保卡尚未激活，请先激活社保卡，或使用手机号码注册后登录"
     )
+    LOGIN_RATE_LIMITED = ErrorSpec(
+        429, "登录尝试过于频繁，请1小时后再试；忘记社保卡密码的，请携带身份证和社保卡到社保经办机构办理"
+    )
 
     NOT_ELIGIBLE = ErrorSpec(409, "暂不能进行资格认证")
     CONTACT_EXISTS = ErrorSpec(409, "该亲友已在您的联系人列表中")
@@ -82,6 +85,7 @@ class ErrorCode(Enum):
     IMAGE_TOO_LARGE = ErrorSpec(400, "图片尺寸过大，请重新拍摄（每边不超过4096像素）")
     IMAGE_INVALID = ErrorSpec(400, "图片无法识别，请重新拍摄后提交（支持JPEG或PNG）")
     VISION_UNAVAILABLE = ErrorSpec(503, "人脸识别服务繁忙，请稍后再试")
+    HOME_VISIT_PENDING = ErrorSpec(409, "已有一条上门认证申请正在办理中，请耐心等待经办机构联系")
 
     @property
     def status(self) -> int:

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     api_port: int = 8000
     emulator_port: int = 5000
     admin_port: int = 8050
+    # The mobile web client (h5/): static files, and /api/* proxied to the API (same origin).
+    h5_port: int = 8080
 
     # Secrets. In the local stage `make run` generates fresh random ones per start; in deployed
     # stages they come from Secrets Manager (secrets_id), never from code.
@@ -39,7 +41,10 @@ class Settings(BaseSettings):
     evidence_retention_days: int = 90
 
     token_ttl_seconds: int = 2 * 3600
-    max_body_bytes: int = 8 * 1024 * 1024
+    # The contract's 6 MB: a synchronous Lambda invoke carries 6 MiB (6,291,456 bytes) of event,
+    # and API Gateway's envelope (headers, request context) needs some of it. Bodies are JSON text
+    # (no binary types), so base64 images count once, as the characters they are.
+    max_body_bytes: int = 6_000_000
 
     captcha_ttl_seconds: int = 300
     sms_code_ttl_seconds: int = 300
@@ -49,6 +54,10 @@ class Settings(BaseSettings):
 
     lock_max_failures: int = 3
     lock_hours: int = 24
+    # Unsuccessful card logins one client address may make in any rolling hour, across all ID
+    # numbers (then 429, no card counted): a family logging in two or three elders with a typo
+    # each stays far below; one address can lock at most 10 // 3 = 3 cards an hour.
+    card_login_failures_per_client_hour: int = 10
 
     # Agency admin: a staff session lasts one working day at most.
     admin_session_hours: int = 8
@@ -67,6 +76,13 @@ class Settings(BaseSettings):
     # Failed self-service attempts a subject gets in a year before every answer points to a home
     # visit (the seed: those who cannot pass by app are visited at home).
     yearly_failed_attempts_limit: int = 5
+    # Real-name binding: failed completions an account gets per rolling 24 hours (contract v1.1).
+    real_name_failures_per_day: int = 5
+    # Contacts (contract v1.1): add attempts per account per rolling 24 hours (refused ones count,
+    # a delete gives none back), and contacts per account. Scarce adds keep the grey-button
+    # reasons from being an ID-number lookup service.
+    contact_adds_per_day: int = 5
+    max_contacts: int = 10
     # Payment policy (one named place; the seed's rule is once per calendar year): a recipient not
     # yet certified this year is warned this many days before the year's end, and suspended once a
     # whole calendar year has passed without a certification.
