@@ -6,6 +6,8 @@ at fault, ``current_account`` checks the bearer token and the real-name rule.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import json
 import re
@@ -22,12 +24,12 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 from pynamodb.exceptions import PynamoDBException
 
-from pensioncert import tokens
-from pensioncert.dal import accounts
+from pensioncert import image_header, tokens
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic.accounts import is_real_name_verified
+from pensioncert.logic.accounts import is_real_name_verified, signed_in_account
 from pensioncert.observability import logger as log
 from pensioncert.services import services
 
@@ -66,7 +68,7 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", str_max_length=64)
 
 
-MAX_IMAGE_CHARS = 4 * 1024 * 1024  # one base64 image; the vision layer also limits its pixels
+MAX_IMAGE_CHARS = 4 * 1024 * 1024  # one base64 image (3 MiB of JPEG); the body limit caps the sum
 _DATA_URL_PREFIX = re.compile(r"^data:image/[a-z+.-]+;base64,", re.IGNORECASE)
 
 
@@ -75,8 +77,21 @@ def strip_data_url(value: str) -> str:
     return _DATA_URL_PREFIX.sub("", value.strip()).replace("\n", "").replace("\r", "")
 
 
+def checked_image(value: str) -> str:
+    """A base64 JPEG/PNG whose header gives a size the contract accepts; nothing is decoded."""
+    try:
+        data = base64.b64decode(value, validate=True)
+        image_header.check(data)
+    except image_header.ImageRefused as refused:
+        raise PydanticCustomError(refused.code.lower(), refused.detail) from None
+    except (binascii.Error, ValueError):
+        raise PydanticCustomError("image_invalid", "not_base64") from None
+    return value
+
+
 Base64Image = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_IMAGE_CHARS), AfterValidator(strip_data_url)
+    str, StringConstraints(min_length=1, max_length=MAX_IMAGE_CHARS), AfterValidator(strip_data_url),
+    AfterValidator(checked_image),
 ]
 
 
@@ -137,10 +152,15 @@ def parse_body(request, model: type[Model]) -> Model:
         raise _field_error(error) from None
 
 
+_IMAGE_ERRORS = {"image_invalid": ErrorCode.IMAGE_INVALID, "image_too_large": ErrorCode.IMAGE_TOO_LARGE}
+
+
 def _field_error(error: ValidationError) -> AppError:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "body"
     kind = first["type"]
+    if kind in _IMAGE_ERRORS:
+        return AppError(_IMAGE_ERRORS[kind], field=field)
     if kind == "missing":
         message = f"缺少必填项：{field}"
     elif kind in ("string_too_long", "too_long"):
@@ -164,9 +184,7 @@ def current_account(request, *, real_name_required: bool = True):
         raise AppError(ErrorCode.UNAUTHENTICATED)
     svc = services()
     session = tokens.verify(svc.token_secret, token.strip(), svc.clock.now())
-    account = accounts.get(session.user_id)
-    if account is None:
-        raise AppError(ErrorCode.UNAUTHENTICATED)
+    account = signed_in_account(session)
     if real_name_required and not is_real_name_verified(account, session.login_method):
         raise AppError(ErrorCode.REAL_NAME_REQUIRED)
     return account, session

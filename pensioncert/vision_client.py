@@ -32,7 +32,10 @@ class InProcessTransport:
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         from vision.handler import lambda_handler  # imported on first use only
 
-        return lambda_handler(json.loads(json.dumps(event)), None)
+        from pensioncert.services import services
+
+        # The function's own S3 client, deployed; here the emulator's, as the API uses it.
+        return lambda_handler(json.loads(json.dumps(event)), None, s3=services().client("s3"))
 
 
 class LambdaTransport:
@@ -56,6 +59,12 @@ class VisionClient:
     def decide_session(self, steps: list[dict], references: list[list[float]]) -> dict[str, Any]:
         """``steps`` as the app sent them (base64 frames); returns similarity and the live template."""
         return self._call({"action": "decide_session", "steps": steps, "references": references})
+
+    def decide_session_evidence(self, bucket: str, key: str, references: list[list[float]]) -> dict[str, Any]:
+        """As ``decide_session``, with the steps read by vision from the session's evidence object:
+        the invoke carries a key, not megabytes of frames (a synchronous invoke carries 6 MB)."""
+        return self._call({"action": "decide_session_evidence", "bucket": bucket, "key": key,
+                           "references": references})
 
     def embed_reference(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_reference", "image": _b64(image)})["embedding"]

@@ -1,4 +1,5 @@
-"""Thin handlers for contacts, eligibility, liveness certification and home-visit requests."""
+"""Thin handlers for contacts (and the relatives' side, /me/proxies), eligibility, liveness
+certification and home-visit requests."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -96,3 +97,18 @@ def request_home_visit():
     account, _ = current_account(blueprint.current_request)
     body = parse_body(blueprint.current_request, HomeVisitRequest)
     return json_response(home_visits.request_home_visit(services(), account, **body.model_dump()), 201)
+
+
+@blueprint.route("/me/proxies", methods=["GET"])
+@endpoint
+def list_my_proxies():
+    """Who has the caller as a contact (the relative's side of contacts)."""
+    account, _ = current_account(blueprint.current_request)
+    return json_response(contacts.my_proxies(services(), account))
+
+
+@blueprint.route("/me/proxies/{proxy_id}/consent", methods=["POST"])
+@endpoint
+def consent_to_proxy(proxy_id):
+    account, _ = current_account(blueprint.current_request)
+    return json_response(contacts.consent(services(), account, proxy_id))

@@ -8,10 +8,10 @@ import random
 import time
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from pensioncert.dal import stats
-from pensioncert.dal.errors import failed_transaction_items
+from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import AttemptTable, CertificationTable
 
 # A transaction that meets another on a shared counter is cancelled with TransactionConflict
@@ -50,10 +50,41 @@ def history(subject_key: str) -> list[CertificationTable]:
     return list(CertificationTable.query(subject_key, scan_index_forward=False))
 
 
+def below_limit(limit: int):
+    """The condition "this subject's year has fewer than ``limit`` failed attempts" (true for a
+    subject with none, whose item does not exist)."""
+    return AttemptTable.failed.does_not_exist() | (AttemptTable.failed < limit)
+
+
+def reserve_attempt(subject_key: str, year: int, limit: int) -> bool:
+    """Count an attempt as failed before it runs, if the year's limit allows one more; False at
+    the limit. The attempt is settled by ``record_failure(..., reserved=True)`` or given back by
+    ``release_attempt``: concurrent completions can never run more attempts than the limit."""
+    try:
+        AttemptTable(subject_key, year).update(actions=[AttemptTable.failed.add(1)],
+                                               condition=below_limit(limit))
+        return True
+    except UpdateError as error:
+        if is_conditional_failure(error):
+            return False
+        raise
+
+
+def release_attempt(subject_key: str, year: int) -> None:
+    """Give back a reserved attempt that did not fail (it passed, or never reached a decision)."""
+    try:
+        AttemptTable(subject_key, year).update(actions=[AttemptTable.failed.add(-1)],
+                                               condition=AttemptTable.failed > 0)
+    except UpdateError as error:
+        if not is_conditional_failure(error):
+            raise
+
+
 def record_failure(subject_key: str, year: int, reason: str, now: datetime,
-                   region: str | None = None) -> int:
+                   region: str | None = None, reserved: bool = False) -> int:
     """Count a failed attempt atomically (with the dashboards' failure counters); returns the
-    year's count after it. The region is read from the registry when not given."""
+    year's count after it. ``reserved``: already counted by ``reserve_attempt``. The region is
+    read from the registry when not given."""
     if region is None:
         from pensioncert.dal import registry
 
@@ -63,7 +94,7 @@ def record_failure(subject_key: str, year: int, reason: str, now: datetime,
 
     def write(transaction) -> None:
         transaction.update(attempt, actions=[
-            AttemptTable.failed.add(1),
+            *([] if reserved else [AttemptTable.failed.add(1)]),
             AttemptTable.last_reason.set(reason),
             AttemptTable.last_failed_at.set(now),
         ])

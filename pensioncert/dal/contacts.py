@@ -1,15 +1,54 @@
-"""Contacts (亲友) of an account."""
+"""Contacts (亲友) of an account, their count, and the relatives' consent.
+
+The number of an account's contacts is a counter item (``LimitTable``) moved in the same
+transaction as the contact itself, conditioned on the cap: concurrent adds cannot pass it.
+"""
 from __future__ import annotations
 
-from pynamodb.exceptions import DeleteError, DoesNotExist
+from datetime import datetime
+from enum import Enum
 
-from pensioncert.dal.errors import is_conditional_failure, save_if
-from pensioncert.dal.tables import ContactTable
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
+from pensioncert.dal.tables import ContactTable, LimitTable
+
+COUNT_PREFIX = "contacts#"
 
 
-def add(contact: ContactTable) -> bool:
-    """False when the account already has this person (same derived contact_id)."""
-    return save_if(contact, ContactTable.contact_id.does_not_exist())
+class Added(Enum):
+    ADDED = "added"
+    EXISTS = "exists"
+    LIMIT = "limit"
+
+
+def _connection() -> Connection:
+    meta = ContactTable.Meta
+    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
+
+
+def add(contact: ContactTable, max_contacts: int) -> Added:
+    """Add the contact and count it, unless the account has it already or has ``max_contacts``."""
+    counter = LimitTable(COUNT_PREFIX + contact.user_id)
+    try:
+        with TransactWrite(connection=_connection()) as transaction:
+            # Items go out grouped by kind: the put is item 0, the update item 1.
+            transaction.save(contact, condition=ContactTable.contact_id.does_not_exist())
+            transaction.update(
+                counter,
+                actions=[LimitTable.count.add(1)],
+                condition=LimitTable.count.does_not_exist() | (LimitTable.count < max_contacts),
+            )
+    except TransactWriteError as error:
+        failed = failed_transaction_items(error)
+        if 0 in failed:
+            return Added.EXISTS
+        if failed == [1]:
+            return Added.LIMIT
+        raise
+    return Added.ADDED
 
 
 def list_for(user_id: str) -> list[ContactTable]:
@@ -18,16 +57,40 @@ def list_for(user_id: str) -> list[ContactTable]:
 
 def get(user_id: str, contact_id: str) -> ContactTable | None:
     try:
-        return ContactTable.get(user_id, contact_id)
+        return ContactTable.get(user_id, contact_id, consistent_read=True)
     except DoesNotExist:
         return None
 
 
 def delete(user_id: str, contact_id: str) -> bool:
+    """Delete the contact and uncount it; False when there is no such contact."""
+    counter = LimitTable(COUNT_PREFIX + user_id)
     try:
-        ContactTable(user_id, contact_id).delete(condition=ContactTable.contact_id.exists())
+        with TransactWrite(connection=_connection()) as transaction:
+            transaction.delete(ContactTable(user_id, contact_id), condition=ContactTable.contact_id.exists())
+            transaction.update(counter, actions=[LimitTable.count.add(-1)])
+    except TransactWriteError as error:
+        if failed_transaction_items(error) == [0]:
+            return False
+        raise
+    return True
+
+
+def having_subject(id_key: str) -> list[ContactTable]:
+    """Every contact item naming this person: who has them as a contact (an index query, so
+    eventually consistent)."""
+    return list(ContactTable.by_subject.query(id_key))
+
+
+def record_consent(user_id: str, contact_id: str, id_key: str, source: str, now: datetime) -> bool:
+    """Record the relative's consent on the contact, if it still exists and still names them."""
+    try:
+        ContactTable(user_id, contact_id).update(
+            actions=[ContactTable.consent_source.set(source), ContactTable.consent_at.set(now)],
+            condition=ContactTable.contact_id.exists() & (ContactTable.id_key == id_key),
+        )
         return True
-    except DeleteError as error:
+    except UpdateError as error:
         if is_conditional_failure(error):
             return False
         raise

@@ -6,6 +6,7 @@ DynamoDB only ever holds their keys, never the images.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 REGISTRY_PHOTO_PREFIX = "registry-photos/"
@@ -30,6 +31,11 @@ def put_registry_photo(s3, bucket: str, id_key: str, image: bytes) -> str:
     key = f"{REGISTRY_PHOTO_PREFIX}{id_key}"
     s3.put_object(Bucket=bucket, Key=key, Body=image)
     return key
+
+
+def put_json(s3, bucket: str, key: str, document: dict) -> None:
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(document).encode(),
+                  ContentType="application/json")
 
 
 def get_object(s3, bucket: str, key: str) -> bytes:

@@ -3,17 +3,56 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from pensioncert.dal.errors import is_conditional_failure
-from pensioncert.dal.tables import HomeVisitTable
+from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
+from pensioncert.dal.tables import HomeVisitTable, LimitTable
 
 # The statuses of a case still on the agency's queue.
 QUEUE_STATUSES = ("open", "assigned", "scheduled")
 
 
+OPEN_CASE_PREFIX = "home-visit#"
+_MAX_RACES = 20
+
+
 def create(case: HomeVisitTable) -> None:
     case.save(condition=HomeVisitTable.case_id.does_not_exist())
+
+
+def create_unless_open(case: HomeVisitTable) -> HomeVisitTable | None:
+    """Create the case unless its subject already has one on the queue (returned instead).
+
+    A marker item names the subject's latest app case; it moves to the new case only by a
+    transaction conditioned on still naming the one that was read (and found closed), so two
+    concurrent requests cannot both open a case.
+    """
+    marker = LimitTable(OPEN_CASE_PREFIX + case.subject_key)
+    for _ in range(_MAX_RACES):
+        try:
+            latest = LimitTable.get(marker.key, consistent_read=True).case_id
+        except DoesNotExist:
+            latest = None
+        current = get(latest) if latest else None
+        if current is not None and current.status in QUEUE_STATUSES:
+            return current
+        unchanged = LimitTable.case_id.does_not_exist() if latest is None else LimitTable.case_id == latest
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.save(case, condition=HomeVisitTable.case_id.does_not_exist())
+                transaction.update(marker, actions=[LimitTable.case_id.set(case.case_id)], condition=unchanged)
+            return None
+        except TransactWriteError as error:
+            if failed_transaction_items(error) != [1]:
+                raise
+    raise RuntimeError("home-visit marker kept changing under concurrent writes")
+
+
+def _connection() -> Connection:
+    meta = HomeVisitTable.Meta
+    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
 
 
 def open_cases(region: str | None = None) -> list[HomeVisitTable]:

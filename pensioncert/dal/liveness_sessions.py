@@ -3,14 +3,49 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from pensioncert.dal.errors import is_conditional_failure
+from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import LivenessSessionTable
 
 
 def create(session: LivenessSessionTable) -> None:
     session.save(condition=LivenessSessionTable.session_id.does_not_exist())
+
+
+def create_if(session: LivenessSessionTable, model, hash_key, range_key, condition) -> bool:
+    """Create the session in one transaction with a check of another item (the subject's yearly
+    attempts): False, and no session, when the check fails."""
+    try:
+        with TransactWrite(connection=_connection()) as transaction:
+            transaction.condition_check(model, hash_key, range_key, condition=condition)
+            transaction.save(session, condition=LivenessSessionTable.session_id.does_not_exist())
+        return True
+    except TransactWriteError as error:
+        if failed_transaction_items(error) == [0]:
+            return False
+        raise
+
+
+def store_outcome(session_id: str, status: int, body: str) -> None:
+    """Keep what the completion answered, once: a retry is answered from it."""
+    try:
+        LivenessSessionTable(session_id).update(
+            actions=[LivenessSessionTable.outcome_status.set(status),
+                     LivenessSessionTable.outcome_body.set(body)],
+            condition=LivenessSessionTable.used_at.exists()
+            & LivenessSessionTable.outcome_status.does_not_exist(),
+        )
+    except UpdateError as error:
+        if not is_conditional_failure(error):
+            raise
+
+
+def _connection() -> Connection:
+    meta = LivenessSessionTable.Meta
+    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
 
 
 def get(session_id: str) -> LivenessSessionTable | None:

@@ -59,18 +59,25 @@ class AccountTable(_Table):
     # The ID card portrait's template from real-name binding: the reference for self-certification
     # when the registry holds no photo of the person.
     reference_embedding = ListAttribute(of=NumberAttribute, null=True)
+    # The token version: every token carries the one it was issued under (claim ``tv``), and the
+    # auth check refuses any other. A password reset, a lock and a binding add one.
+    token_version = NumberAttribute(default=0)
 
     by_phone = AccountByPhone()
 
 
 class ClaimTable(_Table):
-    """Uniqueness claims (``phone#<key>``, ``id#<key>``) written in the account's transaction."""
+    """Uniqueness claims: ``phone#<key>`` written with a registered account, ``id#<key>`` written
+    when an account proves the ID number (real-name binding, or a card account's first login)."""
 
     class Meta(_Table.Meta):
         base_name = "claims"
 
     claim = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute()
+    # True on an ID claim taken by proof. Registration used to write unproved ID claims; one
+    # without this flag is taken over by the first proof.
+    proved = BooleanAttribute(null=True)
 
 
 class EphemeralTable(_Table):
@@ -86,6 +93,9 @@ class EphemeralTable(_Table):
     wrong_tries = NumberAttribute(null=True)
     sent_at = NumberAttribute(null=True)
     count = NumberAttribute(null=True)
+    # The failure counter of a login phone number that has no account (answered like an account).
+    failed_attempts = NumberAttribute(null=True)
+    locked_until = UTCDateTimeAttribute(null=True)
 
 
 class RegistryPersonByName(GlobalSecondaryIndex):
@@ -96,6 +106,17 @@ class RegistryPersonByName(GlobalSecondaryIndex):
         projection = AllProjection()
 
     name = UnicodeAttribute(hash_key=True)
+
+
+class RegistryPersonByRegionName(GlobalSecondaryIndex):
+    """An operator's search by name: one key per region, so no other region's match is read."""
+
+    class Meta:
+        index_name = "by_region_name"
+        projection = AllProjection()
+
+    region = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
 
 
 class RegistryPersonTable(_Table):
@@ -116,6 +137,9 @@ class RegistryPersonTable(_Table):
     reference_embedding = ListAttribute(of=NumberAttribute, null=True)
     row_fingerprint = UnicodeAttribute()
     imported_at = UTCDateTimeAttribute()
+    # Write-once (if_not_exists): when the person first came into the registry; "registered this
+    # year" is read from it, since every changed re-import rewrites ``imported_at``.
+    first_imported_at = UTCDateTimeAttribute(null=True)
     # An agency correction takes effect from the next day (the seed: 改完次日即可正常进行认证).
     corrected_name = UnicodeAttribute(null=True)
     corrected_status = UnicodeAttribute(null=True)
@@ -127,6 +151,7 @@ class RegistryPersonTable(_Table):
     valid_until = UnicodeAttribute(null=True)
 
     by_name = RegistryPersonByName()
+    by_region_name = RegistryPersonByRegionName()
 
 
 class CardTable(_Table):
@@ -139,12 +164,26 @@ class CardTable(_Table):
     name = UnicodeAttribute()
     card_status = UnicodeAttribute()  # activated | not_activated | none
     pin_hash = UnicodeAttribute(null=True)
+    # Write-once: when the card was first imported as activated with its PIN. From then on an
+    # import never changes or removes the PIN (the cardholder's, not the uploader's).
+    pin_activated_at = UTCDateTimeAttribute(null=True)
     row_fingerprint = UnicodeAttribute()
     failed_attempts = NumberAttribute(default=0)
     locked_until = UTCDateTimeAttribute(null=True)
     # Copied from the registry item by an ID-number correction (see RegistryPersonTable).
     valid_from = UnicodeAttribute(null=True)
     valid_until = UnicodeAttribute(null=True)
+
+
+class ContactBySubject(GlobalSecondaryIndex):
+    """Who has this person as a contact (GET /me/proxies): the relative's own view."""
+
+    class Meta:
+        index_name = "by_subject"
+        projection = AllProjection()
+
+    id_key = UnicodeAttribute(hash_key=True)
+    contact_id = UnicodeAttribute(range_key=True)
 
 
 class ContactTable(_Table):
@@ -164,6 +203,27 @@ class ContactTable(_Table):
     name = UnicodeAttribute()
     relation = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    owner_name = UnicodeAttribute(null=True)  # the adding account's name, masked for the relative
+    # The relative's consent to this account seeing their history and payment status:
+    # "relative" (confirmed from their own account) or "proxy_certification" (a proxy
+    # certification matched the relative's trusted reference).
+    consent_source = UnicodeAttribute(null=True)
+    consent_at = UTCDateTimeAttribute(null=True)
+
+    by_subject = ContactBySubject()
+
+
+class LimitTable(_Table):
+    """Items that make a limit atomic, each changed by conditional writes only: a rolling window
+    of attempt times (``slots``), a count, or the subject's open home-visit case."""
+
+    class Meta(_Table.Meta):
+        base_name = "limits"
+
+    key = UnicodeAttribute(hash_key=True)  # "<limit>#<user_id or subject key>"
+    slots = ListAttribute(of=NumberAttribute, null=True)  # epoch seconds of the window's attempts
+    count = NumberAttribute(null=True)
+    case_id = UnicodeAttribute(null=True)
 
 
 class CertificationByRegion(GlobalSecondaryIndex):
@@ -225,6 +285,9 @@ class LivenessSessionTable(_Table):
     nonce = UnicodeAttribute()
     expires_at = NumberAttribute()
     used_at = UTCDateTimeAttribute(null=True)
+    # What the completion answered (HTTP status and JSON body), so a retry gets the same answer.
+    outcome_status = NumberAttribute(null=True)
+    outcome_body = UnicodeAttribute(null=True)
 
 
 class HomeVisitByStatus(GlobalSecondaryIndex):
@@ -286,6 +349,7 @@ ALL_TABLES: tuple[type[_Table], ...] = (
     RegistryPersonTable,
     CardTable,
     ContactTable,
+    LimitTable,
     CertificationTable,
     AttemptTable,
     LivenessSessionTable,

@@ -7,7 +7,7 @@ from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications
 from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic import eligibility, liveness
+from pensioncert.logic import contacts, eligibility, liveness
 from pensioncert.logic.subjects import SELF, Subject
 from pensioncert.observability import record_metric
 from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, METHODS, certification_year
@@ -27,8 +27,14 @@ def start(svc, account, subject_param: str) -> dict:
 
 
 def complete(svc, account, session_id: str, steps: list[dict]) -> dict:
-    session = liveness.take_session(svc, session_id=session_id, user_id=account.user_id,
-                                    purpose="certify", steps=steps)
+    """Decide a session once; a retry of the same session gets the stored answer."""
+    return liveness.complete_once(
+        svc, session_id=session_id, user_id=account.user_id, purpose="certify", steps=steps,
+        decide=lambda session: _decide(svc, account, session, steps),
+    )
+
+
+def _decide(svc, account, session, steps: list[dict]) -> dict:
     now = svc.clock.now()
     year = certification_year(now)
     subject = _subject_of(session, account)
@@ -36,13 +42,24 @@ def complete(svc, account, session_id: str, steps: list[dict]) -> dict:
     if checked.reason:
         raise _not_eligible(checked.reason)
     references = references_for(subject, checked.person, account)
-    # Evidence first: a certification is never stored without its evidence record.
+    if not references:
+        raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
+    # Evidence first: a certification is never stored without its evidence record, and vision
+    # reads the frames from it.
     evidence_key = liveness.store_evidence(svc, session, steps)
+    # The attempt counts as failed before vision runs: at the limit (reached meanwhile by
+    # concurrent sessions) nothing runs, and no pass can slip past it.
+    if not certifications.reserve_attempt(subject.id_key, year, svc.settings.yearly_failed_attempts_limit):
+        raise liveness.attempts_exhausted()
     try:
-        decision = svc.vision.decide_session(steps, references)
+        decision = svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key, references)
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
         raise _counted_failure(svc, subject.id_key, year, refusal, now, checked.person.region) from None
+    except BaseException:
+        certifications.release_attempt(subject.id_key, year)
+        raise
+    certifications.release_attempt(subject.id_key, year)  # a pass is not a failed attempt
     certification = CertificationTable(
         subject.id_key,
         year,
@@ -58,6 +75,9 @@ def complete(svc, account, session_id: str, steps: list[dict]) -> dict:
     )
     if not certifications.store_once(certification):
         raise _not_eligible("ALREADY_CERTIFIED")
+    if not subject.is_self:
+        # The live face matched the relative's own trusted reference: their consent is on record.
+        contacts.consent_by_certification(svc, subject.contact)
     record_metric("CertificationPassed", method=certification.method)
     return {"result": "passed", "certification_id": certification.certification_id,
             "certified_at": certification.certified_at, "similarity": certification.similarity}
@@ -86,9 +106,12 @@ def _subject_of(session, account) -> Subject:
 
 def _counted_failure(svc, subject_key: str, year: int, refusal: VisionRefusal, now,
                      region: str) -> AppError:
+    """Settle the attempt reserved before vision ran: an unreadable image is given back."""
     if refusal.code == "IMAGE_INVALID":
+        certifications.release_attempt(subject_key, year)
         return liveness.refusal_error(refusal)
-    failed = certifications.record_failure(subject_key, year, refusal.code, now, region=region)
+    failed = certifications.record_failure(subject_key, year, refusal.code, now, region=region,
+                                           reserved=True)
     left = attempts_left(svc, failed)
     error = liveness.refusal_error(refusal, attempts_left=left)
     if left == 0:

@@ -1,13 +1,40 @@
-"""Adding, listing and deleting contacts (亲友)."""
+"""Adding, listing and deleting contacts (亲友), and the relatives' side: who has me, my consent.
+
+A contact's eligibility (the grey button's reason) is what the seed wants a relative to see, so
+adds are made scarce instead: a rolling window of add attempts per account (refused ones count, a
+delete gives none back), a cap on contacts, every add audited, and the person added told by SMS.
+"""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from pensioncert import normalize
-from pensioncert.dal import contacts
+from pensioncert.clock import iso_beijing
+from pensioncert.dal import accounts, audit, contacts, limits, registry
+from pensioncert.dal.contacts import Added
 from pensioncert.dal.tables import ContactTable
 from pensioncert.errors import AppError, ErrorCode
+from pensioncert.observability import logger as log
 
-MAX_CONTACTS = 10
 MAX_RELATION_LENGTH = 20
+DAY_SECONDS = 24 * 3600
+CONSENT_BY_RELATIVE = "relative"
+CONSENT_BY_PROXY_CERTIFICATION = "proxy_certification"
+
+
+@dataclass(frozen=True)
+class NoticeSms:
+    """A notice (no code) through the same senders as the verification SMS: SNS and the local
+    outbox send ``text`` as it is; a mainland gateway needs an approved template per ``purpose``."""
+
+    phone: str
+    purpose: str
+    text: str
+
+
+def add_window(svc) -> limits.Window:
+    return limits.Window("contact-adds", svc.settings.contact_adds_per_day, DAY_SECONDS)
 
 
 def add_contact(svc, account, *, name: str, id_number: str, relation: str) -> dict:
@@ -17,24 +44,72 @@ def add_contact(svc, account, *, name: str, id_number: str, relation: str) -> di
     if not relation or len(relation) > MAX_RELATION_LENGTH:
         raise AppError(ErrorCode.BAD_REQUEST, "请填写与您的关系（如父亲、母亲、配偶），不超过20字",
                        field="relation")
+    # A well-formed add is an attempt from here on, whatever its outcome.
+    now = svc.clock.now()
     vault = svc.vault
     id_key = vault.lookup("id", person_id)
+    outcome = _attempt(svc, account, person_name, person_id, id_key, relation, now)
+    _audit(svc, account, person_id, id_key, relation, outcome, now)
+    if outcome == "added":
+        _tell_the_relative(svc, account, id_key)
+        return {"contact_id": contact_id_for(svc, account.user_id, person_id)}
+    raise {
+        "rate_limited": AppError(ErrorCode.CONTACT_RATE_LIMITED),
+        "self": AppError(ErrorCode.BAD_REQUEST, "不能添加本人为亲友，本人认证请选择“本人”",
+                         field="id_number"),
+        "limit": AppError(ErrorCode.CONTACT_LIMIT),
+        "exists": AppError(ErrorCode.CONTACT_EXISTS),
+    }[outcome]
+
+
+def contact_id_for(svc, user_id: str, person_id: str) -> str:
+    return "c_" + svc.vault.lookup("contact", f"{user_id}:{person_id}")[:20]
+
+
+def _attempt(svc, account, person_name, person_id, id_key, relation, now) -> str:
+    if limits.take(add_window(svc), account.user_id, int(now.timestamp())) is None:
+        return "rate_limited"
     if id_key == account.id_key:
-        raise AppError(ErrorCode.BAD_REQUEST, "不能添加本人为亲友，本人认证请选择“本人”", field="id_number")
-    if len(contacts.list_for(account.user_id)) >= MAX_CONTACTS:
-        raise AppError(ErrorCode.CONTACT_LIMIT)
+        return "self"
     contact = ContactTable(
         account.user_id,
-        "c_" + vault.lookup("contact", f"{account.user_id}:{person_id}")[:20],
+        contact_id_for(svc, account.user_id, person_id),
         id_key=id_key,
-        id_sealed=vault.seal(person_id),
+        id_sealed=svc.vault.seal(person_id),
         name=person_name,
         relation=relation,
-        created_at=svc.clock.now(),
+        created_at=now,
+        owner_name=account.name,
     )
-    if not contacts.add(contact):
-        raise AppError(ErrorCode.CONTACT_EXISTS)
-    return {"contact_id": contact.contact_id}
+    added = contacts.add(contact, svc.settings.max_contacts)
+    return {Added.ADDED: "added", Added.EXISTS: "exists", Added.LIMIT: "limit"}[added]
+
+
+def _audit(svc, account, person_id, id_key, relation, outcome, now) -> None:
+    person = registry.get_person(id_key)
+    audit.append(
+        now=now, actor=f"app:{account.user_id}", actor_name=mask_name(account.name),
+        action="contact_add", target=normalize.mask_id_number(person_id),
+        region=person.region if person else None, before=None,
+        after=json.dumps({"outcome": outcome, "relation": relation}, ensure_ascii=False), reason=None,
+    )
+
+
+def _tell_the_relative(svc, account, id_key: str) -> None:
+    """An SMS to the added person's bound phone, if they have an account that proved this ID."""
+    relative = accounts.find_by_id_key(id_key)
+    sealed = relative and (relative.bound_phone_sealed or relative.phone_sealed)
+    if not sealed:
+        return
+    notice = NoticeSms(
+        phone=svc.vault.open(sealed), purpose="contact_added",
+        text=(f"{mask_name(account.name)}已将您添加为养老保险资格认证的亲友（代办人）。"
+              "如不认识此人，请登录App在“我的代办人”中查看，未经您同意其不能查询您的认证信息。"),
+    )
+    try:
+        svc.sms.send(notice)
+    except Exception:  # the add stands; a lost notice is logged, not a failed add
+        log.exception("contact notice SMS failed")
 
 
 def list_contacts(svc, account) -> dict:
@@ -55,3 +130,44 @@ def list_contacts(svc, account) -> dict:
 def delete_contact(account, contact_id: str) -> None:
     if not 0 < len(contact_id) <= 64 or not contacts.delete(account.user_id, contact_id):
         raise AppError(ErrorCode.NOT_FOUND, "未找到该联系人")
+
+
+def my_proxies(svc, account) -> dict:
+    """Who has the caller as a contact (GET /me/proxies)."""
+    items = sorted(_having_me(account), key=lambda contact: contact.created_at)
+    return {
+        "items": [
+            {
+                "proxy_id": contact.contact_id,
+                "name_masked": mask_name(contact.owner_name or ""),
+                "added_at": iso_beijing(contact.created_at),
+                "consent": contact.consent_source is not None,
+            }
+            for contact in items
+        ]
+    }
+
+
+def consent(svc, account, proxy_id: str) -> dict:
+    """The relative's own consent: this proxy may see their history and payment status."""
+    match = [c for c in _having_me(account) if c.contact_id == proxy_id] if 0 < len(proxy_id) <= 64 else []
+    if not match or not contacts.record_consent(match[0].user_id, proxy_id, account.id_key,
+                                                CONSENT_BY_RELATIVE, svc.clock.now()):
+        raise AppError(ErrorCode.NOT_FOUND, "未找到该代办人")
+    return {"consent": True}
+
+
+def consent_by_certification(svc, contact: ContactTable) -> None:
+    """A proxy certification matched the relative's own trusted reference: consent on record."""
+    if contact.consent_source is None:
+        contacts.record_consent(contact.user_id, contact.contact_id, contact.id_key,
+                                CONSENT_BY_PROXY_CERTIFICATION, svc.clock.now())
+
+
+def _having_me(account) -> list[ContactTable]:
+    return [c for c in contacts.having_subject(account.id_key) if c.user_id != account.user_id]
+
+
+def mask_name(name: str) -> str:
+    """周国庆 → 周**: enough for a relative to recognise, too little to identify a stranger."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else "*"

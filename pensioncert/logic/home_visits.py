@@ -7,14 +7,15 @@ from pensioncert import normalize
 from pensioncert.dal import home_visits, registry
 from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic.subjects import resolve
+from pensioncert.logic.subjects import require_consent, resolve
 
 MAX_TEXT = 200
 
 
 def request_home_visit(svc, account, *, subject: str, reason: str, address: str,
                        contact_phone: str) -> dict:
-    target = resolve(account, subject)
+    # Only for oneself or a relative who consented: no queueing strangers for a visit.
+    target = require_consent(resolve(account, subject))
     reason_text = _text(reason, "reason", "请说明无法自助认证的原因")
     address_text = _text(address, "address", "请填写上门认证的详细地址")
     phone = normalize.phone(contact_phone)
@@ -38,7 +39,8 @@ def request_home_visit(svc, account, *, subject: str, reason: str, address: str,
         requested_by=account.user_id,
         created_at=now,
     )
-    home_visits.create(case)
+    if home_visits.create_unless_open(case) is not None:
+        raise AppError(ErrorCode.HOME_VISIT_PENDING)
     return {"case_id": case.case_id}
 
 

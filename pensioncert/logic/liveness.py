@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Callable
 
 from pensioncert.clock import iso_beijing
-from pensioncert.dal import liveness_sessions
-from pensioncert.dal.tables import LivenessSessionTable
+from pensioncert.dal import certifications, evidence, limits, liveness_sessions
+from pensioncert.dal.tables import AttemptTable, LivenessSessionTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.rules.certification import pick_challenges
+from pensioncert.rules.certification import certification_year, pick_challenges
 from pensioncert.vision_client import CONTRACT_CODES, VisionRefusal
 
-EVIDENCE_PREFIX = "evidence/"
+DAY_SECONDS = 24 * 3600
 
 # Which check failed, in words a retiree can act on (the vision layer's detail → message).
 DETAIL_MESSAGES = {
@@ -27,6 +29,11 @@ DETAIL_MESSAGES = {
 
 
 def open_session(svc, *, purpose: str, user_id: str, subject: str, subject_key: str) -> dict:
+    """Open a session, unless the attempts it would use are exhausted (no session then).
+
+    Certification: the subject's yearly failed attempts, checked in the session's own transaction.
+    Real-name binding: the account's rolling window of failed completions.
+    """
     now = svc.clock.now()
     expires_at = now + timedelta(seconds=svc.settings.liveness_session_ttl_seconds)
     session = LivenessSessionTable(
@@ -39,9 +46,84 @@ def open_session(svc, *, purpose: str, user_id: str, subject: str, subject_key: 
         nonce=secrets.token_hex(16),
         expires_at=int(expires_at.timestamp()),
     )
-    liveness_sessions.create(session)
+    if purpose == "certify":
+        opened = liveness_sessions.create_if(
+            session, AttemptTable, subject_key, certification_year(now),
+            certifications.below_limit(svc.settings.yearly_failed_attempts_limit))
+        if not opened:
+            raise attempts_exhausted()
+    else:
+        if limits.left(binding_window(svc), user_id, int(now.timestamp())) == 0:
+            raise attempts_exhausted()
+        liveness_sessions.create(session)
     return {"session_id": session.session_id, "challenges": list(session.challenges),
             "expires_at": iso_beijing(expires_at)}
+
+
+def attempts_exhausted() -> AppError:
+    return AppError(ErrorCode.ATTEMPTS_EXHAUSTED)
+
+
+def binding_window(svc) -> limits.Window:
+    """Real-name binding: failed completions per account per rolling 24 hours."""
+    return limits.Window("real-name-failures", svc.settings.real_name_failures_per_day, DAY_SECONDS)
+
+
+@contextmanager
+def counted_binding_attempt(svc, account):
+    """Around a real-name completion's checks: the attempt takes a slot of the account's window
+    before any work (429 ATTEMPTS_EXHAUSTED when none is free), a 422 failure keeps it and carries
+    ``attempts_left`` for the window, anything else gives it back."""
+    window = binding_window(svc)
+    taken = limits.take(window, account.user_id, int(svc.clock.now().timestamp()))
+    if taken is None:
+        raise attempts_exhausted()
+    try:
+        yield taken
+    except AppError as error:
+        if error.status == 422:
+            error.extra["attempts_left"] = taken.left
+            raise
+        limits.give_back(window, account.user_id, taken)
+        raise
+    except BaseException:
+        limits.give_back(window, account.user_id, taken)
+        raise
+    limits.give_back(window, account.user_id, taken)
+
+
+def complete_once(svc, *, session_id: str, user_id: str, purpose: str, steps: list[dict],
+                  decide: Callable[[LivenessSessionTable], dict]) -> dict:
+    """Take the session and ``decide``; the answer (result or final error) is stored on the
+    session, so a retry after a lost answer gets the same body instead of 410."""
+    stored = _stored_outcome(session_id, user_id, purpose)
+    if stored is not None:
+        return stored
+    session = take_session(svc, session_id=session_id, user_id=user_id, purpose=purpose, steps=steps)
+    try:
+        result = decide(session)
+    except AppError as error:
+        if error.status < 500 and not error.extra.get("retryable"):
+            liveness_sessions.store_outcome(session_id, error.status,
+                                            json.dumps(error.body(), ensure_ascii=False))
+        raise
+    liveness_sessions.store_outcome(session_id, 200, json.dumps(result, ensure_ascii=False))
+    return result
+
+
+def _stored_outcome(session_id: str, user_id: str, purpose: str) -> dict | None:
+    if not 0 < len(session_id) <= 64:
+        return None
+    session = liveness_sessions.get(session_id)
+    if (session is None or session.outcome_status is None or session.user_id != user_id
+            or session.purpose != purpose):
+        return None
+    body = json.loads(session.outcome_body)
+    if int(session.outcome_status) == 200:
+        return body
+    error = dict(body["error"])
+    code, message = error.pop("code"), error.pop("message")
+    raise AppError(ErrorCode[code], message, **error)
 
 
 def take_session(svc, *, session_id: str, user_id: str, purpose: str,
@@ -68,15 +150,13 @@ def take_session(svc, *, session_id: str, user_id: str, purpose: str,
 
 
 def store_evidence(svc, session: LivenessSessionTable, steps: list[dict], extra: dict | None = None) -> str:
-    """One encrypted object per session under the expiring prefix; DynamoDB keeps only its key."""
+    """One encrypted object per session under the expiring prefix; DynamoDB keeps only its key.
+    Vision reads the frames from it by key (the invoke carries the key, not the frames)."""
     year = svc.clock.now().year
-    key = f"{EVIDENCE_PREFIX}{session.purpose}/{year}/{session.session_id}.json"
+    key = f"{evidence.EVIDENCE_PREFIX}{session.purpose}/{year}/{session.session_id}.json"
     bundle = {"session_id": session.session_id, "nonce": session.nonce,
               "challenges": list(session.challenges), "steps": steps, **(extra or {})}
-    svc.client("s3").put_object(
-        Bucket=svc.settings.evidence_bucket, Key=key, Body=json.dumps(bundle).encode(),
-        ContentType="application/json",
-    )
+    evidence.put_json(svc.client("s3"), svc.settings.evidence_bucket, key, bundle)
     return key
 
 

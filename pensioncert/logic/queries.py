@@ -1,14 +1,16 @@
-"""认证信息查询: a subject's history of certifications and this year's status."""
+"""认证信息查询: a subject's history of certifications and this year's status.
+
+A contact's answers need the relative's consent on record (``subjects.require_consent``)."""
 from __future__ import annotations
 
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, registry
-from pensioncert.logic.subjects import resolve
+from pensioncert.logic.subjects import require_consent, resolve
 from pensioncert.rules.certification import PaymentPolicy, certification_year
 
 
 def history(svc, account, subject_param: str) -> dict:
-    subject = resolve(account, subject_param)
+    subject = require_consent(resolve(account, subject_param))
     return {
         "items": [
             {"year": int(item.year), "method": item.method, "certified_at": item.certified_at,
@@ -19,7 +21,7 @@ def history(svc, account, subject_param: str) -> dict:
 
 
 def status(svc, account, subject_param: str) -> dict:
-    subject = resolve(account, subject_param)
+    subject = require_consent(resolve(account, subject_param))
     now = svc.clock.now()
     year = certification_year(now)
     this_year = certifications.for_year(subject.id_key, year)

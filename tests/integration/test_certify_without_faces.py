@@ -36,7 +36,7 @@ def family(svc, api):
                ("not_recipient", 1960), ("renamed", 1945)]}
     rows = [
         f"{people['me']},周国庆,西安市,新城区机关事务中心,recipient,activated,135791,",
-        f"{people['mother']},周王氏,西安市,新城区机关事务中心,recipient,,,",
+        f"{people['mother']},周王氏,西安市,新城区机关事务中心,recipient,activated,246802,",
         f"{people['deceased']},周老太,西安市,新城区机关事务中心,deceased,,,",
         f"{people['not_recipient']},周小妹,西安市,某企业,not_recipient,,,",
         f"{people['renamed']},周国华,西安市,新城区机关事务中心,recipient,,,",
@@ -167,12 +167,24 @@ def test_history_lists_every_method_newest_first_and_status_follows_the_policy(a
     assert get(api, "/query/status?subject=self", token)[1]["payment_status"] == "suspended"
 
 
+def consent_as_the_relative(api, relative_token):
+    """The relative, logged in to their own account, consents to every proxy who added them."""
+    status, proxies = get(api, "/me/proxies", relative_token)
+    assert status == 200 and proxies["items"]
+    for proxy in proxies["items"]:
+        assert post(api, f"/me/proxies/{proxy['proxy_id']}/consent", {}, relative_token) == (200, {"consent": True})
+
+
+HOME_VISIT = {"reason": "长年卧床，无法配合摇头张嘴", "address": "西安市新城区某街道1号", "contact_phone": "13800138000"}
+
+
 def test_a_home_visit_request_puts_the_subject_on_the_agency_queue(api, family):
     people, token = family
     contact_id = add(api, token, "周王氏", people["mother"])[1]["contact_id"]
-    status, body = post(api, "/certify/home-visit-requests", {
-        "subject": contact_id, "reason": "长年卧床，无法配合摇头张嘴", "address": "西安市新城区某街道1号",
-        "contact_phone": "13800138000"}, token)
+    status, body = post(api, "/certify/home-visit-requests", {"subject": contact_id, **HOME_VISIT}, token)
+    assert (status, body["error"]["code"]) == (403, "CONSENT_REQUIRED")  # not for a stranger
+    consent_as_the_relative(api, card_login(api, people["mother"], "246802"))
+    status, body = post(api, "/certify/home-visit-requests", {"subject": contact_id, **HOME_VISIT}, token)
     assert status == 201
     queue = home_visits.open_cases("西安市")
     case = next(case for case in queue if case.case_id == body["case_id"])

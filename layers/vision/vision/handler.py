@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import json
 import logging
 
 from . import VisionError, decide_session, embed_id_card_portrait, embed_reference, warm_up
@@ -40,13 +41,47 @@ def _references(event) -> list[list[float]]:
     return [[float(x) for x in r] for r in refs]
 
 
-def lambda_handler(event, context):
+_s3 = None
+
+
+class EvidenceUnavailable(Exception):
+    """The evidence object could not be read: raised out of the handler, never answered."""
+
+
+def _evidence_steps(event, s3) -> list[tuple[str, list[bytes]]]:
+    """The steps from the session's evidence object ({"steps": [...]} as the API stored it)."""
+    bucket, key = event.get("bucket"), event.get("key")
+    if not isinstance(bucket, str) or not isinstance(key, str) or not bucket or not key:
+        raise VisionError("IMAGE_INVALID", "evidence_not_named")
+    global _s3
+    if s3 is None:
+        if _s3 is None:
+            import boto3  # in the Lambda runtime; the local stage passes its own client
+
+            _s3 = boto3.client("s3")
+        s3 = _s3
+    try:
+        raw = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as error:  # storage trouble is an outage (a function error), not bad input
+        raise EvidenceUnavailable() from error
+    try:
+        bundle = json.loads(raw)
+    except ValueError:
+        raise VisionError("IMAGE_INVALID", "evidence_not_json") from None
+    if not isinstance(bundle, dict):
+        raise VisionError("IMAGE_INVALID", "evidence_not_an_object")
+    return _steps(bundle)
+
+
+def lambda_handler(event, context, s3=None):
+    """``s3``: an S3 client for evidence reads (the in-process local stage passes the emulator's)."""
     try:
         if not isinstance(event, dict):
             raise VisionError("IMAGE_INVALID", "event_not_an_object")
         action = event.get("action")
-        if action == "decide_session":
-            d = decide_session(_steps(event), _references(event))
+        if action in ("decide_session", "decide_session_evidence"):
+            steps = _steps(event) if action == "decide_session" else _evidence_steps(event, s3)
+            d = decide_session(steps, _references(event))
             return {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms}
         if action == "embed_reference":
             return {"ok": True, "embedding": embed_reference(_b64(event.get("image")))}
@@ -55,6 +90,8 @@ def lambda_handler(event, context):
         raise VisionError("IMAGE_INVALID", f"unknown_action:{action}")
     except VisionError as e:
         return {"ok": False, "code": e.code, "detail": e.detail}
+    except EvidenceUnavailable as e:
+        raise e.__cause__ from None
     except Exception:  # a bug, not bad input: log it, answer without leaking internals
         log.exception("vision handler failed")
         return {"ok": False, "code": "IMAGE_INVALID", "detail": "internal_error"}

@@ -1,0 +1,72 @@
+"""An image's size from its PNG or JPEG header, and the contract's size rules, without decoding it.
+
+The API checks every image here before anything stores or decodes it: a 49 KB PNG of 64 x 262144
+px once held the vision function for a minute. The vision layer bounds its own decoder as well
+(``vision/decode.py``); it cannot import this package, and the API function does not ship OpenCV.
+"""
+from __future__ import annotations
+
+import struct
+
+# Contract v1.1: at most 4096 px a side, 12 megapixels, an aspect ratio of 4:1. "12 MP" is read as
+# a phone's 12 MP sensor (4032 x 3024 = 12.19 million pixels) and 4096 x 3072, both 12 MiP.
+MAX_SIDE = 4096
+MAX_PIXELS = 4096 * 3072
+MAX_ASPECT = 4.0
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# JPEG start-of-frame markers (baseline, progressive, lossless...): C0-CF except DHT C4, JPG C8, DAC CC.
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+class ImageRefused(ValueError):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code  # IMAGE_INVALID | IMAGE_TOO_LARGE
+        self.detail = detail
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR or a JPEG's start-of-frame; ImageRefused otherwise."""
+    if data[:8] == _PNG_SIGNATURE and len(data) >= 24 and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    if data[:2] == b"\xff\xd8":
+        return _jpeg_size(data)
+    raise ImageRefused("IMAGE_INVALID", "not_jpeg_or_png")
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            i += 1
+            continue
+        marker = data[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2:i + 4])
+        if marker in _SOF:
+            if i + 9 > n:
+                break
+            height, width = struct.unpack(">HH", data[i + 5:i + 9])
+            return width, height
+        if marker == 0xDA:  # start of scan before any frame header
+            break
+        i += 2 + length
+    raise ImageRefused("IMAGE_INVALID", "jpeg_without_frame_header")
+
+
+def check(data: bytes) -> tuple[int, int]:
+    """The image's (width, height) if the contract accepts its size, else ImageRefused."""
+    width, height = image_size(data)
+    if width == 0 or height == 0:
+        raise ImageRefused("IMAGE_INVALID", "empty_image")
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise ImageRefused("IMAGE_INVALID", f"aspect:{width}x{height}")
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ImageRefused("IMAGE_TOO_LARGE", f"size:{width}x{height}")
+    return width, height
