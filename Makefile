@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test import package bench-auth bench-certify
+.PHONY: run test import package bench-auth bench-certify reset
 
 # The virtual environment is made and filled from the project's own pinned requirements.
 $(STAMP): requirements/*.txt functions/requirements.txt layers/vision/requirements.txt pyproject.toml
@@ -13,16 +13,21 @@ $(STAMP): requirements/*.txt functions/requirements.txt layers/vision/requiremen
 	$(PY) -m pip install --quiet -r requirements/dev.txt -e .
 	touch $(STAMP)
 
-# Emulated AWS + API + demo data, in the foreground; Ctrl-C stops all of it.
-run: $(STAMP)
+# Emulated AWS + API + demo data, in the foreground; Ctrl-C stops all of it. Models are extracted
+# first if missing; the emulator's data is kept in .cache/localstate across restarts.
+run: $(STAMP) models
 	$(PY) -m pensioncert.devstack
+
+# Forget the local stage's kept data (accounts, certifications, imports); the next `make run` starts clean.
+reset:
+	rm -rf .cache/localstate .cache/localstate.tmp
 
 # Every test suite: unit, integration, e2e, infrastructure, vision.
 test: $(STAMP) browser
 	$(PY) -m pytest
 
 # Import a pensioner registry CSV into the running local stack: make import FILE=registry.csv
-import: $(STAMP)
+import: $(STAMP) models
 	$(PY) -m pensioncert.registry_import "$(FILE)"
 
 # The deployable artefacts in build/deploy (see the infra section): one merged template (the API

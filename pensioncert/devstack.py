@@ -202,13 +202,17 @@ def start_admin(port: int) -> subprocess.Popen:
 
 
 def main() -> int:
+    # From the first moment, so that a stop during start-up still ends the children and saves.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from pensioncert.settings import get_settings
 
     settings = get_settings()
     api_port = int(os.environ.get("PC_API_PORT", settings.api_port))
     emulator_port = int(os.environ.get("PC_EMULATOR_PORT", settings.emulator_port))
     admin_port = int(os.environ.get("PC_ADMIN_PORT", settings.admin_port))
-    environment = local_environment(api_port, emulator_port)
+    from pensioncert import local_state
+
+    environment = {**local_environment(api_port, emulator_port), **local_state.kept_secrets()}
     os.environ.update(environment)
     from pensioncert.services import reset_services
     from pensioncert.settings import reset_settings
@@ -222,9 +226,15 @@ def main() -> int:
     emulator = start_emulator(emulator_port)
     wait_for_port(emulator_port)
     children: list[subprocess.Popen] = []
+    snapshot = None
     try:
         provision()
-        report = load_demo_data()
+        from pensioncert.services import services
+
+        restored = local_state.restore(services())
+        local_state.keep_secrets(environment)
+        report = {**load_demo_data(), "restored": restored}
+        snapshot = local_state.PeriodicSnapshot(services()).start()
         STATE_FILE.parent.mkdir(exist_ok=True)
         STATE_FILE.write_text(json.dumps({"environment": environment}))
         STATE_FILE.chmod(0o600)
@@ -235,7 +245,6 @@ def main() -> int:
         if admin_port:
             wait_for_port(admin_port)
         print(banner(api_port, emulator_port, report, admin_port), flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         return 1
@@ -249,6 +258,8 @@ def main() -> int:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+        if snapshot is not None:
+            snapshot.stop()
         emulator.stop()
         STATE_FILE.unlink(missing_ok=True)
 
@@ -264,6 +275,7 @@ API (mobile app contract)   http://127.0.0.1:{api_port}
 Emulated AWS (moto server)  http://127.0.0.1:{emulator_port}   DynamoDB, S3, SNS
 Agency admin (Dash)         {f"http://127.0.0.1:{admin_port}" if admin_port else "NOT STARTED: its port is in use (set PC_ADMIN_PORT)"}
 Demo registry imported      {report['rows']} rows, {report['written']} written, {len(report['errors'])} errors
+Kept local data restored    {report.get('restored', {}).get('items', 0)} items, {report.get('restored', {}).get('objects', 0)} objects (make reset clears it)
 
 Demo credentials
   phone login   {DEMO_PHONE} / {DEMO_PASSWORD}   (real-name binding still to do)

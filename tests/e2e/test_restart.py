@@ -1,0 +1,98 @@
+"""`make run` keeps the local stage's data across a restart (pensioncert.local_state), and `make
+reset`'s folder removal starts it clean."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from support import REPO, free_port, unique_id_number, unique_phone
+from test_stack import PASSWORD, register_body, sms_code
+
+
+class Stack:
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    def post(self, path, body=None):
+        response = requests.post(self.base_url + path, json=body or {}, timeout=30)
+        return response.status_code, response.json() if response.content else None
+
+    def get(self, path):
+        response = requests.get(self.base_url + path, timeout=30)
+        return response.status_code, response.json() if response.content else None
+
+
+class Restartable:
+    """One `python -m pensioncert.devstack` at a time on fixed ports, with its own state folder."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.state_file = folder / "devstack.json"
+        self.api_port = free_port()
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PC_")}
+        env.update(PC_API_PORT=str(self.api_port), PC_EMULATOR_PORT=str(free_port()),
+                   PC_ADMIN_PORT=str(free_port()), PC_DEVSTACK_STATE=str(self.state_file))
+        self.env = env
+        self.process = None
+
+    def start(self) -> Stack:
+        self.process = subprocess.Popen([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO,
+                                        env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
+        base_url = f"http://127.0.0.1:{self.api_port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail("the stack exited:\n" + self.process.stdout.read())
+            if self.state_file.exists():
+                try:
+                    requests.post(base_url + "/auth/captcha", timeout=2)
+                    return Stack(base_url)
+                except requests.ConnectionError:
+                    pass
+            time.sleep(0.3)
+        self.process.kill()
+        pytest.fail("the local stack did not come up within 120 s")
+
+    def stop(self) -> str:
+        self.process.terminate()  # SIGTERM, as Ctrl-C's end of `make run`: the last snapshot is written
+        try:
+            output, _ = self.process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            output, _ = self.process.communicate()
+        return output
+
+
+def test_an_account_survives_a_restart_and_reset_clears_it(tmp_path):
+    stack_runner = Restartable(tmp_path)
+    stack = stack_runner.start()
+    try:
+        phone = unique_phone()
+        code = sms_code(stack, phone)
+        status, _ = stack.post("/auth/register", register_body(phone, code, unique_id_number()))
+        assert status == 201
+    finally:
+        stack_runner.stop()
+    assert (tmp_path / "localstate" / "tables.json").exists()
+
+    stack = stack_runner.start()
+    try:
+        status, body = stack.post("/auth/login", {"phone": phone, "password": PASSWORD})
+        assert status == 200, body
+        assert body["user"]["name"] == "李秀英"
+    finally:
+        stack_runner.stop()
+
+    shutil.rmtree(tmp_path / "localstate")  # what `make reset` removes
+    stack = stack_runner.start()
+    try:
+        status, body = stack.post("/auth/login", {"phone": phone, "password": PASSWORD})
+        assert status == 401 and body["error"]["code"] == "LOGIN_FAILED"
+    finally:
+        stack_runner.stop()
