@@ -78,8 +78,14 @@ def login():
 @blueprint.route("/auth/card-login", methods=["POST"])
 @endpoint
 def card_login():
-    body = parse_body(blueprint.current_request, CardLoginRequest)
-    return json_response(accounts.card_login(services(), **body.model_dump()))
+    request = blueprint.current_request
+    body = parse_body(request, CardLoginRequest)
+    return json_response(accounts.card_login(services(), **body.model_dump(), client=source_address(request)))
+
+
+def source_address(request) -> str | None:
+    """The caller's address as API Gateway saw the connection (not a header the caller writes)."""
+    return ((request.context or {}).get("identity") or {}).get("sourceIp")
 
 
 @blueprint.route("/auth/bind-phone", methods=["POST"])

@@ -1,4 +1,9 @@
-"""App accounts as staff see them: find by phone or ID number, lock state, unlock."""
+"""App accounts and card logins as staff see them: find by phone or ID number, lock states, unlock.
+
+Two locks can keep a retiree out: the account's (3 wrong passwords; a password reset also lifts
+it) and the card login's (3 wrong card PINs; only time or staff lift it). Each is shown and
+unlocked on its own, with a reason, and audited.
+"""
 from __future__ import annotations
 
 import re
@@ -6,20 +11,66 @@ import re
 from pensioncert import normalize
 from pensioncert.admin import audit, labels
 from pensioncert.admin.staff import require_region, require_staff
-from pensioncert.clock import BEIJING
-from pensioncert.dal import accounts, certifications, registry
-from pensioncert.dal.tables import AccountTable
+from pensioncert.clock import BEIJING, beijing_date
+from pensioncert.dal import accounts, certifications, lock_counter, registry
+from pensioncert.dal.tables import AccountTable, CardTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.rules.certification import certification_year
 
-NOT_FOUND = "没有找到此手机号码或身份证号码注册的APP账户"
+NOT_FOUND = "没有找到此手机号码或身份证号码注册的APP账户或社保卡"
+CARD_NOT_FOUND = "没有找到此人的社保卡"
+CARD_STATUS = {"activated": "已激活", "not_activated": "未激活", "none": "无社保卡", "": "无社保卡"}
 
 
 def find(svc, principal, query: str) -> dict:
+    """``{"account": {...} | None, "card": {...} | None}``.
+
+    By phone: that phone's account, and its card if the account proved its ID number. By ID
+    number: the account that proved it (never one that only typed it) and the card.
+    """
     principal = require_staff(principal)
-    account = _account_for(svc, query)
-    region = _region(account)
+    account, id_key = _lookup(svc, query)
+    card = registry.get_card(id_key, beijing_date(svc.clock.now())) if id_key else None
+    if account is None and card is None:
+        raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    require_region(principal, _region(account.id_key if account else id_key))
+    return {"account": _account_view(svc, account) if account else None,
+            "card": _card_view(svc, card) if card else None}
+
+
+def unlock(svc, principal, user_id: str, reason: str) -> None:
+    """Lift the account's lock and clear its count (tokens ended by the lock stay ended)."""
+    principal = require_staff(principal)
+    account = accounts.get(user_id, consistent=True) if user_id else None
+    if account is None:
+        raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    region = _region(account.id_key)
     require_region(principal, region)
+    text = _reason(reason)
+    before = _lock_facts(account)
+    accounts.unlock(account)
+    audit.record(svc, principal, "account_unlock",
+                 target=f"{account.name} {normalize.mask_id_number(svc.vault.open(account.id_sealed))}",
+                 region=region, before=before, after={"连续输错次数": 0, "锁定至": ""}, reason=text)
+
+
+def unlock_card(svc, principal, id_key: str, reason: str) -> None:
+    """Lift the card login's lock (3 wrong PINs), e.g. for a retiree at the counter with card and ID."""
+    principal = require_staff(principal)
+    card = registry.get_card(id_key) if id_key else None
+    person = registry.get_person(id_key) if id_key else None
+    if card is None or person is None:
+        raise AppError(ErrorCode.NOT_FOUND, CARD_NOT_FOUND)
+    require_region(principal, person.region)
+    text = _reason(reason)
+    before = _lock_facts(card)
+    lock_counter.clear(CardTable, card)
+    audit.record(svc, principal, "card_unlock",
+                 target=f"{person.name} {normalize.mask_id_number(svc.vault.open(person.id_sealed))}",
+                 region=person.region, before=before, after={"连续输错次数": 0, "锁定至": ""}, reason=text)
+
+
+def _account_view(svc, account: AccountTable) -> dict:
     now = svc.clock.now()
     policy = svc.lockout
     state = accounts.lock_state_of(account)
@@ -30,53 +81,64 @@ def find(svc, principal, query: str) -> dict:
         "user_id": account.user_id, "name": account.name,
         "phone": normalize.mask_phone(svc.vault.open(account.phone_sealed)) if account.phone_sealed else "（社保卡登录账户）",
         "id_masked": normalize.mask_id_number(svc.vault.open(account.id_sealed)),
-        "region": region or "", "created_by": "手机号码注册" if account.created_by == "phone" else "社保卡登录",
-        "real_name_verified": bool(account.real_name_verified),
+        "region": _region(account.id_key) or "",
+        "created_by": "手机号码注册" if account.created_by == "phone" else "社保卡登录",
+        "real_name_verified": bool(account.real_name_verified) or account.created_by == "card",
         "locked": locked,
-        "locked_until": account.locked_until.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if locked else "",
+        "locked_until": _beijing(account.locked_until) if locked else "",
         "failed_logins": policy.failures_so_far(state, now),
-        "last_login": account.last_login_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-        if account.last_login_at else "",
+        "last_login": _beijing(account.last_login_at) if account.last_login_at else "",
         "cert_failures": int(attempt[0].failed or 0) if attempt else 0,
         "cert_last_reason": labels.FAILURE_REASONS.get(attempt[0].last_reason or "", attempt[0].last_reason or "")
         if attempt else "",
     }
 
 
-def unlock(svc, principal, user_id: str, reason: str) -> None:
-    principal = require_staff(principal)
-    account = accounts.get(user_id) if user_id else None
-    if account is None:
-        raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
-    region = _region(account)
-    require_region(principal, region)
-    text = normalize.nfkc(reason or "")
-    if not text or len(text) > 200:
-        raise AppError(ErrorCode.BAD_REQUEST, labels.REASON_REQUIRED)
-    before = {"连续输错次数": int(account.failed_attempts or 0),
-              "锁定至": account.locked_until.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-              if account.locked_until else ""}
-    from pensioncert.dal import lock_counter
-
-    lock_counter.clear(AccountTable, account)
-    audit.record(svc, principal, "account_unlock",
-                 target=f"{account.name} {normalize.mask_id_number(svc.vault.open(account.id_sealed))}",
-                 region=region, before=before, after={"连续输错次数": 0, "锁定至": ""}, reason=text)
+def _card_view(svc, card: CardTable) -> dict:
+    now = svc.clock.now()
+    policy = svc.lockout
+    state = accounts.lock_state_of(card)
+    locked = policy.is_locked(state, now)
+    return {
+        "id_key": card.id_key, "name": card.name,
+        "status": CARD_STATUS.get(card.card_status or "", card.card_status),
+        "locked": locked,
+        "locked_until": _beijing(card.locked_until) if locked else "",
+        "failed_pins": policy.failures_so_far(state, now),
+    }
 
 
-def _account_for(svc, query: str) -> AccountTable:
+def _lookup(svc, query: str) -> tuple[AccountTable | None, str | None]:
+    """The account and the ID key whose card to show."""
     text = re.sub(r"[\s\-]", "", normalize.nfkc(query or ""))
     if re.fullmatch(r"(\+?86)?1\d{10}", text):
         account = accounts.find_by_phone(svc.vault.lookup("phone", normalize.phone(text)))
-    elif len(text) >= 15:
-        account = accounts.find_by_id_key(svc.vault.lookup("id", normalize.id_number(text)))
-    else:
-        raise AppError(ErrorCode.BAD_REQUEST, "请输入11位手机号码或18位身份证号码")
-    if account is None:
-        raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
-    return account
+        if account is None:
+            raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
+        proved = account.created_by == "card" or accounts.proved_by(account.id_key) == account.user_id
+        return account, account.id_key if proved else None
+    if len(text) >= 15:
+        id_key = svc.vault.lookup("id", normalize.id_number(text))
+        return accounts.find_by_id_key(id_key), id_key
+    raise AppError(ErrorCode.BAD_REQUEST, "请输入11位手机号码或18位身份证号码")
 
 
-def _region(account: AccountTable) -> str | None:
-    person = registry.get_person(account.id_key)
+def _lock_facts(item) -> dict:
+    return {"连续输错次数": int(item.failed_attempts or 0),
+            "锁定至": _beijing(item.locked_until) if item.locked_until else ""}
+
+
+def _reason(reason: str) -> str:
+    text = normalize.nfkc(reason or "")
+    if not text or len(text) > 200:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.REASON_REQUIRED)
+    return text
+
+
+def _beijing(moment) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def _region(id_key: str | None) -> str | None:
+    person = registry.get_person(id_key) if id_key else None
     return person.region if person else None

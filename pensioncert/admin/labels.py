@@ -23,7 +23,7 @@ ACTIONS = {
     "hv_assign": "分配上门人员", "hv_schedule": "预约上门时间", "hv_outcome": "登记上门结果",
     "overseas_import": "导入境外人员名单", "overseas_photo": "上传境外人员照片",
     "overseas_certify": "登记境外人员认证", "overseas_export": "导出境外人员汇总表",
-    "account_unlock": "解锁APP账户",
+    "account_unlock": "解锁APP账户", "card_unlock": "解锁社保卡登录",
 }
 
 LOGIN_FAILED = "用户名或密码错误"

@@ -1,19 +1,34 @@
-"""Accounts and their uniqueness claims (one phone one account, one ID number one account)."""
+"""Accounts and their uniqueness claims: one phone one account, one proved ID number one account.
+
+A registered account holds a ``phone#`` claim from the start; an ``id#`` claim is taken only by
+proof (real-name binding, or a card account at its first card login), so typing someone's ID
+number at registration reserves nothing.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal import lock_counter
-from pensioncert.dal.errors import failed_transaction_items
-from pensioncert.dal.tables import AccountTable, ClaimTable
+from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
+from pensioncert.dal.tables import AccountTable, ClaimTable, EphemeralTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
 lock_state_of = lock_counter.lock_state_of
+
+# A phone number without an account keeps its failure count this long after its last failure, so
+# that waiting for the count to vanish is no practical way to tell it from an account's (whose
+# count has no end), while the items of probed numbers still go away.
+UNKNOWN_PHONE_COUNT_LIFETIME = timedelta(days=30)
+
+ID_TAKEN_MESSAGE = (
+    "该身份证号码已由其他账户完成实名认证或社保卡登录。如是您本人，请使用社保卡登录；"
+    "如非本人操作，请携带身份证到社保经办机构处理"
+)
 
 
 def phone_claim(phone_key: str) -> str:
@@ -29,26 +44,70 @@ def _connection() -> Connection:
     return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
 
 
-def create(account: AccountTable) -> None:
-    """Write the account with its claims in one transaction: all three or none."""
-    claims = [ClaimTable(id_claim(account.id_key), user_id=account.user_id)]
+def _id_free_or_mine(user_id: str):
+    """An ID claim this account may take: none yet, its own, or an unproved one (see ClaimTable)."""
+    return (
+        ClaimTable.claim.does_not_exist()
+        | (ClaimTable.user_id == user_id)
+        | ClaimTable.proved.does_not_exist()
+    )
+
+
+def create(account: AccountTable, *, claim_id: bool = False) -> None:
+    """Write the account with its phone claim (if it has a login phone) in one transaction.
+
+    ``claim_id``: the account is a card account, proved by the card: it takes the ID claim in the
+    same transaction (ID_NUMBER_ALREADY_REGISTERED when another account proved the ID first).
+    """
+    claims = []
     if account.phone_key:
-        claims.insert(0, ClaimTable(phone_claim(account.phone_key), user_id=account.user_id))
+        claims.append((ClaimTable(phone_claim(account.phone_key), user_id=account.user_id),
+                       ClaimTable.claim.does_not_exist()))
+    if claim_id:
+        claims.append((ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True),
+                       _id_free_or_mine(account.user_id)))
     try:
         with TransactWrite(connection=_connection()) as transaction:
-            for claim in claims:
-                transaction.save(claim, condition=ClaimTable.claim.does_not_exist())
+            for claim, condition in claims:
+                transaction.save(claim, condition=condition)
             transaction.save(account, condition=AccountTable.user_id.does_not_exist())
     except TransactWriteError as error:
         failed = failed_transaction_items(error)
         if not failed:
             raise
-        if _claimed_by(claims[failed[0]].claim) == account.user_id:
+        if failed[0] >= len(claims):
+            raise
+        claim = claims[failed[0]][0].claim
+        if _claimed_by(claim) == account.user_id:
             # botocore resent a transaction whose answer was lost: it met the claims it wrote itself.
             return
-        if claims[failed[0]].claim.startswith("phone#"):
+        if claim.startswith("phone#"):
             raise AppError(ErrorCode.PHONE_ALREADY_REGISTERED) from None
-        raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED) from None
+        raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_TAKEN_MESSAGE) from None
+
+
+def claim_id_number(account: AccountTable, *, reference_embedding: list[float] | None = None) -> None:
+    """Real-name binding succeeded: in one transaction take the ID claim, mark the account
+    verified and add one to its token version (earlier tokens die with the unverified state).
+
+    Raises ID_NUMBER_ALREADY_REGISTERED (409) when another account proved this ID number first.
+    ``account`` is re-read afterwards, so it carries the new token version.
+    """
+    actions = [AccountTable.real_name_verified.set(True), AccountTable.token_version.add(1)]
+    if reference_embedding is not None:
+        actions.append(AccountTable.reference_embedding.set(reference_embedding))
+    claim = ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True)
+    try:
+        with TransactWrite(connection=_connection()) as transaction:
+            # One put and one update: the put comes first in the cancellation reasons.
+            transaction.save(claim, condition=_id_free_or_mine(account.user_id))
+            transaction.update(account, actions=actions, condition=AccountTable.user_id.exists())
+    except TransactWriteError as error:
+        failed = failed_transaction_items(error)
+        if failed == [0]:
+            raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_TAKEN_MESSAGE) from None
+        raise
+    account.refresh(consistent_read=True)
 
 
 def _claimed_by(claim: str) -> str | None:
@@ -58,9 +117,9 @@ def _claimed_by(claim: str) -> str | None:
         return None
 
 
-def get(user_id: str) -> AccountTable | None:
+def get(user_id: str, *, consistent: bool = False) -> AccountTable | None:
     try:
-        return AccountTable.get(user_id)
+        return AccountTable.get(user_id, consistent_read=consistent)
     except DoesNotExist:
         return None
 
@@ -80,16 +139,26 @@ def phone_is_registered(phone_key: str) -> bool:
         return False
 
 
-def find_by_id_key(id_key: str) -> AccountTable | None:
+def proved_by(id_key: str) -> str | None:
+    """The user_id of the account that proved this ID number (binding or card), or None: never
+    one that only typed it at registration."""
     try:
         claim = ClaimTable.get(id_claim(id_key), consistent_read=True)
     except DoesNotExist:
         return None
-    return get(claim.user_id)
+    return claim.user_id if claim.proved else None
+
+
+def find_by_id_key(id_key: str) -> AccountTable | None:
+    """The account that proved this ID number (see ``proved_by``)."""
+    user_id = proved_by(id_key)
+    return get(user_id) if user_id else None
 
 
 def record_login_failure(account: AccountTable, policy: LockoutPolicy, now: datetime) -> LockState:
-    return lock_counter.record_failure(AccountTable, account, policy, now)
+    """Count a wrong password; the failure that locks also ends every token of the account."""
+    return lock_counter.record_failure(AccountTable, account, policy, now,
+                                       lock_actions=[AccountTable.token_version.add(1)])
 
 
 def record_login_success(account: AccountTable, now: datetime) -> LockState:
@@ -99,8 +168,24 @@ def record_login_success(account: AccountTable, now: datetime) -> LockState:
 
 
 def reset_password(account: AccountTable, password_hash: str) -> None:
-    """A password reset by SMS also lifts any lock and clears the count."""
-    lock_counter.clear(AccountTable, account, [AccountTable.password_hash.set(password_hash)])
+    """A password reset by SMS lifts any lock, clears the count and ends every earlier token."""
+    lock_counter.clear(AccountTable, account, [AccountTable.password_hash.set(password_hash),
+                                               AccountTable.token_version.add(1)])
+
+
+def end_sessions(user_id: str) -> None:
+    """Add one to the account's token version: every token issued so far answers 401."""
+    try:
+        AccountTable(user_id).update(actions=[AccountTable.token_version.add(1)],
+                                     condition=AccountTable.user_id.exists())
+    except UpdateError as error:
+        if not is_conditional_failure(error):
+            raise
+
+
+def unlock(account: AccountTable) -> None:
+    """Staff unlock: the count and the lock go; the password and the tokens stay as they are."""
+    lock_counter.clear(AccountTable, account)
 
 
 def bind_phone(account: AccountTable, phone_key: str, phone_sealed: str) -> None:
@@ -112,8 +197,36 @@ def bind_phone(account: AccountTable, phone_key: str, phone_sealed: str) -> None
     )
 
 
-def mark_real_name_verified(account: AccountTable, reference_embedding: list[float]) -> None:
-    account.update(actions=[
-        AccountTable.real_name_verified.set(True),
-        AccountTable.reference_embedding.set(reference_embedding),
-    ])
+# --- login phone numbers without an account: counted like accounts, so they look the same ---
+
+def _unknown_phone_key(phone_key: str) -> str:
+    return f"loginfail#{phone_key}"
+
+
+def unknown_phone_counter(phone_key: str, now: datetime) -> EphemeralTable:
+    """The failure counter of a phone number with no account (an empty one if none is current).
+
+    TTL deletion is lazy, so an item past its ``expires_at`` is deleted here (conditioned on being
+    the expired one) and the count starts afresh, as it would after the deletion.
+    """
+    key = _unknown_phone_key(phone_key)
+    try:
+        item = EphemeralTable.get(key, consistent_read=True)
+    except DoesNotExist:
+        return EphemeralTable(key)
+    if item.expires_at > now.timestamp():
+        return item
+    try:
+        item.delete(condition=EphemeralTable.expires_at == item.expires_at)
+    except DeleteError as error:
+        if not is_conditional_failure(error):
+            raise
+        return unknown_phone_counter(phone_key, now)
+    return EphemeralTable(key)
+
+
+def record_unknown_phone_failure(counter: EphemeralTable, policy: LockoutPolicy,
+                                 now: datetime) -> LockState:
+    expires_at = int((now + UNKNOWN_PHONE_COUNT_LIFETIME).timestamp())
+    return lock_counter.record_failure(EphemeralTable, counter, policy, now,
+                                       extra_actions=[EphemeralTable.expires_at.set(expires_at)])

@@ -28,8 +28,12 @@ def _unchanged_since_read(table, state: LockState):
     return count & (table.locked_until == state.locked_until)
 
 
-def record_failure(table, item, policy: LockoutPolicy, now: datetime) -> LockState:
-    """Count one failure on ``item``; returns the state after it (locked if this one locked it)."""
+def record_failure(table, item, policy: LockoutPolicy, now: datetime, *, extra_actions=(),
+                   lock_actions=()) -> LockState:
+    """Count one failure on ``item``; returns the state after it (locked if this one locked it).
+
+    ``extra_actions`` go with every counted failure, ``lock_actions`` only with the one that locks.
+    """
     for _ in range(_MAX_RACES):
         seen = lock_state_of(item)
         if policy.is_locked(seen, now):
@@ -40,11 +44,11 @@ def record_failure(table, item, policy: LockoutPolicy, now: datetime) -> LockSta
             if after.locked_until
             else table.locked_until.remove()
         )
+        actions = [table.failed_attempts.set(after.failed_attempts), lock_action, *extra_actions]
+        if after.locked_until:
+            actions.extend(lock_actions)
         try:
-            item.update(
-                actions=[table.failed_attempts.set(after.failed_attempts), lock_action],
-                condition=_unchanged_since_read(table, seen),
-            )
+            item.update(actions=actions, condition=_unchanged_since_read(table, seen))
             return after
         except UpdateError as error:
             if not is_conditional_failure(error):

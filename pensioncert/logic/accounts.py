@@ -1,15 +1,35 @@
-"""Registering, logging in (phone or social-security card), resetting a password, binding a phone."""
+"""Registering, logging in (phone or social-security card), resetting a password, binding a phone,
+and the token rule every authenticated call goes through.
+
+Anti-probing rules (contract v1.1, "No probing"):
+- Registration reserves no ID number and never says whether one is known; the ID number is
+  claimed when real-name binding succeeds (``complete_binding``).
+- Login answers a phone number without an account exactly like one with an account: the same
+  LOGIN_FAILED with ``attempts_left`` counted per phone number (a counter item of its own), the
+  same 423 at the 3rd failure, and one argon2 computation on the same path.
+- A password reset spends the SMS code before it answers anything about the account.
+- Card login, per ID number: 3 consecutive wrong PINs lock that card's login for 24 hours (staff
+  can unlock it at once, audited). Per client (the source address API Gateway reports): at most
+  ``card_login_failures_per_client_hour`` unsuccessful card logins (wrong PIN, unknown person,
+  card not activated, locked) in any rolling hour, across all ID numbers; past that the client
+  gets 429 LOGIN_RATE_LIMITED before any card is looked at, so its guesses no longer count on
+  any card. With the default of 10, one address can lock at most 3 cards an hour.
+"""
 from __future__ import annotations
 
+import re
 import secrets
 
 from pensioncert import normalize, passwords, tokens
-from pensioncert.clock import beijing_date, iso_beijing
-from pensioncert.dal import accounts, registry
+from pensioncert.clock import BEIJING, beijing_date, iso_beijing
+from pensioncert.dal import accounts, limits, registry
 from pensioncert.dal.tables import AccountTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.sms_code import use_sms_code
 from pensioncert.observability import record_metric
+
+CARD_PIN = re.compile(r"\d{6}")
+HOUR_SECONDS = 3600
 
 
 def register(svc, *, phone: str, sms_code: str, name: str, id_number: str, password: str,
@@ -33,9 +53,10 @@ def register(svc, *, phone: str, sms_code: str, name: str, id_number: str, passw
         created_by="phone",
         real_name_verified=False,
         failed_attempts=0,
+        token_version=0,
         created_at=svc.clock.now(),
     )
-    accounts.create(account)
+    accounts.create(account)  # the phone claim only: the ID number is claimed by proof
     return {"user_id": account.user_id}
 
 
@@ -43,10 +64,10 @@ def login(svc, *, phone: str, password: str) -> dict:
     number = normalize.phone(phone)
     now = svc.clock.now()
     policy = svc.lockout
-    account = accounts.find_by_phone(svc.vault.lookup("phone", number))
+    phone_key = svc.vault.lookup("phone", number)
+    account = accounts.find_by_phone(phone_key)
     if account is None:
-        passwords.verify_secret(svc.settings, None, password)
-        raise AppError(ErrorCode.LOGIN_FAILED, attempts_left=policy.max_failures)
+        _unknown_phone_login(svc, phone_key, password, now)
     _refuse_if_locked(policy, accounts.lock_state_of(account), now)
     if not passwords.verify_secret(svc.settings, account.password_hash, password):
         _fail(policy, accounts.record_login_failure(account, policy, now), ErrorCode.LOGIN_FAILED, now)
@@ -54,9 +75,50 @@ def login(svc, *, phone: str, password: str) -> dict:
     return session_response(svc, account, "phone")
 
 
-def card_login(svc, *, id_number: str, card_password: str) -> dict:
+def _unknown_phone_login(svc, phone_key: str, password: str, now) -> None:
+    """The known-phone path step for step (lock check, one argon2 computation, a counted failure),
+    on a counter of the phone number itself. Always raises."""
+    policy = svc.lockout
+    counter = accounts.unknown_phone_counter(phone_key, now)
+    _refuse_if_locked(policy, accounts.lock_state_of(counter), now)
+    passwords.verify_secret(svc.settings, None, password)
+    _fail(policy, accounts.record_unknown_phone_failure(counter, policy, now), ErrorCode.LOGIN_FAILED,
+          now, login="unknown_phone")
+
+
+def card_login(svc, *, id_number: str, card_password: str, client: str | None) -> dict:
+    """``client``: the caller's source address (the request context's ``sourceIp``)."""
     person_id = normalize.id_number(id_number)
+    pin = card_pin(card_password)
     now = svc.clock.now()
+    window = client_window(svc.settings)
+    owner = svc.vault.lookup("client", client or "unknown")
+    taken = limits.take(window, owner, int(now.timestamp()))
+    if taken is None:
+        record_metric("CardLoginRateLimited")
+        raise AppError(ErrorCode.LOGIN_RATE_LIMITED)
+    account = _card_account(svc, person_id, pin, now)  # a refusal keeps the slot taken
+    limits.give_back(window, owner, taken)
+    response = session_response(svc, account, "card")
+    response["phone_bound"] = bool(account.phone_key or account.bound_phone_key)
+    return response
+
+
+def card_pin(raw: str) -> str:
+    """The PIN as the registry import stores it (NFKC: full-width digits; spaces dropped). A PIN
+    that cannot be 6 digits is a typing slip, refused without counting against the card."""
+    pin = re.sub(r"\s+", "", normalize.nfkc(raw))
+    if not CARD_PIN.fullmatch(pin):
+        raise AppError(ErrorCode.BAD_REQUEST, "社保卡密码为6位数字，请重新输入", field="card_password")
+    return pin
+
+
+def client_window(settings) -> limits.Window:
+    size = settings.card_login_failures_per_client_hour
+    return limits.Window(f"card-login-client-{size}", size, HOUR_SECONDS)
+
+
+def _card_account(svc, person_id: str, pin: str, now) -> AccountTable:
     policy = svc.lockout
     id_key = svc.vault.lookup("id", person_id)
     # The card current today: an ID-number correction moves it to the right number at midnight.
@@ -65,26 +127,36 @@ def card_login(svc, *, id_number: str, card_password: str) -> dict:
         raise AppError(ErrorCode.NOT_FOUND)
     if card.card_status != "activated":
         raise AppError(ErrorCode.CARD_NOT_ACTIVATED)
-    _refuse_if_locked(policy, accounts.lock_state_of(card), now)
-    if not passwords.verify_secret(svc.settings, card.pin_hash, card_password):
-        _fail(policy, registry.record_card_failure(card, policy, now), ErrorCode.CARD_LOGIN_FAILED, now)
-    _refuse_if_locked(policy, registry.record_card_success(card, now), now)
-    account = accounts.find_by_id_key(id_key) or _create_card_account(svc, card, person_id, id_key)
-    response = session_response(svc, account, "card")
-    response["phone_bound"] = bool(account.phone_key or account.bound_phone_key)
-    return response
+    _refuse_if_card_locked(policy, accounts.lock_state_of(card), now)
+    if not passwords.verify_secret(svc.settings, card.pin_hash, pin):
+        state = registry.record_card_failure(card, policy, now)
+        if policy.is_locked(state, now):
+            record_metric("AccountLocked", login="card")
+            owner = accounts.proved_by(id_key)
+            if owner:
+                accounts.end_sessions(owner)
+            _refuse_if_card_locked(policy, state, now)
+        raise AppError(ErrorCode.CARD_LOGIN_FAILED, attempts_left=policy.attempts_left(state))
+    _refuse_if_card_locked(policy, registry.record_card_success(card, now), now)
+    # The account that proved this ID number (binding or an earlier card login), else one of the
+    # card's own, named from the registry: never an account that only typed the number.
+    return accounts.find_by_id_key(id_key) or _create_card_account(svc, card, person_id, id_key)
 
 
 def reset_password(svc, *, phone: str, sms_code: str, new_password: str,
                    new_password_confirm: str) -> dict:
     number = normalize.phone(phone)
-    passwords.check_pair(new_password, new_password_confirm)
-    account = accounts.find_by_phone(svc.vault.lookup("phone", number))
-    birth = normalize.birth_date_digits(svc.vault.open(account.id_sealed)) if account else None
-    passwords.check_strength(new_password, phone=number, birth_date=birth)
+    # The code first: without it nothing is said about the phone or its holder's birth date.
     use_sms_code(svc, phone=number, purpose="reset_password", code=sms_code)
+    account = accounts.find_by_phone(svc.vault.lookup("phone", number))
     if account is None:
         raise AppError(ErrorCode.PHONE_NOT_REGISTERED)
+    birth = normalize.birth_date_digits(svc.vault.open(account.id_sealed))
+    try:
+        passwords.check_pair(new_password, new_password_confirm)
+        passwords.check_strength(new_password, phone=number, birth_date=birth)
+    except AppError as error:
+        raise AppError(error.code, error.message + "。本次验证码已使用，请重新获取验证码后再设置") from None
     accounts.reset_password(account, passwords.hash_secret(svc.settings, new_password))
     return {}
 
@@ -96,11 +168,30 @@ def bind_phone(svc, account: AccountTable, *, phone: str, sms_code: str) -> dict
     return {"phone_bound": True}
 
 
+def complete_binding(account: AccountTable, *, reference_embedding: list[float] | None = None) -> dict:
+    """Real-name binding passed: claim the ID number for this account (409 if another account
+    proved it first) and end its earlier tokens: the app logs in again, as a verified account."""
+    accounts.claim_id_number(account, reference_embedding=reference_embedding)
+    return {"real_name_verified": True}
+
+
+def signed_in_account(session: tokens.Session) -> AccountTable:
+    """The account a verified token speaks for, if the token is still current.
+
+    The one place of the token-version rule. Cost: the one GetItem on the account that the call
+    needs anyway, strongly consistent so that a reset or lock is seen at once (1 read unit for an
+    item under 4 KB instead of 0.5); no other DynamoDB call.
+    """
+    account = accounts.get(session.user_id, consistent=True)
+    if account is None or int(account.token_version or 0) != session.token_version:
+        raise AppError(ErrorCode.UNAUTHENTICATED)
+    return account
+
+
 def session_response(svc, account: AccountTable, login_method: str) -> dict:
     ttl = svc.settings.token_ttl_seconds
-    token = tokens.issue(
-        svc.token_secret, tokens.Session(account.user_id, login_method), svc.clock.now(), ttl
-    )
+    session = tokens.Session(account.user_id, login_method, int(getattr(account, "token_version", 0) or 0))
+    token = tokens.issue(svc.token_secret, session, svc.clock.now(), ttl)
     return {
         "token": token,
         "expires_in": ttl,
@@ -130,12 +221,13 @@ def _create_card_account(svc, card, person_id: str, id_key: str) -> AccountTable
         created_by="card",
         real_name_verified=False,
         failed_attempts=0,
+        token_version=0,
         created_at=svc.clock.now(),
     )
     try:
-        accounts.create(account)
+        accounts.create(account, claim_id=True)
     except AppError:
-        # A concurrent first login of the same card created it a moment ago.
+        # A concurrent first login of the same card (or a binding) proved the number a moment ago.
         existing = accounts.find_by_id_key(id_key)
         if existing is None:
             raise
@@ -148,8 +240,21 @@ def _refuse_if_locked(policy, state, now) -> None:
         raise AppError(ErrorCode.ACCOUNT_LOCKED, unlock_at=iso_beijing(state.locked_until))
 
 
-def _fail(policy, state, code: ErrorCode, now) -> None:
+def _refuse_if_card_locked(policy, state, now) -> None:
+    """The card's 423 says how its lock ends: a password reset does not touch it."""
+    if policy.is_locked(state, now):
+        until = state.locked_until.astimezone(BEIJING)
+        hours = int(policy.lock_duration.total_seconds() // 3600)
+        message = (
+            f"社保卡密码连续输错{policy.max_failures}次，社保卡登录已锁定{hours}小时，"
+            f"将于{until.month}月{until.day}日{until:%H:%M}自动解锁；急需使用的，"
+            "请本人携带身份证和社保卡到社保经办机构柜台解锁"
+        )
+        raise AppError(ErrorCode.ACCOUNT_LOCKED, message, unlock_at=iso_beijing(state.locked_until))
+
+
+def _fail(policy, state, code: ErrorCode, now, login: str = "phone") -> None:
     if policy.is_locked(state, now):  # this failure locked it
-        record_metric("AccountLocked", login="card" if code is ErrorCode.CARD_LOGIN_FAILED else "phone")
+        record_metric("AccountLocked", login=login)
     _refuse_if_locked(policy, state, now)
     raise AppError(code, attempts_left=policy.attempts_left(state))

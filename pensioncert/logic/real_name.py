@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from pensioncert import normalize
-from pensioncert.dal import accounts, registry
+from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic import accounts as account_logic
 from pensioncert.logic import liveness
 from pensioncert.logic.subjects import SELF
 from pensioncert.vision_client import VisionRefusal
@@ -36,8 +37,9 @@ def complete(svc, account, session_id: str, id_card_image: bytes, steps: list[di
         svc.vision.decide_session(steps, references)
     except VisionRefusal as refusal:
         raise liveness.refusal_error(refusal) from None
-    accounts.mark_real_name_verified(account, portrait)
-    return {"real_name_verified": True}
+    # The ID claim, the verified mark and the token-version bump: one transaction (409 when
+    # another account proved this ID number first).
+    return account_logic.complete_binding(account, reference_embedding=portrait)
 
 
 def _b64(data: bytes) -> str:

@@ -190,14 +190,48 @@ def test_account_unlock_is_audited(svc, area):
     for _ in range(3):
         account_dal.record_login_failure(account, svc.lockout, svc.clock.now())
     found = accounts.find(svc, me, phone)
-    assert found["locked"] and found["phone"] != phone and found["failed_logins"] == 3
-    assert accounts.find(svc, me, area["ids"]["mine"])["user_id"] == account.user_id
+    assert found["account"]["locked"] and found["account"]["phone"] != phone
+    assert found["account"]["failed_logins"] == 3
+    # The account only typed this ID number (no real-name binding): it is not shown as that
+    # person's account, and the person's card is not shown beside it.
+    assert found["card"] is None
+    by_id = accounts.find(svc, me, area["ids"]["mine"])
+    assert by_id["account"] is None and by_id["card"]["status"] == "无社保卡"
     with pytest.raises(AppError):
         accounts.find(svc, operator_for(area["other"]), phone)
     accounts.unlock(svc, me, account.user_id, "本人来电")
-    assert not accounts.find(svc, me, phone)["locked"]
+    assert not accounts.find(svc, me, phone)["account"]["locked"]
     event = audit_today(svc, me, "account_unlock")[0]
     assert event["reason"] == "本人来电" and '"连续输错次数": 3' in event["before"]
+
+
+def test_a_card_login_lock_is_shown_and_unlocked_by_staff_with_an_audit(svc, area):
+    from admin_support import HEADER
+
+    from pensioncert.logic import accounts as account_logic
+    from pensioncert.logic.registry_import import import_registry
+
+    me, person = area["me"], unique_id_number(1951)
+    text = HEADER + f"{person},郑秀兰,{area['region']},本单位,recipient,activated,975310,\n"
+    assert import_registry(svc, text, None, lambda *_: None).errors == []
+    for _ in range(3):
+        with pytest.raises(AppError):
+            account_logic.card_login(svc, id_number=person, card_password="000000", client=area["region"])
+    card = accounts.find(svc, me, person)["card"]
+    assert card["locked"] and card["failed_pins"] == 3 and card["status"] == "已激活"
+    with pytest.raises(AppError) as refused:
+        accounts.unlock_card(svc, operator_for(area["other"]), card["id_key"], "本人到柜台")
+    assert refused.value.status == 403
+    with pytest.raises(AppError) as no_reason:
+        accounts.unlock_card(svc, me, card["id_key"], "")
+    assert no_reason.value.status == 400
+    accounts.unlock_card(svc, me, card["id_key"], "本人持身份证和社保卡到柜台")
+    assert not accounts.find(svc, me, person)["card"]["locked"]
+    event = audit_today(svc, me, "card_unlock")[0]
+    assert '"连续输错次数": 3' in event["before"] and person not in event["target"]
+    login = account_logic.card_login(svc, id_number=person, card_password="975310", client=area["region"])
+    assert login["user"]["name"] == "郑秀兰"
+    assert accounts.find(svc, me, person)["account"]["created_by"] == "社保卡登录"
 
 
 def test_the_audit_log_has_no_way_to_change_an_event():
