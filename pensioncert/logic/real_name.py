@@ -20,9 +20,20 @@ def start(svc, account, *, name: str, id_number: str) -> dict:
 
 
 def complete(svc, account, session_id: str, id_card_image: bytes, steps: list[dict]) -> dict:
-    session = liveness.take_session(svc, session_id=session_id, user_id=account.user_id,
-                                    purpose="real_name", steps=steps)
-    liveness.store_evidence(svc, session, steps, {"id_card_image": _b64(id_card_image)})
+    """Once per session (a retry gets the stored answer); a failure takes one of the account's
+    attempts for 24 hours (``liveness.counted_binding_attempt``)."""
+    return liveness.complete_once(
+        svc, session_id=session_id, user_id=account.user_id, purpose="real_name", steps=steps,
+        decide=lambda session: _counted(svc, account, session, id_card_image, steps))
+
+
+def _counted(svc, account, session, id_card_image: bytes, steps: list[dict]) -> dict:
+    with liveness.counted_binding_attempt(svc, account):
+        return _bind(svc, account, session, id_card_image, steps)
+
+
+def _bind(svc, account, session, id_card_image: bytes, steps: list[dict]) -> dict:
+    evidence_key = liveness.store_evidence(svc, session, steps, {"id_card_image": _b64(id_card_image)})
     try:
         portrait = svc.vision.embed_id_card_portrait(id_card_image)
     except VisionRefusal as refusal:
@@ -34,7 +45,7 @@ def complete(svc, account, session_id: str, id_card_image: bytes, steps: list[di
     if person is not None and person.reference_embedding:
         references.append(list(person.reference_embedding))
     try:
-        svc.vision.decide_session(steps, references)
+        svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key, references)
     except VisionRefusal as refusal:
         raise liveness.refusal_error(refusal) from None
     # The ID claim, the verified mark and the token-version bump: one transaction (409 when
