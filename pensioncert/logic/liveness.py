@@ -161,9 +161,8 @@ def store_evidence(svc, session: LivenessSessionTable, steps: list[dict], extra:
 
 
 def refusal_error(refusal: VisionRefusal, **extra) -> AppError:
-    if refusal.code == "IMAGE_INVALID":
-        return AppError(ErrorCode.BAD_REQUEST, "照片无法识别，请重新拍摄（仅支持 JPEG、PNG）",
-                        field="steps", **extra)
+    if refusal.code == "IMAGE_INVALID":  # what the edge's header check could not see (undecodable)
+        return AppError(ErrorCode.IMAGE_INVALID, field="steps", **extra)
     code = ErrorCode[refusal.code] if refusal.code in CONTRACT_CODES else ErrorCode.LIVENESS_FAILED
     message = DETAIL_MESSAGES.get(refusal.detail) if code is ErrorCode.POOR_QUALITY else None
     return AppError(code, message, **extra)

@@ -1,0 +1,50 @@
+"""pensioncert.image_header: sizes from real JPEG/PNG headers, and the contract's rules (v1.1)."""
+from __future__ import annotations
+
+import struct
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+
+from pensioncert.image_header import ImageRefused, check, image_size
+
+
+def png(width, height) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+
+
+@pytest.mark.parametrize("extension", [".jpg", ".png"])
+def test_the_size_of_a_real_encoded_image_is_read_from_its_header(extension):
+    ok, encoded = cv2.imencode(extension, np.zeros((480, 640, 3), np.uint8))
+    assert ok
+    assert image_size(encoded.tobytes()) == (640, 480) == check(encoded.tobytes())
+
+
+def test_a_progressive_jpeg_with_exif_before_the_frame_is_read():
+    ok, encoded = cv2.imencode(".jpg", np.zeros((300, 200, 3), np.uint8), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    data = encoded.tobytes()
+    exif = b"\xff\xe1" + struct.pack(">H", 2 + 5000) + b"Exif\x00\x00" + b"\x00" * 4994
+    assert image_size(data[:2] + exif + data[2:]) == (200, 300)
+
+
+@pytest.mark.parametrize("data, code", [
+    (png(64, 262144), "IMAGE_INVALID"),
+    (png(4100, 1000), "IMAGE_INVALID"),
+    (png(0, 10), "IMAGE_INVALID"),
+    (png(4097, 3000), "IMAGE_TOO_LARGE"),
+    (png(4096, 3500), "IMAGE_TOO_LARGE"),
+    (b"GIF89a" + b"\x00" * 40, "IMAGE_INVALID"),
+    (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "IMAGE_INVALID"),
+])
+def test_refusals_name_the_contract_code(data, code):
+    with pytest.raises(ImageRefused) as refused:
+        check(data)
+    assert refused.value.code == code
+
+
+def test_the_limits_admit_a_12_megapixel_phone_photo_and_4_to_1():
+    assert check(png(4032, 3024)) == (4032, 3024)
+    assert check(png(4096, 1024)) == (4096, 1024)
