@@ -201,6 +201,23 @@ def start_admin(port: int) -> subprocess.Popen:
                             env={**os.environ, "PC_ADMIN_PORT": str(port)})
 
 
+def start_h5(port: int, api_port: int):
+    """The mobile web client (h5/serve.py) in a thread of this process: its static files, and
+    /api/* passed on to the API. Returns None when its port cannot be bound (the banner says so)."""
+    import importlib.util
+    import threading
+
+    spec = importlib.util.spec_from_file_location("pensioncert_h5_serve", REPO / "h5" / "serve.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        server = module.make_server(port, f"http://127.0.0.1:{api_port}")
+    except OSError:
+        return None
+    threading.Thread(target=server.serve_forever, name="h5", daemon=True).start()
+    return server
+
+
 def main() -> int:
     # From the first moment, so that a stop during start-up still ends the children and saves.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -210,6 +227,7 @@ def main() -> int:
     api_port = int(os.environ.get("PC_API_PORT", settings.api_port))
     emulator_port = int(os.environ.get("PC_EMULATOR_PORT", settings.emulator_port))
     admin_port = int(os.environ.get("PC_ADMIN_PORT", settings.admin_port))
+    h5_port = int(os.environ.get("PC_H5_PORT", settings.h5_port))
     from pensioncert import local_state
 
     environment = {**local_environment(api_port, emulator_port), **local_state.kept_secrets()}
@@ -244,7 +262,9 @@ def main() -> int:
         wait_for_port(api_port)
         if admin_port:
             wait_for_port(admin_port)
-        print(banner(api_port, emulator_port, report, admin_port), flush=True)
+        h5_server = start_h5(h5_port, api_port)
+        print(banner(api_port, emulator_port, report, admin_port,
+                     h5_port if h5_server else None), flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         return 1
@@ -264,13 +284,15 @@ def main() -> int:
         STATE_FILE.unlink(missing_ok=True)
 
 
-def banner(api_port: int, emulator_port: int, report: dict, admin_port: int | None = None) -> str:
+def banner(api_port: int, emulator_port: int, report: dict, admin_port: int | None = None,
+           h5_port: int | None = None) -> str:
     staff = "".join(
         f"\n  staff login   {username} / {password}   ({display_name}{'：' + '、'.join(regions) if regions else '，全省'})"
         for username, display_name, _role, regions, password in DEMO_STAFF
     )
     return f"""
 ================ 养老保险待遇资格认证 · local stack ================
+Mobile web client (H5)      {f"http://127.0.0.1:{h5_port}   (open it on a phone-sized window; camera: a webcam or Chromium's fake camera with a sample clip)" if h5_port else "NOT STARTED: its port is in use (set PC_H5_PORT)"}
 API (mobile app contract)   http://127.0.0.1:{api_port}
 Emulated AWS (moto server)  http://127.0.0.1:{emulator_port}   DynamoDB, S3, SNS
 Agency admin (Dash)         {f"http://127.0.0.1:{admin_port}" if admin_port else "NOT STARTED: its port is in use (set PC_ADMIN_PORT)"}

@@ -1,0 +1,889 @@
+/* 陕西养老保险 H5: the mobile web client of the API contract (v1.1), plain JavaScript.
+   One screen per step, the guide's wording, the API's error message shown as is, and after every
+   failure a clear next step (try again / ask a relative / home visit / review). */
+"use strict";
+
+(function () {
+  const API = "/api"; // same origin: the H5 server (local) or CloudFront (deployed) passes it on
+  const main = document.getElementById("app");
+  const backButton = document.getElementById("back");
+  const devBanner = document.getElementById("dev-banner");
+  const Camera = window.PcCamera;
+  const METHOD_NAMES = {
+    app: "本人手机认证", proxy_app: "亲友代办认证", home_visit: "上门认证", overseas: "境外认证",
+    agency: "经办机构认证", data_match: "数据比对认证",
+  };
+  const RELATIONS = ["父亲", "母亲", "配偶", "子女", "兄弟姐妹", "其他亲属"];
+
+  /* ---------- state (this tab only) ---------- */
+  const store = {
+    load() {
+      try { return JSON.parse(sessionStorage.getItem("pc_h5") || "{}"); } catch (e) { return {}; }
+    },
+    save() { sessionStorage.setItem("pc_h5", JSON.stringify(state)); },
+  };
+  const state = Object.assign({ token: null, user: null, contacts: [], failed: {}, flash: null }, store.load());
+  let flow = null; // the running real-name or certification flow (never persisted: it holds images)
+  let activeStream = null;
+
+  /* ---------- DOM helpers ---------- */
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") el.className = value;
+      else if (key === "text") el.textContent = value;
+      else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+      else if (value === true) el.setAttribute(key, "");
+      else el.setAttribute(key, value);
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  function render(title, nodes, options = {}) {
+    stopCamera();
+    devBanner.hidden = true; // a code shown for one screen is not left on the next
+    main.replaceChildren(h("h1", { id: "screen-title", tabindex: "-1" }, title), ...[].concat(nodes).flat(Infinity).filter(Boolean));
+    document.title = `${title} · 陕西养老保险`;
+    backButton.hidden = !options.back;
+    backButton.onclick = () => go(options.back);
+    if (state.flash) {
+      main.querySelector("h1").after(notice(state.flash.text, state.flash.kind));
+      state.flash = null;
+      store.save();
+    }
+    main.querySelector("h1").focus();
+    window.scrollTo(0, 0);
+  }
+
+  function notice(text, kind = "info") {
+    return h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
+  }
+
+  function button(label, onclick, props = {}) {
+    return h("button", Object.assign({ type: "button", onclick }, props), label);
+  }
+
+  function field(label, id, props = {}) {
+    return [h("label", { for: id }, label), h("input", Object.assign({ id, name: id }, props))];
+  }
+
+  function value(id) {
+    const el = document.getElementById(id);
+    return el ? el.value.trim() : "";
+  }
+
+  function go(path) {
+    if (location.hash === `#/${path}`) route();
+    else location.hash = `#/${path}`;
+  }
+
+  function flash(text, kind = "success") {
+    state.flash = { text, kind };
+    store.save();
+  }
+
+  function showDev(text) {
+    devBanner.hidden = false;
+    devBanner.textContent = `本地开发环境：${text}`;
+  }
+
+  function formatTime(iso) {
+    if (!iso) return "—";
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(iso);
+    if (!m) return iso;
+    return `${m[1]}年${Number(m[2])}月${Number(m[3])}日` + (m[4] ? ` ${m[4]}:${m[5]}` : "");
+  }
+
+  /* ---------- the API ---------- */
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (state.token) headers.Authorization = `Bearer ${state.token}`;
+    let response;
+    try {
+      response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      return { ok: false, status: 0, error: { code: "NETWORK", message: "网络连接失败，请检查网络后再试" } };
+    }
+    let data = null;
+    try { data = response.status === 204 ? null : await response.json(); } catch (e) { data = null; }
+    if (response.ok) return { ok: true, status: response.status, data };
+    const error = (data && data.error) || { code: "HTTP_" + response.status, message: "系统繁忙，请稍后再试" };
+    if (response.status === 401 && error.code === "UNAUTHENTICATED" && state.token) {
+      logout();
+      flash(error.message, "error");
+      go("login");
+      throw new Error("signed out");
+    }
+    return { ok: false, status: response.status, error, data };
+  }
+
+  /* The API's message as is, with the extra facts it carries. */
+  function errorBox(error) {
+    const lines = [h("p", {}, error.message)];
+    if (typeof error.attempts_left === "number") lines.push(h("p", {}, `本年度还可尝试 ${error.attempts_left} 次`));
+    if (error.unlock_at) lines.push(h("p", {}, `解锁时间：${formatTime(error.unlock_at)}`));
+    return h("div", { class: "notice error", role: "alert", "data-code": error.code }, lines);
+  }
+
+  function showError(container, error) {
+    container.replaceChildren(errorBox(error));
+  }
+
+  function busy(btn, text) {
+    const label = btn.textContent;
+    btn.disabled = true;
+    btn.textContent = text || "请稍候…";
+    return () => { btn.disabled = false; btn.textContent = label; };
+  }
+
+  function logout() {
+    state.token = null;
+    state.user = null;
+    state.contacts = [];
+    store.save();
+  }
+
+  function requireLogin() {
+    if (!state.token) { go("login"); return false; }
+    return true;
+  }
+
+  function subjectName(subject) {
+    if (subject === "self") return "本人";
+    const contact = state.contacts.find((c) => c.contact_id === subject);
+    return contact ? contact.name : "亲友";
+  }
+
+  async function refreshContacts() {
+    const result = await api("GET", "/contacts");
+    if (result.ok) { state.contacts = result.data.items; store.save(); }
+    return result;
+  }
+
+  /* ---------- captcha + SMS code block (register, password reset, phone binding) ---------- */
+  function smsBlock(purpose) {
+    const img = h("img", { alt: "图形验证码", id: "captcha-image" });
+    let captchaId = null;
+    const errors = h("div", { id: "sms-errors" });
+    async function loadCaptcha() {
+      const result = await api("POST", "/auth/captcha");
+      if (!result.ok) return showError(errors, result.error);
+      captchaId = result.data.captcha_id;
+      img.src = `data:image/png;base64,${result.data.image}`;
+      if (result.data.debug_answer) showDev(`图形验证码为 ${result.data.debug_answer}`);
+    }
+    const send = button("发送验证码", async () => {
+      errors.replaceChildren();
+      const done = busy(send, "正在发送…");
+      const phone = value("phone");
+      const result = await api("POST", "/auth/sms-code", {
+        phone, captcha_id: captchaId, captcha_answer: value("captcha"), purpose,
+      });
+      done();
+      if (!result.ok) {
+        showError(errors, result.error);
+        document.getElementById("captcha").value = "";
+        return loadCaptcha(); // a captcha is single-use
+      }
+      errors.replaceChildren(notice(`验证码已发送，请查看短信（${result.data.expires_in / 60} 分钟内有效）`, "success"));
+      document.getElementById("sms_code").focus();
+      const outbox = await api("GET", `/dev/sms-outbox?phone=${encodeURIComponent(phone)}`);
+      if (outbox.ok && outbox.data.messages.length) {
+        const code = (outbox.data.messages[0].text.match(/(?<!\d)\d{6}(?!\d)/) || [""])[0];
+        showDev(`短信验证码为 ${code}（只在本地开发环境显示）`);
+      }
+    }, { class: "secondary", id: "send-code" });
+    loadCaptcha();
+    return [
+      ...field("手机号码", "phone", { type: "tel", inputmode: "numeric", autocomplete: "tel", maxlength: "14" }),
+      h("label", { for: "captcha" }, "图形验证码"),
+      h("div", { class: "row" },
+        h("input", { id: "captcha", name: "captcha", autocomplete: "off", maxlength: "6" }),
+        h("div", { class: "captcha" }, img),
+        h("div", { class: "captcha" }, button("换一张", loadCaptcha, { class: "secondary", "aria-label": "换一张图形验证码" }))),
+      send,
+      ...field("短信验证码（6位）", "sms_code", { inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6" }),
+      errors,
+    ];
+  }
+
+  /* ---------- screens ---------- */
+  const screens = {};
+
+  screens.login = () => {
+    const errors = h("div");
+    const submit = button("登录", async () => {
+      const done = busy(submit, "正在登录…");
+      const result = await api("POST", "/auth/login", { phone: value("phone"), password: value("password") });
+      done();
+      if (!result.ok) {
+        showError(errors, result.error);
+        if (result.error.code === "ACCOUNT_LOCKED" || result.error.code === "LOGIN_FAILED") {
+          errors.append(button("忘记密码，重置密码解锁", () => go("reset"), { class: "secondary" }));
+        }
+        return;
+      }
+      signedIn(result.data, "phone");
+    }, { id: "login-submit" });
+    render("用户登录", [
+      h("p", { class: "hint" }, "输入已注册的手机号码和密码。密码输错3次，账户会被锁定，24小时后自动解锁，或通过忘记密码重置即可解锁。"),
+      ...field("手机号码", "phone", { type: "tel", inputmode: "numeric", autocomplete: "username" }),
+      ...field("密码", "password", { type: "password", autocomplete: "current-password" }),
+      errors, submit,
+      h("div", { class: "links" },
+        button("社保卡登录", () => go("card-login")),
+        button("免费注册", () => go("register")),
+        button("忘记密码", () => go("reset"))),
+    ]);
+  };
+
+  function signedIn(data, method) {
+    state.token = data.token;
+    state.user = Object.assign({}, data.user, { method, phone_bound: method === "phone" ? true : !!data.phone_bound });
+    store.save();
+    if (method === "card" && !data.phone_bound) go("bind-phone");
+    else go("home");
+  }
+
+  screens["card-login"] = () => {
+    const errors = h("div");
+    const submit = button("登录", async () => {
+      const done = busy(submit, "正在登录…");
+      const result = await api("POST", "/auth/card-login", { id_number: value("id_number"), card_password: value("card_password") });
+      done();
+      if (!result.ok) {
+        showError(errors, result.error);
+        if (result.error.code === "CARD_NOT_ACTIVATED" || result.error.code === "NOT_FOUND") {
+          errors.append(button("用手机号码注册", () => go("register"), { class: "secondary" }));
+        }
+        return;
+      }
+      signedIn(result.data, "card");
+    }, { id: "card-login-submit" });
+    render("社保卡登录", [
+      h("p", { class: "hint" }, "社保卡（社保功能）已激活的，可以免注册，输入身份证号码和社保卡密码（即药店购药时的密码）即可登录。"),
+      ...field("身份证号码", "id_number", { autocomplete: "off", maxlength: "18" }),
+      ...field("社保卡密码", "card_password", { type: "password", inputmode: "numeric", autocomplete: "current-password" }),
+      errors, submit,
+      h("div", { class: "links" }, button("用户登录", () => go("login")), button("免费注册", () => go("register"))),
+    ], { back: "login" });
+  };
+
+  screens.register = () => {
+    const errors = h("div");
+    render("手机号码验证", [
+      h("p", { class: "hint" }, "一个手机号码只可注册一次。填写手机号码和图形验证码，点击“发送验证码”，收到短信后输入6位短信验证码。"),
+      ...smsBlock("register"),
+      errors,
+      button("下一步", () => {
+        if (!/^\d{6}$/.test(value("sms_code"))) {
+          return showError(errors, { code: "LOCAL", message: "请输入6位短信验证码" });
+        }
+        flow = { kind: "register", phone: value("phone"), sms_code: value("sms_code") };
+        go("register-info");
+      }, { id: "register-next" }),
+    ], { back: "login" });
+  };
+
+  screens["register-info"] = () => {
+    if (!flow || flow.kind !== "register") return go("register");
+    const errors = h("div");
+    const submit = button("注册", async () => {
+      const done = busy(submit, "正在注册…");
+      const result = await api("POST", "/auth/register", {
+        phone: flow.phone, sms_code: flow.sms_code, name: value("name"), id_number: value("id_number"),
+        password: document.getElementById("password").value, password_confirm: document.getElementById("password_confirm").value,
+      });
+      done();
+      if (!result.ok) {
+        showError(errors, result.error);
+        if (["SMS_CODE_INVALID", "PHONE_ALREADY_REGISTERED"].includes(result.error.code)) {
+          errors.append(button("重新获取短信验证码", () => go("register"), { class: "secondary" }));
+        }
+        if (result.error.code === "PHONE_ALREADY_REGISTERED") {
+          errors.append(button("忘记密码", () => go("reset"), { class: "secondary" }));
+        }
+        return;
+      }
+      flow = null;
+      go("register-done");
+    }, { id: "register-submit" });
+    render("填写注册信息", [
+      h("p", { class: "hint" }, "姓名与身份证号码必须真实，需与身份证信息一致（请不要使用繁体输入法）。"),
+      ...field("姓名", "name", { autocomplete: "name" }),
+      ...field("身份证号码", "id_number", { autocomplete: "off", maxlength: "18" }),
+      ...field("登录密码", "password", { type: "password", autocomplete: "new-password" }),
+      ...field("再次输入密码", "password_confirm", { type: "password", autocomplete: "new-password" }),
+      errors, submit,
+    ], { back: "register" });
+  };
+
+  screens["register-done"] = () => {
+    render("注册成功", [
+      notice("恭喜您已经注册成功", "success"),
+      h("p", {}, "请返回登录页面，用手机号码和密码登录。登录后请先完成实名注册。"),
+      button("返回登录页面", () => go("login"), { id: "back-to-login" }),
+    ]);
+  };
+
+  screens.reset = () => {
+    const errors = h("div");
+    const submit = button("重置密码", async () => {
+      const done = busy(submit);
+      const result = await api("POST", "/auth/password-reset", {
+        phone: value("phone"), sms_code: value("sms_code"),
+        new_password: document.getElementById("new_password").value,
+        new_password_confirm: document.getElementById("new_password_confirm").value,
+      });
+      done();
+      if (!result.ok) return showError(errors, result.error);
+      flash("密码已重置，账户已解锁，请用新密码登录");
+      go("login");
+    }, { id: "reset-submit" });
+    render("忘记密码", [
+      h("p", { class: "hint" }, "系统会给您的手机号码发送一条验证短信，重置密码后账户即可解锁。"),
+      ...smsBlock("reset_password"),
+      ...field("新密码", "new_password", { type: "password", autocomplete: "new-password" }),
+      ...field("再次输入新密码", "new_password_confirm", { type: "password", autocomplete: "new-password" }),
+      errors, submit,
+    ], { back: "login" });
+  };
+
+  screens["bind-phone"] = () => {
+    if (!requireLogin()) return;
+    const errors = h("div");
+    const submit = button("绑定手机号码", async () => {
+      const done = busy(submit);
+      const result = await api("POST", "/auth/bind-phone", { phone: value("phone"), sms_code: value("sms_code") });
+      done();
+      if (!result.ok) return showError(errors, result.error);
+      state.user.phone_bound = true;
+      store.save();
+      flash("手机号码绑定成功");
+      go("home");
+    }, { id: "bind-submit" });
+    render("绑定手机号码", [
+      h("p", {}, "目前仅国内手机号码可以接收短信验证码。常年定居国外的，请绑定居住在国内的亲友的手机号码。"),
+      ...smsBlock("bind_phone"),
+      errors, submit,
+      button("以后再说", () => go("home"), { class: "secondary", id: "bind-later" }),
+    ], { back: "home" });
+  };
+
+  screens.home = () => {
+    if (!requireLogin()) return;
+    const user = state.user || {};
+    const verified = !!user.real_name_verified;
+    const items = [];
+    if (!verified) {
+      items.push(notice("使用任意功能前，必须先进行实名注册。", "info"));
+      items.push(button("实名注册", () => go("realname"), { id: "menu-realname" }));
+    }
+    items.push(
+      button("我要认证", () => go("certify/self"), { id: "menu-certify" }),
+      button("替亲友办理业务", () => go("contacts"), { id: "menu-contacts" }),
+      button("我要查询", () => go("query"), { id: "menu-query" }),
+      button("谁在替我办理（亲友授权）", () => go("proxies"), { class: "secondary", id: "menu-proxies" }),
+    );
+    if (user.method === "card" && !user.phone_bound) {
+      items.push(button("绑定手机号码", () => go("bind-phone"), { class: "secondary", id: "menu-bind" }));
+    }
+    items.push(button("退出登录", () => { logout(); go("login"); }, { class: "secondary", id: "menu-logout" }));
+    render(`您好，${user.name || ""}`, [h("div", { class: "big-menu" }, items)]);
+  };
+
+  /* ----- real-name binding: name + ID, the card photo, then the face ----- */
+  screens.realname = () => {
+    if (!requireLogin()) return;
+    const errors = h("div");
+    const submit = button("开始实名注册", async () => {
+      const done = busy(submit);
+      const result = await api("POST", "/auth/real-name/sessions", { name: value("name"), id_number: value("id_number") });
+      done();
+      if (!result.ok) {
+        showError(errors, result.error);
+        return;
+      }
+      flow = { kind: "realname", session: result.data, subject: "self" };
+      go("realname-card");
+    }, { id: "realname-start" });
+    render("实名注册", [
+      h("p", { class: "hint" }, "填写姓名和身份证号（须与注册时一致），然后拍摄身份证正面，再进行人脸识别。"),
+      ...field("姓名", "name", { value: (state.user && state.user.name) || "", autocomplete: "name" }),
+      ...field("身份证号码", "id_number", { autocomplete: "off", maxlength: "18" }),
+      errors, submit,
+    ], { back: "home" });
+  };
+
+  screens["realname-card"] = () => {
+    if (!flow || flow.kind !== "realname") return go("realname");
+    const errors = h("div");
+    const preview = h("img", { class: "preview", alt: "身份证正面照片预览", hidden: true });
+    const next = button("下一步：人脸识别", () => go("face"), { id: "card-next", disabled: true });
+    async function chosen(event) {
+      const file = event.target.files && event.target.files[0];
+      if (!file) return;
+      errors.replaceChildren();
+      try {
+        const image = await Camera.cardImage(file);
+        flow.card = image.base64;
+        preview.src = image.preview;
+        preview.hidden = false;
+        next.disabled = false;
+        next.focus();
+      } catch (e) {
+        showError(errors, { code: "LOCAL", message: e.message });
+      }
+    }
+    render("拍摄身份证正面", [
+      h("p", {}, "请将身份证正面（有照片的一面）平放，整张放入画面，避免反光。"),
+      h("label", { class: "file-label" },
+        h("input", { type: "file", accept: "image/*", capture: "environment", id: "card-camera", onchange: chosen }),
+        h("span", {}, "拍摄身份证正面")),
+      h("label", { class: "file-label" },
+        h("input", { type: "file", accept: "image/jpeg,image/png", id: "card-file", onchange: chosen }),
+        h("span", {}, "从相册选择照片")),
+      preview, errors, next,
+    ], { back: "realname" });
+  };
+
+  /* ----- certification for oneself or a contact: eligibility, the grey button ----- */
+  screens.certify = async (subject) => {
+    if (!requireLogin()) return;
+    if (subject !== "self" && !state.contacts.length) await refreshContacts();
+    const who = subjectName(subject);
+    render(subject === "self" ? "本人资格认证" : `替${who}认证`, [h("p", { class: "busy" }, "正在查询认证资格…")],
+      { back: subject === "self" ? "home" : `contact/${subject}` });
+    const result = await api("GET", `/certify/eligibility?subject=${encodeURIComponent(subject)}`);
+    const errors = h("div");
+    const confirm = button("确认", async () => {
+      const done = busy(confirm, "正在准备…");
+      const started = await api("POST", "/certify/sessions", { subject });
+      done();
+      if (!started.ok) {
+        showError(errors, started.error);
+        errors.append(...failureSteps(subject, started.error, null));
+        return;
+      }
+      flow = { kind: "certify", subject, session: started.data };
+      go("face");
+    }, { id: "certify-confirm" });
+    const nodes = [];
+    if (!result.ok) {
+      nodes.push(errorBox(result.error), ...failureSteps(subject, result.error, null));
+    } else if (result.data.eligible) {
+      nodes.push(
+        h("p", {}, `被认证人：${who}`),
+        h("p", {}, "点击蓝色“确认”按钮，进入人脸识别。请竖直握紧手机，将面部置于人像框内，按照提示完成动作。"),
+        errors, confirm);
+    } else {
+      confirm.disabled = true;
+      nodes.push(
+        h("div", { class: "notice error", role: "alert", "data-code": result.data.reason }, result.data.message),
+        confirm,
+        ...failureSteps(subject, { code: result.data.reason, message: result.data.message }, null));
+    }
+    main.querySelector(".busy").replaceWith(...nodes);
+  };
+
+  /* What to do after a failure: always at least one next step. */
+  function failureSteps(subject, error, sessionId) {
+    const code = error.code;
+    const steps = [];
+    const retryable = ["NO_FACE", "MULTIPLE_FACES", "POOR_QUALITY", "LIVENESS_FAILED", "FACE_MISMATCH",
+      "SESSION_EXPIRED", "NETWORK", "SERVICE_UNAVAILABLE", "VISION_UNAVAILABLE", "HTTP_500", "HTTP_502", "HTTP_503"];
+    if (code === "ALREADY_CERTIFIED") {
+      steps.push(button("查看认证信息", () => go(`query/${subject}`), { id: "next-query" }));
+      return wrapSteps(steps);
+    }
+    if (retryable.includes(code)) {
+      steps.push(button("再试一次", () => go(`certify/${subject}`), { id: "next-retry" }));
+    }
+    if (subject === "self" && code !== "SUSPENDED_DECEASED") {
+      steps.push(button("请亲友帮忙办理", () => go("contacts"), { class: "secondary", id: "next-relative" }));
+    }
+    if (["FACE_MISMATCH", "LIVENESS_FAILED", "NO_FACE", "POOR_QUALITY", "ATTEMPTS_EXHAUSTED", "NO_REFERENCE_PHOTO"].includes(code)) {
+      steps.push(button("申请上门认证", () => go(`home-visit/${subject}`), { class: "secondary", id: "next-home-visit" }));
+    }
+    const failedSession = sessionId || state.failed[subject];
+    if (failedSession && ["FACE_MISMATCH", "LIVENESS_FAILED", "ATTEMPTS_EXHAUSTED", "NO_FACE", "POOR_QUALITY"].includes(code)) {
+      steps.push(button("申请人工复核", () => go(`review/${subject}`), { class: "secondary", id: "next-review" }));
+    }
+    if (["NOT_FOUND", "RECORD_MISMATCH", "NOT_A_RECIPIENT"].includes(code)) {
+      steps.push(h("p", {}, "请联系离退休时所在单位到养老保险经办机构确认信息，改完次日即可正常进行认证。"));
+    }
+    steps.push(button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }));
+    return wrapSteps(steps);
+  }
+
+  function wrapSteps(steps) {
+    return [h("div", { class: "next-steps" }, h("h2", {}, "您可以："), steps)];
+  }
+
+  /* ----- the face screen: oval, live guidance, spoken prompts, one challenge at a time ----- */
+  screens.face = async () => {
+    if (!flow || !flow.session) return go("home");
+    const challenges = flow.session.challenges;
+    const video = h("video", { autoplay: true, playsinline: true, muted: true, "aria-label": "摄像头画面" });
+    const oval = h("div", { class: "oval", "aria-hidden": "true" });
+    const guidance = h("p", { class: "guidance", id: "guidance", "aria-live": "polite" }, Camera.GUIDANCE.wait);
+    const prompt = h("p", { class: "prompt", id: "prompt", "aria-live": "assertive" }, "请将面部置于人像框内");
+    const steps = h("p", { class: "steps", id: "steps" },
+      `共 ${challenges.length} 个动作：${challenges.map((c) => Camera.SHORT[c]).join("、")}`);
+    const errors = h("div");
+    const action = button("开始", null, { id: "face-action", disabled: true });
+    const title = flow.kind === "realname" ? "人脸识别（实名注册）" : `人脸识别（${subjectName(flow.subject)}）`;
+    render(title, [prompt, h("div", { class: "camera" }, video, oval), guidance, steps, errors, action],
+      { back: flow.kind === "realname" ? "realname" : `certify/${flow.subject}` });
+
+    try {
+      activeStream = await Camera.open(video);
+    } catch (e) {
+      showError(errors, { code: "CAMERA", message: e.message });
+      errors.append(...failureSteps(flow.subject, { code: "NO_FACE" }, null));
+      return;
+    }
+    const guide = setInterval(() => {
+      const verdict = Camera.judge(video);
+      guidance.textContent = Camera.GUIDANCE[verdict];
+      guidance.dataset.verdict = verdict;
+      oval.classList.toggle("good", verdict === "ok");
+    }, 400);
+    activeStream.guide = guide;
+    Camera.speak("请将面部置于人像框内，按照提示完成动作");
+
+    const answers = [];
+    const current = flow;
+    for (let i = 0; i < challenges.length; i++) {
+      const challenge = challenges[i];
+      const text = Camera.PROMPTS[challenge];
+      prompt.textContent = `第 ${i + 1} 步：${text}`;
+      prompt.dataset.challenge = challenge;
+      steps.textContent = `共 ${challenges.length} 个动作，现在做第 ${i + 1} 个`;
+      Camera.speak(text);
+      action.textContent = `开始${Camera.SHORT[challenge]}`;
+      action.disabled = false;
+      action.dataset.state = "ready";
+      await new Promise((resolve) => { action.onclick = resolve; });
+      if (flow !== current) return; // left the screen
+      action.disabled = true;
+      action.dataset.state = "capturing";
+      action.textContent = `请${Camera.SHORT[challenge]}…`;
+      const frames = await Camera.capture(video);
+      answers.push({ challenge, frames });
+    }
+    clearInterval(guide);
+    stopCamera();
+    action.textContent = "正在核验，请稍候…";
+    action.dataset.state = "submitting";
+    prompt.textContent = "正在核验，请稍候…";
+    Camera.speak("正在核验，请稍候");
+    await submitFace(current, answers);
+  };
+
+  async function submitFace(current, steps) {
+    const session = current.session;
+    let result;
+    if (current.kind === "realname") {
+      result = await api("POST", `/auth/real-name/sessions/${encodeURIComponent(session.session_id)}/complete`,
+        { id_card_image: current.card, steps });
+    } else {
+      result = await api("POST", `/certify/sessions/${encodeURIComponent(session.session_id)}/complete`, { steps });
+    }
+    flow = null;
+    if (result.ok) {
+      if (current.kind === "realname") {
+        if (result.data.token) state.token = result.data.token;
+        state.user.real_name_verified = true;
+        store.save();
+        Camera.speak("实名注册成功");
+        return renderResult("实名注册成功", notice("实名注册成功，现在可以使用认证、替亲友办理和查询功能。", "success"), [
+          button("我要认证", () => go("certify/self"), { id: "next-certify" }),
+          button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }),
+        ]);
+      }
+      Camera.speak("认证成功");
+      return renderResult("认证成功", h("div", { class: "notice success", role: "status", id: "certify-ok" },
+        h("p", {}, "认证成功"),
+        h("p", {}, `被认证人：${subjectName(current.subject)}，认证时间：${formatTime(result.data.certified_at)}`)), [
+        button("查看认证信息", () => go(`query/${current.subject}`), { id: "next-query" }),
+        button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }),
+      ]);
+    }
+    if (current.kind === "certify" && result.status === 422) {
+      state.failed[current.subject] = session.session_id;
+      store.save();
+    }
+    Camera.speak(result.error.message);
+    if (current.kind === "realname") {
+      const again = [button("重新实名注册", () => go("realname"), { id: "next-retry" })];
+      if (["ID_CARD_UNREADABLE", "ID_CARD_MISMATCH"].includes(result.error.code)) {
+        again.unshift(h("p", {}, "请重新拍摄本人身份证正面，确保姓名和号码清晰。"));
+      }
+      again.push(button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }));
+      return renderResult("实名注册未成功", errorBox(result.error), wrapSteps(again));
+    }
+    return renderResult("认证未成功", errorBox(result.error),
+      failureSteps(current.subject, result.error, session.session_id));
+  }
+
+  function renderResult(title, box, nodes) {
+    render(title, [box, ...[].concat(nodes)]);
+  }
+
+  function stopCamera() {
+    if (activeStream) {
+      clearInterval(activeStream.guide);
+      Camera.close(activeStream);
+      activeStream = null;
+    }
+  }
+
+  /* ----- contacts (亲友) ----- */
+  screens.contacts = async () => {
+    if (!requireLogin()) return;
+    render("替亲友办理业务", [h("p", { class: "busy" }, "正在读取联系人…")], { back: "home" });
+    const result = await refreshContacts();
+    const nodes = [];
+    if (!result.ok) {
+      nodes.push(errorBox(result.error));
+      if (result.error.code === "REAL_NAME_REQUIRED") nodes.push(button("实名注册", () => go("realname")));
+    } else if (!state.contacts.length) {
+      nodes.push(h("p", {}, "还没有添加亲友。请先把亲友添加到联系人列表。"));
+    } else {
+      nodes.push(h("p", {}, "点击选择需办理资格认证的亲友："));
+      nodes.push(h("ul", { class: "plain", id: "contact-list" }, state.contacts.map((c) =>
+        h("li", {}, button(`${c.name}（${c.relation}）${c.id_number_masked}`, () => go(`contact/${c.contact_id}`),
+          { class: "secondary", "data-contact": c.contact_id })))));
+    }
+    nodes.push(button("添加亲友", () => go("contact-add"), { id: "contact-add" }));
+    main.querySelector(".busy").replaceWith(...nodes);
+  };
+
+  screens["contact-add"] = () => {
+    if (!requireLogin()) return;
+    const errors = h("div");
+    const submit = button("添加", async () => {
+      const done = busy(submit);
+      const result = await api("POST", "/contacts", { name: value("name"), id_number: value("id_number"), relation: value("relation") });
+      done();
+      if (!result.ok) return showError(errors, result.error);
+      await refreshContacts();
+      flash("已添加到联系人列表");
+      go(`contact/${result.data.contact_id}`);
+    }, { id: "contact-submit" });
+    render("添加亲友", [
+      h("p", { class: "hint" }, "填写亲友身份证上的姓名和身份证号码。"),
+      ...field("亲友姓名", "name"),
+      ...field("亲友身份证号码", "id_number", { autocomplete: "off", maxlength: "18" }),
+      h("label", { for: "relation" }, "与您的关系"),
+      h("select", { id: "relation", name: "relation" }, RELATIONS.map((r) => h("option", { value: r }, r))),
+      errors, submit,
+    ], { back: "contacts" });
+  };
+
+  screens.contact = async (contactId) => {
+    if (!requireLogin()) return;
+    if (!state.contacts.find((c) => c.contact_id === contactId)) await refreshContacts();
+    const contact = state.contacts.find((c) => c.contact_id === contactId);
+    if (!contact) { flash("该亲友已不在联系人列表中", "error"); return go("contacts"); }
+    render(`${contact.name}（${contact.relation}）`, [
+      h("p", {}, `身份证号码：${contact.id_number_masked}`),
+      button(`替${contact.name}认证`, () => go(`certify/${contactId}`), { id: "contact-certify" }),
+      button("查询认证信息", () => go(`query/${contactId}`), { class: "secondary", id: "contact-query" }),
+      button("申请上门认证", () => go(`home-visit/${contactId}`), { class: "secondary", id: "contact-visit" }),
+      button("删除该亲友", () => go(`contact-delete/${contactId}`), { class: "secondary", id: "contact-delete" }),
+    ], { back: "contacts" });
+  };
+
+  screens["contact-delete"] = (contactId) => {
+    if (!requireLogin()) return;
+    const contact = state.contacts.find((c) => c.contact_id === contactId);
+    const errors = h("div");
+    const yes = button("确定删除", async () => {
+      const done = busy(yes);
+      const result = await api("DELETE", `/contacts/${encodeURIComponent(contactId)}`);
+      done();
+      if (!result.ok) return showError(errors, result.error);
+      await refreshContacts();
+      flash("已删除该亲友");
+      go("contacts");
+    }, { class: "danger", id: "delete-confirm" });
+    render("删除亲友", [
+      h("p", {}, `确定从联系人列表中删除 ${contact ? contact.name : "该亲友"} 吗？删除后，24小时内添加亲友的次数不会恢复。`),
+      errors, yes, button("不删除", () => go(`contact/${contactId}`), { class: "secondary" }),
+    ], { back: `contact/${contactId}` });
+  };
+
+  /* ----- queries: choose whom, then status (due date) and history ----- */
+  screens.query = async () => {
+    if (!requireLogin()) return;
+    render("认证信息查询", [h("p", { class: "busy" }, "正在读取…")], { back: "home" });
+    await refreshContacts();
+    main.querySelector(".busy").replaceWith(
+      h("p", {}, "选择要查询的人员："),
+      button("本人", () => go("query/self"), { id: "query-self" }),
+      ...state.contacts.map((c) => button(`${c.name}（${c.relation}）`, () => go(`query/${c.contact_id}`),
+        { class: "secondary", "data-contact": c.contact_id })));
+  };
+
+  screens["query-subject"] = async (subject) => {
+    if (!requireLogin()) return;
+    if (subject !== "self" && !state.contacts.length) await refreshContacts();
+    render(`认证信息：${subjectName(subject)}`, [h("p", { class: "busy" }, "正在查询…")], { back: "query" });
+    const [status, history] = await Promise.all([
+      api("GET", `/query/status?subject=${encodeURIComponent(subject)}`),
+      api("GET", `/query/certifications?subject=${encodeURIComponent(subject)}`),
+    ]);
+    const nodes = [];
+    if (!status.ok) {
+      nodes.push(errorBox(status.error));
+    } else {
+      const s = status.data;
+      const rows = [
+        ["年度", `${s.year}年`],
+        ["本年度", s.certified ? "已认证" : "未认证"],
+        ["认证时间", s.certified ? formatTime(s.certified_at) : "—"],
+        ["认证截止日期", formatTime(s.due_by)],
+        ["待遇发放", s.payment_status || "—"],
+      ];
+      if (s.review) rows.push(["人工复核", `${s.review.state}${s.review.outcome ? "，" + s.review.outcome : ""}（${formatTime(s.review.due_by)}前答复）`]);
+      nodes.push(h("div", { class: "card", id: "status-card" }, h("h2", {}, "本年度认证状态"),
+        h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]))));
+      if (!s.certified) {
+        nodes.push(notice(`请在 ${formatTime(s.due_by)} 前完成本年度认证。`, "info"),
+          button("现在去认证", () => go(`certify/${subject}`), { id: "status-certify" }),
+          button("申请上门认证", () => go(`home-visit/${subject}`), { class: "secondary", id: "status-home-visit" }));
+        if (state.failed[subject] && !s.review) {
+          nodes.push(button("申请人工复核", () => go(`review/${subject}`), { class: "secondary", id: "status-review" }));
+        }
+      }
+    }
+    if (history.ok) {
+      nodes.push(h("h2", {}, "历次认证信息"));
+      if (!history.data.items.length) nodes.push(h("p", {}, "暂无认证记录"));
+      nodes.push(h("ul", { class: "plain", id: "history" }, history.data.items.map((item) =>
+        h("li", { class: "card" }, h("dl", {},
+          h("dt", {}, "年度"), h("dd", {}, `${item.year}年`),
+          h("dt", {}, "方式"), h("dd", {}, METHOD_NAMES[item.method] || item.method),
+          h("dt", {}, "时间"), h("dd", {}, formatTime(item.certified_at)))))));
+    } else if (!status.ok && history.error.code !== status.error.code) {
+      nodes.push(errorBox(history.error));
+    }
+    if (!status.ok && status.error.code === "CONSENT_REQUIRED") {
+      nodes.push(...wrapSteps([
+        h("p", {}, "请亲友本人登录后在“谁在替我办理”中同意授权，或为亲友完成一次认证。"),
+        button(`替${subjectName(subject)}认证`, () => go(`certify/${subject}`)),
+      ]));
+    }
+    main.querySelector(".busy").replaceWith(...nodes);
+  };
+
+  /* ----- home visit and review requests ----- */
+  screens["home-visit"] = (subject) => {
+    if (!requireLogin()) return;
+    const errors = h("div");
+    const submit = button("提交上门认证申请", async () => {
+      const done = busy(submit);
+      const result = await api("POST", "/certify/home-visit-requests", {
+        subject, reason: value("reason"), address: value("address"), contact_phone: value("contact_phone"),
+      });
+      done();
+      if (!result.ok) return showError(errors, result.error);
+      render("申请已提交", [
+        notice(`上门认证申请已提交（编号 ${result.data.case_id}），经办机构将与您联系安排上门认证。`, "success"),
+        button("返回首页", () => go("home"), { id: "next-home" }),
+      ]);
+    }, { id: "visit-submit" });
+    render(`申请上门认证：${subjectName(subject)}`, [
+      h("p", { class: "hint" }, "因年老、疾病等原因无法用手机完成认证的，可申请工作人员上门认证。"),
+      h("label", { for: "reason" }, "原因"),
+      h("select", { id: "reason", name: "reason" },
+        ["长期卧床，行动不便", "年事已高，无法配合摇头张嘴", "多次认证不通过", "其他原因"].map((r) => h("option", { value: r }, r))),
+      ...field("上门地址", "address", { autocomplete: "street-address" }),
+      ...field("联系电话", "contact_phone", { type: "tel", inputmode: "numeric", autocomplete: "tel" }),
+      errors, submit,
+    ], { back: "home" });
+  };
+
+  screens.review = (subject) => {
+    if (!requireLogin()) return;
+    const sessionId = state.failed[subject];
+    const errors = h("div");
+    const submit = button("提交人工复核申请", async () => {
+      const done = busy(submit);
+      const result = await api("POST", "/certify/reviews", { subject, session_id: sessionId });
+      done();
+      if (!result.ok) {
+        showError(errors, result.error);
+        errors.append(button("申请上门认证", () => go(`home-visit/${subject}`), { class: "secondary", id: "next-home-visit" }));
+        return;
+      }
+      render("复核申请已提交", [
+        notice(`人工复核申请已提交（编号 ${result.data.review_id}），工作人员将在 ${formatTime(result.data.due_by)} 前答复。`, "success"),
+        button("查看认证状态", () => go(`query/${subject}`), { id: "next-query" }),
+        button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }),
+      ]);
+    }, { id: "review-submit", disabled: !sessionId });
+    render(`申请人工复核：${subjectName(subject)}`, [
+      h("p", {}, "如果确认是本人操作却认证不通过，可以申请工作人员人工复核本次认证。"),
+      sessionId ? null : notice("没有可以复核的认证记录，请先进行一次认证。", "info"),
+      errors, submit,
+    ], { back: "home" });
+  };
+
+  /* ----- who has me as a contact, and my consent ----- */
+  screens.proxies = async () => {
+    if (!requireLogin()) return;
+    render("谁在替我办理", [h("p", { class: "busy" }, "正在读取…")], { back: "home" });
+    const result = await api("GET", "/me/proxies");
+    const nodes = [];
+    if (!result.ok) {
+      nodes.push(errorBox(result.error), button("返回首页", () => go("home"), { class: "secondary" }));
+    } else if (!result.data.items.length) {
+      nodes.push(h("p", {}, "目前没有人把您添加为亲友。"));
+    } else {
+      nodes.push(h("p", {}, "以下账户把您添加为亲友。同意授权后，他们可以查询您的认证信息。"));
+      for (const item of result.data.items) {
+        const box = h("div", { class: "card" }, h("p", {}, `${item.name_masked}（添加于 ${formatTime(item.added_at)}）`));
+        if (item.consent) box.append(h("p", {}, "已同意授权"));
+        else {
+          const agree = button("同意授权", async () => {
+            const done = busy(agree);
+            const r = await api("POST", `/me/proxies/${encodeURIComponent(item.proxy_id)}/consent`);
+            done();
+            if (!r.ok) return box.append(errorBox(r.error));
+            agree.replaceWith(h("p", {}, "已同意授权"));
+          });
+          box.append(agree);
+        }
+        nodes.push(box);
+      }
+    }
+    main.querySelector(".busy").replaceWith(...nodes);
+  };
+
+  /* ---------- router ---------- */
+  function route() {
+    const path = (location.hash || "").replace(/^#\/?/, "") || (state.token ? "home" : "login");
+    const [name, arg] = path.split("/");
+    const target = { query: arg ? "query-subject" : "query" }[name] || name;
+    const screen = screens[target];
+    if (!screen) return go(state.token ? "home" : "login");
+    if (!arg && ["certify", "contact", "contact-delete", "home-visit", "review"].includes(target)) return go("home");
+    Promise.resolve(screen(arg ? decodeURIComponent(arg) : undefined)).catch((e) => {
+      if (e && e.message === "signed out") return;
+      main.append(errorBox({ code: "CLIENT", message: "页面出现问题，请返回首页后重试" }));
+      console.error(e);
+    });
+  }
+
+  window.addEventListener("hashchange", route);
+  route();
+})();

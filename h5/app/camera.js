@@ -1,0 +1,174 @@
+/* The camera part of the face screen: open the front camera, judge each moment cheaply in the page
+   (is the picture too dark, is a face-coloured area big enough in the oval), speak the prompts, and
+   capture one challenge's frames after its prompt as ~640 px JPEG. No model runs in the page: the
+   server decides liveness and the match; these checks only guide the person. */
+"use strict";
+
+(function () {
+  // The contract: 3 to 12 frames per challenge "covering the action from start to end". 12 frames
+  // at 8 per second is a 1.5 s window: a blink (100-400 ms) spans at least 2 samples, a head turn
+  // and a mouth opening (~0.5-1.5 s) most of the window.
+  const FRAMES_PER_CHALLENGE = 12;
+  const FRAME_INTERVAL_MS = 125;
+  const MAX_SIDE = 640; // the contract's note: ~640 px JPEG frames of 40-80 KB
+  const JPEG_QUALITIES = [0.8, 0.7, 0.6, 0.5];
+  // Two challenges of 12 frames, plus an ID card photo, must stay under the 6 MB body: 24 frames
+  // of at most 190,000 base64 characters are 4.6 MB, leaving room for the card and the JSON.
+  const MAX_FRAME_CHARS = 190000;
+  // Cheap guidance on a 64 x 64 copy of the oval. Mean luma under 60 of 255 is a room where
+  // face detectors start to miss (and the server's POOR_QUALITY gate refuses dark faces).
+  const DARK_LUMA = 60;
+  const BRIGHT_LUMA = 235;
+  // A face that fills the oval covers well over a third of it with skin tones; under 18 % the
+  // person is too far away (or not in the oval at all).
+  const MIN_SKIN_SHARE = 0.18;
+  const GUIDE_SIZE = 64;
+
+  const PROMPTS = {
+    blink: "请眨眨眼",
+    open_mouth: "请张张嘴",
+    turn_head: "请慢慢转头，再转回来",
+  };
+  const SHORT = { blink: "眨眼", open_mouth: "张嘴", turn_head: "摇头" };
+
+  function speak(text) {
+    try {
+      if (!("speechSynthesis" in window)) return;
+      window.speechSynthesis.cancel();
+      const utterance = new SpeechSynthesisUtterance(text);
+      utterance.lang = "zh-CN";
+      utterance.rate = 0.85; // slower than the default for older listeners
+      const voice = window.speechSynthesis.getVoices().find((v) => /zh[-_]CN/i.test(v.lang));
+      if (voice) utterance.voice = voice;
+      window.speechSynthesis.speak(utterance);
+    } catch (e) {
+      /* speech is a help, never a blocker: the prompt is also on the screen */
+    }
+  }
+
+  async function open(video) {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      throw new Error("本机浏览器无法使用摄像头，请换用手机自带浏览器，或请亲友帮忙");
+    }
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 } },
+        audio: false,
+      });
+    } catch (e) {
+      throw new Error("无法打开摄像头。请在浏览器设置中允许使用摄像头后再试");
+    }
+    video.srcObject = stream;
+    video.muted = true;
+    video.setAttribute("playsinline", "");
+    await video.play().catch(() => {});
+    await new Promise((resolve) => {
+      if (video.videoWidth) return resolve();
+      video.addEventListener("loadedmetadata", () => resolve(), { once: true });
+    });
+    return stream;
+  }
+
+  function close(stream) {
+    if (stream) stream.getTracks().forEach((track) => track.stop());
+  }
+
+  const guideCanvas = document.createElement("canvas");
+  guideCanvas.width = guideCanvas.height = GUIDE_SIZE;
+
+  /* One look at the oval: "dark", "bright", "far" or "ok". */
+  function judge(video) {
+    const w = video.videoWidth, h = video.videoHeight;
+    if (!w || !h) return "wait";
+    const ctx = guideCanvas.getContext("2d", { willReadFrequently: true });
+    // The oval's box: the middle 72 % across, 10 %-84 % down (as drawn by the stylesheet).
+    ctx.drawImage(video, w * 0.14, h * 0.1, w * 0.72, h * 0.74, 0, 0, GUIDE_SIZE, GUIDE_SIZE);
+    const data = ctx.getImageData(0, 0, GUIDE_SIZE, GUIDE_SIZE).data;
+    let luma = 0, skin = 0, inside = 0;
+    for (let y = 0; y < GUIDE_SIZE; y++) {
+      for (let x = 0; x < GUIDE_SIZE; x++) {
+        const dx = (x - GUIDE_SIZE / 2) / (GUIDE_SIZE / 2), dy = (y - GUIDE_SIZE / 2) / (GUIDE_SIZE / 2);
+        if (dx * dx + dy * dy > 1) continue;
+        const i = (y * GUIDE_SIZE + x) * 4, r = data[i], g = data[i + 1], b = data[i + 2];
+        const yy = 0.299 * r + 0.587 * g + 0.114 * b;
+        const cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+        const cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+        luma += yy; inside++;
+        // Skin in YCbCr (Chai & Ngan 1999): Cb 77-127, Cr 133-173, for every skin colour.
+        if (cb >= 77 && cb <= 127 && cr >= 133 && cr <= 173 && yy > 30) skin++;
+      }
+    }
+    luma /= inside;
+    if (luma < DARK_LUMA) return "dark";
+    if (luma > BRIGHT_LUMA) return "bright";
+    if (skin / inside < MIN_SKIN_SHARE) return "far";
+    return "ok";
+  }
+
+  const GUIDANCE = {
+    wait: "正在打开摄像头…",
+    dark: "光线太暗，请到明亮的地方",
+    bright: "光线太亮，请避开强光",
+    far: "请靠近一些，把脸放进框里",
+    ok: "很好，请保持不动",
+  };
+
+  const frameCanvas = document.createElement("canvas");
+
+  function grab(video) {
+    const w = video.videoWidth, h = video.videoHeight;
+    const scale = Math.min(1, MAX_SIDE / Math.max(w, h));
+    frameCanvas.width = Math.round(w * scale);
+    frameCanvas.height = Math.round(h * scale);
+    frameCanvas.getContext("2d").drawImage(video, 0, 0, frameCanvas.width, frameCanvas.height);
+    let data = "";
+    for (const quality of JPEG_QUALITIES) {
+      data = frameCanvas.toDataURL("image/jpeg", quality);
+      if (data.length <= MAX_FRAME_CHARS) break;
+    }
+    return data.slice(data.indexOf(",") + 1);
+  }
+
+  /* The frames of one challenge, taken after its prompt: FRAMES_PER_CHALLENGE at a steady pace. */
+  function capture(video, onFrame) {
+    return new Promise((resolve) => {
+      const frames = [];
+      const start = performance.now();
+      const tick = () => {
+        frames.push(grab(video));
+        if (onFrame) onFrame(frames.length, FRAMES_PER_CHALLENGE);
+        if (frames.length >= FRAMES_PER_CHALLENGE) return resolve(frames);
+        const due = start + frames.length * FRAME_INTERVAL_MS;
+        setTimeout(tick, Math.max(0, due - performance.now()));
+      };
+      tick();
+    });
+  }
+
+  /* An ID card photo from a file or the camera's picture: JPEG, at most 1600 px a side, so the
+     printed name and number stay readable and the body stays small. */
+  function cardImage(file) {
+    return new Promise((resolve, reject) => {
+      const url = URL.createObjectURL(file);
+      const img = new Image();
+      img.onload = () => {
+        const scale = Math.min(1, 1600 / Math.max(img.naturalWidth, img.naturalHeight));
+        const canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.naturalWidth * scale);
+        canvas.height = Math.round(img.naturalHeight * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        const data = canvas.toDataURL("image/jpeg", 0.9);
+        resolve({ preview: data, base64: data.slice(data.indexOf(",") + 1) });
+      };
+      img.onerror = () => { URL.revokeObjectURL(url); reject(new Error("无法读取这张照片，请重新拍摄身份证正面")); };
+      img.src = url;
+    });
+  }
+
+  window.PcCamera = {
+    FRAMES_PER_CHALLENGE, FRAME_INTERVAL_MS, PROMPTS, SHORT, GUIDANCE,
+    speak, open, close, judge, capture, cardImage,
+  };
+})();

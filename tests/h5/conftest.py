@@ -1,0 +1,97 @@
+"""Fixtures of the H5 browser tests (helpers and the stack in h5_support.py)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from h5_support import (  # noqa: E402
+    AXE_JS, CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, CLIPS, DEVSET, NPM_PREFIX, PHONE, SHOTS,
+    SPEECH_PROBE, H5Stack, _browser_or_fail,
+)
+from support import unique_id_number  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def h5_stack():
+    _browser_or_fail()
+    import build_models
+
+    build_models.build()
+    stack = H5Stack()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def people(h5_stack):
+    """Registry people whose photos are the dev set's references of the clip people:
+    - ``self_p04``: no card; registers by phone, binds real name and certifies with clip p04;
+    - ``holder``: a card holder (PIN) who adds ``relative_p06`` and certifies them with clip p06;
+    - ``holder_p04``: a card holder whose registry photo is p04: clip p22 is someone else."""
+    work = Path(tempfile.mkdtemp(prefix="pc-h5-registry-"))
+    rows = {
+        "self_p04": ("孙秀兰", "", "", "p04.jpg"),
+        "holder": ("赵志刚", "activated", "135790", ""),
+        "relative_p06": ("赵德海", "", "", "p06.jpg"),
+        "holder_p04": ("钱玉梅", "activated", "246802", "p04.jpg"),
+    }
+    people = {}
+    lines = []
+    for key, (name, card, pin, photo) in rows.items():
+        number = unique_id_number(1949)
+        people[key] = {"id": number, "name": name, "pin": pin}
+        lines.append(f"{number},{name},西安市,新城区机关事务中心,recipient,{card},{pin},{photo}\n")
+    for person in ("p04", "p06"):
+        shutil.copy(DEVSET / "reference" / f"{person}.jpg", work / f"{person}.jpg")
+    report = h5_stack.import_registry("".join(lines), work)
+    shutil.rmtree(work, ignore_errors=True)
+    assert report.get("errors") == [] and report.get("written") == len(rows), report
+    return people
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from npm, installed into .cache/npm at test set-up (never committed)."""
+    if not AXE_JS.is_file():
+        npm = shutil.which("npm")
+        assert npm, "npm is needed to fetch axe-core for the accessibility checks (apt-get install npm)"
+        subprocess.run([npm, "install", "--prefix", str(NPM_PREFIX), "--no-audit", "--no-fund", "axe-core@4"],
+                       check=True, capture_output=True, timeout=300)
+    return AXE_JS.read_text()
+
+
+@pytest.fixture(scope="session")
+def open_phone(h5_stack):
+    """Opens Chromium at a phone's size with the fake camera playing one dev-set clip."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    drivers = []
+
+    def open_(clip: str):
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in CHROMIUM_FLAGS:
+            options.add_argument(flag)
+        options.add_argument(f"--use-file-for-fake-video-capture={CLIPS / (clip + '.mjpeg')}")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        driver.set_page_load_timeout(60)
+        driver.set_script_timeout(60)
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SPEECH_PROBE})
+        drivers.append(driver)
+        return driver
+
+    shutil.rmtree(SHOTS, ignore_errors=True)  # only this run's screens
+    SHOTS.mkdir(parents=True)
+    yield open_
+    for driver in drivers:
+        driver.quit()
