@@ -7,7 +7,7 @@ from . import quality
 from .embedder import get_embedder
 from .errors import VisionError
 from .frame import analyze
-from .id_card import portrait_frame
+from .id_card import portrait_frame, read_card
 from .matching import MATCH_THRESHOLD, similarity
 from .session import CHALLENGES, SessionDecision, decide_session
 
@@ -19,6 +19,7 @@ __all__ = [
     "decide_session",
     "embed_id_card_portrait",
     "embed_reference",
+    "read_id_card",
     "similarity",
     "warm_up",
 ]
@@ -28,6 +29,13 @@ def embed_reference(image: bytes) -> list[float]:
     """Registry or overseas photo → template, behind the strict REFERENCE quality gate."""
     f = analyze(image, quality.REFERENCE, tiled=True)
     return [float(x) for x in get_embedder().embed(f.image, f.det)]
+
+
+def read_id_card(image: bytes) -> dict:
+    """ID card front photo → the printed name and number, and the portrait's template."""
+    text, f = read_card(image)
+    return {"name": text.name, "id_number": text.id_number,
+            "embedding": [float(x) for x in get_embedder().embed(f.image, f.det)]}
 
 
 def embed_id_card_portrait(image: bytes) -> list[float]:

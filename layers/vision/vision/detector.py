@@ -12,13 +12,18 @@ import cv2
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from . import models
+from . import budget, models
+from .errors import VisionError
 
 INPUT_SIZE = 128
 # MediaPipe's face_detection_short_range graph: min_score_thresh 0.5, min_suppression_threshold 0.3.
 MIN_SCORE = 0.5
 NMS_IOU = 0.3
 SCORE_CLIP = 100.0
+# Tiled search: windows of the shorter side and of half of it, at half-window steps. An image within
+# the 4:1 aspect limit needs at most 7 + 45 = 52 windows (~3 ms each here); a strip image needed
+# ~16 000 (the 64 x 262144 PNG: a minute). Past this cap the image is refused, never searched.
+MAX_TILES = 64
 
 
 @dataclass
@@ -107,10 +112,15 @@ class FaceDetector:
         side = max(h, w)
         dets = self._detect_square(img_bgr, (w - side) // 2, (h - side) // 2, side, min_score)
         if tiled and not dets:
+            windows = 0
             for s in (min(h, w), min(h, w) // 2):
                 step = max(s // 2, 1)
                 for y in range(0, max(h - s, 0) + 1, step):
                     for x in range(0, max(w - s, 0) + 1, step):
+                        windows += 1
+                        if windows > MAX_TILES:
+                            raise VisionError("IMAGE_INVALID", f"too_many_tiles:{w}x{h}")
+                        budget.check("detect_tile")
                         dets += self._detect_square(img_bgr, x, y, s, min_score)
                 if dets:
                     break

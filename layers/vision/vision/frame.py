@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import quality
+from . import budget, quality
 from .decode import decode_image
 from .detector import Detection, get_detector
 from .errors import VisionError
@@ -45,6 +45,7 @@ def analyze(
     tiled: bool = False,
 ) -> Frame:
     timer = timer or Timer()
+    budget.check("frame")
     t = time.perf_counter()
     img = decode_image(data)
     t = timer.add("decode", t)

@@ -5,7 +5,8 @@ import binascii
 import json
 import logging
 
-from . import VisionError, decide_session, embed_id_card_portrait, embed_reference, warm_up
+from . import VisionError, decide_session, embed_id_card_portrait, embed_reference, read_id_card, warm_up
+from .budget import VisionBusy, budget
 
 log = logging.getLogger(__name__)
 warm_up()  # at init, so model loading is billed to the cold start and not to the first request
@@ -76,22 +77,34 @@ def _evidence_steps(event, s3) -> list[tuple[str, list[bytes]]]:
 def lambda_handler(event, context, s3=None):
     """``s3``: an S3 client for evidence reads (the in-process local stage passes the emulator's)."""
     try:
-        if not isinstance(event, dict):
-            raise VisionError("IMAGE_INVALID", "event_not_an_object")
-        action = event.get("action")
-        if action in ("decide_session", "decide_session_evidence"):
-            steps = _steps(event) if action == "decide_session" else _evidence_steps(event, s3)
-            d = decide_session(steps, _references(event))
-            return {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms}
-        if action == "embed_reference":
-            return {"ok": True, "embedding": embed_reference(_b64(event.get("image")))}
-        if action == "embed_id_card_portrait":
-            return {"ok": True, "embedding": embed_id_card_portrait(_b64(event.get("image")))}
-        raise VisionError("IMAGE_INVALID", f"unknown_action:{action}")
+        with budget():
+            return _handle(event, s3)
     except VisionError as e:
         return {"ok": False, "code": e.code, "detail": e.detail}
+    except VisionBusy as e:
+        log.warning("vision call over its time budget at %s", e)
+        return {"ok": False, "code": "VISION_BUSY", "detail": f"time_budget:{e}"}
     except EvidenceUnavailable as e:
         raise e.__cause__ from None
     except Exception:  # a bug, not bad input: log it, answer without leaking internals
         log.exception("vision handler failed")
         return {"ok": False, "code": "IMAGE_INVALID", "detail": "internal_error"}
+
+
+def _handle(event, s3):
+    """One action within the call's time budget; raises for refusals (answered above)."""
+    if not isinstance(event, dict):
+        raise VisionError("IMAGE_INVALID", "event_not_an_object")
+    action = event.get("action")
+    if action in ("decide_session", "decide_session_evidence"):
+        steps = _steps(event) if action == "decide_session" else _evidence_steps(event, s3)
+        d = decide_session(steps, _references(event))
+        return {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms,
+                "best_frame": list(d.best_frame) if d.best_frame else None}
+    if action == "embed_reference":
+        return {"ok": True, "embedding": embed_reference(_b64(event.get("image")))}
+    if action == "embed_id_card_portrait":
+        return {"ok": True, "embedding": embed_id_card_portrait(_b64(event.get("image")))}
+    if action == "read_id_card":
+        return {"ok": True, **read_id_card(_b64(event.get("image")))}
+    raise VisionError("IMAGE_INVALID", f"unknown_action:{action}")
