@@ -60,7 +60,7 @@ class Step:
         return [p.read_bytes() for p in files]
 
     def frames_b64(self) -> list[str]:
-        return _b64_frames(self.sequence)
+        return list(_b64_frames(self.sequence))
 
 
 @lru_cache(maxsize=None)

@@ -43,13 +43,3 @@ def id_card_front(portrait):
     if portrait is not None:
         card[90:420, 560:820] = cv2.resize(portrait, (260, 330), interpolation=cv2.INTER_AREA)
     return card
-
-
-def id_card_jpeg(photo_path) -> bytes:
-    """``id_card_front`` of a head-and-shoulders crop of face_recognition's obama.jpg, as JPEG."""
-    import cv2
-
-    photo = cv2.imread(str(photo_path))
-    ok, buffer = cv2.imencode(".jpg", id_card_front(photo[60:560, 290:680]), [cv2.IMWRITE_JPEG_QUALITY, 92])
-    assert ok
-    return buffer.tobytes()
