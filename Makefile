@@ -50,12 +50,11 @@ models: $(STAMP)
 layer: $(STAMP)
 	$(PY) layers/vision/build_layer.py build/vision-layer.zip
 
-# make evaluate ARGS='match DIR' | ARGS='liveness DIR'. `make evaluate` alone builds the registry-photo sets and runs both.
+# make evaluate ARGS='match DIR' | ARGS='liveness DIR'. `make evaluate` alone evaluates the dev set
+# (../shared/vision-devset): BPCER overall and per challenge, APCER per attack kind, match figures, one table.
 evaluate: models
 ifeq ($(strip $(ARGS)),)
-	$(VISION_PATH) $(PY) layers/vision/fetch_photos.py
-	$(VISION_PATH) $(PY) -m vision.evaluate match .cache/vision/eval/match
-	$(VISION_PATH) $(PY) -m vision.evaluate liveness .cache/vision/eval/liveness
+	$(VISION_PATH) $(PY) -m vision.evaluate
 else
 	$(VISION_PATH) $(PY) -m vision.evaluate $(ARGS)
 endif

@@ -2,6 +2,7 @@
 
     python -m vision.evaluate match DIR      # LFW layout + pairs.txt → accuracy, TAR@FAR, EER
     python -m vision.evaluate liveness DIR   # genuine/<challenge>/<seq>/, attack/<kind>/<challenge>/<seq>/ → BPCER, APCER
+    python -m vision.evaluate                # the dev set (../shared/vision-devset): both, as one table
 
 Match embeds every image once through the detector and the embedder without the quality gate, so
 the figures are the embedder's and the threshold's; images with no detectable face are counted in
@@ -113,16 +114,20 @@ def _outcome(challenge: str, seq: Path) -> str:
 
 
 def run_liveness(root: Path, verbose: bool = False) -> dict[str, float]:
+    """BPCER overall and per challenge (genuine/<challenge>/<seq>), APCER per attack kind
+    (attack/<kind>/<challenge>/<seq>): each sequence decided as a one-step session."""
     out: dict[str, float] = {}
     gen = [(c.name, s) for c in sorted((root / "genuine").iterdir()) for s in sorted(c.iterdir())] if (root / "genuine").is_dir() else []
-    rejected = 0
+    rejected: dict[str, list[bool]] = {}
     for ch, seq in gen:
         r = _outcome(ch, seq)
-        rejected += r != "accepted"
+        rejected.setdefault(ch, []).append(r != "accepted")
         if verbose:
             print(f"# genuine {ch}/{seq.name}: {r}", file=sys.stderr)
     out["genuine_sequences"] = len(gen)
-    out["bpcer"] = rejected / len(gen) if gen else float("nan")
+    out["bpcer"] = sum(sum(v) for v in rejected.values()) / len(gen) if gen else float("nan")
+    for ch, v in rejected.items():
+        out[f"bpcer_{ch}"] = sum(v) / len(v)
     attack = root / "attack"
     for kind in sorted(p for p in attack.iterdir() if p.is_dir()) if attack.is_dir() else []:
         seqs = [(c.name, s) for c in sorted(kind.iterdir()) for s in sorted(c.iterdir())]
@@ -137,15 +142,43 @@ def run_liveness(root: Path, verbose: bool = False) -> dict[str, float]:
     return out
 
 
+def devset_dir() -> Path:
+    """The shared development set: ../shared/vision-devset next to the repository."""
+    repo = Path(__file__).resolve().parents[3]
+    return repo.parent / "shared" / "vision-devset"
+
+
+def _fmt(v) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def run_devset(root: Path, verbose: bool = False) -> dict[str, float]:
+    """Liveness (root/liveness) and match (root/faces) figures in one table."""
+    figures = run_liveness(root / "liveness", verbose)
+    figures |= {f"match_{k}": v for k, v in run_match(root / "faces").items()}
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m vision.evaluate")
-    ap.add_argument("what", choices=("match", "liveness"))
-    ap.add_argument("dir", type=Path)
+    ap = argparse.ArgumentParser(prog="python -m vision.evaluate", description="With no arguments: the dev set (../shared/vision-devset), match and liveness, as one table.")
+    ap.add_argument("what", nargs="?", choices=("match", "liveness"))
+    ap.add_argument("dir", nargs="?", type=Path)
     ap.add_argument("-v", "--verbose", action="store_true", help="per-sequence outcome on stderr (liveness)")
     a = ap.parse_args(argv)
+    if a.what is None:
+        root = devset_dir()
+        figures = run_devset(root, a.verbose)
+        print(f"dev set: {root}")
+        print("| figure | value |")
+        print("|---|---|")
+        for k, v in figures.items():
+            print(f"| {k} | {_fmt(v)} |")
+        return 0
+    if a.dir is None:
+        ap.error("DIR is required with match or liveness")
     figures = run_match(a.dir) if a.what == "match" else run_liveness(a.dir, a.verbose)
     for k, v in figures.items():
-        print(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}")
+        print(f"{k} {_fmt(v)}")
     return 0
 
 
