@@ -287,3 +287,40 @@ def test_successful_card_logins_use_up_nothing(api, svc, client):
     for _ in range(svc.settings.card_login_failures_per_client_hour + 5):
         assert card_login(api, person)[0] == 200
     assert card_login(api, person, "000000")[1]["error"]["attempts_left"] == 2
+
+
+# --- the same rules under concurrency (conditional writes) ------------------------------------
+
+def _parallel(task, count=8):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pensioncert.errors import AppError
+
+    def outcome(_):
+        try:
+            return task()
+        except AppError as error:
+            return error.code.name
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(outcome, range(count)))
+
+
+def test_parallel_wrong_logins_on_an_unknown_phone_count_each_once_and_lock(svc):
+    from pensioncert.logic import accounts
+
+    phone = unique_phone()
+    outcomes = _parallel(lambda: accounts.login(svc, phone=phone, password=WRONG))
+    assert sorted(outcomes) == ["ACCOUNT_LOCKED"] * 6 + ["LOGIN_FAILED"] * 2
+
+
+def test_parallel_first_card_logins_make_one_account(svc):
+    import itertools
+
+    from pensioncert.logic import accounts
+
+    person = import_cards(svc, 1)[0]
+    addresses = itertools.count(1)
+    outcomes = _parallel(lambda: accounts.card_login(svc, id_number=person, card_password=PIN,
+                                                     client=f"192.0.2.{next(addresses)}"))
+    assert len({outcome["user"]["user_id"] for outcome in outcomes}) == 1
