@@ -74,10 +74,12 @@ def build_eval_sets(photos: Path, out: Path) -> Path:
             cv2.imwrite(str(path / f"{i:03d}.jpg"), fr, [cv2.IMWRITE_JPEG_QUALITY, 92])
 
     load = lambda f: cv2.imread(str(photos / f))  # noqa: E731
-    # Genuine: the only real frames of a real action the registries carry (mouth closed → open).
-    put(lv / "genuine/open_mouth/obama_3_1_2", [load("obama3.jpg"), load("obama.jpg"), load("obama2.jpg")])
-    put(lv / "genuine/open_mouth/obama_3_2", [load("obama3.jpg"), load("obama3.jpg"), load("obama2.jpg")])
-    put(lv / "genuine/open_mouth/obama_1_2", [load("obama.jpg"), load("obama.jpg"), load("obama2.jpg")])
+    # Photographs taken years apart (mouth closed → smiling → open) shown as one step: the attack of
+    # frames from different occasions (issue 9), not a genuine action. Genuine steps are real video:
+    # ../shared/vision-devset.
+    put(lv / "attack/different_occasions/open_mouth/obama_3_1_2", [load("obama3.jpg"), load("obama.jpg"), load("obama2.jpg")])
+    put(lv / "attack/different_occasions/open_mouth/obama_3_2", [load("obama3.jpg"), load("obama3.jpg"), load("obama2.jpg")])
+    put(lv / "attack/different_occasions/open_mouth/obama_1_2", [load("obama.jpg"), load("obama.jpg"), load("obama2.jpg")])
     rng = np.random.default_rng(0)
     for f in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "astronaut.png"):
         stem = Path(f).stem

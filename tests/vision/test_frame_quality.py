@@ -28,7 +28,7 @@ def test_pixel_limit_read_from_header_before_decoding():
     ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)
     png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
     e = _err(decode_image, png)
-    assert e.code == "IMAGE_INVALID" and e.detail.startswith("too_many_pixels")
+    assert e.code == "IMAGE_TOO_LARGE" and e.detail == "size:20000x20000"  # contract: at most 4096 px a side
 
 
 def test_truncated_jpeg_is_image_invalid(photo):
@@ -82,3 +82,52 @@ def test_dark_photo_is_never_stored_as_template(img):
 def test_turned_head_is_not_frontal_for_a_template(photo):
     e = _err(vision.embed_reference, photo("obama2.jpg"))
     assert (e.code, e.detail) == ("POOR_QUALITY", "not_frontal")
+
+
+# --- real video frames (../shared/vision-devset) --------------------------------------------------------
+from pathlib import Path  # noqa: E402
+
+DEVSET = Path(__file__).resolve().parents[3] / "shared" / "vision-devset" / "liveness"
+
+
+def _dev(rel: str) -> list[bytes]:
+    d = DEVSET / rel
+    assert d.is_dir(), f"dev set missing: {d}"
+    return [p.read_bytes() for p in sorted(d.glob("*.jpg"))]
+
+
+@pytest.mark.parametrize("rel", ["genuine/blink/tpsmm-driving_1", "genuine/open_mouth/lp-d20_1", "genuine/blink/pcavs-00473_1"])
+def test_sharp_real_frames_of_soft_small_or_older_faces_are_not_blur(rel):
+    # p06 (about 60, soft video), p03 (film footage), p11 (about 75, 224 px crop): refused as blur before.
+    for b in _dev(rel):
+        analyze(b, quality.LIVE)
+
+
+@pytest.mark.parametrize("rel", ["genuine/blink/tpsmm-driving_1", "genuine/blink/pcavs-00473_1"])
+def test_really_blurred_real_frame_is_blur(rel):
+    im = cv2.imdecode(np.frombuffer(_dev(rel)[0], np.uint8), cv2.IMREAD_COLOR)
+    w = analyze(jpeg(im), quality.LIVE).det.width
+    e = _err(analyze, jpeg(cv2.GaussianBlur(im, (0, 0), w / 30)), quality.LIVE)
+    assert (e.code, e.detail) == ("POOR_QUALITY", "blur")
+
+
+def _tight(cut_below_mouth: bool):
+    """p04's frame cropped like a close selfie: chin and hair cut off; optionally through the mouth."""
+    im = cv2.imdecode(np.frombuffer(_dev("genuine/blink/st-katiehill_1")[0], np.uint8), cv2.IMREAD_COLOR)
+    f = analyze(jpeg(im), quality.LIVE)
+    xy = f.mesh.xy
+    lips = xy[list(quality.MOUTH_POINTS)]
+    brow = xy[[70, 300, 105, 334]][:, 1].min()
+    top = int(brow - 0.1 * (lips[:, 1].max() - brow))  # hair and forehead top cut off
+    bottom = int(lips[:, 1].max() + 6) if cut_below_mouth else int(lips[:, 1].mean())
+    x0, x1 = int(xy[:, 0].min()) + 4, int(xy[:, 0].max()) - 4  # ears and cheek edges cut off
+    return jpeg(im[max(top, 0) : bottom, max(x0, 0) : x1])
+
+
+def test_face_filling_the_frame_is_a_good_frame():
+    analyze(_tight(cut_below_mouth=True), quality.LIVE)
+
+
+def test_face_cut_through_the_mouth_is_not_in_frame():
+    e = _err(analyze, _tight(cut_below_mouth=False), quality.LIVE)
+    assert (e.code, e.detail) == ("POOR_QUALITY", "face_not_in_frame")
