@@ -375,3 +375,19 @@ def test_real_name_binding_allows_five_failed_completions_a_day(api, svc):
     svc.clock.advance(**DAY)  # the window rolls: one attempt frees up as each failure turns 24 hours old
     token = login(api, phone)[1]["token"]
     assert attempt() == ((422, "ID_CARD_UNREADABLE"), 4)
+
+
+def test_a_proxy_certification_that_matched_the_relatives_reference_records_consent(api, svc, retiree):
+    """The relative (dev-set person p04, her registry photo) in front of the proxy's phone."""
+    mother = unique_id_number(1931)
+    import_people(svc, [f"{mother},周王氏,西安市,新城区机关事务中心,recipient,activated,246802,p04.jpg"])
+    contact_id = add(api, retiree["token"], mother, name="周王氏")[1]["contact_id"]
+    assert code_of(get(api, f"/query/status?subject={contact_id}", retiree["token"])) == (403, "CONSENT_REQUIRED")
+    status, session = post(api, "/certify/sessions", {"subject": contact_id}, retiree["token"])
+    assert status == 201
+    status, body = complete(api, retiree["token"], session, devset.answer(session["challenges"], "p04"))
+    assert status == 200, body
+    status, answer = get(api, f"/query/status?subject={contact_id}", retiree["token"])
+    assert status == 200 and answer["certified"] is True
+    proxies = get(api, "/me/proxies", card_login(api, mother, "246802"))[1]["items"]
+    assert [proxy["consent"] for proxy in proxies] == [True]
