@@ -112,6 +112,35 @@ def correct_id_number(svc, principal, id_key: str, *, new_id_number: str, reason
     return {**result, "effective": _day(result["effective"])}
 
 
+def set_staff_photo(svc, principal, id_key: str, *, image: bytes, reason: str) -> dict:
+    """A photo staff took of the person in person (counter, home visit, overseas programme)
+    becomes the person's trusted reference (logic/references.py): checked by the same strict
+    quality gate as registry photos, stored, and audited with the reason in one transaction."""
+    from pensioncert.dal import staff_photos
+    from pensioncert.vision_client import VisionRefusal
+
+    person = _person(principal, id_key)
+    reason_text = _reason(reason)
+    try:
+        template = svc.vision.embed_reference(image)
+    except VisionRefusal as refusal:
+        raise AppError(ErrorCode.BAD_REQUEST, STAFF_PHOTO_REFUSED, vision_code=refusal.code) from None
+    now = svc.clock.now()
+    photo_key = staff_photos.put_photo(svc.client("s3"), svc.settings.evidence_bucket, id_key, image, now)
+    id_number = svc.vault.open(person.id_sealed)
+    had = "有" if person.staff_reference_embedding else "无"
+    if not staff_photos.set_photo(
+            id_key, photo_key=photo_key, embedding=template, now=now,
+            audit=audit.fields(principal, "set_staff_photo", target=_target(person, id_number),
+                               region=person.region, before={"现场照片": had},
+                               after={"现场照片": "有", "照片": photo_key}, reason=reason_text)):
+        raise AppError(ErrorCode.NOT_FOUND)
+    return {"has_staff_photo": True}
+
+
+STAFF_PHOTO_REFUSED = "照片不能用作比对照片：请在光线充足处正面拍摄本人，面部清晰、无遮挡后重新上传"
+
+
 def import_upload(svc, principal, csv_text: str, filename: str = "") -> ImportReport:
     """The registry import (the same code path as `make import`) of an uploaded file. An
     operator's file may only hold rows of their regions: otherwise nothing is imported."""

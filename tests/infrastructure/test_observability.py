@@ -129,10 +129,13 @@ def test_certification_outcomes_are_counted_by_method_and_reason(monkeypatch):
     from pensioncert.logic import certification
     from pensioncert.vision_client import VisionRefusal
 
-    person = types.SimpleNamespace(region="西安市", unit="某单位", reference_embedding=[0.0] * 128)
+    person = types.SimpleNamespace(region="西安市", unit="某单位", reference_embedding=[0.0] * 128,
+                                   staff_reference_embedding=None)
     session = types.SimpleNamespace(subject="self", session_id="s1")
     account = types.SimpleNamespace(user_id="u1", id_key="k1", name="王建国", reference_embedding=None)
-    monkeypatch.setattr(certification.liveness, "take_session", lambda svc, **kw: session)
+    monkeypatch.setattr(certification.liveness, "complete_once", lambda svc, *, decide, **kw: decide(session))
+    monkeypatch.setattr(certification.certifications, "reserve_attempt", lambda *a: True)
+    monkeypatch.setattr(certification.certifications, "release_attempt", lambda *a: None)
     monkeypatch.setattr(certification.liveness, "store_evidence", lambda *a, **kw: "evidence/x")
     monkeypatch.setattr(certification.eligibility, "check_subject",
                         lambda svc, subject: types.SimpleNamespace(reason=None, person=person))
@@ -142,12 +145,13 @@ def test_certification_outcomes_are_counted_by_method_and_reason(monkeypatch):
     class Vision:
         refuse = False
 
-        def decide_session(self, steps, references):
+        def decide_session_evidence(self, bucket, key, references):
             if self.refuse:
                 raise VisionRefusal("FACE_MISMATCH", "")
             return {"similarity": 0.9}
 
-    svc = types.SimpleNamespace(vision=Vision(), clock=types.SimpleNamespace(now=lambda: datetime(2026, 3, 1, tzinfo=timezone.utc)))
+    settings = types.SimpleNamespace(yearly_failed_attempts_limit=5, evidence_bucket="evidence")
+    svc = types.SimpleNamespace(vision=Vision(), settings=settings, clock=types.SimpleNamespace(now=lambda: datetime(2026, 3, 1, tzinfo=timezone.utc)))
     with captured_metrics() as metrics:
         certification.complete(svc, account, "s1", [])
         svc.vision.refuse = True
