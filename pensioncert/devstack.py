@@ -31,9 +31,27 @@ DEMO_STAFF = (
 )
 
 
-def local_environment(api_port: int, emulator_port: int) -> dict[str, str]:
-    """Everything a process of the local stack needs in its environment."""
+# The local stage's identity authority (pensioncert/fake_authority.py) holds these demo people's
+# photos: dev-set reference frames (../shared/vision-devset, or PC_VISION_DEVSET), so that the
+# demo retirees without a registry photo can still certify, as a province's authority allows.
+DEMO_AUTHORITY_PEOPLE = (
+    ("610102194803150011", "王建国", "p04"),
+    ("610103195207080126", "李秀英", "p06"),
+    ("610302195501020348", "刘淑珍", "p22"),
+)
+DEMO_CARDS = REPO / ".cache" / "demo-cards"
+
+
+def local_environment(api_port: int, emulator_port: int, authority_port: int | None = None) -> dict[str, str]:
+    """Everything a process of the local stack needs in its environment; with ``authority_port``,
+    the identity authority is the fake one on that port."""
+    authority = {} if authority_port is None else {
+        "PC_IDENTITY_AUTHORITY": "http",
+        "PC_IDENTITY_AUTHORITY_URL": f"http://127.0.0.1:{authority_port}",
+        "PC_IDENTITY_AUTHORITY_KEY": secrets.token_urlsafe(32),
+    }
     return {
+        **authority,
         "PC_STAGE": "local",
         "PC_AWS_REGION": "cn-northwest-1",
         "PC_AWS_ENDPOINT_URL": f"http://127.0.0.1:{emulator_port}",
@@ -82,6 +100,52 @@ def start_emulator(port: int) -> Emulator:
     return Emulator(port)
 
 
+class FakeAuthority:
+    """The fake identity authority in its own process: a real HTTP endpoint, as a province's
+    gateway would be. It loads the vision models only at its first comparison."""
+
+    def __init__(self, port: int, people_csv: Path | None = None) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "pensioncert.fake_authority", str(port),
+             *([str(people_csv)] if people_csv else [])],
+            cwd=REPO, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+
+
+def demo_authority_people() -> tuple[Path | None, list[str]]:
+    """A people CSV for the fake authority from the dev set's reference frames, and a drawn ID
+    card per demo person for real-name binding (when the CJK font is there); (None, []) without
+    the dev set."""
+    devset = Path(os.environ.get("PC_VISION_DEVSET", REPO.parent / "shared" / "vision-devset")) / "reference"
+    rows = [(id_number, name, devset / f"{person}.jpg") for id_number, name, person in DEMO_AUTHORITY_PEOPLE
+            if (devset / f"{person}.jpg").is_file()]
+    if not rows:
+        return None, []
+    DEMO_CARDS.mkdir(parents=True, exist_ok=True)
+    people = DEMO_CARDS / "authority-people.csv"
+    people.write_text("id_number,name,photo\n" + "".join(f"{i},{n},{p}\n" for i, n, p in rows), encoding="utf-8")
+    cards = []
+    try:
+        from pensioncert.demo_cards import draw_card
+
+        for id_number, name, photo in rows:
+            card = DEMO_CARDS / f"id-card-{id_number[-4:]}.jpg"
+            card.write_bytes(draw_card(name, id_number, photo.read_bytes()))
+            cards.append(f"{name}: {card}")
+    except FileNotFoundError:
+        pass  # no CJK font: the authority still works, only the drawn cards are missing
+    return people, cards
+
+
 @contextlib.contextmanager
 def provisioned_emulator(emulator_port: int, api_port: int):
     """An emulator of its own, provisioned, with this process's environment pointing at it for the
@@ -89,17 +153,21 @@ def provisioned_emulator(emulator_port: int, api_port: int):
     from pensioncert.services import reset_services
     from pensioncert.settings import reset_settings
 
-    environment = local_environment(api_port=api_port, emulator_port=emulator_port)
+    authority_port = _free_port()
+    environment = local_environment(api_port=api_port, emulator_port=emulator_port, authority_port=authority_port)
     saved = {key: os.environ.get(key) for key in environment}
     os.environ.update(environment)
     reset_settings()
     reset_services()
     emulator = start_emulator(emulator_port)
+    authority = FakeAuthority(authority_port)
     try:
         wait_for_port(emulator_port)
+        wait_for_port(authority_port)
         provision()
         yield environment
     finally:
+        authority.stop()
         emulator.stop()
         for key, value in saved.items():
             if value is None:
@@ -167,6 +235,12 @@ def seed_demo_account() -> None:
         pass  # already there
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _port_is_free(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
@@ -228,9 +302,11 @@ def main() -> int:
     emulator_port = int(os.environ.get("PC_EMULATOR_PORT", settings.emulator_port))
     admin_port = int(os.environ.get("PC_ADMIN_PORT", settings.admin_port))
     h5_port = int(os.environ.get("PC_H5_PORT", settings.h5_port))
+    authority_port = int(os.environ.get("PC_FAKE_AUTHORITY_PORT", settings.fake_authority_port))
+    authority_port = authority_port if _port_is_free(authority_port) else _free_port()
     from pensioncert import local_state
 
-    environment = {**local_environment(api_port, emulator_port), **local_state.kept_secrets()}
+    environment = {**local_environment(api_port, emulator_port, authority_port), **local_state.kept_secrets()}
     os.environ.update(environment)
     from pensioncert.services import reset_services
     from pensioncert.settings import reset_settings
@@ -242,7 +318,10 @@ def main() -> int:
     ensure_port_free(emulator_port)
     admin_port = admin_port if _port_is_free(admin_port) else None
     emulator = start_emulator(emulator_port)
+    authority_people, demo_cards = demo_authority_people()
+    authority = FakeAuthority(authority_port, authority_people)
     wait_for_port(emulator_port)
+    wait_for_port(authority_port)
     children: list[subprocess.Popen] = []
     snapshot = None
     try:
@@ -251,7 +330,9 @@ def main() -> int:
 
         restored = local_state.restore(services())
         local_state.keep_secrets(environment)
-        report = {**load_demo_data(), "restored": restored}
+        report = {**load_demo_data(), "restored": restored, "authority_port": authority_port,
+                  "authority_people": len(DEMO_AUTHORITY_PEOPLE) if authority_people else 0,
+                  "demo_cards": demo_cards}
         snapshot = local_state.PeriodicSnapshot(services()).start()
         STATE_FILE.parent.mkdir(exist_ok=True)
         STATE_FILE.write_text(json.dumps({"environment": environment}))
@@ -280,6 +361,7 @@ def main() -> int:
                 child.kill()
         if snapshot is not None:
             snapshot.stop()
+        authority.stop()
         emulator.stop()
         STATE_FILE.unlink(missing_ok=True)
 
@@ -297,6 +379,7 @@ API (mobile app contract)   http://127.0.0.1:{api_port}
 Emulated AWS (moto server)  http://127.0.0.1:{emulator_port}   DynamoDB, S3, SNS
 Agency admin (Dash)         {f"http://127.0.0.1:{admin_port}" if admin_port else "NOT STARTED: its port is in use (set PC_ADMIN_PORT)"}
 Demo registry imported      {report['rows']} rows, {report['written']} written, {len(report['errors'])} errors
+Identity authority (fake)   http://127.0.0.1:{report.get('authority_port')}   holds {report.get('authority_people', 0)} demo people's photos (no registry photo needed for them){''.join(chr(10) + '  drawn ID card for binding  ' + card for card in report.get('demo_cards', []))}
 Kept local data restored    {report.get('restored', {}).get('items', 0)} items, {report.get('restored', {}).get('objects', 0)} objects (make reset clears it)
 
 Demo credentials

@@ -91,6 +91,21 @@ class Settings(BaseSettings):
     vision_mode: Literal["in_process", "lambda"] = "in_process"
     vision_function_name: str = ""
 
+    # Identity authority (pensioncert/identity): the face comparison against the authority's photo
+    # of an ID number, for retirees without a registry or staff photo. "none": no authority;
+    # "http": the signed JSON protocol (identity/http_json.py) at identity_authority_url, which the
+    # local stage's fake authority speaks and a province's gateway implements (readme_trust.md).
+    identity_authority: Literal["none", "http"] = "none"
+    identity_authority_url: str = ""
+    identity_authority_key: SecretStr | None = None
+    identity_authority_timeout_seconds: float = 5.0
+    # The authority's score (on the adapter's [0, 1] scale) at or above which a face is the ID's
+    # holder: agreed with the authority for its engine. The fake authority scores with the vision
+    # layer's own similarity, whose published operating point is 0.5 (vision/matching.py).
+    identity_authority_pass_score: float = 0.5
+    # The local stage's fake authority (pensioncert/fake_authority.py).
+    fake_authority_port: int = 8070
+
     sms_provider: Literal["sns", "aliyun", "auto"] = "auto"
     sms_sign_name: str = "养老保险认证"
     aliyun_endpoint: str = "dysmsapi.aliyuncs.com"
@@ -131,6 +146,8 @@ class Settings(BaseSettings):
         self.pii_key = self.pii_key or SecretStr(values["pii_key"])
         if not self.admin_secret and values.get("admin_secret"):
             self.admin_secret = SecretStr(values["admin_secret"])
+        if not self.identity_authority_key and values.get("identity_authority_key"):
+            self.identity_authority_key = SecretStr(values["identity_authority_key"])
         # The mainland SMS gateway's key lives in the same secret (infra/template.py puts it there).
         self.aliyun_access_key_id = self.aliyun_access_key_id or values.get("aliyun_access_key_id") or None
         if not self.aliyun_access_key_secret and values.get("aliyun_access_key_secret"):

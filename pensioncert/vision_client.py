@@ -15,7 +15,7 @@ from pensioncert.errors import AppError, ErrorCode
 
 # The vision package's refusal codes that the contract lets the app see as they are.
 CONTRACT_CODES = {"NO_FACE", "MULTIPLE_FACES", "POOR_QUALITY", "LIVENESS_FAILED", "FACE_MISMATCH",
-                  "ID_CARD_UNREADABLE"}
+                  "ID_CARD_UNREADABLE", "IMAGE_TOO_LARGE"}
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,15 @@ class VisionClient:
     def embed_id_card_portrait(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_id_card_portrait", "image": _b64(image)})["embedding"]
 
+    def read_id_card(self, image: bytes) -> dict[str, Any]:
+        """The name and number printed on an ID card front (OCR), and its portrait's template."""
+        answer = self._call({"action": "read_id_card", "image": _b64(image)})
+        return {"name": answer["name"], "id_number": answer["id_number"], "embedding": answer["embedding"]}
+
     def _call(self, event: dict[str, Any]) -> dict[str, Any]:
         answer = self._transport.invoke(event)
+        if answer.get("code") == "VISION_BUSY":  # over the call's time budget: an outage, not a decision
+            raise AppError(ErrorCode.VISION_UNAVAILABLE, retryable=True)
         if not answer.get("ok"):
             raise VisionRefusal(answer.get("code", "IMAGE_INVALID"), answer.get("detail", ""))
         return answer

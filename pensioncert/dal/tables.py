@@ -135,6 +135,12 @@ class RegistryPersonTable(_Table):
     # The registry photo's face template, computed once at import (a certification embeds only
     # the live side).
     reference_embedding = ListAttribute(of=NumberAttribute, null=True)
+    # A photo staff took of the person in person (counter, home visit, overseas programme), set
+    # from the admin with a reason and audited; when present it is the trusted reference
+    # (logic/references.py). Imports never touch these.
+    staff_photo_key = UnicodeAttribute(null=True)
+    staff_reference_embedding = ListAttribute(of=NumberAttribute, null=True)
+    staff_photo_at = UTCDateTimeAttribute(null=True)
     row_fingerprint = UnicodeAttribute()
     imported_at = UTCDateTimeAttribute()
     # Write-once (if_not_exists): when the person first came into the registry; "registered this

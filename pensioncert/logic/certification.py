@@ -8,6 +8,7 @@ from pensioncert.dal import certifications
 from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import contacts, eligibility, liveness
+from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import SELF, Subject
 from pensioncert.observability import record_metric
 from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, METHODS, certification_year
@@ -20,7 +21,7 @@ def start(svc, account, subject_param: str) -> dict:
     checked = eligibility.check(svc, account, subject_param)
     if checked.reason:
         raise _not_eligible(checked.reason)
-    if not references_for(checked.subject, checked.person, account):
+    if not references_for(svc, checked.subject, checked.person, ask_authority=True):
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
     return liveness.open_session(svc, purpose="certify", user_id=account.user_id,
                                  subject=checked.subject.param, subject_key=checked.subject.id_key)
@@ -41,7 +42,7 @@ def _decide(svc, account, session, steps: list[dict]) -> dict:
     checked = eligibility.check_subject(svc, subject)
     if checked.reason:
         raise _not_eligible(checked.reason)
-    references = references_for(subject, checked.person, account)
+    references = references_for(svc, subject, checked.person)
     if not references:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
     # Evidence first: a certification is never stored without its evidence record, and vision
@@ -52,7 +53,9 @@ def _decide(svc, account, session, steps: list[dict]) -> dict:
     if not certifications.reserve_attempt(subject.id_key, year, svc.settings.yearly_failed_attempts_limit):
         raise liveness.attempts_exhausted()
     try:
-        decision = svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key, references)
+        decision = trusted_references.decide(
+            svc, references, steps,
+            lambda templates: svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key, templates))
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
         raise _counted_failure(svc, subject.id_key, year, refusal, now, checked.person.region) from None
@@ -83,13 +86,10 @@ def _decide(svc, account, session, steps: list[dict]) -> dict:
             "certified_at": certification.certified_at, "similarity": certification.similarity}
 
 
-def references_for(subject: Subject, person, account) -> list[list[float]]:
-    """The registry photo's template; for oneself without one, the real-name ID portrait's."""
-    if person is not None and person.reference_embedding:
-        return [list(person.reference_embedding)]
-    if subject.is_self and account.reference_embedding:
-        return [list(account.reference_embedding)]
-    return []
+def references_for(svc, subject: Subject, person, *, ask_authority: bool = False):
+    """The subject's trusted reference (logic/references.py): a staff photo, the registry photo, or
+    the identity authority's; never the caller's ID card portrait or any image the caller sent."""
+    return trusted_references.trusted(svc, person, subject.name, ask_authority=ask_authority)
 
 
 def attempts_left(svc, failed: int) -> int:

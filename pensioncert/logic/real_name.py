@@ -1,16 +1,24 @@
-"""Real-name binding (实名注册): the ID card's portrait and a live face, matched."""
+"""Real-name binding (实名注册): the card read (its printed name and number are the claim), its
+portrait and the live face matched, and the live face matched with the trusted reference."""
 from __future__ import annotations
 
 from pensioncert import normalize
 from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import accounts as account_logic
-from pensioncert.logic import liveness
+from pensioncert.logic import liveness, references
 from pensioncert.logic.subjects import SELF
 from pensioncert.vision_client import VisionRefusal
 
 
+ALREADY_VERIFIED = "您已完成实名注册，无需重复办理；如需变更实名信息，请本人携带身份证到社保经办机构办理"
+
+
 def start(svc, account, *, name: str, id_number: str) -> dict:
+    if account.real_name_verified:
+        # Binding again would let whoever holds the password re-run it with another face: only
+        # staff change a verified identity.
+        raise AppError(ErrorCode.FORBIDDEN, ALREADY_VERIFIED)
     claimed_name = normalize.name(name)
     claimed_id = normalize.id_number(id_number)
     if claimed_name != account.name or svc.vault.lookup("id", claimed_id) != account.id_key:
@@ -34,23 +42,40 @@ def _counted(svc, account, session, id_card_image: bytes, steps: list[dict]) -> 
 
 def _bind(svc, account, session, id_card_image: bytes, steps: list[dict]) -> dict:
     evidence_key = liveness.store_evidence(svc, session, steps, {"id_card_image": _b64(id_card_image)})
+    portrait = _read_card(svc, account, id_card_image)
+    # The live face must match the card's portrait and, where one exists, the person's trusted
+    # reference (staff photo, registry photo, or the identity authority's): a card and a face
+    # that merely match each other prove nothing (anyone can photograph a card).
+    trusted = references.trusted(svc, registry.get_person(account.id_key), account.name)
     try:
-        portrait = svc.vision.embed_id_card_portrait(id_card_image)
-    except VisionRefusal as refusal:
-        if refusal.code == "IMAGE_INVALID":
-            raise liveness.refusal_error(refusal) from None
-        raise AppError(ErrorCode.ID_CARD_UNREADABLE) from None
-    references = [portrait]
-    person = registry.get_person(account.id_key)
-    if person is not None and person.reference_embedding:
-        references.append(list(person.reference_embedding))
-    try:
-        svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key, references)
+        references.decide(
+            svc, trusted if trusted else references.References("id_card_portrait"), steps,
+            lambda templates: svc.vision.decide_session_evidence(
+                svc.settings.evidence_bucket, evidence_key, [portrait, *templates]))
     except VisionRefusal as refusal:
         raise liveness.refusal_error(refusal) from None
     # The ID claim, the verified mark and the token-version bump: one transaction (409 when
-    # another account proved this ID number first).
-    return account_logic.complete_binding(account, reference_embedding=portrait)
+    # another account proved this ID number first). The portrait is not kept as a reference.
+    return account_logic.complete_binding(account, reference_embedding=None)
+
+
+def _read_card(svc, account, id_card_image: bytes) -> list[float]:
+    """The card's printed name and number must be the claim (both normalised as any input is);
+    returns the portrait's template."""
+    try:
+        card = svc.vision.read_id_card(id_card_image)
+    except VisionRefusal as refusal:
+        if refusal.code in ("IMAGE_INVALID", "IMAGE_TOO_LARGE"):
+            raise liveness.refusal_error(refusal) from None
+        raise AppError(ErrorCode.ID_CARD_UNREADABLE) from None
+    try:
+        same = (normalize.name(card["name"]) == account.name
+                and normalize.id_number(card["id_number"]) == svc.vault.open(account.id_sealed))
+    except AppError:  # what was read is no valid name or number at all: not the claimed ones
+        same = False
+    if not same:
+        raise AppError(ErrorCode.ID_CARD_MISMATCH)
+    return card["embedding"]
 
 
 def _b64(data: bytes) -> str:

@@ -138,9 +138,9 @@ def _name(lines: list[tuple[str, np.ndarray]]) -> str | None:
         if rest:
             return rest
         y0, y1 = box[:, 1].min(), box[:, 1].max()
-        right = box[:, 0].max()
+        middle = box[:, 0].mean()  # detected boxes of neighbouring words may overlap by a few px
         row = [(b[:, 0].min(), t) for t, b in lines
-               if b[:, 0].min() >= right - 5 and min(y1, b[:, 1].max()) - max(y0, b[:, 1].min()) > 0.5 * (y1 - y0)]
+               if b[:, 0].min() > middle and min(y1, b[:, 1].max()) - max(y0, b[:, 1].min()) > 0.5 * (y1 - y0)]
         if row:
             return min(row)[1]
     return None

@@ -1,0 +1,79 @@
+"""The identity authority over signed JSON (the protocol of ``pensioncert.fake_authority``).
+
+Two calls, each a POST of a JSON object, signed with a key shared with the authority's gateway:
+
+    POST {url}/v1/records   {"id_number", "name"}                       → {"has_record": bool}
+    POST {url}/v1/compare   {"id_number", "name", "image" (base64 JPEG),
+                             "request_id"}                               → {"result": "scored",
+                                                                            "score": 0..1,
+                                                                            "transaction_id"}
+                                                                         | {"result": "no_record"}
+
+Headers: ``X-PC-Timestamp`` (Unix seconds) and ``X-PC-Signature``: hex HMAC-SHA256 of
+``timestamp + "." + body`` under the shared key; the gateway refuses a stale timestamp (±300 s).
+Standard library only: the API function stays light.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+
+from pensioncert.identity import AuthorityUnavailable, NoAuthorityRecord
+
+SIGNATURE_MAX_SKEW_SECONDS = 300
+
+
+def sign(key: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(key.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(key: str, timestamp: str, body: bytes, signature: str, now: float) -> bool:
+    try:
+        fresh = abs(now - int(timestamp)) <= SIGNATURE_MAX_SKEW_SECONDS
+    except ValueError:
+        return False
+    return fresh and hmac.compare_digest(sign(key, timestamp, body), signature)
+
+
+class HttpJsonAuthority:
+    def __init__(self, url: str, key: str, timeout: float) -> None:
+        if not url or not key:
+            raise ValueError("PC_IDENTITY_AUTHORITY_URL and PC_IDENTITY_AUTHORITY_KEY must be set")
+        self._url = url.rstrip("/")
+        self._key = key
+        self._timeout = timeout
+
+    def has_record(self, id_number: str, name: str) -> bool:
+        return bool(self._post("/v1/records", {"id_number": id_number, "name": name}).get("has_record"))
+
+    def compare(self, id_number: str, name: str, live_face: bytes) -> tuple[float, str]:
+        answer = self._post("/v1/compare", {
+            "id_number": id_number, "name": name, "image": base64.b64encode(live_face).decode(),
+            "request_id": secrets.token_hex(12),
+        })
+        if answer.get("result") == "no_record":
+            raise NoAuthorityRecord(id_number[-4:])
+        score, transaction_id = answer.get("score"), answer.get("transaction_id")
+        if answer.get("result") != "scored" or not isinstance(score, (int, float)) or not transaction_id:
+            raise AuthorityUnavailable(f"unexpected answer: {sorted(answer)}")
+        return min(max(float(score), 0.0), 1.0), str(transaction_id)
+
+    def _post(self, path: str, payload: dict) -> dict:
+        body = json.dumps(payload).encode()
+        timestamp = str(int(time.time()))
+        request = urllib.request.Request(self._url + path, data=body, method="POST", headers={
+            "Content-Type": "application/json",
+            "X-PC-Timestamp": timestamp,
+            "X-PC-Signature": sign(self._key, timestamp, body),
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                return json.loads(response.read())
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+            raise AuthorityUnavailable(f"{path}: {error}") from None
