@@ -7,7 +7,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from admin_dash.components.grid import grid
 from admin_dash.components.reports import import_report
-from admin_dash.components.uploads import upload_text
+from admin_dash.components.uploads import upload_bytes, upload_text
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
 from pensioncert.admin import labels, pensioners
@@ -95,11 +95,22 @@ def upload(contents, filename):
     return error or import_report(report)
 
 
+@callback(Output("staff-photo-result", "children"), Input("staff-photo-upload", "contents"),
+          State("detail-key", "data"), State("staff-photo-reason", "value"), prevent_initial_call=True)
+def staff_photo(contents, key, reason):
+    image = upload_bytes(contents)
+    if not image:
+        return alert("照片无法读取：请上传 JPEG 或 PNG 照片")
+    result, error = call(pensioners.set_staff_photo, key, image=image, reason=reason or "")
+    return error or alert("现场照片已保存，此后自助认证以此照片比对。", "success", id="staff-photo-done")
+
+
 def _detail(person: dict, message=None):
     pending = person["pending_correction"]
     facts = [("姓名", person["name"]), ("身份证号码", person["id_number"]), ("地区", person["region"]),
              ("单位", person["unit"]), ("待遇状态", person["status_label"]),
-             ("比对照片", "已建立" if person["has_photo"] else "无")]
+             ("比对照片", "已建立" if person["has_photo"] else "无"),
+             ("现场照片", "已采集" if person.get("has_staff_photo") else "无")]
     return dbc.Card(dbc.CardBody([
         html.H5(f"{person['name']} 的信息", id="person-title"),
         dbc.Row([dbc.Col([html.Div(label, className="text-muted small"), html.Div(value, id=f"fact-{i}")], md=2)
@@ -136,4 +147,15 @@ def _detail(person: dict, message=None):
         html.P("身份证号码更正后，次日起此人须用正确的号码认证和社保卡登录，原号码停用；本年度的认证记录随之转移。"
                "此后导入业务系统文件时，原号码的行将被拒绝。", className="text-muted small mt-2"),
         html.Div(message, id="correction-result"),
+        html.Div("现场采集比对照片", className="section-title mt-3"),
+        html.P("仅限工作人员当面拍摄的本人正面照片（窗口、上门认证、境外认证）。上传后作为此人自助认证的比对照片，"
+               "优先于名册照片；须填写采集原因，操作记入审计日志。", className="text-muted small"),
+        dbc.Row([
+            dbc.Col(dbc.Input(id="staff-photo-reason", placeholder="采集原因（必填，如：上门认证现场拍摄）",
+                              maxLength=200), md=5),
+            dbc.Col(dcc.Upload(id="staff-photo-upload", children=html.Div("点击或拖入照片（JPEG/PNG）"),
+                               className="upload-box", accept="image/jpeg,image/png", max_size=6 * 1024 * 1024),
+                    md=5),
+        ], className="g-2"),
+        html.Div(id="staff-photo-result"),
     ]))

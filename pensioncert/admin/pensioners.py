@@ -58,6 +58,7 @@ def detail(svc, principal, id_key: str) -> dict:
         "registry_name": person.name, "region": person.region, "unit": person.unit,
         "status": facts.status, "status_label": labels.PERSON_STATUS.get(facts.status, facts.status),
         "has_photo": bool(person.reference_embedding), "pending_correction": pending,
+        "has_staff_photo": bool(person.staff_reference_embedding),
         "history": [
             {"year": int(c.year), "method": labels.METHODS.get(c.method, c.method),
              "certified_at": c.certified_at.replace("T", " ")[:19], "operator": c.operator or ""}
