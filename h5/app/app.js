@@ -13,6 +13,8 @@
     app: "本人手机认证", proxy_app: "亲友代办认证", home_visit: "上门认证", overseas: "境外认证",
     agency: "经办机构认证", data_match: "数据比对认证",
   };
+  const PAYMENT = { normal: "正常发放", warning: "即将到期，请尽快认证", suspended: "已暂停发放，认证后恢复" };
+  const REVIEW_STATES = { pending: "复核中", open: "复核中", decided: "已答复", closed: "已答复" };
   const RELATIONS = ["父亲", "母亲", "配偶", "子女", "兄弟姐妹", "其他亲属"];
 
   /* ---------- state (this tab only) ---------- */
@@ -124,9 +126,9 @@
   }
 
   /* The API's message as is, with the extra facts it carries. */
-  function errorBox(error) {
+  function errorBox(error, attemptsScope = "") {
     const lines = [h("p", {}, error.message)];
-    if (typeof error.attempts_left === "number") lines.push(h("p", {}, `本年度还可尝试 ${error.attempts_left} 次`));
+    if (typeof error.attempts_left === "number") lines.push(h("p", {}, `${attemptsScope}还可尝试 ${error.attempts_left} 次`));
     if (error.unlock_at) lines.push(h("p", {}, `解锁时间：${formatTime(error.unlock_at)}`));
     return h("div", { class: "notice error", role: "alert", "data-code": error.code }, lines);
   }
@@ -538,7 +540,7 @@
       `共 ${challenges.length} 个动作：${challenges.map((c) => Camera.SHORT[c]).join("、")}`);
     const errors = h("div");
     const action = button("开始", null, { id: "face-action", disabled: true });
-    const title = flow.kind === "realname" ? "人脸识别（实名注册）" : `人脸识别（${subjectName(flow.subject)}）`;
+    const title = flow.kind === "realname" ? "人脸识别" : `人脸识别（${subjectName(flow.subject)}）`;
     render(title, [prompt, h("div", { class: "camera" }, video, oval), guidance, steps, errors, action],
       { back: flow.kind === "realname" ? "realname" : `certify/${flow.subject}` });
 
@@ -599,13 +601,20 @@
     flow = null;
     if (result.ok) {
       if (current.kind === "realname") {
-        if (result.data.token) state.token = result.data.token;
-        state.user.real_name_verified = true;
-        store.save();
         Camera.speak("实名注册成功");
-        return renderResult("实名注册成功", notice("实名注册成功，现在可以使用认证、替亲友办理和查询功能。", "success"), [
-          button("我要认证", () => go("certify/self"), { id: "next-certify" }),
-          button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }),
+        if (result.data.token) {
+          state.token = result.data.token;
+          state.user.real_name_verified = true;
+          store.save();
+          return renderResult("实名注册成功", notice("实名注册成功，现在可以使用认证、替亲友办理和查询功能。", "success"), [
+            button("我要认证", () => go("certify/self"), { id: "next-certify" }),
+            button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }),
+          ]);
+        }
+        // A new binding ends the account's earlier logins (contract v1.1): log in once more.
+        logout();
+        return renderResult("实名注册成功", notice("实名注册成功。为了您的账户安全，请重新登录，然后就可以认证了。", "success"), [
+          button("重新登录", () => go("login"), { id: "next-login" }),
         ]);
       }
       Camera.speak("认证成功");
@@ -627,9 +636,9 @@
         again.unshift(h("p", {}, "请重新拍摄本人身份证正面，确保姓名和号码清晰。"));
       }
       again.push(button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }));
-      return renderResult("实名注册未成功", errorBox(result.error), wrapSteps(again));
+      return renderResult("实名注册未成功", errorBox(result.error, "24小时内"), wrapSteps(again));
     }
-    return renderResult("认证未成功", errorBox(result.error),
+    return renderResult("认证未成功", errorBox(result.error, "本年度"),
       failureSteps(current.subject, result.error, session.session_id));
   }
 
@@ -751,9 +760,9 @@
         ["本年度", s.certified ? "已认证" : "未认证"],
         ["认证时间", s.certified ? formatTime(s.certified_at) : "—"],
         ["认证截止日期", formatTime(s.due_by)],
-        ["待遇发放", s.payment_status || "—"],
+        ["待遇发放", PAYMENT[s.payment_status] || s.payment_status || "—"],
       ];
-      if (s.review) rows.push(["人工复核", `${s.review.state}${s.review.outcome ? "，" + s.review.outcome : ""}（${formatTime(s.review.due_by)}前答复）`]);
+      if (s.review) rows.push(["人工复核", `${REVIEW_STATES[s.review.state] || s.review.state}${s.review.outcome ? "，" + s.review.outcome : ""}（${formatTime(s.review.due_by)}前答复）`]);
       nodes.push(h("div", { class: "card", id: "status-card" }, h("h2", {}, "本年度认证状态"),
         h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]))));
       if (!s.certified) {

@@ -1,6 +1,7 @@
 """Fixtures of the H5 browser tests (helpers and the stack in h5_support.py)."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from h5_support import (  # noqa: E402
     AXE_JS, CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, CLIPS, DEVSET, NPM_PREFIX, PHONE, SHOTS,
-    SPEECH_PROBE, H5Stack, _browser_or_fail,
+    SPEECH_PROBE, H5Stack, Phone, _browser_or_fail,
 )
 from support import unique_id_number  # noqa: E402
 
@@ -95,3 +96,22 @@ def open_phone(h5_stack):
     yield open_
     for driver in drivers:
         driver.quit()
+
+
+@pytest.fixture
+def phone_for(open_phone, h5_stack, axe_source):
+    made = []
+
+    def make(clip: str, journey: str) -> Phone:
+        phone = Phone(open_phone(clip), h5_stack.h5_url, clip, axe_source, journey)
+        made.append(phone)
+        return phone
+
+    yield make
+    report = SHOTS / "axe.json"
+    results = json.loads(report.read_text()) if report.exists() else {}
+    for phone in made:
+        results.update(phone.axe_results)
+    report.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    for phone in made:
+        assert not phone.violations, f"axe: serious or critical violations on {phone.journey}: {phone.violations}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import REPO, free_port, unique_id_number
+from support import REPO, free_port
 
 sys.path.insert(0, str(REPO / "tests" / "reliability"))
 from stackctl import _clean_env, _StackClient  # noqa: E402
@@ -113,3 +114,184 @@ class H5Stack(_StackClient):
             self._process.kill()
         self.log.close()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+# --- the phone: screens, axe, and the taps on the face screen ------------------------------------
+# Where each action starts in each clip (frame index at 30 fps), read from the dev set README's
+# timeline and the per-frame measurements (EAR, MAR, yaw) of the clips: the page's 1.5 s window
+# (12 frames, 125 ms apart) starting here covers the action from before it to its end.
+ACTION_START = {
+    "p04": {"blink": 78, "turn_head": 125, "open_mouth": 140},
+    "p06": {"blink": 26, "open_mouth": 58, "turn_head": 70},
+    "p22": {"blink": 60, "open_mouth": 100, "turn_head": 258},
+}
+TAP_TOLERANCE_FRAMES = 3
+THUMB = 24
+
+def clip_thumbnails(clip: str) -> list[list[int]]:
+    """Every frame of the clip as a 24 x 24 grey thumbnail (area-averaged)."""
+    import cv2
+    import numpy as np
+
+    data = (CLIPS / f"{clip}.mjpeg").read_bytes()
+    thumbs, start = [], 0
+    while True:
+        begin = data.find(b"\xff\xd8", start)
+        if begin < 0:
+            break
+        end = data.find(b"\xff\xd9", begin) + 2
+        image = cv2.imdecode(np.frombuffer(data[begin:end], np.uint8), cv2.IMREAD_GRAYSCALE)
+        thumbs.append(cv2.resize(image, (THUMB, THUMB), interpolation=cv2.INTER_AREA).astype(int).ravel().tolist())
+        start = end
+    return thumbs
+
+
+TAP_AT_FRAME = """
+const [thumbs, target, tolerance, timeoutMs, done] = arguments;
+const video = document.querySelector('video');
+const button = document.getElementById('face-action');
+const big = document.createElement('canvas'); big.width = big.height = 96;
+const ctx = big.getContext('2d', {willReadFrequently: true});
+const size = 24, n = thumbs.length, started = performance.now();
+function currentFrame() {
+  ctx.drawImage(video, 0, 0, 96, 96);
+  const d = ctx.getImageData(0, 0, 96, 96).data;
+  const grey = new Float32Array(size * size);
+  for (let y = 0; y < 96; y++) for (let x = 0; x < 96; x++) {
+    const i = (y * 96 + x) * 4;
+    grey[(y >> 2) * size + (x >> 2)] += (0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]) / 16;
+  }
+  let best = -1, bestDistance = Infinity;
+  for (let k = 0; k < n; k++) {
+    let s = 0; const t = thumbs[k];
+    for (let i = 0; i < size * size; i++) { const e = grey[i] - t[i]; s += e * e; }
+    if (s < bestDistance) { bestDistance = s; best = k; }
+  }
+  return best;
+}
+(function poll() {
+  const k = currentFrame();
+  const ahead = (target - k + n) % n;
+  if (ahead <= tolerance) { button.click(); done({tapped_at: k}); return; }
+  if (performance.now() - started > timeoutMs) { done({timeout: k}); return; }
+  setTimeout(poll, ahead > 20 ? 150 : 5);
+})();
+"""
+
+
+class Phone:
+    """One retiree's phone: the driver, the clip it films, and the checks on every screen."""
+
+    def __init__(self, driver, base_url: str, clip: str, axe_source: str, journey: str):
+        self.driver, self.base_url, self.clip, self.axe_source, self.journey = driver, base_url, clip, axe_source, journey
+        self.thumbs = clip_thumbnails(clip)
+        self.count = 0
+        self.violations: dict[str, list] = {}
+        self.axe_results: dict[str, list] = {}  # every violation, any impact, per screen
+
+    # --- looking ---
+    def body(self) -> str:
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def wait(self, condition, what: str, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                result = condition()
+                if result:
+                    return result
+            except Exception:  # the page re-rendered under us: look again
+                pass
+            time.sleep(0.15)
+        self.screen("failure")
+        try:
+            console = "\n".join(entry["message"] for entry in self.driver.get_log("browser"))[-3000:]
+        except Exception:  # noqa: BLE001 - the log is a diagnostic only
+            console = "(no browser log)"
+        raise AssertionError(f"{what} did not happen within {timeout:.0f} s; the page shows:\n"
+                             f"{self.body()[:1500]}\nbrowser console:\n{console}")
+
+    def wait_title(self, text: str, timeout: float = 30) -> None:
+        self.wait(lambda: text in self.css("#screen-title").text, f"screen {text!r}", timeout)
+        time.sleep(0.3)  # let the screen's own requests finish drawing
+
+    def wait_text(self, text: str, timeout: float = 30) -> None:
+        self.wait(lambda: text in self.body(), f"text {text!r}", timeout)
+
+    def css(self, selector: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, selector)
+
+    def all(self, selector: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_elements(By.CSS_SELECTOR, selector)
+
+    # --- doing ---
+    def open(self, path: str = "") -> None:
+        self.driver.get(f"{self.base_url}/{path}")
+
+    def fill(self, element_id: str, value: str) -> None:
+        element = self.css(f"#{element_id}")
+        element.clear()
+        element.send_keys(value)
+
+    def click(self, element_id: str) -> None:
+        element = self.wait(lambda: (e := self.css(f"#{element_id}")) and e.is_enabled() and e, f"#{element_id} enabled")
+        element.click()
+
+    def click_text(self, text: str) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']").click()
+
+    def banner_number(self, label: str) -> str:
+        text = self.wait(lambda: (t := self.css("#dev-banner").text) and label in t and t, f"dev banner {label}")
+        return re.search(label + r"为\s*(\w+)", text).group(1)
+
+    # --- every screen: a screenshot and axe ---
+    def screen(self, name: str) -> None:
+        self.count += 1
+        self.driver.save_screenshot(str(SHOTS / f"{self.journey}-{self.count:02d}-{name}.png"))
+        if name == "failure":
+            return
+        result = self.axe()
+        self.axe_results[f"{self.journey}-{self.count:02d}-{name}"] = result
+        serious = [v for v in result if v["impact"] in ("serious", "critical")]
+        if serious:
+            self.violations[name] = serious
+
+    def axe(self) -> list[dict]:
+        self.driver.execute_script(self.axe_source)
+        return self.driver.execute_async_script(
+            "const done = arguments[0]; axe.run(document, {resultTypes: ['violations']})"
+            ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))"
+            ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));")
+
+    # --- the face screen ---
+    def do_challenges(self, name: str) -> list[str]:
+        """Answer each challenge the page asks for: wait for its prompt, tap start just before the
+        clip shows that action, wait for the page to finish capturing."""
+        done = []
+        self.wait(lambda: self.css("#face-action").get_attribute("data-state") == "ready", "the first prompt", 40)
+        self.wait(lambda: self.css("#guidance").get_attribute("data-verdict") not in (None, "wait"), "live guidance")
+        self.screen(f"{name}-face")
+        while True:
+            challenge = self.css("#prompt").get_attribute("data-challenge")
+            assert challenge in ACTION_START[self.clip], challenge
+            tapped = self.driver.execute_async_script(
+                TAP_AT_FRAME, self.thumbs, ACTION_START[self.clip][challenge], TAP_TOLERANCE_FRAMES, 30000)
+            assert "tapped_at" in tapped, f"the clip never reached the {challenge} window: {tapped}"
+            done.append(challenge)
+            self.wait(lambda: self.css("#face-action").get_attribute("data-state") != "capturing", "capture", 10)
+            state = self.css("#face-action").get_attribute("data-state")
+            if state == "submitting" or state is None:
+                break
+        return done
+
+    def spoken(self) -> list[dict]:
+        return self.driver.execute_script("return window.__spoken || []")

@@ -18,207 +18,14 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
 from pathlib import Path
 
-import pytest
-from h5_support import CLIPS, DEVSET, SHOTS
+from h5_support import DEVSET
 
 from support import unique_phone
 
-# Where each action starts in each clip (frame index at 30 fps), read from the dev set README's
-# timeline and the per-frame measurements (EAR, MAR, yaw) of the clips: the page's 1.5 s window
-# (12 frames, 125 ms apart) starting here covers the action from before it to its end.
-ACTION_START = {
-    "p04": {"blink": 78, "turn_head": 125, "open_mouth": 140},
-    "p06": {"blink": 26, "open_mouth": 58, "turn_head": 70},
-    "p22": {"blink": 60, "open_mouth": 100, "turn_head": 258},
-}
-TAP_TOLERANCE_FRAMES = 3
-THUMB = 24
 MISMATCH_MESSAGE = "人脸与对比照片相似度低,请确认是本人后重新操作"
 PASSWORD = "Shaanxi2026h5"
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------------------------
-def clip_thumbnails(clip: str) -> list[list[int]]:
-    """Every frame of the clip as a 24 x 24 grey thumbnail (area-averaged)."""
-    import cv2
-    import numpy as np
-
-    data = (CLIPS / f"{clip}.mjpeg").read_bytes()
-    thumbs, start = [], 0
-    while True:
-        begin = data.find(b"\xff\xd8", start)
-        if begin < 0:
-            break
-        end = data.find(b"\xff\xd9", begin) + 2
-        image = cv2.imdecode(np.frombuffer(data[begin:end], np.uint8), cv2.IMREAD_GRAYSCALE)
-        thumbs.append(cv2.resize(image, (THUMB, THUMB), interpolation=cv2.INTER_AREA).astype(int).ravel().tolist())
-        start = end
-    return thumbs
-
-
-TAP_AT_FRAME = """
-const [thumbs, target, tolerance, timeoutMs, done] = arguments;
-const video = document.querySelector('video');
-const button = document.getElementById('face-action');
-const big = document.createElement('canvas'); big.width = big.height = 96;
-const ctx = big.getContext('2d', {willReadFrequently: true});
-const size = 24, n = thumbs.length, started = performance.now();
-function currentFrame() {
-  ctx.drawImage(video, 0, 0, 96, 96);
-  const d = ctx.getImageData(0, 0, 96, 96).data;
-  const grey = new Float32Array(size * size);
-  for (let y = 0; y < 96; y++) for (let x = 0; x < 96; x++) {
-    const i = (y * 96 + x) * 4;
-    grey[(y >> 2) * size + (x >> 2)] += (0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]) / 16;
-  }
-  let best = -1, bestDistance = Infinity;
-  for (let k = 0; k < n; k++) {
-    let s = 0; const t = thumbs[k];
-    for (let i = 0; i < size * size; i++) { const e = grey[i] - t[i]; s += e * e; }
-    if (s < bestDistance) { bestDistance = s; best = k; }
-  }
-  return best;
-}
-(function poll() {
-  const k = currentFrame();
-  const ahead = (target - k + n) % n;
-  if (ahead <= tolerance) { button.click(); done({tapped_at: k}); return; }
-  if (performance.now() - started > timeoutMs) { done({timeout: k}); return; }
-  setTimeout(poll, ahead > 20 ? 150 : 5);
-})();
-"""
-
-
-class Phone:
-    """One retiree's phone: the driver, the clip it films, and the checks on every screen."""
-
-    def __init__(self, driver, base_url: str, clip: str, axe_source: str, journey: str):
-        self.driver, self.base_url, self.clip, self.axe_source, self.journey = driver, base_url, clip, axe_source, journey
-        self.thumbs = clip_thumbnails(clip)
-        self.count = 0
-        self.violations: dict[str, list] = {}
-
-    # --- looking ---
-    def body(self) -> str:
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_element(By.TAG_NAME, "body").text
-
-    def wait(self, condition, what: str, timeout: float = 30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                result = condition()
-                if result:
-                    return result
-            except Exception:  # the page re-rendered under us: look again
-                pass
-            time.sleep(0.15)
-        self.screen("failure")
-        try:
-            console = "\n".join(entry["message"] for entry in self.driver.get_log("browser"))[-3000:]
-        except Exception:  # noqa: BLE001 - the log is a diagnostic only
-            console = "(no browser log)"
-        raise AssertionError(f"{what} did not happen within {timeout:.0f} s; the page shows:\n"
-                             f"{self.body()[:1500]}\nbrowser console:\n{console}")
-
-    def wait_title(self, text: str, timeout: float = 30) -> None:
-        self.wait(lambda: text in self.css("#screen-title").text, f"screen {text!r}", timeout)
-        time.sleep(0.3)  # let the screen's own requests finish drawing
-
-    def wait_text(self, text: str, timeout: float = 30) -> None:
-        self.wait(lambda: text in self.body(), f"text {text!r}", timeout)
-
-    def css(self, selector: str):
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_element(By.CSS_SELECTOR, selector)
-
-    def all(self, selector: str):
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_elements(By.CSS_SELECTOR, selector)
-
-    # --- doing ---
-    def open(self, path: str = "") -> None:
-        self.driver.get(f"{self.base_url}/{path}")
-
-    def fill(self, element_id: str, value: str) -> None:
-        element = self.css(f"#{element_id}")
-        element.clear()
-        element.send_keys(value)
-
-    def click(self, element_id: str) -> None:
-        element = self.wait(lambda: (e := self.css(f"#{element_id}")) and e.is_enabled() and e, f"#{element_id} enabled")
-        element.click()
-
-    def click_text(self, text: str) -> None:
-        from selenium.webdriver.common.by import By
-
-        self.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']").click()
-
-    def banner_number(self, label: str) -> str:
-        text = self.wait(lambda: (t := self.css("#dev-banner").text) and label in t and t, f"dev banner {label}")
-        return re.search(label + r"为\s*(\w+)", text).group(1)
-
-    # --- every screen: a screenshot and axe ---
-    def screen(self, name: str) -> None:
-        self.count += 1
-        self.driver.save_screenshot(str(SHOTS / f"{self.journey}-{self.count:02d}-{name}.png"))
-        if name == "failure":
-            return
-        self.driver.execute_script(self.axe_source)
-        result = self.driver.execute_async_script(
-            "const done = arguments[0]; axe.run(document, {resultTypes: ['violations']})"
-            ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-            " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))"
-            ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));")
-        serious = [v for v in result if v["impact"] in ("serious", "critical")]
-        if serious:
-            self.violations[name] = serious
-
-    # --- the face screen ---
-    def do_challenges(self, name: str) -> list[str]:
-        """Answer each challenge the page asks for: wait for its prompt, tap start just before the
-        clip shows that action, wait for the page to finish capturing."""
-        done = []
-        self.wait(lambda: self.css("#face-action").get_attribute("data-state") == "ready", "the first prompt", 40)
-        self.wait(lambda: self.css("#guidance").get_attribute("data-verdict") not in (None, "wait"), "live guidance")
-        self.screen(f"{name}-face")
-        while True:
-            challenge = self.css("#prompt").get_attribute("data-challenge")
-            assert challenge in ACTION_START[self.clip], challenge
-            tapped = self.driver.execute_async_script(
-                TAP_AT_FRAME, self.thumbs, ACTION_START[self.clip][challenge], TAP_TOLERANCE_FRAMES, 30000)
-            assert "tapped_at" in tapped, f"the clip never reached the {challenge} window: {tapped}"
-            done.append(challenge)
-            self.wait(lambda: self.css("#face-action").get_attribute("data-state") != "capturing", "capture", 10)
-            state = self.css("#face-action").get_attribute("data-state")
-            if state == "submitting" or state is None:
-                break
-        return done
-
-    def spoken(self) -> list[dict]:
-        return self.driver.execute_script("return window.__spoken || []")
-
-
-@pytest.fixture
-def phone_for(open_phone, h5_stack, axe_source):
-    made = []
-
-    def make(clip: str, journey: str) -> Phone:
-        phone = Phone(open_phone(clip), h5_stack.h5_url, clip, axe_source, journey)
-        made.append(phone)
-        return phone
-
-    yield make
-    for phone in made:
-        assert not phone.violations, f"axe: serious or critical violations on {phone.journey}: {phone.violations}"
 
 
 def drawn_card(name: str, id_number: str, person: str) -> Path:
@@ -236,16 +43,6 @@ def drawn_card(name: str, id_number: str, person: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix="pc-h5-card-")) / "id-card-front.jpg"
     path.write_bytes(data)
     return path
-
-
-def login_again_if_asked(phone: Phone, number: str) -> None:
-    """A new binding ends the account's earlier tokens (contract v1.1): the page then asks to log in."""
-    if "用户登录" in phone.css("#screen-title").text:
-        phone.screen("login-after-binding")
-        phone.fill("phone", number)
-        phone.fill("password", PASSWORD)
-        phone.click("login-submit")
-        phone.wait_title("您好")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,11 +101,16 @@ def test_register_bind_real_name_certify_self_and_history(phone_for, people):
     phone.screen("realname-result")
     assert "实名注册成功" in phone.css("#screen-title").text, phone.body()
 
-    phone.click("next-certify")
-    time.sleep(1)
-    login_again_if_asked(phone, number)
-    if "您好" in phone.css("#screen-title").text:
-        phone.click("menu-certify")
+    # A new binding ends the account's earlier tokens (contract v1.1): the page asks to log in again.
+    phone.click("next-login")
+    phone.wait_title("用户登录")
+    phone.fill("phone", number)
+    phone.fill("password", PASSWORD)
+    phone.click("login-submit")
+    phone.wait_title("您好")
+    assert not phone.all("#menu-realname"), "real-name binding still offered after it succeeded"
+    phone.screen("home-verified")
+    phone.click("menu-certify")
     phone.wait_title("本人资格认证")
     phone.wait(lambda: phone.css("#certify-confirm").is_enabled(), "the blue confirm button")
     phone.screen("certify-self")
@@ -411,7 +213,25 @@ def test_someone_else_on_camera_gets_the_mismatch_message_and_the_offers(phone_f
     for offer in ("next-retry", "next-relative", "next-home-visit", "next-review"):
         assert phone.css(f"#{offer}").is_displayed(), offer
 
-    phone.click("next-review")
+    # The home-visit offer first, then the review: the review is the contract's last addition.
+    phone.click("next-home-visit")
+    phone.wait_title("申请上门认证")
+    phone.fill("address", "西安市新城区解放路101号")
+    phone.fill("contact_phone", unique_phone())
+    phone.screen("home-visit")
+    phone.click("visit-submit")
+    phone.wait_title("申请已提交")
+    phone.screen("home-visit-done")
+
+    phone.click("next-home")
+    phone.wait_title("您好")
+    phone.click("menu-query")
+    phone.wait_title("认证信息查询")
+    phone.click("query-self")
+    phone.wait(lambda: phone.css("#status-card"), "the status card")
+    assert "未认证" in phone.css("#status-card").text
+    phone.screen("status-after-failure")
+    phone.click("status-review")
     phone.wait_title("申请人工复核")
     phone.screen("review")
     phone.click("review-submit")
@@ -420,16 +240,8 @@ def test_someone_else_on_camera_gets_the_mismatch_message_and_the_offers(phone_f
     phone.screen("review-result")
     assert "复核申请已提交" in phone.css("#screen-title").text, (
         "POST /certify/reviews did not answer 201; the page shows: " + phone.body())
-
     phone.click("next-query")
     phone.wait_title("认证信息")
     phone.wait(lambda: phone.css("#status-card"), "the status card")
     assert "人工复核" in phone.css("#status-card").text
-    phone.click("status-home-visit")
-    phone.wait_title("申请上门认证")
-    phone.fill("address", "西安市新城区解放路101号")
-    phone.fill("contact_phone", unique_phone())
-    phone.screen("home-visit")
-    phone.click("visit-submit")
-    phone.wait_title("申请已提交")
-    phone.screen("home-visit-done")
+    phone.screen("status-under-review")

@@ -1,0 +1,137 @@
+"""The H5 screens the journeys do not pass through, their error states (the API's message shown as
+is, with a next step), and the face screen's cheap live guidance, in Chromium at 360 x 780 with
+axe-core on every screen."""
+from __future__ import annotations
+
+from h5_support import Phone
+
+from support import unique_id_number, unique_phone
+
+
+def test_errors_are_the_apis_messages_with_a_next_step(phone_for, people):
+    phone = phone_for("p04", "4-screens")
+    phone.open()
+    phone.wait_title("用户登录")
+    phone.fill("phone", unique_phone())
+    phone.fill("password", "WrongPassword1")
+    phone.click("login-submit")
+    phone.wait(lambda: phone.all(".notice.error"), "the login error")
+    error = phone.css(".notice.error")
+    assert error.get_attribute("data-code") == "LOGIN_FAILED"
+    assert "手机号码或密码错误" in error.text and "还可尝试 2 次" in error.text, error.text
+    assert phone.css("main").text.count("忘记密码") >= 1
+    phone.screen("login-failed")
+
+    phone.click_text("忘记密码")
+    phone.wait_title("忘记密码")
+    phone.wait(lambda: phone.css("#captcha-image").get_attribute("src"), "the captcha")
+    phone.screen("reset")
+
+    phone.open("#/card-login")
+    phone.wait_title("社保卡登录")
+    phone.fill("id_number", unique_id_number(1950))
+    phone.fill("card_password", "000000")
+    phone.click("card-login-submit")
+    phone.wait(lambda: phone.all(".notice.error"), "the card login error")
+    phone.screen("card-login-failed")
+    assert phone.css(".notice.error").text.strip(), "an empty error box"
+
+    holder = people["holder_p04"]
+    phone.fill("id_number", holder["id"])
+    phone.fill("card_password", holder["pin"])
+    phone.click("card-login-submit")
+    phone.wait(lambda: any(t in phone.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
+    if "绑定手机号码" in phone.css("#screen-title").text:
+        phone.click("bind-later")
+    phone.wait_title("您好")
+
+    # Adding a relative whose ID number is not valid: the API's message, on the same screen.
+    phone.click("menu-contacts")
+    phone.wait_title("替亲友办理业务")
+    phone.click("contact-add")
+    phone.wait_title("添加亲友")
+    phone.fill("name", "李桂芳")
+    phone.fill("id_number", "610102195001010010")  # wrong check digit
+    phone.click("contact-submit")
+    phone.wait(lambda: phone.all(".notice.error"), "the contact error")
+    assert phone.css(".notice.error").get_attribute("data-code") == "ID_NUMBER_INVALID"
+    phone.screen("contact-invalid")
+    relative = unique_id_number(1930)
+    phone.fill("id_number", relative)
+    phone.click("contact-submit")
+    phone.wait_title("李桂芳")
+    # Not in the registry: the grey button and the reason, with what to do next.
+    phone.click("contact-certify")
+    phone.wait_title("替李桂芳认证")
+    phone.wait(lambda: phone.all(".notice.error"), "the eligibility reason")
+    assert not phone.css("#certify-confirm").is_enabled(), "the confirm button is not grey"
+    assert phone.css(".notice.error").get_attribute("data-code") == "NOT_FOUND"
+    assert phone.all("#next-home")
+    phone.screen("certify-not-eligible")
+    phone.click("back")
+    phone.wait_title("李桂芳")
+    phone.click("contact-delete")
+    phone.wait_title("删除亲友")
+    phone.screen("contact-delete")
+    phone.click("delete-confirm")
+    phone.wait_title("替亲友办理业务")
+    assert "李桂芳" not in phone.css("main").text
+
+    phone.open("#/query")
+    phone.wait_title("认证信息查询")
+    phone.wait(lambda: phone.all("#query-self"), "the people to query")
+    phone.screen("query-choose")
+
+    phone.open("#/proxies")
+    phone.wait_title("谁在替我办理")
+    phone.wait(lambda: not phone.all(".busy"), "the proxies answer")
+    phone.screen("proxies")
+
+    phone.open("#/home-visit/self")
+    phone.wait_title("申请上门认证")
+    phone.screen("home-visit-form")
+
+
+GUIDANCE_PROBE = """
+const [kind, done] = arguments;
+const canvas = document.createElement('canvas'); canvas.width = 480; canvas.height = 640;
+const ctx = canvas.getContext('2d');
+function paint() {
+  ctx.fillStyle = kind === 'dark' ? '#0a0a0a' : '#8a8f96';
+  ctx.fillRect(0, 0, 480, 640);
+  if (kind !== 'dark') {
+    ctx.fillStyle = '#e0ac8a';  // a skin tone
+    const r = kind === 'far' ? 40 : 170;
+    ctx.beginPath(); ctx.ellipse(240, 300, r, r * 1.3, 0, 0, 2 * Math.PI); ctx.fill();
+  }
+}
+paint();
+const stream = canvas.captureStream(10);
+const timer = setInterval(paint, 100);
+const video = document.createElement('video'); video.muted = true; video.srcObject = stream;
+video.play().then(() => setTimeout(() => { clearInterval(timer); done(PcCamera.judge(video)); }, 500));
+"""
+
+
+def test_face_guidance_from_cheap_checks_in_the_page(phone_for):
+    """The oval's live guidance: a dark picture says 光线太暗, a small face says 请靠近一些."""
+    phone: Phone = phone_for("p04", "5-guidance")
+    phone.open()
+    phone.wait_title("用户登录")
+    verdicts = {kind: phone.driver.execute_async_script(GUIDANCE_PROBE, kind) for kind in ("dark", "far", "near")}
+    assert verdicts == {"dark": "dark", "far": "far", "near": "ok"}, verdicts
+    texts = phone.driver.execute_script("return PcCamera.GUIDANCE")
+    assert "光线太暗" in texts["dark"] and "请靠近一些" in texts["far"]
+
+
+def test_the_accessibility_check_finds_what_it_should(phone_for):
+    """axe really runs: a planted unlabeled field and a low-contrast text are caught as serious."""
+    phone: Phone = phone_for("p04", "6-axe-check")
+    phone.open()
+    phone.wait_title("用户登录")
+    phone.driver.execute_script(
+        "const i = document.createElement('input'); document.querySelector('main').append(i);"
+        "const p = document.createElement('p'); p.textContent = '浅色文字'; p.style.color = '#ccc';"
+        "document.querySelector('main').append(p);")
+    found = {v["id"] for v in phone.axe() if v["impact"] in ("serious", "critical")}
+    assert {"label", "color-contrast"} <= found, found
