@@ -65,14 +65,20 @@ bench-vision: models
 # --- end vision ---
 
 # --- admin (admin_dash) ---
-.PHONY: browser admin
+.PHONY: browser admin test-h5
 
-# Headless Chromium, its driver and a CJK font for the admin's browser tests (Debian packages);
-# installs only what is missing. Needs root (CI and these machines run as root).
+# Headless Chromium, its driver and a CJK font for the admin's and the H5's browser tests, and npm
+# (the H5 tests fetch axe-core with it into .cache/npm); Debian packages, installs only what is
+# missing. Needs root (CI and these machines run as root).
 browser:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-wqy-microhei; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! command -v npm >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-wqy-microhei npm; \
 	fi
+
+# The mobile web client's browser journeys alone (a stack of their own on free ports; screenshots
+# and the axe report in test-output/h5/).
+test-h5: $(STAMP) browser models
+	$(PY) -m pytest tests/h5 -q
 
 # The admin alone, beside a running `make run` (which already starts it on PC_ADMIN_PORT, 8050).
 admin: $(STAMP)
