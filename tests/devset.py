@@ -120,21 +120,13 @@ def copy_reference_photos(folder: Path, people) -> None:
         (folder / f"{person}.jpg").write_bytes(reference_photo(person).read_bytes())
 
 
-def id_card_image(person: str, *, name: str | None = None, id_number: str | None = None) -> bytes:
-    """The ID card front (JPEG) that the person shows at real-name binding: a synthetic card with
-    the person's reference photo as its portrait. The one place tests make ID-card images: name and
-    id_number are what the card must show once binding reads the card's text."""
-    import cv2
+def id_card_image(person: str, *, name: str, id_number: str) -> bytes:
+    """The ID card front (JPEG) the person shows at real-name binding: a drawn card (never a real one,
+    pensioncert.demo_cards) printing the claimed name and number, with the person's reference photo
+    as its portrait. The one place tests make ID-card images."""
+    from pensioncert.demo_cards import draw_card
 
-    from support import id_card_front
-
-    photo = cv2.imread(str(reference_photo(person)))
-    height, width = photo.shape[:2]
-    crop = min(width, height * 260 // 330)  # the card's portrait box is 260 x 330
-    left = (width - crop) // 2
-    ok, buffer = cv2.imencode(".jpg", id_card_front(photo[:, left:left + crop]), [cv2.IMWRITE_JPEG_QUALITY, 92])
-    assert ok
-    return buffer.tobytes()
+    return draw_card(name, id_number, reference_photo(person))
 
 
 def id_card_b64(person: str, **card) -> str:

@@ -59,7 +59,7 @@ def test_a_retirees_whole_journey(vision_models, stack, tmp_path):
     steps, note = answered(session, ME)
     status, body = stack.post(f"/auth/real-name/sessions/{session['session_id']}/complete", {
         "id_card_image": devset.id_card_b64(ME, name="周国庆", id_number=me), "steps": steps}, token)
-    assert (status, body) == (200, {"real_name_verified": True}), note
+    assert (status, body) == (200, {"real_name_verified": True}), (note, body)
     status, login = stack.post("/auth/login", {"phone": phone, "password": PASSWORD})
     assert login["user"]["real_name_verified"] is True
     token = login["token"]
