@@ -35,13 +35,15 @@ def people(h5_stack):
     """Registry people whose photos are the dev set's references of the clip people:
     - ``self_p04``: no card; registers by phone, binds real name and certifies with clip p04;
     - ``holder``: a card holder (PIN) who adds ``relative_p06`` and certifies them with clip p06;
-    - ``holder_p04``: a card holder whose registry photo is p04: clip p22 is someone else."""
+    - ``holder_p04``: a card holder whose registry photo is p04: clip p22 is someone else;
+    - ``consenter``: a card holder without a photo, added as a relative, who gives consent."""
     work = Path(tempfile.mkdtemp(prefix="pc-h5-registry-"))
     rows = {
         "self_p04": ("孙秀兰", "", "", "p04.jpg"),
         "holder": ("赵志刚", "activated", "135790", ""),
         "relative_p06": ("赵德海", "", "", "p06.jpg"),
         "holder_p04": ("钱玉梅", "activated", "246802", "p04.jpg"),
+        "consenter": ("吴淑英", "activated", "864200", ""),
     }
     people = {}
     lines = []
@@ -110,8 +112,13 @@ def phone_for(open_phone, h5_stack, axe_source):
     yield make
     report = SHOTS / "axe.json"
     results = json.loads(report.read_text()) if report.exists() else {}
+    taps_file = SHOTS / "taps.json"
+    taps = json.loads(taps_file.read_text()) if taps_file.exists() else {}
     for phone in made:
         results.update(phone.axe_results)
+        if phone.taps:
+            taps[phone.journey] = phone.taps
     report.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    taps_file.write_text(json.dumps(taps, indent=1))
     for phone in made:
         assert not phone.violations, f"axe: serious or critical violations on {phone.journey}: {phone.violations}"

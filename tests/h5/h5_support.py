@@ -188,6 +188,7 @@ class Phone:
         self.count = 0
         self.violations: dict[str, list] = {}
         self.axe_results: dict[str, list] = {}  # every violation, any impact, per screen
+        self.taps: list[dict] = []  # per challenge: the clip frame aimed at and the one tapped at
 
     # --- looking ---
     def body(self) -> str:
@@ -285,6 +286,7 @@ class Phone:
             assert challenge in ACTION_START[self.clip], challenge
             tapped = self.driver.execute_async_script(
                 TAP_AT_FRAME, self.thumbs, ACTION_START[self.clip][challenge], TAP_TOLERANCE_FRAMES, 30000)
+            self.taps.append({"screen": name, "challenge": challenge, "aim": ACTION_START[self.clip][challenge], **tapped})
             assert "tapped_at" in tapped, f"the clip never reached the {challenge} window: {tapped}"
             done.append(challenge)
             self.wait(lambda: self.css("#face-action").get_attribute("data-state") != "capturing", "capture", 10)

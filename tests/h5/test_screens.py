@@ -92,6 +92,77 @@ def test_errors_are_the_apis_messages_with_a_next_step(phone_for, people):
     phone.screen("home-visit-form")
 
 
+def card_login(phone: Phone, person: dict) -> None:
+    phone.open("#/card-login")
+    phone.wait_title("社保卡登录")
+    phone.fill("id_number", person["id"])
+    phone.fill("card_password", person["pin"])
+    phone.click("card-login-submit")
+    phone.wait(lambda: any(t in phone.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
+    if "绑定手机号码" in phone.css("#screen-title").text:
+        phone.click("bind-later")
+    phone.wait_title("您好")
+
+
+def logout(phone: Phone) -> None:
+    phone.open("#/home")
+    phone.wait_title("您好")
+    phone.click("menu-logout")
+    phone.wait_title("用户登录")
+
+
+def test_no_reference_photo_and_the_relatives_consent(phone_for, people):
+    """v1.1: no trusted reference -> the API's message and the home-visit offer; a relative's data
+    stays closed (CONSENT_REQUIRED, shown as is) until the relative consents in their own account."""
+    holder, relative = people["holder"], people["consenter"]
+    phone = phone_for("p04", "7-consent")
+    card_login(phone, holder)
+    phone.click("menu-certify")
+    phone.wait_title("本人资格认证")
+    phone.click("certify-confirm")
+    phone.wait(lambda: phone.all(".notice.error"), "the session's refusal")
+    error = phone.css(".notice.error")
+    assert error.get_attribute("data-code") == "NO_REFERENCE_PHOTO", phone.body()
+    assert phone.all("#next-home-visit")
+    phone.screen("no-reference-photo")
+
+    phone.click("back")
+    phone.wait_title("您好")
+    phone.click("menu-contacts")
+    phone.wait_title("替亲友办理业务")
+    phone.click("contact-add")
+    phone.wait_title("添加亲友")
+    phone.fill("name", relative["name"])
+    phone.fill("id_number", relative["id"])
+    phone.click("contact-submit")
+    phone.wait_title(relative["name"])
+    contact_url = phone.driver.current_url
+    phone.click("contact-query")
+    phone.wait_title(f"认证信息：{relative['name']}")
+    phone.wait(lambda: phone.all(".notice.error"), "the consent refusal")
+    assert phone.css(".notice.error").get_attribute("data-code") == "CONSENT_REQUIRED", phone.body()
+    phone.screen("consent-required")
+
+    logout(phone)
+    card_login(phone, relative)
+    phone.click("menu-proxies")
+    phone.wait_title("谁在替我办理")
+    phone.wait(lambda: not phone.all(".busy"), "the proxies answer")
+    phone.screen("proxies-ask")
+    phone.click_text("同意授权")
+    phone.wait_text("已同意授权")
+    phone.screen("proxies-consented")
+
+    logout(phone)
+    card_login(phone, holder)
+    phone.driver.get(contact_url)
+    phone.wait_title(relative["name"])
+    phone.click("contact-query")
+    phone.wait(lambda: phone.all("#status-card"), "the relative's status after consent")
+    assert "未认证" in phone.css("#status-card").text
+    phone.screen("relative-status-after-consent")
+
+
 GUIDANCE_PROBE = """
 const [kind, done] = arguments;
 const canvas = document.createElement('canvas'); canvas.width = 480; canvas.height = 640;

@@ -29,3 +29,7 @@ def test_nothing_outside_the_app_folder_is_served(h5_stack):
         response = requests.get(h5_stack.h5_url + path, timeout=10)
         assert response.status_code == 404, path
         assert "make_server" not in response.text
+
+
+def test_the_run_banner_prints_the_clients_url(h5_stack):
+    assert f"Mobile web client (H5)      {h5_stack.h5_url}" in h5_stack.read_log()
