@@ -1,4 +1,5 @@
-"""`make import FILE=registry.csv`: import a pensioner registry into the running local stack
+"""`make import FILE=registry.csv` (or a .zip of the CSV and its photos): import a pensioner
+registry into the running local stack
 (or, with PC_* settings in the environment, into any stage)."""
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pensioncert.devstack import adopt_running_stack
 
 
 def import_file(path: Path):
+    """A registry CSV (photo paths relative to its directory) or a zip of the CSV and its photos:
+    the same functions the admin upload calls."""
     from pensioncert.dal.evidence import put_registry_photo
-    from pensioncert.logic.registry_import import import_registry
+    from pensioncert.logic.registry_import import import_archive, import_registry
     from pensioncert.services import services
 
     svc = services()
@@ -20,13 +23,15 @@ def import_file(path: Path):
     def store_photo(id_key: str, image: bytes) -> str:
         return put_registry_photo(s3, svc.settings.evidence_bucket, id_key, image)
 
+    if path.suffix.lower() == ".zip":
+        return import_archive(svc, path.read_bytes(), store_photo, source=path.name)
     text = path.read_text(encoding="utf-8-sig")
-    return import_registry(svc, text, path.parent, store_photo)
+    return import_registry(svc, text, path.parent, store_photo, source=path.name)
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or not argv[0]:
-        print("usage: make import FILE=path/to/registry.csv", file=sys.stderr)
+        print("usage: make import FILE=path/to/registry.csv (or .zip with the photos)", file=sys.stderr)
         return 2
     adopt_running_stack()
     path = Path(argv[0])

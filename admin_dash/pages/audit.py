@@ -1,4 +1,5 @@
-"""操作日志: every staff action, filterable by date, staff member and action; read only."""
+"""操作日志: every staff action, filterable by date, staff member and action; read only, one page
+of the newest events at a time with "more" for the next (``audit.search_page``: no silent cap)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,7 +25,8 @@ def layout(**_):
         return not_signed_in()
     today = services().clock.now().astimezone(BEIJING).date()
     start = (today - timedelta(days=6)).isoformat()
-    rows, error = call(audit.search, day_from=start, day_to=today.isoformat())
+    page, error = call(audit.search_page, day_from=start, day_to=today.isoformat())
+    page = page or {"rows": [], "next": None}
     return html.Div([
         page_title("操作日志", "记录所有工作人员的每一次操作，只能查询，不能修改或删除。"),
         dbc.Row([
@@ -36,14 +38,25 @@ def layout(**_):
             dbc.Col(dbc.Button("查询", id="audit-search", color="primary"), md=1),
         ], className="g-2 mb-2"),
         html.Div(error, id="audit-message"),
-        grid("audit-grid", COLUMNS, rows or [], height=520),
+        grid("audit-grid", COLUMNS, page["rows"], height=520),
+        dbc.Button("显示更多", id="audit-more", color="link", className="" if page["next"] else "d-none"),
+        dcc.Store(id="audit-cursor", data={"filters": {"day_from": start, "day_to": today.isoformat()},
+                                           "next": page["next"]}),
     ])
 
 
 @callback(Output("audit-grid", "rowData"), Output("audit-message", "children"),
-          Input("audit-search", "n_clicks"), State("audit-from", "value"), State("audit-to", "value"),
-          State("audit-actor", "value"), State("audit-action", "value"), prevent_initial_call=True)
-def search(_clicks, day_from, day_to, actor, action):
-    rows, error = call(audit.search, day_from=day_from or "", day_to=day_to or "", actor=actor or None,
-                       action=action or None)
-    return rows or [], error
+          Output("audit-cursor", "data"), Output("audit-more", "className"),
+          Input("audit-search", "n_clicks"), Input("audit-more", "n_clicks"),
+          State("audit-from", "value"), State("audit-to", "value"), State("audit-actor", "value"),
+          State("audit-action", "value"), State("audit-cursor", "data"), State("audit-grid", "rowData"),
+          prevent_initial_call=True)
+def search(_clicks, _more, day_from, day_to, actor, action, cursor, shown):
+    more = dash.ctx.triggered_id == "audit-more" and cursor and cursor.get("next")
+    filters = cursor["filters"] if more else {"day_from": day_from or "", "day_to": day_to or "",
+                                              "actor": actor or None, "action": action or None}
+    page, error = call(audit.search_page, cursor=cursor["next"] if more else None, **filters)
+    if error:
+        return [], error, None, "d-none"
+    rows = (shown or []) + page["rows"] if more else page["rows"]
+    return rows, None, {"filters": filters, "next": page["next"]}, "" if page["next"] else "d-none"

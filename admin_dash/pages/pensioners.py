@@ -1,4 +1,5 @@
-"""待遇人员: search, a person's record and history, corrections, registry import by upload."""
+"""待遇人员: search, a person's record and history, corrections, the reference photo, moving a
+person to another region (provincial), registry import by upload (CSV or a zip with photos)."""
 from __future__ import annotations
 
 import dash
@@ -7,13 +8,15 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from admin_dash.components.grid import grid
 from admin_dash.components.reports import import_report
-from admin_dash.components.uploads import upload_bytes, upload_text
+from admin_dash.components.uploads import upload_bytes
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
 from pensioncert.admin import labels, pensioners
 
 dash.register_page(__name__, path="/pensioners", name="待遇人员", order=1, title="待遇人员 · 经办管理")
 
+# Below the server's request limit (app.py MAX_CONTENT_LENGTH, 12 MiB) after base64 (4/3).
+UPLOAD_LIMIT = 8 * 1024 * 1024
 RESULT_COLUMNS = [("name", "姓名"), ("id_masked", "身份证号码"), ("region", "地区"), ("unit", "单位"),
                   ("status", "待遇状态"), ("certified", "本年认证")]
 
@@ -29,27 +32,39 @@ def layout(**_):
         ], className="mb-2", style={"maxWidth": "520px"}),
         html.Div(id="person-search-message"),
         grid("person-results", RESULT_COLUMNS, height=240, row_id="key"),
+        dbc.Button("显示更多", id="person-more", color="link", className="d-none"),
+        dcc.Store(id="person-cursor"),
         dcc.Store(id="person-key"),
         html.Div(id="person-detail", className="mt-3"),
         html.Hr(),
         html.Div("导入人员名册", className="section-title"),
         html.P("上传业务系统导出的 CSV 文件（UTF-8，表头：id_number,name,region,unit,status,card_status,"
-               "card_password,photo；照片列请留空，照片请用命令行导入）。与 make import 使用同一导入程序，"
-               "已导入且未变化的行会跳过。", className="text-muted small"),
-        dcc.Upload(id="registry-upload", children=html.Div("点击或拖入 CSV 文件"),
-                   className="upload-box", accept=".csv,text/csv", max_size=5 * 1024 * 1024),
+               "card_password,photo），或把 CSV 和照片打包成 zip 上传（照片列填写照片在压缩包中相对 CSV 的路径）。"
+               "照片列留空的行保留原有照片；只能导入和修改您负责地区的人员，不能变更人员所属地区；"
+               "已激活社保卡的密码不会被导入更改。与 make import 使用同一导入程序，已导入且未变化的行会跳过。",
+               className="text-muted small"),
+        dcc.Upload(id="registry-upload", children=html.Div("点击或拖入 CSV 或 zip 文件"),
+                   className="upload-box", accept=".csv,text/csv,.zip,application/zip",
+                   max_size=UPLOAD_LIMIT),
         html.Div(id="registry-import-result"),
     ])
 
 
 @callback(Output("person-results", "rowData"), Output("person-search-message", "children"),
-          Input("person-search", "n_clicks"), Input("person-query", "n_submit"),
-          State("person-query", "value"), prevent_initial_call=True)
-def search(_clicks, _submit, query):
-    rows, error = call(pensioners.search, query or "")
+          Output("person-cursor", "data"), Output("person-more", "className"),
+          Input("person-search", "n_clicks"), Input("person-query", "n_submit"), Input("person-more", "n_clicks"),
+          State("person-query", "value"), State("person-cursor", "data"), State("person-results", "rowData"),
+          prevent_initial_call=True)
+def search(_clicks, _submit, _more, query, cursor, shown):
+    more = dash.ctx.triggered_id == "person-more" and cursor
+    page, error = call(pensioners.search, (cursor or {}).get("query", "") if more else query or "",
+                       cursor["next"] if more else None)
     if error:
-        return [], error
-    return rows, (alert("没有找到符合条件的人员（仅显示您负责地区的人员）", "secondary") if not rows else None)
+        return [], error, None, "d-none"
+    rows = (shown or []) + page["rows"] if more else page["rows"]
+    following = {"query": (cursor or {}).get("query") if more else query, "next": page["next"]}
+    message = alert("没有找到符合条件的人员（仅显示您负责地区的人员）", "secondary") if not rows else None
+    return rows, message, following, "" if page["next"] else "d-none"
 
 
 @callback(Output("person-key", "data"), Input("person-results", "cellClicked"), prevent_initial_call=True)
@@ -88,10 +103,10 @@ def correct(_clicks, key, name, id_number, status, reason):
 @callback(Output("registry-import-result", "children"), Input("registry-upload", "contents"),
           State("registry-upload", "filename"), prevent_initial_call=True)
 def upload(contents, filename):
-    text, problem = upload_text(contents)
-    if problem:
-        return alert(problem)
-    report, error = call(pensioners.import_upload, text, filename or "")
+    data = upload_bytes(contents)
+    if data is None:
+        return alert("文件无法读取：请上传 UTF-8 编码的 CSV 文件或 zip 压缩包")
+    report, error = call(pensioners.import_upload, data, filename or "")
     return error or import_report(report)
 
 
@@ -144,7 +159,8 @@ def _detail(person: dict, message=None):
             dbc.Col(dbc.Input(id="correction-reason", placeholder="更正原因（必填）", maxLength=200), md=3),
             dbc.Col(dbc.Button("提交更正", id="correction-submit", color="warning"), md=2),
         ], className="g-2"),
-        html.P("身份证号码更正后，次日起此人须用正确的号码认证和社保卡登录，原号码停用；本年度的认证记录随之转移。"
+        html.P("身份证号码更正后，次日起此人须用正确的号码认证和社保卡登录，原号码停用；历年认证记录、"
+               "亲友关系和证明过原号码的APP账户随之转移。"
                "此后导入业务系统文件时，原号码的行将被拒绝。", className="text-muted small mt-2"),
         html.Div(message, id="correction-result"),
         html.Div("现场采集比对照片", className="section-title mt-3"),
@@ -158,4 +174,43 @@ def _detail(person: dict, message=None):
                     md=5),
         ], className="g-2"),
         html.Div(id="staff-photo-result"),
+        _photo_and_region(person),
     ]))
+
+
+def _photo_and_region(person: dict):
+    """Removing the reference photo (the only way one is removed) and, for a provincial
+    administrator, moving the person to another region: each with a reason, audited."""
+    staff = current_staff()
+    move = [
+        dbc.Col(dbc.Input(id="move-region", placeholder="新的地区（地市）", maxLength=100), md=2),
+        dbc.Col(dbc.Input(id="move-unit", placeholder="新的单位", maxLength=100), md=3),
+        dbc.Col(dbc.Button("转移地区", id="move-submit", color="warning"), md=2),
+    ] if staff is not None and staff.is_province_admin else []
+    return html.Div([
+        html.Div("删除比对照片" + ("、转移所属地区" if move else ""), className="section-title mt-3"),
+        html.P("导入时照片列留空不会删除照片；照片有误时在此删除。人员跨地区转移只能由省级管理员在此办理。"
+               "均须填写原因，记入操作日志。", className="text-muted small"),
+        dbc.Row([
+            dbc.Col(dbc.Input(id="person-action-reason", placeholder="原因（必填）", maxLength=200), md=3),
+            dbc.Col(dbc.Button("删除比对照片", id="photo-remove", color="danger", outline=True,
+                               disabled=not person["has_photo"]), md=2),
+            *move,
+        ], className="g-2"),
+        html.Div(id="person-action-result"),
+    ])
+
+
+@callback(Output("person-action-result", "children"), Input("photo-remove", "n_clicks"),
+          State("detail-key", "data"), State("person-action-reason", "value"), prevent_initial_call=True)
+def remove_photo(_clicks, key, reason):
+    _, error = call(pensioners.remove_reference_photo, key, reason=reason or "")
+    return error or alert("比对照片已删除；此人需重新采集照片后才能自助认证。", "success", id="photo-removed")
+
+
+@callback(Output("person-action-result", "children", allow_duplicate=True), Input("move-submit", "n_clicks"),
+          State("detail-key", "data"), State("move-region", "value"), State("move-unit", "value"),
+          State("person-action-reason", "value"), prevent_initial_call=True)
+def move(_clicks, key, region, unit, reason):
+    result, error = call(pensioners.move_region, key, region=region or "", unit=unit or "", reason=reason or "")
+    return error or alert(f"已转移至 {result['region']} {result['unit']}。", "success", id="region-moved")

@@ -1,8 +1,7 @@
 """The audit log of staff actions: written by every service, read with filters, never edited."""
 from __future__ import annotations
 
-import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from pensioncert.admin import labels
 from pensioncert.admin.staff import require_staff
@@ -13,44 +12,58 @@ from pensioncert.errors import AppError, ErrorCode
 MAX_DAYS = 31
 
 
+PAGE_SIZE = 100
+
+
+def fields(principal, action: str, *, target: str, region: str | None = None,
+           before: dict | None = None, after: dict | None = None, reason: str | None = None) -> dict:
+    """An event's fields, for a data-layer write that puts it in the transaction of its change.
+    ``target`` and the before/after values must already be masked where they name a person
+    (the log is shown to staff of the whole region)."""
+    require_staff(principal)
+    return {"actor": principal.username, "actor_name": principal.display_name, "action": action,
+            "target": target, "region": region, "before": before, "after": after, "reason": reason}
+
+
 def record(svc, principal, action: str, *, target: str, region: str | None = None,
            before: dict | None = None, after: dict | None = None, reason: str | None = None) -> None:
-    """One event. ``target`` and the before/after values must already be masked where they name
-    a person (the log is shown to staff of the whole region)."""
-    require_staff(principal)
-    audit_dal.append(
-        now=svc.clock.now(), actor=principal.username, actor_name=principal.display_name,
-        action=action, target=target, region=region,
-        before=json.dumps(before, ensure_ascii=False) if before is not None else None,
-        after=json.dumps(after, ensure_ascii=False) if after is not None else None,
-        reason=reason,
-    )
+    """One event on its own (an action that changes nothing else, such as a view or an export)."""
+    audit_dal.append(now=svc.clock.now(), **fields(principal, action, target=target, region=region,
+                                                   before=before, after=after, reason=reason))
 
 
-def search(svc, principal, *, day_from: str, day_to: str, actor: str | None = None,
-           action: str | None = None) -> list[dict]:
-    """Events between two Beijing dates (YYYY-MM-DD, at most 31 days), newest first. An operator
-    sees the events of their regions and their own; a provincial administrator sees all."""
+def search_page(svc, principal, *, day_from: str, day_to: str, actor: str | None = None,
+                action: str | None = None, cursor: str | None = None, size: int = PAGE_SIZE) -> dict:
+    """One page of events between two Beijing dates (YYYY-MM-DD, at most 31 days), newest first:
+    ``{"rows", "next"}``, ``next`` the cursor of the following page or None. An operator sees the
+    events of their regions and their own; a provincial administrator sees all. Every filter is
+    an index key or a server-side condition (``dal.audit.page``)."""
     principal = require_staff(principal)
     first, last = _date(day_from), _date(day_to)
     if last < first:
         first, last = last, first
     if (last - first).days >= MAX_DAYS:
         raise AppError(ErrorCode.BAD_REQUEST, f"一次最多查询{MAX_DAYS}天的日志")
-    rows = []
-    day = last
-    while day >= first:
-        for event in audit_dal.on_day(day.strftime("%Y%m%d")):
-            if actor and event.actor != actor.strip():
-                continue
-            if action and event.action != action:
-                continue
-            if not (principal.is_province_admin or event.actor == principal.username
-                    or principal.can_see(event.region)):
-                continue
-            rows.append(_row(event))
-        day -= timedelta(days=1)
-    return rows
+    if cursor is not None and (not isinstance(cursor, str) or len(cursor) > 80):
+        raise AppError(ErrorCode.BAD_REQUEST, "翻页参数有误，请重新查询")
+    events, following = audit_dal.page(
+        first=first, last=last, size=max(1, min(size, PAGE_SIZE)), before=cursor,
+        actor=(actor or "").strip() or None, action=action or None,
+        regions=None if principal.is_province_admin else principal.regions,
+        own_actor=principal.username)
+    return {"rows": [_row(event) for event in events], "next": following}
+
+
+def search(svc, principal, **filters) -> list[dict]:
+    """Every matching event (``search_page``'s filters), page after page: for tests and exports;
+    the page shows one page at a time."""
+    rows, cursor = [], None
+    while True:
+        page = search_page(svc, principal, cursor=cursor, **filters)
+        rows += page["rows"]
+        cursor = page["next"]
+        if cursor is None:
+            return rows
 
 
 def _date(text: str) -> date:

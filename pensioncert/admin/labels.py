@@ -19,7 +19,8 @@ PHOTO_STATUS = {"none": "未上传照片", "modelled": "已建模", "rejected": 
 ACTIONS = {
     "login": "登录", "logout": "退出登录", "view_person": "查看人员信息", "correct_record": "更正人员信息",
     "correct_id_number": "更正身份证号码",
-    "import_registry": "导入人员名册", "hv_create": "登记上门认证", "hv_import": "导入单位报送名单",
+    "import_registry": "导入人员名册", "import_row": "导入人员（逐行变更）", "move_region": "转移人员地区",
+    "remove_reference_photo": "删除比对照片", "hv_create": "登记上门认证", "hv_import": "导入单位报送名单",
     "hv_assign": "分配上门人员", "hv_schedule": "预约上门时间", "hv_outcome": "登记上门结果",
     "overseas_import": "导入境外人员名单", "overseas_photo": "上传境外人员照片",
     "overseas_certify": "登记境外人员认证", "overseas_export": "导出境外人员汇总表",

@@ -6,14 +6,13 @@ empty; any international format). Every person must be in the registry under the
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 from collections import defaultdict
 
 from pensioncert import normalize
-from pensioncert.admin import audit, labels
+from pensioncert.admin import audit, exports, labels
 from pensioncert.admin.staff import require_region, require_staff
 from pensioncert.dal import certifications, registry, stats
 from pensioncert.dal import overseas as overseas_dal
@@ -134,22 +133,19 @@ def export(svc, principal, fmt: str) -> tuple[str, bytes]:
     year = certification_year(svc.clock.now())
     name = f"境外人员认证汇总表_{year}"
     audit.record(svc, principal, "overseas_export", target=f"{name}.{fmt}")
+    # The agency names are what operators typed: the file must stay inert (``admin.exports``).
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(REPORT_HEADER)
-        writer.writerows(rows)
-        return f"{name}.csv", buffer.getvalue().encode("utf-8-sig")
+        return f"{name}.csv", exports.csv_bytes([REPORT_HEADER, *rows])
     if fmt == "xlsx":
         from openpyxl import Workbook
 
         book = Workbook()
         sheet = book.active
         sheet.title = "汇总"
-        sheet.append([f"{year}年度境外人员领取养老保险待遇资格认证汇总表"])
-        sheet.append(list(REPORT_HEADER))
+        exports.append_row(sheet, [f"{year}年度境外人员领取养老保险待遇资格认证汇总表"])
+        exports.append_row(sheet, REPORT_HEADER)
         for row in rows:
-            sheet.append(row)
+            exports.append_row(sheet, row)
         for column, width in zip("ABCDEFGH", (30, 12, 12, 12, 12, 12, 10, 10)):
             sheet.column_dimensions[column].width = width
         out = io.BytesIO()
@@ -185,10 +181,11 @@ def _import_row(svc, principal, record: dict, line: int, seen: dict) -> bool:
     person = registry.get_person(id_key)
     if person is None:
         raise _RowRejected("id_number", labels.PERSON_NOT_FOUND)
-    if person.name != name and person.corrected_name != name:
-        raise _RowRejected("name", f"姓名与业务系统记录（{person.name}）不一致")
+    # The region first: nothing of another region's person (not even their name) is told.
     if not principal.can_see(person.region):
         raise _RowRejected("id_number", labels.OUT_OF_SCOPE)
+    if person.name != name and person.corrected_name != name:
+        raise _RowRejected("name", f"姓名与业务系统记录（{person.name}）不一致")
     fingerprint = svc.vault.lookup("overseas-row", json.dumps(
         [id_number, name, values["country"], values["agency"], values["phone"], person.region,
          person.unit], ensure_ascii=False))

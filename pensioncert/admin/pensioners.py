@@ -1,39 +1,68 @@
-"""Pensioners: search, a person's record and history, corrections, registry import by upload."""
+"""Pensioners: search, a person's record and history, corrections, moving a person to another
+region, the reference photo, registry import by upload (CSV, or a zip with the photos)."""
 from __future__ import annotations
 
-import csv
-import io
+import json
 import re
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels
-from pensioncert.admin.staff import require_region, require_staff
+from pensioncert.admin.staff import require_province_admin, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
-from pensioncert.dal import certifications, registry
+from pensioncert.dal import certifications, registry, stats
 from pensioncert.dal.evidence import put_registry_photo
 from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import corrections
-from pensioncert.logic.registry_import import ImportReport, RowError, import_registry
+from pensioncert.logic.registry_import import (
+    ImportReport,
+    Importer,
+    import_archive,
+    import_registry,
+)
 from pensioncert.rules.certification import certification_year, effective_facts
 
-MAX_RESULTS = 50
+PAGE_SIZE = 50
 MAX_REASON = 200
+ZIP_MAGIC = b"PK\x03\x04"
 
 
-def search(svc, principal, query: str) -> list[dict]:
-    """By full ID number (its keyed hash) or by name (the name index); only the principal's
-    regions; ID numbers masked."""
+def search(svc, principal, query: str, cursor: str | None = None) -> dict:
+    """By full ID number (its keyed hash) or by name, one page: ``{"rows", "next"}`` (``next``:
+    the cursor of the following page, None when there is no more). A name is looked up per region
+    in the operator's regions (``by_region_name``), in the province by ``by_name``: no other
+    region's match is read, and no match is dropped after a cap. ID numbers masked."""
     principal = require_staff(principal)
     text = normalize.nfkc(query or "")
     if re.fullmatch(r"[\dXx\s]{15,}", text):
-        people = [registry.get_person(svc.vault.lookup("id", normalize.id_number(text)))]
+        person = registry.get_person(svc.vault.lookup("id", normalize.id_number(text)))
+        people = [person] if person and principal.can_see(person.region) else []
+        following = None
     elif len(text) >= 2:
-        people = list(RegistryPersonTable.by_name.query(normalize.name(text), limit=MAX_RESULTS))
+        people, following = _name_page(principal, normalize.name(text), cursor)
     else:
         raise AppError(ErrorCode.BAD_REQUEST, labels.SEARCH_TOO_SHORT)
     year = certification_year(svc.clock.now())
-    return [_row(svc, person, year) for person in people if person and principal.can_see(person.region)]
+    return {"rows": [_row(svc, person, year) for person in people], "next": following}
+
+
+def _name_page(principal, name: str, cursor: str | None):
+    """The cursor is ``[region index, DynamoDB's last key]`` as JSON: an operator's regions are
+    read one after the other."""
+    regions: list[str | None] = [None] if principal.is_province_admin else sorted(principal.regions)
+    try:
+        position, last_key = json.loads(cursor) if cursor else (0, None)
+        position = int(position)
+    except (ValueError, TypeError):
+        raise AppError(ErrorCode.BAD_REQUEST, "翻页参数有误，请重新查询") from None
+    people: list = []
+    while position < len(regions) and len(people) < PAGE_SIZE:
+        found, last_key = registry.name_page(name, regions[position], PAGE_SIZE - len(people), last_key)
+        people += found
+        if last_key is None:
+            position += 1
+    following = json.dumps([position, last_key]) if position < len(regions) else None
+    return people, following
 
 
 def detail(svc, principal, id_key: str) -> dict:
@@ -90,27 +119,76 @@ def correct(svc, principal, id_key: str, *, name: str | None, status: str | None
             return result
     elif not (name or status):
         raise AppError(ErrorCode.BAD_REQUEST, "请填写要更正的姓名、身份证号码或待遇状态")
-    corrected = corrections.correct_record(svc, current_id, name=(name or None), status=(status or None))
-    audit.record(svc, principal, "correct_record", target=_target(person, current_id),
-                 region=person.region, before=corrected["before"],
-                 after={**corrected["after"], "生效日期": _day(corrected["effective"])}, reason=reason_text)
+    corrected = corrections.correct_record(
+        svc, current_id, name=(name or None), status=(status or None),
+        audit=lambda before, after, effective: audit.fields(
+            principal, "correct_record", target=_target(person, current_id), region=person.region,
+            before=before, after={**after, "生效日期": _day(effective)}, reason=reason_text))
     before = {**result.get("before", {}), **corrected["before"]}
     after = {**result.get("after", {}), **corrected["after"]}
     return {**result, "before": before, "after": after, "effective": _day(corrected["effective"])}
 
 
 def correct_id_number(svc, principal, id_key: str, *, new_id_number: str, reason: str) -> dict:
-    """Correct a wrongly recorded ID number, effective from tomorrow (Beijing): the record, card
-    and this year's certification move to the right number; masked numbers and the reason in the
-    log. Returns the masked before/after, the effective day and the record's new ``key``."""
+    """Correct a wrongly recorded ID number, effective from tomorrow (Beijing): the record, card,
+    every year's certifications, the contacts and the account move to the right number in one
+    transaction with the audit event (masked numbers and the reason). Returns the masked
+    before/after, the effective day and the record's new ``key``."""
     person = _person(principal, id_key)
     reason_text = _reason(reason)
     id_number = svc.vault.open(person.id_sealed)
-    result = corrections.correct_id_number(svc, id_number, new_id_number)
-    audit.record(svc, principal, "correct_id_number", target=_target(person, id_number),
-                 region=person.region, before=result["before"],
-                 after={**result["after"], "生效日期": _day(result["effective"])}, reason=reason_text)
+    result = corrections.correct_id_number(
+        svc, id_number, new_id_number,
+        audit=lambda before, after, effective: audit.fields(
+            principal, "correct_id_number", target=_target(person, id_number), region=person.region,
+            before=before, after={**after, "生效日期": _day(effective)}, reason=reason_text))
     return {**result, "effective": _day(result["effective"])}
+
+
+def move_region(svc, principal, id_key: str, *, region: str, unit: str, reason: str) -> dict:
+    """Move a person to another region and unit: a provincial administrator's action with a reason
+    (an import never moves anyone). The record, the recipient counters and the audit event change
+    in one transaction, conditioned on the region as read."""
+    principal = require_province_admin(principal)
+    reason_text = _reason(reason)
+    new_region, new_unit = normalize.nfkc(region or ""), normalize.nfkc(unit or "")
+    if not new_region or not new_unit or len(new_region) > 100 or len(new_unit) > 100:
+        raise AppError(ErrorCode.BAD_REQUEST, "请填写新的地区和单位（各不超过100字）", field="region")
+    for _ in range(5):
+        person = _person(principal, id_key)
+        if person.valid_until:
+            raise AppError(ErrorCode.BAD_REQUEST, "此身份证号码已更正为其他号码，请在新号码的记录上办理")
+        if person.region == new_region and person.unit == new_unit:
+            raise AppError(ErrorCode.BAD_REQUEST, "新的地区和单位与现在相同", field="region")
+        deltas = stats.recipient_deltas(
+            stats.counted_place(person.status, person.corrected_status, person.region, person.unit),
+            stats.counted_place(person.status, person.corrected_status, new_region, new_unit))
+        id_number = svc.vault.open(person.id_sealed)
+        moved = registry.move_region(
+            id_key, region=new_region, unit=new_unit, seen_region=person.region, counter_deltas=deltas,
+            now=svc.clock.now(),
+            audit=audit.fields(principal, "move_region", target=_target(person, id_number),
+                               region=new_region, before={"地区": person.region, "单位": person.unit},
+                               after={"地区": new_region, "单位": new_unit}, reason=reason_text))
+        if moved:
+            return {"region": new_region, "unit": new_unit}
+    raise AppError(ErrorCode.SERVICE_UNAVAILABLE, "此人的记录正被他人修改，请稍后重试")
+
+
+def remove_reference_photo(svc, principal, id_key: str, *, reason: str) -> dict:
+    """Remove a person's reference photo and template (the only way one is removed: an import
+    with an empty photo cell keeps it), with a reason, audited in the same transaction."""
+    person = _person(principal, id_key)
+    reason_text = _reason(reason)
+    id_number = svc.vault.open(person.id_sealed)
+    removed = registry.remove_reference_photo(
+        id_key, now=svc.clock.now(),
+        audit=audit.fields(principal, "remove_reference_photo", target=_target(person, id_number),
+                           region=person.region, before={"比对照片": "有"}, after={"比对照片": "无"},
+                           reason=reason_text))
+    if not removed:
+        raise AppError(ErrorCode.BAD_REQUEST, "此人没有比对照片")
+    return {"has_photo": False}
 
 
 def set_staff_photo(svc, principal, id_key: str, *, image: bytes, reason: str) -> dict:
@@ -142,25 +220,30 @@ def set_staff_photo(svc, principal, id_key: str, *, image: bytes, reason: str) -
 STAFF_PHOTO_REFUSED = "照片不能用作比对照片：请在光线充足处正面拍摄本人，面部清晰、无遮挡后重新上传"
 
 
-def import_upload(svc, principal, csv_text: str, filename: str = "") -> ImportReport:
-    """The registry import (the same code path as `make import`) of an uploaded file. An
-    operator's file may only hold rows of their regions: otherwise nothing is imported."""
+def import_upload(svc, principal, data: str | bytes, filename: str = "") -> ImportReport:
+    """The registry import of an uploaded file, on the same functions as `make import`: a CSV
+    (photo cells empty: the photos there are kept) or a zip of the CSV and its photos. Row by
+    row, an operator may create and change only records whose current region is theirs; each
+    changed row is audited with its change (``logic.registry_import``)."""
     principal = require_staff(principal)
-    if not principal.is_province_admin:
-        reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-        for record in reader:
-            region = normalize.nfkc(record.get("region") or "")
-            if not principal.can_see(region):
-                report = ImportReport(rows=0)
-                report.errors.append(RowError(reader.line_num, "region", labels.UPLOAD_OUT_OF_SCOPE
-                                              .format(line=reader.line_num, region=region)))
-                return report
+    importer = Importer(principal.username, principal.display_name,
+                        None if principal.is_province_admin else tuple(principal.regions))
     s3 = svc.client("s3")
-    report = import_registry(
-        svc, csv_text, None,
-        lambda key, image: put_registry_photo(s3, svc.settings.evidence_bucket, key, image),
-    )
-    audit.record(svc, principal, "import_registry", target=filename or "上传文件",
+
+    def store_photo(key: str, image: bytes) -> str:
+        return put_registry_photo(s3, svc.settings.evidence_bucket, key, image)
+
+    source = (filename or "上传文件")[:200]
+    if isinstance(data, bytes) and data.startswith(ZIP_MAGIC):
+        report = import_archive(svc, data, store_photo, importer, source)
+    else:
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise AppError(ErrorCode.BAD_REQUEST, "文件无法读取：请上传 UTF-8 编码的 CSV 文件或 zip 压缩包") from None
+        report = import_registry(svc, data, None, store_photo, importer, source)
+    audit.record(svc, principal, "import_registry", target=source,
                  after={"rows": report.rows, "written": report.written, "unchanged": report.unchanged,
                         "errors": len(report.errors)})
     return report

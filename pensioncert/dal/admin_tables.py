@@ -43,6 +43,26 @@ class AuditByActor(GlobalSecondaryIndex):
     at_id = UnicodeAttribute(range_key=True)
 
 
+class AuditByAction(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_action"
+        projection = AllProjection()
+
+    action = UnicodeAttribute(hash_key=True)
+    at_id = UnicodeAttribute(range_key=True)
+
+
+class AuditByRegion(GlobalSecondaryIndex):
+    """An operator's view: the events of a region (events without a region are not in it)."""
+
+    class Meta:
+        index_name = "by_region"
+        projection = AllProjection()
+
+    region = UnicodeAttribute(hash_key=True)
+    at_id = UnicodeAttribute(range_key=True)
+
+
 class AuditTable(_Table):
     """The staff audit log: append-only (the data layer has no update or delete for it)."""
 
@@ -61,6 +81,8 @@ class AuditTable(_Table):
     reason = UnicodeAttribute(null=True)
 
     by_actor = AuditByActor()
+    by_action = AuditByAction()
+    by_region = AuditByRegion()
 
 
 class StatsTable(_Table):

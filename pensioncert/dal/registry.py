@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from pensioncert.dal import audit as audit_dal
 from pensioncert.dal import lock_counter, stats
 from pensioncert.dal.errors import failed_transaction_items
 from pensioncert.dal.tables import CardTable, CertificationTable, RegistryPersonTable
@@ -34,60 +35,88 @@ def get_card(id_key: str, today: str | None = None) -> CardTable | None:
 def upsert_row(
     *, id_key: str, id_sealed: str, name: str, region: str, unit: str, status: str,
     photo_key: str | None, card_status: str, pin_hash: str | None, fingerprint: str, now: datetime,
-    reference_embedding: list[float] | None = None,
-    counter_deltas=None, seen_fingerprint: str | None = None,
+    reference_embedding: list[float] | None = None, counter_deltas=None,
+    seen_fingerprint: str | None = None, seen_region: str | None = None, keep_pin: bool = False,
+    audit: dict | None = None,
 ) -> bool:
-    """Write the person and their card in one transaction, unless this exact row is already there.
+    """Write the person, their card, the counters the row moves and its audit event in one
+    transaction, if the record is still as the caller read it (``seen_fingerprint`` and
+    ``seen_region``; both None: absent). False when it is not (the caller re-reads and decides
+    again, so a region or PIN rule checked on the read also holds for the write).
 
-    Returns False when nothing changed (same fingerprint): re-importing a file is a no-op, and the
-    card's lock counter is never touched by an import. ``counter_deltas`` (the dashboards'
-    recipient counters, computed from the record as read) go into the same transaction, which then
-    also requires the record to be still as read (``seen_fingerprint``; None: absent), so a
-    concurrent change fails this write instead of skewing the counts.
+    Never by an import: removing a reference photo (``photo_key`` None keeps the one there),
+    changing ``first_imported_at`` once set, or changing a PIN once the card was imported
+    activated with it (``keep_pin``, and a condition on the card for a racing activation).
     """
-    changed = (RegistryPersonTable.row_fingerprint.does_not_exist()) | (
-        RegistryPersonTable.row_fingerprint != fingerprint
-    )
-    if counter_deltas is not None:
-        changed = changed & (
-            RegistryPersonTable.row_fingerprint == seen_fingerprint
-            if seen_fingerprint
-            else RegistryPersonTable.id_key.does_not_exist()
-        )
-    person = RegistryPersonTable(id_key)
-    card = CardTable(id_key)
+    if seen_fingerprint is None:
+        as_read = RegistryPersonTable.id_key.does_not_exist()
+    else:
+        as_read = ((RegistryPersonTable.row_fingerprint == seen_fingerprint)
+                   & (RegistryPersonTable.region == seen_region)
+                   & RegistryPersonTable.valid_until.does_not_exist())
+    person_actions = [
+        RegistryPersonTable.id_sealed.set(id_sealed),
+        RegistryPersonTable.name.set(name),
+        RegistryPersonTable.region.set(region),
+        RegistryPersonTable.unit.set(unit),
+        RegistryPersonTable.status.set(status),
+        RegistryPersonTable.row_fingerprint.set(fingerprint),
+        RegistryPersonTable.imported_at.set(now),
+        RegistryPersonTable.first_imported_at.set(RegistryPersonTable.first_imported_at | now),
+    ]
+    if photo_key:
+        person_actions.append(RegistryPersonTable.photo_key.set(photo_key))
+        if reference_embedding:
+            person_actions.append(RegistryPersonTable.reference_embedding.set(reference_embedding))
+    card_actions = [
+        CardTable.name.set(name),
+        CardTable.card_status.set(card_status),
+        CardTable.row_fingerprint.set(fingerprint),
+    ]
+    card_condition = None
+    if not keep_pin:
+        card_actions.append(CardTable.pin_hash.set(pin_hash) if pin_hash else CardTable.pin_hash.remove())
+        card_condition = CardTable.pin_activated_at.does_not_exist() & (
+            CardTable.pin_hash.does_not_exist() | (CardTable.card_status != "activated"))
+        if pin_hash and card_status == "activated":
+            card_actions.append(CardTable.pin_activated_at.set(CardTable.pin_activated_at | now))
+    try:
+        with stats.transact_write() as transaction:
+            transaction.update(RegistryPersonTable(id_key), actions=person_actions, condition=as_read)
+            transaction.update(CardTable(id_key), actions=card_actions, condition=card_condition)
+            if counter_deltas:
+                stats.add_to_transaction(transaction, counter_deltas)
+            if audit:
+                audit_dal.in_transaction(transaction, now=now, **audit)
+    except TransactWriteError as error:
+        if set(failed_transaction_items(error)) & {0, 1}:
+            return False
+        raise
+    return True
+
+
+def pin_is_kept(card: CardTable | None) -> bool:
+    """Whether an import must leave this card's PIN as it is: the card was imported activated
+    with a PIN (or is activated with one, from before that was recorded)."""
+    return card is not None and bool(card.pin_hash) and (
+        card.pin_activated_at is not None or card.card_status == "activated")
+
+
+def move_region(id_key: str, *, region: str, unit: str, seen_region: str, counter_deltas,
+                now: datetime, audit: dict) -> bool:
+    """Move a person to another region (a provincial action): the record, the recipient counters
+    and the audit event in one transaction; False when the record's region is no longer
+    ``seen_region`` (or it was ended by an ID-number correction)."""
     try:
         with stats.transact_write() as transaction:
             transaction.update(
-                person,
-                actions=[
-                    RegistryPersonTable.id_sealed.set(id_sealed),
-                    RegistryPersonTable.name.set(name),
-                    RegistryPersonTable.region.set(region),
-                    RegistryPersonTable.unit.set(unit),
-                    RegistryPersonTable.status.set(status),
-                    RegistryPersonTable.photo_key.set(photo_key)
-                    if photo_key
-                    else RegistryPersonTable.photo_key.remove(),
-                    RegistryPersonTable.reference_embedding.set(reference_embedding)
-                    if reference_embedding
-                    else RegistryPersonTable.reference_embedding.remove(),
-                    RegistryPersonTable.row_fingerprint.set(fingerprint),
-                    RegistryPersonTable.imported_at.set(now),
-                ],
-                condition=changed,
+                RegistryPersonTable(id_key),
+                actions=[RegistryPersonTable.region.set(region), RegistryPersonTable.unit.set(unit)],
+                condition=(RegistryPersonTable.region == seen_region)
+                & RegistryPersonTable.valid_until.does_not_exist(),
             )
-            transaction.update(
-                card,
-                actions=[
-                    CardTable.name.set(name),
-                    CardTable.card_status.set(card_status),
-                    CardTable.pin_hash.set(pin_hash) if pin_hash else CardTable.pin_hash.remove(),
-                    CardTable.row_fingerprint.set(fingerprint),
-                ],
-            )
-            if counter_deltas:
-                stats.add_to_transaction(transaction, counter_deltas)
+            stats.add_to_transaction(transaction, counter_deltas)
+            audit_dal.in_transaction(transaction, now=now, **audit)
     except TransactWriteError as error:
         if failed_transaction_items(error) == [0]:
             return False
@@ -95,12 +124,45 @@ def upsert_row(
     return True
 
 
+def remove_reference_photo(id_key: str, *, now: datetime, audit: dict) -> bool:
+    """Remove the reference photo and its template (an explicit staff action), audited in the
+    same transaction; False when there was none."""
+    try:
+        with stats.transact_write() as transaction:
+            transaction.update(
+                RegistryPersonTable(id_key),
+                actions=[RegistryPersonTable.photo_key.remove(), RegistryPersonTable.reference_embedding.remove()],
+                condition=RegistryPersonTable.id_key.exists()
+                & (RegistryPersonTable.photo_key.exists() | RegistryPersonTable.reference_embedding.exists()),
+            )
+            audit_dal.in_transaction(transaction, now=now, **audit)
+    except TransactWriteError as error:
+        if failed_transaction_items(error) == [0]:
+            return False
+        raise
+    return True
+
+
+def name_page(name: str, region: str | None, size: int, cursor: dict | None):
+    """One page of the people of this name (in ``region``, or in every region), by index, and
+    the cursor of the next page (None: no more)."""
+    if region is None:
+        results = RegistryPersonTable.by_name.query(name, limit=size, last_evaluated_key=cursor)
+    else:
+        results = RegistryPersonTable.by_region_name.query(
+            region, RegistryPersonTable.name == name, limit=size, last_evaluated_key=cursor)
+    people = list(results)
+    return people, (results.last_evaluated_key if len(people) == size else None)
+
+
 def schedule_correction(id_key: str, *, name: str | None, status: str | None,
-                        effective: str) -> RegistryPersonTable:
+                        effective: str, now: datetime | None = None,
+                        audit=None) -> RegistryPersonTable:
     """Record a correction that counts from ``effective`` (YYYYMMDD); returns the item before it.
 
     A status correction moves the recipient counters in the same transaction, conditioned on the
-    record's correction being still what was read.
+    record's correction being still what was read. ``audit(before_item) -> dict`` (with ``now``)
+    gives the audit event written in the same transaction.
     """
     for _ in range(10):
         person = RegistryPersonTable.get(id_key, consistent_read=True)
@@ -127,6 +189,8 @@ def schedule_correction(id_key: str, *, name: str | None, status: str | None,
                     condition=RegistryPersonTable.id_key.exists() & unchanged,
                 )
                 stats.add_to_transaction(transaction, deltas)
+                if audit is not None:
+                    audit_dal.in_transaction(transaction, now=now, **audit(before))
             return before
         except TransactWriteError as error:
             if failed_transaction_items(error) != [0]:
@@ -138,63 +202,100 @@ class IdNumberTaken(Exception):
     """The right ID number's key already holds a registry, card or certification item."""
 
 
-def move_id_number(old_key: str, new_key: str, *, new_id_sealed: str, effective: str,
-                   year: int) -> RegistryPersonTable:
-    """An ID-number correction from ``effective`` (YYYYMMDD) on; returns the item before it.
+_MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit of items in one transaction
 
-    One transaction: a copy of the registry item at ``new_key`` (current from ``effective``),
-    the old item ended at ``effective`` (it must still be unended), the card copied likewise (if
-    there is one) and the certification of ``year`` copied (if there is one), so the once-a-year
-    rule holds across the change. The dashboards' counters do not move: it is the same person in
-    the same place. Raises IdNumberTaken when something is already at ``new_key``, DoesNotExist
-    when the old item is gone, ValueError when it was already corrected.
+
+def move_id_number(old_key: str, new_key: str, *, new_id_sealed: str, effective: str,
+                   now: datetime | None = None, audit=None) -> dict:
+    """An ID-number correction from ``effective`` (YYYYMMDD) on, in one transaction per person.
+
+    Copies to ``new_key``: the registry item (current from ``effective``), the card, every year's
+    certification and failed-attempt count; ends the old registry item and card at ``effective``;
+    re-points the contacts naming the old number and the account that proved it (a claim of the
+    new number is added; the old claim stays, so a card login with the old number before
+    ``effective`` finds the same account). An account is not moved when another account already
+    proved the new number. The dashboards' counters do not move: same person, same place.
+    ``audit(moved) -> dict`` gives the audit event, written in the same transaction.
+
+    Returns counts of what moved and the item before. Raises IdNumberTaken when something is
+    already at ``new_key``, DoesNotExist when the old item is gone, ValueError when it was already
+    corrected.
     """
-    person = RegistryPersonTable.get(old_key, consistent_read=True)
-    if person.valid_until:
-        raise ValueError("the registry item's ID number was already corrected")
-    before = RegistryPersonTable.from_raw_data(person.serialize())
-    moved = RegistryPersonTable.from_raw_data(person.serialize())
-    moved.id_key, moved.id_sealed = new_key, new_id_sealed
-    moved.valid_from, moved.valid_until = effective, None
+    from pensioncert.dal.accounts import id_claim
+    from pensioncert.dal.tables import AccountTable, AttemptTable, ClaimTable, ContactTable
+
+    for _ in range(5):
+        person = RegistryPersonTable.get(old_key, consistent_read=True)
+        if person.valid_until:
+            raise ValueError("the registry item's ID number was already corrected")
+        card = _get_or_none(CardTable, old_key)
+        certs = list(CertificationTable.query(old_key, consistent_read=True))
+        attempts = list(AttemptTable.query(old_key, consistent_read=True))
+        contacts = list(ContactTable.by_subject.query(old_key))
+        # The account that proved the old number (dal.accounts: an unproved claim is no proof).
+        claim = _get_or_none(ClaimTable, id_claim(old_key))
+        account = _get_or_none(AccountTable, claim.user_id) if claim and claim.proved else None
+        taken = _get_or_none(ClaimTable, id_claim(new_key))
+        if account is not None and (account.id_key != old_key or (taken is not None and taken.proved)):
+            account = None
+        moved = {"certifications": len(certs), "contacts": len(contacts), "accounts": int(account is not None)}
+        puts: list = [_copy(person, id_key=new_key, id_sealed=new_id_sealed, valid_from=effective,
+                            valid_until=None)]
+        if card is not None:
+            puts.append(_copy(card, id_key=new_key, valid_from=effective, valid_until=None))
+        puts += [_copy(item, subject_key=new_key) for item in certs + attempts]
+        conditions = [type(item)._hash_key_attribute().does_not_exist() for item in puts]
+        if account is not None:
+            puts.append(_copy(claim, claim=id_claim(new_key)))
+            conditions.append(ClaimTable.claim.does_not_exist() | ClaimTable.proved.does_not_exist())
+        if len(puts) + 3 + len(contacts) > _MAX_TRANSACTION_ITEMS:
+            raise RuntimeError("too many items to move in one transaction")
+        try:
+            with stats.transact_write() as transaction:
+                for item, condition in zip(puts, conditions):
+                    transaction.save(item, condition=condition)
+                transaction.update(person, actions=[RegistryPersonTable.valid_until.set(effective)],
+                                   condition=RegistryPersonTable.id_key.exists()
+                                   & RegistryPersonTable.valid_until.does_not_exist())
+                if card is not None:
+                    transaction.update(card, actions=[CardTable.valid_until.set(effective)],
+                                       condition=CardTable.id_key.exists())
+                for contact in contacts:
+                    transaction.update(contact, actions=[ContactTable.id_key.set(new_key),
+                                                         ContactTable.id_sealed.set(new_id_sealed)],
+                                       condition=ContactTable.id_key == old_key)
+                if account is not None:
+                    transaction.update(account, actions=[AccountTable.id_key.set(new_key),
+                                                         AccountTable.id_sealed.set(new_id_sealed)],
+                                       condition=AccountTable.id_key == old_key)
+                if audit is not None:
+                    audit_dal.in_transaction(transaction, now=now, **audit(moved))
+        except TransactWriteError as error:
+            failed = failed_transaction_items(error)
+            claim_put = len(puts) - 1 if account is not None else None
+            if any(index < len(puts) and index != claim_put for index in failed):
+                raise IdNumberTaken() from None
+            if failed == [len(puts)]:
+                raise ValueError("the registry item's ID number was already corrected") from None
+            if failed:
+                continue  # a contact, the account or the new claim changed under us: read again
+            raise
+        return {**moved, "before": RegistryPersonTable.from_raw_data(person.serialize())}
+    raise RuntimeError("the person's items kept changing during the ID-number correction")
+
+
+def _get_or_none(table, *key):
     try:
-        card = CardTable.get(old_key, consistent_read=True)
+        return table.get(*key, consistent_read=True)
     except DoesNotExist:
-        card = None
-    try:
-        certification = CertificationTable.get(old_key, year, consistent_read=True)
-    except DoesNotExist:
-        certification = None
-    try:
-        with stats.transact_write() as transaction:
-            transaction.save(moved, condition=RegistryPersonTable.id_key.does_not_exist())
-            transaction.update(
-                person,
-                actions=[RegistryPersonTable.valid_until.set(effective)],
-                condition=RegistryPersonTable.id_key.exists()
-                & RegistryPersonTable.valid_until.does_not_exist(),
-            )
-            if card is not None:
-                moved_card = CardTable.from_raw_data(card.serialize())
-                moved_card.id_key = new_key
-                moved_card.valid_from, moved_card.valid_until = effective, None
-                transaction.save(moved_card, condition=CardTable.id_key.does_not_exist())
-                transaction.update(card, actions=[CardTable.valid_until.set(effective)],
-                                   condition=CardTable.id_key.exists())
-            if certification is not None:
-                moved_certification = CertificationTable.from_raw_data(certification.serialize())
-                moved_certification.subject_key = new_key
-                transaction.save(moved_certification,
-                                 condition=CertificationTable.subject_key.does_not_exist())
-    except TransactWriteError as error:
-        # PynamoDB sends the puts first, then the updates: the old item's update follows the puts.
-        puts = 1 + (card is not None) + (certification is not None)
-        failed = failed_transaction_items(error)
-        if any(index < puts for index in failed):
-            raise IdNumberTaken() from None
-        if failed == [puts]:
-            raise ValueError("the registry item's ID number was already corrected") from None
-        raise
-    return before
+        return None
+
+
+def _copy(item, **changes):
+    copy = type(item).from_raw_data(item.serialize())
+    for name, value in changes.items():
+        setattr(copy, name, value)
+    return copy
 
 
 def set_reference_embedding(id_key: str, embedding: list[float]) -> None:

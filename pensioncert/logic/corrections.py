@@ -9,11 +9,13 @@ from pensioncert.clock import beijing_date
 from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.registry_import import STATUSES
-from pensioncert.rules.certification import certification_year
 
 
-def correct_record(svc, id_number: str, *, name: str | None = None, status: str | None = None) -> dict:
-    """Schedule the correction; returns the record before it and the effective date."""
+def correct_record(svc, id_number: str, *, name: str | None = None, status: str | None = None,
+                   audit=None) -> dict:
+    """Schedule the correction; returns the record before it and the effective date.
+    ``audit(before, after, effective) -> event fields``: the audit event, written in the
+    correction's transaction."""
     person_id = normalize.id_number(id_number)
     new_name = normalize.name(name) if name else None
     if status is not None and status not in STATUSES:
@@ -24,16 +26,23 @@ def correct_record(svc, id_number: str, *, name: str | None = None, status: str 
     if registry.get_person(id_key) is None:
         raise AppError(ErrorCode.NOT_FOUND)
     effective = beijing_date(svc.clock.now() + timedelta(days=1))
-    before = registry.schedule_correction(id_key, name=new_name, status=status, effective=effective)
-    return {"before": {"name": before.name, "status": before.status},
-            "after": {"name": new_name or before.name, "status": status or before.status},
-            "effective": effective}
+    def shown(before) -> tuple[dict, dict]:
+        return ({"name": before.name, "status": before.status},
+                {"name": new_name or before.name, "status": status or before.status})
+
+    before = registry.schedule_correction(
+        id_key, name=new_name, status=status, effective=effective, now=svc.clock.now(),
+        audit=(lambda item: audit(*shown(item), effective)) if audit else None)
+    was, becomes = shown(before)
+    return {"before": was, "after": becomes, "effective": effective}
 
 
-def correct_id_number(svc, id_number: str, new_id_number: str) -> dict:
+def correct_id_number(svc, id_number: str, new_id_number: str, audit=None) -> dict:
     """Move the record from a wrongly recorded ID number to the right one from tomorrow (Beijing):
-    until then the wrong number is current, from then on only the right one (registry, card and
-    this year's certification move together; see ``registry.move_id_number``)."""
+    until then the wrong number is the registry's, from then on only the right one. Registry,
+    card, every year's certifications and failed attempts, the contacts naming the person and the
+    account that proved the old number move in one transaction (``registry.move_id_number``),
+    with the audit event ``audit(before, after, effective) -> event fields``."""
     old_id = normalize.id_number(id_number)
     new_id = normalize.id_number(new_id_number)
     if new_id == old_id:
@@ -48,13 +57,19 @@ def correct_id_number(svc, id_number: str, new_id_number: str) -> dict:
         raise AppError(ErrorCode.BAD_REQUEST, "新身份证号码在业务系统中已有记录", field="id_number")
     now = svc.clock.now()
     effective = beijing_date(now + timedelta(days=1))
+    before = {"id_number": normalize.mask_id_number(old_id)}
+    after = {"id_number": normalize.mask_id_number(new_id)}
+
+    def event(moved: dict) -> dict:
+        return audit(before, {**after, "转移认证记录": moved["certifications"],
+                              "转移亲友关系": moved["contacts"], "转移APP账户": moved["accounts"]}, effective)
+
     try:
-        registry.move_id_number(old_key, new_key, new_id_sealed=svc.vault.seal(new_id),
-                                effective=effective, year=certification_year(now))
+        moved = registry.move_id_number(old_key, new_key, new_id_sealed=svc.vault.seal(new_id),
+                                        effective=effective, now=now, audit=event if audit else None)
     except registry.IdNumberTaken:
         raise AppError(ErrorCode.BAD_REQUEST, "新身份证号码在业务系统中已有记录", field="id_number") from None
     except ValueError:
         raise AppError(ErrorCode.BAD_REQUEST, "该记录的身份证号码已更正过", field="id_number") from None
-    return {"before": {"id_number": normalize.mask_id_number(old_id)},
-            "after": {"id_number": normalize.mask_id_number(new_id)},
-            "effective": effective, "key": new_key}
+    return {"before": before, "after": after, "effective": effective, "key": new_key,
+            "moved": {name: moved[name] for name in ("certifications", "contacts", "accounts")}}

@@ -27,7 +27,10 @@ def status(svc, account, subject_param: str) -> dict:
     this_year = certifications.for_year(subject.id_key, year)
     last_year = certifications.for_year(subject.id_key, year - 1)
     person = registry.get_person(subject.id_key)
-    registered_this_year = person is not None and certification_year(person.imported_at) == year
+    # First import, write-once: a changed re-import rewrites ``imported_at`` (records from before
+    # ``first_imported_at`` existed fall back to it).
+    registered_this_year = person is not None and certification_year(
+        person.first_imported_at or person.imported_at) == year
     policy = PaymentPolicy(svc.settings.payment_warning_days)
     return {
         "year": year,

@@ -2,10 +2,21 @@
 the admin upload and the local demo data.
 
 Every row is checked in full and its errors reported with the CSV line number; a valid row is
-written person-and-card in one transaction; a row already imported unchanged is skipped, so
-importing a file twice changes nothing. A row of an ID number that the agency corrected to another
-one (``logic.corrections.correct_id_number``) is refused with an error on its line: the record at
-the wrong number stays ended, and the record at the right number is what later files update.
+written person, card, counters and its audit event in one transaction; a row already imported
+unchanged is skipped, so importing a file twice changes nothing. A row of an ID number that the
+agency corrected to another one (``logic.corrections.correct_id_number``) is refused with an error
+on its line: the record at the wrong number stays ended, and the record at the right number is what
+later files update.
+
+The rules a row meets, in this order (each on the record as stored, re-checked if it changes
+before the write):
+- the importer may write the record's current region (an operator: only theirs; a new record: the
+  row's region), checked before anything about the record is told;
+- a row never moves a person to another region (``admin.pensioners.move_region``: provincial,
+  with a reason);
+- an empty photo cell keeps the reference photo there (only ``remove_reference_photo`` removes it);
+- a PIN of a card imported activated is never changed (it is the cardholder's).
+A zip (the CSV and its photos) goes through ``import_archive`` into the same ``import_registry``.
 """
 from __future__ import annotations
 
@@ -13,7 +24,9 @@ import csv
 import hashlib
 import io
 import json
+import posixpath
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +39,31 @@ STATUSES = ("recipient", "not_recipient", "suspended", "deceased")
 CARD_STATUSES = ("activated", "not_activated", "")
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 _PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+# A zip's limits, read from its directory before anything is inflated: a city's yearly file of
+# new retirees with photos (about 0.2 MB each) stays far below them; a zip bomb does not.
+MAX_ARCHIVE_MEMBERS = 20_000
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
+MAX_CSV_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Importer:
+    """Who imports: the audit's actor, and the regions whose records they may create and change
+    (None: every region: the provincial administrator and the command line, which imports the
+    business system's export for the whole province)."""
+
+    actor: str
+    actor_name: str
+    regions: tuple[str, ...] | None = None
+
+    def may_write(self, region: str) -> bool:
+        return self.regions is None or region in self.regions
+
+
+COMMAND_LINE = Importer("make-import", "命令行导入")
+OUT_OF_SCOPE = "此身份证号码的人员不在您负责的地区，此行未导入"
+REGION_MOVE = ("此人现属{region}，导入不能变更人员所属地区；地区变更须由省级管理员在“待遇人员”页面"
+               "办理并填写原因，此行未导入")
 
 
 @dataclass
@@ -75,9 +113,13 @@ def read_csv(csv_text: str, columns: tuple[str, ...], report: ImportReport) -> c
     return reader
 
 
-def import_registry(svc, csv_text: str, photo_root: Path | None, store_photo) -> ImportReport:
-    """``store_photo(id_key, image_bytes) -> object key`` puts a reference photo in the evidence store."""
+def import_registry(svc, csv_text: str, photo_root, store_photo,
+                    importer: Importer = COMMAND_LINE, source: str = "") -> ImportReport:
+    """``photo_root``: the directory the photo paths are relative to, a ``PhotoSource`` (a zip's),
+    or None (photo cells must then be empty). ``store_photo(id_key, image_bytes) -> object key``
+    puts a reference photo in the evidence store. ``source`` names the file in the audit log."""
     report = ImportReport()
+    photos = DirectoryPhotos(photo_root) if isinstance(photo_root, Path) else photo_root
     seen: dict[str, int] = {}
     reader = read_csv(csv_text, COLUMNS, report)
     if reader is None:
@@ -85,7 +127,7 @@ def import_registry(svc, csv_text: str, photo_root: Path | None, store_photo) ->
     for record in reader:
         report.rows += 1
         line = reader.line_num
-        row, errors = _parse_row(line, record, photo_root)
+        row, errors = _parse_row(line, record, photos)
         if row and row.id_number in seen:
             errors.append(RowError(line, "id_number", f"身份证号码与第{seen[row.id_number]}行重复"))
         if errors:
@@ -93,7 +135,7 @@ def import_registry(svc, csv_text: str, photo_root: Path | None, store_photo) ->
             continue
         seen[row.id_number] = line
         try:
-            written = _write_row(svc, row, store_photo)
+            written = _write_row(svc, row, store_photo, importer, source)
         except _PhotoRejected as rejected:
             report.errors.append(RowError(line, rejected.column, rejected.message))
             continue
@@ -104,7 +146,76 @@ def import_registry(svc, csv_text: str, photo_root: Path | None, store_photo) ->
     return report
 
 
-def _parse_row(line: int, record: dict, photo_root: Path | None):
+def import_archive(svc, data: bytes, store_photo, importer: Importer = COMMAND_LINE,
+                   source: str = "") -> ImportReport:
+    """A zip holding one registry CSV and the photos its photo column names (paths relative to
+    the CSV inside the zip): the same ``import_registry``, with the photos read from the zip."""
+    report = ImportReport()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        report.errors.append(RowError(1, "file", "压缩包无法读取，请上传 zip 格式的文件"))
+        return report
+    if (len(members) > MAX_ARCHIVE_MEMBERS
+            or sum(member.file_size for member in members) > MAX_ARCHIVE_BYTES):
+        report.errors.append(RowError(1, "file", "压缩包过大或文件过多，请分批导入"))
+        return report
+    sheets = [m for m in members if m.filename.lower().endswith(".csv") and not m.is_dir()
+              and not m.filename.startswith("__MACOSX/")]
+    if len(sheets) != 1 or sheets[0].file_size > MAX_CSV_BYTES:
+        report.errors.append(RowError(1, "file", "压缩包中须有且只有一个人员名册 CSV 文件（不超过50MB）"))
+        return report
+    try:
+        text = archive.read(sheets[0]).decode("utf-8-sig")
+    except (UnicodeDecodeError, zipfile.BadZipFile, ValueError):
+        report.errors.append(RowError(1, "file", "名册文件无法读取：请使用 UTF-8 编码的 CSV"))
+        return report
+    photos = ArchivePhotos(archive, posixpath.dirname(sheets[0].filename))
+    return import_registry(svc, text, photos, store_photo, importer, source)
+
+
+class DirectoryPhotos:
+    """Photos in a directory (the command line: beside the CSV file)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def read(self, relative: str) -> bytes:
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError("照片路径须在导入文件所在目录之内")
+        if not path.is_file():
+            raise ValueError(f"找不到照片文件：{relative}")
+        if path.stat().st_size > MAX_PHOTO_BYTES:
+            raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
+        return path.read_bytes()
+
+
+class ArchivePhotos:
+    """Photos in a zip, relative to the CSV inside it; never extracted to disk."""
+
+    def __init__(self, archive: zipfile.ZipFile, base: str) -> None:
+        self.archive, self.base = archive, base
+
+    def read(self, relative: str) -> bytes:
+        name = posixpath.normpath(posixpath.join(self.base, relative.replace("\\", "/")))
+        if name.startswith(("../", "/")) or name == "..":
+            raise ValueError("照片路径须在导入文件所在目录之内")
+        try:
+            member = self.archive.getinfo(name)
+        except KeyError:
+            raise ValueError(f"压缩包中找不到照片文件：{relative}") from None
+        if member.file_size > MAX_PHOTO_BYTES:
+            raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
+        with self.archive.open(member) as stream:
+            data = stream.read(MAX_PHOTO_BYTES + 1)  # the directory's size may lie
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
+        return data
+
+
+def _parse_row(line: int, record: dict, photos):
     errors: list[RowError] = []
     values = {column: (record.get(column) or "").strip() for column in COLUMNS}
 
@@ -124,7 +235,7 @@ def _parse_row(line: int, record: dict, photo_root: Path | None):
     status = check("status", lambda v: _one_of(v, STATUSES, "待遇状态"))
     card_status = check("card_status", lambda v: _one_of(v, CARD_STATUSES, "社保卡状态"))
     card_password = check("card_password", lambda v: _card_password(v, values["card_status"]))
-    photo = check("photo", lambda v: _photo(v, photo_root))
+    photo = check("photo", lambda v: _photo(v, photos))
     if errors:
         return None, errors
     row = RegistryRow(line, id_number, name, region, unit, status, card_status, card_password, photo)
@@ -153,18 +264,15 @@ def _card_password(value: str, card_status: str) -> str:
     return value
 
 
-def _photo(value: str, photo_root: Path | None) -> bytes | None:
+def _photo(value: str, photos) -> bytes | None:
     if not value:
         return None
-    if photo_root is None:
-        raise ValueError("上传的文件不含照片，请留空照片列或用命令行导入")
-    root = photo_root.resolve()
-    path = (root / value).resolve()
-    if not path.is_relative_to(root):
-        raise ValueError("照片路径须在导入文件所在目录之内")
-    if not path.is_file():
-        raise ValueError(f"找不到照片文件：{value}")
-    data = path.read_bytes()
+    if photos is None:
+        raise ValueError("上传的 CSV 文件不含照片：请把 CSV 和照片打包成 zip 上传，或将照片列留空（保留原有照片）")
+    try:
+        data = photos.read(value)
+    except OSError:
+        raise ValueError(f"照片文件无法读取：{value}") from None
     if len(data) > MAX_PHOTO_BYTES or not data.startswith(_PHOTO_MAGIC):
         raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
     return data
@@ -197,7 +305,7 @@ def reference_template(svc, photo: bytes) -> list[float]:
         raise _PhotoRejected(f"{reason}，未建立比对模板；请更换照片，或将照片列留空后导入") from None
 
 
-def _write_row(svc, row: RegistryRow, store_photo) -> bool:
+def _write_row(svc, row: RegistryRow, store_photo, importer: Importer, source: str) -> bool:
     vault = svc.vault
     id_key = vault.lookup("id", row.id_number)
     fingerprint = vault.lookup(
@@ -208,22 +316,20 @@ def _write_row(svc, row: RegistryRow, store_photo) -> bool:
             ensure_ascii=False,
         ),
     )
-    existing = registry.get_person(id_key)
-    if existing is not None and existing.valid_until:
-        # The agency corrected this (wrong) ID number to another one: the row is refused, never
-        # written over the ended record (which stays ended), so an old export cannot revive it.
-        raise _PhotoRejected(
-            f"该身份证号码已由经办机构更正为其他号码（自 {existing.valid_until[:4]}-"
-            f"{existing.valid_until[4:6]}-{existing.valid_until[6:]} 起），此行未导入", column="id_number")
-    if existing is not None and existing.row_fingerprint == fingerprint:
-        return False
-    embedding = reference_template(svc, row.photo) if row.photo else None
-    photo_key = store_photo(id_key, row.photo) if row.photo else None
+    embedding = photo_key = None
     for _ in range(_MAX_RACES):
-        written = _upsert(svc, row, id_key, fingerprint, existing, embedding, photo_key)
-        if written is not None:
-            return written
-        existing = registry.get_person(id_key)  # changed under us: count from what is there now
+        existing = registry.get_person(id_key)
+        card = registry.get_card(id_key)
+        change = _change(svc, row, existing, card, fingerprint, importer)
+        if change is None:
+            return False
+        if row.photo and photo_key is None:
+            embedding = reference_template(svc, row.photo)
+            photo_key = store_photo(id_key, row.photo)
+        if _upsert(svc, row, id_key, fingerprint, existing, card, embedding, photo_key, change,
+                   importer, source):
+            return True
+        # The record or card changed under us: read again, and check the rules again on it.
     raise RuntimeError("the registry record kept changing during the import")
 
 
@@ -231,11 +337,53 @@ def _write_row(svc, row: RegistryRow, store_photo) -> bool:
 _MAX_RACES = 5
 
 
-def _upsert(svc, row: RegistryRow, id_key: str, fingerprint: str, existing, embedding, photo_key):
-    """One conditional write; None when the record was not as read (the caller re-reads)."""
-    vault = svc.vault
+def _change(svc, row: RegistryRow, existing, card, fingerprint: str, importer: Importer) -> dict | None:
+    """What the row changes, as the audit shows it (``{"before", "after"}``), None when nothing;
+    raises _PhotoRejected (a row error) when a rule refuses it. The region rule comes first, so a
+    refused row tells nothing about the record."""
+    if not importer.may_write(existing.region if existing is not None else row.region):
+        raise _PhotoRejected(OUT_OF_SCOPE, column="region")
+    if existing is not None and existing.valid_until:
+        # The agency corrected this (wrong) ID number to another one: the row is refused, never
+        # written over the ended record (which stays ended), so an old export cannot revive it.
+        raise _PhotoRejected(
+            f"该身份证号码已由经办机构更正为其他号码（自 {existing.valid_until[:4]}-"
+            f"{existing.valid_until[4:6]}-{existing.valid_until[6:]} 起），此行未导入", column="id_number")
+    if existing is not None and existing.region != row.region:
+        raise _PhotoRejected(REGION_MOVE.format(region=existing.region), column="region")
     if existing is not None and existing.row_fingerprint == fingerprint:
-        return False
+        return None
+    before = _shown(existing, card) if existing is not None else {}
+    after = {"姓名": row.name, "地区": row.region, "单位": row.unit,
+             "待遇状态": row.status, "社保卡状态": row.card_status or "none"}
+    if row.photo:
+        after["比对照片"] = "已更换" if before.get("比对照片") == "有" else "有"
+    pin_changed = False
+    if not registry.pin_is_kept(card):
+        had_pin = card is not None and bool(card.pin_hash)
+        if row.card_password:
+            pin_changed = not had_pin or not passwords.verify_secret(svc.settings, card.pin_hash,
+                                                                     row.card_password)
+        else:
+            pin_changed = had_pin
+    if pin_changed:
+        after["社保卡密码"] = "已设置" if row.card_password else "已清除"
+    changed = {name: value for name, value in after.items() if before.get(name) != value}
+    if not changed:
+        return None
+    return {"before": {name: before[name] for name in changed if name in before}, "after": changed}
+
+
+def _shown(person, card) -> dict:
+    return {"姓名": person.name, "地区": person.region, "单位": person.unit,
+            "待遇状态": person.status, "社保卡状态": card.card_status if card is not None else "none",
+            "比对照片": "有" if person.photo_key or person.reference_embedding else "无"}
+
+
+def _upsert(svc, row: RegistryRow, id_key: str, fingerprint: str, existing, card, embedding,
+            photo_key, change: dict, importer: Importer, source: str) -> bool:
+    """One conditional write; False when the record or card was not as read (the caller re-reads)."""
+    vault = svc.vault
     # The dashboards' recipient counters move with the row: from the record as read to the row.
     corrected = existing.corrected_status if existing else None
     deltas = stats.recipient_deltas(
@@ -243,9 +391,12 @@ def _upsert(svc, row: RegistryRow, id_key: str, fingerprint: str, existing, embe
         if existing else None,
         stats.counted_place(row.status, corrected, row.region, row.unit),
     )
-    written = registry.upsert_row(
+    keep_pin = registry.pin_is_kept(card)
+    return registry.upsert_row(
         counter_deltas=deltas,
         seen_fingerprint=existing.row_fingerprint if existing else None,
+        seen_region=existing.region if existing else None,
+        keep_pin=keep_pin,
         reference_embedding=embedding,
         id_key=id_key,
         id_sealed=vault.seal(row.id_number),
@@ -255,8 +406,16 @@ def _upsert(svc, row: RegistryRow, id_key: str, fingerprint: str, existing, embe
         status=row.status,
         photo_key=photo_key,
         card_status=row.card_status or "none",
-        pin_hash=passwords.hash_secret(svc.settings, row.card_password) if row.card_password else None,
+        pin_hash=passwords.hash_secret(svc.settings, row.card_password)
+        if row.card_password and not keep_pin else None,
         fingerprint=fingerprint,
         now=svc.clock.now(),
+        audit={"actor": importer.actor, "actor_name": importer.actor_name,
+               "action": "import_row", "target": _target(row), "region": row.region,
+               "before": change["before"] or None, "after": change["after"],
+               "reason": f"导入 {source}" if source else None},
     )
-    return True if written else None
+
+
+def _target(row: RegistryRow) -> str:
+    return f"{row.name} {normalize.mask_id_number(row.id_number)}"
