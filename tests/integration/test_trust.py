@@ -14,7 +14,7 @@ import time
 import devset
 import pytest
 from auth_steps import PASSWORD, login, post, register
-from support import unique_id_number, unique_phone
+from support import free_port, unique_id_number, unique_phone
 
 from pensioncert.admin import pensioners
 from pensioncert.admin.staff import StaffPrincipal
@@ -212,3 +212,11 @@ def test_a_pixel_bomb_as_the_card_is_refused_at_once(api, svc):
     status, body = bind(api, token, "郑秀英", retiree, strip, RETIREE)
     assert (status, body["error"]["code"]) == (400, "IMAGE_INVALID"), body
     assert time.perf_counter() - started < 2.0  # was 62.6 s; the header is read, nothing decoded
+
+
+def test_an_unreachable_authority_is_a_retryable_outage_not_a_missing_photo(api, svc, monkeypatch):
+    retiree = import_person(svc, "冯玉兰", card=True)
+    token = card_login(api, retiree)
+    monkeypatch.setattr(svc.settings, "identity_authority_url", f"http://127.0.0.1:{free_port()}")
+    status, body = post(api, "/certify/sessions", {"subject": "self"}, token)
+    assert (status, body["error"]["code"]) == (503, "SERVICE_UNAVAILABLE")

@@ -177,3 +177,17 @@ def test_a_card_without_a_portrait_is_unreadable():
 def test_a_misprinted_check_digit_is_a_misreading_not_another_number():
     answer = handler({"action": "read_id_card", "image": b64(draw_card("王建国", "610102194803150012", face()))})
     assert (answer["ok"], answer["code"]) == (False, "ID_CARD_UNREADABLE")
+
+
+@pytest.mark.parametrize("name", ["李秀英", "欧阳建华", "阿依古丽·买买提", "陳國慶", "王玥", "刘淑珍"])
+def test_names_of_every_shape_are_read_as_printed(name):
+    """Two to seven characters, a ·, traditional characters (compared after the API's own
+    normalisation, which turns them simplified), one rare character."""
+    from support import unique_id_number
+
+    from pensioncert import normalize
+
+    number = unique_id_number(1946)
+    answer = handler({"action": "read_id_card", "image": b64(draw_card(name, number, face("p06")))})
+    assert answer["ok"], answer
+    assert (normalize.name(answer["name"]), answer["id_number"]) == (normalize.name(name), number)
