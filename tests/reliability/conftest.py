@@ -1,5 +1,6 @@
 """Fixtures of the reliability suites: a `make run` stack of their own (real HTTP, real moto), and
-people in its registry with real reference photos, so genuine certifications can be driven."""
+people in its registry with real reference photos (the vision dev set's), so genuine certifications
+can be driven with real steps of the same people."""
 from __future__ import annotations
 
 import sys
@@ -16,6 +17,9 @@ from stackctl import LocalStack, new_retiree  # noqa: E402
 def rstack():
     """`make run` on free ports, for the reliability suites only (the fuzzer and the lockout tests
     must not disturb the e2e suite's stack)."""
+    import build_models
+
+    build_models.build()  # the models the stack's in-process vision function loads
     stack = LocalStack()
     yield stack
     stack.stop()
@@ -28,5 +32,5 @@ def demo_token(rstack):
 
 
 @pytest.fixture
-def retiree(rstack, photos):
-    return new_retiree(rstack, photos)
+def retiree(rstack):
+    return new_retiree(rstack)

@@ -10,19 +10,17 @@ Everything listens on 127.0.0.1; every wait is bounded.
 """
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import devset
 import requests
 from support import free_port
 
@@ -31,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO_CARD_ID = "610103195207080126"  # 李秀英, activated card, real-name verified by card login
 DEMO_CARD_PIN = "246810"
 REGISTRY_HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
-GENUINE_OPEN_MOUTH = ("obama.jpg", "obama.jpg", "obama2.jpg")  # closed, closed, open: real frames
+FACE = "p06"  # the dev-set person whose face the reliability suites' retirees have (tests/devset.py)
 
 
 def _clean_env() -> dict:
@@ -174,20 +172,11 @@ class _StackClient:
         env["PC_AWS_ENDPOINT_URL"] = self.aws_endpoint
         return env
 
-    def seed_session(self, user_id: str, subject_id: str, subject: str = "self",
-                     challenges=("open_mouth", "open_mouth"), purpose: str = "certify") -> str:
-        """A liveness session written straight into the stage's table, with the one action the
-        registries have real frames of (twice), as tests/integration/test_certify_with_faces does."""
-        from pensioncert.dal.tables import LivenessSessionTable
-
-        session = LivenessSessionTable(
-            secrets.token_urlsafe(18), purpose=purpose, user_id=user_id, subject=subject,
-            subject_key=self.vault().lookup("id", subject_id), challenges=list(challenges),
-            nonce=secrets.token_hex(16),
-            expires_at=int((datetime.now(timezone.utc) + timedelta(minutes=10)).timestamp()),
-        )
-        self.dynamodb().put_item(TableName=self.table("liveness-sessions"), Item=session.serialize())
-        return session.session_id
+    def open_session(self, token: str, subject: str = "self") -> dict:
+        """``POST /certify/sessions``: the session and the challenges the API drew."""
+        status, body = self.post("/certify/sessions", {"subject": subject}, token)
+        assert status == 201, (status, body)
+        return body
 
 
 def user_id_of(token: str) -> str:
@@ -196,22 +185,20 @@ def user_id_of(token: str) -> str:
     return jwt.decode(token, options={"verify_signature": False})["sub"]
 
 
-def frames_b64(photos: Path, names=GENUINE_OPEN_MOUTH) -> list[str]:
-    return [base64.b64encode((photos / name).read_bytes()).decode() for name in names]
+def genuine_steps(session: dict, person: str = FACE) -> list[dict]:
+    """The session's drawn challenges answered with the person's labelled real steps."""
+    return devset.answer(session["challenges"], person)
 
 
-def genuine_steps(photos: Path, challenges=("open_mouth", "open_mouth")) -> list[dict]:
-    frames = frames_b64(photos)
-    return [{"challenge": challenge, "frames": frames} for challenge in challenges]
-
-
-def new_retiree(rstack, photos, *, name="周国庆", photo="obama3.jpg", pin="135791", year=1948) -> dict:
-    """A card holder imported with a registry photo (embedded at import), logged in by card."""
+def new_retiree(rstack, *, name="周国庆", face=FACE, pin="135791", year=1948) -> dict:
+    """A card holder imported with the dev-set person's reference photo as registry photo (embedded
+    at import), logged in by card."""
     from support import unique_id_number
 
     person = unique_id_number(year)
     report = rstack.import_registry(
-        f"{person},{name},西安市,新城区机关事务中心,recipient,activated,{pin},{photo}\n", photos)
+        f"{person},{name},西安市,新城区机关事务中心,recipient,activated,{pin},{face}.jpg\n",
+        devset.reference_dir())
     assert report.get("errors") == [] and report.get("written") == 1, report
     token = rstack.card_login(person, pin)
     return {"id": person, "token": token, "user_id": user_id_of(token), "name": name}

@@ -11,7 +11,8 @@ import jwt
 import pytest
 import requests
 
-from stackctl import genuine_steps, new_retiree
+import devset
+from stackctl import FACE, genuine_steps, new_retiree
 from support import unique_id_number, unique_phone
 
 PASSWORD = "Shaanxi2026"
@@ -59,8 +60,8 @@ def _b64(data: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def victim(rstack, photos):
-    person = new_retiree(rstack, photos, name="郑淑华", pin="778899", year=1946)
+def victim(rstack):
+    person = new_retiree(rstack, name="郑淑华", pin="778899", year=1946)
     relative = unique_id_number(1925)
     status, body = rstack.post("/contacts", {"name": "郑老太", "id_number": relative, "relation": "母亲"},
                                person["token"])
@@ -93,7 +94,7 @@ def test_tampered_tokens_are_unauthenticated(rstack, victim):
     assert rstack.get("/contacts", victim["token"])[0] == 200  # the real one still works
 
 
-def test_another_users_ids_in_paths_and_subjects_reach_nothing(rstack, victim, demo_token, photos):
+def test_another_users_ids_in_paths_and_subjects_reach_nothing(rstack, victim, demo_token):
     contact = victim["contact_id"]
     assert error_code(rstack.delete(f"/contacts/{contact}", demo_token)) == (404, "NOT_FOUND")
     for path in (f"/query/status?subject={contact}", f"/query/certifications?subject={contact}",
@@ -104,12 +105,12 @@ def test_another_users_ids_in_paths_and_subjects_reach_nothing(rstack, victim, d
         "subject": contact, "reason": "卧床", "address": "西安市新城区", "contact_phone": unique_phone()},
         demo_token)) == (404, "NOT_FOUND")
     # The victim's own session, completed with someone else's token: refused, and not used up.
-    session = rstack.seed_session(victim["user_id"], victim["id"])
-    steps = genuine_steps(photos)
-    assert error_code(rstack.post(f"/certify/sessions/{session}/complete", {"steps": steps}, demo_token)) == (
-        410, "SESSION_EXPIRED")
-    status, body = rstack.post(f"/certify/sessions/{session}/complete", {"steps": steps}, victim["token"])
-    assert status == 200, body
+    session = rstack.open_session(victim["token"])
+    steps = genuine_steps(session)
+    complete = f"/certify/sessions/{session['session_id']}/complete"
+    assert error_code(rstack.post(complete, {"steps": steps}, demo_token)) == (410, "SESSION_EXPIRED")
+    status, body = rstack.post(complete, {"steps": steps}, victim["token"])
+    assert status == 200, (session["challenges"], body)
     # The victim still has the contact.
     assert [item["contact_id"] for item in rstack.get("/contacts", victim["token"])[1]["items"]] == [contact]
 
@@ -166,15 +167,17 @@ def _frames(value, count=3):
     base64.b64encode(b"\xff\xd8\xff\xe0" + b"\x00" * 64).decode(),  # a JPEG header and nothing more
 ], ids=["traversal", "file-url", "absolute-path", "s3-url", "data-url-traversal", "pdf", "elf", "gif",
         "truncated-jpeg"])
-def test_paths_and_non_images_in_image_fields_are_bad_requests_and_no_attempt(rstack, photos, frame):
-    person = _image_subject(rstack, photos, new_retiree)
-    session = rstack.seed_session(person["user_id"], person["id"])
-    steps = [{"challenge": "open_mouth", "frames": _frames(frame)}] * 2
-    status, body = rstack.post(f"/certify/sessions/{session}/complete", {"steps": steps}, person["token"])
-    assert (status, body["error"]["code"]) == (400, "BAD_REQUEST"), body
+def test_paths_and_non_images_in_image_fields_are_bad_requests_and_no_attempt(rstack, frame):
+    person = _image_subject(rstack)
+    session = rstack.open_session(person["token"])
+    steps = [{"challenge": challenge, "frames": _frames(frame)} for challenge in session["challenges"]]
+    status, body = rstack.post(f"/certify/sessions/{session['session_id']}/complete", {"steps": steps},
+                               person["token"])
+    # Contract v1.1: an image field that is not a JPEG or PNG is 400 IMAGE_INVALID, never decoded.
+    assert (status, body["error"]["code"]) == (400, "IMAGE_INVALID"), body
     status, body = rstack.post("/auth/real-name/sessions/x/complete",
                                {"id_card_image": frame, "steps": steps}, person["token"])
-    assert status in (400, 410) and body["error"]["code"] in ("BAD_REQUEST", "SESSION_EXPIRED"), body
+    assert (status, body["error"]["code"]) == (400, "IMAGE_INVALID"), body
     key = rstack.vault().lookup("id", person["id"])
     assert not [item for item in rstack.scan("attempts") if item["subject_key"]["S"] == key]
 
@@ -182,28 +185,29 @@ def test_paths_and_non_images_in_image_fields_are_bad_requests_and_no_attempt(rs
 _IMAGE_SUBJECT: dict = {}
 
 
-def _image_subject(rstack, photos, new_retiree):
+def _image_subject(rstack):
     if not _IMAGE_SUBJECT:
-        _IMAGE_SUBJECT.update(new_retiree(rstack, photos, name="钱玉兰", pin="556677", year=1949))
+        _IMAGE_SUBJECT.update(new_retiree(rstack, name="钱玉兰", pin="556677", year=1949))
     return _IMAGE_SUBJECT
 
 
-def test_a_20_megapixel_image_is_refused_without_a_5xx(rstack, photos, tmp_path):
+def test_a_20_megapixel_image_is_refused_without_a_5xx(rstack, tmp_path):
     import cv2
 
-    big = cv2.resize(cv2.imread(str(photos / "obama2.jpg")), (5472, 3648), interpolation=cv2.INTER_LINEAR)
+    big = cv2.resize(cv2.imread(str(devset.reference_photo(FACE))), (5472, 3648), interpolation=cv2.INTER_LINEAR)
     ok, encoded = cv2.imencode(".jpg", big, [cv2.IMWRITE_JPEG_QUALITY, 40])
     assert ok
     frame = base64.b64encode(encoded.tobytes()).decode()
     assert len(frame) < 4 * 1024 * 1024, "under the per-image limit, so the pixel limit is what refuses it"
-    person = new_retiree(rstack, photos, name="孙桂珍", pin="334455", year=1947)
-    session = rstack.seed_session(person["user_id"], person["id"])
-    steps = [{"challenge": "open_mouth", "frames": [frame] * 3}] * 2
+    person = new_retiree(rstack, name="孙桂珍", pin="334455", year=1947)
+    session = rstack.open_session(person["token"])
+    steps = [{"challenge": challenge, "frames": [frame] * 3} for challenge in session["challenges"]]
+    assert len(json.dumps({"steps": steps})) < 6_000_000, "under the body limit too (contract v1.1: 6 MB)"
     started = time.monotonic()
-    status, body = rstack.post(f"/certify/sessions/{session}/complete", {"steps": steps}, person["token"],
-                               timeout=120)
-    assert status in (400, 413, 422) and status < 500, body
-    assert body["error"]["code"] in ("BAD_REQUEST", "PAYLOAD_TOO_LARGE", "POOR_QUALITY"), body
+    status, body = rstack.post(f"/certify/sessions/{session['session_id']}/complete", {"steps": steps},
+                               person["token"], timeout=120)
+    # Contract v1.1: more than 4096 px a side or 12 megapixels is 400 IMAGE_TOO_LARGE, not decoded.
+    assert (status, body["error"]["code"]) == (400, "IMAGE_TOO_LARGE"), body
     assert time.monotonic() - started < 60
     key = rstack.vault().lookup("id", person["id"])
     assert not [item for item in rstack.scan("certifications") if item["subject_key"]["S"] == key]
