@@ -3,11 +3,13 @@ free ports), plain asyncio + httpx.
 
 N concurrent virtual users, for a fixed time, each picking from a mix of
   phone login (the demo account), card login (imported card holders), this year's status query,
-  and a genuine certification (a real-frame session, seeded like the tests: two `open_mouth`
-  steps of face_recognition's real photos, decided by the real vision layer).
+  and a genuine certification: `POST /certify/sessions` (timed as certify_session), then the
+  session's drawn challenges answered with a dev-set person's labelled real steps (tests/devset.py)
+  and `POST .../complete` (timed as certify), decided by the real vision layer.
 Each certification uses a fresh subject (one certification per subject per year), from a pool
-imported with a registry photo before the clock starts; when the pool is used up the users go on
-with the rest of the mix. Prints throughput, p50/p99 per endpoint and the error count.
+imported before the clock starts with that person's dev-set reference frame as registry photo; when
+the pool is used up the users go on with the rest of the mix. Prints throughput, p50/p99 per
+endpoint and the error count.
 
     python bench/load.py [--users 8] [--duration 60] [--subjects 30] [--seed 1]
 """
@@ -30,13 +32,14 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "reliability"))
 sys.path.insert(0, str(REPO / "layers" / "vision"))
 
-from stackctl import LocalStack, genuine_steps, user_id_of  # noqa: E402
+import devset  # noqa: E402
+from stackctl import FACE, LocalStack, genuine_steps  # noqa: E402
 from support import unique_id_number  # noqa: E402
 
 from pensioncert import devstack  # noqa: E402
 
 MIX = (("login", 0.40), ("card_login", 0.20), ("status", 0.20), ("certify", 0.20))
-EXPECTED = {"login": {200}, "card_login": {200}, "status": {200}, "certify": {200}}
+EXPECTED = {"login": {200}, "card_login": {200}, "status": {200}, "certify_session": {201}, "certify": {200}}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -68,29 +71,38 @@ async def virtual_user(client, rng, deadline, state, results):
                                             headers={"Authorization": f"Bearer {holder['token']}"})
             else:
                 subject = state["subjects"].pop()
+                auth = {"Authorization": f"Bearer {subject['token']}"}
                 started = time.perf_counter()
-                response = await client.post(
-                    f"/certify/sessions/{subject['session']}/complete", json={"steps": state["steps"]},
-                    headers={"Authorization": f"Bearer {subject['token']}"})
+                response = await client.post("/certify/sessions", json={"subject": "self"}, headers=auth)
+                results["certify_session"].append(((time.perf_counter() - started) * 1000, response.status_code))
+                if response.status_code != 201:
+                    continue
+                session = response.json()
+                steps = genuine_steps(session, state["face"])
+                started = time.perf_counter()
+                response = await client.post(f"/certify/sessions/{session['session_id']}/complete",
+                                             json={"steps": steps}, headers=auth)
             elapsed = (time.perf_counter() - started) * 1000
             results[action].append((elapsed, response.status_code))
         except httpx.HTTPError as error:
             results[action].append((float("nan"), repr(error)[:60]))
 
 
-def prepare(stack: LocalStack, subjects: int, photos: Path, rng: random.Random) -> dict:
+def prepare(stack: LocalStack, subjects: int, face: str, rng: random.Random) -> dict:
     people = [(unique_id_number(1930 + i % 20), f"{rng.randrange(10**6):06d}") for i in range(subjects)]
     digits = "零一二三四五六七八九"
     rows = "".join(f"{person},压测{''.join(digits[int(d)] for d in f'{i:03d}')},西安市,新城区机关事务中心,"
-                   f"recipient,activated,{pin},obama3.jpg\n" for i, (person, pin) in enumerate(people))
-    report = stack.import_registry(rows, photos, timeout=600)
+                   f"recipient,activated,{pin},{face}.jpg\n" for i, (person, pin) in enumerate(people))
+    report = stack.import_registry(rows, devset.reference_dir(), timeout=600)
     assert not report.get("errors"), report
     cards, pool = [], []
     for person, pin in people:
         token = stack.card_login(person, pin)
         cards.append({"id": person, "pin": pin, "token": token})
-        pool.append({"token": token, "session": stack.seed_session(user_id_of(token), person)})
-    return {"cards": cards, "subjects": pool, "steps": genuine_steps(photos)}
+        pool.append({"token": token})
+    for challenge in devset.CHALLENGES:  # read and encode the frames before the clock starts
+        genuine_steps({"challenges": [challenge]}, face)
+    return {"cards": cards, "subjects": pool, "face": face}
 
 
 async def run(base_url: str, state: dict, users: int, duration: float, seed: int) -> tuple[dict, float]:
@@ -130,27 +142,28 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--subjects", type=int, default=30, help="certifications available to the run")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--face", default=FACE, choices=devset.ALL_ACTIONS,
+                        help="the dev-set person whose real steps answer every draw")
     args = parser.parse_args(argv)
     if not (1 <= args.users <= 64 and 1 <= args.duration <= 600 and 1 <= args.subjects <= 200):
         parser.error("bounded: 1-64 users, 1-600 s, 1-200 subjects")
+    devset.root()  # fail at once, with the reason, if the dev set is not beside the clone
     import build_models
-    import fetch_photos
 
     build_models.build()
-    photos = fetch_photos.fetch()
     rng = random.Random(args.seed)
     print(f"starting the local stack and importing {args.subjects} card holders with photos...", flush=True)
     with LocalStack() as stack:
-        state = prepare(stack, args.subjects, photos, rng)
+        state = prepare(stack, args.subjects, args.face, rng)
         print(f"load: {args.users} users for {args.duration:.0f} s against {stack.base_url}", flush=True)
         results, wall = asyncio.run(run(stack.base_url, state, args.users, args.duration, args.seed))
     summary = report(results, wall, args.users)
     print(json.dumps(summary, ensure_ascii=False, indent=2))
-    print(f"\n{'endpoint':<12}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"\n{'endpoint':<16}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for action, row in summary["endpoints"].items():
-        print(f"{action:<12}{row['requests']:>9}{row['per_s']:>8}{row['p50_ms'] or '-':>9}"
+        print(f"{action:<16}{row['requests']:>9}{row['per_s']:>8}{row['p50_ms'] or '-':>9}"
               f"{row['p99_ms'] or '-':>9}{row['errors']:>8}")
-    print(f"{'total':<12}{summary['requests']:>9}{summary['throughput_per_s']:>8}{'':>18}{summary['errors']:>8}")
+    print(f"{'total':<16}{summary['requests']:>9}{summary['throughput_per_s']:>8}{'':>18}{summary['errors']:>8}")
     return 0 if summary["errors"] == 0 else 1
 
 
