@@ -9,7 +9,7 @@ from admin_dash.components.grid import grid
 COLUMN_NAMES = {"id_number": "身份证号码", "name": "姓名", "region": "地区", "unit": "单位",
                 "status": "待遇状态", "card_status": "社保卡状态", "card_password": "社保卡密码",
                 "photo": "照片", "country": "居住国家/地区", "agency": "经办机构", "phone": "联系电话",
-                "reason": "原因", "address": "地址", "contact_phone": "联系电话"}
+                "reason": "原因", "address": "地址", "contact_phone": "联系电话", "file": "文件"}
 
 
 def import_report(report) -> html.Div:
