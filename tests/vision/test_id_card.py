@@ -191,3 +191,24 @@ def test_names_of_every_shape_are_read_as_printed(name):
     answer = handler({"action": "read_id_card", "image": b64(draw_card(name, number, face("p06")))})
     assert answer["ok"], answer
     assert (normalize.name(answer["name"]), answer["id_number"]) == (normalize.name(name), number)
+
+
+def test_over_budget_the_api_answers_a_retryable_503_not_a_decision(monkeypatch):
+    """The whole chain: the handler stops at its budget and answers VISION_BUSY; the API's vision
+    client turns that into 503 VISION_UNAVAILABLE (an outage: no attempt is counted for it)."""
+    from vision import budget
+
+    from pensioncert.errors import AppError, ErrorCode
+    from pensioncert.vision_client import VisionClient
+
+    class HandlerTransport:  # the vision function's handler, called as Lambda would (no S3 needed here)
+        def invoke(self, event):
+            return handler(event)
+
+    monkeypatch.setattr(budget, "BUDGET_SECONDS", 0.0)
+    client = VisionClient(HandlerTransport())
+    started = time.perf_counter()
+    with pytest.raises(AppError) as busy:
+        client.read_id_card(draw_card("王建国", "610102194803150011", face()))
+    assert busy.value.code is ErrorCode.VISION_UNAVAILABLE and busy.value.status == 503
+    assert time.perf_counter() - started < 0.5

@@ -23,8 +23,8 @@ class VisionBusy(Exception):
 
 
 @contextlib.contextmanager
-def budget(seconds: float = BUDGET_SECONDS):
-    token = _deadline.set(time.monotonic() + seconds)
+def budget(seconds: float | None = None):
+    token = _deadline.set(time.monotonic() + (BUDGET_SECONDS if seconds is None else seconds))
     try:
         yield
     finally:
