@@ -257,6 +257,10 @@ class CertificationTable(_Table):
     unit = UnicodeAttribute()
     similarity = NumberAttribute(null=True)
     evidence_key = UnicodeAttribute(null=True)
+    # What vouched for the face (logic/references.py): staff_photo, registry_photo or
+    # identity_authority, with the authority's transaction id for the latter.
+    reference = UnicodeAttribute(null=True)
+    authority_transaction_id = UnicodeAttribute(null=True)
     certification_id = UnicodeAttribute()
 
     by_region_time = CertificationByRegion()

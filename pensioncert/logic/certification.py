@@ -74,6 +74,8 @@ def _decide(svc, account, session, steps: list[dict]) -> dict:
         unit=checked.person.unit,
         similarity=round(decision["similarity"], 4),
         evidence_key=evidence_key,
+        reference=decision.get("reference"),
+        authority_transaction_id=decision.get("authority_transaction_id"),
         certification_id="cert_" + secrets.token_hex(10),
     )
     if not certifications.store_once(certification):

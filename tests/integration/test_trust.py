@@ -158,6 +158,8 @@ def test_an_authority_only_retiree_certifies_with_their_face_and_not_with_anothe
     status, body = certify(api, token, RETIREE)
     assert status == 200 and body["result"] == "passed", body
     assert body["similarity"] >= svc.settings.identity_authority_pass_score
+    stored = certifications.history(svc.vault.lookup("id", retiree))[0]
+    assert stored.reference == "identity_authority" and stored.authority_transaction_id.startswith("fake-")
 
 
 def test_the_authority_holds_the_photo_under_the_right_name_only(api, svc, authority):
@@ -191,6 +193,7 @@ def test_a_staff_photo_taken_in_person_makes_certification_possible_and_is_audit
     assert (status, body["error"]["code"]) == (422, "FACE_MISMATCH")
     status, body = certify(api, token, RETIREE)
     assert status == 200 and body["result"] == "passed", body
+    assert certifications.history(id_key)[0].reference == "staff_photo"
 
 
 def test_a_pixel_bomb_as_the_card_is_refused_at_once(api, svc):
