@@ -22,7 +22,7 @@ ACTIONS = {
     "import_registry": "导入人员名册", "import_row": "导入人员（逐行变更）", "move_region": "转移人员地区",
     "remove_reference_photo": "删除比对照片", "hv_create": "登记上门认证", "hv_import": "导入单位报送名单",
     "hv_assign": "分配上门人员", "hv_schedule": "预约上门时间", "hv_outcome": "登记上门结果",
-    "overseas_import": "导入境外人员名单", "overseas_photo": "上传境外人员照片",
+    "overseas_import": "导入境外人员名单", "overseas_row": "导入境外人员（逐行变更）", "overseas_photo": "上传境外人员照片",
     "overseas_certify": "登记境外人员认证", "overseas_export": "导出境外人员汇总表",
     "account_unlock": "解锁APP账户", "card_unlock": "解锁社保卡登录",
 }

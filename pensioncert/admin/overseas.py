@@ -189,16 +189,31 @@ def _import_row(svc, principal, record: dict, line: int, seen: dict) -> bool:
     fingerprint = svc.vault.lookup("overseas-row", json.dumps(
         [id_number, name, values["country"], values["agency"], values["phone"], person.region,
          person.unit], ensure_ascii=False))
-    written = overseas_dal.upsert(
-        id_key=id_key, id_sealed=person.id_sealed, name=name, country=values["country"],
-        agency=values["agency"], region=person.region, unit=person.unit,
-        phone_sealed=svc.vault.seal(values["phone"]) if values["phone"] else None,
-        fingerprint=fingerprint, now=svc.clock.now(),
-    )
-    if written:
-        # Which regions have overseas residents: the provincial view lists them without a scan.
-        StatsTable(_REGIONS_SCOPE, person.region).update(actions=[StatsTable.value.set(1)])
-    return written
+    after = {"姓名": name, "居住国家或地区": values["country"], "经办机构": values["agency"],
+             "联系电话": normalize.mask_phone(values["phone"]) if values["phone"] else ""}
+    for _ in range(5):
+        existing = overseas_dal.get(id_key)
+        if existing is not None and existing.list_fingerprint == fingerprint:
+            return False
+        before = {} if existing is None else {
+            "姓名": existing.name, "居住国家或地区": existing.country, "经办机构": existing.agency,
+            "联系电话": normalize.mask_phone(svc.vault.open(existing.phone_sealed)) if existing.phone_sealed else ""}
+        changed = {key: value for key, value in after.items() if before.get(key) != value}
+        # Every changed row is audited in the transaction of its change (what changed, masked).
+        if overseas_dal.upsert(
+            id_key=id_key, id_sealed=person.id_sealed, name=name, country=values["country"],
+            agency=values["agency"], region=person.region, unit=person.unit,
+            phone_sealed=svc.vault.seal(values["phone"]) if values["phone"] else None,
+            fingerprint=fingerprint, now=svc.clock.now(),
+            seen_fingerprint=existing.list_fingerprint if existing is not None else None,
+            # Which regions have overseas residents: the provincial view lists them without a scan.
+            region_marker=StatsTable(_REGIONS_SCOPE, person.region),
+            audit=audit.fields(principal, "overseas_row", target=f"{name} {normalize.mask_id_number(id_number)}",
+                               region=person.region, before={k: before[k] for k in changed if k in before} or None,
+                               after=changed or after),
+        ):
+            return True
+    raise RuntimeError("the overseas resident kept changing during the import")
 
 
 def _items(principal):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from pensioncert.dal.admin_tables import OverseasResidentTable
-from pensioncert.dal.errors import is_conditional_failure
+from pensioncert.dal.errors import failed_transaction_items
 
 
 def get(id_key: str) -> OverseasResidentTable | None:
@@ -17,13 +17,20 @@ def get(id_key: str) -> OverseasResidentTable | None:
 
 
 def upsert(*, id_key: str, id_sealed: str, name: str, country: str, agency: str, region: str,
-           unit: str, phone_sealed: str | None, fingerprint: str, now: datetime) -> bool:
-    """Write a list row unless this exact row is there (re-importing is a no-op); photo modelling
-    is never touched by an import. Returns False when unchanged."""
-    item = OverseasResidentTable(id_key)
+           unit: str, phone_sealed: str | None, fingerprint: str, now: datetime,
+           seen_fingerprint: str | None, audit: dict, region_marker) -> bool:
+    """Write a list row, with its audit event and the region marker (``region_marker``: the
+    StatsTable item that lists the regions with overseas residents), in one transaction, if the
+    item is still as read (``seen_fingerprint``; None: absent). Photo modelling is never touched
+    by an import. False when the item was not as read (the caller re-reads)."""
+    from pensioncert.dal import audit as audit_dal
+    from pensioncert.dal import stats
+
+    as_read = (OverseasResidentTable.list_fingerprint == seen_fingerprint if seen_fingerprint
+               else OverseasResidentTable.id_key.does_not_exist())
     try:
-        item.update(
-            actions=[
+        with stats.transact_write() as transaction:
+            transaction.update(OverseasResidentTable(id_key), actions=[
                 OverseasResidentTable.id_sealed.set(id_sealed),
                 OverseasResidentTable.name.set(name),
                 OverseasResidentTable.country.set(country),
@@ -33,19 +40,17 @@ def upsert(*, id_key: str, id_sealed: str, name: str, country: str, agency: str,
                 OverseasResidentTable.unit.set(unit),
                 OverseasResidentTable.phone_sealed.set(phone_sealed)
                 if phone_sealed else OverseasResidentTable.phone_sealed.remove(),
-                OverseasResidentTable.photo_status.set(
-                    OverseasResidentTable.photo_status | "none"),
+                OverseasResidentTable.photo_status.set(OverseasResidentTable.photo_status | "none"),
                 OverseasResidentTable.list_fingerprint.set(fingerprint),
                 OverseasResidentTable.imported_at.set(now),
-            ],
-            condition=OverseasResidentTable.list_fingerprint.does_not_exist()
-            | (OverseasResidentTable.list_fingerprint != fingerprint),
-        )
-        return True
-    except UpdateError as error:
-        if is_conditional_failure(error):
+            ], condition=as_read)
+            transaction.update(region_marker, actions=[type(region_marker).value.set(1)])
+            audit_dal.in_transaction(transaction, now=now, **audit)
+    except TransactWriteError as error:
+        if failed_transaction_items(error) == [0]:
             return False
         raise
+    return True
 
 
 def in_region(region: str) -> list[OverseasResidentTable]:

@@ -141,3 +141,17 @@ def test_the_overseas_import_checks_the_region_before_the_name(svc, cities):
     report = overseas.import_list(svc, cities["operator"], listing)
     assert [(e.line, e.field) for e in report.errors] == [(2, "id_number")]
     assert "陈志强" not in report.errors[0].message
+
+
+def test_every_changed_overseas_row_is_audited_masked(svc, cities):
+    me = cities["operator"]
+    phone = "+64 21 123 4567"
+    listing = "id_number,name,country,agency,phone\n" + f"{cities['mine']},王建国,新西兰,某中心,{phone}\n"
+    assert overseas.import_list(svc, me, listing).written == 1
+    assert overseas.import_list(svc, me, listing).unchanged == 1  # no event
+    svc.clock.advance(seconds=1)
+    assert overseas.import_list(svc, me, listing.replace("新西兰", "澳大利亚")).written == 1
+    found = [e for e in events(svc, me, "overseas_row") if cities["mine"][-4:] in e["target"]]
+    assert [json.loads(e["after"]).get("居住国家或地区") for e in found] == ["澳大利亚", "新西兰"]
+    assert json.loads(found[0]["before"]) == {"居住国家或地区": "新西兰"}
+    assert phone not in json.dumps(found, ensure_ascii=False) and cities["mine"] not in json.dumps(found)
