@@ -27,6 +27,7 @@
   const state = Object.assign({ token: null, user: null, contacts: [], failed: {}, flash: null }, store.load());
   let flow = null; // the running real-name or certification flow (never persisted: it holds images)
   let activeStream = null;
+  let localStage = false; // set when the API shows it runs its local stage (captcha debug_answer)
 
   /* ---------- DOM helpers ---------- */
   function h(tag, props, ...children) {
@@ -46,10 +47,16 @@
     return el;
   }
 
+  /* Element.replaceChildren is missing from older phone browsers (before Chrome 86, Safari 14). */
+  function setChildren(el, ...children) {
+    el.textContent = "";
+    el.append(...children);
+  }
+
   function render(title, nodes, options = {}) {
     stopCamera();
     devBanner.hidden = true; // a code shown for one screen is not left on the next
-    main.replaceChildren(h("h1", { id: "screen-title", tabindex: "-1" }, title), ...[].concat(nodes).flat(Infinity).filter(Boolean));
+    setChildren(main, h("h1", { id: "screen-title", tabindex: "-1" }, title), ...[].concat(nodes).flat(Infinity).filter(Boolean));
     document.title = `${title} · 陕西养老保险`;
     backButton.hidden = !options.back;
     backButton.onclick = () => go(options.back);
@@ -134,7 +141,7 @@
   }
 
   function showError(container, error) {
-    container.replaceChildren(errorBox(error));
+    setChildren(container, errorBox(error));
   }
 
   function busy(btn, text) {
@@ -178,10 +185,13 @@
       if (!result.ok) return showError(errors, result.error);
       captchaId = result.data.captcha_id;
       img.src = `data:image/png;base64,${result.data.image}`;
-      if (result.data.debug_answer) showDev(`图形验证码为 ${result.data.debug_answer}`);
+      if (result.data.debug_answer) {
+        localStage = true;
+        showDev(`图形验证码为 ${result.data.debug_answer}`);
+      }
     }
     const send = button("发送验证码", async () => {
-      errors.replaceChildren();
+      setChildren(errors);
       const done = busy(send, "正在发送…");
       const phone = value("phone");
       const result = await api("POST", "/auth/sms-code", {
@@ -193,11 +203,12 @@
         document.getElementById("captcha").value = "";
         return loadCaptcha(); // a captcha is single-use
       }
-      errors.replaceChildren(notice(`验证码已发送，请查看短信（${result.data.expires_in / 60} 分钟内有效）`, "success"));
+      setChildren(errors, notice(`验证码已发送，请查看短信（${result.data.expires_in / 60} 分钟内有效）`, "success"));
       document.getElementById("sms_code").focus();
+      if (!localStage) return;
       const outbox = await api("GET", `/dev/sms-outbox?phone=${encodeURIComponent(phone)}`);
       if (outbox.ok && outbox.data.messages.length) {
-        const code = (outbox.data.messages[0].text.match(/(?<!\d)\d{6}(?!\d)/) || [""])[0];
+        const code = (outbox.data.messages[0].text.match(/(?:^|\D)(\d{6})(?!\d)/) || ["", ""])[1];
         showDev(`短信验证码为 ${code}（只在本地开发环境显示）`);
       }
     }, { class: "secondary", id: "send-code" });
@@ -431,7 +442,7 @@
     async function chosen(event) {
       const file = event.target.files && event.target.files[0];
       if (!file) return;
-      errors.replaceChildren();
+      setChildren(errors);
       try {
         const image = await Camera.cardImage(file);
         flow.card = image.base64;
