@@ -121,6 +121,31 @@ def test_the_real_persons_binding_wins_and_a_later_binding_of_the_number_is_refu
     assert card_login(api, person)[1]["user"]["user_id"] == verified["user"]["user_id"]
 
 
+def test_a_number_proved_by_card_login_is_not_bound_again_by_a_phone_account(api, svc, vision_models):
+    import devset
+    from pensioncert.dal import evidence
+
+    person, face = unique_id_number(1929), "p04"
+    report = import_registry(
+        svc, HEADER + f"{person},周王氏,西安市,新城区机关事务中心,recipient,activated,{PIN},{face}.jpg\n",
+        devset.reference_dir(),
+        lambda id_key, image: evidence.put_registry_photo(svc.client("s3"), svc.settings.evidence_bucket,
+                                                          id_key, image))
+    assert report.errors == []
+    card_account = card_login(api, person)[1]["user"]["user_id"]  # the card proved the number first
+    phone = unique_phone()
+    assert register(api, phone, person, name="周王氏")[0] == 201
+    token = login(api, phone)[1]["token"]
+    status, session = post(api, "/auth/real-name/sessions", {"name": "周王氏", "id_number": person}, token)
+    assert status == 201, session
+    status, body = post(api, f"/auth/real-name/sessions/{session['session_id']}/complete", {
+        "id_card_image": devset.id_card_b64(face, name="周王氏", id_number=person),
+        "steps": devset.answer(session["challenges"], face)}, token)
+    assert (status, body["error"]["code"]) == (409, "ID_NUMBER_ALREADY_REGISTERED")
+    assert "社保卡登录" in body["error"]["message"]
+    assert card_login(api, person)[1]["user"]["user_id"] == card_account
+
+
 # --- 5. Tokens die with the password, a lock and a binding -----------------------------------
 
 def test_a_password_reset_ends_every_earlier_token(api, svc):
