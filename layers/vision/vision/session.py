@@ -68,15 +68,19 @@ def decide_session(steps, references) -> SessionDecision:
     why = continuity.check_session([frames for _, frames, _ in analysed])
     if why:
         raise VisionError("LIVENESS_FAILED", why)
+    t = timer.add("continuity", t)
     for challenge, frames, _ in analysed:
         if not liveness.RULES[challenge](frames):
             raise VisionError("LIVENESS_FAILED", f"action_not_seen:{challenge}")
+    t = timer.add("rules", t)
+    for challenge, frames, _ in analysed:
         why = replay.planar_check(challenge, frames)
         if why:
             raise VisionError("LIVENESS_FAILED", why)
-    timer.add("rules", t)
+    one_face = continuity.one_face_throughout([frames for _, frames, _ in analysed])
+    timer.add("continuity", t)
 
-    if continuity.one_face_throughout([frames for _, frames, _ in analysed]):
+    if one_face:
         # Continuity already ties every step to one face: the most frontal frame of the session speaks for all.
         vecs = [_embed(_most_frontal([f for _, frames, _ in analysed for f in frames]), timer)]
     else:
