@@ -236,6 +236,17 @@ def test_login_answers_an_unknown_phone_exactly_like_a_known_one(api, svc):
     assert login(api, unknown, WRONG)[1]["error"]["attempts_left"] == 1
 
 
+def test_an_unknown_phones_count_ends_30_days_after_its_last_failure(api, svc):
+    """The counter items of probed numbers go away (DynamoDB TTL, lazily: the code treats an
+    expired item as gone); a month per number makes waiting for it no practical probe."""
+    unknown = unique_phone()
+    login(api, unknown, WRONG)
+    svc.clock.advance(days=29)
+    assert login(api, unknown, WRONG)[1]["error"]["attempts_left"] == 1
+    svc.clock.advance(days=30, seconds=1)
+    assert login(api, unknown, WRONG)[1]["error"]["attempts_left"] == 2
+
+
 def test_both_login_paths_spend_one_argon2_computation(api, monkeypatch):
     spent = []
     for method in ("hash", "verify"):
