@@ -52,7 +52,7 @@ BACKGROUND_SIDE = 64
 # Across steps: the face texture of one step's last frame tracked into the next step's first frame.
 # Dev set, last frame of one genuine window → first frame of another of the same frame size: different
 # people (370 pairs) track at most 41 % of the face features; the same person in another window of
-# the same recording 4–100 % (15 of 46 at ≥ 60 %). Residual: consecutive live frames ≤ 0.059.
+# the same recording 4–100 % (14 of 46 at ≥ 60 %). Residual: consecutive live frames ≤ 0.059.
 SAME_FACE_MAX_RESIDUAL = 0.06
 SAME_FACE_MIN_TRACKED = 0.6
 MIN_BACKGROUND_SHARE = 0.15  # less visible background than this (tight face crops): not judged
