@@ -65,7 +65,7 @@ class Step:
 
 @lru_cache(maxsize=None)
 def _b64_frames(sequence: str) -> list[str]:
-    step = next(s for s in steps() if s.sequence == sequence)
+    step = next(s for s in _labels() if s.sequence == sequence)
     return [base64.b64encode(frame).decode() for frame in step.frames()]
 
 
@@ -101,6 +101,14 @@ def chosen_steps(challenges, person: str) -> list[Step]:
 def answer(challenges, person: str) -> list[dict]:
     """The ``steps`` body answering the drawn challenges with the person's real steps."""
     return [{"challenge": s.challenge, "frames": s.frames_b64()} for s in chosen_steps(challenges, person)]
+
+
+def attack(kind: str, person: str) -> Step:
+    """The first labelled attack of that kind (still_replay, held_photo, photo_flip, no_action) made
+    from the person's footage."""
+    found = steps(person, kind=kind)
+    assert found, f"the dev set has no {kind} attack of {person}"
+    return found[0]
 
 
 def reference_dir() -> Path:

@@ -181,6 +181,24 @@ def test_a_still_photo_replayed_as_every_frame_fails_liveness(api, svc, retiree)
     assert body["error"]["attempts_left"] == svc.settings.yearly_failed_attempts_limit - 1
 
 
+@pytest.mark.parametrize("kind", ["photo_flip", "held_photo"])
+def test_photos_of_the_retiree_shown_for_every_challenge_fail_liveness(api, svc, vision_models, kind):
+    """Someone holding photos of the person, whatever is asked: two stills shown in turn
+    (photo_flip), or one print tilted by hand (held_photo); labelled attacks from the dev set."""
+    person = {"photo_flip": RETIREE, "held_photo": RELATIVE}[kind]
+    id_number = unique_id_number(1946)
+    report = import_people(svc, f"{id_number},周淑英,西安市,新城区机关事务中心,recipient,activated,246802,{person}.jpg\n")
+    assert report.written == 1
+    token = post(api, "/auth/card-login", {"id_number": id_number, "card_password": "246802"})[1]["token"]
+    frames = devset.attack(kind, person).frames_b64()
+    session = open_session(api, token)
+    steps = [{"challenge": c, "frames": frames} for c in session["challenges"]]
+    status, body = complete(api, token, session["session_id"], steps)
+    assert (status, body["error"]["code"]) == (422, "LIVENESS_FAILED"), (session["challenges"], body)
+    assert body["error"]["attempts_left"] == svc.settings.yearly_failed_attempts_limit - 1
+    assert certifications.history(svc.vault.lookup("id", id_number)) == []
+
+
 def test_an_expired_session_and_steps_out_of_order_are_refused(api, svc, retiree):
     session = open_session(api, retiree["token"])
     in_order = devset.answer(session["challenges"], RETIREE)
