@@ -406,9 +406,16 @@ def vision_function(settings: Settings) -> dict[str, Any]:
             "Type": "AWS::IAM::Role",
             "Properties": {
                 "AssumeRolePolicyDocument": _lambda_trust(),
-                # Frames arrive in the event and decisions leave in the answer: logs only.
+                # A session's frames are read from its evidence object (the invoke payload would
+                # not carry them); reads only, and only under the evidence prefix.
                 "Policies": [{"PolicyName": "pensioncert-vision", "PolicyDocument": {
-                    "Version": "2012-10-17", "Statement": [_logs_statement("VisionLogGroup")]}}],
+                    "Version": "2012-10-17", "Statement": [
+                        _logs_statement("VisionLogGroup"),
+                        {"Sid": "ReadEvidence", "Effect": "Allow", "Action": "s3:GetObject",
+                         "Resource": _sub(f"${{{BUCKET}.Arn}}/{EVIDENCE_PREFIX}*")},
+                        {"Sid": "DecryptEvidence", "Effect": "Allow", "Action": "kms:Decrypt",
+                         "Resource": {"Fn::GetAtt": [KEY, "Arn"]}},
+                    ]}}],
             },
         },
         "VisionLogGroup": _log_group(f"/aws/lambda/{name}"),
@@ -418,8 +425,8 @@ def vision_function(settings: Settings) -> dict[str, Any]:
             "Metadata": _skip(
                 ("CKV_AWS_116", "Invoked synchronously (RequestResponse) by the API function only; "
                  "a dead-letter queue only receives failed asynchronous invocations."),
-                ("CKV_AWS_117", "Needs no network at all (frames in the event, no AWS calls); a VPC "
-                 "would add cold-start cost for nothing to isolate."),
+                ("CKV_AWS_117", "Reaches only S3 (the session's evidence object) over AWS's regional "
+                 "endpoint; a VPC would add an endpoint and cold-start cost for nothing to isolate."),
             ),
             "Properties": {
                 "FunctionName": name,

@@ -176,7 +176,9 @@ def test_each_function_has_its_own_least_privilege_role(template):
     assert api["Role"] == {"Fn::GetAtt": ["DefaultRole", "Arn"]}
     assert vision["Role"] == {"Fn::GetAtt": ["VisionRole", "Arn"]}
     vision_actions = {a for r, s in role_statements(template) if r == "VisionRole" for a in as_list(s["Action"])}
-    assert vision_actions == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert vision_actions == {"logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "kms:Decrypt"}
+    vision_reads = {s["Sid"]: s for r, s in role_statements(template) if r == "VisionRole"}
+    assert vision_reads["ReadEvidence"]["Resource"] == {"Fn::Sub": "${EvidenceBucket.Arn}/evidence/*"}
     api_statements = {s["Sid"]: s for r, s in role_statements(template) if r == "DefaultRole"}
     assert api_statements["InvokeVision"]["Resource"] == {"Fn::GetAtt": ["VisionFunction", "Arn"]}
     assert api_statements["AppSecret"]["Resource"] == {"Ref": "AppSecret"}
