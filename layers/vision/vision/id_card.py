@@ -66,7 +66,7 @@ def portrait_frame(data: bytes) -> Frame:
 
 # Card text is read at most this many pixels on the longer side: the card fills most of an app's
 # ~1280 px photo; a 12 MP photo is scaled down first. OCR time grows with the area (measured
-# here: ~1.3 s for an 856 x 540 card on one core; 4 threads gained nothing on this 2-core box).
+# by bench/ocr_bench.py: ~1.0-1.3 s for an 856 x 540 card on one core of this shared box).
 OCR_MAX_SIDE = 1280
 # The printed 18-character number: 17 digits and a check character (digit or X).
 _ID_RE = re.compile(r"\d{17}[\dX]")
@@ -97,6 +97,10 @@ def _ocr():
                 "Global.log_level": "error",
                 "Det.limit_type": "max",
                 "Det.limit_side_len": 960,
+                # Lines recognised one at a time: a batch is padded to its widest line, and on a card
+                # (one long number line, many short ones) batches of 6 measured ~60 MiB more peak
+                # memory (365 vs 304 MiB) and no faster here.
+                "Rec.rec_batch_num": 1,
                 # One thread: Lambda's share of a core at this memory size; more threads gained
                 # nothing measurable here and contend with concurrent calls in the local stage.
                 "EngineConfig.onnxruntime.intra_op_num_threads": 1,
