@@ -376,10 +376,10 @@
       const result = await api("POST", "/auth/bind-phone", { phone: value("phone"), sms_code: value("sms_code") });
       done();
       if (!result.ok) return showError(errors, result.error);
-      state.user.phone_bound = true;
-      store.save();
-      flash("手机号码绑定成功");
-      go("home");
+      // A new binding ends the account's earlier logins (contract v1.1): log in once more.
+      logout();
+      flash("手机号码绑定成功，请重新登录");
+      go("card-login");
     }, { id: "bind-submit" });
     render("绑定手机号码", [
       h("p", {}, "目前仅国内手机号码可以接收短信验证码。常年定居国外的，请绑定居住在国内的亲友的手机号码。"),

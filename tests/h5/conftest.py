@@ -36,7 +36,8 @@ def people(h5_stack):
     - ``self_p04``: no card; registers by phone, binds real name and certifies with clip p04;
     - ``holder``: a card holder (PIN) who adds ``relative_p06`` and certifies them with clip p06;
     - ``holder_p04``: a card holder whose registry photo is p04: clip p22 is someone else;
-    - ``consenter``: a card holder without a photo, added as a relative, who gives consent."""
+    - ``consenter``: a card holder without a photo, added as a relative, who gives consent;
+    - ``binder``: a card holder who binds a (domestic relative's) phone number."""
     work = Path(tempfile.mkdtemp(prefix="pc-h5-registry-"))
     rows = {
         "self_p04": ("孙秀兰", "", "", "p04.jpg"),
@@ -44,6 +45,7 @@ def people(h5_stack):
         "relative_p06": ("赵德海", "", "", "p06.jpg"),
         "holder_p04": ("钱玉梅", "activated", "246802", "p04.jpg"),
         "consenter": ("吴淑英", "activated", "864200", ""),
+        "binder": ("郑国栋", "activated", "975310", ""),
     }
     people = {}
     lines = []

@@ -44,6 +44,12 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-
 # Records what the page speaks (the page's speechSynthesis calls), before any page script runs.
 SPEECH_PROBE = """
 window.__spoken = [];
+window.__sent = [];  // path and body size of every API call the page makes
+const pageFetch = window.fetch.bind(window);
+window.fetch = function (url, init) {
+  window.__sent.push({url: String(url), bytes: init && init.body ? new Blob([init.body]).size : 0});
+  return pageFetch(url, init);
+};
 if (window.speechSynthesis) {
   const original = window.speechSynthesis.speak.bind(window.speechSynthesis);
   window.speechSynthesis.speak = function (u) { window.__spoken.push({text: u.text, lang: u.lang}); try { original(u); } catch (e) {} };
@@ -294,6 +300,11 @@ class Phone:
             if state == "submitting" or state is None:
                 break
         return done
+
+    def completion_bodies(self) -> list[int]:
+        """Body sizes (bytes) of the page's session completions so far."""
+        sent = self.driver.execute_script("return window.__sent || []")
+        return [item["bytes"] for item in sent if item["url"].endswith("/complete")]
 
     def spoken(self) -> list[dict]:
         return self.driver.execute_script("return window.__spoken || []")

@@ -163,6 +163,40 @@ def test_no_reference_photo_and_the_relatives_consent(phone_for, people):
     phone.screen("relative-status-after-consent")
 
 
+def test_card_holder_binds_a_domestic_phone(phone_for, people):
+    """Those abroad bind a domestic relative's number at their first card login (the guide's 6.(2))."""
+    binder = people["binder"]
+    phone = phone_for("p04", "8-bind-phone")
+    phone.open("#/card-login")
+    phone.wait_title("社保卡登录")
+    phone.fill("id_number", binder["id"])
+    phone.fill("card_password", binder["pin"])
+    phone.click("card-login-submit")
+    phone.wait_title("绑定手机号码")
+    phone.fill("phone", "+44 7700 900123")  # an overseas number: the API's message, as is
+    phone.fill("captcha", phone.banner_number("图形验证码"))
+    first_banner = phone.css("#dev-banner").text
+    phone.click("send-code")
+    phone.wait(lambda: phone.all("#sms-errors .notice.error"), "the overseas number's refusal")
+    assert phone.css("#sms-errors .notice.error").get_attribute("data-code") == "PHONE_NOT_MAINLAND"
+    phone.screen("bind-overseas-refused")
+    number = unique_phone()
+    phone.fill("phone", number)
+    phone.wait(lambda: phone.css("#dev-banner").text != first_banner, "a new captcha (one is single-use)")
+    phone.fill("captcha", phone.banner_number("图形验证码"))
+    phone.click("send-code")
+    phone.fill("sms_code", phone.banner_number("短信验证码"))
+    phone.click("bind-submit")
+    phone.wait_title("社保卡登录")
+    phone.wait_text("手机号码绑定成功")
+    phone.screen("bound")
+    phone.fill("id_number", binder["id"])
+    phone.fill("card_password", binder["pin"])
+    phone.click("card-login-submit")
+    phone.wait_title("您好")  # bound: no binding screen this time
+    assert not phone.all("#menu-bind")
+
+
 GUIDANCE_PROBE = """
 const [kind, done] = arguments;
 const canvas = document.createElement('canvas'); canvas.width = 480; canvas.height = 640;
