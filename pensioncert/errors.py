@@ -86,6 +86,7 @@ class ErrorCode(Enum):
     IMAGE_INVALID = ErrorSpec(400, "图片无法识别，请重新拍摄后提交（支持JPEG或PNG）")
     VISION_UNAVAILABLE = ErrorSpec(503, "人脸识别服务繁忙，请稍后再试")
     HOME_VISIT_PENDING = ErrorSpec(409, "已有一条上门认证申请正在办理中，请耐心等待经办机构联系")
+    REVIEW_PENDING = ErrorSpec(409, "已有一条人工复核申请正在办理中，请耐心等待工作人员答复")
 
     @property
     def status(self) -> int:

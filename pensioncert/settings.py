@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     yearly_failed_attempts_limit: int = 5
     # Real-name binding: failed completions an account gets per rolling 24 hours (contract v1.1).
     real_name_failures_per_day: int = 5
+    # Human review (人工复核) of a failed face check: staff answer within this many working days
+    # (Saturdays and Sundays skipped; public holidays are not modelled) of the request.
+    review_working_days: int = 5
     # Contacts (contract v1.1): add attempts per account per rolling 24 hours (refused ones count,
     # a delete gives none back), and contacts per account. Scarce adds keep the grey-button
     # reasons from being an ID-number lookup service.

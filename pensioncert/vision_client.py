@@ -69,6 +69,12 @@ class VisionClient:
     def embed_reference(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_reference", "image": _b64(image)})["embedding"]
 
+    def similarity(self, embedding: list[float], references: list[list[float]]) -> dict[str, Any]:
+        """A template (``embed_reference``'s) against trusted references: ``{"similarity"`` (the
+        lowest), ``"match"`` (at vision's threshold), ``"threshold"}``."""
+        answer = self._call({"action": "similarity", "embedding": embedding, "references": references})
+        return {"similarity": answer["similarity"], "match": answer["match"], "threshold": answer["threshold"]}
+
     def embed_id_card_portrait(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_id_card_portrait", "image": _b64(image)})["embedding"]
 

@@ -16,7 +16,7 @@ from pensioncert.http_edge import (
     parse_body,
     query_param,
 )
-from pensioncert.logic import certification, contacts, eligibility, home_visits
+from pensioncert.logic import certification, contacts, eligibility, home_visits, reviews
 from pensioncert.services import services
 
 blueprint = Blueprint(__name__)
@@ -41,6 +41,11 @@ class HomeVisitRequest(RequestBody):
     reason: Annotated[str, Field(max_length=200)]
     address: Annotated[str, Field(max_length=200)]
     contact_phone: str
+
+
+class ReviewRequest(RequestBody):
+    subject: str
+    session_id: Annotated[str, Field(max_length=64)]
 
 
 @blueprint.route("/contacts", methods=["GET"])
@@ -97,6 +102,14 @@ def request_home_visit():
     account, _ = current_account(blueprint.current_request)
     body = parse_body(blueprint.current_request, HomeVisitRequest)
     return json_response(home_visits.request_home_visit(services(), account, **body.model_dump()), 201)
+
+
+@blueprint.route("/certify/reviews", methods=["POST"])
+@endpoint
+def request_review():
+    account, _ = current_account(blueprint.current_request)
+    body = parse_body(blueprint.current_request, ReviewRequest)
+    return json_response(reviews.request(services(), account, **body.model_dump()), 201)
 
 
 @blueprint.route("/me/proxies", methods=["GET"])

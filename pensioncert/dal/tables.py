@@ -335,8 +335,69 @@ class HomeVisitTable(_Table):
     outcome = UnicodeAttribute(null=True)  # passed | failed | already_certified
     failure_reason = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
+    # The evidence of a passed visit (logic/manual_evidence): the photo taken there (an evidence
+    # object), its similarity to the trusted reference, the visit's date, address and staff;
+    # a photo below the match threshold sends the case to review (``review_id``).
+    evidence_key = UnicodeAttribute(null=True)
+    similarity = NumberAttribute(null=True)
+    visited_on = UnicodeAttribute(null=True)
+    visit_address_sealed = UnicodeAttribute(null=True)
+    visited_by = UnicodeAttribute(null=True)
+    review_id = UnicodeAttribute(null=True)
 
     by_status_region = HomeVisitByStatus()
+
+
+class ReviewByState(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_state_region"
+        projection = AllProjection()
+
+    state = UnicodeAttribute(hash_key=True)
+    region_created = UnicodeAttribute(range_key=True)
+
+
+class ReviewTable(_Table):
+    """A human review (人工复核) of a failed face check: an app certification the retiree appealed
+    (``kind`` app) or a manual certification whose visit photo did not match (home_visit, overseas).
+    The subject's open review is named by a marker item (``limits``: ``review#<subject>``)."""
+
+    class Meta(_Table.Meta):
+        base_name = "reviews"
+
+    review_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # app | home_visit | overseas
+    subject_key = UnicodeAttribute()
+    subject_id_sealed = UnicodeAttribute()
+    name = UnicodeAttribute()
+    region = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    year = NumberAttribute()
+    state = UnicodeAttribute()  # pending | decided
+    region_created = UnicodeAttribute()  # "<region>#<created_at>" for the queue index
+    requested_by = UnicodeAttribute()  # an app user_id, or staff:<username>
+    created_at = UTCDateTimeAttribute()
+    due_by = UnicodeAttribute()  # ISO 8601, +08:00
+    session_id = UnicodeAttribute(null=True)  # kind app: the failed session
+    case_id = UnicodeAttribute(null=True)  # kind home_visit: the visit's case
+    evidence_key = UnicodeAttribute(null=True)
+    failure_code = UnicodeAttribute(null=True)  # what the face check answered (FACE_MISMATCH, ...)
+    failure_detail = UnicodeAttribute(null=True)
+    similarity = NumberAttribute(null=True)
+    reference = UnicodeAttribute(null=True)  # which trusted reference it was compared with
+    # A visit's own facts (manual kinds): date, address, visiting staff.
+    visited_on = UnicodeAttribute(null=True)
+    visit_address_sealed = UnicodeAttribute(null=True)
+    visited_by = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)  # passed | refused
+    decided_by = UnicodeAttribute(null=True)  # staff username
+    decided_by_name = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    decision_reason = UnicodeAttribute(null=True)
+    certification_id = UnicodeAttribute(null=True)
+    home_visit_case_id = UnicodeAttribute(null=True)
+
+    by_state_region = ReviewByState()
 
 
 class SmsOutboxTable(_Table):
@@ -364,5 +425,6 @@ ALL_TABLES: tuple[type[_Table], ...] = (
     AttemptTable,
     LivenessSessionTable,
     HomeVisitTable,
+    ReviewTable,
 )
 LOCAL_ONLY_TABLES: tuple[type[_Table], ...] = (SmsOutboxTable,)

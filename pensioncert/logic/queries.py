@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, registry
+from pensioncert.logic import reviews
 from pensioncert.logic.subjects import require_consent, resolve
 from pensioncert.rules.certification import PaymentPolicy, certification_year
 
@@ -39,4 +40,11 @@ def status(svc, account, subject_param: str) -> dict:
         "due_by": iso_beijing(policy.due_by(year)),
         "payment_status": policy.payment_status(now, this_year is not None, last_year is not None,
                                                 registered_this_year),
+        **_review(subject.id_key, year),
     }
+
+
+def _review(subject_key: str, year: int) -> dict:
+    """Contract v1.1: ``review`` once the subject has a review this year."""
+    review = reviews.status_field(subject_key, year)
+    return {"review": review} if review else {}

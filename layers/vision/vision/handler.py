@@ -5,7 +5,7 @@ import binascii
 import json
 import logging
 
-from . import VisionError, decide_session, embed_id_card_portrait, embed_reference, read_id_card, warm_up
+from . import VisionError, decide_session, matching, embed_id_card_portrait, embed_reference, read_id_card, warm_up
 from .budget import VisionBusy, budget
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,16 @@ def _handle(event, s3):
         d = decide_session(steps, _references(event))
         return {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms,
                 "best_frame": list(d.best_frame) if d.best_frame else None}
+    if action == "similarity":
+        # A template (from embed_reference) against trusted references: the lowest similarity
+        # decides, at the one shipped threshold (matching.MATCH_THRESHOLD).
+        live = _references({"references": [event.get("embedding")]})[0]
+        refs = _references(event)
+        if not refs:
+            raise VisionError("IMAGE_INVALID", "no_references")
+        sim = min(matching.similarity(live, ref) for ref in refs)
+        return {"ok": True, "similarity": sim, "match": matching.is_match(sim),
+                "threshold": matching.MATCH_THRESHOLD}
     if action == "embed_reference":
         return {"ok": True, "embedding": embed_reference(_b64(event.get("image")))}
     if action == "embed_id_card_portrait":

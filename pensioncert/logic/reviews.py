@@ -1,0 +1,145 @@
+"""Human review (人工复核) of a failed face check.
+
+An app certification that failed (``FACE_MISMATCH``, or any failure once the yearly attempts are
+used up) can be appealed by the retiree or their proxy (``POST /certify/reviews``); a manual
+certification whose visit photo scored below the match threshold becomes a review instead of a
+certification (``admin.manual_evidence``). Staff answer within ``review_working_days`` working
+days; the decision is taken in the admin (``admin.reviews``). One open review per subject.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta
+
+from pensioncert.clock import BEIJING, iso_beijing
+from pensioncert.dal import certifications, evidence, liveness_sessions, registry
+from pensioncert.dal import reviews as reviews_dal
+from pensioncert.dal.tables import ReviewTable
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic import references as trusted_references
+from pensioncert.logic.subjects import require_consent, resolve
+from pensioncert.rules.certification import certification_year
+from pensioncert.vision_client import VisionRefusal
+
+# Failures a retiree may appeal at any time: the face was seen live but did not match the
+# reference (an old or poor reference photo is the usual cause). Any other failure only once the
+# year's attempts are used up, when the app has nothing else to offer but a home visit.
+APPEALABLE = ("FACE_MISMATCH",)
+NO_SUCH_SESSION = "没有可以复核的认证记录：请使用本年度未通过的认证"
+NOT_YET_APPEALABLE = "本次认证未通过的原因可以重新自助认证解决，请按提示重新认证；次数用完后可申请人工复核"
+WEEKEND = (5, 6)  # Saturday, Sunday (datetime.weekday)
+
+
+def due_by(start: datetime, working_days: int) -> datetime:
+    """``start`` plus ``working_days`` working days (Saturdays and Sundays skipped, Beijing time),
+    at the same time of day."""
+    moment = start.astimezone(BEIJING)
+    left = working_days
+    while left > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() not in WEEKEND:
+            left -= 1
+    return moment
+
+
+def request(svc, account, *, subject: str, session_id: str) -> dict:
+    """The retiree's (or the proxy's) appeal of a failed certification session of this year."""
+    target = require_consent(resolve(account, subject))
+    now = svc.clock.now()
+    year = certification_year(now)
+    session = liveness_sessions.get(session_id) if 0 < len(session_id or "") <= 64 else None
+    if (session is None or session.purpose != "certify" or session.user_id != account.user_id
+            or session.subject_key != target.id_key or session.used_at is None
+            or session.outcome_status is None or int(session.outcome_status) == 200
+            or certification_year(session.used_at) != year):
+        raise AppError(ErrorCode.NOT_FOUND, NO_SUCH_SESSION, field="session_id")
+    failure_code = json.loads(session.outcome_body)["error"]["code"]
+    exhausted = certifications.failures(target.id_key, year) >= svc.settings.yearly_failed_attempts_limit
+    if failure_code not in APPEALABLE and not exhausted:
+        raise AppError(ErrorCode.NOT_FOUND, NOT_YET_APPEALABLE, field="session_id")
+    if certifications.for_year(target.id_key, year) is not None:
+        raise AppError(ErrorCode.NOT_ELIGIBLE, "本年度已完成认证，无需复核", reason="ALREADY_CERTIFIED")
+    person = registry.get_person(target.id_key)
+    if person is None:
+        raise AppError(ErrorCode.NOT_FOUND)
+    evidence_key = _session_evidence(svc, session)
+    scores = _scores(svc, person, target.name, evidence_key) if evidence_key else {}
+    review = ReviewTable(
+        "rv_" + secrets.token_hex(8), kind="app", subject_key=target.id_key,
+        subject_id_sealed=person.id_sealed, name=person.name, region=person.region, unit=person.unit,
+        year=year, state=reviews_dal.PENDING, region_created=f"{person.region}#{now.isoformat()}",
+        requested_by=account.user_id, created_at=now,
+        due_by=iso_beijing(due_by(now, svc.settings.review_working_days)),
+        session_id=session.session_id, evidence_key=evidence_key, failure_code=failure_code,
+        failure_detail=scores.get("detail"), similarity=scores.get("similarity"),
+        reference=scores.get("reference"),
+    )
+    audit = {"actor": f"app:{account.user_id}", "actor_name": "本人" if target.is_self else "亲友代办",
+             "action": "review_request", "target": review.review_id, "region": person.region,
+             "after": {"原因": failure_code, "复核期限": review.due_by}}
+    if reviews_dal.create_unless_open(review, audit) is not None:
+        raise AppError(ErrorCode.REVIEW_PENDING)
+    return {"review_id": review.review_id, "due_by": review.due_by}
+
+
+def open_manual(svc, *, kind: str, person, requested_by: str, evidence_key: str, similarity: float | None,
+                reference: str | None, detail: str | None, visited_on: str, address: str, visited_by: str,
+                case_id: str | None = None, audit: dict | None = None) -> ReviewTable:
+    """A manual certification's photo below the match threshold: a review for a provincial
+    reviewer instead of a certification. 409 REVIEW_PENDING while the subject has one open."""
+    now = svc.clock.now()
+    review = ReviewTable(
+        "rv_" + secrets.token_hex(8), kind=kind, subject_key=person.id_key,
+        subject_id_sealed=person.id_sealed, name=person.name, region=person.region, unit=person.unit,
+        year=certification_year(now), state=reviews_dal.PENDING,
+        region_created=f"{person.region}#{now.isoformat()}", requested_by=requested_by, created_at=now,
+        due_by=iso_beijing(due_by(now, svc.settings.review_working_days)), case_id=case_id,
+        evidence_key=evidence_key, failure_code="FACE_MISMATCH", failure_detail=detail,
+        similarity=similarity, reference=reference, visited_on=visited_on,
+        visit_address_sealed=svc.vault.seal(address), visited_by=visited_by,
+    )
+    if reviews_dal.create_unless_open(review, audit) is not None:
+        raise AppError(ErrorCode.REVIEW_PENDING, "此人已有一条人工复核正在办理，请先办结该复核")
+    return review
+
+
+def status_field(subject_key: str, year: int) -> dict | None:
+    """``GET /query/status``'s ``review``: the subject's latest review of this year, if any."""
+    review = reviews_dal.latest_for(subject_key)
+    if review is None or int(review.year) != year:
+        return None
+    return {"review_id": review.review_id, "state": review.state, "due_by": review.due_by,
+            "outcome": review.outcome}
+
+
+def _session_evidence(svc, session) -> str | None:
+    """The session's evidence object (``liveness.store_evidence`` names it by the year of its
+    completion and the session id), if it is still there."""
+    key = f"{evidence.EVIDENCE_PREFIX}certify/{session.used_at.year}/{session.session_id}.json"
+    try:
+        svc.client("s3").head_object(Bucket=svc.settings.evidence_bucket, Key=key)
+    except Exception:  # noqa: BLE001 - expired or never stored (a refusal before vision): no frames
+        return None
+    return key
+
+
+def _scores(svc, person, name: str, evidence_key: str) -> dict:
+    """What the face check says about the stored frames, for the reviewer: the session is decided
+    again from its evidence object against the same trusted reference (the answer to the app kept
+    only the code). Templates only; the identity authority's score is not asked again (billed)."""
+    references = trusted_references.trusted(svc, person, name, ask_authority=False)
+    found = {"reference": references.source}
+    if not references.templates:
+        return found
+    try:
+        decision = svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key,
+                                                      references.template_lists)
+    except VisionRefusal as refusal:
+        found["detail"] = f"{refusal.code}:{refusal.detail}"
+        if refusal.code == "FACE_MISMATCH" and refusal.detail.startswith("similarity:"):
+            found["similarity"] = float(refusal.detail.split(":", 1)[1])
+        return found
+    found["similarity"] = round(decision["similarity"], 4)
+    found["detail"] = "passed_on_review_check"
+    return found
