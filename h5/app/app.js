@@ -509,6 +509,10 @@
   function failureSteps(subject, error, sessionId) {
     const code = error.code;
     const steps = [];
+    if (code === "REAL_NAME_REQUIRED") {
+      steps.push(button("实名注册", () => go("realname"), { id: "next-realname" }));
+      return wrapSteps(steps);
+    }
     const retryable = ["NO_FACE", "MULTIPLE_FACES", "POOR_QUALITY", "LIVENESS_FAILED", "FACE_MISMATCH",
       "SESSION_EXPIRED", "NETWORK", "SERVICE_UNAVAILABLE", "VISION_UNAVAILABLE", "HTTP_500", "HTTP_502", "HTTP_503"];
     if (code === "ALREADY_CERTIFIED") {
@@ -795,6 +799,9 @@
           h("dt", {}, "时间"), h("dd", {}, formatTime(item.certified_at)))))));
     } else if (!status.ok && history.error.code !== status.error.code) {
       nodes.push(errorBox(history.error));
+    }
+    if (!status.ok && status.error.code === "REAL_NAME_REQUIRED") {
+      nodes.push(...failureSteps(subject, status.error, null));
     }
     if (!status.ok && status.error.code === "CONSENT_REQUIRED") {
       nodes.push(...wrapSteps([

@@ -84,7 +84,12 @@ def test_register_bind_real_name_certify_self_and_history(phone_for, people):
     phone.wait_title("您好")
     phone.screen("home-unverified")
 
-    phone.click("menu-realname")
+    # Certification before real-name binding: the API's refusal, and the way to the binding.
+    phone.click("menu-certify")
+    phone.wait(lambda: phone.all(".notice.error"), "the real-name refusal")
+    assert phone.css(".notice.error").get_attribute("data-code") == "REAL_NAME_REQUIRED", phone.body()
+    phone.screen("real-name-required")
+    phone.click("next-realname")
     phone.wait_title("实名注册")
     assert phone.css("#name").get_attribute("value") == me["name"]
     phone.fill("id_number", me["id"])
