@@ -21,10 +21,12 @@ from .frame import Frame
 # picture. Copies of one registry photo re-encoded at JPEG quality 95..87 differ by 0.1–5.5, so this
 # only catches duplicated frames; a re-photographed still is left to continuity and the action checks.
 STATIC_PIXEL_DIFF = 1.5
-# Largest texture residual (continuity.texture_residual) over consecutive frames of a turn_head step.
-# Dev set (layers/vision/measure_liveness.py): the 11 genuine turns 0.027–0.061; photos tilted by hand
-# (held_photo, up to ±25°, solvePnP yaw moving by 7–23°) 0.006–0.018. Near their geometric mean.
-PARALLAX_MIN = 0.022
+# Largest texture residual (continuity.texture_residual) over pairs of frames up to PARALLAX_SPAN apart
+# in a turn_head step (a slow turn shows more parallax over a longer interval). Dev set
+# (layers/vision/measure_liveness.py): the 11 genuine turns 0.042–0.181; photos tilted by hand
+# (held_photo, up to ±25°, solvePnP yaw moving by 7–23°) 0.008–0.019. Near their geometric mean.
+PARALLAX_MIN = 0.028
+PARALLAX_SPAN = 3
 
 
 def _crop(f: Frame) -> np.ndarray:
@@ -41,14 +43,15 @@ def is_static(frames: Sequence[Frame]) -> bool:
 
 
 def parallax(frames: Sequence[Frame]) -> float:
-    """Largest texture residual between consecutive frames (nan when none could be measured)."""
-    r = [continuity.texture_residual(a, b) for a, b in zip(frames, frames[1:])]
+    """Largest texture residual between frames up to PARALLAX_SPAN apart (nan when none could be measured)."""
+    n = len(frames)
+    r = [continuity.texture_residual(frames[i], frames[j]) for i in range(n) for j in range(i + 1, min(n, i + PARALLAX_SPAN + 1))]
     r = [x for x in r if np.isfinite(x)]
     return max(r) if r else float("nan")
 
 
 def is_planar(frames: Sequence[Frame]) -> bool:
-    """True when no pair of consecutive frames shows parallax (or none could be measured)."""
+    """True when no pair of frames shows parallax (or none could be measured)."""
     p = parallax(frames)
     return not (p > PARALLAX_MIN)
 
