@@ -182,8 +182,9 @@ def run(person: str, runs: int) -> int:
     print(f"{'total':<10} p50 {statistics.median(totals):7.1f} ms  p95 {pct(totals, 0.95):7.1f} ms"
           + (f"  (2-step sessions: p50 {statistics.median(two_steps):.1f} ms; target <= 300 ms p50)"
              if two_steps else "  (target <= 300 ms p50 for a 2-step session)"))
+    per_step = [n / count for n, count in zip(embeds, steps_per_session)]
     print(f"embeddings per session (counted at the embedder): p50 {statistics.median(embeds):.0f}, "
-          f"min {min(embeds)}, max {max(embeds)}; per step {statistics.median(embeds) / statistics.median(steps_per_session):.2f}")
+          f"min {min(embeds)}, max {max(embeds)}; per step p50 {statistics.median(per_step):.2f}")
     known = [n for n in reported if n is not None]
     print("embeddings per session (SessionDecision.embeddings): "
           + (f"p50 {statistics.median(known):.0f}" if known else "not reported by this vision layer yet"))
