@@ -36,14 +36,20 @@ def test_layer_contents(layer):
 def test_layer_imports_in_clean_python312(layer, tmp_path, photo_dir):
     out, _ = layer
     zipfile.ZipFile(out).extractall(tmp_path)
+    from pensioncert.demo_cards import draw_card
+
+    card = tmp_path / "card.jpg"  # a drawn card: the OCR engine and its models load from the layer too
+    card.write_bytes(draw_card("王建国", "610102194803150011", photo_dir / "obama.jpg"))
     code = (
         "import sys, os; sys.path.insert(0, sys.argv[1]); os.environ['VISION_MODEL_DIR'] = sys.argv[2];"
         "import vision, vision.handler; assert vision.MATCH_THRESHOLD;"
+        "c = vision.read_id_card(open(sys.argv[4], 'rb').read()); print(c['name'], c['id_number']);"
         "e = vision.embed_reference(open(sys.argv[3], 'rb').read()); print(len(e))"
     )
     r = subprocess.run(
-        [PY312, "-I", "-S", "-c", code, str(tmp_path / "python"), str(tmp_path / "models"), str(photo_dir / "obama.jpg")],
+        [PY312, "-I", "-S", "-c", code, str(tmp_path / "python"), str(tmp_path / "models"), str(photo_dir / "obama.jpg"),
+         str(card)],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.strip().splitlines()[-1] == "128"
+    assert r.stdout.strip().splitlines()[-2:] == ["王建国 610102194803150011", "128"]
