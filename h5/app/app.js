@@ -14,7 +14,8 @@
     agency: "经办机构认证", data_match: "数据比对认证",
   };
   const PAYMENT = { normal: "正常发放", warning: "即将到期，请尽快认证", suspended: "已暂停发放，认证后恢复" };
-  const REVIEW_STATES = { pending: "复核中", open: "复核中", decided: "已答复", closed: "已答复" };
+  const REVIEW_STATES = { pending: "复核中", decided: "已答复" };
+  const REVIEW_OUTCOMES = { passed: "复核通过", refused: "复核未通过，已安排上门认证" };
   const RELATIONS = ["父亲", "母亲", "配偶", "子女", "兄弟姐妹", "其他亲属"];
 
   /* ---------- state (this tab only) ---------- */
@@ -777,7 +778,7 @@
         ["认证截止日期", formatTime(s.due_by)],
         ["待遇发放", PAYMENT[s.payment_status] || s.payment_status || "—"],
       ];
-      if (s.review) rows.push(["人工复核", `${REVIEW_STATES[s.review.state] || s.review.state}${s.review.outcome ? "，" + s.review.outcome : ""}（${formatTime(s.review.due_by)}前答复）`]);
+      if (s.review) rows.push(["人工复核", `${REVIEW_STATES[s.review.state] || s.review.state}${s.review.outcome ? "，" + (REVIEW_OUTCOMES[s.review.outcome] || s.review.outcome) : ""}（${formatTime(s.review.due_by)}前答复）`]);
       nodes.push(h("div", { class: "card", id: "status-card" }, h("h2", {}, "本年度认证状态"),
         h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]))));
       if (!s.certified) {

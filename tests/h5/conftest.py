@@ -81,6 +81,9 @@ def open_phone(h5_stack):
     drivers = []
 
     def open_(clip: str):
+        assert (CLIPS / f"{clip}.mjpeg").is_file(), (
+            f"the fake camera's clip {CLIPS / (clip + '.mjpeg')} is missing: these tests need the vision dev "
+            "set beside the repository (../shared/vision-devset)")
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for flag in CHROMIUM_FLAGS:
