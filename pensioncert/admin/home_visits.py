@@ -5,19 +5,22 @@ import secrets
 from datetime import datetime
 
 from pensioncert import normalize
-from pensioncert.admin import audit, labels
+from pensioncert.admin import audit, labels, manual_evidence
 from pensioncert.admin.staff import require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
 from pensioncert.dal import home_visits as cases
-from pensioncert.dal import registry
+from pensioncert.dal import certifications, registry
 from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic import reviews
 from pensioncert.logic.certification import record_certification
 from pensioncert.logic.registry_import import ImportReport, RowError, read_csv
 from pensioncert.rules.certification import certification_year, effective_facts
 
 UNIT_REPORT_COLUMNS = ("id_number", "reason", "address", "contact_phone")
+# The outcomes of a closed case: labels.CASE_OUTCOME's, and a photo below the match threshold.
+OUTCOME_LABELS = {**labels.CASE_OUTCOME, "review": "现场照片比对不一致，转人工复核"}
 MAX_TEXT = 200
 
 
@@ -99,9 +102,13 @@ def schedule(svc, principal, case_id: str, day: str) -> None:
                  before={"预约日期": case.scheduled_for or ""}, after={"预约日期": when.isoformat()})
 
 
-def record_outcome(svc, principal, case_id: str, *, passed: bool, failure_reason: str = "") -> dict:
-    """A passed visit stores the year's certification (method home_visit, the once-a-year rule)
-    and closes the case; a failed one keeps it on the queue with the reason."""
+def record_outcome(svc, principal, case_id: str, *, passed: bool, failure_reason: str = "",
+                   visit: manual_evidence.VisitFacts | None = None) -> dict:
+    """A failed visit keeps the case on the queue with the reason. A passed one needs its evidence
+    (``visit``: the photo taken there, the date, address and visiting staff; admin.manual_evidence):
+    a photo that matches the trusted reference stores the year's certification (method home_visit,
+    the once-a-year rule) and closes the case; one below the match threshold closes it into a
+    review case for a provincial reviewer instead (``outcome`` review)."""
     case = _case(principal, case_id)
     if case.status not in ("assigned", "scheduled"):
         raise AppError(ErrorCode.BAD_REQUEST, "请先分配上门人员，再登记上门结果")
@@ -120,19 +127,49 @@ def record_outcome(svc, principal, case_id: str, *, passed: bool, failure_reason
     if facts is None or facts.status != "recipient":
         raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
             status=labels.PERSON_STATUS.get(facts.status, "") if facts else "无记录"))
+    year = certification_year(now)
+    if certifications.for_year(case.subject_key, year) is not None:
+        return _close(svc, principal, case, "already_certified")
+    proof = manual_evidence.check(svc, person, visit or manual_evidence.VisitFacts(None, "", "", ""),
+                                  kind="home_visit", ref_id=case.case_id)
+    evidence_fields = {"evidence_key": proof.evidence_key, "similarity": proof.similarity,
+                       "visited_on": proof.visited_on, "visited_by": proof.visited_by,
+                       "visit_address_sealed": svc.vault.seal(proof.address)}
+    if not proof.matched:
+        review = reviews.open_manual(
+            svc, kind="home_visit", person=person, requested_by=f"staff:{principal.username}",
+            evidence_key=proof.evidence_key, similarity=proof.similarity, reference=proof.reference,
+            detail=proof.detail, visited_on=proof.visited_on, address=proof.address,
+            visited_by=proof.visited_by, case_id=case.case_id,
+            audit=audit.fields(principal, "review_open", target=_target(case), region=case.region,
+                               after={"来源": "上门认证", "相似度": proof.score_label,
+                                      "上门日期": proof.visited_on, "上门人员": proof.visited_by_name}))
+        result = _close(svc, principal, case, "review", review_id=review.review_id, proof=proof,
+                        **evidence_fields)
+        return {**result, "review_id": review.review_id, "similarity": proof.similarity}
     outcome = "passed"
     try:
-        record_certification(svc, case.subject_key, certification_year(now), "home_visit",
-                             operator=f"上门认证（{principal.display_name}）", region=person.region,
-                             unit=person.unit, operator_user_id=f"staff:{principal.username}")
+        record_certification(svc, case.subject_key, year, "home_visit",
+                             operator=f"上门认证（{proof.visited_by_name}）", region=person.region,
+                             unit=person.unit, operator_user_id=f"staff:{principal.username}",
+                             similarity=proof.similarity, evidence_key=proof.evidence_key,
+                             reference=proof.reference)
     except AppError as error:
         if error.extra.get("reason") != "ALREADY_CERTIFIED":
             raise
         outcome = "already_certified"
-    _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None)
+    return {**_close(svc, principal, case, outcome, proof=proof, **evidence_fields),
+            "similarity": proof.similarity}
+
+
+def _close(svc, principal, case, outcome: str, proof=None, **fields) -> dict:
+    _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None, **fields)
+    after = {"结果": OUTCOME_LABELS[outcome]}
+    if proof is not None:
+        after.update({"相似度": proof.score_label, "上门日期": proof.visited_on,
+                      "上门人员": proof.visited_by_name})
     audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
-                 before={"状态": labels.CASE_STATUS[case.status]},
-                 after={"结果": labels.CASE_OUTCOME[outcome]})
+                 before={"状态": labels.CASE_STATUS[case.status]}, after=after)
     return {"outcome": outcome}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import secrets
 from collections import defaultdict
 
 from pensioncert import normalize
@@ -93,8 +94,17 @@ def model_photo(svc, principal, id_key: str, image: bytes) -> dict:
     return {"status": "modelled", "message": "照片已通过质量检查，比对模板已建立"}
 
 
-def certify(svc, principal, id_key: str) -> dict:
-    """Record this year's certification with method ``overseas`` (once a year, any method)."""
+CHANNELS = {"consular": "驻外使领馆核验", "video_call": "视频通话核验"}
+
+
+def certify(svc, principal, id_key: str, visit=None, channel: str = "") -> dict:
+    """Record this year's certification with method ``overseas`` (once a year, any method), with
+    its evidence (admin.manual_evidence): the consular or video-call photo, its date, the place
+    (consulate or the person's address abroad) and the staff. A photo below the match threshold
+    becomes a review case for a provincial reviewer instead (``{"outcome": "review"}``)."""
+    from pensioncert.admin import manual_evidence
+    from pensioncert.logic import reviews
+
     item = _item(principal, id_key)
     person = registry.get_person(id_key)
     if person is None:
@@ -102,13 +112,32 @@ def certify(svc, principal, id_key: str) -> dict:
     if (person.corrected_status or person.status) != "recipient":
         raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
             status=labels.PERSON_STATUS.get(person.corrected_status or person.status, "")))
+    if channel not in CHANNELS:
+        raise AppError(ErrorCode.BAD_REQUEST, "请选择核验方式：驻外使领馆或视频通话")
     year = certification_year(svc.clock.now())
+    if certifications.for_year(id_key, year) is not None:
+        raise AppError(ErrorCode.NOT_ELIGIBLE, "本年度已完成认证", reason="ALREADY_CERTIFIED")
+    proof = manual_evidence.check(svc, person, visit or manual_evidence.VisitFacts(None, "", "", ""),
+                                  kind="overseas", ref_id=f"{channel}-{secrets.token_hex(4)}")
+    facts = {"核验方式": CHANNELS[channel], "相似度": proof.score_label, "核验日期": proof.visited_on,
+             "核验人员": proof.visited_by_name}
+    if not proof.matched:
+        review = reviews.open_manual(
+            svc, kind="overseas", person=person, requested_by=f"staff:{principal.username}",
+            evidence_key=proof.evidence_key, similarity=proof.similarity, reference=proof.reference,
+            detail=proof.detail, visited_on=proof.visited_on, address=proof.address,
+            visited_by=proof.visited_by,
+            audit=audit.fields(principal, "review_open", target=_target(svc, item), region=item.region,
+                               after={"来源": "境外人员认证", **facts}))
+        return {"outcome": "review", "review_id": review.review_id, "similarity": proof.similarity}
     certification = record_certification(
-        svc, id_key, year, "overseas", operator=f"境外人员认证（{principal.display_name}）",
-        region=person.region, unit=person.unit, operator_user_id=f"staff:{principal.username}")
+        svc, id_key, year, "overseas", operator=f"境外人员认证（{proof.visited_by_name}）",
+        region=person.region, unit=person.unit, operator_user_id=f"staff:{principal.username}",
+        similarity=proof.similarity, evidence_key=proof.evidence_key, reference=proof.reference)
     audit.record(svc, principal, "overseas_certify", target=_target(svc, item), region=item.region,
-                 after={"年度": year, "认证方式": labels.METHODS["overseas"]})
-    return {"certified_at": certification.certified_at, "year": year}
+                 after={"年度": year, "认证方式": labels.METHODS["overseas"], **facts})
+    return {"outcome": "passed", "certified_at": certification.certified_at, "year": year,
+            "similarity": proof.similarity}
 
 
 def summary_rows(svc, principal) -> list[list]:

@@ -112,13 +112,10 @@ def test_home_visit_failed_keeps_the_case_passed_certifies_once(svc, area):
     home_visits.record_outcome(svc, me, case_id, passed=False, failure_reason="本人住院")
     row = next(r for r in home_visits.queue(svc, me) if r["case_id"] == case_id)
     assert row["status"] == "assigned" and "本人住院" in row["last_outcome"]
-    assert home_visits.record_outcome(svc, me, case_id, passed=True) == {"outcome": "passed"}
-    assert certifications.for_year(area["key"]["bed"], 2026).method == "home_visit"
-    assert all(r["case_id"] != case_id for r in home_visits.queue(svc, me))
-    second = home_visits.create_from_unit_report(svc, me, id_number=area["ids"]["bed"], reason="卧床",
-                                                 address="某路1号", contact_phone=unique_phone())
-    home_visits.assign(svc, me, second, me.username)
-    assert home_visits.record_outcome(svc, me, second, passed=True) == {"outcome": "already_certified"}
+    # Passed needs the visit's photo, date, address and staff (tests/admin/test_manual_evidence.py).
+    with pytest.raises(AppError) as no_photo:
+        home_visits.record_outcome(svc, me, case_id, passed=True)
+    assert no_photo.value.status == 400 and certifications.for_year(area["key"]["bed"], 2026) is None
     with pytest.raises(AppError):
         home_visits.queue(svc, None)
 
@@ -145,15 +142,14 @@ def test_overseas_import_certify_and_report(svc, area):
     assert overseas.import_list(svc, me, text).unchanged == 1  # re-import: nothing changes
     listed = overseas.residents(svc, me)
     assert [(r["name"], r["photo"], r["certified"]) for r in listed] == [("何远方", "未上传照片", "未认证")]
-    overseas.certify(svc, me, area["key"]["away"])
-    with pytest.raises(AppError) as twice:
-        overseas.certify(svc, me, area["key"]["away"])
-    assert twice.value.extra["reason"] == "ALREADY_CERTIFIED"
-    assert certifications.for_year(area["key"]["away"], 2026).method == "overseas"
+    # Certifying needs the consular or video-call photo (tests/admin/test_manual_evidence.py).
+    with pytest.raises(AppError) as no_photo:
+        overseas.certify(svc, me, area["key"]["away"], None, "video_call")
+    assert no_photo.value.status == 400 and certifications.for_year(area["key"]["away"], 2026) is None
     name, data = overseas.export(svc, me, "csv")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert name.endswith(".csv") and rows[0][0] == "经办机构"
-    assert rows[1] == [agency, "1", "0", "0", "1", "1", "0", "100.0"] and rows[-1][0] == "合计"
+    assert rows[1] == [agency, "1", "0", "0", "1", "0", "1", "0.0"] and rows[-1][0] == "合计"
     name, data = overseas.export(svc, me, "xlsx")
     assert name.endswith(".xlsx") and data[:2] == b"PK"
 

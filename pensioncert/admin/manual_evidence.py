@@ -1,0 +1,135 @@
+"""Evidence for every manual certification (home visit, counter, overseas consular or video call).
+
+A manual ``passed`` needs a photo of the person taken at the visit, the visit's date and address
+and the visiting staff. The photo passes the registry photos' quality gate (``embed_reference``)
+and is matched against the person's trusted reference (logic/references.py) by the vision
+function; it is stored in the evidence bucket under the same prefix, encryption and lifecycle as
+the app's liveness evidence. At or above the match threshold the visit certifies; below it (or
+with no trusted reference to compare with) a provincial reviewer must confirm: a review case
+(logic/reviews.open_manual) instead of a certification.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from pensioncert import identity, normalize
+from pensioncert.admin import labels
+from pensioncert.clock import BEIJING
+from pensioncert.dal import evidence
+from pensioncert.dal import staff as staff_dal
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic import references as trusted_references
+from pensioncert.logic.registry_import import MAX_PHOTO_BYTES, PHOTO_REFUSALS
+from pensioncert.vision_client import VisionRefusal
+
+PHOTO_REQUIRED = "登记“通过”须上传本次上门（或视频、使领馆）现场拍摄的本人照片（JPEG 或 PNG，不超过5MB）"
+PHOTO_REFUSED = "{reason}：现场照片未通过质量检查，请在光线充足处正面拍摄本人后重新上传"
+DATE_REQUIRED = "请填写上门（核验）日期，不能晚于今天，且须为本年度"
+ADDRESS_REQUIRED = "请填写上门（核验）地址（不超过200字）"
+VISITOR_REQUIRED = "请选择负责该地区、实际上门（核验）的工作人员"
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """What staff enter with a passed visit."""
+
+    photo: bytes | None
+    visited_on: str  # YYYY-MM-DD
+    address: str
+    visited_by: str  # a staff username
+
+
+@dataclass(frozen=True)
+class Evidence:
+    evidence_key: str
+    similarity: float | None  # None: no template to compare with (identity authority unreachable)
+    matched: bool
+    reference: str | None  # the trusted reference's source, None when the person has none
+    detail: str
+    visited_on: str
+    address: str
+    visited_by: str  # username
+    visited_by_name: str
+
+    @property
+    def score_label(self) -> str:
+        if self.similarity is None:
+            return "无可比对的可信照片" if self.reference is None else "未能比对"
+        return f"{self.similarity:.2f}"
+
+
+def check(svc, person, facts: VisitFacts, *, kind: str, ref_id: str) -> Evidence:
+    """Check the facts, the photo's quality and its match; store the evidence object. Raises
+    BAD_REQUEST (with the reason in Chinese) before anything is stored."""
+    now = svc.clock.now()
+    image = facts.photo or b""
+    if not image or len(image) > MAX_PHOTO_BYTES or not image.startswith((b"\xff\xd8\xff", b"\x89PNG")):
+        raise AppError(ErrorCode.BAD_REQUEST, PHOTO_REQUIRED)
+    visited_on = _visit_date(facts.visited_on, now)
+    address = normalize.nfkc(facts.address or "")
+    if not address or len(address) > MAX_TEXT:
+        raise AppError(ErrorCode.BAD_REQUEST, ADDRESS_REQUIRED)
+    visitor = staff_dal.get(facts.visited_by or "") if facts.visited_by else None
+    if visitor is None or not visitor.active or not (
+            visitor.role == labels.ROLE_PROVINCE_ADMIN or person.region in (visitor.regions or ())):
+        raise AppError(ErrorCode.BAD_REQUEST, VISITOR_REQUIRED)
+    try:
+        template = svc.vision.embed_reference(image)
+    except VisionRefusal as refusal:
+        reason = PHOTO_REFUSALS.get(refusal.code, "照片未通过质量检查")
+        raise AppError(ErrorCode.BAD_REQUEST, PHOTO_REFUSED.format(reason=reason),
+                       vision_code=refusal.code) from None
+    similarity, matched, reference, detail = _match(svc, person, template, image)
+    key = (f"{evidence.EVIDENCE_PREFIX}{kind}/{now.astimezone(BEIJING).year}/"
+           f"{ref_id}-{now.strftime('%Y%m%dT%H%M%S%f')}.json")
+    evidence.put_json(svc.client("s3"), svc.settings.evidence_bucket, key, {
+        "kind": kind, "ref_id": ref_id, "photo": base64.b64encode(image).decode(),
+        "visited_on": visited_on, "address": address, "visited_by": visitor.username,
+        "similarity": similarity, "matched": matched, "reference": reference, "detail": detail,
+    })
+    return Evidence(key, similarity, matched, reference, detail, visited_on, address,
+                    visitor.username, visitor.display_name)
+
+
+def photo_of(svc, evidence_key: str) -> bytes | None:
+    """The visit photo of a stored evidence object (None once it has expired)."""
+    import json
+
+    try:
+        bundle = json.loads(evidence.get_object(svc.client("s3"), svc.settings.evidence_bucket, evidence_key))
+    except Exception:  # noqa: BLE001 - expired by the lifecycle rule, or never stored
+        return None
+    photo = bundle.get("photo")
+    return base64.b64decode(photo) if photo else None
+
+
+def _match(svc, person, template: list[float], image: bytes) -> tuple[float | None, bool, str | None, str]:
+    references = trusted_references.trusted(svc, person, person.corrected_name or person.name,
+                                            ask_authority=False)
+    if not references:
+        return None, False, None, "no_trusted_reference"
+    if references.templates:
+        answer = svc.vision.similarity(template, references.template_lists)
+        return round(answer["similarity"], 4), bool(answer["match"]), references.source, "template"
+    authority = identity.get_authority(svc.settings)
+    try:
+        score, transaction_id = authority.compare(references.id_number, references.name, image)
+    except identity.NoAuthorityRecord:
+        return None, False, None, "no_trusted_reference"
+    except identity.AuthorityUnavailable:
+        raise AppError(ErrorCode.SERVICE_UNAVAILABLE, "身份核验服务暂不可用，请稍后再登记") from None
+    return round(score, 4), identity.passes(svc.settings, score), references.source, f"authority:{transaction_id}"
+
+
+def _visit_date(value: str, now: datetime) -> str:
+    try:
+        day = datetime.strptime((value or "")[:10], "%Y-%m-%d").date()
+    except ValueError:
+        raise AppError(ErrorCode.BAD_REQUEST, DATE_REQUIRED) from None
+    today = now.astimezone(BEIJING).date()
+    if day > today or day.year != today.year:
+        raise AppError(ErrorCode.BAD_REQUEST, DATE_REQUIRED)
+    return day.isoformat()

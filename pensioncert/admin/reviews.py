@@ -1,0 +1,200 @@
+"""The review queue (人工复核): staff see the stored evidence beside the trusted reference, the
+scores and the reasons, and decide with a reason.
+
+Who decides: an appeal from the app (``kind`` app) any staff of the person's region; a manual
+certification whose visit photo did not match (``home_visit``, ``overseas``) only a provincial
+administrator who is neither the visiting nor the recording staff (the issue's "a provincial
+reviewer must confirm"). Passed: the year's certification (``agency`` for an appeal, the visit's
+own method for a manual one) with the reviewer as its operator, by the once-a-year rule.
+Refused: a home visit is proposed: a home-visit case is opened (or the subject's open one kept).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+
+from pensioncert import normalize
+from pensioncert.admin import audit, labels
+from pensioncert.admin.staff import require_province_admin, require_region, require_staff
+from pensioncert.clock import BEIJING, iso_beijing
+from pensioncert.dal import evidence, registry
+from pensioncert.dal import home_visits as cases
+from pensioncert.dal import reviews as reviews_dal
+from pensioncert.dal.tables import HomeVisitTable, ReviewTable
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic.certification import record_certification
+
+KINDS = {"app": "APP认证申诉", "home_visit": "上门认证照片比对不一致", "overseas": "境外认证照片比对不一致"}
+STATES = {"pending": "待复核", "decided": "已办结"}
+OUTCOMES = {"passed": "复核通过", "refused": "复核未通过（已安排上门认证）"}
+REFERENCES = {"staff_photo": "工作人员现场拍摄的比对照片", "registry_photo": "业务系统登记照片",
+              "identity_authority": "身份核验机构的照片", None: "无可信比对照片"}
+METHOD_OF_KIND = {"app": "agency", "home_visit": "home_visit", "overseas": "overseas"}
+FRAMES_PER_STEP = 3
+REVIEW_NOT_FOUND = "找不到该复核任务"
+REVIEW_CHANGED = "该复核已由他人办结，请刷新"
+OWN_VISIT = "现场照片比对不一致的认证须由未参与本次上门（登记）的省级管理员复核"
+REASON_REQUIRED = "请填写复核意见（不超过200字）"
+MAX_TEXT = 200
+
+
+def queue(svc, principal, state: str = reviews_dal.PENDING) -> list[dict]:
+    """The principal's regions' reviews in ``state``, oldest first, overdue ones marked."""
+    principal = require_staff(principal)
+    regions = [None] if principal.is_province_admin else list(principal.regions)
+    found = [review for region in regions for review in reviews_dal.with_state(state, region)]
+    now = iso_beijing(svc.clock.now())
+    return [_row(svc, review, now) for review in sorted(found, key=lambda r: r.created_at)]
+
+
+def overdue_count(svc, principal) -> int:
+    """Pending reviews past their deadline in the principal's regions (the overview)."""
+    return sum(1 for row in queue(svc, principal) if row["overdue"])
+
+
+def detail(svc, principal, review_id: str) -> dict:
+    """A case as the reviewer sees it: evidence frames (or the visit photo), the reference photo,
+    scores and reasons. Viewing is audited (it shows a face)."""
+    review = _review(principal, review_id)
+    person = registry.get_person(review.subject_key)
+    row = _row(svc, review, iso_beijing(svc.clock.now()))
+    row.update({
+        "evidence_images": _evidence_images(svc, review),
+        "reference_image": _reference_image(svc, person, review.reference),
+        "reference_label": REFERENCES.get(review.reference, review.reference or ""),
+        "failure_detail": review.failure_detail or "",
+        "visit_address": svc.vault.open(review.visit_address_sealed) if review.visit_address_sealed else "",
+        "decision_reason": review.decision_reason or "", "decided_by": review.decided_by_name or "",
+    })
+    audit.record(svc, principal, "review_view", target=_target(svc, review), region=review.region)
+    return row
+
+
+def decide(svc, principal, review_id: str, *, passed: bool, reason: str) -> dict:
+    review = _review(principal, review_id)
+    if review.kind != "app":
+        require_province_admin(principal)
+        if principal.username in (review.visited_by, (review.requested_by or "").removeprefix("staff:")):
+            raise AppError(ErrorCode.FORBIDDEN, OWN_VISIT)
+    text = normalize.nfkc(reason or "")
+    if not text or len(text) > MAX_TEXT:
+        raise AppError(ErrorCode.BAD_REQUEST, REASON_REQUIRED)
+    if review.state != reviews_dal.PENDING:
+        raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
+    now = svc.clock.now()
+    outcome = "passed" if passed else "refused"
+    # The decision is taken once (conditional on still pending, audited in its transaction);
+    # only the winner goes on to certify or to open the home visit.
+    if not reviews_dal.decide(
+            review, outcome=outcome, by=principal.username, by_name=principal.display_name, reason=text,
+            now=now, audit=audit.fields(principal, "review_decide", target=_target(svc, review),
+                                        region=review.region, before={"状态": STATES[review.state]},
+                                        after={"结果": OUTCOMES[outcome]}, reason=text)):
+        raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
+    if passed:
+        return {"outcome": outcome, **_certify(svc, principal, review)}
+    return {"outcome": outcome, "case_id": _propose_home_visit(svc, principal, review)}
+
+
+def _certify(svc, principal, review: ReviewTable) -> dict:
+    person = registry.get_person(review.subject_key)
+    try:
+        certification = record_certification(
+            svc, review.subject_key, int(review.year), METHOD_OF_KIND[review.kind],
+            operator=f"人工复核（{principal.display_name}）", region=person.region, unit=person.unit,
+            operator_user_id=f"staff:{principal.username}", similarity=review.similarity,
+            evidence_key=review.evidence_key, reference=review.reference)
+    except AppError as error:
+        if error.extra.get("reason") != "ALREADY_CERTIFIED":
+            raise
+        return {"certification_id": None, "already_certified": True}
+    review.update(actions=[ReviewTable.certification_id.set(certification.certification_id)])
+    return {"certification_id": certification.certification_id}
+
+
+def _propose_home_visit(svc, principal, review: ReviewTable) -> str:
+    now = svc.clock.now()
+    case = HomeVisitTable(
+        "hv_" + secrets.token_hex(8), subject_key=review.subject_key, subject_id_sealed=review.subject_id_sealed,
+        name=review.name, region=review.region, unit=review.unit, status="open",
+        region_created=f"{review.region}#{now.isoformat()}", source="review",
+        reason=f"人工复核未通过（{review.review_id}），请上门核验",
+        address_sealed=review.visit_address_sealed, requested_by=f"staff:{principal.username}", created_at=now,
+    )
+    existing = cases.create_unless_open(case)
+    case_id = existing.case_id if existing is not None else case.case_id
+    review.update(actions=[ReviewTable.home_visit_case_id.set(case_id)])
+    if existing is None:
+        audit.record(svc, principal, "hv_create", target=f"{case.case_id} {case.name}", region=case.region,
+                     after={"来源": "人工复核未通过", "复核": review.review_id})
+    return case_id
+
+
+def _review(principal, review_id: str) -> ReviewTable:
+    require_staff(principal)
+    review = reviews_dal.get(review_id) if review_id and len(review_id) <= 64 else None
+    if review is None:
+        raise AppError(ErrorCode.NOT_FOUND, REVIEW_NOT_FOUND)
+    require_region(principal, review.region)  # before anything of the person is shown
+    return review
+
+
+def _row(svc, review: ReviewTable, now_iso: str) -> dict:
+    return {
+        "review_id": review.review_id, "kind": review.kind, "kind_label": KINDS.get(review.kind, review.kind),
+        "name": review.name, "id_masked": normalize.mask_id_number(svc.vault.open(review.subject_id_sealed)),
+        "region": review.region, "unit": review.unit,
+        "state": review.state, "state_label": STATES.get(review.state, review.state),
+        "failure": labels.FAILURE_REASONS.get(review.failure_code, review.failure_code or ""),
+        "similarity": "" if review.similarity is None else f"{float(review.similarity):.2f}",
+        "created": review.created_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+        "due_by": review.due_by[:16].replace("T", " "),
+        "overdue": review.state == reviews_dal.PENDING and review.due_by < now_iso,
+        "visited_on": review.visited_on or "", "visited_by": review.visited_by or "",
+        "outcome": OUTCOMES.get(review.outcome, "") if review.outcome else "",
+    }
+
+
+def _evidence_images(svc, review: ReviewTable) -> list[dict]:
+    """A few frames of each step (first, middle, last), or the visit photo, as data URIs."""
+    if not review.evidence_key:
+        return []
+    try:
+        bundle = json.loads(evidence.get_object(svc.client("s3"), svc.settings.evidence_bucket,
+                                                review.evidence_key))
+    except Exception:  # noqa: BLE001 - expired by the bucket's lifecycle rule
+        return []
+    if bundle.get("photo"):
+        return [{"label": f"现场照片（{bundle.get('visited_on', '')}）", "src": _data_uri(bundle["photo"])}]
+    images = []
+    for step in bundle.get("steps", []):
+        frames = step.get("frames") or []
+        picks = sorted({0, len(frames) // 2, len(frames) - 1})[:FRAMES_PER_STEP] if frames else []
+        images += [{"label": f"{step.get('challenge', '')} 第{i + 1}帧", "src": _data_uri(frames[i])} for i in picks]
+    return images
+
+
+def _reference_image(svc, person, source: str | None) -> str | None:
+    """The photo the face was compared with (the identity authority's is not held here)."""
+    key = None
+    if person is not None:
+        key = {"staff_photo": person.staff_photo_key, "registry_photo": person.photo_key}.get(source)
+    if not key:
+        return None
+    try:
+        image = evidence.get_object(svc.client("s3"), svc.settings.evidence_bucket, key)
+    except Exception:  # noqa: BLE001 - a missing object shows as no photo
+        return None
+    return _data_uri(base64.b64encode(image).decode())
+
+
+def _data_uri(b64: str) -> str:
+    if b64.startswith("data:"):
+        return b64
+    kind = "png" if b64.startswith("iVBOR") else "jpeg"
+    return f"data:image/{kind};base64,{b64}"
+
+
+def _target(svc, review: ReviewTable) -> str:
+    return f"{review.review_id} {review.name} {normalize.mask_id_number(svc.vault.open(review.subject_id_sealed))}"
