@@ -1,16 +1,17 @@
 """The admin's Dash app and the Flask guard in front of every one of its endpoints.
 
-Staff sign in on a plain Flask form (/login); the session is Flask's signed cookie (secret from
-settings, HttpOnly, SameSite=Strict, expiring). ``_guard`` runs before every request and refuses
-all but the login form and static assets without a valid session, so callbacks
-(/_dash-update-component), the layout and dependency endpoints and page routes are all protected,
-and every POST must also carry the session's CSRF token (Dash's renderer sends the ``_csrf_token``
-cookie back as the X-CSRFToken header). The services check role and region again on each call.
+Staff sign in on a plain Flask form (/login). A login opens a server-side session
+(``staff-sessions`` table, pensioncert/admin/staff.py); Flask's signed cookie (secret from
+settings, HttpOnly, SameSite=Strict, Secure when deployed, expiring) carries only its random id and
+Flask-WTF's CSRF secret. ``_guard`` runs before every request and refuses all but the login form
+and static assets without a live session, so callbacks (/_dash-update-component), the layout and
+dependency endpoints and page routes are all protected; logout, a password change, a disable or an
+administrator's revoke end sessions at once. Every POST must carry Flask-WTF's CSRF token (Dash's
+renderer sends the ``_csrf_token`` cookie back as the X-CSRFToken header; the login form has it
+as a field). The services check role and region again on each call.
 """
 from __future__ import annotations
 
-import secrets
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask import Flask, Response, g, redirect, request, session
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from admin_dash.components import login_form
 from admin_dash.components.shell import navbar
@@ -48,24 +50,38 @@ def create_app(svc_factory=None) -> dash.Dash:
         MAX_CONTENT_LENGTH=12 * 1024 * 1024,
     )
 
+    # Flask-WTF checks the token; the guard calls it after the session check, so a request
+    # without a session is answered 401 before anything else.
+    server.config.update(WTF_CSRF_CHECK_DEFAULT=False,
+                         WTF_CSRF_TIME_LIMIT=int(lifetime.total_seconds()))
+    csrf = CSRFProtect(server)
+
+    @server.errorhandler(CSRFError)
+    def _csrf_refused(_error):
+        return _refuse(403, "请求来源无法验证，请刷新页面后重试")
+
     @server.before_request
     def _guard():
+        from pensioncert.admin import staff
+
         path = request.path
         if path.startswith(PUBLIC_PREFIXES):
             return None
+        svc = svc_factory()
         if path == "/login":
-            return _login(svc_factory())
-        principal = _principal(svc_factory(), lifetime)
+            return _login(svc, csrf)
+        principal = staff.session_principal(svc, session.get("sid"))
         if principal is None:
-            if "staff" in session:  # expired or revoked; keep a login form's token otherwise
+            if "sid" in session:  # ended, expired or revoked: keep nothing of it
                 session.clear()
             if request.method == "GET" and not path.startswith("/_"):
                 return redirect("/login")
             return _refuse(401, "登录已失效，请重新登录")
-        if request.method not in ("GET", "HEAD") and not _csrf_ok():
-            return _refuse(403, "请求来源无法验证，请刷新页面后重试")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
         g.staff = principal
         if path == "/logout":
+            staff.logout(svc, principal, session.get("sid"))
             session.clear()
             response = redirect("/login")
             response.delete_cookie(CSRF_COOKIE)
@@ -74,12 +90,15 @@ def create_app(svc_factory=None) -> dash.Dash:
 
     @server.after_request
     def _csrf_cookie(response):
-        token = session.get("csrf")
-        if token and request.cookies.get(CSRF_COOKIE) != token:
-            response.set_cookie(CSRF_COOKIE, token, samesite="Strict", secure=not settings.is_local,
-                                max_age=int(lifetime.total_seconds()))
+        path = request.path
+        page_load = request.method == "GET" and not path.startswith(("/_", *PUBLIC_PREFIXES))
+        if g.get("staff") is not None and (page_load or CSRF_COOKIE not in request.cookies):
+            response.set_cookie(CSRF_COOKIE, generate_csrf(), samesite="Strict",
+                                secure=not settings.is_local, max_age=int(lifetime.total_seconds()))
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Cache-Control", "no-store")
+        if not settings.is_local:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     app = dash.Dash(
@@ -106,40 +125,32 @@ def _layout():
     ], lang="zh-CN")
 
 
-def _principal(svc, lifetime: timedelta):
-    from pensioncert.admin.staff import current
-
-    signed_in = session.get("signed_in_at")
-    if not signed_in or time.time() - signed_in > lifetime.total_seconds():
-        return None
-    return current(session.get("staff"), svc)
-
-
-def _csrf_ok() -> bool:
-    token = session.get("csrf")
-    sent = request.headers.get("X-CSRFToken") or request.form.get("csrf")
-    return bool(token) and bool(sent) and secrets.compare_digest(token, sent)
-
-
-def _login(svc):
+def _login(svc, csrf: CSRFProtect):
     from pensioncert.admin import staff
 
     if request.method == "GET":
-        session.setdefault("login_csrf", secrets.token_urlsafe(24))
-        return login_form.page(session["login_csrf"])
+        return login_form.page(generate_csrf())
     if request.method != "POST":
         return _refuse(405, "不支持此操作方式")
-    expected = session.get("login_csrf")
-    if not expected or not secrets.compare_digest(expected, request.form.get("csrf", "")):
-        session.clear()
-        return redirect("/login")
+    username = request.form.get("username", "")
     try:
-        principal = staff.login(svc, request.form.get("username", ""), request.form.get("password", ""))
+        csrf.protect()
+    except CSRFError:
+        return login_form.page(generate_csrf(), "页面已过期，请重新登录"), 400
+    attempt = staff.LoginAttempt(username=username, password=request.form.get("password", ""),
+                                 client=request.remote_addr,
+                                 captcha_id=request.form.get("captcha_id", ""),
+                                 captcha_answer=request.form.get("captcha_answer", ""))
+    try:
+        principal = staff.login(svc, attempt)
     except AppError as error:
-        return login_form.page(expected, error=error.message), 401 if error.status == 401 else error.status
-    session.clear()
+        captcha = (staff.new_captcha(svc) if isinstance(error, staff.CaptchaNeeded)
+                   or staff.needs_captcha(svc, username, request.remote_addr) else None)
+        return login_form.page(generate_csrf(), error.message, username=username[:64],
+                               captcha=captcha), error.status
+    session.clear()  # a fresh session id and CSRF secret at every login
     session.permanent = True
-    session.update(staff=principal.username, signed_in_at=time.time(), csrf=secrets.token_urlsafe(24))
+    session["sid"] = staff.open_session(svc, principal)
     return redirect("/")
 
 

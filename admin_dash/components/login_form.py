@@ -1,5 +1,5 @@
 """The login page: a plain HTML form served by Flask, so nothing of the Dash app (layout,
-callbacks, component bundles) is reachable before signing in."""
+callbacks, component bundles) is reachable before signing in. The CSRF field is Flask-WTF's."""
 from __future__ import annotations
 
 from html import escape
@@ -16,18 +16,34 @@ _PAGE = """<!doctype html>
     <p class="text-muted">经办机构工作人员登录</p>
     {error}
     <form method="post" action="/login" autocomplete="off">
-      <input type="hidden" name="csrf" value="{csrf}">
+      <input type="hidden" name="csrf_token" value="{csrf}">
       <div class="mb-3"><label class="form-label" for="username">用户名</label>
-        <input class="form-control" id="username" name="username" required maxlength="64"></div>
+        <input class="form-control" id="username" name="username" required maxlength="64" value="{username}"></div>
       <div class="mb-3"><label class="form-label" for="password">密码</label>
         <input class="form-control" id="password" name="password" type="password" required maxlength="128"></div>
+      {captcha}
       <button class="btn btn-primary w-100" id="login-button" type="submit">登录</button>
     </form>
-    <p class="text-muted small mt-3 mb-0">密码连续输错3次将锁定24小时。忘记密码请联系省级管理员。</p>
+    <p class="text-muted small mt-3 mb-0">连续输错密码3次后须输入图形验证码，5次起每次须等待几分钟（最长15分钟）。忘记密码请联系省级管理员。</p>
   </div></div>
 </div></body></html>"""
 
+_CAPTCHA = """<div class="mb-3"><label class="form-label" for="captcha">图形验证码</label>
+        <div class="d-flex align-items-center gap-2">
+          <input class="form-control" id="captcha" name="captcha_answer" required maxlength="8"{debug}>
+          <img id="captcha-image" alt="图形验证码" src="data:image/png;base64,{image}" height="48">
+        </div><input type="hidden" name="captcha_id" value="{captcha_id}"></div>"""
 
-def page(csrf: str, error: str | None = None) -> str:
+
+def page(csrf: str, error: str | None = None, *, username: str = "", captcha: dict | None = None) -> str:
+    """``captcha``: a fresh ``logic.captcha.new_captcha`` answer when the login needs one (its
+    ``debug_answer``, present on the local stage only, goes into a data attribute for tests)."""
     box = f'<div class="alert alert-danger" id="login-error">{escape(error)}</div>' if error else ""
-    return _PAGE.replace("{error}", box).replace("{csrf}", escape(csrf))
+    challenge = ""
+    if captcha:
+        debug = captcha.get("debug_answer")
+        challenge = (_CAPTCHA.replace("{image}", escape(captcha["image"]))
+                     .replace("{captcha_id}", escape(captcha["captcha_id"]))
+                     .replace("{debug}", f' data-debug-answer="{escape(debug)}"' if debug else ""))
+    return (_PAGE.replace("{error}", box).replace("{csrf}", escape(csrf))
+            .replace("{username}", escape(username)).replace("{captcha}", challenge))

@@ -1,13 +1,20 @@
-"""Staff accounts: login with the app's lockout, roles, and the principal every service checks."""
+"""Staff accounts: login (captcha and capped backoff, never an outsider's lock), server-side sessions,
+the principal every service checks, and the provincial administrators' management of accounts."""
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 
 from pensioncert import passwords
 from pensioncert.admin import labels
+from pensioncert.dal import limits
 from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.admin_tables import StaffTable
 from pensioncert.errors import AppError, ErrorCode
+from pensioncert.rules.staff_login import StaffLoginPolicy
+
+HOUR_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,8 @@ def principal_of(item: StaffTable) -> StaffPrincipal:
 
 def create_staff(svc, *, username: str, display_name: str, role: str, regions: list[str],
                  password: str) -> bool:
-    """A staff account (False if the username exists). Operators must have at least one region."""
+    """A staff account (False if the username exists). Operators must have at least one region.
+    For the local stage's demo staff and tests; staff create staff with ``add_staff``."""
     if role not in labels.ROLES:
         raise ValueError(f"unknown role {role}")
     if role == labels.ROLE_OPERATOR and not regions:
@@ -70,42 +78,336 @@ def create_staff(svc, *, username: str, display_name: str, role: str, regions: l
     ))
 
 
-def login(svc, username: str, password: str) -> StaffPrincipal:
-    """The app's lockout: the Nth consecutive wrong password locks the account for the set hours."""
+# --- login and sessions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    username: str
+    password: str
+    client: str | None = None  # the caller's address (the WSGI REMOTE_ADDR; never a header)
+    captcha_id: str = ""
+    captcha_answer: str = ""
+
+
+class CaptchaNeeded(AppError):
+    """The login form must show a captcha: the account or the client has failed repeatedly."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorCode.LOGIN_FAILED, message)
+
+
+def login_policy(svc) -> StaffLoginPolicy:
+    return StaffLoginPolicy.from_settings(svc.settings)
+
+
+def client_window(settings) -> limits.Window:
+    size = settings.staff_login_failures_per_client_hour
+    return limits.Window(f"staff-login-client-{size}", size, HOUR_SECONDS)
+
+
+def login(svc, attempt: LoginAttempt) -> StaffPrincipal:
+    """Check a staff login. Refusals: 429 when the client address has used its failures of the
+    hour; ``CaptchaNeeded`` when the account (or the client) has failed ``captcha_after`` times
+    and no right captcha came with this try (the password is then not even checked, nothing is
+    counted); 423 during a backoff wait; 401 for a wrong username or password. Nothing here ends
+    an open session: only the account's own holder or an administrator can (``end_sessions``)."""
     from pensioncert.admin import audit
 
     now = svc.clock.now()
-    item = staff_dal.get(username.strip()) if username and len(username) <= 64 else None
-    if item is None or not item.active:
-        passwords.verify_secret(svc.settings, None, password or "")
+    policy = login_policy(svc)
+    window = client_window(svc.settings)
+    owner = svc.vault.lookup("client", attempt.client or "unknown")
+    if limits.left(window, owner, int(now.timestamp())) == 0:
+        raise AppError(ErrorCode.LOGIN_RATE_LIMITED, labels.STAFF_LOGIN_RATE_LIMITED)
+    item = _account(attempt.username)
+    state = staff_dal.lock_state_of(item) if item else None
+    if _captcha_due(svc, state, owner, now):
+        _check_captcha(svc, attempt)
+    if item is not None and policy.is_locked(state, now):
+        raise _waiting(state, now)
+    # The client's slot is taken before the password is checked (atomic under concurrent tries)
+    # and given back when it was right.
+    taken = limits.take(window, owner, int(now.timestamp()))
+    if taken is None:
+        raise AppError(ErrorCode.LOGIN_RATE_LIMITED, labels.STAFF_LOGIN_RATE_LIMITED)
+    right = passwords.verify_secret(svc.settings, item.password_hash if item else None,
+                                    attempt.password or "")
+    if not right or item is None or not item.active:
+        if item is not None and item.active:
+            state = staff_dal.record_failure(item, policy, now)
+            if policy.is_locked(state, now):
+                raise _waiting(state, now)
         raise AppError(ErrorCode.LOGIN_FAILED, labels.LOGIN_FAILED)
-    policy = svc.lockout
-    if policy.is_locked(staff_dal.lock_state_of(item), now):
-        raise _locked(svc)
-    if not passwords.verify_secret(svc.settings, item.password_hash, password or ""):
-        state = staff_dal.record_failure(item, policy, now)
-        if policy.is_locked(state, now):
-            raise _locked(svc)
-        raise AppError(ErrorCode.LOGIN_FAILED, labels.LOGIN_FAILED)
+    limits.give_back(window, owner, taken)
     state = staff_dal.record_success(item, now)
-    if policy.is_locked(state, now):
-        raise _locked(svc)
+    if policy.is_locked(state, now):  # a concurrent failure started a wait first
+        raise _waiting(state, now)
     principal = principal_of(item)
     audit.record(svc, principal, "login", target=principal.username)
     return principal
 
 
+def needs_captcha(svc, username: str, client: str | None) -> bool:
+    """Whether the next login of ``username`` from ``client`` must carry a captcha (the form
+    shows one then; ``login`` enforces it whatever the form showed)."""
+    item = _account(username)
+    owner = svc.vault.lookup("client", client or "unknown")
+    return _captcha_due(svc, staff_dal.lock_state_of(item) if item else None, owner, svc.clock.now())
+
+
+def _captcha_due(svc, state, owner: str, now) -> bool:
+    policy = login_policy(svc)
+    window = client_window(svc.settings)
+    client_failures = window.size - limits.left(window, owner, int(now.timestamp()))
+    return bool(state and policy.needs_captcha(state)) or client_failures >= policy.captcha_after
+
+
+def _account(username: str | None) -> StaffTable | None:
+    username = (username or "").strip()
+    return staff_dal.get(username) if 0 < len(username) <= 64 else None
+
+
+def new_captcha(svc) -> dict:
+    from pensioncert.logic.captcha import new_captcha as draw
+
+    return draw(svc)
+
+
+def _check_captcha(svc, attempt: LoginAttempt) -> None:
+    from pensioncert.logic.captcha import use_captcha
+
+    if not attempt.captcha_id:
+        raise CaptchaNeeded(labels.STAFF_CAPTCHA_NEEDED)
+    try:
+        use_captcha(svc, attempt.captcha_id, attempt.captcha_answer or "")
+    except AppError:
+        raise CaptchaNeeded(labels.STAFF_CAPTCHA_WRONG) from None
+
+
+def _waiting(state, now) -> AppError:
+    seconds = max(1, int((state.locked_until - now).total_seconds()))
+    minutes = (seconds + 59) // 60
+    return AppError(ErrorCode.ACCOUNT_LOCKED, labels.STAFF_LOGIN_WAIT.format(minutes=minutes))
+
+
+def open_session(svc, principal: StaffPrincipal) -> str:
+    """A new session for a principal who just logged in: returns its random id (the cookie's)."""
+    item = staff_dal.get(principal.username)
+    if item is None or not item.active:
+        raise AppError(ErrorCode.UNAUTHENTICATED, labels.NOT_STAFF)
+    session_id = secrets.token_urlsafe(32)
+    expires = int(svc.clock.now().timestamp()) + svc.settings.admin_session_hours * 3600
+    staff_dal.open_session(session_id, item, svc.clock.now(), expires)
+    return session_id
+
+
+def session_principal(svc, session_id: str | None) -> StaffPrincipal | None:
+    """The principal of a session, checked on every request: the session must exist (logout
+    deletes it), be unexpired, and carry the account's current session version (a password
+    change, a disable, a role change or a revoke moves it); the account must be active."""
+    if not session_id or not isinstance(session_id, str) or len(session_id) > 100:
+        return None
+    session = staff_dal.get_session(session_id)
+    if session is None or session.expires_at <= int(svc.clock.now().timestamp()):
+        return None
+    item = staff_dal.get(session.username)
+    if item is None or not item.active or (item.session_version or 0) != session.session_version:
+        return None
+    return principal_of(item)
+
+
+def logout(svc, principal, session_id: str | None) -> None:
+    from pensioncert.admin import audit
+
+    if session_id:
+        staff_dal.end_session(session_id)
+    if isinstance(principal, StaffPrincipal):
+        audit.record(svc, principal, "logout", target=principal.username)
+
+
 def current(username: str | None, svc) -> StaffPrincipal | None:
-    """The principal of a session's username, re-read on every request: a deactivated or locked
-    account loses its session at once."""
+    """The principal of an active account by username (no session check: for tools and tests)."""
     if not username:
         return None
     item = staff_dal.get(username)
     if item is None or not item.active:
         return None
-    if svc.lockout.is_locked(staff_dal.lock_state_of(item), svc.clock.now()):
-        return None
     return principal_of(item)
+
+
+# --- staff management (provincial administrators) ---------------------------------------------
+
+
+def list_staff(svc, principal) -> list[dict]:
+    require_province_admin(principal)
+    now = svc.clock.now()
+    policy = login_policy(svc)
+    rows = []
+    for item in staff_dal.all_staff():
+        state = staff_dal.lock_state_of(item)
+        rows.append({
+            "username": item.username, "display_name": item.display_name, "role": item.role,
+            "role_label": labels.ROLES.get(item.role, item.role), "regions": "、".join(item.regions or ()),
+            "active": bool(item.active), "status": labels.STAFF_ACTIVE if item.active else labels.STAFF_DISABLED,
+            "failed_logins": state.failed_attempts,
+            "waiting": policy.is_locked(state, now),
+            "last_login": _beijing(item.last_login_at),
+        })
+    return rows
+
+
+def add_staff(svc, principal, *, username: str, display_name: str, role: str, regions,
+              password: str) -> None:
+    """A provincial administrator creates an account (audited in the same transaction)."""
+    from pensioncert.admin import audit
+
+    principal = require_province_admin(principal)
+    username = (username or "").strip()
+    if not USERNAME.fullmatch(username):
+        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_USERNAME_INVALID, field="username")
+    display_name = _display_name(display_name)
+    role, regions = _role_and_regions(role, regions)
+    passwords.check_strength(password)
+    now = svc.clock.now()
+    item = StaffTable(username, display_name=display_name, role=role, regions=regions,
+                      password_hash=passwords.hash_secret(svc.settings, password), active=True,
+                      failed_attempts=0, created_at=now, session_version=0)
+    event = audit.fields(principal, "staff_create", target=username, region=_audit_region(regions),
+                         after={"display_name": display_name, "role": role, "regions": regions})
+    if not staff_dal.create_audited(item, event):
+        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_USERNAME_TAKEN, field="username")
+
+
+def set_active(svc, principal, username: str, active: bool, reason: str) -> None:
+    """Disable (ends every session at once) or enable an account, with a reason."""
+    from pensioncert.admin import audit
+
+    principal = require_province_admin(principal)
+    item = _other_account(principal, username)
+    reason = _reason(reason)
+    event = audit.fields(principal, "staff_enable" if active else "staff_disable", target=item.username,
+                         region=_audit_region(item.regions), before={"active": bool(item.active)},
+                         after={"active": active}, reason=reason)
+    actions = [StaffTable.active.set(active)]
+    if active:  # a re-enabled account starts with a clean failure count
+        actions += [StaffTable.failed_attempts.set(0), StaffTable.locked_until.remove()]
+    _change(svc, item.username, actions, event, end_sessions=not active)
+
+
+def reset_password(svc, principal, username: str, new_password: str, reason: str) -> None:
+    """Set a new password for another account: ends its sessions and clears its failures."""
+    from pensioncert.admin import audit
+
+    principal = require_province_admin(principal)
+    item = _other_account(principal, username)
+    reason = _reason(reason)
+    passwords.check_strength(new_password)
+    event = audit.fields(principal, "staff_reset_password", target=item.username,
+                         region=_audit_region(item.regions), reason=reason)
+    _change(svc, item.username, _password_actions(svc, new_password), event, end_sessions=True)
+
+
+def set_role(svc, principal, username: str, role: str, regions, reason: str) -> None:
+    """Change an account's role and regions (its open sessions end: they were opened for the old)."""
+    from pensioncert.admin import audit
+
+    principal = require_province_admin(principal)
+    item = _other_account(principal, username)
+    reason = _reason(reason)
+    role, regions = _role_and_regions(role, regions)
+    event = audit.fields(principal, "staff_role", target=item.username, region=_audit_region(regions),
+                         before={"role": item.role, "regions": list(item.regions or ())},
+                         after={"role": role, "regions": regions}, reason=reason)
+    _change(svc, item.username, [StaffTable.role.set(role), StaffTable.regions.set(regions)], event,
+            end_sessions=True)
+
+
+def end_sessions(svc, principal, username: str, reason: str) -> None:
+    """An administrator's revoke: every open session of the account ends at once."""
+    from pensioncert.admin import audit
+
+    principal = require_province_admin(principal)
+    item = _other_account(principal, username)
+    event = audit.fields(principal, "staff_revoke_sessions", target=item.username,
+                         region=_audit_region(item.regions), reason=_reason(reason))
+    _change(svc, item.username, [], event, end_sessions=True)
+
+
+def change_own_password(svc, principal, old_password: str, new_password: str) -> None:
+    """Any staff member changes their own password; every session of theirs ends, this one too."""
+    from pensioncert.admin import audit
+
+    principal = require_staff(principal)
+    item = staff_dal.get(principal.username)
+    if item is None or not passwords.verify_secret(svc.settings, item.password_hash, old_password or ""):
+        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_OLD_PASSWORD_WRONG, field="old_password")
+    passwords.check_strength(new_password)
+    event = audit.fields(principal, "staff_change_password", target=principal.username)
+    _change(svc, principal.username, _password_actions(svc, new_password), event, end_sessions=True)
+
+
+USERNAME = re.compile(r"[a-z][a-z0-9_]{2,31}")
+
+
+def _password_actions(svc, password: str) -> list:
+    return [StaffTable.password_hash.set(passwords.hash_secret(svc.settings, password)),
+            StaffTable.failed_attempts.set(0), StaffTable.locked_until.remove()]
+
+
+def _change(svc, username: str, actions: list, event: dict, *, end_sessions: bool) -> None:
+    if not staff_dal.change(username, actions, event, svc.clock.now(), end_sessions=end_sessions):
+        raise AppError(ErrorCode.NOT_FOUND, labels.STAFF_NOT_FOUND)
+
+
+def _other_account(principal: StaffPrincipal, username: str) -> StaffTable:
+    item = staff_dal.get((username or "").strip()) if username and len(username) <= 64 else None
+    if item is None:
+        raise AppError(ErrorCode.NOT_FOUND, labels.STAFF_NOT_FOUND)
+    if item.username == principal.username:
+        raise AppError(ErrorCode.FORBIDDEN, labels.STAFF_NOT_SELF)
+    return item
+
+
+def _role_and_regions(role: str, regions) -> tuple[str, list[str]]:
+    if role not in labels.ROLES:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_ROLE_INVALID, field="role")
+    if isinstance(regions, str):
+        regions = re.split(r"[、，,;；\s]+", regions)
+    regions = sorted({region.strip() for region in regions or () if region and region.strip()})
+    if any(len(region) > 30 for region in regions):
+        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_REGIONS_NEEDED, field="regions")
+    if role == labels.ROLE_PROVINCE_ADMIN:
+        return role, []
+    if not regions:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_REGIONS_NEEDED, field="regions")
+    return role, regions
+
+
+def _display_name(name: str) -> str:
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 30:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_NAME_INVALID, field="display_name")
+    return name
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not 1 <= len(reason) <= 200:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.REASON_REQUIRED, field="reason")
+    return reason
+
+
+def _audit_region(regions) -> str | None:
+    """The audit log's region marker: an operator account's first region (a provincial account
+    concerns no region)."""
+    return (list(regions or ()) or [None])[0]
+
+
+def _beijing(moment) -> str | None:
+    from pensioncert.clock import BEIJING
+
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else None
 
 
 def assignable(svc, principal, region: str) -> list[dict]:
@@ -116,9 +418,3 @@ def assignable(svc, principal, region: str) -> list[dict]:
         for item in staff_dal.all_staff()
         if item.active and (item.role == labels.ROLE_PROVINCE_ADMIN or region in (item.regions or ()))
     ]
-
-
-def _locked(svc) -> AppError:
-    settings = svc.settings
-    return AppError(ErrorCode.ACCOUNT_LOCKED, labels.LOGIN_LOCKED.format(
-        n=settings.lock_max_failures, hours=settings.lock_hours))

@@ -32,6 +32,35 @@ class StaffTable(_Table):
     locked_until = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     last_login_at = UTCDateTimeAttribute(null=True)
+    # Every session records the version it was opened under; a password change, a disable, a
+    # role change or an admin's revoke adds one in the same write, which ends them all at once.
+    session_version = NumberAttribute(default=0)
+
+
+class StaffSessionByUser(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_username"
+        projection = AllProjection()
+
+    username = UnicodeAttribute(hash_key=True)
+
+
+class StaffSessionTable(_Table):
+    """A signed-in staff session: the cookie carries only its random id (its SHA-256 is the key),
+    so logging out deletes it and a saved cookie is worth nothing. DynamoDB TTL removes expired
+    ones; the expiry is also checked on every request (TTL deletion is lazy)."""
+
+    class Meta(_Table.Meta):
+        base_name = "staff-sessions"
+        ttl_attribute = "expires_at"
+
+    session_key = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute()
+    session_version = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds
+
+    by_username = StaffSessionByUser()
 
 
 class AuditByActor(GlobalSecondaryIndex):
@@ -146,4 +175,4 @@ class OverseasResidentTable(_Table):
     by_agency = OverseasByAgency()
 
 
-ADMIN_TABLES: tuple = (StaffTable, AuditTable, StatsTable, OverseasResidentTable)
+ADMIN_TABLES: tuple = (StaffTable, StaffSessionTable, AuditTable, StatsTable, OverseasResidentTable)

@@ -1,14 +1,23 @@
-"""Agency staff accounts: one item each, lock state on the item (the app accounts' counter)."""
+"""Agency staff accounts and their server-side sessions.
+
+A staff item holds the login failure counter (``lock_counter``'s conditional counter) and the
+session version; a session item holds the version it was opened under. Every change to an account
+goes with its audit event in one transaction (the change and its record land together or not at
+all), and a change that must end the account's sessions adds one to the version in that write.
+"""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 
+from pensioncert.dal import audit as audit_dal
 from pensioncert.dal import lock_counter
-from pensioncert.dal.admin_tables import StaffTable
-from pensioncert.dal.errors import save_if
-from pensioncert.rules.lockout import LockoutPolicy, LockState
+from pensioncert.dal.admin_tables import StaffSessionTable, StaffTable
+from pensioncert.dal.errors import is_conditional_failure, save_if
+from pensioncert.dal.stats import transact_write
+from pensioncert.rules.lockout import LockState
 
 lock_state_of = lock_counter.lock_state_of
 
@@ -16,6 +25,23 @@ lock_state_of = lock_counter.lock_state_of
 def create(staff: StaffTable) -> bool:
     """False when the username is taken."""
     return save_if(staff, StaffTable.username.does_not_exist())
+
+
+def create_audited(staff: StaffTable, audit: dict) -> bool:
+    """Create the account and its audit event together; False when the username is taken."""
+    values = staff.serialize()
+    actions = [getattr(StaffTable, name).set(getattr(staff, name))
+               for name in values if name != "username"]
+    try:
+        with transact_write() as transaction:
+            transaction.update(StaffTable(staff.username), actions=actions,
+                               condition=StaffTable.username.does_not_exist())
+            audit_dal.in_transaction(transaction, now=staff.created_at, **audit)
+    except TransactWriteError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    return True
 
 
 def get(username: str) -> StaffTable | None:
@@ -30,7 +56,27 @@ def all_staff() -> list[StaffTable]:
     return sorted(StaffTable.scan(), key=lambda staff: staff.username)
 
 
-def record_failure(staff: StaffTable, policy: LockoutPolicy, now: datetime) -> LockState:
+def change(username: str, actions: list, audit: dict, now: datetime, *, end_sessions: bool) -> bool:
+    """Apply ``actions`` to an existing account with its audit event, in one transaction;
+    ``end_sessions`` adds one to the session version in the same write. False: no such account."""
+    if end_sessions:
+        actions = [*actions, StaffTable.session_version.add(1)]
+    try:
+        with transact_write() as transaction:
+            transaction.update(StaffTable(username), actions=actions,
+                               condition=StaffTable.username.exists())
+            audit_dal.in_transaction(transaction, now=now, **audit)
+    except TransactWriteError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    if end_sessions:
+        for session in sessions_of(username):  # tidy: the version already refuses them
+            _delete_session(session.session_key)
+    return True
+
+
+def record_failure(staff: StaffTable, policy, now: datetime) -> LockState:
     return lock_counter.record_failure(StaffTable, staff, policy, now)
 
 
@@ -41,3 +87,45 @@ def record_success(staff: StaffTable, now: datetime) -> LockState:
 
 def unlock(staff: StaffTable) -> None:
     lock_counter.clear(StaffTable, staff)
+
+
+# --- sessions -------------------------------------------------------------------------------------
+
+
+def session_key(session_id: str) -> str:
+    """What the table keeps of a session id: its SHA-256 (a read of the table opens no session)."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def open_session(session_id: str, staff: StaffTable, now: datetime, expires_at: int) -> None:
+    StaffSessionTable(session_key(session_id), username=staff.username,
+                      session_version=staff.session_version or 0, created_at=now,
+                      expires_at=expires_at).save(condition=StaffSessionTable.session_key.does_not_exist())
+
+
+def get_session(session_id: str) -> StaffSessionTable | None:
+    try:
+        return StaffSessionTable.get(session_key(session_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def end_session(session_id: str) -> None:
+    _delete_session(session_key(session_id))
+
+
+def sessions_of(username: str) -> list[StaffSessionTable]:
+    return list(StaffSessionTable.by_username.query(username))
+
+
+def _delete_session(key: str) -> None:
+    try:
+        StaffSessionTable(key).delete()
+    except DeleteError as error:
+        if not is_conditional_failure(error):
+            raise
+
+
+def _condition_failed(error: TransactWriteError) -> bool:
+    reasons = error.cancellation_reasons or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
