@@ -94,6 +94,15 @@ def test_same_video_without_the_blink_is_no_action(footage):
     assert (e.code, e.detail) == ("LIVENESS_FAILED", "action_not_seen:blink")
 
 
+def test_still_head_with_moving_eyes_in_real_video_is_not_a_turn(footage):
+    import fetch_footage
+
+    video = fetch_footage.frames(footage / "single_face.mp4")
+    # Frames 18-45: the man blinks and looks on with his head still (yaw within about 2°).
+    e = _fail([("turn_head", [jpeg(f) for f in video[18:48:3]])])
+    assert (e.code, e.detail) == ("LIVENESS_FAILED", "action_not_seen:turn_head")
+
+
 def test_still_frame_of_real_video_fails(footage):
     import fetch_footage
 
