@@ -236,13 +236,18 @@ def _import_row(svc, principal, record: dict, line: int, seen: dict) -> bool:
             fingerprint=fingerprint, now=svc.clock.now(),
             seen_fingerprint=existing.list_fingerprint if existing is not None else None,
             # Which regions have overseas residents: the provincial view lists them without a scan.
-            region_marker=StatsTable(_REGIONS_SCOPE, person.region),
+            region_marker=region_marker(person.region),
             audit=audit.fields(principal, "overseas_row", target=f"{name} {normalize.mask_id_number(id_number)}",
                                region=person.region, before={k: before[k] for k in changed if k in before} or None,
                                after=changed or after),
         ):
             return True
     raise RuntimeError("the overseas resident kept changing during the import")
+
+
+def region_marker(region: str) -> StatsTable:
+    """The item that lists ``region`` among the regions with overseas residents (set to 1)."""
+    return StatsTable(_REGIONS_SCOPE, region)
 
 
 def _items(principal):

@@ -6,10 +6,11 @@ import json
 import re
 
 from pensioncert import normalize
-from pensioncert.admin import audit, labels
+from pensioncert.admin import audit, labels, overseas
 from pensioncert.admin.staff import require_province_admin, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
 from pensioncert.dal import certifications, registry, stats
+from pensioncert.dal import overseas as overseas_dal
 from pensioncert.dal.evidence import put_registry_photo
 from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.errors import AppError, ErrorCode
@@ -164,9 +165,10 @@ def move_region(svc, principal, id_key: str, *, region: str, unit: str, reason: 
             stats.counted_place(person.status, person.corrected_status, person.region, person.unit),
             stats.counted_place(person.status, person.corrected_status, new_region, new_unit))
         id_number = svc.vault.open(person.id_sealed)
+        abroad = overseas_dal.get(id_key) is not None
         moved = registry.move_region(
             id_key, region=new_region, unit=new_unit, seen_region=person.region, counter_deltas=deltas,
-            now=svc.clock.now(),
+            now=svc.clock.now(), overseas_marker=overseas.region_marker(new_region) if abroad else None,
             audit=audit.fields(principal, "move_region", target=_target(person, id_number),
                                region=new_region, before={"地区": person.region, "单位": person.unit},
                                after={"地区": new_region, "单位": new_unit}, reason=reason_text))

@@ -103,10 +103,13 @@ def pin_is_kept(card: CardTable | None) -> bool:
 
 
 def move_region(id_key: str, *, region: str, unit: str, seen_region: str, counter_deltas,
-                now: datetime, audit: dict) -> bool:
-    """Move a person to another region (a provincial action): the record, the recipient counters
-    and the audit event in one transaction; False when the record's region is no longer
-    ``seen_region`` (or it was ended by an ID-number correction)."""
+                now: datetime, audit: dict, overseas_marker=None) -> bool:
+    """Move a person to another region (a provincial action): the record, the recipient counters,
+    the person's overseas-list item if there is one (``overseas_marker``: the new region's item of
+    the overseas regions list) and the audit event in one transaction; False when the record's
+    region is no longer ``seen_region`` (or it was ended by an ID-number correction)."""
+    from pensioncert.dal.admin_tables import OverseasResidentTable
+
     try:
         with stats.transact_write() as transaction:
             transaction.update(
@@ -115,6 +118,11 @@ def move_region(id_key: str, *, region: str, unit: str, seen_region: str, counte
                 condition=(RegistryPersonTable.region == seen_region)
                 & RegistryPersonTable.valid_until.does_not_exist(),
             )
+            if overseas_marker is not None:
+                transaction.update(OverseasResidentTable(id_key), actions=[
+                    OverseasResidentTable.region.set(region), OverseasResidentTable.unit.set(unit)],
+                    condition=OverseasResidentTable.id_key.exists())
+                transaction.update(overseas_marker, actions=[type(overseas_marker).value.set(1)])
             stats.add_to_transaction(transaction, counter_deltas)
             audit_dal.in_transaction(transaction, now=now, **audit)
     except TransactWriteError as error:

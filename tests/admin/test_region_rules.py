@@ -77,6 +77,8 @@ def test_an_import_never_moves_a_person_between_regions_a_provincial_move_does(s
     with pytest.raises(AppError) as no_reason:
         pensioners.move_region(svc, province_admin, key, region=cities["other"], unit="他单位", reason="")
     assert no_reason.value.status == 400
+    listing = "id_number,name,country,agency,phone\n" + f"{cities['mine']},王建国,日本,某中心,\n"
+    assert overseas.import_list(svc, cities["operator"], listing).written == 1
     before = stats.read_scope(stats.registry_scope(cities["other"])).get("recipients", 0)
     pensioners.move_region(svc, province_admin, key, region=cities["other"], unit="他单位",
                            reason="本人迁居延安")
@@ -86,7 +88,12 @@ def test_an_import_never_moves_a_person_between_regions_a_provincial_move_does(s
     event = next(e for e in events(svc, province_admin, "move_region") if e["reason"] == "本人迁居延安")
     assert cities["home"] in event["before"] and cities["other"] in event["after"]
     assert cities["mine"] not in event["target"]
-    # The person now belongs to the other region: the first region's operator can no longer change them.
+    # The person now belongs to the other region, in the overseas list too: the first region's
+    # operator can no longer change them.
+    assert key in [row["key"] for row in overseas.residents(svc, operator_for(cities["other"]))]
+    with pytest.raises(AppError) as abroad:
+        overseas.certify(svc, cities["operator"], key)
+    assert abroad.value.status == 403
     report = pensioners.import_upload(svc, cities["operator"], HEADER + f"{cities['mine']},王建国,{cities['home']},本单位,recipient,,,\n")
     assert [e.field for e in report.errors] == ["region"]
 
