@@ -82,7 +82,7 @@ test-h5: $(STAMP) browser models
 
 # The admin alone, beside a running `make run` (which already starts it on PC_ADMIN_PORT, 8050).
 admin: $(STAMP)
-	$(PY) -m admin_dash
+	$(PY) -m gunicorn --bind 127.0.0.1:$${PC_ADMIN_PORT:-8050} --worker-class gthread --threads 8 --timeout 120 admin_dash.wsgi:application
 # --- end admin ---
 
 # --- infra (infra/, docs/) ---

@@ -1,4 +1,5 @@
-"""`python -m admin_dash`: serve the admin on 127.0.0.1:<PC_ADMIN_PORT> (`make run` starts it)."""
+"""`python -m admin_dash`: Flask's development server on 127.0.0.1:<PC_ADMIN_PORT>, for debugging only.
+`make run` and `make admin` serve the admin with gunicorn (admin_dash/wsgi.py), as deployed."""
 from __future__ import annotations
 
 import sys

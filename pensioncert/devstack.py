@@ -271,8 +271,10 @@ def start_api(port: int) -> subprocess.Popen:
 
 
 def start_admin(port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "admin_dash"], cwd=REPO,
-                            env={**os.environ, "PC_ADMIN_PORT": str(port)})
+    """The admin under gunicorn, as deployed code runs it (``admin_dash.wsgi``)."""
+    from admin_dash.wsgi import gunicorn_command
+
+    return subprocess.Popen(gunicorn_command(port), cwd=REPO, env={**os.environ, "PC_ADMIN_PORT": str(port)})
 
 
 def start_h5(port: int, api_port: int):
