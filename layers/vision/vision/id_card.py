@@ -71,6 +71,7 @@ OCR_MAX_SIDE = 1280
 # The printed 18-character number: 17 digits and a check character (digit or X).
 _ID_RE = re.compile(r"\d{17}[\dX]")
 _NAME_LABEL = "姓名"
+_LEADING_MARKS = re.compile(r"^[^\u3400-\u9fff]+")
 _GB11643_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _GB11643_CHECK = "10X98765432"
 
@@ -138,7 +139,8 @@ def _name(lines: list[tuple[str, np.ndarray]]) -> str | None:
     for text, box in lines:
         if not text.startswith(_NAME_LABEL):
             continue
-        rest = text[len(_NAME_LABEL):]
+        # A colon or a stray mark read between the label and the name is not part of the name.
+        rest = _LEADING_MARKS.sub("", text[len(_NAME_LABEL):])
         if rest:
             return rest
         y0, y1 = box[:, 1].min(), box[:, 1].max()
@@ -163,9 +165,16 @@ def read_card_text(img: np.ndarray) -> CardText:
 
 
 def read_card(data: bytes) -> tuple[CardText, Frame]:
-    """Decode once; the printed text, then the portrait's frame."""
+    """Decode once; the printed text, then the portrait's frame. A card held upside down (text
+    found but not in reading order) is read once more turned round."""
     img = decode_image(data)
-    text = read_card_text(img)
+    try:
+        text = read_card_text(img)
+    except VisionError as e:
+        if e.detail != "text_not_read":
+            raise
+        img = cv2.rotate(img, cv2.ROTATE_180)
+        text = read_card_text(img)
     crop = crop_portrait(img)
     try:
         return text, analyze_image(crop, ID_CARD)
