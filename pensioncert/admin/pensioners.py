@@ -54,6 +54,8 @@ def _name_page(principal, name: str, cursor: str | None):
     try:
         position, last_key = json.loads(cursor) if cursor else (0, None)
         position = int(position)
+        if cursor and (not 0 <= position < len(regions) or not isinstance(last_key, dict | None)):
+            raise ValueError(cursor)
     except (ValueError, TypeError):
         raise AppError(ErrorCode.BAD_REQUEST, "翻页参数有误，请重新查询") from None
     people: list = []
