@@ -9,8 +9,8 @@ from admin_dash.components.grid import grid
 from admin_dash.components.reports import import_report
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
-from admin_dash.components.uploads import upload_text
-from pensioncert.admin import home_visits, staff
+from admin_dash.components.uploads import upload_bytes, upload_text
+from pensioncert.admin import home_visits, manual_evidence, staff
 
 dash.register_page(__name__, path="/home-visits", name="上门认证", order=2, title="上门认证 · 经办管理")
 
@@ -81,6 +81,22 @@ def panel(case_id, rows):
                               value=case["scheduled_for"] or None), md=3),
             dbc.Col(dbc.Button("预约", id="hv-schedule", color="secondary"), md=2),
         ], className="g-2 mb-3"),
+        html.Div("上门结果", className="section-title"),
+        html.P("登记“认证通过”须上传上门时现场拍摄的本人正面照片（与可信比对照片比对，相似度记录在案；"
+               "低于比对阈值的转省级人工复核），并填写上门日期、地址和上门人员。", className="text-muted small"),
+        dbc.Row([
+            dbc.Col(dcc.Upload(id="hv-photo", children=html.Div("点击或拖入现场照片（JPEG/PNG）", id="hv-photo-label"),
+                               className="upload-box", accept="image/jpeg,image/png",
+                               max_size=5 * 1024 * 1024), md=4),
+            dbc.Col(dbc.Input(id="hv-visited-on", placeholder="上门日期，如 2026-03-05", maxLength=10,
+                              value=case["scheduled_for"] or None), md=2),
+            dbc.Col(dbc.Input(id="hv-visit-address", placeholder="上门地址", maxLength=200,
+                              value=case["address"] or None), md=3),
+            dbc.Col(dcc.Dropdown(id="hv-visitor", placeholder="上门人员",
+                                 options=[{"label": f"{p['display_name']}（{p['username']}）",
+                                           "value": p["username"]} for p in people],
+                                 value=case["assigned_to"] or None), md=3),
+        ], className="g-2 mb-2"),
         dbc.Row([
             dbc.Col(dbc.RadioItems(id="hv-outcome", inline=True, value="passed",
                                    options=[{"label": "认证通过", "value": "passed"},
@@ -92,11 +108,19 @@ def panel(case_id, rows):
     ]))
 
 
+@callback(Output("hv-photo-label", "children"), Input("hv-photo", "filename"), prevent_initial_call=True)
+def photo_chosen(filename):
+    return f"已选择：{filename}" if filename else "点击或拖入现场照片（JPEG/PNG）"
+
+
 @callback(Output("hv-action-result", "children"), Output("hv-queue", "rowData"),
           Input("hv-assign", "n_clicks"), Input("hv-schedule", "n_clicks"), Input("hv-record", "n_clicks"),
           State("hv-case", "data"), State("hv-assignee", "value"), State("hv-date", "value"),
-          State("hv-outcome", "value"), State("hv-failure", "value"), prevent_initial_call=True)
-def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure):
+          State("hv-outcome", "value"), State("hv-failure", "value"), State("hv-photo", "contents"),
+          State("hv-visited-on", "value"), State("hv-visit-address", "value"), State("hv-visitor", "value"),
+          prevent_initial_call=True)
+def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure, photo, visited_on, address,
+        visitor):
     trigger = dash.ctx.triggered_id
     if trigger == "hv-assign":
         _, error = call(home_visits.assign, case_id, assignee or "")
@@ -105,9 +129,14 @@ def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure):
         _, error = call(home_visits.schedule, case_id, day or "")
         done = f"已预约 {day} 上门"
     else:
+        visit = manual_evidence.VisitFacts(upload_bytes(photo), visited_on or "", address or "", visitor or "")
         result, error = call(home_visits.record_outcome, case_id, passed=outcome == "passed",
-                             failure_reason=failure or "")
-        done = {"passed": "已登记：上门认证通过，本年度认证已记录，任务办结",
+                             failure_reason=failure or "", visit=visit)
+        score = (result or {}).get("similarity")
+        score = f"（现场照片相似度 {score:.2f}）" if score is not None else ""
+        done = {"passed": f"已登记：上门认证通过{score}，本年度认证已记录，任务办结",
+                "review": f"现场照片与可信比对照片不一致{score}，已转省级人工复核（{(result or {}).get('review_id')}），"
+                          "复核通过后记录认证",
                 "failed": "已登记：本次上门未通过，任务保留在队列中",
                 "already_certified": "此人本年度已通过其他方式认证，任务办结"}.get((result or {}).get("outcome"), "")
     rows, _ = call(home_visits.queue)

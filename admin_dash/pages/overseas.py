@@ -10,7 +10,7 @@ from admin_dash.components.reports import import_report
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
 from admin_dash.components.uploads import upload_bytes, upload_text
-from pensioncert.admin import overseas
+from pensioncert.admin import manual_evidence, overseas, staff
 
 dash.register_page(__name__, path="/overseas", name="境外人员", order=3, title="境外人员 · 经办管理")
 
@@ -73,6 +73,7 @@ def panel(key, rows):
     person = next((row for row in rows or [] if row["key"] == key), None)
     if person is None:
         return None
+    visitors = call(staff.assignable, person["region"])[0] or []
     return dbc.Card(dbc.CardBody([
         html.H5(f"办理：{person['name']}（{person['country']}）", id="os-title"),
         html.P(f"照片建模：{person['photo']}　本年认证：{person['certified']}", className="text-muted"),
@@ -80,16 +81,43 @@ def panel(key, rows):
             dbc.Col(dcc.Upload(id="os-photo", children=html.Div("上传本人照片（JPEG/PNG，正面免冠）"),
                                className="upload-box", accept="image/jpeg,image/png",
                                max_size=5 * 1024 * 1024), md=6),
-            dbc.Col(dbc.Button("登记本年度认证", id="os-certify", color="primary"), md=3),
-        ], className="g-2"),
+        ], className="g-2 mb-2"),
+        html.Div("登记本年度认证", className="section-title"),
+        html.P("须上传驻外使领馆或视频通话时拍摄的本人照片（与可信比对照片比对，相似度记录在案；低于比对阈值的转省级"
+               "人工复核），并填写核验日期、地点和核验人员。", className="text-muted small"),
+        dbc.Row([
+            dbc.Col(dcc.Upload(id="os-visit-photo", children=html.Div("核验时拍摄的照片（JPEG/PNG）", id="os-visit-label"),
+                               className="upload-box", accept="image/jpeg,image/png",
+                               max_size=5 * 1024 * 1024), md=3),
+            dbc.Col(dbc.RadioItems(id="os-channel", value="video_call",
+                                   options=[{"label": label, "value": value}
+                                            for value, label in overseas.CHANNELS.items()]), md=2),
+            dbc.Col(dbc.Input(id="os-visited-on", placeholder="核验日期，如 2026-03-05", maxLength=10), md=2),
+            dbc.Col(dbc.Input(id="os-place", placeholder="核验地点（使领馆或境外住址）", maxLength=200), md=2),
+            dbc.Col(dcc.Dropdown(id="os-visitor", placeholder="核验人员", value=_me_if_listed(visitors),
+                                 options=[{"label": f"{p['display_name']}（{p['username']}）", "value": p["username"]}
+                                          for p in visitors]), md=2),
+        ], className="g-2 mb-2"),
+        dbc.Button("登记本年度认证", id="os-certify", color="primary"),
         html.Div(id="os-action-result"),
     ]))
 
 
+def _me_if_listed(visitors: list[dict]) -> str | None:
+    me = current_staff()
+    return me.username if me and any(p["username"] == me.username for p in visitors) else None
+
+
+@callback(Output("os-visit-label", "children"), Input("os-visit-photo", "filename"), prevent_initial_call=True)
+def visit_photo_chosen(filename):
+    return f"已选择：{filename}" if filename else "核验时拍摄的照片（JPEG/PNG）"
+
+
 @callback(Output("os-action-result", "children"), Output("os-list", "rowData", allow_duplicate=True),
           Input("os-photo", "contents"), Input("os-certify", "n_clicks"), State("os-key", "data"),
-          prevent_initial_call=True)
-def act(photo, _certify, key):
+          State("os-visit-photo", "contents"), State("os-channel", "value"), State("os-visited-on", "value"),
+          State("os-place", "value"), State("os-visitor", "value"), prevent_initial_call=True)
+def act(photo, _certify, key, visit_photo, channel, visited_on, place, visitor):
     if dash.ctx.triggered_id == "os-photo":
         image = upload_bytes(photo)
         if image is None:
@@ -98,8 +126,15 @@ def act(photo, _certify, key):
         message = error or alert(result["message"], "success" if result["status"] == "modelled" else "warning",
                                  id="os-photo-result")
     else:
-        result, error = call(overseas.certify, key)
-        message = error or alert(f"已登记 {result['year']} 年度境外人员认证", "success", id="os-certified")
+        visit = manual_evidence.VisitFacts(upload_bytes(visit_photo), visited_on or "", place or "", visitor or "")
+        result, error = call(overseas.certify, key, visit, channel or "")
+        if error or result["outcome"] == "passed":
+            message = error or alert(f"已登记 {result['year']} 年度境外人员认证（核验照片相似度 "
+                                     f"{result['similarity']:.2f}）", "success", id="os-certified")
+        else:
+            score = "" if result["similarity"] is None else f"（相似度 {result['similarity']:.2f}）"
+            message = alert(f"核验照片与可信比对照片不一致{score}，已转省级人工复核（{result['review_id']}）",
+                            "warning", id="os-review")
     rows, _ = call(overseas.residents)
     return message, rows or no_update
 

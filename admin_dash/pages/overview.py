@@ -9,7 +9,7 @@ from dash import dcc, html
 from admin_dash.components.grid import grid
 from admin_dash.components.session import call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
-from pensioncert.admin import labels, overview
+from pensioncert.admin import labels, overview, reviews
 
 dash.register_page(__name__, path="/", name="总览", order=0, title="总览 · 经办管理")
 
@@ -31,6 +31,7 @@ def layout(**_):
             _kpi("逾期未认证", figures["overdue"], "kpi-overdue"),
             _kpi("自助认证失败次数", figures["failed_attempts"], "kpi-failed"),
         ], className="g-2 mb-2"),
+        _overdue_reviews(),
         dbc.Alert(f"距认证截止日期（{figures['due_by']}）已不足{_warning_days()}天，请督促未认证人员尽快认证。",
                   color="warning") if figures["warning"] else None,
         dbc.Row([
@@ -49,6 +50,17 @@ def layout(**_):
                             ("certified", "已认证"), ("rate", "认证率(%)"), ("due", "待认证")],
              figures["by_unit"], height=320),
     ])
+
+
+def _overdue_reviews():
+    """Pending reviews past their deadline (review_working_days working days), linked to the queue."""
+    count, error = call(reviews.overdue_count)
+    if error:
+        return error
+    if not count:
+        return html.Div("人工复核：无超期未办结的复核。", className="text-muted small mb-2", id="reviews-overdue")
+    return dbc.Alert([f"人工复核：{count} 件已超过答复期限未办结，", html.A("前往人工复核", href="/reviews")],
+                     color="danger", id="reviews-overdue")
 
 
 def _kpi(label: str, value, element_id: str):

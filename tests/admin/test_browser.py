@@ -44,7 +44,7 @@ def _browser_or_fail() -> None:
 
 
 @pytest.fixture(scope="module")
-def world(emulator):
+def world(emulator, tmp_path_factory):
     """The admin served by a real HTTP server in this process (same services and emulator as
     the test), a province administrator, and data in a region of its own."""
     from werkzeug.serving import make_server
@@ -73,6 +73,18 @@ def world(emulator):
         ("locked", "郑锁定", region, "测试单位乙", "recipient"),
     ])
     key = {label: svc.vault.lookup("id", number) for label, number in ids.items()}
+    # A manual certification matches a photo taken there against a trusted reference (issue 11):
+    # these two get one the way staff set it, the dev set's reference frame of p06.
+    import build_models
+    import devset
+
+    from pensioncert.admin import pensioners
+
+    build_models.build()
+
+    for label in ("visit", "abroad"):
+        pensioners.set_staff_photo(svc, me, key[label], image=devset.reference_photo("p06").read_bytes(),
+                                   reason="窗口现场拍摄")
     certifications.record_failure(key["fix"], 2026, "FACE_MISMATCH", svc.clock.now())
     case_id = home_visits.create_from_unit_report(svc, me, id_number=ids["visit"], reason="长期卧床",
                                                   address="西安市新城区测试路1号", contact_phone=unique_phone())
@@ -91,8 +103,11 @@ def world(emulator):
     server = make_server("127.0.0.1", port, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    visit_photo = tmp_path_factory.mktemp("visit") / "visit-p06.jpg"  # a frame of p06's own footage
+    visit_photo.write_bytes(devset.steps("p06", "open_mouth")[0].frames()[0])
     yield {"url": f"http://127.0.0.1:{port}", "svc": svc, "me": me, "ids": ids, "key": key,
-           "region": region, "username": username, "case_id": case_id, "phone": phone}
+           "region": region, "username": username, "case_id": case_id, "phone": phone,
+           "visit_photo": visit_photo}
     server.shutdown()
 
 
@@ -230,8 +245,11 @@ def test_04_home_visit_outcome_stores_the_certification(browser, world):
     go(browser, world, "/home-visits", "h3", "上门认证")
     click_row(browser, "hv-queue", "孙卧床")
     wait_text(browser, "#hv-title", "孙卧床")
+    css(browser, "#hv-photo input[type=file]").send_keys(str(world["visit_photo"]))
+    wait_text(browser, "#hv-photo-label", "已选择")
+    css(browser, "#hv-visited-on").send_keys("2026-03-01")
     press(browser, "#hv-record")  # outcome defaults to 认证通过
-    wait_text(browser, "#hv-done", "上门认证通过")
+    wait_text(browser, "#hv-done", "上门认证通过", timeout=90)
     shot(browser, "04-home-visits")
     stored = certifications.for_year(world["key"]["visit"], 2026)
     assert stored is not None and stored.method == "home_visit"
@@ -251,8 +269,12 @@ def test_05_overseas_import_certify_and_export(browser, world, tmp_path):
     wait_text(browser, "#import-errors .ag-cell", "4")  # the unknown person's line number
     click_row(browser, "os-list", "周海外")
     wait_text(browser, "#os-title", "周海外")
+    css(browser, "#os-visit-photo input[type=file]").send_keys(str(world["visit_photo"]))
+    wait_text(browser, "#os-visit-label", "已选择")
+    css(browser, "#os-visited-on").send_keys("2026-03-01")
+    css(browser, "#os-place").send_keys("视频通话（澳大利亚悉尼）")
     press(browser, "#os-certify")
-    wait_text(browser, "#os-certified", "已登记 2026 年度境外人员认证")
+    wait_text(browser, "#os-certified", "已登记 2026 年度境外人员认证", timeout=90)
     press(browser, "#os-export-csv")
     wait_text(browser, "#os-exported", ".csv")
     press(browser, "#os-export-xlsx")
