@@ -27,8 +27,11 @@ from pydantic import SecretStr
 
 from pensioncert.dal.binding import table_specs
 from pensioncert.dal.evidence import EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, bucket_lifecycle
+from pensioncert.dal.staff_photos import STAFF_PHOTO_PREFIX
 from pensioncert.errors import ErrorCode
 from pensioncert.settings import Settings
+
+from infra import admin_site, h5_site
 
 DEFAULT_REGION = "cn-northwest-1"  # Ningxia (NWCD): personal data stays in mainland China
 
@@ -242,6 +245,7 @@ def bucket_resources(settings: Settings) -> dict[str, Any]:
                             "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
                         },
                     },
+                    h5_site.access_log_statement(ACCESS_LOG_BUCKET),
                     _deny_plain_http(ACCESS_LOG_BUCKET),
                 ]},
             },
@@ -330,8 +334,8 @@ def _lambda_trust() -> dict:
         "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
-def api_function(settings: Settings) -> dict[str, Any]:
-    """Merged into Chalice's APIHandler and DefaultRole: name, environment, key, concurrency, policy."""
+def _table_arns(settings: Settings) -> tuple[list, list]:
+    """(every table's ARN, every table's index ARNs) for the functions' policies."""
     table_arns, index_arns = [], []
     for spec in table_specs(settings):
         table = {"Fn::GetAtt": [logical_id(spec["create"]["TableName"].removeprefix(settings.table_prefix)),
@@ -339,7 +343,12 @@ def api_function(settings: Settings) -> dict[str, Any]:
         table_arns.append(table)
         if spec["create"].get("GlobalSecondaryIndexes"):
             index_arns.append({"Fn::Join": ["", [table, "/index/*"]]})
-    environment = {
+    return table_arns, index_arns
+
+
+def _environment(settings: Settings) -> dict[str, Any]:
+    """The settings of the API function and the admin (one stage, the same data and secret)."""
+    return {
         "PC_STAGE": settings.stage,
         "PC_AWS_REGION": {"Ref": "AWS::Region"},
         "PC_TABLE_PREFIX": settings.table_prefix,
@@ -353,6 +362,12 @@ def api_function(settings: Settings) -> dict[str, Any]:
         "POWERTOOLS_SERVICE_NAME": "pensioncert",
         "POWERTOOLS_METRICS_NAMESPACE": "PensionCert",
     }
+
+
+def api_function(settings: Settings) -> dict[str, Any]:
+    """Merged into Chalice's APIHandler and DefaultRole: name, environment, key, concurrency, policy."""
+    table_arns, index_arns = _table_arns(settings)
+    environment = _environment(settings)
     statements = [
         _logs_statement("ApiLogGroup"),
         {"Sid": "Tables", "Effect": "Allow", "Action": API_TABLE_ACTIONS, "Resource": table_arns},
@@ -441,6 +456,20 @@ def vision_function(settings: Settings) -> dict[str, Any]:
             },
         },
     }
+
+
+def admin_function(settings: Settings) -> dict[str, Any]:
+    """The agency admin: its function, role and API of its own (infra/admin_site.py)."""
+    table_arns, index_arns = _table_arns(settings)
+    bucket = {"Sid": "EvidenceAndPhotos", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+              "Resource": [_sub(f"${{{BUCKET}.Arn}}/{prefix}*")
+                           for prefix in (EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, STAFF_PHOTO_PREFIX)]}
+    return admin_site.resources(
+        skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
+        environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-admin"},
+        table_arns=table_arns, index_arns=index_arns, bucket_statement=bucket,
+        key_arn={"Fn::GetAtt": [KEY, "Arn"]}, secret=APP_SECRET, vision_function=VISION_FUNCTION,
+        function_name=function_name(settings, "admin"), stage=settings.stage)
 
 
 def gateway_responses() -> dict[str, Any]:
@@ -535,6 +564,8 @@ def parameters(settings: Settings) -> dict[str, Any]:
         "VisionReservedConcurrency": {"Type": "Number", "Default": 300, "MinValue": 1},
         "ApiThrottleRate": {"Type": "Number", "Default": 500, "Description": "requests/s, steady"},
         "ApiThrottleBurst": {"Type": "Number", "Default": 1000},
+        **admin_site.parameters(),
+        **h5_site.parameters(),
     }
 
 
@@ -542,7 +573,8 @@ def merge_template(settings: Settings) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     for part in (key_resources(settings), table_resources(settings), bucket_resources(settings),
                  secret_resources(settings), api_function(settings), vision_function(settings),
-                 rest_api(settings)):
+                 rest_api(settings), admin_function(settings),
+                 h5_site.resources(_skip, _deny_plain_http, ACCESS_LOG_BUCKET, REST_API)):
         overlap = resources.keys() & part.keys()
         assert not overlap, overlap
         resources.update(part)
@@ -552,6 +584,8 @@ def merge_template(settings: Settings) -> dict[str, Any]:
         "AppSecretArn": {"Value": {"Ref": APP_SECRET}},
         "DataKeyArn": {"Value": {"Fn::GetAtt": [KEY, "Arn"]}},
         "TablePrefix": {"Value": settings.table_prefix},
+        **admin_site.outputs(),
+        **h5_site.outputs(),
     }
     return {
         "Description": f"pensioncert ({settings.stage}): API, vision, tables, evidence bucket, key, secret",

@@ -300,3 +300,98 @@ def test_the_services_read_every_value_the_secret_holds(template):
     assert settings.aliyun_access_key_secret.get_secret_value() == "param-AliyunAccessKeySecret"
     if "admin_secret" in Settings.model_fields:
         assert settings.admin_secret.get_secret_value() == "generated-admin_secret"
+
+
+# --- the mobile web client (infra/h5_site.py) ---------------------------------------------------
+
+
+def test_h5_files_are_private_and_read_only_by_this_distribution(template):
+    bucket = template["Resources"]["H5Bucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    statements = {s["Sid"]: s for s in template["Resources"]["H5BucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+    read = statements["CloudFrontReadsThroughItsIdentity"]
+    assert read["Action"] == "s3:GetObject"
+    assert read["Principal"] == {"CanonicalUser": {"Fn::GetAtt": ["H5OriginAccessIdentity", "S3CanonicalUserId"]}}
+    origin = template["Resources"]["H5Distribution"]["Properties"]["DistributionConfig"]["Origins"][0]
+    assert "${H5OriginAccessIdentity}" in origin["S3OriginConfig"]["OriginAccessIdentity"]["Fn::Sub"]
+    assert statements["DenyPlainHttp"]["Effect"] == "Deny"
+
+
+def test_h5_is_https_only_with_the_local_servers_csp_and_hsts(template):
+    from infra.h5_site import local_security_headers
+
+    config = template["Resources"]["H5Distribution"]["Properties"]["DistributionConfig"]
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    security = template["Resources"]["H5SecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert security["ContentSecurityPolicy"]["ContentSecurityPolicy"] == local_security_headers()["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31_536_000
+    for behaviour in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "H5SecurityHeaders"}
+
+
+def test_the_api_is_reached_from_the_page_on_its_own_origin_uncached_and_without_cors(template):
+    config = template["Resources"]["H5Distribution"]["Properties"]["DistributionConfig"]
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    origin = {o["Id"]: o for o in config["Origins"]}[api["TargetOriginId"]]
+    assert "${RestAPI}.execute-api" in origin["DomainName"]["Fn::Sub"]
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert api["MaxTTL"] == api["DefaultTTL"] == 0 and "Authorization" in api["ForwardedValues"]["Headers"]
+    assert "Access-Control-Allow-Origin" not in json.dumps(template)  # no other origin is ever allowed
+
+
+# --- the agency admin (infra/admin_site.py) ---------------------------------------------------
+
+
+def test_the_admin_is_reachable_only_from_the_agencies_networks(template):
+    api = template["Resources"]["AdminApi"]["Properties"]
+    allow, deny = api["Policy"]["Statement"]
+    assert allow["Effect"] == "Allow" and deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*" and deny["Resource"] == allow["Resource"] == "execute-api:/*"
+    assert deny["Condition"] == {"NotIpAddress": {"aws:SourceIp": {"Ref": "AdminAllowedCidrs"}}}
+    assert template["Parameters"]["AdminAllowedCidrs"]["Type"] == "CommaDelimitedList"
+    assert "Default" not in template["Parameters"]["AdminAllowedCidrs"]  # each deployment names its own
+
+
+def test_the_admin_is_https_only_on_its_own_domain(template):
+    resources = template["Resources"]
+    assert resources["AdminApi"]["Properties"]["DisableExecuteApiEndpoint"] is True
+    domain = resources["AdminDomain"]["Properties"]
+    assert domain["SecurityPolicy"] == "TLS_1_2" and domain["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert resources["AdminBasePathMapping"]["Properties"]["RestApiId"] == {"Ref": "AdminApi"}
+    assert template["Outputs"]["AdminUrl"]["Value"] == {"Fn::Sub": "https://${AdminDomainName}/"}
+
+
+def test_the_admin_runs_its_wsgi_handler_with_the_secret_from_the_secret_store(template):
+    import importlib
+
+    function = template["Resources"]["AdminFunction"]["Properties"]
+    assert function["PackageType"] == "Image" and function["ImageUri"] == {"Ref": "AdminImageUri"}
+    module, attribute = function["ImageConfig"]["Command"][0].rsplit(".", 1)
+    assert module == "admin_dash.wsgi" and callable(getattr(importlib.import_module(module), attribute))
+    variables = function["Environment"]["Variables"]
+    assert variables["PC_SECRETS_ID"] == {"Ref": "AppSecret"} and variables["PC_STAGE"] == "prod"
+    assert not {"PC_ADMIN_SECRET", "PC_TOKEN_SECRET", "PC_PII_KEY"} & set(variables)
+    assert function["KmsKeyArn"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    statements = {s["Sid"]: s for r, s in role_statements(template) if r == "AdminRole"}
+    assert statements["AppSecret"]["Resource"] == {"Ref": "AppSecret"}
+    assert function["Role"] == {"Fn::GetAtt": ["AdminRole", "Arn"]}
+    assert "admin_secret" in infra_template.generated_secret_keys()
+
+
+def test_the_admin_api_invokes_only_the_admin_function(template):
+    resources = template["Resources"]
+    permission = resources["AdminInvokePermission"]["Properties"]
+    assert permission["FunctionName"] == {"Ref": "AdminFunction"}
+    assert permission["SourceArn"]["Fn::Sub"].endswith(":${AdminApi}/*")
+    for method in ("AdminRootMethod", "AdminProxyMethod"):
+        integration = resources[method]["Properties"]["Integration"]
+        assert integration["Type"] == "AWS_PROXY" and "${AdminFunction.Arn}" in integration["Uri"]["Fn::Sub"]
+
+
+def test_staff_sessions_expire_by_ttl(template):
+    tables = {r["Properties"]["TableName"]: r["Properties"]
+              for r in resources_of(template, "AWS::DynamoDB::Table").values()}
+    assert tables["pc-prod-staff-sessions"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at", "Enabled": True}
