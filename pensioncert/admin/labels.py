@@ -8,7 +8,7 @@ ROLES = {ROLE_PROVINCE_ADMIN: "省级管理员", ROLE_OPERATOR: "市级经办人
 PERSON_STATUS = {"recipient": "领取待遇", "not_recipient": "非待遇领取人员", "suspended": "待遇暂停",
                  "deceased": "已死亡（待遇终止）"}
 METHODS = {"app": "本人手机认证", "proxy_app": "亲友代办认证", "home_visit": "上门认证",
-           "overseas": "境外人员认证", "agency": "经办机构认证"}
+           "overseas": "境外人员认证", "agency": "经办机构认证", "data_match": "数据比对认证"}
 FAILURE_REASONS = {"NO_FACE": "未检测到人脸", "MULTIPLE_FACES": "多张人脸", "POOR_QUALITY": "画面质量差",
                    "LIVENESS_FAILED": "活体检测未通过", "FACE_MISMATCH": "人脸比对不一致",
                    "ID_CARD_UNREADABLE": "身份证人像无法识别"}
@@ -30,6 +30,9 @@ ACTIONS = {
     "staff_create": "新建工作人员账号", "staff_disable": "停用工作人员账号", "staff_enable": "启用工作人员账号",
     "staff_reset_password": "重置工作人员密码", "staff_role": "调整工作人员角色或地区",
     "staff_revoke_sessions": "强制工作人员下线", "staff_change_password": "修改本人密码",
+    "import_events": "导入比对数据", "life_event_status": "比对数据变更待遇状态",
+    "suspension_run": "生成暂停发放名单", "suspension_export": "导出暂停发放名单",
+    "events_list_export": "导出比对数据名单",
 }
 
 LOGIN_FAILED = "用户名或密码错误"

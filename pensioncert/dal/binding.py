@@ -10,10 +10,11 @@ from typing import Any
 import boto3
 
 from pensioncert.dal.admin_tables import ADMIN_TABLES
+from pensioncert.dal.life_tables import LIFE_TABLES
 from pensioncert.dal.tables import ALL_TABLES, LOCAL_ONLY_TABLES
 from pensioncert.settings import Settings
 
-DEPLOYED_TABLES = ALL_TABLES + ADMIN_TABLES
+DEPLOYED_TABLES = ALL_TABLES + ADMIN_TABLES + LIFE_TABLES
 
 
 def tables_for(settings: Settings):

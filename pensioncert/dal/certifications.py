@@ -31,11 +31,28 @@ def store_once(certification: CertificationTable) -> bool:
 
     try:
         _transact(write, deltas, condition_index=0)
-        return True
     except _ConditionFailed:
         # Ours after all when an earlier try was written but its answer was lost (the SDK retried).
         stored = for_year(certification.subject_key, int(certification.year))
         return stored is not None and stored.certification_id == certification.certification_id
+    _reinstate(certification)
+    return True
+
+
+def _reinstate(certification: CertificationTable) -> None:
+    """A certification by any method lifts a suspension for a missed year (issue 13): the person
+    moves to the back-payment list with the months withheld (dal.life_events.reinstate). Also
+    repaired by the yearly job, should this process end between the two writes."""
+    from datetime import date
+
+    from pensioncert.dal import life_events
+    from pensioncert.rules.life_events import months_between
+
+    entry = life_events.get_item(certification.subject_key, life_events.SUSPENSION)
+    if entry is None or entry.state != "suspended":
+        return
+    months = months_between(date.fromisoformat(entry.since), date.fromisoformat(certification.certified_at[:10]))
+    life_events.reinstate(certification.subject_key, certified_at=certification.certified_at, months=months)
 
 
 def for_year(subject_key: str, year: int) -> CertificationTable | None:

@@ -249,7 +249,7 @@ class CertificationTable(_Table):
 
     subject_key = UnicodeAttribute(hash_key=True)
     year = NumberAttribute(range_key=True)
-    method = UnicodeAttribute()  # app | proxy_app | home_visit | overseas | agency
+    method = UnicodeAttribute()  # app | proxy_app | home_visit | overseas | agency | data_match
     certified_at = UnicodeAttribute()  # ISO 8601, +08:00: sorts by time within a region
     operator_user_id = UnicodeAttribute(null=True)
     operator = UnicodeAttribute(null=True)  # what the subject's history shows as the operator
@@ -262,6 +262,8 @@ class CertificationTable(_Table):
     reference = UnicodeAttribute(null=True)
     authority_transaction_id = UnicodeAttribute(null=True)
     certification_id = UnicodeAttribute()
+    # data_match: the events that counted, JSON [{"date", "source", "event_type"}] (rules/life_events.py).
+    evidence = UnicodeAttribute(null=True)
 
     by_region_time = CertificationByRegion()
 

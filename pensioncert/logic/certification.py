@@ -129,11 +129,13 @@ def _not_eligible(reason: str) -> AppError:
 def record_certification(svc, subject_key: str, year: int, method: str, operator: str,
                          region: str, unit: str, operator_user_id: str | None = None, *,
                          similarity: float | None = None, evidence_key: str | None = None,
-                         reference: str | None = None) -> CertificationTable:
+                         reference: str | None = None,
+                         evidence: str | None = None) -> CertificationTable:
     """Store the year's certification by a non-app method (home_visit, overseas, agency) under the
     same once-per-year rule as the app; raises NOT_ELIGIBLE / ALREADY_CERTIFIED if one exists.
     ``similarity``, ``evidence_key``, ``reference``: the photo taken at the visit (or the
-    reviewed session's frames) and what it was compared with (admin.manual_evidence)."""
+    reviewed session's frames) and what it was compared with (admin.manual_evidence).
+    ``evidence``: data_match's events that counted (JSON, logic/data_match.py)."""
     if method not in METHODS or method in ("app", "proxy_app"):
         raise ValueError(f"not a staff certification method: {method}")
     certification = CertificationTable(
@@ -148,6 +150,7 @@ def record_certification(svc, subject_key: str, year: int, method: str, operator
         similarity=round(similarity, 4) if similarity is not None else None,
         evidence_key=evidence_key,
         reference=reference,
+        evidence=evidence,
         certification_id="cert_" + secrets.token_hex(10),
     )
     if not certifications.store_once(certification):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, registry
-from pensioncert.logic import reviews
+from pensioncert.logic import data_match, reviews
 from pensioncert.logic.subjects import require_consent, resolve
 from pensioncert.rules.certification import PaymentPolicy, certification_year
 
@@ -15,10 +15,18 @@ def history(svc, account, subject_param: str) -> dict:
     return {
         "items": [
             {"year": int(item.year), "method": item.method, "certified_at": item.certified_at,
-             "operator": item.operator}
+             "operator": item.operator, **_evidence(item, subject)}
             for item in certifications.history(subject.id_key)
         ]
     }
+
+
+def _evidence(certification, subject) -> dict:
+    """Contract v1.1: a data_match certification carries the events that counted (a relative
+    sees a hospital as 医疗机构: logic.data_match.evidence_of)."""
+    if certification is None or certification.method != "data_match":
+        return {}
+    return {"evidence": data_match.evidence_of(certification, to_relative=not subject.is_self)}
 
 
 def status(svc, account, subject_param: str) -> dict:
@@ -41,6 +49,7 @@ def status(svc, account, subject_param: str) -> dict:
         "payment_status": policy.payment_status(now, this_year is not None, last_year is not None,
                                                 registered_this_year),
         **_review(subject.id_key, year),
+        **_evidence(this_year, subject),
     }
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pensioncert.clock import BEIJING
 
 CHALLENGES = ("turn_head", "open_mouth", "blink")
-METHODS = ("app", "proxy_app", "home_visit", "overseas", "agency")
+METHODS = ("app", "proxy_app", "home_visit", "overseas", "agency", "data_match")
 
 ELIGIBILITY_MESSAGES = {
     "NOT_FOUND": "查无此人：业务系统中没有此身份证号码的记录，请联系离退休时所在单位到养老保险经办机构确认信息",

@@ -38,7 +38,8 @@ def test_overview_figures_match_a_known_dataset(svc, province_admin):
     assert scoped["recipients"] == 5
     assert scoped["certified"] == 3
     assert scoped["certified_rate"] == 60.0
-    assert scoped["by_method"] == {"app": 0, "proxy_app": 0, "home_visit": 1, "overseas": 1, "agency": 1}
+    assert scoped["by_method"] == {"app": 0, "proxy_app": 0, "home_visit": 1, "overseas": 1, "agency": 1,
+                                  "data_match": 0}
     assert scoped["by_month"] == [0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0]
     assert {line["name"]: (line["recipients"], line["certified"], line["due"]) for line in scoped["by_region"]} == {
         a: (3, 2, 1), b: (2, 1, 1)}

@@ -1,0 +1,162 @@
+"""Life events and the per-person items of data matching (dal/life_tables.py)."""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+
+from pensioncert.clock import iso_beijing
+from pensioncert.dal import audit as audit_dal
+from pensioncert.dal import stats
+from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
+from pensioncert.dal.life_tables import LifeEventTable, LifeStatusTable
+from pensioncert.dal.tables import RegistryPersonTable
+
+# A batch's transaction cancelled by throttling or a conflict is retried after a growing pause.
+_BATCH_RETRIES = 8
+RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
+             "RequestLimitExceeded", "ThrottlingException"}
+
+
+def put_new(events: list[LifeEventTable], audits: Iterable[dict], now: datetime) -> list[bool]:
+    """Put a batch of events (at most 99 with their audit events) in one transaction, each only if
+    its ``event_id`` is new; returns for each whether it was new. Events already there are dropped
+    and the rest written again; a throttled or conflicting batch is retried with backoff."""
+    audits = list(audits)
+    pending = list(range(len(events)))
+    new = [False] * len(events)
+    attempt = 0
+    while pending:
+        try:
+            with stats.transact_write() as transaction:
+                for index in pending:
+                    transaction.save(events[index], condition=LifeEventTable.event_id.does_not_exist())
+                for fields in audits:
+                    audit_dal.in_transaction(transaction, now=now, **fields)
+        except TransactWriteError as error:
+            failed = failed_transaction_items(error)
+            if failed:
+                # Puts come first in the transaction: these positions are events already stored.
+                pending = [index for position, index in enumerate(pending) if position not in failed]
+                continue
+            codes = {reason.code for reason in (error.cancellation_reasons or []) if reason is not None}
+            if not (codes & RETRYABLE or error.cause_response_code in RETRYABLE) or attempt >= _BATCH_RETRIES:
+                raise
+            attempt += 1
+            time.sleep(min(2.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0))
+            continue
+        for index in pending:
+            new[index] = True
+        pending = []
+    return new
+
+
+def get_event(event_id: str) -> LifeEventTable | None:
+    try:
+        return LifeEventTable.get(event_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def mark_applied(event_id: str) -> None:
+    LifeEventTable(event_id).update(actions=[LifeEventTable.applied.set(True)],
+                                    condition=LifeEventTable.event_id.exists())
+
+
+def events_of(subject_key: str) -> list[LifeEventTable]:
+    """A person's events, oldest first (one index query)."""
+    return list(LifeEventTable.by_subject_date.query(subject_key))
+
+
+def people(keys: list[str]) -> dict[str, RegistryPersonTable]:
+    """Registry items by key, read in batches of 100 (BatchGetItem)."""
+    return {person.id_key: person for person in RegistryPersonTable.batch_get(keys)}
+
+
+# --- per-person items ---------------------------------------------------------------------------
+
+SUSPENSION = "suspension"
+OVERPAYMENT = "overpayment"
+EXIT_FLAG = "flag#exit_abroad"
+
+
+def reminder_item(year: int, days: int) -> str:
+    return f"reminder#{year}#{days}"
+
+
+def list_key(name: str, region: str) -> str:
+    return f"{name}#{region}"
+
+
+def get_item(subject_key: str, item: str) -> LifeStatusTable | None:
+    try:
+        return LifeStatusTable.get(subject_key, item, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def put_once(entry: LifeStatusTable) -> bool:
+    """Put a per-person item unless it exists (a reminder point, a suspension, an overpayment):
+    False when someone was there first."""
+    try:
+        entry.save(condition=LifeStatusTable.item.does_not_exist())
+        return True
+    except PutError as error:
+        if is_conditional_failure(error):
+            return False
+        raise
+
+
+def delete(subject_key: str, item: str) -> None:
+    LifeStatusTable(subject_key, item).delete()
+
+
+def listed(name: str, region: str, now_text: str, subject_key: str) -> dict:
+    """The index fields that put an item on list ``name`` of ``region``."""
+    return {"list_key": list_key(name, region), "listed_at": f"{now_text}#{subject_key}"}
+
+
+def reinstate(subject_key: str, *, certified_at: str, months: list[str]) -> LifeStatusTable | None:
+    """Lift a suspension on a certification: ``suspended`` → ``reinstated``, moved from the
+    suspension list to the back-payment list, conditioned on it being suspended (a second
+    certification, or a racing one, finds it reinstated and does nothing). Returns the item
+    after, or None when there was no suspension to lift."""
+    entry = get_item(subject_key, SUSPENSION)
+    if entry is None or entry.state != "suspended":
+        return None
+    try:
+        entry.update(actions=[
+            LifeStatusTable.state.set("reinstated"),
+            LifeStatusTable.until.set(certified_at[:10]),
+            LifeStatusTable.months.set(months),
+            LifeStatusTable.list_key.set(list_key("reinstated", entry.region)),
+            LifeStatusTable.listed_at.set(f"{certified_at}#{subject_key}"),
+        ], condition=LifeStatusTable.state == "suspended")
+    except UpdateError as error:
+        if is_conditional_failure(error):
+            return None
+        raise
+    return entry
+
+
+def list_page(name: str, region: str, size: int, cursor: dict | None):
+    """One page of list ``name`` of ``region`` (oldest first) and the next cursor (None: end)."""
+    results = LifeStatusTable.by_list.query(list_key(name, region), limit=size, last_evaluated_key=cursor)
+    items = list(results)
+    return items, (results.last_evaluated_key if len(items) == size else None)
+
+
+def whole_list(name: str, region: str) -> list[LifeStatusTable]:
+    items, cursor = [], None
+    while True:
+        page, cursor = list_page(name, region, 500, cursor)
+        items += page
+        if cursor is None:
+            return items
+
+
+def now_text(now: datetime) -> str:
+    return iso_beijing(now)

@@ -1,0 +1,154 @@
+"""What an imported life event does (rules in rules/life_events.py): certify by ``data_match``,
+record a death (status, overpayments), suspend while imprisoned, flag an exit for the overseas
+process. Every effect is idempotent, so a row imported again (or whose effect was interrupted)
+applies it again without changing anything twice."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from pensioncert import normalize
+from pensioncert.clock import BEIJING, beijing_date, iso_beijing
+from pensioncert.dal import certifications, registry
+from pensioncert.dal import life_events as dal
+from pensioncert.dal.life_tables import LifeStatusTable
+from pensioncert.errors import AppError
+from pensioncert.logic.certification import record_certification
+from pensioncert.rules import life_events as rules
+from pensioncert.rules.certification import certification_year, effective_facts
+
+OPERATOR = "数据比对"
+
+
+def apply_event(svc, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
+    """The outcome: ``certified``, ``recorded`` (counts, not enough yet or not this year),
+    ``already_certified``, ``not_recipient``, ``deceased``, ``suspended``, ``flagged``."""
+    if event_type in rules.STOPS:
+        return _stop(svc, person, event_type, event_date, source, actor)
+    if event_type in rules.FLAGS:
+        return _flag(svc, person, event_date, source)
+    if event_type == "return_home":
+        _unflag(person.id_key)
+    return certify_from_events(svc, person)
+
+
+def _status(svc, person) -> str:
+    today = beijing_date(svc.clock.now())
+    return effective_facts(person.name, person.status, person.corrected_name, person.corrected_status,
+                           person.correction_effective, today).status
+
+
+def _events(subject_key: str) -> list[rules.Event]:
+    return [rules.Event(e.event_type, date.fromisoformat(e.event_date), e.source)
+            for e in dal.events_of(subject_key)]
+
+
+def died_on(events: list[rules.Event]) -> date | None:
+    deaths = [e.event_date for e in events if e.event_type == "death_record"]
+    return min(deaths) if deaths else None
+
+
+def certify_from_events(svc, person) -> str:
+    """Store this year's ``data_match`` certification when the person's events qualify, under the
+    once-a-year rule of every method, with the events that counted."""
+    now = svc.clock.now()
+    year = certification_year(now)
+    if _status(svc, person) != "recipient":
+        return "not_recipient"
+    if certifications.for_year(person.id_key, year) is not None:
+        return "already_certified"
+    events = _events(person.id_key)
+    if died_on(events) is not None:
+        return "deceased"
+    counted = rules.qualifying(events, year, now.astimezone(BEIJING).date(), died_on(events))
+    if not counted:
+        return "recorded"
+    evidence = json.dumps([{"date": e.event_date.isoformat(), "source": e.source, "event_type": e.event_type}
+                           for e in counted], ensure_ascii=False)
+    try:
+        record_certification(svc, person.id_key, year, "data_match", operator=OPERATOR,
+                             region=person.region, unit=person.unit, evidence=evidence)
+    except AppError:
+        return "already_certified"
+    return "certified"
+
+
+def _stop(svc, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
+    """Death → ``deceased`` (payments stop from the next month; months paid after it listed for
+    recovery); imprisonment → ``suspended``. The registry status changes at once (today), with
+    its counters and an audit event in one transaction (dal.registry.schedule_correction)."""
+    now = svc.clock.now()
+    new_status = rules.STOPS[event_type]
+    person = registry.get_person(person.id_key) or person  # an earlier row may have changed it
+    current = _status(svc, person)
+    id_number = svc.vault.open(person.id_sealed)
+    target = f"{person.name} {normalize.mask_id_number(id_number)}"
+    if current != new_status and current != "deceased":
+        registry.schedule_correction(
+            person.id_key, name=None, status=new_status, effective=beijing_date(now), now=now,
+            audit=lambda before: {
+                **actor, "action": "life_event_status", "target": target, "region": person.region,
+                "before": {"待遇状态": current},
+                "after": {"待遇状态": new_status, "事件": rules.LABELS[event_type],
+                          "事件日期": event_date.isoformat(), "来源": source},
+                "reason": f"比对数据：{rules.LABELS[event_type]}"})
+    if event_type == "death_record":
+        record_overpayment(svc, person, event_date)
+        return "deceased"
+    dal.put_once(LifeStatusTable(
+        person.id_key, "imprisonment", state="suspended", name=person.name, id_sealed=person.id_sealed,
+        region=person.region, unit=person.unit, since=event_date.isoformat(), reason="服刑期间暂停发放",
+        created_at=now, **dal.listed("imprisoned", person.region, iso_beijing(now), person.id_key)))
+    return "suspended"
+
+
+def record_overpayment(svc, person, died: date) -> LifeStatusTable | None:
+    """List the months paid after a death (and any certification stored after it) for recovery.
+    Months already withheld by a suspension for a missed year are not overpaid."""
+    now = svc.clock.now()
+    today = now.astimezone(BEIJING).date()
+    paid_through = today
+    suspension = dal.get_item(person.id_key, dal.SUSPENSION)
+    if suspension is not None and suspension.state == "suspended":
+        since = date.fromisoformat(suspension.since)
+        paid_through = min(today, date(since.year - (since.month == 1), (since.month - 2) % 12 + 1, 1))
+    months = rules.overpaid_months(died, paid_through)
+    after_death = [{"year": int(c.year), "method": c.method, "certified_at": c.certified_at}
+                   for c in certifications.history(person.id_key) if c.certified_at[:10] > died.isoformat()]
+    if not months and not after_death:
+        return None
+    entry = LifeStatusTable(
+        person.id_key, dal.OVERPAYMENT, state="open", name=person.name, id_sealed=person.id_sealed,
+        region=person.region, unit=person.unit, since=died.isoformat(), months=months,
+        reason="死亡后继续发放", detail=json.dumps({"certifications_after_death": after_death}, ensure_ascii=False),
+        created_at=now, **dal.listed("overpayment", person.region, iso_beijing(now), person.id_key))
+    dal.put_once(entry)
+    return entry
+
+
+def _flag(svc, person, event_date: date, source: str) -> str:
+    now = svc.clock.now()
+    LifeStatusTable(
+        person.id_key, dal.EXIT_FLAG, state="open", name=person.name, id_sealed=person.id_sealed,
+        region=person.region, unit=person.unit, since=event_date.isoformat(), reason=f"出境（{source}）",
+        created_at=now, **dal.listed("overseas_review", person.region, iso_beijing(now), person.id_key),
+    ).save()
+    return "flagged"
+
+
+def _unflag(subject_key: str) -> None:
+    entry = dal.get_item(subject_key, dal.EXIT_FLAG)
+    if entry is not None and entry.state == "open":
+        entry.update(actions=[LifeStatusTable.state.set("closed"), LifeStatusTable.list_key.remove(),
+                              LifeStatusTable.listed_at.remove()])
+
+
+def evidence_of(certification, *, to_relative: bool) -> list[dict]:
+    """The contract's ``evidence`` of a data_match certification: ``[{"date", "source",
+    "event_type"}]`` plus the Chinese ``label``; a relative sees a hospital as 医疗机构."""
+    if not certification or not certification.evidence:
+        return []
+    return [{"date": e["date"], "event_type": e["event_type"],
+             "source": rules.shown_source(e["event_type"], e["source"], to_relative=to_relative),
+             "label": rules.LABELS.get(e["event_type"], e["event_type"])}
+            for e in json.loads(certification.evidence)]

@@ -1,0 +1,186 @@
+"""Certification without a selfie (issue 13): a life event from another public system certifies
+``data_match`` with the events listed; the retiree sees why over the API; a death record stops the
+pension and lists the months overpaid; imports are idempotent and refuse bad rows by line."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from auth_steps import post
+from support import unique_id_number
+
+from pensioncert.dal import certifications, life_events, registry
+from pensioncert.errors import AppError
+from pensioncert.logic.certification import record_certification
+from pensioncert.logic.event_import import import_events
+from pensioncert.logic.registry_import import Importer, import_registry
+
+HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
+EVENTS = "id_number,name,event_type,event_date,source,source_ref\n"
+
+
+def get(api, path, token):
+    response = api.http.get(path, headers={"Authorization": f"Bearer {token}"})
+    return response.status_code, json.loads(response.body)
+
+
+def feed(svc, rows: str, importer=None, file="events.csv"):
+    kwargs = {"importer": importer} if importer else {}
+    return import_events(svc, io.StringIO(EVENTS + rows), file=file, **kwargs)
+
+
+def ref() -> str:
+    return f"R{unique_id_number()[-10:]}"
+
+
+@pytest.fixture
+def people(svc):
+    """Recipients of 西安市 with activated cards (they log in by card, verified)."""
+    ids = {label: unique_id_number(1948) for label in ("li", "wang", "zhao", "sun")}
+    rows = "".join(f"{ids[label]},{name},西安市,新城区机关事务中心,recipient,activated,135791,\n"
+                   for label, name in (("li", "李秀英"), ("wang", "王德明"), ("zhao", "赵桂兰"), ("sun", "孙志强")))
+    assert import_registry(svc, HEADER + rows, None, None).errors == []
+    return ids
+
+
+def card_token(api, id_number):
+    status, body = post(api, "/auth/card-login", {"id_number": id_number, "card_password": "135791"})
+    assert status == 200, body
+    return body["token"]
+
+
+def test_a_medical_settlement_certifies_data_match_with_the_event_listed_and_never_twice(svc, api, people):
+    report = feed(svc, f"{people['li']},李秀英,medical_settlement,2026-02-14,西安市第一医院,{ref()}\n")
+    assert report.errors == [] and report.written == 1 and report.outcomes == {"certified": 1}
+    key = svc.vault.lookup("id", people["li"])
+    stored = certifications.for_year(key, 2026)
+    assert stored.method == "data_match" and stored.operator == "数据比对"
+    assert json.loads(stored.evidence) == [
+        {"date": "2026-02-14", "source": "西安市第一医院", "event_type": "medical_settlement"}]
+
+    token = card_token(api, people["li"])
+    status, body = get(api, "/query/status?subject=self", token)
+    assert status == 200 and body["certified"] is True
+    assert body["evidence"] == [{"date": "2026-02-14", "source": "西安市第一医院",
+                                 "event_type": "medical_settlement", "label": "医保结算"}]
+    status, body = get(api, "/query/certifications?subject=self", token)
+    assert body["items"][0]["method"] == "data_match"
+    assert body["items"][0]["evidence"][0]["source"] == "西安市第一医院"
+
+    # The once-a-year rule holds for every method: the app refuses, and so does a home visit.
+    status, body = post(api, "/certify/sessions", {"subject": "self"}, token)
+    assert (status, body["error"]["code"], body["error"]["reason"]) == (409, "NOT_ELIGIBLE", "ALREADY_CERTIFIED")
+    with pytest.raises(AppError) as twice:
+        record_certification(svc, key, 2026, "home_visit", "上门", "西安市", "新城区机关事务中心")
+    assert twice.value.extra["reason"] == "ALREADY_CERTIFIED"
+    # A second qualifying event changes nothing.
+    again = feed(svc, f"{people['li']},李秀英,bank_counter,2026-02-20,中国银行西安分行,{ref()}\n")
+    assert again.outcomes == {"already_certified": 1}
+    assert certifications.for_year(key, 2026).certification_id == stored.certification_id
+
+
+def test_a_relative_sees_the_hospital_as_a_medical_institution(svc, api, people):
+    feed(svc, f"{people['wang']},王德明,medical_settlement,2026-01-05,西安市第一医院,{ref()}\n")
+    me = card_token(api, people["zhao"])
+    status, contact = post(api, "/contacts", {"name": "王德明", "id_number": people["wang"], "relation": "配偶"}, me)
+    assert status == 201, contact
+    # The relative's own consent from their account (contract v1.1), then the contact's answers.
+    wang = card_token(api, people["wang"])
+    proxies = get(api, "/me/proxies", wang)[1]["items"]
+    assert post(api, f"/me/proxies/{proxies[0]['proxy_id']}/consent", {}, wang)[0] == 200
+    status, body = get(api, f"/query/status?subject={contact['contact_id']}", me)
+    assert status == 200
+    assert body["evidence"] == [{"date": "2026-01-05", "source": "医疗机构",
+                                 "event_type": "medical_settlement", "label": "医保结算"}]
+
+
+def test_one_bus_ride_does_not_certify_rides_in_two_months_do(svc, people):
+    key = svc.vault.lookup("id", people["sun"])
+    first = feed(svc, f"{people['sun']},孙志强,transit_ride,2026-01-10,西安公交集团,{ref()}\n")
+    assert first.outcomes == {"recorded": 1} and certifications.for_year(key, 2026) is None
+    same_month = feed(svc, f"{people['sun']},孙志强,transit_ride,2026-01-20,西安公交集团,{ref()}\n")
+    assert same_month.outcomes == {"recorded": 1} and certifications.for_year(key, 2026) is None
+    feed(svc, f"{people['sun']},孙志强,transit_ride,2026-02-03,西安公交集团,{ref()}\n")
+    stored = certifications.for_year(key, 2026)
+    assert stored.method == "data_match" and len(json.loads(stored.evidence)) == 3
+
+
+def test_last_years_event_does_not_certify_this_year(svc, people):
+    key = svc.vault.lookup("id", people["zhao"])
+    report = feed(svc, f"{people['zhao']},赵桂兰,bank_counter,2025-12-30,中国银行,{ref()}\n")
+    assert report.outcomes == {"recorded": 1} and certifications.for_year(key, 2026) is None
+
+
+def test_imports_are_idempotent_and_refuse_bad_rows_with_line_numbers(svc, people):
+    good = f"{people['zhao']},赵桂兰,civil_affairs_visit,2026-02-01,新城区民政局,{ref()}\n"
+    rows = (good
+            + f"{people['zhao']},赵桂兰,picnic,2026-02-01,公园,{ref()}\n"           # line 3: type
+            + f"{people['zhao']},赵桂兰,bank_counter,2026-02-30,中国银行,{ref()}\n"  # line 4: date
+            + f"{people['zhao']},赵桂兰,bank_counter,2099-01-01,中国银行,{ref()}\n"  # line 5: future
+            + f"{unique_id_number()},无此人,bank_counter,2026-02-01,中国银行,{ref()}\n"  # line 6
+            + f"{people['zhao']},赵桂芳,bank_counter,2026-02-01,中国银行,{ref()}\n"  # line 7: name
+            + "61010219480101001X,某人,bank_counter,2026-02-01,中国银行,\n")       # line 8: id, ref
+    report = feed(svc, rows)
+    assert report.rows == 7 and report.written == 1
+    assert [(e.line, e.field) for e in report.errors] == [
+        (3, "event_type"), (4, "event_date"), (5, "event_date"), (6, "id_number"), (7, "name"),
+        (8, "id_number"), (8, "source_ref")]
+    # The same file again: nothing new, nothing twice; the good row counts unchanged.
+    again = feed(svc, rows)
+    assert again.written == 0 and again.unchanged == 1 and again.error_count == 7
+    key = svc.vault.lookup("id", people["zhao"])
+    assert [e.event_type for e in life_events.events_of(key)] == ["civil_affairs_visit"]
+    missing = import_events(svc, io.StringIO("id_number,name,event_type\n1,2,3\n"))
+    assert [(e.line, e.field) for e in missing.errors] == [(1, "event_date,source,source_ref")]
+
+
+def test_an_operator_imports_only_events_of_their_region(svc, people):
+    other = unique_id_number(1949)
+    assert import_registry(svc, HEADER + f"{other},钱多多,宝鸡市,某单位,recipient,,,\n", None, None).errors == []
+    xian = Importer("op_xian", "西安经办员", ("西安市",))
+    report = feed(svc, f"{other},钱多多,bank_counter,2026-02-01,中国银行,{ref()}\n"
+                       f"{people['wang']},王德明,bank_counter,2026-02-01,中国银行,{ref()}\n", importer=xian)
+    assert [(e.line, e.field) for e in report.errors] == [(2, "id_number")]
+    assert "宝鸡" not in report.errors[0].message and "钱多多" not in report.errors[0].message
+    assert certifications.for_year(svc.vault.lookup("id", other), 2026) is None
+
+
+def test_a_death_record_ends_the_pension_and_lists_the_months_overpaid(svc, api, people):
+    """Died 2025-12-20; the record arrives 2026-03-01: January, February and March were paid."""
+    key = svc.vault.lookup("id", people["wang"])
+    token = card_token(api, people["wang"])
+    report = feed(svc, f"{people['wang']},王德明,death_record,2025-12-20,西安市民政局,{ref()}\n")
+    assert report.outcomes == {"deceased": 1}
+    person = registry.get_person(key)
+    assert (person.corrected_status, person.correction_effective) == ("deceased", "20260301")
+    owed = life_events.get_item(key, life_events.OVERPAYMENT)
+    assert owed.months == ["2026-01", "2026-02", "2026-03"] and owed.since == "2025-12-20"
+    assert [item.subject_key for item in life_events.whole_list("overpayment", "西安市")].count(key) == 1
+    # The app now answers SUSPENDED_DECEASED, and a later proof-of-life event certifies nothing.
+    status, body = post(api, "/certify/sessions", {"subject": "self"}, token)
+    assert (status, body["error"]["reason"]) == (409, "SUSPENDED_DECEASED")
+    later = feed(svc, f"{people['wang']},王德明,medical_settlement,2026-02-01,西安市第一医院,{ref()}\n")
+    assert later.outcomes == {"not_recipient": 1} and certifications.for_year(key, 2026) is None
+
+
+def test_a_death_after_a_data_match_certification_lists_it_for_recovery(svc, people):
+    key = svc.vault.lookup("id", people["li"])
+    feed(svc, f"{people['li']},李秀英,bank_counter,2026-02-10,中国银行,{ref()}\n")
+    feed(svc, f"{people['li']},李秀英,death_record,2026-01-15,西安市民政局,{ref()}\n")
+    owed = life_events.get_item(key, life_events.OVERPAYMENT)
+    assert owed.months == ["2026-02", "2026-03"]
+    assert [c["method"] for c in json.loads(owed.detail)["certifications_after_death"]] == ["data_match"]
+
+
+def test_imprisonment_suspends_and_an_exit_is_flagged_for_the_overseas_process(svc, people):
+    report = feed(svc, f"{people['sun']},孙志强,imprisonment,2026-02-01,西安市中级人民法院,{ref()}\n"
+                       f"{people['zhao']},赵桂兰,exit_abroad,2026-02-05,咸阳机场边检站,{ref()}\n")
+    assert report.outcomes == {"suspended": 1, "flagged": 1}
+    assert registry.get_person(svc.vault.lookup("id", people["sun"])).corrected_status == "suspended"
+    zhao = svc.vault.lookup("id", people["zhao"])
+    assert certifications.for_year(zhao, 2026) is None
+    assert zhao in [i.subject_key for i in life_events.whole_list("overseas_review", "西安市")]
+    back = feed(svc, f"{people['zhao']},赵桂兰,return_home,2026-02-25,咸阳机场边检站,{ref()}\n")
+    assert back.outcomes == {"certified": 1}
+    assert zhao not in [i.subject_key for i in life_events.whole_list("overseas_review", "西安市")]
