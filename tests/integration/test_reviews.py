@@ -107,3 +107,14 @@ def test_a_liveness_failure_is_retried_by_app_until_the_attempts_are_used_up(api
 ])
 def test_the_deadline_is_five_working_days(start, due):
     assert due_by(datetime.fromisoformat(start).astimezone(timezone.utc), 5).isoformat() == due
+
+
+def test_concurrent_appeals_open_one_review(api, svc, retiree):
+    from concurrent.futures import ThreadPoolExecutor
+
+    session_id = mismatch(api, retiree["token"])
+    body = {"subject": "self", "session_id": session_id}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: post(api, "/certify/reviews", body, retiree["token"]), range(4)))
+    assert sorted(status for status, _ in answers) == [201, 409, 409, 409], answers
+    assert {b["error"]["code"] for status, b in answers if status == 409} == {"REVIEW_PENDING"}
