@@ -65,7 +65,7 @@ bench-vision: models
 # --- end vision ---
 
 # --- admin (admin_dash) ---
-.PHONY: browser admin test-h5
+.PHONY: browser admin admin-image test-h5
 
 # Headless Chromium, its driver and a CJK font for the admin's and the H5's browser tests, and npm
 # (the H5 tests fetch axe-core with it into .cache/npm); Debian packages, installs only what is
@@ -83,6 +83,10 @@ test-h5: $(STAMP) browser models
 # The admin alone, beside a running `make run` (which already starts it on PC_ADMIN_PORT, 8050).
 admin: $(STAMP)
 	$(PY) -m gunicorn --bind 127.0.0.1:$${PC_ADMIN_PORT:-8050} --worker-class gthread --threads 8 --timeout 120 admin_dash.wsgi:application
+# The admin's Lambda image (infra/admin.Dockerfile); push it to ECR and pass its URI as
+# AdminImageUri (docs/operations.md, "The agency admin").
+admin-image:
+	docker build --platform linux/amd64 -f infra/admin.Dockerfile -t pensioncert-admin:$$(git rev-parse --short HEAD) .
 # --- end admin ---
 
 # --- infra (infra/, docs/) ---

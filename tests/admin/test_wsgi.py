@@ -2,6 +2,7 @@
 Gateway (apig-wsgi), driven with API Gateway's own event shape."""
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlencode
 
@@ -75,3 +76,40 @@ def test_make_run_serves_the_admin_with_gunicorn(svc):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_every_script_of_a_page_fits_a_lambda_response_as_text(svc):
+    """Lambda answers at most 6 MiB; apig-wsgi base64-encodes (4/3 larger) what it takes for
+    binary. Every script a page loads, plotly's 4.8 MB bundle included, must go out as text under
+    the limit."""
+    from admin_dash import wsgi
+    from pensioncert.admin import staff
+    from admin_support import unique_region
+
+    region = unique_region()
+    username = f"lam{abs(hash(region)) % 10**8}"
+    staff.create_staff(svc, username=username, display_name="部署测试员", role="operator",
+                       regions=[region], password="Lambda2026pass")
+    source = "198.18.9.9"
+    page = wsgi.handler(event("GET", "/login", source_ip=source, forwarded_for=source), None)
+    cookie = page["headers"]["Set-Cookie"].split(";", 1)[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page["body"]).group(1)
+    form = urlencode({"username": username, "password": "Lambda2026pass", "csrf_token": token})
+    signed_in = wsgi.handler(event("POST", "/login", source_ip=source, forwarded_for=source, cookie=cookie,
+                                   body=form), None)
+    assert signed_in["statusCode"] == 302
+    cookie = signed_in["headers"]["Set-Cookie"].split(";", 1)[0]
+    index = wsgi.handler(event("GET", "/", source_ip=source, forwarded_for=source, cookie=cookie), None)
+    scripts = [path.split("?")[0] for path in re.findall(r'<script src="([^"]+)"', index["body"])]
+    # loaded later by the components themselves: plotly's bundle for the charts, the grid's chunks
+    scripts += ["/_dash-component-suites/plotly/package_data/plotly.min.js",
+                "/_dash-component-suites/dash_ag_grid/async-community.js",
+                "/_dash-component-suites/dash/dcc/async-graph.js"]
+    sizes = {}
+    for path in scripts:
+        answer = wsgi.handler(event("GET", path, source_ip=source, forwarded_for=source, cookie=cookie), None)
+        assert answer["statusCode"] == 200, path
+        assert answer["isBase64Encoded"] is False, path
+        sizes[path] = len(json.dumps(answer))
+        assert sizes[path] < 6 * 1024 * 1024, path
+    assert max(sizes.values()) > 4_000_000  # plotly's real bundle was among them
