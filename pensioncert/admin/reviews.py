@@ -99,10 +99,11 @@ def decide(svc, principal, review_id: str, *, passed: bool, reason: str) -> dict
 
 def _certify(svc, principal, review: ReviewTable) -> dict:
     person = registry.get_person(review.subject_key)
+    region, unit = (person.region, person.unit) if person is not None else (review.region, review.unit)
     try:
         certification = record_certification(
             svc, review.subject_key, int(review.year), METHOD_OF_KIND[review.kind],
-            operator=f"人工复核（{principal.display_name}）", region=person.region, unit=person.unit,
+            operator=f"人工复核（{principal.display_name}）", region=region, unit=unit,
             operator_user_id=f"staff:{principal.username}", similarity=review.similarity,
             evidence_key=review.evidence_key, reference=review.reference)
     except AppError as error:
