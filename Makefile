@@ -30,6 +30,14 @@ test: $(STAMP) browser
 import: $(STAMP) models
 	$(PY) -m pensioncert.registry_import "$(FILE)"
 
+# Import a life-event feed (data matching, issue 13) into the running local stack: make import-events FILE=events.csv
+import-events: $(STAMP)
+	$(PY) -m pensioncert.import_events "$(FILE)"
+
+# The reminder and suspension jobs once, against the running local stack (make run also runs them daily)
+jobs: $(STAMP)
+	$(PY) -m pensioncert.jobs all
+
 # The deployable artefacts in build/deploy (see the infra section): one merged template (the API
 # function, tables, bucket, key, secrets, the vision function's image) and the API function's zip.
 package: package-all

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # yet certified this year is warned this many days before the year's end, and suspended once a
     # whole calendar year has passed without a certification.
     payment_warning_days: int = 60
+    # Reminders (pensioncert/jobs/reminders.py): SMS to recipients not yet certified this many
+    # days before the due date, at most one per person per point (issue 13; JSON list in PC_REMINDER_DAYS).
+    reminder_days: tuple[int, ...] = (60, 30, 7)
     # "in_process" imports the vision package (local stage); "lambda" invokes the vision function.
     vision_mode: Literal["in_process", "lambda"] = "in_process"
     vision_function_name: str = ""

@@ -48,11 +48,9 @@ def _reinstate(certification: CertificationTable) -> None:
     from pensioncert.dal import life_events
     from pensioncert.rules.life_events import months_between
 
-    entry = life_events.get_item(certification.subject_key, life_events.SUSPENSION)
-    if entry is None or entry.state != "suspended":
-        return
-    months = months_between(date.fromisoformat(entry.since), date.fromisoformat(certification.certified_at[:10]))
-    life_events.reinstate(certification.subject_key, certified_at=certification.certified_at, months=months)
+    for entry in life_events.open_suspensions(certification.subject_key):
+        months = months_between(date.fromisoformat(entry.since), date.fromisoformat(certification.certified_at[:10]))
+        life_events.reinstate(entry, certified_at=certification.certified_at, months=months)
 
 
 def for_year(subject_key: str, year: int) -> CertificationTable | None:

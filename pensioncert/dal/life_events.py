@@ -78,13 +78,24 @@ def people(keys: list[str]) -> dict[str, RegistryPersonTable]:
 
 # --- per-person items ---------------------------------------------------------------------------
 
-SUSPENSION = "suspension"
+SUSPENSION = "suspension#"  # + year: the year whose certification was missed
 OVERPAYMENT = "overpayment"
 EXIT_FLAG = "flag#exit_abroad"
 
 
 def reminder_item(year: int, days: int) -> str:
     return f"reminder#{year}#{days}"
+
+
+JOB_SUBJECT = "job"  # the items that record a finished job run per region
+
+
+def job_done(job: str) -> bool:
+    return get_item(JOB_SUBJECT, job) is not None
+
+
+def mark_job_done(job: str, now: datetime, detail: str) -> None:
+    LifeStatusTable(JOB_SUBJECT, job, created_at=now, detail=detail).save()
 
 
 def list_key(name: str, region: str) -> str:
@@ -119,14 +130,22 @@ def listed(name: str, region: str, now_text: str, subject_key: str) -> dict:
     return {"list_key": list_key(name, region), "listed_at": f"{now_text}#{subject_key}"}
 
 
-def reinstate(subject_key: str, *, certified_at: str, months: list[str]) -> LifeStatusTable | None:
+def suspension_item(year: int) -> str:
+    return f"{SUSPENSION}{year}"
+
+
+def open_suspensions(subject_key: str) -> list[LifeStatusTable]:
+    """The person's suspensions not yet lifted (one query on the person's own items)."""
+    return list(LifeStatusTable.query(subject_key, LifeStatusTable.item.startswith(SUSPENSION),
+                                      filter_condition=LifeStatusTable.state == "suspended",
+                                      consistent_read=True))
+
+
+def reinstate(entry: LifeStatusTable, *, certified_at: str, months: list[str]) -> bool:
     """Lift a suspension on a certification: ``suspended`` → ``reinstated``, moved from the
     suspension list to the back-payment list, conditioned on it being suspended (a second
-    certification, or a racing one, finds it reinstated and does nothing). Returns the item
-    after, or None when there was no suspension to lift."""
-    entry = get_item(subject_key, SUSPENSION)
-    if entry is None or entry.state != "suspended":
-        return None
+    certification, or a racing one, finds it reinstated and does nothing)."""
+    subject_key = entry.subject_key
     try:
         entry.update(actions=[
             LifeStatusTable.state.set("reinstated"),
@@ -137,9 +156,54 @@ def reinstate(subject_key: str, *, certified_at: str, months: list[str]) -> Life
         ], condition=LifeStatusTable.state == "suspended")
     except UpdateError as error:
         if is_conditional_failure(error):
-            return None
+            return False
         raise
-    return entry
+    return True
+
+
+def recipients_page(region: str, size: int, cursor: dict | None):
+    """One page of a region's recipients (the status as it counts today: a scheduled status
+    correction counts at once, like the dashboards' counters), by the registry's region index
+    (``by_region_name``), never a scan; and the next cursor (None: end). The condition runs on
+    the server: other statuses are read (and paid for) but not sent."""
+    results = RegistryPersonTable.by_region_name.query(
+        region, limit=size, last_evaluated_key=cursor,
+        filter_condition=(((RegistryPersonTable.status == "recipient")
+                           & RegistryPersonTable.corrected_status.does_not_exist())
+                          | (RegistryPersonTable.corrected_status == "recipient"))
+        & RegistryPersonTable.valid_until.does_not_exist())
+    people = list(results)
+    return people, results.last_evaluated_key
+
+
+def certified_keys(keys: list[str], year: int) -> set[str]:
+    """Which of these people have the year's certification (BatchGetItem, 100 keys a call)."""
+    from pensioncert.dal.tables import CertificationTable
+
+    return {item.subject_key for item in CertificationTable.batch_get(
+        [(key, year) for key in keys], attributes_to_get=["subject_key", "year"])}
+
+
+def phones_of(subject_key: str) -> list[tuple[str, str]]:
+    """Where a reminder reaches the person: ``[(sealed phone, "self" | "relative")]``: the
+    account that proved this ID number (its login or bound phone), then the accounts that have
+    the person as a contact (their login phone). No phone is stored in the registry."""
+    from pensioncert.dal.accounts import find_by_id_key
+    from pensioncert.dal.tables import AccountTable, ContactTable
+
+    found: list[tuple[str, str]] = []
+    own = find_by_id_key(subject_key)
+    if own is not None and (own.bound_phone_sealed or own.phone_sealed):
+        found.append((own.bound_phone_sealed or own.phone_sealed, "self"))
+    for contact in ContactTable.by_subject.query(subject_key):
+        try:
+            account = AccountTable.get(contact.user_id)
+        except DoesNotExist:
+            continue
+        sealed = account.bound_phone_sealed or account.phone_sealed
+        if sealed:
+            found.append((sealed, "relative"))
+    return found
 
 
 def list_page(name: str, region: str, size: int, cursor: dict | None):

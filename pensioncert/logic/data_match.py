@@ -108,8 +108,7 @@ def record_overpayment(svc, person, died: date) -> LifeStatusTable | None:
     now = svc.clock.now()
     today = now.astimezone(BEIJING).date()
     paid_through = today
-    suspension = dal.get_item(person.id_key, dal.SUSPENSION)
-    if suspension is not None and suspension.state == "suspended":
+    for suspension in dal.open_suspensions(person.id_key)[:1]:
         since = date.fromisoformat(suspension.since)
         paid_through = min(today, date(since.year - (since.month == 1), (since.month - 2) % 12 + 1, 1))
     months = rules.overpaid_months(died, paid_through)

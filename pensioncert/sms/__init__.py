@@ -31,10 +31,28 @@ class VerificationSms:
             "请勿将验证码告诉他人。"
         )
 
+    @property
+    def template_params(self) -> dict[str, str]:
+        return {"code": self.code}
+
+
+@dataclass(frozen=True)
+class NoticeSms:
+    """A notice that is not a code (the yearly certification reminder, pensioncert/jobs)."""
+
+    phone: str
+    text: str
+    params: tuple[tuple[str, str], ...] = ()  # a mainland gateway's template variables
+    purpose: str = "reminder"
+
+    @property
+    def template_params(self) -> dict[str, str]:
+        return dict(self.params)
+
 
 class SmsSendError(Exception):
     """The gateway refused or could not be reached; the caller answers with a retryable error."""
 
 
 class SmsSender(Protocol):
-    def send(self, sms: VerificationSms) -> None: ...
+    def send(self, sms: VerificationSms | NoticeSms) -> None: ...

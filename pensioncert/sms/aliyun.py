@@ -66,8 +66,8 @@ class AliyunSmsSender:
                 "Action": "SendSms",
                 "PhoneNumbers": sms.phone,
                 "SignName": self._sign_name,
-                "TemplateCode": self._templates[sms.purpose],
-                "TemplateParam": json.dumps({"code": sms.code}),
+                "TemplateCode": self._template(sms.purpose),
+                "TemplateParam": json.dumps(getattr(sms, "template_params", {}), ensure_ascii=False),
             }
         )
         if answer.get("Code") != "OK":
@@ -75,6 +75,11 @@ class AliyunSmsSender:
                 f"Aliyun SendSms refused: {answer.get('Code')}: {answer.get('Message')}"
                 f" (RequestId {answer.get('RequestId')})"
             )
+
+    def _template(self, purpose: str) -> str:
+        if purpose not in self._templates:
+            raise SmsSendError(f"no Aliyun SMS template configured for {purpose} (PC_ALIYUN_TEMPLATES)")
+        return self._templates[purpose]
 
     def _call(self, action_params: dict[str, str]) -> dict:
         params = {

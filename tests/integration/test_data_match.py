@@ -184,3 +184,107 @@ def test_imprisonment_suspends_and_an_exit_is_flagged_for_the_overseas_process(s
     back = feed(svc, f"{people['zhao']},赵桂兰,return_home,2026-02-25,咸阳机场边检站,{ref()}\n")
     assert back.outcomes == {"certified": 1}
     assert zhao not in [i.subject_key for i in life_events.whole_list("overseas_review", "西安市")]
+
+
+# --- the jobs: reminders before the due date, suspension at it, reinstatement after ---------------
+
+def beijing(*args):
+    from datetime import datetime
+
+    from pensioncert.clock import BEIJING
+
+    return datetime(*args, tzinfo=BEIJING)
+
+
+def region_of_our_own() -> str:
+    return f"数据比对测试{unique_id_number()[-7:]}市"
+
+
+def outbox(api, phone):
+    return json.loads(api.http.get(f"/dev/sms-outbox?phone={phone}").body)["messages"]
+
+
+def test_a_reminder_goes_once_per_point_only_to_the_uncertified_never_to_the_deceased(svc, api):
+    from auth_steps import latest_code, request_code
+    from support import unique_phone
+
+    from pensioncert.clock import FakeClock
+    from pensioncert.jobs import reminders
+
+    region = region_of_our_own()
+    names = {"due": "刘建华", "deceased": "刘德华", "certified": "刘春华"}
+    ids = {label: unique_id_number(1946) for label in names}
+    assert import_registry(svc, HEADER + "".join(
+        f"{ids[label]},{names[label]},{region},某单位,recipient,activated,135791,\n" for label in ids),
+        None, None).errors == []
+    phones = {}
+    for label in ids:  # each logs in by card and binds a phone (an SMS code), as the app does
+        token = card_token(api, ids[label])
+        phones[label] = unique_phone()
+        assert request_code(api, phones[label], "bind_phone")[0] == 202
+        assert post(api, "/auth/bind-phone", {"phone": phones[label],
+                                              "sms_code": latest_code(api, phones[label])}, token)[0] == 200
+    record_certification(svc, svc.vault.lookup("id", ids["certified"]), 2026, "agency", "窗口", region, "某单位")
+    assert feed(svc, f"{ids['deceased']},刘德华,death_record,2026-02-20,民政局,{ref()}\n").outcomes == {"deceased": 1}
+    before = {label: len(outbox(api, phones[label])) for label in ids}
+
+    svc.clock = FakeClock(beijing(2026, 11, 1, 9))  # 60 days before 31 December
+    first = reminders.run(svc, only_regions=[region])
+    assert (first.point, first.recipients_uncertified, first.sent, first.already) == (60, 1, 1, 0)
+    texts = [m["text"] for m in outbox(api, phones["due"])]
+    assert len(texts) == before["due"] + 1
+    assert "2026年12月31日" in texts[0] and "上门认证" in texts[0] and "亲友" in texts[0]
+    for label in ("deceased", "certified"):
+        assert len(outbox(api, phones[label])) == before[label]
+    # The same point again (a repeated run, or ten days later): nothing more. A run cut short
+    # before it recorded its end finds the reminder records (one per person and point).
+    assert reminders.run(svc, only_regions=[region]).skipped == 1
+    life_events.delete(life_events.JOB_SUBJECT, f"reminders#2026#60#{region}")
+    svc.clock.advance(days=10)
+    again = reminders.run(svc, only_regions=[region])
+    assert (again.point, again.sent, again.already) == (60, 0, 1)
+    assert len(outbox(api, phones["due"])) == before["due"] + 1
+    # The 30-day point is a new one: one more reminder.
+    svc.clock = FakeClock(beijing(2026, 12, 1, 9))
+    thirty = reminders.run(svc, only_regions=[region])
+    assert (thirty.point, thirty.sent) == (30, 1)
+    assert len(outbox(api, phones["due"])) == before["due"] + 2
+
+
+def test_the_suspension_list_holds_exactly_the_uncertified_and_a_late_certification_reinstates(svc):
+    from pensioncert.clock import FakeClock
+    from pensioncert.jobs import suspensions
+
+    region = region_of_our_own()
+    labels = {"certified": "recipient", "late": "recipient", "by_data": "recipient",
+              "deceased": "deceased", "not_recipient": "not_recipient"}
+    names = {"certified": "陈一", "late": "陈二", "by_data": "陈三", "deceased": "陈四", "not_recipient": "陈五"}
+    ids = {label: unique_id_number(1944) for label in labels}
+    assert import_registry(svc, HEADER + "".join(
+        f"{ids[label]},{names[label]},{region},某单位,{status},,,\n" for label, status in labels.items()),
+        None, None).errors == []
+    keys = {label: svc.vault.lookup("id", number) for label, number in ids.items()}
+    record_certification(svc, keys["certified"], 2026, "agency", "窗口", region, "某单位")
+
+    svc.clock = FakeClock(beijing(2026, 12, 31, 23))
+    # Not yet due for 2026; and none of them owed a 2025 certification (imported in 2026).
+    early = suspensions.run(svc, only_regions=[region])
+    assert (early.year, early.suspended) == (2025, 0)
+    svc.clock = FakeClock(beijing(2027, 1, 1, 2))
+    report = suspensions.run(svc, only_regions=[region])
+    assert (report.year, report.suspended) == (2026, 2)
+    listed = life_events.whole_list("suspended", region)
+    assert sorted(item.subject_key for item in listed) == sorted([keys["late"], keys["by_data"]])
+    assert {(item.since, item.reason) for item in listed} == {("2027-01-01", "2026年度未完成养老保险待遇资格认证")}
+    assert suspensions.run(svc, only_regions=[region]).suspended == 0  # a repeat changes nothing
+    life_events.delete(life_events.JOB_SUBJECT, f"suspensions#2026#{region}")
+    assert suspensions.run(svc, only_regions=[region]).already == 2  # nor one cut short
+
+    svc.clock = FakeClock(beijing(2027, 2, 10, 10))
+    record_certification(svc, keys["late"], 2027, "home_visit", "上门", region, "某单位")
+    report = feed(svc, f"{ids['by_data']},陈三,bank_counter,2027-02-09,中国银行,{ref()}\n")
+    assert report.outcomes == {"certified": 1}
+    assert life_events.whole_list("suspended", region) == []
+    back = {item.subject_key: item for item in life_events.whole_list("reinstated", region)}
+    assert set(back) == {keys["late"], keys["by_data"]}
+    assert back[keys["late"]].months == ["2027-01", "2027-02"] and back[keys["late"]].until == "2027-02-10"

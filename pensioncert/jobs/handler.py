@@ -1,0 +1,16 @@
+"""The jobs' Lambda entry point (deployed stages): an EventBridge schedule invokes it daily with
+``{"jobs": ["reminders", "suspensions"]}``."""
+from __future__ import annotations
+
+
+def run_jobs(svc, jobs) -> dict:
+    from pensioncert.jobs import reminders, suspensions
+
+    runners = {"reminders": reminders.run, "suspensions": suspensions.run}
+    return {job: runners[job](svc).as_dict() for job in jobs}
+
+
+def handle(event, _context) -> dict:
+    from pensioncert.services import services
+
+    return run_jobs(services(), tuple((event or {}).get("jobs") or ("reminders", "suspensions")))

@@ -1,0 +1,106 @@
+"""SMS reminders to recipients not yet certified, at the points before the due date in settings
+(``reminder_days``: 60, 30, 7): at most one per person per point (a conditional put of the
+reminder record before the SMS goes), never to anyone not a recipient (the deceased, the
+suspended), through ``services().sms`` (the local outbox in the local stage).
+
+The point a run serves is the nearest one already reached: a run 45 days before the due date
+sends the 60-day reminder to whoever has not had it; a run after the due date sends nothing
+(the suspension job takes over). A region's run of a point is recorded when it finishes, so the
+daily schedule reads the recipients once per point, not every day; a run cut short is resumed
+the next day, the reminder records keeping it to one SMS per person and point."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pensioncert.clock import BEIJING, iso_beijing
+from pensioncert.dal import life_events
+from pensioncert.dal.life_tables import LifeStatusTable
+from pensioncert.jobs import regions, uncertified_pages
+from pensioncert.logic.contacts import mask_name
+from pensioncert.rules.certification import PaymentPolicy, certification_year
+from pensioncert.sms import NoticeSms, SmsSendError
+
+HOW_TO = "可用手机APP本人刷脸认证，或由亲友在APP代办，行动不便的可联系所在单位申请上门认证"
+
+
+@dataclass
+class ReminderReport:
+    year: int
+    point: int | None
+    recipients_uncertified: int = 0
+    sent: int = 0
+    already: int = 0
+    no_phone: int = 0
+    failed: int = 0
+    messages: int = 0
+    skipped: int = 0
+    regions: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def current_point(days_left: int, points) -> int | None:
+    """The nearest reminder point reached ``days_left`` days before the due date, or None."""
+    reached = [point for point in points if 0 <= days_left <= point]
+    return min(reached) if reached else None
+
+
+def text(year: int, due_by: str, name_masked: str | None) -> str:
+    whom = f"您的亲友{name_masked}" if name_masked else "您"
+    return (f"【养老保险待遇资格认证】{whom}{year}年度的资格认证尚未完成，请于{due_by}前完成：{HOW_TO}。"
+            "逾期未认证将暂停发放养老金，认证后恢复发放并补发。")
+
+
+def run(svc, page_size: int = 100, only_regions=None) -> ReminderReport:
+    now = svc.clock.now()
+    year = certification_year(now)
+    due = PaymentPolicy(svc.settings.payment_warning_days).due_by(year)
+    days_left = (due.date() - now.astimezone(BEIJING).date()).days
+    point = current_point(days_left, svc.settings.reminder_days)
+    report = ReminderReport(year, point)
+    if point is None:
+        return report
+    due_text = f"{due.year}年{due.month}月{due.day}日"
+    for region in (only_regions if only_regions is not None else regions()):
+        report.regions.append(region)
+        job = f"reminders#{year}#{point}#{region}"
+        if life_events.job_done(job):  # this point's run of the region finished on an earlier day
+            report.skipped += 1
+            continue
+        for page in uncertified_pages(year, region, page_size):
+            for person in page:
+                report.recipients_uncertified += 1
+                _remind(svc, person, year, point, due_text, now, report)
+        if not report.failed:
+            life_events.mark_job_done(job, now, f"{report.sent}")
+    return report
+
+
+def _remind(svc, person, year: int, point: int, due_text: str, now, report: ReminderReport) -> None:
+    phones = life_events.phones_of(person.id_key)
+    if not phones:
+        report.no_phone += 1  # the agency's list for a letter or a call (admin: 未认证名单)
+        return
+    item = life_events.reminder_item(year, point)
+    if not life_events.put_once(LifeStatusTable(person.id_key, item, state="sent", region=person.region,
+                                                year=str(year), created_at=now, since=iso_beijing(now)[:10])):
+        report.already += 1
+        return
+    sent = 0
+    masked = mask_name(person.name)
+    for sealed, whom in phones:
+        phone = svc.vault.open(sealed)
+        try:
+            svc.sms.send(NoticeSms(phone, text(year, due_text, None if whom == "self" else masked),
+                                   params=(("year", str(year)), ("deadline", due_text))))
+            sent += 1
+        except SmsSendError:
+            continue
+    report.messages += sent
+    if sent:
+        report.sent += 1
+    else:
+        # Nothing reached the person: the record goes, so the next run tries again.
+        life_events.delete(person.id_key, item)
+        report.failed += 1
