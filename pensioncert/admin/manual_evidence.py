@@ -30,6 +30,14 @@ DATE_REQUIRED = "请填写上门（核验）日期，不能晚于今天，且须
 ADDRESS_REQUIRED = "请填写上门（核验）地址（不超过200字）"
 VISITOR_REQUIRED = "请选择负责该地区、实际上门（核验）的工作人员"
 MAX_TEXT = 200
+# A visit photo this close to the reference is a copy of it (the reference file itself, a screenshot or
+# a re-save), not a photo taken at the visit. Measured on the dev set (references p01–p06): the
+# reference re-saved as JPEG q90/q60 scores 0.95–1.00, downscaled to 80 %/60 % 0.92–0.97; other
+# frames of the very recording the reference was cut from (the closest a genuine photo can be; a visit
+# is years after the registry photo) score at most 0.93. Heavily downscaled copies (0.92–0.95) pass
+# this check: the stored photo and score are what a reviewer audits.
+SAME_PHOTO_SIMILARITY = 0.95
+SAME_PHOTO = "现场照片与比对照片几乎完全相同（相似度 {score:.2f}）：须上传本次上门（核验）时新拍摄的本人照片，不能用比对照片翻拍或复制"
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,8 @@ def check(svc, person, facts: VisitFacts, *, kind: str, ref_id: str) -> Evidence
         raise AppError(ErrorCode.BAD_REQUEST, PHOTO_REFUSED.format(reason=reason),
                        vision_code=refusal.code) from None
     similarity, matched, reference, detail = _match(svc, person, template, image)
+    if similarity is not None and detail == "template" and similarity >= SAME_PHOTO_SIMILARITY:
+        raise AppError(ErrorCode.BAD_REQUEST, SAME_PHOTO.format(score=similarity))
     key = (f"{evidence.EVIDENCE_PREFIX}{kind}/{now.astimezone(BEIJING).year}/"
            f"{ref_id}-{now.strftime('%Y%m%dT%H%M%S%f')}.json")
     evidence.put_json(svc.client("s3"), svc.settings.evidence_bucket, key, {

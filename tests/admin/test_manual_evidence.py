@@ -101,6 +101,19 @@ def test_a_passed_visit_without_a_photo_or_its_facts_certifies_nothing(svc, worl
     assert cases.get(case).status == "assigned"
 
 
+def test_the_reference_photo_itself_or_a_resaved_copy_is_no_visit_photo(svc, world):
+    from PIL import Image
+
+    reference = devset.reference_photo(PERSON).read_bytes()
+    resaved = io.BytesIO()
+    Image.open(io.BytesIO(reference)).convert("RGB").save(resaved, "JPEG", quality=90)
+    for copy in (reference, resaved.getvalue()):
+        error = refused(lambda: home_visits.record_outcome(svc, world["op"], world["case"], passed=True,
+                                                           visit=visit(world, copy)))
+        assert error.status == 400 and "几乎完全相同" in error.message, error.message
+    assert certifications.for_year(world["key"], 2026) is None
+
+
 def test_a_matching_visit_photo_certifies_with_its_score_and_evidence(svc, world):
     result = home_visits.record_outcome(svc, world["op"], world["case"], passed=True,
                                         visit=visit(world, visit_photo(PERSON)))
