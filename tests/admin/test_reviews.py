@@ -55,6 +55,7 @@ def test_the_case_shows_the_evidence_beside_the_reference_with_scores_and_reason
     # Another region's operator neither lists it nor opens it.
     assert review_id not in [row["review_id"] for row in reviews.queue(svc, case["elsewhere"])]
     assert refused(lambda: reviews.detail(svc, case["elsewhere"], review_id)).status == 403
+    assert refused(lambda: reviews.decide(svc, case["elsewhere"], review_id, passed=True, reason="本人")).status == 403
     shown = reviews.detail(svc, op, review_id)
     assert shown["kind"] == "app" and shown["failure"] == "人脸比对不一致"
     assert 0 <= float(shown["similarity"]) < 0.5 and shown["failure_detail"].startswith("FACE_MISMATCH:similarity:")

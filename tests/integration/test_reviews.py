@@ -118,3 +118,28 @@ def test_concurrent_appeals_open_one_review(api, svc, retiree):
         answers = list(pool.map(lambda _: post(api, "/certify/reviews", body, retiree["token"]), range(4)))
     assert sorted(status for status, _ in answers) == [201, 409, 409, 409], answers
     assert {b["error"]["code"] for status, b in answers if status == 409} == {"REVIEW_PENDING"}
+
+
+def test_a_proxy_appeals_only_with_the_relatives_consent_and_not_as_self(api, svc, retiree):
+    """The retiree (p06) certifies a relative (p04's registry photo) with his own face: a FACE_MISMATCH of
+    the relative's session. Without the relative's consent on record no review opens; nor can the session
+    be appealed as the proxy's own."""
+    from test_certify_with_faces import RETIREE, import_people
+
+    from support import unique_id_number
+
+    relative = unique_id_number(1932)
+    report = import_people(svc, f"{relative},周李氏,西安市,新城区机关事务中心,recipient,,,{RELATIVE}.jpg\n")
+    assert report.errors == [] and report.written == 1
+    contact_id = post(api, "/contacts", {"name": "周李氏", "id_number": relative, "relation": "母亲"},
+                      retiree["token"])[1]["contact_id"]
+    session = open_session(api, retiree["token"], contact_id)
+    status, body = complete(api, retiree["token"], session["session_id"], devset.answer(session["challenges"], RETIREE))
+    assert (status, body["error"]["code"]) == (422, "FACE_MISMATCH"), body
+    status, body = post(api, "/certify/reviews", {"subject": contact_id, "session_id": session["session_id"]},
+                        retiree["token"])
+    assert (status, body["error"]["code"]) == (403, "CONSENT_REQUIRED")
+    status, body = post(api, "/certify/reviews", {"subject": "self", "session_id": session["session_id"]},
+                        retiree["token"])
+    assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+    assert reviews_dal.latest_for(svc.vault.lookup("id", relative)) is None
