@@ -61,11 +61,6 @@ def get_event(event_id: str) -> LifeEventTable | None:
         return None
 
 
-def mark_applied(event_id: str) -> None:
-    LifeEventTable(event_id).update(actions=[LifeEventTable.applied.set(True)],
-                                    condition=LifeEventTable.event_id.exists())
-
-
 def events_of(subject_key: str) -> list[LifeEventTable]:
     """A person's events, oldest first (one index query)."""
     return list(LifeEventTable.by_subject_date.query(subject_key))
@@ -119,6 +114,12 @@ def put_once(entry: LifeStatusTable) -> bool:
         if is_conditional_failure(error):
             return False
         raise
+
+
+def save_if(entry: LifeStatusTable, condition) -> bool:
+    from pensioncert.dal.errors import save_if as _save_if
+
+    return _save_if(entry, condition)
 
 
 def delete(subject_key: str, item: str) -> None:

@@ -3,7 +3,7 @@ items they and the yearly jobs keep (suspensions, reinstatements, overpayments, 
 reminders sent). binding.py creates and binds them with the others."""
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pensioncert.dal.tables import _Table
@@ -35,9 +35,6 @@ class LifeEventTable(_Table):
     imported_at = UTCDateTimeAttribute()
     imported_by = UnicodeAttribute()
     file = UnicodeAttribute(null=True)
-    # Set once its effect (certification, status, flag) was applied: a re-import of a row whose
-    # effect was interrupted applies it then.
-    applied = BooleanAttribute(null=True)
 
     by_subject_date = LifeEventBySubject()
 

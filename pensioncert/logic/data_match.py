@@ -126,12 +126,14 @@ def record_overpayment(svc, person, died: date) -> LifeStatusTable | None:
 
 
 def _flag(svc, person, event_date: date, source: str) -> str:
+    """On the overseas-review list, unless a later (or this) exit is already recorded: a feed
+    imported again does not reopen a flag that a return home closed."""
     now = svc.clock.now()
-    LifeStatusTable(
+    entry = LifeStatusTable(
         person.id_key, dal.EXIT_FLAG, state="open", name=person.name, id_sealed=person.id_sealed,
         region=person.region, unit=person.unit, since=event_date.isoformat(), reason=f"出境（{source}）",
-        created_at=now, **dal.listed("overseas_review", person.region, iso_beijing(now), person.id_key),
-    ).save()
+        created_at=now, **dal.listed("overseas_review", person.region, iso_beijing(now), person.id_key))
+    dal.save_if(entry, LifeStatusTable.item.does_not_exist() | (LifeStatusTable.since < event_date.isoformat()))
     return "flagged"
 
 

@@ -8,7 +8,8 @@
   first ``MAX_REPORTED_ERRORS`` errors are kept (all are counted).
 - Every row is checked in full and refused with its line number; the others go on.
 - Idempotent: an event's key is the keyed hash of ``(source, source_ref)``; a row already stored
-  is counted ``unchanged`` (its effect re-applied only if it had not been).
+  is counted ``unchanged``, and its effect applied again (each effect is conditional, so nothing
+  changes twice, and an effect an interrupted import missed is made).
 - Region rules of the importer (``logic.registry_import.Importer``): an operator only for persons
   whose stored region is theirs; the row is refused before anything of the person is told.
 - Audited: each batch writes one audit event per region with its line numbers, in the transaction
@@ -184,17 +185,16 @@ def _write(svc, batch: list[EventRow], importer: Importer, file: str, report: Ev
               for region, lines in lines_by_region.items()]
     new = dal.put_new(items, audits, now)
     actor = {"actor": importer.actor, "actor_name": importer.actor_name}
-    for item, is_new, (row, person) in zip(items, new, accepted):
+    for is_new, (row, person) in zip(new, accepted):
         if is_new:
             report.written += 1
         else:
+            # Already stored: its effect is applied again, which changes nothing when it was
+            # applied before (every effect is conditional) and finishes one that was interrupted.
             report.unchanged += 1
-            stored = dal.get_event(item.event_id)
-            if stored is not None and stored.applied:
-                continue
         outcome = data_match.apply_event(svc, person, row.event_type, row.event_date, row.source, actor)
-        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
-        dal.mark_applied(item.event_id)
+        if is_new:
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
 
 
 def label(event_type: str) -> str:

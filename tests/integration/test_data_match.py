@@ -174,8 +174,8 @@ def test_a_death_after_a_data_match_certification_lists_it_for_recovery(svc, peo
 
 
 def test_imprisonment_suspends_and_an_exit_is_flagged_for_the_overseas_process(svc, people):
-    report = feed(svc, f"{people['sun']},孙志强,imprisonment,2026-02-01,西安市中级人民法院,{ref()}\n"
-                       f"{people['zhao']},赵桂兰,exit_abroad,2026-02-05,咸阳机场边检站,{ref()}\n")
+    exit_row = f"{people['zhao']},赵桂兰,exit_abroad,2026-02-05,咸阳机场边检站,{ref()}\n"
+    report = feed(svc, f"{people['sun']},孙志强,imprisonment,2026-02-01,西安市中级人民法院,{ref()}\n" + exit_row)
     assert report.outcomes == {"suspended": 1, "flagged": 1}
     assert registry.get_person(svc.vault.lookup("id", people["sun"])).corrected_status == "suspended"
     zhao = svc.vault.lookup("id", people["zhao"])
@@ -183,6 +183,9 @@ def test_imprisonment_suspends_and_an_exit_is_flagged_for_the_overseas_process(s
     assert zhao in [i.subject_key for i in life_events.whole_list("overseas_review", "西安市")]
     back = feed(svc, f"{people['zhao']},赵桂兰,return_home,2026-02-25,咸阳机场边检站,{ref()}\n")
     assert back.outcomes == {"certified": 1}
+    assert zhao not in [i.subject_key for i in life_events.whole_list("overseas_review", "西安市")]
+    # The exit's file imported again does not put a returned person back on the list.
+    assert feed(svc, exit_row).unchanged == 1
     assert zhao not in [i.subject_key for i in life_events.whole_list("overseas_review", "西安市")]
 
 
