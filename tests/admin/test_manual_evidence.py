@@ -178,3 +178,17 @@ def test_overseas_certification_needs_the_consular_or_video_photo(svc, world):
     assert passed["outcome"] == "passed" and passed["similarity"] >= 0.5
     stored = certifications.for_year(world["key"], 2026)
     assert stored.method == "overseas" and stored.evidence_key.startswith("evidence/overseas/")
+
+
+def test_the_vision_similarity_call_matches_at_the_shipped_threshold(svc, vision_models):
+    from pensioncert.vision_client import VisionRefusal
+
+    reference = svc.vision.embed_reference(devset.reference_photo(PERSON).read_bytes())
+    same = svc.vision.similarity(svc.vision.embed_reference(visit_photo(PERSON)), [reference])
+    other = svc.vision.similarity(svc.vision.embed_reference(visit_photo(SOMEONE_ELSE)), [reference])
+    assert same["match"] and same["similarity"] >= same["threshold"] == 0.5
+    assert not other["match"] and other["similarity"] < 0.5
+    for embedding, references in ((reference[:5], [reference]), (reference, []), (reference, [["x"] * 128])):
+        with pytest.raises(VisionRefusal) as refusal:
+            svc.vision.similarity(embedding, references)
+        assert refusal.value.code == "IMAGE_INVALID"
