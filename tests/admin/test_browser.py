@@ -239,6 +239,38 @@ def test_03_pensioner_search_detail_and_correction(browser, world):
     shot(browser, "03-pensioners")
 
 
+def test_03_staff_photo_taken_in_person_is_uploaded_with_a_reason(browser, world):
+    """The trusted reference staff set (issue 10): a reason is required, the photo goes through the
+    reference quality gate, the page shows it, the audit log has it."""
+    from selenium.webdriver.common.by import By
+
+    from pensioncert.admin import audit
+    from pensioncert.clock import beijing_date
+    from pensioncert.dal import registry
+
+    go(browser, world, "/pensioners", "h3", "待遇人员")
+    css(browser, "#person-query").send_keys("郑锁定")
+    press(browser, "#person-search")
+    click_row(browser, "person-results", "郑锁定")
+    wait_text(browser, "#person-title", "郑锁定")
+    upload = browser.find_element(By.CSS_SELECTOR, "#staff-photo-upload input[type=file]")
+    upload.send_keys(str(world["visit_photo"]))  # no reason given: refused
+    wait_text(browser, "#staff-photo-result", "原因")
+    assert not registry.get_person(world["key"]["locked"]).staff_reference_embedding
+    css(browser, "#staff-photo-reason").send_keys("境外认证现场拍摄")
+    import devset
+
+    # Another photo (the upload fires on new contents): the person's frontal frame.
+    upload.send_keys(str(devset.reference_photo("p06")))
+    wait_text(browser, "#staff-photo-done", "现场照片已保存")
+    assert registry.get_person(world["key"]["locked"]).staff_reference_embedding
+    day = beijing_date(world["svc"].clock.now())
+    day = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+    events = audit.search(world["svc"], world["me"], day_from=day, day_to=day, action="set_staff_photo")
+    assert any(event.get("reason") == "境外认证现场拍摄" for event in events)
+    shot(browser, "03-staff-photo")
+
+
 def test_04_home_visit_outcome_stores_the_certification(browser, world):
     from pensioncert.dal import certifications
 
