@@ -4,9 +4,10 @@
     python -m vision.evaluate liveness DIR   # genuine/<challenge>/<seq>/, attack/<kind>/<challenge>/<seq>/ → BPCER, APCER
     python -m vision.evaluate                # the dev set (../shared/vision-devset): both, as one table
 
-Match embeds every image once through the detector and the embedder without the quality gate, so
-the figures are the embedder's and the threshold's; images with no detectable face are counted in
-failed_to_embed and their pairs left out. Liveness runs decide_session on each sequence as a
+Match embeds every image once through the photo path (tiled detection, full-range fallback) and
+the embedder without the quality gate, so the figures are the embedder's and the threshold's. An
+image with no usable face fails its pairs: a genuine pair that cannot be embedded is a false reject,
+an impostor pair a correct reject; failed_to_embed is the share of pairs that failed. Liveness runs decide_session on each sequence as a
 one-step session with no reference: a genuine sequence must pass, an attack must not.
 """
 
@@ -38,17 +39,21 @@ def read_pairs(path: Path) -> list[tuple[str, int, str, int]]:
 
 
 def _embed_file(path: Path):
+    """A photo as the registry side sees it: tiled detection with the full-range fallback; None if
+    it cannot be read or shows no face."""
     try:
         img = decode_image(path.read_bytes())
+        dets = get_detector().detect(img, tiled=True)
     except (VisionError, OSError):
         return None
-    dets = get_detector().detect(img, tiled=True)
     if not dets:
         return None
     return get_embedder().embed(img, dets[0])
 
 
-def match_scores(root: Path) -> tuple[np.ndarray, np.ndarray, int, int]:
+def match_scores(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(scores, labels) of the pairs that embedded, and the labels (True: same person) of those that
+    did not."""
     pairs = read_pairs(root / "pairs.txt")
     cache: dict[Path, object] = {}
 
@@ -58,47 +63,74 @@ def match_scores(root: Path) -> tuple[np.ndarray, np.ndarray, int, int]:
             cache[p] = _embed_file(p)
         return cache[p]
 
-    scores, labels, failed = [], [], 0
+    scores, labels, failed = [], [], []
     for a, i, b, j in pairs:
         ea, eb = emb(a, i), emb(b, j)
         if ea is None or eb is None:
-            failed += 1
+            failed.append(a == b)
             continue
         scores.append(matching.similarity(ea, eb))
         labels.append(a == b)
-    return np.array(scores), np.array(labels, bool), len(pairs), failed
+    return np.array(scores), np.array(labels, bool), np.array(failed, bool)
 
 
-def match_figures(scores: np.ndarray, labels: np.ndarray, threshold: float = matching.MATCH_THRESHOLD) -> dict[str, float]:
+def match_figures(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    threshold: float = matching.MATCH_THRESHOLD,
+    failed: np.ndarray | None = None,
+    review_threshold: float = matching.REVIEW_THRESHOLD,
+) -> dict[str, float]:
+    """Figures over ALL pairs: `failed` holds the labels of pairs that could not be embedded, each a
+    reject at every threshold (a false one if genuine). far/frr are at `threshold`; review_* are the
+    shares of genuine and impostor pairs in [review_threshold, threshold), sent to a human."""
+    failed = np.zeros(0, bool) if failed is None else np.asarray(failed, bool)
     gen, imp = scores[labels], scores[~labels]
-    out = {"accuracy": float(np.mean((scores >= threshold) == labels)) if len(scores) else float("nan")}
-    if len(gen) == 0 or len(imp) == 0:
-        return out | {"tar_at_far_1e-3": float("nan"), "tar_at_far_0": float("nan"), "eer": float("nan")}
+    n_gen, n_imp = len(gen) + int(failed.sum()), len(imp) + int((~failed).sum())
+    n = n_gen + n_imp
+    nan = float("nan")
+    out = {
+        "pairs": n,
+        "failed_to_embed": len(failed) / n if n else nan,
+        "accuracy": (int((gen >= threshold).sum()) + int((imp < threshold).sum()) + int((~failed).sum())) / n if n else nan,
+        "far": int((imp >= threshold).sum()) / n_imp if n_imp else nan,
+        "frr": (int((gen < threshold).sum()) + int(failed.sum())) / n_gen if n_gen else nan,
+    }
+    if n_gen == 0 or n_imp == 0:
+        return out | {"tar_at_far_1e-3": nan, "tar_at_far_0": nan, "eer": nan}
     imp_sorted = np.sort(imp)[::-1]
 
     def tar_at(far: float) -> float:
-        k = int(np.floor(far * len(imp)))  # false accepts allowed
+        k = int(np.floor(far * n_imp))  # false accepts allowed
         thr = imp_sorted[k] if k < len(imp_sorted) else -np.inf
-        return float(np.mean(gen > thr))
+        return int((gen > thr).sum()) / n_gen
 
     cands = np.unique(np.concatenate([scores, [0.0, 1.0 + 1e-9]]))
-    far = np.array([np.mean(imp >= t) for t in cands])
-    frr = np.array([np.mean(gen < t) for t in cands])
+    far = np.array([(imp >= t).sum() / n_imp for t in cands])
+    frr = np.array([((gen < t).sum() + failed.sum()) / n_gen for t in cands])
     k = int(np.argmin(np.abs(far - frr)))
+    band = lambda v: int(((v >= review_threshold) & (v < threshold)).sum())  # noqa: E731
     out |= {
         "tar_at_far_1e-3": tar_at(1e-3),
         "tar_at_far_0": tar_at(0.0),
         "eer": float((far[k] + frr[k]) / 2),
         "eer_threshold": float(cands[k]),
-        "genuine_similarity_min": float(gen.min()),
-        "impostor_similarity_max": float(imp.max()),
+        "genuine_similarity_min": float(gen.min()) if len(gen) else nan,
+        "impostor_similarity_max": float(imp.max()) if len(imp) else nan,
+        "review_genuine": band(gen) / n_gen,
+        "review_impostor": band(imp) / n_imp,
     }
     return out
 
 
 def run_match(root: Path) -> dict[str, float]:
-    scores, labels, n, failed = match_scores(root)
-    return {"pairs": n, "failed_to_embed": failed, **match_figures(scores, labels), "threshold": matching.MATCH_THRESHOLD}
+    scores, labels, failed = match_scores(root)
+    return {
+        **match_figures(scores, labels, failed=failed),
+        "failed_pairs": len(failed),
+        "threshold": matching.MATCH_THRESHOLD,
+        "review_threshold": matching.REVIEW_THRESHOLD,
+    }
 
 
 def _frames(seq: Path) -> list[bytes]:
