@@ -58,7 +58,8 @@ def panel(review_id):
     reference = (html.Img(src=shown["reference_image"], id="review-reference", style={"maxHeight": "220px"})
                  if shown["reference_image"] else html.P("本系统未保存该比对照片", className="text-muted"))
     facts = [("类型", shown["kind_label"]), ("未通过原因", shown["failure"]),
-             ("相似度（阈值 0.50）", shown["similarity"] or "无"), ("比对对象", shown["reference_label"]),
+             ("相似度", (shown["similarity"] or "无") + ("（处于人工复核区间：略低于自动通过的阈值）" if shown["review_band"] else "")),
+             ("比对对象", shown["reference_label"]),
              ("检测说明", shown["failure_detail"]), ("申请时间", shown["created"]), ("答复期限", shown["due_by"])]
     if shown["visited_on"]:
         facts += [("上门（核验）日期", shown["visited_on"]), ("地址", shown["visit_address"]),

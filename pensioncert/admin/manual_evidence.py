@@ -97,7 +97,8 @@ def check(svc, person, facts: VisitFacts, *, kind: str, ref_id: str) -> Evidence
            f"{ref_id}-{now.strftime('%Y%m%dT%H%M%S%f')}.json")
     evidence.put_json(svc.client("s3"), svc.settings.evidence_bucket, key, {
         "kind": kind, "ref_id": ref_id, "photo": base64.b64encode(image).decode(),
-        "visited_on": visited_on, "address": address, "visited_by": visitor.username,
+        # Sealed as the address is in DynamoDB: only what the vault opens reads it.
+        "visited_on": visited_on, "address_sealed": svc.vault.seal(address), "visited_by": visitor.username,
         "similarity": similarity, "matched": matched, "reference": reference, "detail": detail,
     })
     return Evidence(key, similarity, matched, reference, detail, visited_on, address,

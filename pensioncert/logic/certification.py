@@ -47,7 +47,10 @@ def _decide(svc, account, session, steps: list[dict]) -> dict:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
     # Evidence first: a certification is never stored without its evidence record, and vision
     # reads the frames from it.
-    evidence_key = liveness.store_evidence(svc, session, steps)
+    # Whose session it was, in the evidence too: an appeal (logic/reviews) outlives the session item,
+    # which DynamoDB's TTL deletes soon after it expires.
+    evidence_key = liveness.store_evidence(svc, session, steps, {"user_id": session.user_id,
+                                                                 "subject_key": session.subject_key})
     # The attempt counts as failed before vision runs: at the limit (reached meanwhile by
     # concurrent sessions) nothing runs, and no pass can slip past it.
     if not certifications.reserve_attempt(subject.id_key, year, svc.settings.yearly_failed_attempts_limit):

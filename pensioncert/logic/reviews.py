@@ -48,30 +48,24 @@ def request(svc, account, *, subject: str, session_id: str) -> dict:
     target = require_consent(resolve(account, subject))
     now = svc.clock.now()
     year = certification_year(now)
-    session = liveness_sessions.get(session_id) if 0 < len(session_id or "") <= 64 else None
-    if (session is None or session.purpose != "certify" or session.user_id != account.user_id
-            or session.subject_key != target.id_key or session.used_at is None
-            or session.outcome_status is None or int(session.outcome_status) == 200
-            or certification_year(session.used_at) != year):
+    person = registry.get_person(target.id_key)
+    if not 0 < len(session_id or "") <= 64 or person is None:
         raise AppError(ErrorCode.NOT_FOUND, NO_SUCH_SESSION, field="session_id")
-    failure_code = json.loads(session.outcome_body)["error"]["code"]
+    failure_code, evidence_key, scores = _failed_session(svc, account, target, person, session_id, year, now)
     exhausted = certifications.failures(target.id_key, year) >= svc.settings.yearly_failed_attempts_limit
     if failure_code not in APPEALABLE and not exhausted:
         raise AppError(ErrorCode.NOT_FOUND, NOT_YET_APPEALABLE, field="session_id")
     if certifications.for_year(target.id_key, year) is not None:
         raise AppError(ErrorCode.NOT_ELIGIBLE, "本年度已完成认证，无需复核", reason="ALREADY_CERTIFIED")
-    person = registry.get_person(target.id_key)
-    if person is None:
-        raise AppError(ErrorCode.NOT_FOUND)
-    evidence_key = _session_evidence(svc, session)
-    scores = _scores(svc, person, target.name, evidence_key) if evidence_key else {}
+    if scores is None:
+        scores = _scores(svc, person, target.name, evidence_key) if evidence_key else {}
     review = ReviewTable(
         "rv_" + secrets.token_hex(8), kind="app", subject_key=target.id_key,
         subject_id_sealed=person.id_sealed, name=person.name, region=person.region, unit=person.unit,
         year=year, state=reviews_dal.PENDING, region_created=f"{person.region}#{now.isoformat()}",
         requested_by=account.user_id, created_at=now,
         due_by=iso_beijing(due_by(now, svc.settings.review_working_days)),
-        session_id=session.session_id, evidence_key=evidence_key, failure_code=failure_code,
+        session_id=session_id, evidence_key=evidence_key, failure_code=failure_code,
         failure_detail=scores.get("detail"), similarity=scores.get("similarity"),
         reference=scores.get("reference"),
     )
@@ -81,6 +75,32 @@ def request(svc, account, *, subject: str, session_id: str) -> dict:
     if reviews_dal.create_unless_open(review, audit) is not None:
         raise AppError(ErrorCode.REVIEW_PENDING)
     return {"review_id": review.review_id, "due_by": review.due_by}
+
+
+def _failed_session(svc, account, target, person, session_id: str, year: int, now):
+    """(failure code, evidence key, scores or None) of the caller's failed session of this year for
+    the subject, or 404. From the session item while it exists; once DynamoDB's TTL has deleted it
+    (soon after it expires), from its evidence object, which names the account and the subject
+    (logic/certification) and is decided again for its code."""
+    session = liveness_sessions.get(session_id)
+    if session is not None:
+        if (session.purpose != "certify" or session.user_id != account.user_id
+                or session.subject_key != target.id_key or session.used_at is None
+                or session.outcome_status is None or int(session.outcome_status) == 200
+                or certification_year(session.used_at) != year):
+            raise AppError(ErrorCode.NOT_FOUND, NO_SUCH_SESSION, field="session_id")
+        code = json.loads(session.outcome_body)["error"]["code"]
+        return code, _session_evidence(svc, session_id, session.used_at.year), None
+    # The evidence of a session completed this year (its key carries the UTC year of completion).
+    key = _session_evidence(svc, session_id, now.year)
+    bundle = _bundle(svc, key) if key else None
+    if (bundle is None or bundle.get("session_id") != session_id or bundle.get("user_id") != account.user_id
+            or bundle.get("subject_key") != target.id_key):
+        raise AppError(ErrorCode.NOT_FOUND, NO_SUCH_SESSION, field="session_id")
+    scores = _scores(svc, person, target.name, key)
+    if not scores.get("code"):  # it passes: not a failed session
+        raise AppError(ErrorCode.NOT_FOUND, NO_SUCH_SESSION, field="session_id")
+    return scores["code"], key, scores
 
 
 def open_manual(svc, *, kind: str, person, requested_by: str, evidence_key: str, similarity: float | None,
@@ -113,15 +133,23 @@ def status_field(subject_key: str, year: int) -> dict | None:
             "outcome": review.outcome}
 
 
-def _session_evidence(svc, session) -> str | None:
-    """The session's evidence object (``liveness.store_evidence`` names it by the year of its
+def _session_evidence(svc, session_id: str, utc_year: int) -> str | None:
+    """The session's evidence object (``liveness.store_evidence`` names it by the UTC year of its
     completion and the session id), if it is still there."""
-    key = f"{evidence.EVIDENCE_PREFIX}certify/{session.used_at.year}/{session.session_id}.json"
+    key = f"{evidence.EVIDENCE_PREFIX}certify/{utc_year}/{session_id}.json"
     try:
         svc.client("s3").head_object(Bucket=svc.settings.evidence_bucket, Key=key)
     except Exception:  # noqa: BLE001 - expired or never stored (a refusal before vision): no frames
         return None
     return key
+
+
+def _bundle(svc, key: str) -> dict | None:
+    try:
+        bundle = json.loads(evidence.get_object(svc.client("s3"), svc.settings.evidence_bucket, key))
+    except Exception:  # noqa: BLE001 - expired meanwhile
+        return None
+    return bundle if isinstance(bundle, dict) else None
 
 
 def _scores(svc, person, name: str, evidence_key: str) -> dict:
@@ -136,9 +164,11 @@ def _scores(svc, person, name: str, evidence_key: str) -> dict:
         decision = svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key,
                                                       references.template_lists)
     except VisionRefusal as refusal:
+        found["code"] = refusal.code
         found["detail"] = f"{refusal.code}:{refusal.detail}"
         if refusal.code == "FACE_MISMATCH" and refusal.detail.startswith("similarity:"):
-            found["similarity"] = float(refusal.detail.split(":", 1)[1])
+            # "similarity:0.301", or "similarity:0.612:review" in vision's review band
+            found["similarity"] = float(refusal.detail.split(":")[1])
         return found
     found["similarity"] = round(decision["similarity"], 4)
     found["detail"] = "passed_on_review_check"

@@ -143,3 +143,28 @@ def test_a_proxy_appeals_only_with_the_relatives_consent_and_not_as_self(api, sv
                         retiree["token"])
     assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
     assert reviews_dal.latest_for(svc.vault.lookup("id", relative)) is None
+
+
+def test_an_appeal_after_the_session_item_expired_is_proved_by_the_evidence(api, svc, retiree, vision_models):  # noqa: F811
+    """DynamoDB's TTL deletes a session item soon after its ``expires_at`` (3 minutes after opening);
+    the emulator never runs TTL, so the test deletes the expired item as DynamoDB would. The appeal is
+    then proved by the session's evidence object (whose account and subject it was), and decided again."""
+    from test_certify_with_faces import import_people
+
+    from pensioncert.dal.tables import LivenessSessionTable
+    from support import unique_id_number
+
+    session_id = mismatch(api, retiree["token"])
+    svc.clock.advance(minutes=10)  # the session expired 3 minutes after opening; the token lasts 2 hours
+    item = LivenessSessionTable.get(session_id)
+    assert item.expires_at < svc.clock.now().timestamp()
+    item.delete()
+    other = unique_id_number(1951)
+    import_people(svc, f"{other},吴建华,西安市,新城区机关事务中心,recipient,activated,246802,p04.jpg\n")
+    stranger = post(api, "/auth/card-login", {"id_number": other, "card_password": "246802"})[1]["token"]
+    status, body = post(api, "/certify/reviews", {"subject": "self", "session_id": session_id}, stranger)
+    assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+    status, body = post(api, "/certify/reviews", {"subject": "self", "session_id": session_id}, retiree["token"])
+    assert status == 201, body
+    review = reviews_dal.get(body["review_id"])
+    assert review.failure_code == "FACE_MISMATCH" and 0 <= review.similarity < 0.5
