@@ -12,6 +12,10 @@ from pensioncert.vision_client import VisionRefusal
 
 
 ALREADY_VERIFIED = "您已完成实名注册，无需重复办理；如需变更实名信息，请本人携带身份证到社保经办机构办理"
+NO_REFERENCE_FOR_BINDING = (
+    "系统中暂无您的比对照片，无法通过手机完成实名注册。请使用社保卡登录，"
+    "或携带身份证到社保经办机构采集照片后再办理"
+)
 
 
 def start(svc, account, *, name: str, id_number: str) -> dict:
@@ -23,8 +27,20 @@ def start(svc, account, *, name: str, id_number: str) -> dict:
     claimed_id = normalize.id_number(id_number)
     if claimed_name != account.name or svc.vault.lookup("id", claimed_id) != account.id_key:
         raise AppError(ErrorCode.NOT_FOUND, "姓名或身份证号码与注册信息不一致，请核对后重新输入")
+    _require_reference_for_a_pensioner(svc, account)
     return liveness.open_session(svc, purpose="real_name", user_id=account.user_id, subject=SELF,
                                  subject_key=account.id_key)
+
+
+def _require_reference_for_a_pensioner(svc, account) -> None:
+    """A binding takes the ID claim, and card login then returns that account: for a person in the
+    registry, a card and a face that match each other are not proof (anyone can draw a card with
+    their own face), so binding needs a trusted reference to match. Without one the pensioner logs
+    in by card, or staff take a photo at the counter. People outside the registry (relatives who use
+    the app for a parent) bind with card and face alone: there is no pension to take over."""
+    person = registry.get_person(account.id_key)
+    if person is not None and not references.trusted(svc, person, account.name):
+        raise AppError(ErrorCode.NO_REFERENCE_PHOTO, NO_REFERENCE_FOR_BINDING)
 
 
 def complete(svc, account, session_id: str, id_card_image: bytes, steps: list[dict]) -> dict:
@@ -46,7 +62,10 @@ def _bind(svc, account, session, id_card_image: bytes, steps: list[dict]) -> dic
     # The live face must match the card's portrait and, where one exists, the person's trusted
     # reference (staff photo, registry photo, or the identity authority's): a card and a face
     # that merely match each other prove nothing (anyone can photograph a card).
-    trusted = references.trusted(svc, registry.get_person(account.id_key), account.name)
+    person = registry.get_person(account.id_key)
+    trusted = references.trusted(svc, person, account.name)
+    if person is not None and not trusted:  # the reference went away since the session opened
+        raise AppError(ErrorCode.NO_REFERENCE_PHOTO, NO_REFERENCE_FOR_BINDING)
     try:
         references.decide(
             svc, trusted if trusted else references.References("id_card_portrait"), steps,

@@ -95,31 +95,47 @@ def authority(svc):
 
 
 def test_the_issue_attack_a_stranger_registering_a_retiree_without_a_photo_cannot_certify(api, svc):
-    """Issue 10 item 1 step by step: no registry photo, not on the authority's records."""
-    retiree = import_person(svc, "周国庆")
+    """Issue 10 item 1 step by step: no registry photo, not on the authority's records. A forged
+    card (the retiree's text, the stranger's face) would match the stranger's live face, so a
+    pensioner's binding needs a trusted reference and none exists: nothing opens, nothing is
+    claimed, and the retiree's own card login still returns their own account."""
+    retiree = import_person(svc, "周国庆", card=True)
     phone = phone_account(api, "周国庆", retiree)
     token = token_of(api, phone)
 
-    # A face photo as the "card": the card's text is read now, and there is none.
-    assert code_of(bind(api, token, "周国庆", retiree, face(STRANGER), STRANGER)) == (422, "ID_CARD_UNREADABLE")
-    # The stranger's own card (their name and number) with their own face.
-    own_card = draw_card("赵文华", unique_id_number(1975), face(STRANGER))
-    assert code_of(bind(api, token, "周国庆", retiree, own_card, STRANGER)) == (422, "ID_CARD_MISMATCH")
-    # A forged card (the retiree's text, the stranger's face) against the stranger's live face:
-    # the binding itself finds nothing to refuse (no trusted reference exists for this ID) ...
-    forged = draw_card("周国庆", retiree, face(STRANGER))
-    assert bind(api, token, "周国庆", retiree, forged, STRANGER)[0] == 200
-    # ... but the card's portrait is no reference: certification finds none and opens no session.
-    token = token_of(api, phone)
+    status, body = post(api, "/auth/real-name/sessions", {"name": "周国庆", "id_number": retiree}, token)
+    assert (status, body["error"]["code"]) == (422, "NO_REFERENCE_PHOTO")
+    assert "社保卡登录" in body["error"]["message"]
     status, body = post(api, "/certify/sessions", {"subject": "self"}, token)
+    assert (status, body["error"]["code"]) == (403, "REAL_NAME_REQUIRED")
+
+    status, body = post(api, "/auth/card-login", {"id_number": retiree, "card_password": PIN})
+    assert status == 200 and body["user"]["user_id"] != login(api, phone)[1]["user"]["user_id"]
+    # The retiree's own account finds no reference either: certification opens no session.
+    status, body = post(api, "/certify/sessions", {"subject": "self"}, body["token"])
     assert (status, body["error"]["code"]) == (422, "NO_REFERENCE_PHOTO")
     assert "上门" in body["error"]["message"] or "经办机构" in body["error"]["message"]
     assert certifications.history(svc.vault.lookup("id", retiree)) == []
 
 
+def test_a_relative_outside_the_registry_binds_with_card_and_face_alone(api, svc):
+    """No pension to take over: someone not in the registry (a son who certifies for his mother)
+    binds with his card and his face."""
+    relative = unique_id_number(1975)
+    token = token_of(api, phone_account(api, "赵文华", relative))
+    card = draw_card("赵文华", relative, face(STRANGER))
+    status, body = bind(api, token, "赵文华", relative, card, STRANGER)
+    assert (status, body) == (200, {"real_name_verified": True})
+
+
 def test_binding_against_a_registry_photo_refuses_a_stranger_and_a_printed_portrait(api, svc):
     retiree = import_person(svc, "周国强", photo=f"{RETIREE}.jpg")
     token = token_of(api, phone_account(api, "周国强", retiree))
+    # A face photo as the "card": the card's text is read now, and there is none.
+    assert code_of(bind(api, token, "周国强", retiree, face(STRANGER), STRANGER)) == (422, "ID_CARD_UNREADABLE")
+    # The stranger's own card (their name and number) with their own face.
+    own_card = draw_card("赵文华", unique_id_number(1975), face(STRANGER))
+    assert code_of(bind(api, token, "周国强", retiree, own_card, STRANGER)) == (422, "ID_CARD_MISMATCH")
     # The retiree's text, the stranger's face on card and camera: the live face is not the registry's.
     forged = draw_card("周国强", retiree, face(STRANGER))
     assert code_of(bind(api, token, "周国强", retiree, forged, STRANGER)) == (422, "FACE_MISMATCH")
@@ -209,7 +225,7 @@ def test_a_pixel_bomb_as_the_card_is_refused_at_once(api, svc):
 
     strip = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 262144, 8, 2, 0, 0, 0))
              + chunk(b"IDAT", data) + chunk(b"IEND", b""))
-    retiree = import_person(svc, "郑秀英")
+    retiree = import_person(svc, "郑秀英", photo=f"{RETIREE}.jpg")
     token = token_of(api, phone_account(api, "郑秀英", retiree))
     started = time.perf_counter()
     status, body = bind(api, token, "郑秀英", retiree, strip, RETIREE)
