@@ -48,9 +48,6 @@ class BlazeSpec:
 
 SHORT_RANGE = BlazeSpec(models.DETECTOR_FILE, 128, (8, 16, 16, 16), 2, 0.5)
 FULL_RANGE = BlazeSpec(models.DETECTOR_FULL_FILE, 192, (4,), 1, 0.6)
-# Kept for callers that size crops by the short-range input.
-INPUT_SIZE = SHORT_RANGE.input_size
-MIN_SCORE = SHORT_RANGE.min_score
 
 
 @dataclass
