@@ -339,9 +339,9 @@ def test_07_audit_log_shows_the_actions(browser, world):
     from selenium.webdriver.common.keys import Keys
 
     go(browser, world, "/audit", "h3", "操作日志")
-    wait_text(browser, "#audit-grid .ag-cell", "解锁APP账户")
-    # Events of one fake-clock second sort in no fixed order: filter by action to find this one
-    # among more than the grid's first page of 20.
+    wait_text(browser, "#audit-grid .ag-cell", "浏览器测试员")  # the actor of every event here
+    # Events of one fake-clock second sort in no fixed order: filter by action to find one among
+    # more than the grid's first page of 20 (an unfiltered look for one action is a coin toss).
     press(browser, "#audit-action .dash-dropdown-trigger")
     css(browser, ".dash-dropdown-search").send_keys("更正人员信息")
     wait_text(browser, ".dash-dropdown-option", "更正人员信息").click()
