@@ -121,7 +121,7 @@ def photo_chosen(filename):
           prevent_initial_call=True)
 def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure, photo, visited_on, address,
         visitor):
-    trigger = dash.ctx.triggered_id
+    trigger, result = dash.ctx.triggered_id, None
     if trigger == "hv-assign":
         _, error = call(home_visits.assign, case_id, assignee or "")
         done = "已分配上门人员"
@@ -140,7 +140,8 @@ def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure, p
                 "failed": "已登记：本次上门未通过，任务保留在队列中",
                 "already_certified": "此人本年度已通过其他方式认证，任务办结"}.get((result or {}).get("outcome"), "")
     rows, _ = call(home_visits.queue)
-    return error or alert(done, "success", id="hv-done"), rows or []
+    color = "warning" if trigger == "hv-record" and (result or {}).get("outcome") == "review" else "success"
+    return error or alert(done, color, id="hv-done"), rows or []
 
 
 @callback(Output("hv-create-result", "children"), Output("hv-queue", "rowData", allow_duplicate=True),
