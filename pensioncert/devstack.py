@@ -336,6 +336,9 @@ def main() -> int:
                   "authority_people": len(DEMO_AUTHORITY_PEOPLE) if authority_people else 0,
                   "demo_cards": demo_cards}
         snapshot = local_state.PeriodicSnapshot(services()).start()
+        from pensioncert.jobs import local_timer
+
+        local_timer.start(services())  # reminders and suspensions, daily (issue 13)
         STATE_FILE.parent.mkdir(exist_ok=True)
         STATE_FILE.write_text(json.dumps({"environment": environment}))
         STATE_FILE.chmod(0o600)

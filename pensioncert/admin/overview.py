@@ -7,6 +7,7 @@ from pensioncert.admin import labels
 from pensioncert.admin.staff import require_staff
 from pensioncert.dal import stats
 from pensioncert.rules.certification import METHODS, PaymentPolicy, certification_year
+from pensioncert.rules.life_events import PROOF
 
 
 def summary(svc, principal, year: int | None = None) -> dict:
@@ -43,6 +44,8 @@ def summary(svc, principal, year: int | None = None) -> dict:
         "certified": certified,
         "certified_rate": _rate(certified, recipients),
         "by_method": {method: counts.get(f"certified#method#{method}", 0) for method in METHODS},
+        # Data matching's coverage by source (issue 13): certified with an event of this type.
+        "by_source": {event_type: counts.get(f"certified#source#{event_type}", 0) for event_type in PROOF},
         "by_month": [counts.get(f"certified#month#{month:02d}", 0) for month in range(1, 13)],
         "by_region": [_line(region, *figures) for region, figures in per_region.items()],
         "by_unit": [

@@ -25,6 +25,7 @@ def store_once(certification: CertificationTable) -> bool:
         int(certification.year), certification.region, certification.unit,
         certification.method, certification.certified_at[5:7],
     )
+    deltas.update(_source_deltas(certification))
 
     def write(transaction) -> None:
         transaction.save(certification, condition=CertificationTable.subject_key.does_not_exist())
@@ -37,6 +38,22 @@ def store_once(certification: CertificationTable) -> bool:
         return stored is not None and stored.certification_id == certification.certification_id
     _reinstate(certification)
     return True
+
+
+def _source_deltas(certification: CertificationTable):
+    """data_match: the overview's per-source coverage, ``certified#source#<event_type>`` once per
+    event type that counted (province and region)."""
+    from collections import Counter
+
+    deltas: Counter = Counter()
+    if certification.method == "data_match" and certification.evidence:
+        import json
+
+        year = int(certification.year)
+        for event_type in sorted({event["event_type"] for event in json.loads(certification.evidence)}):
+            for scope in (stats.year_scope(year), stats.year_scope(year, certification.region)):
+                deltas[(scope, f"certified#source#{event_type}")] += 1
+    return deltas
 
 
 def _reinstate(certification: CertificationTable) -> None:

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from support import REPO, unique_id_number
 
 from pensioncert import normalize
-from pensioncert.admin import audit, events
+from pensioncert.admin import audit, events, overview
 from pensioncert.clock import BEIJING, FakeClock
 from pensioncert.dal import certifications
 from pensioncert.jobs import suspensions
@@ -37,6 +37,10 @@ def test_an_operator_uploads_a_feed_for_their_region_only_audited(svc, province_
     assert [(e.line, e.field) for e in report.errors] == [(3, "id_number"), (4, "event_date")]
     assert certifications.for_year(svc.vault.lookup("id", people["b"]), 2026) is None
     assert certifications.for_year(svc.vault.lookup("id", people["a"]), 2026).method == "data_match"
+    figures = overview.summary(svc, me)  # per-source coverage, from counters moved with the write
+    assert figures["by_method"]["data_match"] == 1 and figures["certified"] == 1
+    assert figures["by_source"] == {"medical_settlement": 1, "bank_counter": 0, "civil_affairs_visit": 0,
+                                    "return_home": 0, "transit_ride": 0}
     again = events.import_upload(svc, me, sheet.encode("utf-8"), "医保结算.csv")
     assert (again.written, again.unchanged, again.outcomes) == (0, 1, {})
     day = svc.clock.now().astimezone(BEIJING).date().isoformat()

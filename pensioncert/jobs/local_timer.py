@@ -1,0 +1,29 @@
+"""`make run`'s stand-in for the deployed stage's EventBridge schedule: the jobs once at start and
+then every ``PERIOD_SECONDS``, in a daemon thread of the local stack's process."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+PERIOD_SECONDS = 24 * 3600
+log = logging.getLogger(__name__)
+
+
+def start(svc) -> threading.Event:
+    """Returns the event that stops the timer."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        from pensioncert.jobs.handler import run_jobs
+
+        while not stop.is_set():
+            try:
+                reports = run_jobs(svc, ("reminders", "suspensions"))
+                log.info("jobs: %s", json.dumps(reports, ensure_ascii=False))
+            except Exception:  # a failed run is repeated by the next one (every write is conditional)
+                log.exception("jobs run failed")
+            stop.wait(PERIOD_SECONDS)
+
+    threading.Thread(target=loop, name="jobs-timer", daemon=True).start()
+    return stop
