@@ -102,7 +102,9 @@ def create_app(svc_factory=None) -> dash.Dash:
         return response
 
     app = dash.Dash(
-        __name__,
+        # The package's name, so Dash imports the pages as admin_dash.pages.<page>: a page a test
+        # imports directly is then the same module, not a second registration under pages.<page>.
+        "admin_dash",
         server=server,
         use_pages=True,
         pages_folder=str(HERE / "pages"),
