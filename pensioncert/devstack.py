@@ -31,13 +31,20 @@ DEMO_STAFF = (
 )
 
 
-# The local stage's identity authority (pensioncert/fake_authority.py) holds these demo people's
-# photos: dev-set reference frames (../shared/vision-devset, or PC_VISION_DEVSET), so that the
-# demo retirees without a registry photo can still certify, as a province's authority allows.
+# Demo people with real faces: reference frames of the vision dev set's people (../shared/
+# vision-devset, or PC_VISION_DEVSET), whose clips (clips/<person>.mjpeg) can play as a browser's
+# camera. Never committed: the dev set may not be redistributed, so they are copied at start.
+# The local stage's identity authority (pensioncert/fake_authority.py) holds all three photos;
+# the registry holds them for 王建国 and 李秀英 only, so that 刘淑珍 certifies through the authority.
 DEMO_AUTHORITY_PEOPLE = (
-    ("610102194803150011", "王建国", "p04"),
-    ("610103195207080126", "李秀英", "p06"),
+    ("610102194803150011", "王建国", "p06"),
+    ("610103195207080126", "李秀英", "p04"),
     ("610302195501020348", "刘淑珍", "p22"),
+)
+DEMO_REGISTRY_PHOTOS = {"610102194803150011": "p06", "610103195207080126": "p04"}
+DEMO_CARD_LOGINS = (  # (ID number, card PIN, name, dev-set person): printed in the banner
+    ("610103195207080126", "246810", "李秀英", "p04"),
+    ("610302195501020348", "224466", "刘淑珍", "p22"),
 )
 DEMO_CARDS = REPO / ".cache" / "demo-cards"
 
@@ -125,7 +132,7 @@ def demo_authority_people() -> tuple[Path | None, list[str]]:
     """A people CSV for the fake authority from the dev set's reference frames, and a drawn ID
     card per demo person for real-name binding (when the CJK font is there); (None, []) without
     the dev set."""
-    devset = Path(os.environ.get("PC_VISION_DEVSET", REPO.parent / "shared" / "vision-devset")) / "reference"
+    devset = demo_devset() / "reference"
     rows = [(id_number, name, devset / f"{person}.jpg") for id_number, name, person in DEMO_AUTHORITY_PEOPLE
             if (devset / f"{person}.jpg").is_file()]
     if not rows:
@@ -191,10 +198,40 @@ def provision() -> None:
                   settings.evidence_retention_days)
 
 
+def demo_devset() -> Path:
+    return Path(os.environ.get("PC_VISION_DEVSET", REPO.parent / "shared" / "vision-devset"))
+
+
+def demo_registry_with_photos() -> Path:
+    """data/demo/registry.csv with the demo people's registry photos (copied from the dev set into
+    .cache/demo-registry/); the plain file when the dev set is not beside the repository."""
+    import csv
+    import io
+    import shutil
+
+    reference = demo_devset() / "reference"
+    if not all((reference / f"{person}.jpg").is_file() for person in DEMO_REGISTRY_PHOTOS.values()):
+        return DEMO_REGISTRY
+    folder = REPO / ".cache" / "demo-registry"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = list(csv.DictReader(io.StringIO(DEMO_REGISTRY.read_text(encoding="utf-8-sig"))))
+    for row in rows:
+        person = DEMO_REGISTRY_PHOTOS.get(row["id_number"])
+        if person:
+            shutil.copyfile(reference / f"{person}.jpg", folder / f"{person}.jpg")
+            row["photo"] = f"{person}.jpg"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (folder / "registry.csv").write_text(out.getvalue(), encoding="utf-8")
+    return folder / "registry.csv"
+
+
 def load_demo_data() -> dict:
     from pensioncert.registry_import import import_file
 
-    report = import_file(DEMO_REGISTRY)
+    report = import_file(demo_registry_with_photos())
     seed_demo_account()
     seed_demo_staff()
     return report.as_dict()
@@ -371,6 +408,14 @@ def main() -> int:
         STATE_FILE.unlink(missing_ok=True)
 
 
+def demo_logins() -> str:
+    clips = demo_devset() / "clips"
+    return "\n".join(
+        f"  card login    {id_number} / card PIN {pin}   ({name}: certify with the webcam, or with "
+        f"Chromium's fake camera playing {clips / (person + '.mjpeg')})"
+        for id_number, pin, name, person in DEMO_CARD_LOGINS)
+
+
 def banner(api_port: int, emulator_port: int, report: dict, admin_port: int | None = None,
            h5_port: int | None = None) -> str:
     staff = "".join(
@@ -387,9 +432,10 @@ Demo registry imported      {report['rows']} rows, {report['written']} written, 
 Identity authority (fake)   http://127.0.0.1:{report.get('authority_port')}   holds {report.get('authority_people', 0)} demo people's photos (no registry photo needed for them){''.join(chr(10) + '  drawn ID card for binding  ' + card for card in report.get('demo_cards', []))}
 Kept local data restored    {report.get('restored', {}).get('items', 0)} items, {report.get('restored', {}).get('objects', 0)} objects (make reset clears it)
 
-Demo credentials
-  phone login   {DEMO_PHONE} / {DEMO_PASSWORD}   (real-name binding still to do)
-  card login    610103195207080126 / card PIN 246810   (李秀英, activated card)
+Demo credentials (real faces: the vision dev set's people; their clips can be the camera)
+{demo_logins()}
+  phone login   {DEMO_PHONE} / {DEMO_PASSWORD}   (王建国: real-name binding still to do, with his drawn
+                ID card above and the face of ../shared/vision-devset/clips/p06.mjpeg)
   card login    610104194509210231                     (张德明, card not activated)
 Agency admin (staff){staff}
 Local-only helpers: POST /auth/captcha returns debug_answer; GET /dev/sms-outbox?phone=...
