@@ -31,7 +31,7 @@ from pensioncert.dal.staff_photos import STAFF_PHOTO_PREFIX
 from pensioncert.errors import ErrorCode
 from pensioncert.settings import Settings
 
-from infra import admin_site, h5_site
+from infra import admin_site, h5_site, jobs_site
 
 DEFAULT_REGION = "cn-northwest-1"  # Ningxia (NWCD): personal data stays in mainland China
 
@@ -472,6 +472,16 @@ def admin_function(settings: Settings) -> dict[str, Any]:
         function_name=function_name(settings, "admin"), stage=settings.stage)
 
 
+def jobs_function(settings: Settings) -> dict[str, Any]:
+    """The daily reminder and suspension jobs (infra/jobs_site.py)."""
+    table_arns, index_arns = _table_arns(settings)
+    return jobs_site.resources(
+        skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
+        environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-jobs"},
+        table_arns=table_arns, index_arns=index_arns, key_arn={"Fn::GetAtt": [KEY, "Arn"]},
+        secret=APP_SECRET, function_name=function_name(settings, "jobs"))
+
+
 def gateway_responses() -> dict[str, Any]:
     """API Gateway's own refusals (no route, throttled, ...) in the contract's error shape."""
     def response(code: ErrorCode, status: str | None = None) -> dict:
@@ -573,7 +583,7 @@ def merge_template(settings: Settings) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     for part in (key_resources(settings), table_resources(settings), bucket_resources(settings),
                  secret_resources(settings), api_function(settings), vision_function(settings),
-                 rest_api(settings), admin_function(settings),
+                 rest_api(settings), admin_function(settings), jobs_function(settings),
                  h5_site.resources(_skip, _deny_plain_http, ACCESS_LOG_BUCKET, REST_API)):
         overlap = resources.keys() & part.keys()
         assert not overlap, overlap
