@@ -42,6 +42,9 @@ def layout(**_):
             dbc.Col(dcc.Graph(id="chart-failures", figure=_failure_chart(figures["failures_by_reason"]),
                               config={"displayModeBar": False}), md=3),
         ], className="g-2"),
+        html.Div("认证方式与数据比对来源覆盖", className="section-title"),
+        grid("grid-coverage", [("name", "认证方式 / 数据来源"), ("certified", "已认证人数"), ("share", "占待遇领取人数(%)")],
+             _coverage(figures), height=260),
         html.Div("各地区认证情况", className="section-title"),
         grid("grid-regions", [("name", "地区"), ("recipients", "待遇领取人数"), ("certified", "已认证"),
                               ("rate", "认证率(%)"), ("due", "待认证")], figures["by_region"], height=260),
@@ -84,6 +87,19 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
 def _month_chart(by_month: list[int]) -> go.Figure:
     return _layout(go.Figure(go.Bar(x=[f"{m}月" for m in range(1, 13)], y=by_month,
                                     marker_color="#0d6efd")), "每月认证人数")
+
+
+def _coverage(figures: dict) -> list[dict]:
+    """Share of recipients certified by each method, and by each data-matching source (issue 13)."""
+    from pensioncert.rules.life_events import LABELS
+
+    whole = figures["recipients"]
+    share = (lambda n: round(100.0 * n / whole, 1) if whole else 0.0)
+    rows = [{"name": labels.METHODS.get(m, m), "certified": n, "share": share(n)}
+            for m, n in figures["by_method"].items()]
+    rows += [{"name": f"数据比对：{LABELS.get(s, s)}", "certified": n, "share": share(n)}
+             for s, n in figures.get("by_source", {}).items()]
+    return rows
 
 
 def _method_chart(by_method: dict) -> go.Figure:

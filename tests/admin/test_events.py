@@ -104,3 +104,14 @@ def test_the_page_is_served_and_lays_out_the_lists_for_a_signed_in_operator(svc,
     with app.server.test_request_context("/events"):
         text = str(page.layout())
     assert "ev-upload" in text and "暂停发放名单" in text and "ev-rows" in text
+
+
+def test_the_overview_shows_coverage_by_method_and_by_data_source(svc):
+    from admin_dash.pages import overview as page
+
+    rows = page._coverage({"recipients": 4, "by_method": {"app": 1, "data_match": 2},
+                           "by_source": {"medical_settlement": 2, "transit_ride": 0}})
+    assert rows == [{"name": "本人手机认证", "certified": 1, "share": 25.0},
+                    {"name": "数据比对认证", "certified": 2, "share": 50.0},
+                    {"name": "数据比对：医保结算", "certified": 2, "share": 50.0},
+                    {"name": "数据比对：公交出行", "certified": 0, "share": 0.0}]
