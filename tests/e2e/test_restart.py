@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import devset
 import pytest
 import requests
 from support import REPO, free_port, unique_id_number, unique_phone
@@ -18,12 +19,14 @@ class Stack:
     def __init__(self, base_url: str):
         self.base_url = base_url
 
-    def post(self, path, body=None):
-        response = requests.post(self.base_url + path, json=body or {}, timeout=30)
+    def post(self, path, body=None, token=None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = requests.post(self.base_url + path, json=body or {}, headers=headers, timeout=180)
         return response.status_code, response.json() if response.content else None
 
-    def get(self, path):
-        response = requests.get(self.base_url + path, timeout=30)
+    def get(self, path, token=None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = requests.get(self.base_url + path, headers=headers, timeout=30)
         return response.status_code, response.json() if response.content else None
 
 
@@ -69,7 +72,11 @@ class Restartable:
         return output
 
 
-def test_an_account_survives_a_restart_and_reset_clears_it(tmp_path):
+# The demo pensioner the banner names: registry photo = the dev set's p04, card PIN from the banner.
+DEMO_CARD = {"id_number": "610103195207080126", "card_password": "246810"}
+
+
+def test_an_account_and_a_certification_survive_a_restart_and_reset_clears_them(tmp_path):
     stack_runner = Restartable(tmp_path)
     stack = stack_runner.start()
     try:
@@ -77,6 +84,14 @@ def test_an_account_survives_a_restart_and_reset_clears_it(tmp_path):
         code = sms_code(stack, phone)
         status, _ = stack.post("/auth/register", register_body(phone, code, unique_id_number()))
         assert status == 201
+        status, body = stack.post("/auth/card-login", DEMO_CARD)
+        assert status == 200, body
+        token = body["token"]
+        status, session = stack.post("/certify/sessions", {"subject": "self"}, token)
+        assert status == 201, session
+        status, body = stack.post(f"/certify/sessions/{session['session_id']}/complete",
+                                  {"steps": devset.answer(session["challenges"], "p04")}, token)
+        assert (status, body["result"]) == (200, "passed"), body
     finally:
         stack_runner.stop()
     assert (tmp_path / "localstate" / "tables.json").exists()
@@ -86,6 +101,14 @@ def test_an_account_survives_a_restart_and_reset_clears_it(tmp_path):
         status, body = stack.post("/auth/login", {"phone": phone, "password": PASSWORD})
         assert status == 200, body
         assert body["user"]["name"] == "李秀英"
+        status, body = stack.post("/auth/card-login", DEMO_CARD)
+        assert status == 200, body
+        status, status_body = stack.get("/query/status?subject=self", body["token"])
+        assert status == 200 and status_body["certified"] is True, status_body
+        status, history = stack.get("/query/certifications?subject=self", body["token"])
+        assert [item["method"] for item in history["items"]] == ["app"]
+        status, again = stack.post("/certify/sessions", {"subject": "self"}, body["token"])
+        assert (status, again["error"]["reason"]) == (409, "ALREADY_CERTIFIED")
     finally:
         stack_runner.stop()
 
