@@ -29,7 +29,8 @@ from pensioncert.dal.life_tables import LifeEventTable
 from pensioncert.errors import AppError
 from pensioncert.logic import data_match
 from pensioncert.logic.registry_import import COMMAND_LINE, OUT_OF_SCOPE, Importer, RowError
-from pensioncert.rules.life_events import EVENT_TYPES, LABELS
+from pensioncert.rules.certification import certification_year
+from pensioncert.rules.life_events import EVENT_TYPES, LABELS, PROOF
 
 COLUMNS = ("id_number", "name", "event_type", "event_date", "source", "source_ref")
 # 25 rows + at most 25 audit events stay below DynamoDB's 100 items per transaction; measured
@@ -185,6 +186,9 @@ def _write(svc, batch: list[EventRow], importer: Importer, file: str, report: Ev
               for region, lines in lines_by_region.items()]
     new = dal.put_new(items, audits, now)
     actor = {"actor": importer.actor, "actor_name": importer.actor_name}
+    # Most rows of a month's feed are about people already certified this year: one batch read
+    # tells which, instead of a read per row (bench/events_bench.py).
+    certified = dal.certified_keys(list({person.id_key for _, person in accepted}), certification_year(now))
     for is_new, (row, person) in zip(new, accepted):
         if is_new:
             report.written += 1
@@ -192,7 +196,10 @@ def _write(svc, batch: list[EventRow], importer: Importer, file: str, report: Ev
             # Already stored: its effect is applied again, which changes nothing when it was
             # applied before (every effect is conditional) and finishes one that was interrupted.
             report.unchanged += 1
-        outcome = data_match.apply_event(svc, person, row.event_type, row.event_date, row.source, actor)
+        if row.event_type in PROOF and row.event_type != "return_home" and person.id_key in certified:
+            outcome = "already_certified"
+        else:
+            outcome = data_match.apply_event(svc, person, row.event_type, row.event_date, row.source, actor)
         if is_new:
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
 
