@@ -4,8 +4,9 @@
    ``import_events`` as `make import-events`) over P registry people: rows per second, the per-row
    cost (wall time, DynamoDB calls), the Python heap's peak (tracemalloc) and the process's peak
    RSS: both must stay flat as N grows (run two sizes to see it);
-2. the jobs: the reminder run and the suspension run over the P recipients of one region, and their
-   DynamoDB calls and wall time extrapolated to 100,000 recipients.
+2. the jobs: the reminder run and the suspension run over 2 x P recipients (one region with the
+   events above, one region without any: all uncertified), and their DynamoDB calls and wall time
+   extrapolated to 100,000 recipients.
 
 The emulator (moto, one process, Python) is far slower than DynamoDB, so the times are an upper
 bound for the code path; the calls per row and per recipient are what AWS bills.
@@ -90,7 +91,10 @@ def main() -> None:
         sheet, people = people_csv(args.people, region)
         started = time.perf_counter()
         assert import_registry(svc, sheet, None, None).errors == []
-        print(f"registry: {args.people} people imported in {time.perf_counter() - started:.1f} s")
+        # A second region without any event: its recipients are all uncertified for the jobs.
+        quiet = "基准市二"
+        assert import_registry(svc, people_csv(args.people, quiet)[0], None, None).errors == []
+        print(f"registry: 2 x {args.people} people imported in {time.perf_counter() - started:.1f} s")
 
         count_dynamodb_calls()
         today = svc.clock.now().astimezone(BEIJING).date()
@@ -126,11 +130,11 @@ def main() -> None:
             svc.clock = FakeClock(clock)
             CALLS.clear()
             started = time.perf_counter()
-            result = run(svc, only_regions=[region])
+            result = run(svc, only_regions=[region, quiet])
             elapsed = time.perf_counter() - started
             calls = sum(CALLS.values())
-            scale = 100_000 / args.people
-            print(f"{name}: {args.people} recipients in {elapsed:.2f} s; DynamoDB calls {dict(CALLS)}; "
+            scale = 100_000 / (2 * args.people)
+            print(f"{name}: {2 * args.people} recipients in {elapsed:.2f} s; DynamoDB calls {dict(CALLS)}; "
                   f"{result.as_dict()}")
             print(f"  per 100,000 recipients: {elapsed * scale:.0f} s here, {calls * scale:,.0f} calls")
 
