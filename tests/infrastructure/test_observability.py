@@ -121,7 +121,7 @@ def test_a_lockout_is_counted_once_when_the_failure_locks(monkeypatch):
     with captured_metrics() as metrics:
         for state in (open_, locked):
             with pytest.raises(AppError):
-                accounts._fail(policy, state, ErrorCode.CARD_LOGIN_FAILED, now)
+                accounts._fail(policy, state, ErrorCode.CARD_LOGIN_FAILED, now, login="card")
     assert metrics == [{"name": "AccountLocked", "login": "card"}]
 
 
@@ -131,7 +131,7 @@ def test_certification_outcomes_are_counted_by_method_and_reason(monkeypatch):
 
     person = types.SimpleNamespace(region="西安市", unit="某单位", reference_embedding=[0.0] * 128,
                                    staff_reference_embedding=None)
-    session = types.SimpleNamespace(subject="self", session_id="s1")
+    session = types.SimpleNamespace(subject="self", session_id="s1", user_id="u1", subject_key="k1")
     account = types.SimpleNamespace(user_id="u1", id_key="k1", name="王建国", reference_embedding=None)
     monkeypatch.setattr(certification.liveness, "complete_once", lambda svc, *, decide, **kw: decide(session))
     monkeypatch.setattr(certification.certifications, "reserve_attempt", lambda *a: True)

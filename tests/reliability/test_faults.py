@@ -52,12 +52,17 @@ def claims_and_accounts(stack):
 
 
 def assert_no_orphans(stack):
-    """Every account has its claims; every claim points at an existing account."""
+    """Every account has its phone claim and, once it proved its ID number (real-name binding, or a
+    card account), that number's claim; every claim points at an existing account."""
     claims, accounts = claims_and_accounts(stack)
     for claim, owner in claims.items():
         assert owner in accounts, f"claim {claim} without its account"
     for user_id, account in accounts.items():
-        assert claims.get(f"id#{account['id_key']['S']}") == user_id, f"account {user_id} without its ID claim"
+        id_claim = claims.get(f"id#{account['id_key']['S']}")
+        if account.get("real_name_verified", {}).get("BOOL"):
+            assert id_claim == user_id, f"verified account {user_id} without its ID claim"
+        else:  # registration reserves no ID number (contract v1.1)
+            assert id_claim != user_id, f"unverified account {user_id} holds an ID claim"
         if "phone_key" in account:
             assert claims.get(f"phone#{account['phone_key']['S']}") == user_id, f"{user_id} without its phone claim"
 

@@ -37,11 +37,3 @@ def img(photo_dir):
     import cv2
 
     return lambda name: cv2.imread(str(photo_dir / name), cv2.IMREAD_COLOR)
-
-
-def jpeg(image, quality: int = 92) -> bytes:
-    import cv2
-
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return buf.tobytes()

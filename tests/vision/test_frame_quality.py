@@ -4,7 +4,7 @@ import zlib
 import cv2
 import numpy as np
 import pytest
-from conftest import jpeg
+from vision_images import jpeg
 
 import vision
 from vision import quality

@@ -6,7 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import jpeg
+from vision_images import jpeg
 
 import vision
 from vision import continuity, liveness, replay

@@ -2,7 +2,7 @@ import devset
 import numpy as np
 import pytest
 from support import id_card_front
-from conftest import jpeg
+from vision_images import jpeg
 
 import vision
 from vision.detector import get_detector
