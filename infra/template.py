@@ -359,6 +359,9 @@ def _environment(settings: Settings) -> dict[str, Any]:
         "PC_VISION_FUNCTION_NAME": function_name(settings, "vision"),
         "PC_SMS_PROVIDER": {"Ref": "SmsProvider"},
         "PC_ALIYUN_TEMPLATES": {"Ref": "AliyunTemplates"},
+        # The province's identity-authority gateway (its key is in the app secret, identity_authority_key).
+        "PC_IDENTITY_AUTHORITY": {"Ref": "IdentityAuthority"},
+        "PC_IDENTITY_AUTHORITY_URL": {"Ref": "IdentityAuthorityUrl"},
         "POWERTOOLS_SERVICE_NAME": "pensioncert",
         "POWERTOOLS_METRICS_NAMESPACE": "PensionCert",
     }
@@ -576,6 +579,11 @@ def parameters(settings: Settings) -> dict[str, Any]:
         "ApiThrottleBurst": {"Type": "Number", "Default": 1000},
         **admin_site.parameters(),
         **h5_site.parameters(),
+        "IdentityAuthority": {"Type": "String", "Default": "none", "AllowedValues": ["none", "http"],
+                              "Description": "http: compare live faces with the identity authority's photo "
+                                             "(pensioncert/identity, the signed JSON protocol)"},
+        "IdentityAuthorityUrl": {"Type": "String", "Default": "",
+                                 "Description": "HTTPS URL of the province's identity-authority gateway"},
     }
 
 

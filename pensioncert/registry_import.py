@@ -3,11 +3,10 @@ registry into the running local stack
 (or, with PC_* settings in the environment, into any stage)."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from pensioncert.devstack import adopt_running_stack
+from pensioncert.import_command import run
 
 
 def import_file(path: Path):
@@ -30,17 +29,8 @@ def import_file(path: Path):
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or not argv[0]:
-        print("usage: make import FILE=path/to/registry.csv (or .zip with the photos)", file=sys.stderr)
-        return 2
-    adopt_running_stack()
-    path = Path(argv[0])
-    if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
-        return 2
-    report = import_file(path)
-    print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
-    return 1 if report.errors else 0
+    return run(argv, "make import FILE=path/to/registry.csv (or .zip with the photos)", import_file,
+               lambda report: bool(report.errors))
 
 
 if __name__ == "__main__":

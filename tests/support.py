@@ -11,10 +11,20 @@ from stdnum.cn import ric
 REPO = Path(__file__).resolve().parent.parent
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on, never one this process handed out before: Linux may give the
+    same ephemeral port to two binds in a row once the first socket is closed, and a stack whose
+    admin and H5 server got one port each would then start one of them on the other's port."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 _serial = itertools.count(random.randrange(10_000_000))

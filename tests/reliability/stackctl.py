@@ -207,13 +207,17 @@ def new_retiree(rstack, *, name="周国庆", face=FACE, pin="135791", year=1948)
 class LocalStack(_StackClient):
     """`make run` on free ports: python -m pensioncert.devstack, with its own state file."""
 
-    def __init__(self, startup_timeout: float = 120.0) -> None:
+    def __init__(self, startup_timeout: float = 120.0, extra_env: dict | None = None,
+                 ready_url: str | None = None) -> None:
+        """``extra_env``: more PC_* settings for the stack (e.g. its H5 port); ``ready_url``: a GET
+        that must answer too before the stack counts as up."""
         self.api_port, self.emulator_port = free_port(), free_port()
         self._dir = Path(tempfile.mkdtemp(prefix="pc-stack-"))
         self.state_file = self._dir / "devstack.json"
         env = _clean_env()
         env.update(PC_API_PORT=str(self.api_port), PC_EMULATOR_PORT=str(self.emulator_port),
-                   PC_DEVSTACK_STATE=str(self.state_file))
+                   PC_DEVSTACK_STATE=str(self.state_file), PC_LOCAL_STATE_DIR=str(self._dir / "state"),
+                   **(extra_env or {}))
         self.log = (self._dir / "stack.log").open("w+")
         self._process = subprocess.Popen([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO, env=env,
                                          stdout=self.log, stderr=subprocess.STDOUT, text=True)
@@ -225,7 +229,9 @@ class LocalStack(_StackClient):
                 raise RuntimeError("the local stack exited:\n" + self.read_log())
             if self.state_file.exists():
                 try:
-                    requests.post(self.base_url + "/auth/captcha", timeout=2)
+                    if ready_url:
+                        requests.get(ready_url, timeout=2)
+                    requests.post(self.base_url + "/auth/captcha", timeout=5)
                     break
                 except requests.ConnectionError:
                     pass
