@@ -758,6 +758,12 @@
         { class: "secondary", "data-contact": c.contact_id })));
   };
 
+  /* A data-matched certification's evidence: "2026-03-14 医保结算（西安市第一医院）", one line each. */
+  function evidenceList(evidence) {
+    return h("ul", { class: "plain evidence" }, evidence.map((item) =>
+      h("li", {}, `${item.date} ${item.label || item.event_type}（${item.source}）`)));
+  }
+
   screens["query-subject"] = async (subject) => {
     if (!requireLogin()) return;
     if (subject !== "self" && !state.contacts.length) await refreshContacts();
@@ -781,6 +787,10 @@
       if (s.review) rows.push(["人工复核", `${REVIEW_STATES[s.review.state] || s.review.state}${s.review.outcome ? "，" + (REVIEW_OUTCOMES[s.review.outcome] || s.review.outcome) : ""}（${formatTime(s.review.due_by)}前答复）`]);
       nodes.push(h("div", { class: "card", id: "status-card" }, h("h2", {}, "本年度认证状态"),
         h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]))));
+      if (s.evidence && s.evidence.length) {
+        nodes.push(h("div", { class: "card", id: "status-evidence" },
+          h("h2", {}, "系统根据以下记录确认您本年度已认证，无需再刷脸"), evidenceList(s.evidence)));
+      }
       if (!s.certified) {
         nodes.push(notice(`请在 ${formatTime(s.due_by)} 前完成本年度认证。`, "info"),
           button("现在去认证", () => go(`certify/${subject}`), { id: "status-certify" }),
@@ -797,7 +807,8 @@
         h("li", { class: "card" }, h("dl", {},
           h("dt", {}, "年度"), h("dd", {}, `${item.year}年`),
           h("dt", {}, "方式"), h("dd", {}, METHOD_NAMES[item.method] || item.method),
-          h("dt", {}, "时间"), h("dd", {}, formatTime(item.certified_at)))))));
+          h("dt", {}, "时间"), h("dd", {}, formatTime(item.certified_at)),
+          item.evidence && item.evidence.length ? [h("dt", {}, "依据"), h("dd", {}, evidenceList(item.evidence))] : [])))));
     } else if (!status.ok && history.error.code !== status.error.code) {
       nodes.push(errorBox(history.error));
     }

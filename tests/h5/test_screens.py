@@ -240,3 +240,42 @@ def test_the_accessibility_check_finds_what_it_should(phone_for):
         "document.querySelector('main').append(p);")
     found = {v["id"] for v in phone.axe() if v["impact"] in ("serious", "critical")}
     assert {"label", "color-contrast"} <= found, found
+
+
+def test_a_data_matched_retiree_sees_the_records_that_counted(phone_for, h5_stack, tmp_path):
+    """Issue 13: a hospital visit settled by medical insurance certifies the year; the retiree's
+    认证信息 shows the method and the record that counted, without a selfie."""
+    import subprocess
+    import sys
+    from datetime import datetime
+
+    from support import REPO
+
+    from pensioncert.clock import BEIJING
+
+    person, pin = unique_id_number(1944), "357913"
+    report = h5_stack.import_registry(f"{person},郭秀珍,西安市,新城区机关事务中心,recipient,activated,{pin},\n")
+    assert report.get("errors") == [], report
+    today = datetime.now(BEIJING).date().isoformat()
+    events = tmp_path / "events.csv"
+    events.write_text("id_number,name,event_type,event_date,source,source_ref\n"
+                      f"{person},郭秀珍,medical_settlement,{today},西安市第一医院,H5{person}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pensioncert.import_events", str(events)], cwd=REPO,
+                          env=h5_stack.child_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    phone = phone_for("p04", "7-data-match")
+    phone.open("#/card-login")
+    phone.wait_title("社保卡登录")
+    phone.fill("id_number", person)
+    phone.fill("card_password", pin)
+    phone.click("card-login-submit")
+    phone.wait(lambda: any(t in phone.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
+    if "绑定手机号码" in phone.css("#screen-title").text:
+        phone.click("bind-later")
+    phone.wait_title("您好")
+    phone.open("#/query/self")
+    phone.wait(lambda: phone.css("#status-evidence"), "the evidence of the data match")
+    assert f"{today} 医保结算（西安市第一医院）" in phone.css("#status-evidence").text
+    assert "数据比对认证" in phone.css("#history").text and "医保结算" in phone.css("#history").text
+    phone.screen("data-match")
