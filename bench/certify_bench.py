@@ -1,5 +1,5 @@
 """Server time of one certification (`POST /certify/sessions/{id}/complete`), in-process against
-the emulator, split into decode / detect / landmarks / embed / rules / storage; p50 and p95 over
+the emulator, split into decode / detect / landmarks / continuity / embed / rules / storage; p50 and p95 over
 30 runs on one thread; the face embeddings computed per session; and the vision function's cold
 start (import + model load).
 
@@ -38,7 +38,7 @@ from support import free_port, unique_id_number  # noqa: E402
 from pensioncert import devstack  # noqa: E402
 
 RUNS = 30
-VISION_STAGES = ("decode", "detect", "landmarks", "embed", "rules")
+VISION_STAGES = ("decode", "detect", "landmarks", "continuity", "embed", "rules")
 PIN = "135791"
 
 
