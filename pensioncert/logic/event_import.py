@@ -26,9 +26,8 @@ from pensioncert import normalize
 from pensioncert.clock import BEIJING
 from pensioncert.dal import life_events as dal
 from pensioncert.dal.life_tables import LifeEventTable
-from pensioncert.errors import AppError
 from pensioncert.logic import data_match
-from pensioncert.logic.registry_import import COMMAND_LINE, OUT_OF_SCOPE, Importer, RowError
+from pensioncert.logic.registry_import import COMMAND_LINE, OUT_OF_SCOPE, Importer, RowError, cell_checker
 from pensioncert.rules.certification import certification_year
 from pensioncert.rules.life_events import EVENT_TYPES, LABELS, PROOF
 
@@ -101,15 +100,7 @@ def import_events(svc, stream, importer: Importer = COMMAND_LINE, file: str = ""
 def _parse(svc, line: int, record: dict, today: date, report: EventImportReport) -> EventRow | None:
     values = {column: normalize.nfkc(record.get(column) or "") for column in COLUMNS}
     errors: list[RowError] = []
-
-    def check(column: str, parse):
-        try:
-            return parse(values[column])
-        except AppError as error:
-            errors.append(RowError(line, column, error.message))
-        except ValueError as error:
-            errors.append(RowError(line, column, str(error)))
-        return None
+    check = cell_checker(line, values, errors)
 
     id_number = check("id_number", normalize.id_number)
     name = check("name", normalize.name)

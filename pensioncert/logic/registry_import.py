@@ -215,10 +215,9 @@ class ArchivePhotos:
         return data
 
 
-def _parse_row(line: int, record: dict, photos):
-    errors: list[RowError] = []
-    values = {column: (record.get(column) or "").strip() for column in COLUMNS}
-
+def cell_checker(line: int, values: dict, errors: list[RowError]):
+    """``check(column, parse)``: the parsed cell, or None with the cell's error (its line, its
+    column, the Chinese message) added to ``errors``; every import reports a row's errors this way."""
     def check(column: str, parse):
         try:
             return parse(values[column])
@@ -227,6 +226,14 @@ def _parse_row(line: int, record: dict, photos):
         except ValueError as error:
             errors.append(RowError(line, column, str(error)))
         return None
+
+    return check
+
+
+def _parse_row(line: int, record: dict, photos):
+    errors: list[RowError] = []
+    values = {column: (record.get(column) or "").strip() for column in COLUMNS}
+    check = cell_checker(line, values, errors)
 
     id_number = check("id_number", normalize.id_number)
     name = check("name", normalize.name)
