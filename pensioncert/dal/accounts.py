@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal import lock_counter
+from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import AccountTable, ClaimTable, EphemeralTable
 from pensioncert.errors import AppError, ErrorCode
@@ -39,11 +39,6 @@ def id_claim(id_key: str) -> str:
     return f"id#{id_key}"
 
 
-def _connection() -> Connection:
-    meta = AccountTable.Meta
-    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
-
-
 def _id_free_or_mine(user_id: str):
     """An ID claim this account may take: none yet, its own, or an unproved one (see ClaimTable)."""
     return (
@@ -67,7 +62,7 @@ def create(account: AccountTable, *, claim_id: bool = False) -> None:
         claims.append((ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True),
                        _id_free_or_mine(account.user_id)))
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             for claim, condition in claims:
                 transaction.save(claim, condition=condition)
             transaction.save(account, condition=AccountTable.user_id.does_not_exist())
@@ -98,7 +93,7 @@ def claim_id_number(account: AccountTable, *, reference_embedding: list[float] |
         actions.append(AccountTable.reference_embedding.set(reference_embedding))
     claim = ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True)
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             # One put and one update: the put comes first in the cancellation reasons.
             transaction.save(claim, condition=_id_free_or_mine(account.user_id))
             transaction.update(account, actions=actions, condition=AccountTable.user_id.exists())

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import ContactTable, LimitTable
 
@@ -24,16 +24,11 @@ class Added(Enum):
     LIMIT = "limit"
 
 
-def _connection() -> Connection:
-    meta = ContactTable.Meta
-    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
-
-
 def add(contact: ContactTable, max_contacts: int) -> Added:
     """Add the contact and count it, unless the account has it already or has ``max_contacts``."""
     counter = LimitTable(COUNT_PREFIX + contact.user_id)
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             # Items go out grouped by kind: the put is item 0, the update item 1.
             transaction.save(contact, condition=ContactTable.contact_id.does_not_exist())
             transaction.update(
@@ -66,7 +61,7 @@ def delete(user_id: str, contact_id: str) -> bool:
     """Delete the contact and uncount it; False when there is no such contact."""
     counter = LimitTable(COUNT_PREFIX + user_id)
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.delete(ContactTable(user_id, contact_id), condition=ContactTable.contact_id.exists())
             transaction.update(counter, actions=[LimitTable.count.add(-1)])
     except TransactWriteError as error:

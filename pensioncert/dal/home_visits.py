@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import HomeVisitTable, LimitTable
 
@@ -40,7 +40,7 @@ def create_unless_open(case: HomeVisitTable) -> HomeVisitTable | None:
             return current
         unchanged = LimitTable.case_id.does_not_exist() if latest is None else LimitTable.case_id == latest
         try:
-            with TransactWrite(connection=_connection()) as transaction:
+            with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(case, condition=HomeVisitTable.case_id.does_not_exist())
                 transaction.update(marker, actions=[LimitTable.case_id.set(case.case_id)], condition=unchanged)
             return None
@@ -48,11 +48,6 @@ def create_unless_open(case: HomeVisitTable) -> HomeVisitTable | None:
             if failed_transaction_items(error) != [1]:
                 raise
     raise RuntimeError("home-visit marker kept changing under concurrent writes")
-
-
-def _connection() -> Connection:
-    meta = HomeVisitTable.Meta
-    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
 
 
 def open_cases(region: str | None = None) -> list[HomeVisitTable]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import LivenessSessionTable
 
@@ -19,7 +19,7 @@ def create_if(session: LivenessSessionTable, model, hash_key, range_key, conditi
     """Create the session in one transaction with a check of another item (the subject's yearly
     attempts): False, and no session, when the check fails."""
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.condition_check(model, hash_key, range_key, condition=condition)
             transaction.save(session, condition=LivenessSessionTable.session_id.does_not_exist())
         return True
@@ -41,11 +41,6 @@ def store_outcome(session_id: str, status: int, body: str) -> None:
     except UpdateError as error:
         if not is_conditional_failure(error):
             raise
-
-
-def _connection() -> Connection:
-    meta = LivenessSessionTable.Meta
-    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
 
 
 def get(session_id: str) -> LivenessSessionTable | None:

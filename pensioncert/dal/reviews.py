@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal import audit as audit_dal
+from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items
 from pensioncert.dal.tables import LimitTable, ReviewTable
 
@@ -32,7 +32,7 @@ def create_unless_open(review: ReviewTable, audit: dict | None = None) -> Review
             return latest
         unchanged = LimitTable.case_id.does_not_exist() if latest_id is None else LimitTable.case_id == latest_id
         try:
-            with TransactWrite(connection=_connection()) as transaction:
+            with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(review, condition=ReviewTable.review_id.does_not_exist())
                 transaction.update(marker, actions=[LimitTable.case_id.set(review.review_id)], condition=unchanged)
                 if audit:
@@ -83,7 +83,7 @@ def decide(review: ReviewTable, *, outcome: str, by: str, by_name: str, reason: 
     if home_visit_case_id:
         actions.append(ReviewTable.home_visit_case_id.set(home_visit_case_id))
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(review, actions=actions, condition=ReviewTable.state == PENDING)
             if audit:
                 audit_dal.in_transaction(transaction, now=now, **audit)
@@ -93,8 +93,4 @@ def decide(review: ReviewTable, *, outcome: str, by: str, by_name: str, reason: 
             return False
         raise
 
-
-def _connection() -> Connection:
-    meta = ReviewTable.Meta
-    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
 

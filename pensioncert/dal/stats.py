@@ -20,10 +20,10 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal.admin_tables import StatsTable
+from pensioncert.dal.binding import transaction_connection
 
 PROVINCE = "province"
 RECIPIENT = "recipient"
@@ -110,13 +110,8 @@ def add_to_transaction(transaction, deltas: Counter, shard: int | None = None) -
 @contextlib.contextmanager
 def transact_write():
     """A TransactWrite for a write and its counters."""
-    with TransactWrite(connection=connection()) as transaction:
+    with TransactWrite(connection=transaction_connection()) as transaction:
         yield transaction
-
-
-def connection() -> Connection:
-    meta = StatsTable.Meta
-    return Connection(region=meta.region, host=meta.host, max_retry_attempts=meta.max_retry_attempts)
 
 
 def read_scope(scope: str) -> dict[str, int]:

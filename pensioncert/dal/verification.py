@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import EphemeralTable, SmsOutboxTable
 
@@ -56,10 +56,9 @@ def issue_sms_code(
     """Store a new code and count it against the day's quota, atomically, or say which rule refused."""
     code = EphemeralTable(_code_key(phone_key, purpose))
     quota = EphemeralTable(_quota_key(phone_key, day))
-    meta = EphemeralTable.Meta
     try:
         # Both items are updates so that cancellation reasons come back in this order.
-        with TransactWrite(connection=Connection(region=meta.region, host=meta.host)) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(
                 quota,
                 actions=[EphemeralTable.count.add(1), EphemeralTable.expires_at.set(now + 2 * 86400)],
