@@ -96,10 +96,13 @@ def complete_once(svc, *, session_id: str, user_id: str, purpose: str, steps: li
                   decide: Callable[[LivenessSessionTable], dict]) -> dict:
     """Take the session and ``decide``; the answer (result or final error) is stored on the
     session, so a retry after a lost answer gets the same body instead of 410."""
-    stored = _stored_outcome(session_id, user_id, purpose)
+    if not 0 < len(session_id) <= 64:  # not an id this API ever issued: a malformed request
+        raise AppError(ErrorCode.BAD_REQUEST, "session_id 格式有误", field="session_id")
+    current = liveness_sessions.get(session_id)
+    stored = _stored_outcome(current, user_id, purpose)
     if stored is not None:
         return stored
-    session = take_session(svc, session_id=session_id, user_id=user_id, purpose=purpose, steps=steps)
+    session = take_session(svc, current, user_id=user_id, purpose=purpose, steps=steps)
     try:
         result = decide(session)
     except AppError as error:
@@ -111,10 +114,7 @@ def complete_once(svc, *, session_id: str, user_id: str, purpose: str, steps: li
     return result
 
 
-def _stored_outcome(session_id: str, user_id: str, purpose: str) -> dict | None:
-    if not 0 < len(session_id) <= 64:
-        return None
-    session = liveness_sessions.get(session_id)
+def _stored_outcome(session: LivenessSessionTable | None, user_id: str, purpose: str) -> dict | None:
     if (session is None or session.outcome_status is None or session.user_id != user_id
             or session.purpose != purpose):
         return None
@@ -126,13 +126,11 @@ def _stored_outcome(session_id: str, user_id: str, purpose: str) -> dict | None:
     raise AppError(ErrorCode[code], message, **error)
 
 
-def take_session(svc, *, session_id: str, user_id: str, purpose: str,
+def take_session(svc, current: LivenessSessionTable | None, *, user_id: str, purpose: str,
                  steps: list[dict]) -> LivenessSessionTable:
-    """Check the steps against the session's challenges, then use the session up (once)."""
+    """Check the steps against the session's challenges (``current``: the session as read), then
+    use the session up (once: the take is conditional)."""
     now = svc.clock.now()
-    if not 0 < len(session_id) <= 64:  # not an id this API ever issued: a malformed request
-        raise AppError(ErrorCode.BAD_REQUEST, "session_id 格式有误", field="session_id")
-    current = liveness_sessions.get(session_id)
     if (current is None or current.user_id != user_id or current.purpose != purpose
             or current.used_at is not None or current.expires_at <= int(now.timestamp())):
         raise AppError(ErrorCode.SESSION_EXPIRED)
@@ -143,7 +141,7 @@ def take_session(svc, *, session_id: str, user_id: str, purpose: str,
             "steps 须按 challenges 的顺序逐项提交：" + "、".join(current.challenges),
             field="steps",
         )
-    taken = liveness_sessions.take(session_id, user_id, purpose, now)
+    taken = liveness_sessions.take(current.session_id, user_id, purpose, now)
     if taken is None:
         raise AppError(ErrorCode.SESSION_EXPIRED)
     return taken
