@@ -1,8 +1,8 @@
 """Build the vision Lambda layer: `python layers/vision/build_layer.py [OUT.zip]` (default build/vision-layer.zip).
 
 Layout (Lambda mounts a layer at /opt): python/ (site-packages for the python3.12 runtime on
-Amazon Linux 2023, manylinux_2_28 x86_64 wheels, incl. the vision package) and models/ (the four
-model files; the package looks in /opt/models). Prints the unzipped size against Lambda's 250 MB.
+Amazon Linux 2023, manylinux_2_28 x86_64 wheels, incl. the vision package) and models/ (build_models.MODEL_FILES,
+incl. the embedder converted to ONNX; the package looks in /opt/models). Prints the unzipped size against Lambda's 250 MB.
 """
 
 import shutil

