@@ -1,7 +1,7 @@
 """Where the model files are, and the process-wide, lazily loaded model instances.
 
-Models load once per process (Lambda container reuse). Neither a LiteRT Interpreter nor a dlib
-network may be invoked from two threads at once, so each loaded model carries its own lock.
+Models load once per process (Lambda container reuse). Neither a LiteRT Interpreter nor dlib's
+shape predictor may be invoked from two threads at once, so each loaded model carries its own lock.
 """
 
 import os
@@ -11,8 +11,12 @@ from pathlib import Path
 DETECTOR_FILE = "face_detection_short_range.tflite"
 DETECTOR_FULL_FILE = "face_detection_full_range_sparse.tflite"
 MESH_FILE = "face_landmark.tflite"
-EMBEDDER_FILE = "dlib_face_recognition_resnet_model_v1.dat"
+# dlib's face descriptor network, converted from its .dat at build time (layers/vision/dlib_resnet_onnx.py)
+# and run by onnxruntime. The .dat stays in the cache as the conversion's source and the parity test's reference.
+EMBEDDER_FILE = "dlib_face_recognition_resnet_model_v1.onnx"
+EMBEDDER_DLIB_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 SHAPE5_FILE = "shape_predictor_5_face_landmarks.dat"
+# What the package loads at run time.
 MODEL_FILES = (DETECTOR_FILE, DETECTOR_FULL_FILE, MESH_FILE, EMBEDDER_FILE, SHAPE5_FILE)
 
 LAYER_MODEL_DIR = Path("/opt/models")
