@@ -18,7 +18,8 @@ RUN pip install --no-cache-dir --only-binary=:all: -r /tmp/vision-requirements.t
     && rm -rf "${LAMBDA_TASK_ROOT}/bin" /tmp/vision-requirements.txt
 # LiteRT's WebGPU accelerator (19 MB) is only loaded for a GPU delegate; Lambda has no GPU.
 
-# The package looks for its models in /opt/models first (vision/models.py), as in the layer.
+# The package looks for its models in /opt/models first (vision/models.py), as in the layer. `make models`
+# writes the embedder's .onnx there (converted from dlib's .dat, which comes along but is not loaded).
 COPY .cache/vision/models/ /opt/models/
 COPY layers/vision/vision/ ${LAMBDA_TASK_ROOT}/vision/
 
