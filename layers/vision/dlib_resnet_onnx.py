@@ -180,7 +180,7 @@ def _chain(top: Layer) -> list[Layer]:
 # stream is every layer's head from the loss down, then every layer's body from the input up.
 
 _DETAIL_VERSIONS = {
-    "con": ("con_4", "con_5", "con_6"), "affine": ("affine_", "affine_2", "bn_con2"),
+    "con": ("con_4", "con_5", "con_6"), "affine": ("affine_", "affine_2"),
     "relu": ("relu_", "relu_2"), "max_pool": ("max_pool_2",), "avg_pool": ("avg_pool_2",),
     "add_prev": ("add_prev_",), "fc": ("fc_2", "fc_3"),
 }
@@ -235,32 +235,16 @@ def _read_body(r: _Reader, layer: Layer, idx: int) -> None:
         layer.w["W"] = flat[:nf].reshape(fshape)
         layer.w["B"] = flat[nf:].copy() if use_bias else np.zeros(layer.filters, np.float32)
     elif layer.kind == "affine":
-        if v == "bn_con2":
-            # A training-time bn_con: dlib's affine_(bn_) keeps gamma/sqrt(var+eps) and beta - mean*that.
-            params = r.tensor("bn params")
-            g, b = r.alias_tensor("gamma"), r.alias_tensor("beta")
-            for n in ("means", "invstds", "running_means", "running_variances"):
-                layer.w[n] = r.tensor(n)
-            r.uint("num_updates"), r.uint("running_stats_window_size")
-            for m in ("learning_rate", "weight_decay", "bias_learning_rate", "bias_weight_decay"):
-                r.float(f"{m}_multiplier")
-            eps = np.float32(r.float("eps"))
+        # (dlib would also read a training-time bn_con2 here; the published model holds affine_.)
+        params = r.tensor(f"{what} params")
+        g, b = r.alias_tensor("gamma"), r.alias_tensor("beta")
+        layer.w["mode"] = r.int("mode")
+        layer.w["disabled"] = r.bool("disabled") if v == "affine_2" else False
+        if not layer.w["disabled"]:
             n = int(np.prod(g))
+            _expect(r, f"{what} params size", params.size, n + int(np.prod(b)))
             flat = params.reshape(-1)
-            gamma = flat[:n] / np.sqrt(layer.w["running_variances"].reshape(-1) + eps)
-            layer.w["gamma"] = gamma.astype(np.float32)
-            layer.w["beta"] = (flat[n:2 * n] - gamma * layer.w["running_means"].reshape(-1)).astype(np.float32)
-            layer.w["mode"], layer.w["disabled"] = 0, False
-        else:
-            params = r.tensor(f"{what} params")
-            g, b = r.alias_tensor("gamma"), r.alias_tensor("beta")
-            layer.w["mode"] = r.int("mode")
-            layer.w["disabled"] = r.bool("disabled") if v == "affine_2" else False
-            if not layer.w["disabled"]:
-                n = int(np.prod(g))
-                _expect(r, f"{what} params size", params.size, n + int(np.prod(b)))
-                flat = params.reshape(-1)
-                layer.w["gamma"], layer.w["beta"] = flat[:n].copy(), flat[n:].copy()
+            layer.w["gamma"], layer.w["beta"] = flat[:n].copy(), flat[n:].copy()
         _expect(r, f"{what} mode (0: per channel)", layer.w["mode"], 0)
     elif layer.kind == "relu":
         layer.w["disabled"] = r.bool("disabled") if v == "relu_2" else False
@@ -427,7 +411,6 @@ def source_digest(src: Path) -> str:
 
 def convert(src: Path, dst: Path) -> Path:
     """Write dst (.onnx) from dlib's src (.dat), atomically; metadata records the source's sha256."""
-    import onnx
     from onnx import helper
 
     data = Path(src).read_bytes()
