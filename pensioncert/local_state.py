@@ -10,6 +10,7 @@ failed ones included, and grows without bound) because a snapshot restores exact
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -82,7 +83,8 @@ def save(svc, state_dir: Path = STATE_DIR) -> dict[str, int]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read())
             count += 1
-    _tables_file(tmp).write_text(json.dumps(tables))
+    # Binary values (face embeddings) as base64, as DynamoDB's own JSON exports write them.
+    _tables_file(tmp).write_text(json.dumps(tables, default=lambda data: base64.b64encode(data).decode()))
     secrets_file = state_dir / "secrets.json"
     if secrets_file.exists():
         shutil.copy2(secrets_file, tmp / "secrets.json")
@@ -103,7 +105,8 @@ def restore(svc, state_dir: Path = STATE_DIR) -> dict[str, int]:
         if name not in known:  # a table this version no longer has
             continue
         for start in range(0, len(items), 25):
-            requests = {name: [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]}
+            requests = {name: [{"PutRequest": {"Item": {attribute: _binary_back(value) for attribute, value in item.items()}}}
+                               for item in items[start:start + 25]]}
             while requests:
                 requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
             items_written += len(items[start:start + 25])
@@ -115,6 +118,19 @@ def restore(svc, state_dir: Path = STATE_DIR) -> dict[str, int]:
                       Body=file.read_bytes())
         count += 1
     return {"items": items_written, "objects": count}
+
+
+def _binary_back(value: dict) -> dict:
+    """An attribute value from the snapshot's JSON, its base64 binaries made bytes again."""
+    if "B" in value:
+        return {"B": base64.b64decode(value["B"])}
+    if "BS" in value:
+        return {"BS": [base64.b64decode(data) for data in value["BS"]]}
+    if "M" in value:
+        return {"M": {key: _binary_back(inner) for key, inner in value["M"].items()}}
+    if "L" in value:
+        return {"L": [_binary_back(inner) for inner in value["L"]]}
+    return value
 
 
 def clear(state_dir: Path = STATE_DIR) -> None:

@@ -13,7 +13,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from pensioncert.dal.tables import _Table
+from pensioncert.dal.tables import EmbeddingAttribute, _Table
 
 
 class StaffTable(_Table):
@@ -166,7 +166,7 @@ class OverseasResidentTable(_Table):
     photo_status = UnicodeAttribute(default="none")  # none | modelled | rejected
     photo_reason = UnicodeAttribute(null=True)
     photo_key = UnicodeAttribute(null=True)
-    reference_embedding = ListAttribute(of=NumberAttribute, null=True)
+    reference_embedding = EmbeddingAttribute(null=True)
     modelled_at = UTCDateTimeAttribute(null=True)
     list_fingerprint = UnicodeAttribute()
     imported_at = UTCDateTimeAttribute()
