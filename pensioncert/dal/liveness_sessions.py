@@ -51,8 +51,10 @@ def get(session_id: str) -> LivenessSessionTable | None:
         return None
 
 
-def take(session_id: str, user_id: str, purpose: str, now: datetime) -> LivenessSessionTable | None:
-    """Mark the session used, if it is this user's, of this purpose, unexpired and unused."""
+def take(session_id: str, user_id: str, purpose: str, now: datetime,
+         challenges: list[str]) -> LivenessSessionTable | None:
+    """Mark the session used, if it is this user's, of this purpose, unexpired, unused and its
+    challenges are ``challenges`` in that order; the session as stored after it, or None."""
     session = LivenessSessionTable(session_id)
     table = LivenessSessionTable
     try:
@@ -64,6 +66,7 @@ def take(session_id: str, user_id: str, purpose: str, now: datetime) -> Liveness
                 & (table.user_id == user_id)
                 & (table.purpose == purpose)
                 & (table.expires_at > int(now.timestamp()))
+                & (table.challenges == challenges)
             ),
         )
     except UpdateError as error:

@@ -96,13 +96,9 @@ def complete_once(svc, *, session_id: str, user_id: str, purpose: str, steps: li
                   decide: Callable[[LivenessSessionTable], dict]) -> dict:
     """Take the session and ``decide``; the answer (result or final error) is stored on the
     session, so a retry after a lost answer gets the same body instead of 410."""
-    if not 0 < len(session_id) <= 64:  # not an id this API ever issued: a malformed request
-        raise AppError(ErrorCode.BAD_REQUEST, "session_id 格式有误", field="session_id")
-    current = liveness_sessions.get(session_id)
-    stored = _stored_outcome(current, user_id, purpose)
-    if stored is not None:
-        return stored
-    session = take_session(svc, current, user_id=user_id, purpose=purpose, steps=steps)
+    session = take_session(svc, session_id=session_id, user_id=user_id, purpose=purpose, steps=steps)
+    if session is None:
+        return _stored_outcome_or_refusal(svc, session_id, user_id, purpose)
     try:
         result = decide(session)
     except AppError as error:
@@ -126,25 +122,31 @@ def _stored_outcome(session: LivenessSessionTable | None, user_id: str, purpose:
     raise AppError(ErrorCode[code], message, **error)
 
 
-def take_session(svc, current: LivenessSessionTable | None, *, user_id: str, purpose: str,
-                 steps: list[dict]) -> LivenessSessionTable:
-    """Check the steps against the session's challenges (``current``: the session as read), then
-    use the session up (once: the take is conditional)."""
-    now = svc.clock.now()
-    if (current is None or current.user_id != user_id or current.purpose != purpose
-            or current.used_at is not None or current.expires_at <= int(now.timestamp())):
-        raise AppError(ErrorCode.SESSION_EXPIRED)
+def take_session(svc, *, session_id: str, user_id: str, purpose: str,
+                 steps: list[dict]) -> LivenessSessionTable | None:
+    """Use the session up (once: the take is conditional) when the steps answer its challenges in
+    order; None when it is refused. The take comes first and the session is read only when it is
+    refused (``_stored_outcome_or_refusal``): a completion costs one call, not two."""
+    if not 0 < len(session_id) <= 64:  # not an id this API ever issued: a malformed request
+        raise AppError(ErrorCode.BAD_REQUEST, "session_id 格式有误", field="session_id")
     sent = [step["challenge"] for step in steps]
-    if sent != list(current.challenges):
-        raise AppError(
-            ErrorCode.BAD_REQUEST,
-            "steps 须按 challenges 的顺序逐项提交：" + "、".join(current.challenges),
-            field="steps",
-        )
-    taken = liveness_sessions.take(current.session_id, user_id, purpose, now)
-    if taken is None:
+    return liveness_sessions.take(session_id, user_id, purpose, svc.clock.now(), sent)
+
+
+def _stored_outcome_or_refusal(svc, session_id: str, user_id: str, purpose: str) -> dict:
+    """After a refused take: the stored answer of a session already completed, or why not."""
+    current = liveness_sessions.get(session_id)
+    stored = _stored_outcome(current, user_id, purpose)
+    if stored is not None:
+        return stored
+    if (current is None or current.user_id != user_id or current.purpose != purpose
+            or current.used_at is not None or current.expires_at <= int(svc.clock.now().timestamp())):
         raise AppError(ErrorCode.SESSION_EXPIRED)
-    return taken
+    raise AppError(
+        ErrorCode.BAD_REQUEST,
+        "steps 须按 challenges 的顺序逐项提交：" + "、".join(current.challenges),
+        field="steps",
+    )
 
 
 def store_evidence(svc, session: LivenessSessionTable, steps: list[dict], extra: dict | None = None) -> str:

@@ -209,6 +209,18 @@ def test_an_expired_session_and_steps_out_of_order_are_refused(api, svc, retiree
     assert (status, body["error"]["code"]) == (410, "SESSION_EXPIRED")
 
 
+def test_steps_out_of_order_leave_the_session_unused(api, svc, retiree):
+    """The take is conditional on the challenges' order: a refused order uses nothing up, and the
+    same session then certifies with the steps in the order it drew."""
+    session = open_session(api, retiree["token"])
+    in_order = devset.answer(session["challenges"], RETIREE)
+    status, body = complete(api, retiree["token"], session["session_id"], in_order[::-1])
+    assert (status, body["error"]["code"], body["error"]["field"]) == (400, "BAD_REQUEST", "steps")
+    status, body = complete(api, retiree["token"], session["session_id"], in_order)
+    assert (status, body["result"]) == (200, "passed"), body
+    assert certifications.history(svc.vault.lookup("id", retiree["id"]))[0].certification_id == body["certification_id"]
+
+
 def test_non_images_are_a_bad_request_not_an_attempt(api, svc, retiree):
     session = open_session(api, retiree["token"])
     junk = base64.b64encode(b"not an image at all").decode()
