@@ -19,23 +19,36 @@ from pensioncert.dal.tables import AttemptTable, CertificationTable
 _CONFLICT_RETRIES = 20
 
 
-def store_once(certification: CertificationTable) -> bool:
-    """Store the year's certification unless one exists: False for every concurrent loser."""
+def store_once(certification: CertificationTable, *, give_back_attempt: bool = False) -> bool:
+    """Store the year's certification unless one exists: False for every concurrent loser.
+    ``give_back_attempt``: the attempt ``reserve_attempt`` counted for this certification is given
+    back in the same transaction (a pass is not a failed attempt; one call fewer than apart)."""
     deltas = stats.certification_deltas(
         int(certification.year), certification.region, certification.unit,
         certification.method, certification.certified_at[5:7],
     )
     deltas.update(_source_deltas(certification))
+    give_back = give_back_attempt
 
     def write(transaction) -> None:
         transaction.save(certification, condition=CertificationTable.subject_key.does_not_exist())
+        if give_back:
+            transaction.update(AttemptTable(certification.subject_key, int(certification.year)),
+                               actions=[AttemptTable.failed.add(-1)], condition=AttemptTable.failed > 0)
 
-    try:
-        _transact(write, deltas, condition_index=0)
-    except _ConditionFailed:
-        # Ours after all when an earlier try was written but its answer was lost (the SDK retried).
-        stored = for_year(certification.subject_key, int(certification.year))
-        return stored is not None and stored.certification_id == certification.certification_id
+    while True:
+        try:
+            _transact(write, deltas, conditions=(0, 1) if give_back else (0,))
+            break
+        except _ConditionFailed as failed:
+            if 0 not in failed.items:  # the attempts were reset meanwhile: nothing left to give back
+                give_back = False
+                continue
+            if give_back and 1 not in failed.items:
+                release_attempt(certification.subject_key, int(certification.year))
+            # Ours after all when an earlier try was written but its answer was lost (the SDK retried).
+            stored = for_year(certification.subject_key, int(certification.year))
+            return stored is not None and stored.certification_id == certification.certification_id
     _reinstate(certification)
     return True
 
@@ -131,7 +144,7 @@ def record_failure(subject_key: str, year: int, reason: str, now: datetime,
             AttemptTable.last_failed_at.set(now),
         ])
 
-    _transact(write, stats.failure_deltas(year, region, reason), condition_index=None)
+    _transact(write, stats.failure_deltas(year, region, reason))
     return failures(subject_key, year)
 
 
@@ -148,10 +161,14 @@ def attempts(subject_key: str) -> list[AttemptTable]:
 
 
 class _ConditionFailed(Exception):
-    pass
+    def __init__(self, items: list[int]) -> None:
+        super().__init__(items)
+        self.items = items
 
 
-def _transact(write, deltas, condition_index: int | None) -> None:
+def _transact(write, deltas, conditions: tuple[int, ...] = ()) -> None:
+    """Run the transaction ``write`` builds, with the counters ``deltas`` moves; _ConditionFailed
+    (with the items' indexes) when only items of ``conditions`` failed their condition."""
     for attempt in range(_CONFLICT_RETRIES + 1):
         try:
             with stats.transact_write() as transaction:
@@ -159,8 +176,9 @@ def _transact(write, deltas, condition_index: int | None) -> None:
                 stats.add_to_transaction(transaction, deltas)
             return
         except TransactWriteError as error:
-            if condition_index is not None and failed_transaction_items(error) == [condition_index]:
-                raise _ConditionFailed() from None
+            failed = failed_transaction_items(error)
+            if failed and set(failed) <= set(conditions):
+                raise _ConditionFailed(failed) from None
             if not _is_conflict(error) or attempt == _CONFLICT_RETRIES:
                 raise
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))

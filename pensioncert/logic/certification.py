@@ -65,23 +65,28 @@ def _decide(svc, account, session, steps: list[dict]) -> dict:
     except BaseException:
         certifications.release_attempt(subject.id_key, year)
         raise
-    certifications.release_attempt(subject.id_key, year)  # a pass is not a failed attempt
-    certification = CertificationTable(
-        subject.id_key,
-        year,
-        method="app" if subject.is_self else "proxy_app",
-        certified_at=iso_beijing(now),
-        operator_user_id=account.user_id,
-        operator="本人" if subject.is_self else f"亲友代办（{account.name}）",
-        region=checked.person.region,
-        unit=checked.person.unit,
-        similarity=round(decision["similarity"], 4),
-        evidence_key=evidence_key,
-        reference=decision.get("reference"),
-        authority_transaction_id=decision.get("authority_transaction_id"),
-        certification_id="cert_" + secrets.token_hex(10),
-    )
-    if not certifications.store_once(certification):
+    try:
+        certification = CertificationTable(
+            subject.id_key,
+            year,
+            method="app" if subject.is_self else "proxy_app",
+            certified_at=iso_beijing(now),
+            operator_user_id=account.user_id,
+            operator="本人" if subject.is_self else f"亲友代办（{account.name}）",
+            region=checked.person.region,
+            unit=checked.person.unit,
+            similarity=round(decision["similarity"], 4),
+            evidence_key=evidence_key,
+            reference=decision.get("reference"),
+            authority_transaction_id=decision.get("authority_transaction_id"),
+            certification_id="cert_" + secrets.token_hex(10),
+        )
+        # A pass is not a failed attempt: the reserved one is given back with the certification.
+        stored = certifications.store_once(certification, give_back_attempt=True)
+    except BaseException:
+        certifications.release_attempt(subject.id_key, year)
+        raise
+    if not stored:
         raise _not_eligible("ALREADY_CERTIFIED")
     if not subject.is_self:
         # The live face matched the relative's own trusted reference: their consent is on record.

@@ -139,7 +139,7 @@ def test_certification_outcomes_are_counted_by_method_and_reason(monkeypatch):
     monkeypatch.setattr(certification.liveness, "store_evidence", lambda *a, **kw: "evidence/x")
     monkeypatch.setattr(certification.eligibility, "check_subject",
                         lambda svc, subject: types.SimpleNamespace(reason=None, person=person))
-    monkeypatch.setattr(certification.certifications, "store_once", lambda c: True)
+    monkeypatch.setattr(certification.certifications, "store_once", lambda c, **kw: True)
     monkeypatch.setattr(certification, "_counted_failure", lambda *a: RuntimeError("counted"))
 
     class Vision:

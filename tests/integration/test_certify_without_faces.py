@@ -201,6 +201,35 @@ def test_fifty_concurrent_stores_keep_one_certification(svc):
     assert len(certifications.history(svc.vault.lookup("id", subject))) == 1
 
 
+def test_a_pass_gives_its_reserved_attempt_back_in_the_certifications_transaction(svc):
+    subject = unique_id_number()
+    key = svc.vault.lookup("id", subject)
+    assert certifications.reserve_attempt(key, 2026, 3)
+    assert certifications.failures(key, 2026) == 1
+    assert certifications.store_once(_certification(svc, subject, 2026, "app"), give_back_attempt=True)
+    assert certifications.failures(key, 2026) == 0
+
+
+def test_the_loser_of_two_passing_completions_gets_its_attempt_back_too(svc):
+    subject = unique_id_number()
+    key = svc.vault.lookup("id", subject)
+    assert certifications.reserve_attempt(key, 2026, 3) and certifications.reserve_attempt(key, 2026, 3)
+    assert certifications.store_once(_certification(svc, subject, 2026, "app", 1), give_back_attempt=True)
+    assert not certifications.store_once(_certification(svc, subject, 2026, "app", 2), give_back_attempt=True)
+    assert certifications.failures(key, 2026) == 0
+    assert [c.certification_id for c in certifications.history(key)] == ["cert_test_1"]
+
+
+def test_an_attempt_already_given_back_does_not_block_the_certification_nor_go_negative(svc):
+    subject = unique_id_number()
+    key = svc.vault.lookup("id", subject)
+    assert certifications.reserve_attempt(key, 2026, 3)
+    certifications.release_attempt(key, 2026)  # given back meanwhile (a retried give-back)
+    assert certifications.store_once(_certification(svc, subject, 2026, "app"), give_back_attempt=True)
+    assert certifications.failures(key, 2026) == 0
+    assert len(certifications.history(key)) == 1
+
+
 def _certification(svc, id_number, year, method, serial=0):
     return CertificationTable(
         svc.vault.lookup("id", id_number), year, method=method,
