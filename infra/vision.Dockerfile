@@ -1,6 +1,6 @@
 # The vision function as a Lambda container image. Why an image and not a zip + layer: the
 # dependencies (OpenCV ~152 MB, numpy ~50 MB, LiteRT ~39 MB, onnxruntime ~78 MB and RapidOCR's
-# models for the ID card) and the face models come to 445 MiB unzipped, over Lambda's 250 MB
+# models for the ID card) and the face models come to 424 MiB unzipped, over Lambda's 250 MB
 # limit for a function and its layers; images may be 10 GB.
 # python3.12 (Amazon Linux 2023, glibc 2.34): the opencv-python-headless 5.x and dlib-bin wheels
 # are manylinux_2_28 and do not load on python3.11's Amazon Linux 2 (glibc 2.26).
@@ -19,7 +19,7 @@ RUN pip install --no-cache-dir --only-binary=:all: -r /tmp/vision-requirements.t
 # LiteRT's WebGPU accelerator (19 MB) is only loaded for a GPU delegate; Lambda has no GPU.
 
 # The package looks for its models in /opt/models first (vision/models.py), as in the layer. `make models`
-# writes the embedder's .onnx there (converted from dlib's .dat, which comes along but is not loaded).
+# writes the embedder's .onnx there (converted from dlib's .dat, which the .dockerignore leaves out).
 COPY .cache/vision/models/ /opt/models/
 COPY layers/vision/vision/ ${LAMBDA_TASK_ROOT}/vision/
 

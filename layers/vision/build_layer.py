@@ -1,8 +1,8 @@
 """Build the vision Lambda layer: `python layers/vision/build_layer.py [OUT.zip]` (default build/vision-layer.zip).
 
 Layout (Lambda mounts a layer at /opt): python/ (site-packages for the python3.12 runtime on
-Amazon Linux 2023, manylinux_2_28 x86_64 wheels, incl. the vision package) and models/ (build_models.MODEL_FILES,
-incl. the embedder converted to ONNX; the package looks in /opt/models). Prints the unzipped size against Lambda's 250 MB.
+Amazon Linux 2023, manylinux_2_28 x86_64 wheels, incl. the vision package) and models/ (build_models.RUNTIME_FILES,
+incl. the embedder converted to ONNX, not the .dat it was converted from; the package looks in /opt/models). Prints the unzipped size against Lambda's 250 MB.
 """
 
 import shutil
@@ -50,7 +50,7 @@ def build(out: Path = DEFAULT_OUT) -> tuple[Path, int]:
         for rel in PRUNE_FILES:
             (site / rel).unlink(missing_ok=True)
         (root / "models").mkdir()
-        for name in build_models.MODEL_FILES:
+        for name in build_models.RUNTIME_FILES:
             shutil.copy2(models / name, root / "models" / name)
         size = _tree_size(root)
         out.parent.mkdir(parents=True, exist_ok=True)

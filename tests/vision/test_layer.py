@@ -23,9 +23,12 @@ def layer(tmp_path_factory):
 def test_layer_contents(layer):
     out, size = layer
     names = set(zipfile.ZipFile(out).namelist())
-    for m in ("face_detection_short_range.tflite", "face_landmark.tflite", "dlib_face_recognition_resnet_model_v1.dat", "shape_predictor_5_face_landmarks.dat"):
+    for m in ("face_detection_short_range.tflite", "face_detection_full_range_sparse.tflite", "face_landmark.tflite",
+              "dlib_face_recognition_resnet_model_v1.onnx", "shape_predictor_5_face_landmarks.dat"):
         assert f"models/{m}" in names
+    # Not loaded at run time: dlib's 68-point predictor, and the descriptor's .dat (converted to the .onnx).
     assert "models/shape_predictor_68_face_landmarks.dat" not in names
+    assert "models/dlib_face_recognition_resnet_model_v1.dat" not in names
     assert "python/vision/__init__.py" in names and "python/vision/handler.py" in names
     assert any(n.startswith("python/cv2/") for n in names) and any(n.startswith("python/ai_edge_litert/") for n in names)
     assert any(n.endswith("cpython-312-x86_64-linux-gnu.so") for n in names)  # built for the 3.12 runtime
