@@ -91,10 +91,10 @@ test-h5: $(STAMP) browser models
 # The admin alone, beside a running `make run` (which already starts it on PC_ADMIN_PORT, 8050).
 admin: $(STAMP)
 	$(PY) -m gunicorn --bind 127.0.0.1:$${PC_ADMIN_PORT:-8050} --worker-class gthread --threads 8 --timeout 120 admin_dash.wsgi:application
-# The admin's Lambda image (infra/admin.Dockerfile); push it to ECR and pass its URI as
-# AdminImageUri (docs/operations.md, "The agency admin").
+# The admin's Lambda image (infra/admin.Dockerfile); `make deploy` pushes it to ECR and passes its
+# URI as AdminImageUri (docs/operations.md, "The agency admin").
 admin-image:
-	docker build --platform linux/amd64 -f infra/admin.Dockerfile -t pensioncert-admin:$$(git rev-parse --short HEAD) .
+	docker build --platform linux/amd64 -f infra/admin.Dockerfile -t $(ADMIN_REPO):$(VISION_TAG) .
 # --- end admin ---
 
 # --- infra (infra/, docs/) ---
@@ -105,6 +105,7 @@ AWS_REGION    ?= cn-northwest-1
 DEPLOY_DIR    := build/deploy
 STACK         ?= pensioncert-$(STAGE)
 VISION_REPO   ?= pensioncert-vision
+ADMIN_REPO    ?= pensioncert-admin
 VISION_TAG    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo latest)
 .PHONY: package-all lint-infra checkov-env vision-image deploy
 
@@ -123,23 +124,32 @@ lint-infra: package-all
 vision-image: models
 	docker build --platform linux/amd64 -f infra/vision.Dockerfile -t $(VISION_REPO):$(VISION_TAG) .
 
-# make deploy STAGE=prod DEPLOY_BUCKET=<an S3 bucket for artefacts, same region>
+# make deploy STAGE=prod DEPLOY_BUCKET=<an S3 bucket for artefacts, same region> PARAMS='<the admin's
+# AdminAllowedCidrs, AdminDomainName, AdminCertificateArn, ...>': both images (vision, admin) are built,
+# pushed to ECR (repositories made on first use; tags are immutable, so a commit already pushed is
+# not pushed again) and passed to the stack by their commit tag.
 # Needs an AWS account (aws-cn credentials), the AWS CLI and Docker. docs/operations.md explains.
-deploy: package-all vision-image
+deploy: package-all vision-image admin-image
 	@test -n "$(DEPLOY_BUCKET)" || (echo "set DEPLOY_BUCKET=<artefact bucket in $(AWS_REGION)>"; exit 1)
 	$(eval ACCOUNT := $(shell aws sts get-caller-identity --query Account --output text))
 	$(eval REGISTRY := $(ACCOUNT).dkr.ecr.$(AWS_REGION).amazonaws.com$(if $(filter cn-%,$(AWS_REGION)),.cn,))
-	aws ecr describe-repositories --region $(AWS_REGION) --repository-names $(VISION_REPO) >/dev/null 2>&1 || \
-	  aws ecr create-repository --region $(AWS_REGION) --repository-name $(VISION_REPO) \
-	    --image-scanning-configuration scanOnPush=true --image-tag-mutability IMMUTABLE
+	@test -n "$(ACCOUNT)" || (echo "no AWS account: configure the AWS CLI's credentials for $(AWS_REGION)"; exit 1)
 	aws ecr get-login-password --region $(AWS_REGION) | docker login --username AWS --password-stdin $(REGISTRY)
-	docker tag $(VISION_REPO):$(VISION_TAG) $(REGISTRY)/$(VISION_REPO):$(VISION_TAG)
-	docker push $(REGISTRY)/$(VISION_REPO):$(VISION_TAG)
+	for repo in $(VISION_REPO) $(ADMIN_REPO); do \
+	  aws ecr describe-repositories --region $(AWS_REGION) --repository-names $$repo >/dev/null 2>&1 || \
+	    aws ecr create-repository --region $(AWS_REGION) --repository-name $$repo \
+	      --image-scanning-configuration scanOnPush=true --image-tag-mutability IMMUTABLE || exit 1; \
+	  aws ecr describe-images --region $(AWS_REGION) --repository-name $$repo \
+	    --image-ids imageTag=$(VISION_TAG) >/dev/null 2>&1 || { \
+	    docker tag $$repo:$(VISION_TAG) $(REGISTRY)/$$repo:$(VISION_TAG) && \
+	    docker push $(REGISTRY)/$$repo:$(VISION_TAG) || exit 1; }; \
+	done
 	aws cloudformation package --region $(AWS_REGION) --template-file $(DEPLOY_DIR)/sam.json \
 	  --s3-bucket $(DEPLOY_BUCKET) --s3-prefix $(STACK) --output-template-file $(DEPLOY_DIR)/packaged.yaml
 	aws cloudformation deploy --region $(AWS_REGION) --template-file $(DEPLOY_DIR)/packaged.yaml \
 	  --stack-name $(STACK) --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-	  --parameter-overrides VisionImageUri=$(REGISTRY)/$(VISION_REPO):$(VISION_TAG) $(PARAMS)
+	  --parameter-overrides VisionImageUri=$(REGISTRY)/$(VISION_REPO):$(VISION_TAG) \
+	    AdminImageUri=$(REGISTRY)/$(ADMIN_REPO):$(VISION_TAG) $(PARAMS)
 # --- end infra ---
 
 # --- reliability (fuzz, load) ---
