@@ -254,6 +254,35 @@ def test_a_reminder_goes_once_per_point_only_to_the_uncertified_never_to_the_dec
     assert len(outbox(api, phones["due"])) == before["due"] + 2
 
 
+def test_a_reminder_reaches_a_retiree_without_a_phone_through_the_relative_who_added_them(svc, api):
+    """No phone of the retiree's own: the reminder goes to the phone of each account that has the
+    retiree as a contact, naming them masked (a relative recognises 刘**, a stranger learns little)."""
+    from auth_steps import latest_code, request_code
+    from support import unique_phone
+
+    from pensioncert.clock import FakeClock
+    from pensioncert.jobs import reminders
+
+    region = region_of_our_own()
+    retiree, relative = unique_id_number(1938), unique_id_number(1966)
+    assert import_registry(svc, HEADER + f"{retiree},刘桂兰,{region},某单位,recipient,,,\n"
+                           + f"{relative},王志强,{region},某单位,recipient,activated,135791,\n", None, None).errors == []
+    token = card_token(api, relative)  # a card login proves the relative's ID: they may add contacts
+    phone = unique_phone()
+    assert request_code(api, phone, "bind_phone")[0] == 202
+    assert post(api, "/auth/bind-phone", {"phone": phone, "sms_code": latest_code(api, phone)}, token)[0] == 200
+    assert post(api, "/contacts", {"name": "刘桂兰", "id_number": retiree, "relation": "母亲"}, token)[0] == 201
+    record_certification(svc, svc.vault.lookup("id", relative), 2026, "agency", "窗口", region, "某单位")
+    before = len(outbox(api, phone))
+
+    svc.clock = FakeClock(beijing(2026, 11, 1, 9))  # 60 days before 31 December
+    report = reminders.run(svc, only_regions=[region])
+    assert (report.recipients_uncertified, report.sent, report.no_phone, report.messages) == (1, 1, 0, 1)
+    texts = [m["text"] for m in outbox(api, phone)]  # newest first
+    assert len(texts) == before + 1
+    assert "您的亲友刘**2026年度的资格认证尚未完成" in texts[0] and "刘桂兰" not in texts[0]
+
+
 def test_the_suspension_list_holds_exactly_the_uncertified_and_a_late_certification_reinstates(svc):
     from pensioncert.clock import FakeClock
     from pensioncert.jobs import suspensions
