@@ -44,11 +44,14 @@ def store_once(certification: CertificationTable, *, give_back_attempt: bool = F
             if 0 not in failed.items:  # the attempts were reset meanwhile: nothing left to give back
                 give_back = False
                 continue
+            # Ours after all when an earlier try was written but its answer was lost (the SDK retried):
+            # that try gave the attempt back too.
+            stored = for_year(certification.subject_key, int(certification.year))
+            if stored is not None and stored.certification_id == certification.certification_id:
+                return True
             if give_back and 1 not in failed.items:
                 release_attempt(certification.subject_key, int(certification.year))
-            # Ours after all when an earlier try was written but its answer was lost (the SDK retried).
-            stored = for_year(certification.subject_key, int(certification.year))
-            return stored is not None and stored.certification_id == certification.certification_id
+            return False
     _reinstate(certification)
     return True
 
