@@ -190,6 +190,10 @@ def run(person: str, runs: int) -> int:
     per_step = [n / count for n, count in zip(embeds, steps_per_session)]
     print(f"embeddings per session (counted at the embedder): p50 {statistics.median(embeds):.0f}, "
           f"min {min(embeds)}, max {max(embeds)}; per step p50 {statistics.median(per_step):.2f}")
+    per_embedding = [ms / n for ms, n in zip(splits["embed"], embeds) if n]
+    if per_embedding:
+        print(f"one embedding p50 {statistics.median(per_embedding):.1f} ms: what embedding once (continuity "
+              f"ties the steps to one face) saves per step beyond the first")
     known = [n for n in reported if n is not None]
     print("embeddings per session (SessionDecision.embeddings): "
           + (f"p50 {statistics.median(known):.0f}" if known else "not reported by this vision layer yet"))
