@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
+from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure, transact_if
 from pensioncert.dal.tables import ContactTable, LimitTable
 
 COUNT_PREFIX = "contacts#"
@@ -60,15 +60,11 @@ def get(user_id: str, contact_id: str) -> ContactTable | None:
 def delete(user_id: str, contact_id: str) -> bool:
     """Delete the contact and uncount it; False when there is no such contact."""
     counter = LimitTable(COUNT_PREFIX + user_id)
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.delete(ContactTable(user_id, contact_id), condition=ContactTable.contact_id.exists())
-            transaction.update(counter, actions=[LimitTable.count.add(-1)])
-    except TransactWriteError as error:
-        if failed_transaction_items(error) == [0]:
-            return False
-        raise
-    return True
+    def fill(transaction) -> None:
+        transaction.delete(ContactTable(user_id, contact_id), condition=ContactTable.contact_id.exists())
+        transaction.update(counter, actions=[LimitTable.count.add(-1)])
+
+    return transact_if(fill)
 
 
 def having_subject(id_key: str) -> list[ContactTable]:

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from pensioncert.dal.binding import transaction_connection
 
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 
@@ -32,3 +35,16 @@ def save_if(item, condition) -> bool:
         if is_conditional_failure(error):
             return False
         raise
+
+
+def transact_if(fill) -> bool:
+    """One transaction, its items added by ``fill(transaction)``: False, and nothing written, when
+    its first item's condition alone failed (someone was there first); any other failure raises."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            fill(transaction)
+    except TransactWriteError as error:
+        if failed_transaction_items(error) == [0]:
+            return False
+        raise
+    return True

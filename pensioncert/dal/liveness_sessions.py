@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
+from pensioncert.dal.errors import is_conditional_failure, transact_if
 from pensioncert.dal.tables import LivenessSessionTable
 
 
@@ -18,15 +16,11 @@ def create(session: LivenessSessionTable) -> None:
 def create_if(session: LivenessSessionTable, model, hash_key, range_key, condition) -> bool:
     """Create the session in one transaction with a check of another item (the subject's yearly
     attempts): False, and no session, when the check fails."""
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.condition_check(model, hash_key, range_key, condition=condition)
-            transaction.save(session, condition=LivenessSessionTable.session_id.does_not_exist())
-        return True
-    except TransactWriteError as error:
-        if failed_transaction_items(error) == [0]:
-            return False
-        raise
+    def fill(transaction) -> None:
+        transaction.condition_check(model, hash_key, range_key, condition=condition)
+        transaction.save(session, condition=LivenessSessionTable.session_id.does_not_exist())
+
+    return transact_if(fill)
 
 
 def store_outcome(session_id: str, status: int, body: str) -> None:

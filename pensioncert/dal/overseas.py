@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from pensioncert.dal.admin_tables import OverseasResidentTable
-from pensioncert.dal.errors import failed_transaction_items
+from pensioncert.dal.errors import transact_if
 
 
 def get(id_key: str) -> OverseasResidentTable | None:
@@ -24,33 +24,28 @@ def upsert(*, id_key: str, id_sealed: str, name: str, country: str, agency: str,
     item is still as read (``seen_fingerprint``; None: absent). Photo modelling is never touched
     by an import. False when the item was not as read (the caller re-reads)."""
     from pensioncert.dal import audit as audit_dal
-    from pensioncert.dal import stats
 
     as_read = (OverseasResidentTable.list_fingerprint == seen_fingerprint if seen_fingerprint
                else OverseasResidentTable.id_key.does_not_exist())
-    try:
-        with stats.transact_write() as transaction:
-            transaction.update(OverseasResidentTable(id_key), actions=[
-                OverseasResidentTable.id_sealed.set(id_sealed),
-                OverseasResidentTable.name.set(name),
-                OverseasResidentTable.country.set(country),
-                OverseasResidentTable.agency.set(agency),
-                OverseasResidentTable.agency_id.set(f"{agency}#{id_key}"),
-                OverseasResidentTable.region.set(region),
-                OverseasResidentTable.unit.set(unit),
-                OverseasResidentTable.phone_sealed.set(phone_sealed)
-                if phone_sealed else OverseasResidentTable.phone_sealed.remove(),
-                OverseasResidentTable.photo_status.set(OverseasResidentTable.photo_status | "none"),
-                OverseasResidentTable.list_fingerprint.set(fingerprint),
-                OverseasResidentTable.imported_at.set(now),
-            ], condition=as_read)
-            transaction.update(region_marker, actions=[type(region_marker).value.set(1)])
-            audit_dal.in_transaction(transaction, now=now, **audit)
-    except TransactWriteError as error:
-        if failed_transaction_items(error) == [0]:
-            return False
-        raise
-    return True
+    def fill(transaction) -> None:
+        transaction.update(OverseasResidentTable(id_key), actions=[
+            OverseasResidentTable.id_sealed.set(id_sealed),
+            OverseasResidentTable.name.set(name),
+            OverseasResidentTable.country.set(country),
+            OverseasResidentTable.agency.set(agency),
+            OverseasResidentTable.agency_id.set(f"{agency}#{id_key}"),
+            OverseasResidentTable.region.set(region),
+            OverseasResidentTable.unit.set(unit),
+            OverseasResidentTable.phone_sealed.set(phone_sealed)
+            if phone_sealed else OverseasResidentTable.phone_sealed.remove(),
+            OverseasResidentTable.photo_status.set(OverseasResidentTable.photo_status | "none"),
+            OverseasResidentTable.list_fingerprint.set(fingerprint),
+            OverseasResidentTable.imported_at.set(now),
+        ], condition=as_read)
+        transaction.update(region_marker, actions=[type(region_marker).value.set(1)])
+        audit_dal.in_transaction(transaction, now=now, **audit)
+
+    return transact_if(fill)
 
 
 def in_region(region: str) -> list[OverseasResidentTable]:

@@ -7,7 +7,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from pensioncert.dal import audit as audit_dal
 from pensioncert.dal import lock_counter, stats
-from pensioncert.dal.errors import failed_transaction_items
+from pensioncert.dal.errors import failed_transaction_items, transact_if
 from pensioncert.dal.tables import CardTable, CertificationTable, RegistryPersonTable
 from pensioncert.rules.certification import is_current
 from pensioncert.rules.lockout import LockoutPolicy, LockState
@@ -110,45 +110,37 @@ def move_region(id_key: str, *, region: str, unit: str, seen_region: str, counte
     region is no longer ``seen_region`` (or it was ended by an ID-number correction)."""
     from pensioncert.dal.admin_tables import OverseasResidentTable
 
-    try:
-        with stats.transact_write() as transaction:
-            transaction.update(
-                RegistryPersonTable(id_key),
-                actions=[RegistryPersonTable.region.set(region), RegistryPersonTable.unit.set(unit)],
-                condition=(RegistryPersonTable.region == seen_region)
-                & RegistryPersonTable.valid_until.does_not_exist(),
-            )
-            if overseas_marker is not None:
-                transaction.update(OverseasResidentTable(id_key), actions=[
-                    OverseasResidentTable.region.set(region), OverseasResidentTable.unit.set(unit)],
-                    condition=OverseasResidentTable.id_key.exists())
-                transaction.update(overseas_marker, actions=[type(overseas_marker).value.set(1)])
-            stats.add_to_transaction(transaction, counter_deltas)
-            audit_dal.in_transaction(transaction, now=now, **audit)
-    except TransactWriteError as error:
-        if failed_transaction_items(error) == [0]:
-            return False
-        raise
-    return True
+    def fill(transaction) -> None:
+        transaction.update(
+            RegistryPersonTable(id_key),
+            actions=[RegistryPersonTable.region.set(region), RegistryPersonTable.unit.set(unit)],
+            condition=(RegistryPersonTable.region == seen_region)
+            & RegistryPersonTable.valid_until.does_not_exist(),
+        )
+        if overseas_marker is not None:
+            transaction.update(OverseasResidentTable(id_key), actions=[
+                OverseasResidentTable.region.set(region), OverseasResidentTable.unit.set(unit)],
+                condition=OverseasResidentTable.id_key.exists())
+            transaction.update(overseas_marker, actions=[type(overseas_marker).value.set(1)])
+        stats.add_to_transaction(transaction, counter_deltas)
+        audit_dal.in_transaction(transaction, now=now, **audit)
+
+    return transact_if(fill)
 
 
 def remove_reference_photo(id_key: str, *, now: datetime, audit: dict) -> bool:
     """Remove the reference photo and its template (an explicit staff action), audited in the
     same transaction; False when there was none."""
-    try:
-        with stats.transact_write() as transaction:
-            transaction.update(
-                RegistryPersonTable(id_key),
-                actions=[RegistryPersonTable.photo_key.remove(), RegistryPersonTable.reference_embedding.remove()],
-                condition=RegistryPersonTable.id_key.exists()
-                & (RegistryPersonTable.photo_key.exists() | RegistryPersonTable.reference_embedding.exists()),
-            )
-            audit_dal.in_transaction(transaction, now=now, **audit)
-    except TransactWriteError as error:
-        if failed_transaction_items(error) == [0]:
-            return False
-        raise
-    return True
+    def fill(transaction) -> None:
+        transaction.update(
+            RegistryPersonTable(id_key),
+            actions=[RegistryPersonTable.photo_key.remove(), RegistryPersonTable.reference_embedding.remove()],
+            condition=RegistryPersonTable.id_key.exists()
+            & (RegistryPersonTable.photo_key.exists() | RegistryPersonTable.reference_embedding.exists()),
+        )
+        audit_dal.in_transaction(transaction, now=now, **audit)
+
+    return transact_if(fill)
 
 
 def name_page(name: str, region: str | None, size: int, cursor: dict | None):

@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal import audit as audit_dal
 from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items
+from pensioncert.dal.errors import failed_transaction_items, transact_if
 from pensioncert.dal.tables import LimitTable, ReviewTable
 
 PENDING, DECIDED = "pending", "decided"
@@ -82,15 +82,11 @@ def decide(review: ReviewTable, *, outcome: str, by: str, by_name: str, reason: 
         actions.append(ReviewTable.certification_id.set(certification_id))
     if home_visit_case_id:
         actions.append(ReviewTable.home_visit_case_id.set(home_visit_case_id))
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(review, actions=actions, condition=ReviewTable.state == PENDING)
-            if audit:
-                audit_dal.in_transaction(transaction, now=now, **audit)
-        return True
-    except TransactWriteError as error:
-        if failed_transaction_items(error) == [0]:
-            return False
-        raise
+    def fill(transaction) -> None:
+        transaction.update(review, actions=actions, condition=ReviewTable.state == PENDING)
+        if audit:
+            audit_dal.in_transaction(transaction, now=now, **audit)
+
+    return transact_if(fill)
 
 

@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
-
 from pensioncert.dal import audit as audit_dal
-from pensioncert.dal import stats
-from pensioncert.dal.errors import failed_transaction_items
+from pensioncert.dal.errors import transact_if
 from pensioncert.dal.tables import RegistryPersonTable
 
 STAFF_PHOTO_PREFIX = "staff-photos/"
@@ -22,18 +19,14 @@ def put_photo(s3, bucket: str, id_key: str, image: bytes, now: datetime) -> str:
 
 def set_photo(id_key: str, *, photo_key: str, embedding: list[float], now: datetime, audit: dict) -> bool:
     """False when the person is not in the registry."""
-    try:
-        with stats.transact_write() as transaction:
-            transaction.update(
-                RegistryPersonTable(id_key),
-                actions=[RegistryPersonTable.staff_photo_key.set(photo_key),
-                         RegistryPersonTable.staff_reference_embedding.set(embedding),
-                         RegistryPersonTable.staff_photo_at.set(now)],
-                condition=RegistryPersonTable.id_key.exists(),
-            )
-            audit_dal.in_transaction(transaction, now=now, **audit)
-    except TransactWriteError as error:
-        if failed_transaction_items(error) == [0]:
-            return False
-        raise
-    return True
+    def fill(transaction) -> None:
+        transaction.update(
+            RegistryPersonTable(id_key),
+            actions=[RegistryPersonTable.staff_photo_key.set(photo_key),
+                     RegistryPersonTable.staff_reference_embedding.set(embedding),
+                     RegistryPersonTable.staff_photo_at.set(now)],
+            condition=RegistryPersonTable.id_key.exists(),
+        )
+        audit_dal.in_transaction(transaction, now=now, **audit)
+
+    return transact_if(fill)
