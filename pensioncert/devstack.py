@@ -96,11 +96,16 @@ class Emulator:
         )
 
     def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
+        stop_process(self._process)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if the process is still there after ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def start_emulator(port: int) -> Emulator:
@@ -121,11 +126,7 @@ class FakeAuthority:
         )
 
     def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
+        stop_process(self._process)
 
 
 def demo_authority_people() -> tuple[Path | None, list[str]]:
@@ -395,12 +396,9 @@ def main() -> int:
         return 0
     finally:
         for child in children:
-            child.terminate()
+            child.terminate()  # all at once, then each waited for
         for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            stop_process(child)
         if snapshot is not None:
             snapshot.stop()
         authority.stop()

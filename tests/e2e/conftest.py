@@ -8,8 +8,9 @@ import time
 
 import pytest
 import requests
-
 from support import REPO, free_port
+
+from pensioncert.devstack import stop_process
 
 
 class Stack:
@@ -67,11 +68,7 @@ def stack(tmp_path_factory):
         process.kill()
         pytest.fail("the local stack did not come up within 90 s")
     yield Stack(base_url, state_file)
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_process(process, timeout=20)
 
 
 @pytest.fixture(scope="session")

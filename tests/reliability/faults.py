@@ -23,7 +23,7 @@ from pathlib import Path
 
 from stackctl import REPO, _clean_env, _StackClient, free_port
 
-from pensioncert.devstack import wait_for_port
+from pensioncert.devstack import stop_process, wait_for_port
 
 THROTTLED = (400, "application/x-amz-json-1.0", json.dumps({
     "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
@@ -198,11 +198,7 @@ class FaultStack(_StackClient):
         self.emulator.stop()
 
     def stop(self) -> None:
-        self.api.terminate()
-        try:
-            self.api.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.api.kill()
+        stop_process(self.api, timeout=15)
         self.proxy.stop()
         self.emulator.stop()
         self.log.close()

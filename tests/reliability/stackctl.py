@@ -24,6 +24,8 @@ import devset
 import requests
 from support import free_port
 
+from pensioncert.devstack import stop_process
+
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CARD_ID = "610103195207080126"  # 李秀英, activated card, real-name verified by card login
@@ -251,11 +253,7 @@ class LocalStack(_StackClient):
         return env
 
     def stop(self) -> None:
-        self._process.terminate()  # devstack stops its API child and moto on SIGTERM
-        try:
-            self._process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
+        stop_process(self._process, timeout=20)  # devstack stops its API child and moto on SIGTERM
         self.log.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 
