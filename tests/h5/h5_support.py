@@ -203,6 +203,16 @@ class Phone:
         element = self.wait(lambda: (e := self.css(f"#{element_id}")) and e.is_enabled() and e, f"#{element_id} enabled")
         element.click()
 
+    def card_login(self, id_number: str, pin: str) -> None:
+        """On the card-login screen: log in, and leave the phone binding for later if it is asked."""
+        self.fill("id_number", id_number)
+        self.fill("card_password", pin)
+        self.click("card-login-submit")
+        self.wait(lambda: any(t in self.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
+        if "绑定手机号码" in self.css("#screen-title").text:
+            self.click("bind-later")
+        self.wait_title("您好")
+
     def click_text(self, text: str) -> None:
         from selenium.webdriver.common.by import By
 

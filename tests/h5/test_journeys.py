@@ -202,13 +202,7 @@ def test_someone_else_on_camera_gets_the_mismatch_message_and_the_offers(phone_f
 
     phone.open("#/card-login")
     phone.wait_title("社保卡登录")
-    phone.fill("id_number", holder["id"])
-    phone.fill("card_password", holder["pin"])
-    phone.click("card-login-submit")
-    phone.wait(lambda: any(t in phone.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
-    if "绑定手机号码" in phone.css("#screen-title").text:
-        phone.click("bind-later")
-    phone.wait_title("您好")
+    phone.card_login(holder["id"], holder["pin"])
     phone.click("menu-certify")
     phone.wait_title("本人资格认证")
     phone.click("certify-confirm")

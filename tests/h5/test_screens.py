@@ -37,13 +37,7 @@ def test_errors_are_the_apis_messages_with_a_next_step(phone_for, people):
     assert phone.css(".notice.error").text.strip(), "an empty error box"
 
     holder = people["holder_p04"]
-    phone.fill("id_number", holder["id"])
-    phone.fill("card_password", holder["pin"])
-    phone.click("card-login-submit")
-    phone.wait(lambda: any(t in phone.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
-    if "绑定手机号码" in phone.css("#screen-title").text:
-        phone.click("bind-later")
-    phone.wait_title("您好")
+    phone.card_login(holder["id"], holder["pin"])
 
     # Adding a relative whose ID number is not valid: the API's message, on the same screen.
     phone.click("menu-contacts")
@@ -95,13 +89,7 @@ def test_errors_are_the_apis_messages_with_a_next_step(phone_for, people):
 def card_login(phone: Phone, person: dict) -> None:
     phone.open("#/card-login")
     phone.wait_title("社保卡登录")
-    phone.fill("id_number", person["id"])
-    phone.fill("card_password", person["pin"])
-    phone.click("card-login-submit")
-    phone.wait(lambda: any(t in phone.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
-    if "绑定手机号码" in phone.css("#screen-title").text:
-        phone.click("bind-later")
-    phone.wait_title("您好")
+    phone.card_login(person["id"], person["pin"])
 
 
 def logout(phone: Phone) -> None:
@@ -265,15 +253,7 @@ def test_a_data_matched_retiree_sees_the_records_that_counted(phone_for, h5_stac
     assert done.returncode == 0, done.stdout + done.stderr
 
     phone = phone_for("p04", "7-data-match")
-    phone.open("#/card-login")
-    phone.wait_title("社保卡登录")
-    phone.fill("id_number", person)
-    phone.fill("card_password", pin)
-    phone.click("card-login-submit")
-    phone.wait(lambda: any(t in phone.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
-    if "绑定手机号码" in phone.css("#screen-title").text:
-        phone.click("bind-later")
-    phone.wait_title("您好")
+    card_login(phone, {"id": person, "pin": pin})
     phone.open("#/query/self")
     phone.wait(lambda: phone.css("#status-evidence"), "the evidence of the data match")
     assert f"{today} 医保结算（西安市第一医院）" in phone.css("#status-evidence").text
