@@ -57,7 +57,7 @@ def blink_dip(ear: np.ndarray) -> tuple[float, float]:
 
 def same_picture_min(frames: list[Frame]) -> float:
     d = continuity.distinct(frames)
-    r = [continuity.texture_residual(d[i], d[j]) for i in range(len(d)) for j in range(i + 1, min(len(d), i + continuity.SAME_PICTURE_SPAN + 1))]
+    r = [continuity.texture_residual(a, b) for a, b in continuity.pairs_within(d, continuity.SAME_PICTURE_SPAN)]
     r = [x for x in r if np.isfinite(x)]
     return min(r) if r else float("nan")
 
@@ -124,11 +124,8 @@ def screen(root: Path) -> None:
         frames = [f for f in (raw_frame(img)[0] for img in imgs) if f is not None]
         if len(frames) < 2:
             continue
-        d = continuity.distinct(frames)
-        for i in range(len(d)):
-            for j in range(i + 1, min(len(d), i + continuity.SAME_PICTURE_SPAN + 1)):
-                if continuity.mesh_residual(d[i], d[j]) <= continuity.SAME_PICTURE_MESH_MAX:
-                    pairs[kind].append((continuity.texture_residual(d[i], d[j]), continuity.screen_residual(d[i], d[j])))
+        for a, b in continuity.tracked_pairs(continuity.distinct(frames)):
+            pairs[kind].append((continuity.texture_residual(a, b), continuity.screen_residual(a, b)))
     limit = continuity.SAME_PICTURE_SCREEN
     for kind, xs in sorted(pairs.items()):
         full, sub = np.array(xs, float).T

@@ -11,7 +11,7 @@ itself, not the landmark model, which smooths what it sees), on frames brought t
 """
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -225,15 +225,25 @@ def check_step(frames: Sequence[Frame]) -> str | None:
         why = jump(a, b)
         if why:
             return f"continuity_{why}"
-    for i in range(len(frames)):
-        for j in range(i + 1, min(len(frames), i + SAME_PICTURE_SPAN + 1)):
-            if mesh_residual(frames[i], frames[j]) > SAME_PICTURE_MESH_MAX:
-                continue  # the landmarks already moved non-rigidly: not one picture, no need to track
-            if screen_residual(frames[i], frames[j]) > SAME_PICTURE_SCREEN:
-                continue
-            if texture_residual(frames[i], frames[j]) <= SAME_PICTURE_MAX_RESIDUAL:
-                return "continuity_same_picture"
+    for a, b in tracked_pairs(frames):
+        if screen_residual(a, b) > SAME_PICTURE_SCREEN:
+            continue
+        if texture_residual(a, b) <= SAME_PICTURE_MAX_RESIDUAL:
+            return "continuity_same_picture"
     return None
+
+
+def pairs_within(frames: Sequence[Frame], span: int) -> list[tuple[Frame, Frame]]:
+    """Every pair of frames at most ``span`` apart, in order."""
+    n = len(frames)
+    return [(frames[i], frames[j]) for i in range(n) for j in range(i + 1, min(n, i + span + 1))]
+
+
+def tracked_pairs(frames: Sequence[Frame]) -> Iterator[tuple[Frame, Frame]]:
+    """The pairs the same-picture check tracks, one at a time (the check stops at the first
+    picture shown again): at most SAME_PICTURE_SPAN apart, and not already moved non-rigidly by
+    their landmarks (those are not one picture: no need to track)."""
+    return ((a, b) for a, b in pairs_within(frames, SAME_PICTURE_SPAN) if mesh_residual(a, b) <= SAME_PICTURE_MESH_MAX)
 
 
 def check_session(steps: Sequence[Sequence[Frame]]) -> str | None:

@@ -46,9 +46,7 @@ def is_static(frames: Sequence[Frame]) -> bool:
 
 def _pairs_by_turn(frames: Sequence[Frame]) -> list[tuple[Frame, Frame]]:
     """The frame pairs up to PARALLAX_SPAN apart, the largest change of yaw first."""
-    n = len(frames)
-    pairs = [(frames[i], frames[j]) for i in range(n) for j in range(i + 1, min(n, i + PARALLAX_SPAN + 1))]
-    return sorted(pairs, key=lambda pair: -abs(pair[0].yaw - pair[1].yaw))
+    return sorted(continuity.pairs_within(frames, PARALLAX_SPAN), key=lambda pair: -abs(pair[0].yaw - pair[1].yaw))
 
 
 def parallax(frames: Sequence[Frame]) -> float:
