@@ -18,6 +18,7 @@ from support import unique_id_number
 
 from pensioncert.dal import certifications, evidence
 from pensioncert.logic.registry_import import import_registry
+from pensioncert.rules.certification import certification_year
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
 RETIREE, RELATIVE = "p06", "p04"  # the dev set's people with real steps of every challenge
@@ -219,6 +220,21 @@ def test_steps_out_of_order_leave_the_session_unused(api, svc, retiree):
     status, body = complete(api, retiree["token"], session["session_id"], in_order)
     assert (status, body["result"]) == (200, "passed"), body
     assert certifications.history(svc.vault.lookup("id", retiree["id"]))[0].certification_id == body["certification_id"]
+
+
+def test_steps_labelled_with_challenges_the_session_did_not_draw_are_refused(api, svc, retiree):
+    """A fraudster answering the actions they prefer (each step relabelled with a challenge the
+    session did not draw there, real frames of that action): 400, nothing decided, no attempt
+    counted, and the session still answers only what it drew."""
+    session = open_session(api, retiree["token"])
+    drawn = session["challenges"]
+    chosen = [next(c for c in devset.CHALLENGES if c != challenge) for challenge in drawn]
+    status, body = complete(api, retiree["token"], session["session_id"], devset.answer(chosen, RETIREE))
+    assert (status, body["error"]["code"], body["error"]["field"]) == (400, "BAD_REQUEST", "steps")
+    year = certification_year(svc.clock.now())
+    assert certifications.failures(svc.vault.lookup("id", retiree["id"]), year) == 0
+    status, body = complete(api, retiree["token"], session["session_id"], devset.answer(drawn, RETIREE))
+    assert (status, body["result"]) == (200, "passed"), body
 
 
 def test_non_images_are_a_bad_request_not_an_attempt(api, svc, retiree):
