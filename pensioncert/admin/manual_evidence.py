@@ -21,7 +21,7 @@ from pensioncert.dal import evidence
 from pensioncert.dal import staff as staff_dal
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import references as trusted_references
-from pensioncert.logic.registry_import import MAX_PHOTO_BYTES, PHOTO_REFUSALS
+from pensioncert.logic.registry_import import PHOTO_REFUSALS, is_photo_file
 from pensioncert.vision_client import VisionRefusal
 
 PHOTO_REQUIRED = "登记“通过”须上传本次上门（或视频、使领馆）现场拍摄的本人照片（JPEG 或 PNG，不超过5MB）"
@@ -74,7 +74,7 @@ def check(svc, person, facts: VisitFacts, *, kind: str, ref_id: str) -> Evidence
     BAD_REQUEST (with the reason in Chinese) before anything is stored."""
     now = svc.clock.now()
     image = facts.photo or b""
-    if not image or len(image) > MAX_PHOTO_BYTES or not image.startswith((b"\xff\xd8\xff", b"\x89PNG")):
+    if not is_photo_file(image):
         raise AppError(ErrorCode.BAD_REQUEST, PHOTO_REQUIRED)
     visited_on = _visit_date(facts.visited_on, now)
     address = normalize.nfkc(facts.address or "")

@@ -22,10 +22,10 @@ from pensioncert.dal.evidence import put_registry_photo
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.certification import record_certification
 from pensioncert.logic.registry_import import (
-    MAX_PHOTO_BYTES,
     PHOTO_REFUSALS,
     ImportReport,
     RowError,
+    is_photo_file,
     read_csv,
 )
 from pensioncert.rules.certification import certification_year
@@ -74,7 +74,7 @@ def model_photo(svc, principal, id_key: str, image: bytes) -> dict:
 
     item = _item(principal, id_key)
     now = svc.clock.now()
-    if not image or len(image) > MAX_PHOTO_BYTES or not image.startswith((b"\xff\xd8\xff", b"\x89PNG")):
+    if not is_photo_file(image):
         raise AppError(ErrorCode.BAD_REQUEST, "照片须为不超过5MB的 JPEG 或 PNG 图片")
     try:
         embedding = svc.vision.embed_reference(image)

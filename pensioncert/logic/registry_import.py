@@ -39,11 +39,18 @@ STATUSES = ("recipient", "not_recipient", "suspended", "deceased")
 CARD_STATUSES = ("activated", "not_activated", "")
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 _PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
 # A zip's limits, read from its directory before anything is inflated: a city's yearly file of
 # new retirees with photos (about 0.2 MB each) stays far below them; a zip bomb does not.
 MAX_ARCHIVE_MEMBERS = 20_000
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
 MAX_CSV_BYTES = 50 * 1024 * 1024
+
+
+def is_photo_file(data: bytes | None) -> bool:
+    """A JPEG or PNG of at most MAX_PHOTO_BYTES, by its size and signature: what a registry photo
+    and every photo staff upload as evidence must be before anything reads it."""
+    return bool(data) and len(data) <= MAX_PHOTO_BYTES and data.startswith(_PHOTO_MAGIC)
 
 
 @dataclass(frozen=True)
@@ -280,7 +287,7 @@ def _photo(value: str, photos) -> bytes | None:
         data = photos.read(value)
     except OSError:
         raise ValueError(f"照片文件无法读取：{value}") from None
-    if len(data) > MAX_PHOTO_BYTES or not data.startswith(_PHOTO_MAGIC):
+    if not is_photo_file(data):
         raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
     return data
 
