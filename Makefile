@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test import package bench-auth bench-certify reset
+.PHONY: run test test-fast import package bench-auth bench-certify reset
 
 # The virtual environment is made and filled from the project's own pinned requirements.
 $(STAMP): requirements/*.txt functions/requirements.txt layers/vision/requirements.txt pyproject.toml
@@ -22,9 +22,13 @@ run: $(STAMP) models
 reset:
 	rm -rf .cache/localstate .cache/localstate.tmp
 
-# Every test suite: unit, integration, e2e, infrastructure, vision.
+# Every test suite: unit, integration, e2e, infrastructure, vision; the ten slowest tests at the end.
 test: $(STAMP) browser
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=10
+
+# The edit-run loop: the unit tests alone (no emulator, no browser, no models), in seconds.
+test-fast: $(STAMP)
+	$(PY) -m pytest tests/unit -q
 
 # Import a pensioner registry CSV into the running local stack: make import FILE=registry.csv
 import: $(STAMP) models
@@ -73,15 +77,14 @@ bench-vision: models
 # --- end vision ---
 
 # --- admin (admin_dash) ---
-.PHONY: browser admin admin-image test-h5
+.PHONY: browser system-packages admin admin-image test-h5
 
-# Headless Chromium, its driver and a CJK font for the admin's and the H5's browser tests, and npm
-# (the H5 tests fetch axe-core with it into .cache/npm); Debian packages, installs only what is
-# missing. Needs root (CI and these machines run as root).
-browser:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! command -v npm >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-wqy-microhei npm; \
-	fi
+# Headless Chromium, its driver and a CJK font for the admin's and the H5's browser tests: the Debian
+# packages of requirements/debian.txt that are not installed yet (needs root; CI and these machines run
+# as root). The machine's Node.js and its npm are kept: the H5 tests fetch axe-core with that npm.
+browser: system-packages
+system-packages:
+	@tools/system_packages.sh
 
 # The mobile web client's browser journeys alone (a stack of their own on free ports; screenshots
 # and the axe report in test-output/h5/).
