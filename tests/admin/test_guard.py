@@ -55,12 +55,18 @@ def test_login_sets_a_strict_httponly_session_and_callbacks_need_the_csrf_header
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("pc_admin_session="))
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Expires=" in cookie
     assert client.get("/_dash-layout").status_code == 200
-    body = {"output": "x.children", "outputs": {"id": "x", "property": "children"}, "inputs": [],
-            "changedPropIds": []}
+    # Dash's own page-routing callback (use_pages), as the renderer posts it on opening "/".
+    body = {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
+                       {"id": "_pages_location", "property": "search", "value": ""}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]}
     assert client.post("/_dash-update-component", json=body).status_code == 403
     token = client.get_cookie("_csrf_token").value
-    refused_or_handled = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
-    assert refused_or_handled.status_code != 403
+    handled = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+    assert handled.status_code == 200
+    assert set(handled.get_json()["response"]) == {"_pages_content", "_pages_store"}
 
 
 def test_a_forged_cookie_is_refused(admin_app):
