@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dash
 import dash_bootstrap_components as dbc
@@ -24,6 +25,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from admin_dash.components import login_form
 from admin_dash.components.shell import navbar
 from pensioncert.errors import AppError
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_PREFIXES = ("/assets/",)
@@ -127,7 +131,7 @@ def _layout():
     ], lang="zh-CN")
 
 
-def _login(svc, csrf: CSRFProtect):
+def _login(svc: Services, csrf: CSRFProtect):
     from pensioncert.admin import staff
 
     if request.method == "GET":

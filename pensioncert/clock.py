@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+class Clock(Protocol):
+    """What the services' ``clock`` is: the system's, or a test's ``FakeClock``."""
+
+    def now(self) -> datetime: ...
 
 
 class SystemClock:

@@ -8,30 +8,34 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from pensioncert.clock import SystemClock
+from pensioncert.clock import Clock, SystemClock
 from pensioncert.dal.binding import bind_tables
 from pensioncert.pii import PiiVault
 from pensioncert.rules.lockout import LockoutPolicy
 from pensioncert.settings import Settings, get_settings
 from pensioncert.sms import SmsSender
 
+if TYPE_CHECKING:
+    from pensioncert.vision_client import VisionClient
+
 
 @dataclass
 class Services:
     settings: Settings
     vault: PiiVault
-    clock: object = field(default_factory=SystemClock)
+    clock: Clock = field(default_factory=SystemClock)
     _sms: SmsSender | None = None
-    _vision: object | None = None
+    _vision: VisionClient | None = None
 
     @property
     def lockout(self) -> LockoutPolicy:
         return LockoutPolicy(self.settings.lock_max_failures, timedelta(hours=self.settings.lock_hours))
 
-    def client(self, service: str):
+    def client(self, service: str) -> Any:  # a boto3 client (boto3 has no type information)
         return _client(service, self.settings.aws_region, self.settings.aws_endpoint_url)
 
     @property
@@ -47,12 +51,12 @@ class Services:
         return self._sms
 
     @property
-    def vision(self):
+    def vision(self) -> VisionClient:
         if self._vision is None:
-            from pensioncert.vision_client import InProcessTransport, LambdaTransport, VisionClient
+            from pensioncert.vision_client import InProcessTransport, LambdaTransport, VisionClient, VisionTransport
 
             if self.settings.vision_mode == "lambda":
-                transport = LambdaTransport(self.client("lambda"), self.settings.vision_function_name)
+                transport: VisionTransport = LambdaTransport(self.client("lambda"), self.settings.vision_function_name)
             else:
                 transport = InProcessTransport()
             self._vision = VisionClient(transport)
@@ -60,7 +64,10 @@ class Services:
 
     @property
     def token_secret(self) -> str:
-        return self.settings.token_secret.get_secret_value()
+        secret = self.settings.token_secret
+        if secret is None:  # services() refuses to start without one
+            raise RuntimeError("PC_TOKEN_SECRET is not set")
+        return secret.get_secret_value()
 
 
 @functools.cache

@@ -7,6 +7,7 @@ unlocked on its own, with a reason, and audited.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels
@@ -17,12 +18,15 @@ from pensioncert.dal.tables import AccountTable, CardTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.rules.certification import certification_year
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 NOT_FOUND = "没有找到此手机号码或身份证号码注册的APP账户或社保卡"
 CARD_NOT_FOUND = "没有找到此人的社保卡"
 CARD_STATUS = {"activated": "已激活", "not_activated": "未激活", "none": "无社保卡", "": "无社保卡"}
 
 
-def find(svc, principal, query: str) -> dict:
+def find(svc: Services, principal, query: str) -> dict:
     """``{"account": {...} | None, "card": {...} | None}``.
 
     By phone: that phone's account, and its card if the account proved its ID number. By ID
@@ -38,7 +42,7 @@ def find(svc, principal, query: str) -> dict:
             "card": _card_view(svc, card) if card else None}
 
 
-def unlock(svc, principal, user_id: str, reason: str) -> None:
+def unlock(svc: Services, principal, user_id: str, reason: str) -> None:
     """Lift the account's lock and clear its count (tokens ended by the lock stay ended)."""
     principal = require_staff(principal)
     account = accounts.get(user_id, consistent=True) if user_id else None
@@ -54,7 +58,7 @@ def unlock(svc, principal, user_id: str, reason: str) -> None:
                  region=region, before=before, after={"连续输错次数": 0, "锁定至": ""}, reason=text)
 
 
-def unlock_card(svc, principal, id_key: str, reason: str) -> None:
+def unlock_card(svc: Services, principal, id_key: str, reason: str) -> None:
     """Lift the card login's lock (3 wrong PINs), e.g. for a retiree at the counter with card and ID."""
     principal = require_staff(principal)
     card = registry.get_card(id_key) if id_key else None
@@ -70,7 +74,7 @@ def unlock_card(svc, principal, id_key: str, reason: str) -> None:
                  region=person.region, before=before, after={"连续输错次数": 0, "锁定至": ""}, reason=text)
 
 
-def _account_view(svc, account: AccountTable) -> dict:
+def _account_view(svc: Services, account: AccountTable) -> dict:
     now = svc.clock.now()
     policy = svc.lockout
     state = accounts.lock_state_of(account)
@@ -94,7 +98,7 @@ def _account_view(svc, account: AccountTable) -> dict:
     }
 
 
-def _card_view(svc, card: CardTable) -> dict:
+def _card_view(svc: Services, card: CardTable) -> dict:
     now = svc.clock.now()
     policy = svc.lockout
     state = accounts.lock_state_of(card)
@@ -108,7 +112,7 @@ def _card_view(svc, card: CardTable) -> dict:
     }
 
 
-def _lookup(svc, query: str) -> tuple[AccountTable | None, str | None]:
+def _lookup(svc: Services, query: str) -> tuple[AccountTable | None, str | None]:
     """The account and the ID key whose card to show."""
     text = re.sub(r"[\s\-]", "", normalize.nfkc(query or ""))
     if re.fullmatch(r"(\+?86)?1\d{10}", text):

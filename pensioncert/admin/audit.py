@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from pensioncert.admin import labels
 from pensioncert.admin.staff import require_staff
 from pensioncert.clock import BEIJING
 from pensioncert.dal import audit as audit_dal
 from pensioncert.errors import AppError, ErrorCode
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 MAX_DAYS = 31
 
@@ -25,14 +29,14 @@ def fields(principal, action: str, *, target: str, region: str | None = None,
             "target": target, "region": region, "before": before, "after": after, "reason": reason}
 
 
-def record(svc, principal, action: str, *, target: str, region: str | None = None,
+def record(svc: Services, principal, action: str, *, target: str, region: str | None = None,
            before: dict | None = None, after: dict | None = None, reason: str | None = None) -> None:
     """One event on its own (an action that changes nothing else, such as a view or an export)."""
     audit_dal.append(now=svc.clock.now(), **fields(principal, action, target=target, region=region,
                                                    before=before, after=after, reason=reason))
 
 
-def search_page(svc, principal, *, day_from: str, day_to: str, actor: str | None = None,
+def search_page(svc: Services, principal, *, day_from: str, day_to: str, actor: str | None = None,
                 action: str | None = None, cursor: str | None = None, size: int = PAGE_SIZE) -> dict:
     """One page of events between two Beijing dates (YYYY-MM-DD, at most 31 days), newest first:
     ``{"rows", "next"}``, ``next`` the cursor of the following page or None. An operator sees the
@@ -54,7 +58,7 @@ def search_page(svc, principal, *, day_from: str, day_to: str, actor: str | None
     return {"rows": [_row(event) for event in events], "next": following}
 
 
-def search(svc, principal, **filters) -> list[dict]:
+def search(svc: Services, principal, **filters) -> list[dict]:
     """Every matching event (``search_page``'s filters), page after page: for tests and exports;
     the page shows one page at a time."""
     rows, cursor = [], None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, exports
@@ -17,6 +18,9 @@ from pensioncert.errors import AppError, ErrorCode
 from pensioncert.jobs import regions as regions_with_recipients
 from pensioncert.logic.event_import import EventImportReport, import_events
 from pensioncert.logic.registry_import import Importer
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 LISTS = {
     "suspended": "暂停发放名单（未按时认证）",
@@ -28,7 +32,7 @@ LISTS = {
 EXPORT_HEADER = ("地区", "单位", "姓名", "身份证号码", "年度", "起始日期", "截止日期", "原因", "月份")
 
 
-def import_upload(svc, principal, data: bytes, filename: str = "") -> EventImportReport:
+def import_upload(svc: Services, principal, data: bytes, filename: str = "") -> EventImportReport:
     """Row by row, an operator may import only events of people whose stored region is theirs."""
     principal = require_staff(principal)
     importer = Importer(principal.username, principal.display_name,
@@ -55,12 +59,12 @@ def _items(principal, name: str):
     return [item for region in _regions(principal) for item in life_events.whole_list(name, region)]
 
 
-def rows(svc, principal, name: str) -> list[dict]:
+def rows(svc: Services, principal, name: str) -> list[dict]:
     principal = require_staff(principal)
     return [_row(svc, item, masked=True) for item in _items(principal, name)]
 
 
-def _row(svc, item, *, masked: bool) -> dict:
+def _row(svc: Services, item, *, masked: bool) -> dict:
     id_number = svc.vault.open(item.id_sealed) if item.id_sealed else ""
     detail = json.loads(item.detail) if item.detail else {}
     after_death = detail.get("certifications_after_death") or []
@@ -74,7 +78,7 @@ def _row(svc, item, *, masked: bool) -> dict:
     }
 
 
-def export(svc, principal, name: str, fmt: str) -> tuple[str, bytes]:
+def export(svc: Services, principal, name: str, fmt: str) -> tuple[str, bytes]:
     """A list for the payment system: CSV (one file, a region column) or XLSX (one sheet per
     region, i.e. per agency), full ID numbers; audited."""
     principal = require_staff(principal)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels, manual_evidence
 from pensioncert.admin.staff import require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
-from pensioncert.dal import home_visits as cases
 from pensioncert.dal import certifications, registry
+from pensioncert.dal import home_visits as cases
 from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
@@ -18,13 +19,16 @@ from pensioncert.logic.certification import record_certification
 from pensioncert.logic.registry_import import ImportReport, RowError, read_csv
 from pensioncert.rules.certification import certification_year, effective_facts
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 UNIT_REPORT_COLUMNS = ("id_number", "reason", "address", "contact_phone")
 # The outcomes of a closed case: labels.CASE_OUTCOME's, and a photo below the match threshold.
 OUTCOME_LABELS = {**labels.CASE_OUTCOME, "review": "现场照片比对不一致，转人工复核"}
 MAX_TEXT = 200
 
 
-def queue(svc, principal, statuses: tuple[str, ...] = cases.QUEUE_STATUSES) -> list[dict]:
+def queue(svc: Services, principal, statuses: tuple[str, ...] = cases.QUEUE_STATUSES) -> list[dict]:
     """Open, assigned and scheduled cases of the principal's regions (the status index), oldest
     first."""
     principal = require_staff(principal)
@@ -34,7 +38,7 @@ def queue(svc, principal, statuses: tuple[str, ...] = cases.QUEUE_STATUSES) -> l
     return [_row(svc, case) for case in sorted(found, key=lambda case: case.created_at)]
 
 
-def create_from_unit_report(svc, principal, *, id_number: str, reason: str, address: str,
+def create_from_unit_report(svc: Services, principal, *, id_number: str, reason: str, address: str,
                             contact_phone: str) -> str:
     principal = require_staff(principal)
     person_id = normalize.id_number(id_number)
@@ -59,7 +63,7 @@ def create_from_unit_report(svc, principal, *, id_number: str, reason: str, addr
     return case.case_id
 
 
-def import_unit_reports(svc, principal, csv_text: str) -> ImportReport:
+def import_unit_reports(svc: Services, principal, csv_text: str) -> ImportReport:
     """A unit's list of people to visit (UTF-8 CSV: id_number,reason,address,contact_phone);
     each row is a case, errors reported with their line numbers."""
     require_staff(principal)
@@ -77,7 +81,7 @@ def import_unit_reports(svc, principal, csv_text: str) -> ImportReport:
     return report
 
 
-def assign(svc, principal, case_id: str, username: str) -> None:
+def assign(svc: Services, principal, case_id: str, username: str) -> None:
     case = _case(principal, case_id)
     assignee = staff_dal.get(username or "")
     if assignee is None or not (assignee.role == labels.ROLE_PROVINCE_ADMIN
@@ -89,7 +93,7 @@ def assign(svc, principal, case_id: str, username: str) -> None:
                  before={"负责人": case.assigned_to or ""}, after={"负责人": assignee.display_name})
 
 
-def schedule(svc, principal, case_id: str, day: str) -> None:
+def schedule(svc: Services, principal, case_id: str, day: str) -> None:
     case = _case(principal, case_id)
     try:
         when = datetime.strptime((day or "")[:10], "%Y-%m-%d").date()
@@ -102,7 +106,7 @@ def schedule(svc, principal, case_id: str, day: str) -> None:
                  before={"预约日期": case.scheduled_for or ""}, after={"预约日期": when.isoformat()})
 
 
-def record_outcome(svc, principal, case_id: str, *, passed: bool, failure_reason: str = "",
+def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, failure_reason: str = "",
                    visit: manual_evidence.VisitFacts | None = None) -> dict:
     """A failed visit keeps the case on the queue with the reason. A passed one needs its evidence
     (``visit``: the photo taken there, the date, address and visiting staff; admin.manual_evidence):
@@ -162,7 +166,7 @@ def record_outcome(svc, principal, case_id: str, *, passed: bool, failure_reason
             "similarity": proof.similarity}
 
 
-def _close(svc, principal, case, outcome: str, proof=None, **fields) -> dict:
+def _close(svc: Services, principal, case, outcome: str, proof=None, **fields) -> dict:
     _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None, **fields)
     after = {"结果": OUTCOME_LABELS[outcome]}
     if proof is not None:
@@ -182,13 +186,13 @@ def _case(principal, case_id: str) -> HomeVisitTable:
     return case
 
 
-def _move(svc, case, from_statuses, to_status, **fields) -> None:
+def _move(svc: Services, case, from_statuses, to_status, **fields) -> None:
     if not cases.transition(case, from_statuses=from_statuses, to_status=to_status,
                             now=svc.clock.now(), **fields):
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_CHANGED)
 
 
-def _row(svc, case: HomeVisitTable) -> dict:
+def _row(svc: Services, case: HomeVisitTable) -> dict:
     vault = svc.vault
     return {
         "case_id": case.case_id, "name": case.name,

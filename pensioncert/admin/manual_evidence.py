@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pensioncert import identity, normalize
 from pensioncert.admin import labels
@@ -23,6 +24,9 @@ from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.registry_import import PHOTO_REFUSALS, is_photo_file
 from pensioncert.vision_client import VisionRefusal
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 PHOTO_REQUIRED = "登记“通过”须上传本次上门（或视频、使领馆）现场拍摄的本人照片（JPEG 或 PNG，不超过5MB）"
 PHOTO_REFUSED = "{reason}：现场照片未通过质量检查，请在光线充足处正面拍摄本人后重新上传"
@@ -69,7 +73,7 @@ class Evidence:
         return f"{self.similarity:.2f}"
 
 
-def check(svc, person, facts: VisitFacts, *, kind: str, ref_id: str) -> Evidence:
+def check(svc: Services, person, facts: VisitFacts, *, kind: str, ref_id: str) -> Evidence:
     """Check the facts, the photo's quality and its match; store the evidence object. Raises
     BAD_REQUEST (with the reason in Chinese) before anything is stored."""
     now = svc.clock.now()
@@ -105,7 +109,7 @@ def check(svc, person, facts: VisitFacts, *, kind: str, ref_id: str) -> Evidence
                     visitor.username, visitor.display_name)
 
 
-def photo_of(svc, evidence_key: str) -> bytes | None:
+def photo_of(svc: Services, evidence_key: str) -> bytes | None:
     """The visit photo of a stored evidence object (None once it has expired)."""
     import json
 
@@ -117,7 +121,7 @@ def photo_of(svc, evidence_key: str) -> bytes | None:
     return base64.b64decode(photo) if photo else None
 
 
-def _match(svc, person, template: list[float], image: bytes) -> tuple[float | None, bool, str | None, str]:
+def _match(svc: Services, person, template: list[float], image: bytes) -> tuple[float | None, bool, str | None, str]:
     references = trusted_references.trusted(svc, person, person.corrected_name or person.name,
                                             ask_authority=False)
     if not references:

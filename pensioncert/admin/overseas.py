@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, exports, labels
@@ -30,13 +31,16 @@ from pensioncert.logic.registry_import import (
 )
 from pensioncert.rules.certification import certification_year
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 COLUMNS = ("id_number", "name", "country", "agency", "phone")
 REPORT_HEADER = ("经办机构", "境外人员数", "照片已建模", "建模未通过", "未上传照片", "本年已认证", "未认证", "认证率(%)")
 _REGIONS_SCOPE = "overseas#regions"
 _PHONE = re.compile(r"^\+?[\d\s\-()]{5,25}$")
 
 
-def import_list(svc, principal, csv_text: str, filename: str = "") -> ImportReport:
+def import_list(svc: Services, principal, csv_text: str, filename: str = "") -> ImportReport:
     principal = require_staff(principal)
     report = ImportReport()
     reader = read_csv(csv_text, COLUMNS, report)
@@ -61,13 +65,13 @@ def import_list(svc, principal, csv_text: str, filename: str = "") -> ImportRepo
     return report
 
 
-def residents(svc, principal) -> list[dict]:
+def residents(svc: Services, principal) -> list[dict]:
     principal = require_staff(principal)
     year = certification_year(svc.clock.now())
     return [_row(svc, item, year) for item in _items(principal)]
 
 
-def model_photo(svc, principal, id_key: str, image: bytes) -> dict:
+def model_photo(svc: Services, principal, id_key: str, image: bytes) -> dict:
     """The reference photo through the registry photos' quality gate and embedding; the template
     also becomes the registry's reference, so the person can then certify by app from abroad."""
     from pensioncert.vision_client import VisionRefusal
@@ -97,7 +101,7 @@ def model_photo(svc, principal, id_key: str, image: bytes) -> dict:
 CHANNELS = {"consular": "驻外使领馆核验", "video_call": "视频通话核验"}
 
 
-def certify(svc, principal, id_key: str, visit=None, channel: str = "") -> dict:
+def certify(svc: Services, principal, id_key: str, visit=None, channel: str = "") -> dict:
     """Record this year's certification with method ``overseas`` (once a year, any method), with
     its evidence (admin.manual_evidence): the consular or video-call photo, its date, the place
     (consulate or the person's address abroad) and the staff. A photo below the match threshold
@@ -140,7 +144,7 @@ def certify(svc, principal, id_key: str, visit=None, channel: str = "") -> dict:
             "similarity": proof.similarity}
 
 
-def summary_rows(svc, principal) -> list[list]:
+def summary_rows(svc: Services, principal) -> list[list]:
     """One line per agency (经办机构), then the total line."""
     principal = require_staff(principal)
     year = certification_year(svc.clock.now())
@@ -155,7 +159,7 @@ def summary_rows(svc, principal) -> list[list]:
     return rows + [_report_line("合计", total)]
 
 
-def export(svc, principal, fmt: str) -> tuple[str, bytes]:
+def export(svc: Services, principal, fmt: str) -> tuple[str, bytes]:
     """The summary report as (filename, bytes): ``csv`` (UTF-8 with BOM, opens in Excel) or ``xlsx``."""
     principal = require_staff(principal)
     rows = summary_rows(svc, principal)
@@ -188,7 +192,7 @@ class _RowRejected(Exception):
         self.field, self.message = field, message
 
 
-def _import_row(svc, principal, record: dict, line: int, seen: dict) -> bool:
+def _import_row(svc: Services, principal, record: dict, line: int, seen: dict) -> bool:
     values = {c: normalize.nfkc(record.get(c) or "") for c in COLUMNS}
     try:
         id_number = normalize.id_number(values["id_number"])
@@ -266,7 +270,7 @@ def _item(principal, id_key: str):
     return item
 
 
-def _row(svc, item, year: int) -> dict:
+def _row(svc: Services, item, year: int) -> dict:
     certified = certifications.for_year(item.id_key, year)
     return {
         "key": item.id_key, "name": item.name,
@@ -284,5 +288,5 @@ def _report_line(agency: str, counts: list[int]) -> list:
     return [agency, total, modelled, rejected, none, certified, total - certified, rate]
 
 
-def _target(svc, item) -> str:
+def _target(svc: Services, item) -> str:
     return f"{item.name} {normalize.mask_id_number(svc.vault.open(item.id_sealed))}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pensioncert.admin import labels
 from pensioncert.admin.staff import require_staff
@@ -9,8 +10,11 @@ from pensioncert.dal import stats
 from pensioncert.rules.certification import METHODS, PaymentPolicy, certification_year
 from pensioncert.rules.life_events import PROOF
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
-def summary(svc, principal, year: int | None = None) -> dict:
+
+def summary(svc: Services, principal, year: int | None = None) -> dict:
     """Recipients, certified (count and %), by method, region, unit and month, failures by reason,
     due and overdue, for the principal's scope (the province, or the operator's regions)."""
     principal = require_staff(principal)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels, overseas
@@ -16,19 +17,22 @@ from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import corrections
 from pensioncert.logic.registry_import import (
-    ImportReport,
     Importer,
+    ImportReport,
     import_archive,
     import_registry,
 )
 from pensioncert.rules.certification import certification_year, effective_facts
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 PAGE_SIZE = 50
 MAX_REASON = 200
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-def search(svc, principal, query: str, cursor: str | None = None) -> dict:
+def search(svc: Services, principal, query: str, cursor: str | None = None) -> dict:
     """By full ID number (its keyed hash) or by name, one page: ``{"rows", "next"}`` (``next``:
     the cursor of the following page, None when there is no more). A name is looked up per region
     in the operator's regions (``by_region_name``), in the province by ``by_name``: no other
@@ -68,7 +72,7 @@ def _name_page(principal, name: str, cursor: str | None):
     return people, following
 
 
-def detail(svc, principal, id_key: str) -> dict:
+def detail(svc: Services, principal, id_key: str) -> dict:
     """A person's record (full ID number: staff on the person's own page), this record as it
     stands today, a pending correction, certification history and failed attempts."""
     person = _person(principal, id_key)
@@ -106,7 +110,7 @@ def detail(svc, principal, id_key: str) -> dict:
     }
 
 
-def correct(svc, principal, id_key: str, *, name: str | None, status: str | None,
+def correct(svc: Services, principal, id_key: str, *, name: str | None, status: str | None,
             reason: str, id_number: str | None = None) -> dict:
     """Correct name and/or status and/or the ID number, effective from tomorrow (Beijing), with
     the reason in the log. With a new ID number the record moves to it first (the result's
@@ -132,7 +136,7 @@ def correct(svc, principal, id_key: str, *, name: str | None, status: str | None
     return {**result, "before": before, "after": after, "effective": _day(corrected["effective"])}
 
 
-def correct_id_number(svc, principal, id_key: str, *, new_id_number: str, reason: str) -> dict:
+def correct_id_number(svc: Services, principal, id_key: str, *, new_id_number: str, reason: str) -> dict:
     """Correct a wrongly recorded ID number, effective from tomorrow (Beijing): the record, card,
     every year's certifications, the contacts and the account move to the right number in one
     transaction with the audit event (masked numbers and the reason). Returns the masked
@@ -148,7 +152,7 @@ def correct_id_number(svc, principal, id_key: str, *, new_id_number: str, reason
     return {**result, "effective": _day(result["effective"])}
 
 
-def move_region(svc, principal, id_key: str, *, region: str, unit: str, reason: str) -> dict:
+def move_region(svc: Services, principal, id_key: str, *, region: str, unit: str, reason: str) -> dict:
     """Move a person to another region and unit: a provincial administrator's action with a reason
     (an import never moves anyone). The record, the recipient counters and the audit event change
     in one transaction, conditioned on the region as read."""
@@ -179,7 +183,7 @@ def move_region(svc, principal, id_key: str, *, region: str, unit: str, reason: 
     raise AppError(ErrorCode.SERVICE_UNAVAILABLE, "此人的记录正被他人修改，请稍后重试")
 
 
-def remove_reference_photo(svc, principal, id_key: str, *, reason: str) -> dict:
+def remove_reference_photo(svc: Services, principal, id_key: str, *, reason: str) -> dict:
     """Remove a person's reference photo and template (the only way one is removed: an import
     with an empty photo cell keeps it), with a reason, audited in the same transaction."""
     person = _person(principal, id_key)
@@ -195,7 +199,7 @@ def remove_reference_photo(svc, principal, id_key: str, *, reason: str) -> dict:
     return {"has_photo": False}
 
 
-def set_staff_photo(svc, principal, id_key: str, *, image: bytes, reason: str) -> dict:
+def set_staff_photo(svc: Services, principal, id_key: str, *, image: bytes, reason: str) -> dict:
     """A photo staff took of the person in person (counter, home visit, overseas programme)
     becomes the person's trusted reference (logic/references.py): checked by the same strict
     quality gate as registry photos, stored, and audited with the reason in one transaction."""
@@ -224,7 +228,7 @@ def set_staff_photo(svc, principal, id_key: str, *, image: bytes, reason: str) -
 STAFF_PHOTO_REFUSED = "照片不能用作比对照片：请在光线充足处正面拍摄本人，面部清晰、无遮挡后重新上传"
 
 
-def import_upload(svc, principal, data: str | bytes, filename: str = "") -> ImportReport:
+def import_upload(svc: Services, principal, data: str | bytes, filename: str = "") -> ImportReport:
     """The registry import of an uploaded file, on the same functions as `make import`: a CSV
     (photo cells empty: the photos there are kept) or a zip of the CSV and its photos. Row by
     row, an operator may create and change only records whose current region is theirs; each
@@ -262,7 +266,7 @@ def _person(principal, id_key: str) -> RegistryPersonTable:
     return person
 
 
-def _row(svc, person: RegistryPersonTable, year: int) -> dict:
+def _row(svc: Services, person: RegistryPersonTable, year: int) -> dict:
     certified = certifications.for_year(person.id_key, year)
     return {
         "key": person.id_key, "name": person.name,

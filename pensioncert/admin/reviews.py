@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels
@@ -24,6 +25,9 @@ from pensioncert.dal import reviews as reviews_dal
 from pensioncert.dal.tables import HomeVisitTable, ReviewTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.certification import record_certification
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 KINDS = {"app": "APP认证申诉", "home_visit": "上门认证照片比对不一致", "overseas": "境外认证照片比对不一致"}
 STATES = {"pending": "待复核", "decided": "已办结"}
@@ -39,7 +43,7 @@ REASON_REQUIRED = "请填写复核意见（不超过200字）"
 MAX_TEXT = 200
 
 
-def queue(svc, principal, state: str = reviews_dal.PENDING) -> list[dict]:
+def queue(svc: Services, principal, state: str = reviews_dal.PENDING) -> list[dict]:
     """The principal's regions' reviews in ``state``, oldest first, overdue ones marked."""
     principal = require_staff(principal)
     regions = [None] if principal.is_province_admin else list(principal.regions)
@@ -48,12 +52,12 @@ def queue(svc, principal, state: str = reviews_dal.PENDING) -> list[dict]:
     return [_row(svc, review, now) for review in sorted(found, key=lambda r: r.created_at)]
 
 
-def overdue_count(svc, principal) -> int:
+def overdue_count(svc: Services, principal) -> int:
     """Pending reviews past their deadline in the principal's regions (the overview)."""
     return sum(1 for row in queue(svc, principal) if row["overdue"])
 
 
-def detail(svc, principal, review_id: str) -> dict:
+def detail(svc: Services, principal, review_id: str) -> dict:
     """A case as the reviewer sees it: evidence frames (or the visit photo), the reference photo,
     scores and reasons. Viewing is audited (it shows a face)."""
     review = _review(principal, review_id)
@@ -73,7 +77,7 @@ def detail(svc, principal, review_id: str) -> dict:
     return row
 
 
-def decide(svc, principal, review_id: str, *, passed: bool, reason: str) -> dict:
+def decide(svc: Services, principal, review_id: str, *, passed: bool, reason: str) -> dict:
     review = _review(principal, review_id)
     if review.kind != "app":
         require_province_admin(principal)
@@ -99,7 +103,7 @@ def decide(svc, principal, review_id: str, *, passed: bool, reason: str) -> dict
     return {"outcome": outcome, "case_id": _propose_home_visit(svc, principal, review)}
 
 
-def _certify(svc, principal, review: ReviewTable) -> dict:
+def _certify(svc: Services, principal, review: ReviewTable) -> dict:
     person = registry.get_person(review.subject_key)
     region, unit = (person.region, person.unit) if person is not None else (review.region, review.unit)
     try:
@@ -116,7 +120,7 @@ def _certify(svc, principal, review: ReviewTable) -> dict:
     return {"certification_id": certification.certification_id}
 
 
-def _propose_home_visit(svc, principal, review: ReviewTable) -> str:
+def _propose_home_visit(svc: Services, principal, review: ReviewTable) -> str:
     now = svc.clock.now()
     case = HomeVisitTable(
         "hv_" + secrets.token_hex(8), subject_key=review.subject_key, subject_id_sealed=review.subject_id_sealed,
@@ -143,7 +147,7 @@ def _review(principal, review_id: str) -> ReviewTable:
     return review
 
 
-def _row(svc, review: ReviewTable, now_iso: str) -> dict:
+def _row(svc: Services, review: ReviewTable, now_iso: str) -> dict:
     return {
         "review_id": review.review_id, "kind": review.kind, "kind_label": KINDS.get(review.kind, review.kind),
         "name": review.name, "id_masked": normalize.mask_id_number(svc.vault.open(review.subject_id_sealed)),
@@ -159,7 +163,7 @@ def _row(svc, review: ReviewTable, now_iso: str) -> dict:
     }
 
 
-def _evidence_images(svc, review: ReviewTable) -> list[dict]:
+def _evidence_images(svc: Services, review: ReviewTable) -> list[dict]:
     """A few frames of each step (first, middle, last), or the visit photo, as data URIs."""
     if not review.evidence_key:
         return []
@@ -178,7 +182,7 @@ def _evidence_images(svc, review: ReviewTable) -> list[dict]:
     return images
 
 
-def _reference_image(svc, person, source: str | None) -> str | None:
+def _reference_image(svc: Services, person, source: str | None) -> str | None:
     """The photo the face was compared with (the identity authority's is not held here)."""
     key = None
     if person is not None:
@@ -199,5 +203,5 @@ def _data_uri(b64: str) -> str:
     return f"data:image/{kind};base64,{b64}"
 
 
-def _target(svc, review: ReviewTable) -> str:
+def _target(svc: Services, review: ReviewTable) -> str:
     return f"{review.review_id} {review.name} {normalize.mask_id_number(svc.vault.open(review.subject_id_sealed))}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pensioncert import passwords
 from pensioncert.admin import labels
@@ -13,6 +14,9 @@ from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.admin_tables import StaffTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.rules.staff_login import StaffLoginPolicy
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 HOUR_SECONDS = 3600
 
@@ -62,7 +66,7 @@ def principal_of(item: StaffTable) -> StaffPrincipal:
     return StaffPrincipal(item.username, item.display_name, item.role, tuple(item.regions or ()))
 
 
-def create_staff(svc, *, username: str, display_name: str, role: str, regions: list[str],
+def create_staff(svc: Services, *, username: str, display_name: str, role: str, regions: list[str],
                  password: str) -> bool:
     """A staff account (False if the username exists). Operators must have at least one region.
     For the local stage's demo staff and tests; staff create staff with ``add_staff``."""
@@ -97,7 +101,7 @@ class CaptchaNeeded(AppError):
         super().__init__(ErrorCode.LOGIN_FAILED, message)
 
 
-def login_policy(svc) -> StaffLoginPolicy:
+def login_policy(svc: Services) -> StaffLoginPolicy:
     return StaffLoginPolicy.from_settings(svc.settings)
 
 
@@ -106,7 +110,7 @@ def client_window(settings) -> limits.Window:
     return limits.Window(f"staff-login-client-{size}", size, HOUR_SECONDS)
 
 
-def login(svc, attempt: LoginAttempt) -> StaffPrincipal:
+def login(svc: Services, attempt: LoginAttempt) -> StaffPrincipal:
     """Check a staff login. Refusals: 429 when the client address has used its failures of the
     hour; ``CaptchaNeeded`` when the account (or the client) has failed ``captcha_after`` times
     and no right captcha came with this try (the password is then not even checked, nothing is
@@ -148,7 +152,7 @@ def login(svc, attempt: LoginAttempt) -> StaffPrincipal:
     return principal
 
 
-def needs_captcha(svc, username: str, client: str | None) -> bool:
+def needs_captcha(svc: Services, username: str, client: str | None) -> bool:
     """Whether the next login of ``username`` from ``client`` must carry a captcha (the form
     shows one then; ``login`` enforces it whatever the form showed)."""
     item = _account(username)
@@ -156,7 +160,7 @@ def needs_captcha(svc, username: str, client: str | None) -> bool:
     return _captcha_due(svc, staff_dal.lock_state_of(item) if item else None, owner, svc.clock.now())
 
 
-def _captcha_due(svc, state, owner: str, now) -> bool:
+def _captcha_due(svc: Services, state, owner: str, now) -> bool:
     policy = login_policy(svc)
     window = client_window(svc.settings)
     client_failures = window.size - limits.left(window, owner, int(now.timestamp()))
@@ -168,13 +172,13 @@ def _account(username: str | None) -> StaffTable | None:
     return staff_dal.get(username) if 0 < len(username) <= 64 else None
 
 
-def new_captcha(svc) -> dict:
+def new_captcha(svc: Services) -> dict:
     from pensioncert.logic.captcha import new_captcha as draw
 
     return draw(svc)
 
 
-def _check_captcha(svc, attempt: LoginAttempt) -> None:
+def _check_captcha(svc: Services, attempt: LoginAttempt) -> None:
     from pensioncert.logic.captcha import use_captcha
 
     if not attempt.captcha_id:
@@ -191,7 +195,7 @@ def _waiting(state, now) -> AppError:
     return AppError(ErrorCode.ACCOUNT_LOCKED, labels.STAFF_LOGIN_WAIT.format(minutes=minutes))
 
 
-def open_session(svc, principal: StaffPrincipal) -> str:
+def open_session(svc: Services, principal: StaffPrincipal) -> str:
     """A new session for a principal who just logged in: returns its random id (the cookie's)."""
     item = staff_dal.get(principal.username)
     if item is None or not item.active:
@@ -202,7 +206,7 @@ def open_session(svc, principal: StaffPrincipal) -> str:
     return session_id
 
 
-def session_principal(svc, session_id: str | None) -> StaffPrincipal | None:
+def session_principal(svc: Services, session_id: str | None) -> StaffPrincipal | None:
     """The principal of a session, checked on every request: the session must exist (logout
     deletes it), be unexpired, and carry the account's current session version (a password
     change, a disable, a role change or a revoke moves it); the account must be active."""
@@ -217,7 +221,7 @@ def session_principal(svc, session_id: str | None) -> StaffPrincipal | None:
     return principal_of(item)
 
 
-def logout(svc, principal, session_id: str | None) -> None:
+def logout(svc: Services, principal, session_id: str | None) -> None:
     from pensioncert.admin import audit
 
     if session_id:
@@ -226,7 +230,7 @@ def logout(svc, principal, session_id: str | None) -> None:
         audit.record(svc, principal, "logout", target=principal.username)
 
 
-def current(username: str | None, svc) -> StaffPrincipal | None:
+def current(username: str | None, svc: Services) -> StaffPrincipal | None:
     """The principal of an active account by username (no session check: for tools and tests)."""
     if not username:
         return None
@@ -239,7 +243,7 @@ def current(username: str | None, svc) -> StaffPrincipal | None:
 # --- staff management (provincial administrators) ---------------------------------------------
 
 
-def list_staff(svc, principal) -> list[dict]:
+def list_staff(svc: Services, principal) -> list[dict]:
     require_province_admin(principal)
     now = svc.clock.now()
     policy = login_policy(svc)
@@ -257,7 +261,7 @@ def list_staff(svc, principal) -> list[dict]:
     return rows
 
 
-def add_staff(svc, principal, *, username: str, display_name: str, role: str, regions,
+def add_staff(svc: Services, principal, *, username: str, display_name: str, role: str, regions,
               password: str) -> None:
     """A provincial administrator creates an account (audited in the same transaction)."""
     from pensioncert.admin import audit
@@ -279,7 +283,7 @@ def add_staff(svc, principal, *, username: str, display_name: str, role: str, re
         raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_USERNAME_TAKEN, field="username")
 
 
-def set_active(svc, principal, username: str, active: bool, reason: str) -> None:
+def set_active(svc: Services, principal, username: str, active: bool, reason: str) -> None:
     """Disable (ends every session at once) or enable an account, with a reason."""
     from pensioncert.admin import audit
 
@@ -295,7 +299,7 @@ def set_active(svc, principal, username: str, active: bool, reason: str) -> None
     _change(svc, item.username, actions, event, end_sessions=not active)
 
 
-def reset_password(svc, principal, username: str, new_password: str, reason: str) -> None:
+def reset_password(svc: Services, principal, username: str, new_password: str, reason: str) -> None:
     """Set a new password for another account: ends its sessions and clears its failures."""
     from pensioncert.admin import audit
 
@@ -308,7 +312,7 @@ def reset_password(svc, principal, username: str, new_password: str, reason: str
     _change(svc, item.username, _password_actions(svc, new_password), event, end_sessions=True)
 
 
-def set_role(svc, principal, username: str, role: str, regions, reason: str) -> None:
+def set_role(svc: Services, principal, username: str, role: str, regions, reason: str) -> None:
     """Change an account's role and regions (its open sessions end: they were opened for the old)."""
     from pensioncert.admin import audit
 
@@ -323,7 +327,7 @@ def set_role(svc, principal, username: str, role: str, regions, reason: str) -> 
             end_sessions=True)
 
 
-def end_sessions(svc, principal, username: str, reason: str) -> None:
+def end_sessions(svc: Services, principal, username: str, reason: str) -> None:
     """An administrator's revoke: every open session of the account ends at once."""
     from pensioncert.admin import audit
 
@@ -334,7 +338,7 @@ def end_sessions(svc, principal, username: str, reason: str) -> None:
     _change(svc, item.username, [], event, end_sessions=True)
 
 
-def change_own_password(svc, principal, old_password: str, new_password: str) -> None:
+def change_own_password(svc: Services, principal, old_password: str, new_password: str) -> None:
     """Any staff member changes their own password; every session of theirs ends, this one too."""
     from pensioncert.admin import audit
 
@@ -350,12 +354,12 @@ def change_own_password(svc, principal, old_password: str, new_password: str) ->
 USERNAME = re.compile(r"[a-z][a-z0-9_]{2,31}")
 
 
-def _password_actions(svc, password: str) -> list:
+def _password_actions(svc: Services, password: str) -> list:
     return [StaffTable.password_hash.set(passwords.hash_secret(svc.settings, password)),
             StaffTable.failed_attempts.set(0), StaffTable.locked_until.remove()]
 
 
-def _change(svc, username: str, actions: list, event: dict, *, end_sessions: bool) -> None:
+def _change(svc: Services, username: str, actions: list, event: dict, *, end_sessions: bool) -> None:
     if not staff_dal.change(username, actions, event, svc.clock.now(), end_sessions=end_sessions):
         raise AppError(ErrorCode.NOT_FOUND, labels.STAFF_NOT_FOUND)
 
@@ -410,7 +414,7 @@ def _beijing(moment) -> str | None:
     return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else None
 
 
-def assignable(svc, principal, region: str) -> list[dict]:
+def assignable(svc: Services, principal, region: str) -> list[dict]:
     """Staff who may take a case in ``region``: its operators and the provincial administrators."""
     require_region(principal, region)
     return [

@@ -2,8 +2,13 @@
 ``{"jobs": ["reminders", "suspensions"]}``."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def run_jobs(svc, jobs) -> dict:
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
+
+def run_jobs(svc: Services, jobs) -> dict:
     from pensioncert.jobs import reminders, suspensions
 
     runners = {"reminders": reminders.run, "suspensions": suspensions.run}

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 PERIOD_SECONDS = 24 * 3600
 log = logging.getLogger(__name__)
 
 
-def start(svc) -> threading.Event:
+def start(svc: Services) -> threading.Event:
     """Returns the event that stops the timer."""
     stop = threading.Event()
 

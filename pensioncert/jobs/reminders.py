@@ -11,6 +11,7 @@ the next day, the reminder records keeping it to one SMS per person and point.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import life_events
@@ -19,6 +20,9 @@ from pensioncert.jobs import regions, uncertified_pages
 from pensioncert.logic.contacts import mask_name
 from pensioncert.rules.certification import PaymentPolicy, certification_year
 from pensioncert.sms import NoticeSms, SmsSendError
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 HOW_TO = "可用手机APP本人刷脸认证，或由亲友在APP代办，行动不便的可联系所在单位申请上门认证"
 
@@ -52,7 +56,7 @@ def text(year: int, due_by: str, name_masked: str | None) -> str:
             "逾期未认证将暂停发放养老金，认证后恢复发放并补发。")
 
 
-def run(svc, page_size: int = 100, only_regions=None) -> ReminderReport:
+def run(svc: Services, page_size: int = 100, only_regions=None) -> ReminderReport:
     now = svc.clock.now()
     year = certification_year(now)
     due = PaymentPolicy(svc.settings.payment_warning_days).due_by(year)
@@ -77,7 +81,7 @@ def run(svc, page_size: int = 100, only_regions=None) -> ReminderReport:
     return report
 
 
-def _remind(svc, person, year: int, point: int, due_text: str, now, report: ReminderReport) -> None:
+def _remind(svc: Services, person, year: int, point: int, due_text: str, now, report: ReminderReport) -> None:
     phones = life_events.phones_of(person.id_key)
     if not phones:
         report.no_phone += 1  # the agency's list for a letter or a call (admin: 未认证名单)

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from pensioncert.clock import BEIJING, iso_beijing
-from pensioncert.dal import certifications
-from pensioncert.dal import life_events
+from pensioncert.dal import certifications, life_events
 from pensioncert.dal.life_tables import LifeStatusTable
 from pensioncert.jobs import regions, uncertified_pages
 from pensioncert.rules.certification import PaymentPolicy, certification_year
 from pensioncert.rules.life_events import months_between
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 REASON = "{year}年度未完成养老保险待遇资格认证"
 
@@ -36,7 +39,7 @@ class SuspensionReport:
         return dict(vars(self))
 
 
-def due_year(svc) -> int | None:
+def due_year(svc: Services) -> int | None:
     """The year whose due date has passed and whose suspensions are due: last year, from the day
     after its due date on (None never happens with a calendar-year policy; kept for a policy whose
     due date falls inside the next year)."""
@@ -46,7 +49,7 @@ def due_year(svc) -> int | None:
     return year if now > policy.due_by(year) else None
 
 
-def run(svc, year: int | None = None, page_size: int = 100, only_regions=None) -> SuspensionReport:
+def run(svc: Services, year: int | None = None, page_size: int = 100, only_regions=None) -> SuspensionReport:
     year = year if year is not None else due_year(svc)
     report = SuspensionReport(year)
     if year is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize, passwords, tokens
 from pensioncert.clock import BEIJING, beijing_date, iso_beijing
@@ -28,11 +29,14 @@ from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.sms_code import use_sms_code
 from pensioncert.observability import record_metric
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 CARD_PIN = re.compile(r"\d{6}")
 HOUR_SECONDS = 3600
 
 
-def register(svc, *, phone: str, sms_code: str, name: str, id_number: str, password: str,
+def register(svc: Services, *, phone: str, sms_code: str, name: str, id_number: str, password: str,
              password_confirm: str) -> dict:
     number = normalize.phone(phone)
     person_name = normalize.name(name)
@@ -60,7 +64,7 @@ def register(svc, *, phone: str, sms_code: str, name: str, id_number: str, passw
     return {"user_id": account.user_id}
 
 
-def login(svc, *, phone: str, password: str) -> dict:
+def login(svc: Services, *, phone: str, password: str) -> dict:
     number = normalize.phone(phone)
     now = svc.clock.now()
     policy = svc.lockout
@@ -75,7 +79,7 @@ def login(svc, *, phone: str, password: str) -> dict:
     return session_response(svc, account, "phone")
 
 
-def _unknown_phone_login(svc, phone_key: str, password: str, now) -> None:
+def _unknown_phone_login(svc: Services, phone_key: str, password: str, now) -> None:
     """The known-phone path step for step (lock check, one argon2 computation, a counted failure),
     on a counter of the phone number itself. Always raises."""
     policy = svc.lockout
@@ -86,7 +90,7 @@ def _unknown_phone_login(svc, phone_key: str, password: str, now) -> None:
           now, login="unknown_phone")
 
 
-def card_login(svc, *, id_number: str, card_password: str, client: str | None) -> dict:
+def card_login(svc: Services, *, id_number: str, card_password: str, client: str | None) -> dict:
     """``client``: the caller's source address (the request context's ``sourceIp``)."""
     person_id = normalize.id_number(id_number)
     pin = card_pin(card_password)
@@ -118,7 +122,7 @@ def client_window(settings) -> limits.Window:
     return limits.Window(f"card-login-client-{size}", size, HOUR_SECONDS)
 
 
-def _card_account(svc, person_id: str, pin: str, now) -> AccountTable:
+def _card_account(svc: Services, person_id: str, pin: str, now) -> AccountTable:
     policy = svc.lockout
     id_key = svc.vault.lookup("id", person_id)
     # The card current today: an ID-number correction moves it to the right number at midnight.
@@ -143,7 +147,7 @@ def _card_account(svc, person_id: str, pin: str, now) -> AccountTable:
     return accounts.find_by_id_key(id_key) or _create_card_account(svc, card, person_id, id_key)
 
 
-def reset_password(svc, *, phone: str, sms_code: str, new_password: str,
+def reset_password(svc: Services, *, phone: str, sms_code: str, new_password: str,
                    new_password_confirm: str) -> dict:
     number = normalize.phone(phone)
     # The code first: without it nothing is said about the phone or its holder's birth date.
@@ -161,7 +165,7 @@ def reset_password(svc, *, phone: str, sms_code: str, new_password: str,
     return {}
 
 
-def bind_phone(svc, account: AccountTable, *, phone: str, sms_code: str) -> dict:
+def bind_phone(svc: Services, account: AccountTable, *, phone: str, sms_code: str) -> dict:
     number = normalize.phone(phone)
     use_sms_code(svc, phone=number, purpose="bind_phone", code=sms_code)
     accounts.bind_phone(account, svc.vault.lookup("phone", number), svc.vault.seal(number))
@@ -188,7 +192,7 @@ def signed_in_account(session: tokens.Session) -> AccountTable:
     return account
 
 
-def session_response(svc, account: AccountTable, login_method: str) -> dict:
+def session_response(svc: Services, account: AccountTable, login_method: str) -> dict:
     ttl = svc.settings.token_ttl_seconds
     session = tokens.Session(account.user_id, login_method, int(getattr(account, "token_version", 0) or 0))
     token = tokens.issue(svc.token_secret, session, svc.clock.now(), ttl)
@@ -212,7 +216,7 @@ def new_user_id() -> str:
     return "u_" + secrets.token_hex(12)
 
 
-def _create_card_account(svc, card, person_id: str, id_key: str) -> AccountTable:
+def _create_card_account(svc: Services, card, person_id: str, id_key: str) -> AccountTable:
     account = AccountTable(
         new_user_id(),
         id_key=id_key,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from typing import TYPE_CHECKING
 
 from captcha.image import ImageCaptcha
 
@@ -10,13 +11,16 @@ from pensioncert.dal import verification
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.normalize import nfkc
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 # Characters that an older eye cannot confuse with another (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 LENGTH = 4
 _image = ImageCaptcha(width=160, height=60)
 
 
-def new_captcha(svc) -> dict:
+def new_captcha(svc: Services) -> dict:
     answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     captcha_id = secrets.token_urlsafe(16)
     ttl = svc.settings.captcha_ttl_seconds
@@ -33,7 +37,7 @@ def new_captcha(svc) -> dict:
     return result
 
 
-def use_captcha(svc, captcha_id: str, answer: str) -> None:
+def use_captcha(svc: Services, captcha_id: str, answer: str) -> None:
     """Consume the captcha (whatever the answer: a captcha is single use) and check the answer."""
     if not captcha_id or len(captcha_id) > 64:
         raise AppError(ErrorCode.CAPTCHA_INVALID)
@@ -47,5 +51,5 @@ def use_captcha(svc, captcha_id: str, answer: str) -> None:
         raise AppError(ErrorCode.CAPTCHA_INVALID)
 
 
-def _answer_hash(svc, answer: str) -> str:
+def _answer_hash(svc: Services, answer: str) -> str:
     return svc.vault.lookup("captcha", answer)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications
@@ -14,10 +15,13 @@ from pensioncert.observability import record_metric
 from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, METHODS, certification_year
 from pensioncert.vision_client import VisionRefusal
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 HOME_VISIT_HINT = "本年度自助认证未通过的次数已达上限，请联系所在单位申请上门认证"
 
 
-def start(svc, account, subject_param: str) -> dict:
+def start(svc: Services, account, subject_param: str) -> dict:
     checked = eligibility.check(svc, account, subject_param)
     if checked.reason:
         raise _not_eligible(checked.reason)
@@ -27,7 +31,7 @@ def start(svc, account, subject_param: str) -> dict:
                                  subject=checked.subject.param, subject_key=checked.subject.id_key)
 
 
-def complete(svc, account, session_id: str, steps: list[dict]) -> dict:
+def complete(svc: Services, account, session_id: str, steps: list[dict]) -> dict:
     """Decide a session once; a retry of the same session gets the stored answer."""
     return liveness.complete_once(
         svc, session_id=session_id, user_id=account.user_id, purpose="certify", steps=steps,
@@ -35,7 +39,7 @@ def complete(svc, account, session_id: str, steps: list[dict]) -> dict:
     )
 
 
-def _decide(svc, account, session, steps: list[dict]) -> dict:
+def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     now = svc.clock.now()
     year = certification_year(now)
     subject = _subject_of(session, account)
@@ -96,13 +100,13 @@ def _decide(svc, account, session, steps: list[dict]) -> dict:
             "certified_at": certification.certified_at, "similarity": certification.similarity}
 
 
-def references_for(svc, subject: Subject, person, *, ask_authority: bool = False):
+def references_for(svc: Services, subject: Subject, person, *, ask_authority: bool = False):
     """The subject's trusted reference (logic/references.py): a staff photo, the registry photo, or
     the identity authority's; never the caller's ID card portrait or any image the caller sent."""
     return trusted_references.trusted(svc, person, subject.name, ask_authority=ask_authority)
 
 
-def attempts_left(svc, failed: int) -> int:
+def attempts_left(svc: Services, failed: int) -> int:
     return max(svc.settings.yearly_failed_attempts_limit - failed, 0)
 
 
@@ -114,7 +118,7 @@ def _subject_of(session, account) -> Subject:
     return resolve(account, session.subject)
 
 
-def _counted_failure(svc, subject_key: str, year: int, refusal: VisionRefusal, now,
+def _counted_failure(svc: Services, subject_key: str, year: int, refusal: VisionRefusal, now,
                      region: str) -> AppError:
     """Settle the attempt reserved before vision ran: an unreadable image is given back."""
     if refusal.code == "IMAGE_INVALID":
@@ -134,7 +138,7 @@ def _not_eligible(reason: str) -> AppError:
     return AppError(ErrorCode.NOT_ELIGIBLE, ELIGIBILITY_MESSAGES[reason], reason=reason)
 
 
-def record_certification(svc, subject_key: str, year: int, method: str, operator: str,
+def record_certification(svc: Services, subject_key: str, year: int, method: str, operator: str,
                          region: str, unit: str, operator_user_id: str | None = None, *,
                          similarity: float | None = None, evidence_key: str | None = None,
                          reference: str | None = None,

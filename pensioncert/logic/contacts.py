@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.clock import iso_beijing
@@ -16,6 +17,9 @@ from pensioncert.dal.contacts import Added
 from pensioncert.dal.tables import ContactTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.observability import logger as log
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 MAX_RELATION_LENGTH = 20
 DAY_SECONDS = 24 * 3600
@@ -33,11 +37,11 @@ class NoticeSms:
     text: str
 
 
-def add_window(svc) -> limits.Window:
+def add_window(svc: Services) -> limits.Window:
     return limits.Window("contact-adds", svc.settings.contact_adds_per_day, DAY_SECONDS)
 
 
-def add_contact(svc, account, *, name: str, id_number: str, relation: str) -> dict:
+def add_contact(svc: Services, account, *, name: str, id_number: str, relation: str) -> dict:
     person_name = normalize.name(name)
     person_id = normalize.id_number(id_number)
     relation = normalize.nfkc(relation)
@@ -62,11 +66,11 @@ def add_contact(svc, account, *, name: str, id_number: str, relation: str) -> di
     }[outcome]
 
 
-def contact_id_for(svc, user_id: str, person_id: str) -> str:
+def contact_id_for(svc: Services, user_id: str, person_id: str) -> str:
     return "c_" + svc.vault.lookup("contact", f"{user_id}:{person_id}")[:20]
 
 
-def _attempt(svc, account, person_name, person_id, id_key, relation, now) -> str:
+def _attempt(svc: Services, account, person_name, person_id, id_key, relation, now) -> str:
     if limits.take(add_window(svc), account.user_id, int(now.timestamp())) is None:
         return "rate_limited"
     if id_key == account.id_key:
@@ -85,7 +89,7 @@ def _attempt(svc, account, person_name, person_id, id_key, relation, now) -> str
     return {Added.ADDED: "added", Added.EXISTS: "exists", Added.LIMIT: "limit"}[added]
 
 
-def _audit(svc, account, person_id, id_key, relation, outcome, now) -> None:
+def _audit(svc: Services, account, person_id, id_key, relation, outcome, now) -> None:
     person = registry.get_person(id_key)
     audit.append(
         now=now, actor=f"app:{account.user_id}", actor_name=mask_name(account.name),
@@ -95,7 +99,7 @@ def _audit(svc, account, person_id, id_key, relation, outcome, now) -> None:
     )
 
 
-def _tell_the_relative(svc, account, id_key: str) -> None:
+def _tell_the_relative(svc: Services, account, id_key: str) -> None:
     """An SMS to the added person's bound phone, if they have an account that proved this ID."""
     relative = accounts.find_by_id_key(id_key)
     sealed = relative and (relative.bound_phone_sealed or relative.phone_sealed)
@@ -112,7 +116,7 @@ def _tell_the_relative(svc, account, id_key: str) -> None:
         log.exception("contact notice SMS failed")
 
 
-def list_contacts(svc, account) -> dict:
+def list_contacts(svc: Services, account) -> dict:
     items = sorted(contacts.list_for(account.user_id), key=lambda contact: contact.created_at)
     return {
         "items": [
@@ -132,7 +136,7 @@ def delete_contact(account, contact_id: str) -> None:
         raise AppError(ErrorCode.NOT_FOUND, "未找到该联系人")
 
 
-def my_proxies(svc, account) -> dict:
+def my_proxies(svc: Services, account) -> dict:
     """Who has the caller as a contact (GET /me/proxies)."""
     items = sorted(_having_me(account), key=lambda contact: contact.created_at)
     return {
@@ -148,7 +152,7 @@ def my_proxies(svc, account) -> dict:
     }
 
 
-def consent(svc, account, proxy_id: str) -> dict:
+def consent(svc: Services, account, proxy_id: str) -> dict:
     """The relative's own consent: this proxy may see their history and payment status."""
     match = [c for c in _having_me(account) if c.contact_id == proxy_id] if 0 < len(proxy_id) <= 64 else []
     if not match or not contacts.record_consent(match[0].user_id, proxy_id, account.id_key,
@@ -157,7 +161,7 @@ def consent(svc, account, proxy_id: str) -> dict:
     return {"consent": True}
 
 
-def consent_by_certification(svc, contact: ContactTable) -> None:
+def consent_by_certification(svc: Services, contact: ContactTable) -> None:
     """A proxy certification matched the relative's own trusted reference: consent on record."""
     if contact.consent_source is None:
         contacts.record_consent(contact.user_id, contact.contact_id, contact.id_key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.clock import beijing_date
@@ -10,8 +11,11 @@ from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.registry_import import STATUSES
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
-def correct_record(svc, id_number: str, *, name: str | None = None, status: str | None = None,
+
+def correct_record(svc: Services, id_number: str, *, name: str | None = None, status: str | None = None,
                    audit=None) -> dict:
     """Schedule the correction; returns the record before it and the effective date.
     ``audit(before, after, effective) -> event fields``: the audit event, written in the
@@ -37,7 +41,7 @@ def correct_record(svc, id_number: str, *, name: str | None = None, status: str 
     return {"before": was, "after": becomes, "effective": effective}
 
 
-def correct_id_number(svc, id_number: str, new_id_number: str, audit=None) -> dict:
+def correct_id_number(svc: Services, id_number: str, new_id_number: str, audit=None) -> dict:
     """Move the record from a wrongly recorded ID number to the right one from tomorrow (Beijing):
     until then the wrong number is the registry's, from then on only the right one. Registry,
     card, every year's certifications and failed attempts, the contacts naming the person and the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.clock import BEIJING, beijing_date, iso_beijing
@@ -17,10 +18,13 @@ from pensioncert.logic.certification import record_certification
 from pensioncert.rules import life_events as rules
 from pensioncert.rules.certification import certification_year, effective_facts
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 OPERATOR = "数据比对"
 
 
-def apply_event(svc, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
+def apply_event(svc: Services, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
     """The outcome: ``certified``, ``recorded`` (counts, not enough yet or not this year),
     ``already_certified``, ``not_recipient``, ``deceased``, ``suspended``, ``flagged``."""
     if event_type in rules.STOPS:
@@ -32,7 +36,7 @@ def apply_event(svc, person, event_type: str, event_date: date, source: str, act
     return certify_from_events(svc, person)
 
 
-def _status(svc, person) -> str:
+def _status(svc: Services, person) -> str:
     today = beijing_date(svc.clock.now())
     return effective_facts(person.name, person.status, person.corrected_name, person.corrected_status,
                            person.correction_effective, today).status
@@ -48,7 +52,7 @@ def died_on(events: list[rules.Event]) -> date | None:
     return min(deaths) if deaths else None
 
 
-def certify_from_events(svc, person) -> str:
+def certify_from_events(svc: Services, person) -> str:
     """Store this year's ``data_match`` certification when the person's events qualify, under the
     once-a-year rule of every method, with the events that counted."""
     now = svc.clock.now()
@@ -73,7 +77,7 @@ def certify_from_events(svc, person) -> str:
     return "certified"
 
 
-def _stop(svc, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
+def _stop(svc: Services, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
     """Death → ``deceased`` (payments stop from the next month; months paid after it listed for
     recovery); imprisonment → ``suspended``. The registry status changes at once (today), with
     its counters and an audit event in one transaction (dal.registry.schedule_correction)."""
@@ -102,7 +106,7 @@ def _stop(svc, person, event_type: str, event_date: date, source: str, actor: di
     return "suspended"
 
 
-def record_overpayment(svc, person, died: date) -> LifeStatusTable | None:
+def record_overpayment(svc: Services, person, died: date) -> LifeStatusTable | None:
     """List the months paid after a death (and any certification stored after it) for recovery.
     Months already withheld by a suspension for a missed year are not overpaid."""
     now = svc.clock.now()
@@ -125,7 +129,7 @@ def record_overpayment(svc, person, died: date) -> LifeStatusTable | None:
     return entry
 
 
-def _flag(svc, person, event_date: date, source: str) -> str:
+def _flag(svc: Services, person, event_date: date, source: str) -> str:
     """On the overseas-review list, unless a later (or this) exit is already recorded: a feed
     imported again does not reopen a flag that a return home closed."""
     now = svc.clock.now()

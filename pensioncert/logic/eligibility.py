@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from pensioncert.clock import beijing_date
 from pensioncert.dal import certifications, registry
 from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.logic.subjects import Subject, resolve
-from pensioncert.clock import beijing_date
 from pensioncert.rules.certification import (
     ELIGIBILITY_MESSAGES,
     certification_year,
     effective_facts,
     eligibility_reason,
 )
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 
 @dataclass(frozen=True)
@@ -29,12 +33,12 @@ class Eligibility:
         }
 
 
-def check(svc, account, subject_param: str) -> Eligibility:
+def check(svc: Services, account, subject_param: str) -> Eligibility:
     subject = resolve(account, subject_param)
     return check_subject(svc, subject)
 
 
-def check_subject(svc, subject: Subject) -> Eligibility:
+def check_subject(svc: Services, subject: Subject) -> Eligibility:
     now = svc.clock.now()
     today = beijing_date(now)
     # Only the record current today: an ID-number correction switches numbers at midnight.

@@ -21,6 +21,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.clock import BEIJING
@@ -30,6 +31,9 @@ from pensioncert.logic import data_match
 from pensioncert.logic.registry_import import COMMAND_LINE, OUT_OF_SCOPE, Importer, RowError, cell_checker
 from pensioncert.rules.certification import certification_year
 from pensioncert.rules.life_events import EVENT_TYPES, LABELS, PROOF
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 COLUMNS = ("id_number", "name", "event_type", "event_date", "source", "source_ref")
 # 25 rows + at most 25 audit events stay below DynamoDB's 100 items per transaction; measured
@@ -71,7 +75,7 @@ class EventRow:
     source_ref: str
 
 
-def import_events(svc, stream, importer: Importer = COMMAND_LINE, file: str = "") -> EventImportReport:
+def import_events(svc: Services, stream, importer: Importer = COMMAND_LINE, file: str = "") -> EventImportReport:
     """``stream``: a text stream of the CSV (an open file, ``io.TextIOWrapper`` over an upload)."""
     report = EventImportReport()
     reader = csv.DictReader(stream)
@@ -97,7 +101,7 @@ def import_events(svc, stream, importer: Importer = COMMAND_LINE, file: str = ""
     return report
 
 
-def _parse(svc, line: int, record: dict, today: date, report: EventImportReport) -> EventRow | None:
+def _parse(svc: Services, line: int, record: dict, today: date, report: EventImportReport) -> EventRow | None:
     values = {column: normalize.nfkc(record.get(column) or "") for column in COLUMNS}
     errors: list[RowError] = []
     check = cell_checker(line, values, errors)
@@ -138,7 +142,7 @@ def _text(value: str, label: str) -> str:
     return value
 
 
-def _write(svc, batch: list[EventRow], importer: Importer, file: str, report: EventImportReport) -> None:
+def _write(svc: Services, batch: list[EventRow], importer: Importer, file: str, report: EventImportReport) -> None:
     people = dal.people(list({row.id_key for row in batch}))
     accepted: list[tuple[EventRow, object]] = []
     in_batch: dict[str, int] = {}

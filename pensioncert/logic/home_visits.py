@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.dal import home_visits, registry
@@ -9,10 +10,13 @@ from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.subjects import require_consent, resolve
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 MAX_TEXT = 200
 
 
-def request_home_visit(svc, account, *, subject: str, reason: str, address: str,
+def request_home_visit(svc: Services, account, *, subject: str, reason: str, address: str,
                        contact_phone: str) -> dict:
     # Only for oneself or a relative who consented: no queueing strangers for a visit.
     target = require_consent(resolve(account, subject))

@@ -6,7 +6,7 @@ import json
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, evidence, limits, liveness_sessions
@@ -14,6 +14,9 @@ from pensioncert.dal.tables import AttemptTable, LivenessSessionTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.rules.certification import certification_year, pick_challenges
 from pensioncert.vision_client import CONTRACT_CODES, VisionRefusal
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 DAY_SECONDS = 24 * 3600
 
@@ -28,7 +31,7 @@ DETAIL_MESSAGES = {
 }
 
 
-def open_session(svc, *, purpose: str, user_id: str, subject: str, subject_key: str) -> dict:
+def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, subject_key: str) -> dict:
     """Open a session, unless the attempts it would use are exhausted (no session then).
 
     Certification: the subject's yearly failed attempts, checked in the session's own transaction.
@@ -64,13 +67,13 @@ def attempts_exhausted() -> AppError:
     return AppError(ErrorCode.ATTEMPTS_EXHAUSTED)
 
 
-def binding_window(svc) -> limits.Window:
+def binding_window(svc: Services) -> limits.Window:
     """Real-name binding: failed completions per account per rolling 24 hours."""
     return limits.Window("real-name-failures", svc.settings.real_name_failures_per_day, DAY_SECONDS)
 
 
 @contextmanager
-def counted_binding_attempt(svc, account):
+def counted_binding_attempt(svc: Services, account):
     """Around a real-name completion's checks: the attempt takes a slot of the account's window
     before any work (429 ATTEMPTS_EXHAUSTED when none is free), a 422 failure keeps it and carries
     ``attempts_left`` for the window, anything else gives it back."""
@@ -92,7 +95,7 @@ def counted_binding_attempt(svc, account):
     limits.give_back(window, account.user_id, taken)
 
 
-def complete_once(svc, *, session_id: str, user_id: str, purpose: str, steps: list[dict],
+def complete_once(svc: Services, *, session_id: str, user_id: str, purpose: str, steps: list[dict],
                   decide: Callable[[LivenessSessionTable], dict]) -> dict:
     """Take the session and ``decide``; the answer (result or final error) is stored on the
     session, so a retry after a lost answer gets the same body instead of 410."""
@@ -122,7 +125,7 @@ def _stored_outcome(session: LivenessSessionTable | None, user_id: str, purpose:
     raise AppError(ErrorCode[code], message, **error)
 
 
-def take_session(svc, *, session_id: str, user_id: str, purpose: str,
+def take_session(svc: Services, *, session_id: str, user_id: str, purpose: str,
                  steps: list[dict]) -> LivenessSessionTable | None:
     """Use the session up (once: the take is conditional) when the steps answer its challenges in
     order; None when it is refused. The take comes first and the session is read only when it is
@@ -133,7 +136,7 @@ def take_session(svc, *, session_id: str, user_id: str, purpose: str,
     return liveness_sessions.take(session_id, user_id, purpose, svc.clock.now(), sent)
 
 
-def _stored_outcome_or_refusal(svc, session_id: str, user_id: str, purpose: str) -> dict:
+def _stored_outcome_or_refusal(svc: Services, session_id: str, user_id: str, purpose: str) -> dict:
     """After a refused take: the stored answer of a session already completed, or why not."""
     current = liveness_sessions.get(session_id)
     stored = _stored_outcome(current, user_id, purpose)
@@ -149,7 +152,7 @@ def _stored_outcome_or_refusal(svc, session_id: str, user_id: str, purpose: str)
     )
 
 
-def store_evidence(svc, session: LivenessSessionTable, steps: list[dict], extra: dict | None = None) -> str:
+def store_evidence(svc: Services, session: LivenessSessionTable, steps: list[dict], extra: dict | None = None) -> str:
     """One encrypted object per session under the expiring prefix; DynamoDB keeps only its key.
     Vision reads the frames from it by key (the invoke carries the key, not the frames)."""
     year = svc.clock.now().year

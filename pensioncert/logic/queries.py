@@ -3,14 +3,19 @@
 A contact's answers need the relative's consent on record (``subjects.require_consent``)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, registry
 from pensioncert.logic import data_match, reviews
 from pensioncert.logic.subjects import require_consent, resolve
 from pensioncert.rules.certification import PaymentPolicy, certification_year
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
-def history(svc, account, subject_param: str) -> dict:
+
+def history(svc: Services, account, subject_param: str) -> dict:
     subject = require_consent(resolve(account, subject_param))
     return {
         "items": [
@@ -29,7 +34,7 @@ def _evidence(certification, subject) -> dict:
     return {"evidence": data_match.evidence_of(certification, to_relative=not subject.is_self)}
 
 
-def status(svc, account, subject_param: str) -> dict:
+def status(svc: Services, account, subject_param: str) -> dict:
     subject = require_consent(resolve(account, subject_param))
     now = svc.clock.now()
     year = certification_year(now)

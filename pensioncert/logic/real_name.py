@@ -2,6 +2,8 @@
 portrait and the live face matched, and the live face matched with the trusted reference."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pensioncert import normalize
 from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
@@ -9,6 +11,9 @@ from pensioncert.logic import accounts as account_logic
 from pensioncert.logic import liveness, references
 from pensioncert.logic.subjects import SELF
 from pensioncert.vision_client import VisionRefusal
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 
 ALREADY_VERIFIED = "您已完成实名注册，无需重复办理；如需变更实名信息，请本人携带身份证到社保经办机构办理"
@@ -18,7 +23,7 @@ NO_REFERENCE_FOR_BINDING = (
 )
 
 
-def start(svc, account, *, name: str, id_number: str) -> dict:
+def start(svc: Services, account, *, name: str, id_number: str) -> dict:
     if account.real_name_verified:
         # Binding again would let whoever holds the password re-run it with another face: only
         # staff change a verified identity.
@@ -32,7 +37,7 @@ def start(svc, account, *, name: str, id_number: str) -> dict:
                                  subject_key=account.id_key)
 
 
-def _require_reference_for_a_pensioner(svc, account) -> None:
+def _require_reference_for_a_pensioner(svc: Services, account) -> None:
     """A binding takes the ID claim, and card login then returns that account: for a person in the
     registry, a card and a face that match each other are not proof (anyone can draw a card with
     their own face), so binding needs a trusted reference to match. Without one the pensioner logs
@@ -43,7 +48,7 @@ def _require_reference_for_a_pensioner(svc, account) -> None:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO, NO_REFERENCE_FOR_BINDING)
 
 
-def complete(svc, account, session_id: str, id_card_image: bytes, steps: list[dict]) -> dict:
+def complete(svc: Services, account, session_id: str, id_card_image: bytes, steps: list[dict]) -> dict:
     """Once per session (a retry gets the stored answer); a failure takes one of the account's
     attempts for 24 hours (``liveness.counted_binding_attempt``)."""
     return liveness.complete_once(
@@ -51,12 +56,12 @@ def complete(svc, account, session_id: str, id_card_image: bytes, steps: list[di
         decide=lambda session: _counted(svc, account, session, id_card_image, steps))
 
 
-def _counted(svc, account, session, id_card_image: bytes, steps: list[dict]) -> dict:
+def _counted(svc: Services, account, session, id_card_image: bytes, steps: list[dict]) -> dict:
     with liveness.counted_binding_attempt(svc, account):
         return _bind(svc, account, session, id_card_image, steps)
 
 
-def _bind(svc, account, session, id_card_image: bytes, steps: list[dict]) -> dict:
+def _bind(svc: Services, account, session, id_card_image: bytes, steps: list[dict]) -> dict:
     evidence_key = liveness.store_evidence(svc, session, steps, {"id_card_image": _b64(id_card_image)})
     portrait = _read_card(svc, account, id_card_image)
     # The live face must match the card's portrait and, where one exists, the person's trusted
@@ -78,7 +83,7 @@ def _bind(svc, account, session, id_card_image: bytes, steps: list[dict]) -> dic
     return account_logic.complete_binding(account, reference_embedding=None)
 
 
-def _read_card(svc, account, id_card_image: bytes) -> list[float]:
+def _read_card(svc: Services, account, id_card_image: bytes) -> list[float]:
     """The card's printed name and number must be the claim (both normalised as any input is);
     returns the portrait's template."""
     try:

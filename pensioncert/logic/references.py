@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pensioncert import identity
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.vision_client import VisionRefusal
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 STAFF_PHOTO = "staff_photo"
 REGISTRY_PHOTO = "registry_photo"
@@ -45,7 +49,7 @@ class References:
 NONE = References(None)
 
 
-def trusted(svc, person, name: str, *, ask_authority: bool = True) -> References:
+def trusted(svc: Services, person, name: str, *, ask_authority: bool = True) -> References:
     """The person's trusted reference. ``name``: the name the subject is known by (eligibility has
     matched it with the registry). ``ask_authority``: whether to ask the authority now if it holds a
     photo (when a session opens); when deciding, its comparison itself answers that."""
@@ -68,7 +72,7 @@ def trusted(svc, person, name: str, *, ask_authority: bool = True) -> References
     return References(IDENTITY_AUTHORITY, id_number=id_number, name=name)
 
 
-def decide(svc, references: References, steps: list[dict], vision_decide) -> dict:
+def decide(svc: Services, references: References, steps: list[dict], vision_decide) -> dict:
     """The session's decision against its trusted reference. ``vision_decide(templates)`` runs the
     vision function (liveness, and the match against the templates, which may be empty); with the
     identity authority, its most frontal live frame is then sent to the authority and the pass rule

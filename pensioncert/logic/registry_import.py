@@ -29,10 +29,14 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize, passwords
 from pensioncert.dal import registry, stats
 from pensioncert.errors import AppError
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 COLUMNS = ("id_number", "name", "region", "unit", "status", "card_status", "card_password", "photo")
 STATUSES = ("recipient", "not_recipient", "suspended", "deceased")
@@ -120,7 +124,7 @@ def read_csv(csv_text: str, columns: tuple[str, ...], report: ImportReport) -> c
     return reader
 
 
-def import_registry(svc, csv_text: str, photo_root, store_photo,
+def import_registry(svc: Services, csv_text: str, photo_root, store_photo,
                     importer: Importer = COMMAND_LINE, source: str = "") -> ImportReport:
     """``photo_root``: the directory the photo paths are relative to, a ``PhotoSource`` (a zip's),
     or None (photo cells must then be empty). ``store_photo(id_key, image_bytes) -> object key``
@@ -153,7 +157,7 @@ def import_registry(svc, csv_text: str, photo_root, store_photo,
     return report
 
 
-def import_archive(svc, data: bytes, store_photo, importer: Importer = COMMAND_LINE,
+def import_archive(svc: Services, data: bytes, store_photo, importer: Importer = COMMAND_LINE,
                    source: str = "") -> ImportReport:
     """A zip holding one registry CSV and the photos its photo column names (paths relative to
     the CSV inside the zip): the same ``import_registry``, with the photos read from the zip."""
@@ -308,7 +312,7 @@ PHOTO_REFUSALS = {
 }
 
 
-def reference_template(svc, photo: bytes) -> list[float]:
+def reference_template(svc: Services, photo: bytes) -> list[float]:
     """The photo's face template, behind the reference quality gate; a refusal rejects the row."""
     from pensioncert.vision_client import VisionRefusal
 
@@ -319,7 +323,7 @@ def reference_template(svc, photo: bytes) -> list[float]:
         raise _PhotoRejected(f"{reason}，未建立比对模板；请更换照片，或将照片列留空后导入") from None
 
 
-def _write_row(svc, row: RegistryRow, store_photo, importer: Importer, source: str) -> bool:
+def _write_row(svc: Services, row: RegistryRow, store_photo, importer: Importer, source: str) -> bool:
     vault = svc.vault
     id_key = vault.lookup("id", row.id_number)
     fingerprint = vault.lookup(
@@ -351,7 +355,7 @@ def _write_row(svc, row: RegistryRow, store_photo, importer: Importer, source: s
 _MAX_RACES = 5
 
 
-def _change(svc, row: RegistryRow, existing, card, fingerprint: str, importer: Importer) -> dict | None:
+def _change(svc: Services, row: RegistryRow, existing, card, fingerprint: str, importer: Importer) -> dict | None:
     """What the row changes, as the audit shows it (``{"before", "after"}``), None when nothing;
     raises _PhotoRejected (a row error) when a rule refuses it. The region rule comes first, so a
     refused row tells nothing about the record."""
@@ -394,7 +398,7 @@ def _shown(person, card) -> dict:
             "比对照片": "有" if person.photo_key or person.reference_embedding else "无"}
 
 
-def _upsert(svc, row: RegistryRow, id_key: str, fingerprint: str, existing, card, embedding,
+def _upsert(svc: Services, row: RegistryRow, id_key: str, fingerprint: str, existing, card, embedding,
             photo_key, change: dict, importer: Importer, source: str) -> bool:
     """One conditional write; False when the record or card was not as read (the caller re-reads)."""
     vault = svc.vault

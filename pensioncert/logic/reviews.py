@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import certifications, evidence, liveness_sessions, registry
@@ -21,6 +22,9 @@ from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import require_consent, resolve
 from pensioncert.rules.certification import certification_year
 from pensioncert.vision_client import VisionRefusal
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 # Failures a retiree may appeal at any time: the face was seen live but did not match the
 # reference (an old or poor reference photo is the usual cause). Any other failure only once the
@@ -43,7 +47,7 @@ def due_by(start: datetime, working_days: int) -> datetime:
     return moment
 
 
-def request(svc, account, *, subject: str, session_id: str) -> dict:
+def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
     """The retiree's (or the proxy's) appeal of a failed certification session of this year."""
     target = require_consent(resolve(account, subject))
     now = svc.clock.now()
@@ -77,7 +81,7 @@ def request(svc, account, *, subject: str, session_id: str) -> dict:
     return {"review_id": review.review_id, "due_by": review.due_by}
 
 
-def _failed_session(svc, account, target, person, session_id: str, year: int, now):
+def _failed_session(svc: Services, account, target, person, session_id: str, year: int, now):
     """(failure code, evidence key, scores or None) of the caller's failed session of this year for
     the subject, or 404. From the session item while it exists; once DynamoDB's TTL has deleted it
     (soon after it expires), from its evidence object, which names the account and the subject
@@ -103,7 +107,7 @@ def _failed_session(svc, account, target, person, session_id: str, year: int, no
     return scores["code"], key, scores
 
 
-def open_manual(svc, *, kind: str, person, requested_by: str, evidence_key: str, similarity: float | None,
+def open_manual(svc: Services, *, kind: str, person, requested_by: str, evidence_key: str, similarity: float | None,
                 reference: str | None, detail: str | None, visited_on: str, address: str, visited_by: str,
                 case_id: str | None = None, audit: dict | None = None) -> ReviewTable:
     """A manual certification's photo below the match threshold: a review for a provincial
@@ -133,7 +137,7 @@ def status_field(subject_key: str, year: int) -> dict | None:
             "outcome": review.outcome}
 
 
-def _session_evidence(svc, session_id: str, utc_year: int) -> str | None:
+def _session_evidence(svc: Services, session_id: str, utc_year: int) -> str | None:
     """The session's evidence object (``liveness.store_evidence`` names it by the UTC year of its
     completion and the session id), if it is still there."""
     key = f"{evidence.EVIDENCE_PREFIX}certify/{utc_year}/{session_id}.json"
@@ -144,7 +148,7 @@ def _session_evidence(svc, session_id: str, utc_year: int) -> str | None:
     return key
 
 
-def _bundle(svc, key: str) -> dict | None:
+def _bundle(svc: Services, key: str) -> dict | None:
     try:
         bundle = json.loads(evidence.get_object(svc.client("s3"), svc.settings.evidence_bucket, key))
     except Exception:  # noqa: BLE001 - expired meanwhile
@@ -152,7 +156,7 @@ def _bundle(svc, key: str) -> dict | None:
     return bundle if isinstance(bundle, dict) else None
 
 
-def _scores(svc, person, name: str, evidence_key: str) -> dict:
+def _scores(svc: Services, person, name: str, evidence_key: str) -> dict:
     """What the face check says about the stored frames, for the reviewer: the session is decided
     again from its evidence object against the same trusted reference (the answer to the app kept
     only the code). Templates only; the identity authority's score is not asked again (billed)."""

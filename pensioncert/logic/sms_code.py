@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.clock import beijing_date
@@ -12,10 +13,13 @@ from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.captcha import use_captcha
 from pensioncert.sms import SmsSendError, VerificationSms
 
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
 PURPOSES = ("register", "reset_password", "bind_phone")
 
 
-def request_sms_code(svc, *, phone: str, captcha_id: str, captcha_answer: str, purpose: str) -> dict:
+def request_sms_code(svc: Services, *, phone: str, captcha_id: str, captcha_answer: str, purpose: str) -> dict:
     if purpose not in PURPOSES:
         raise AppError(ErrorCode.BAD_REQUEST, "purpose 须为 register、reset_password 或 bind_phone", field="purpose")
     number = normalize.phone(phone)
@@ -53,7 +57,7 @@ def request_sms_code(svc, *, phone: str, captcha_id: str, captcha_answer: str, p
     return {"expires_in": settings.sms_code_ttl_seconds, "resend_in": settings.sms_resend_seconds}
 
 
-def use_sms_code(svc, *, phone: str, purpose: str, code: str) -> None:
+def use_sms_code(svc: Services, *, phone: str, purpose: str, code: str) -> None:
     """Consume the code for (phone, purpose) or raise SMS_CODE_INVALID; ``phone`` is normalised."""
     code = normalize.nfkc(code)
     if not re.fullmatch(r"\d{6}", code):
@@ -66,5 +70,5 @@ def use_sms_code(svc, *, phone: str, purpose: str, code: str) -> None:
         raise AppError(ErrorCode.SMS_CODE_INVALID)
 
 
-def _code_hash(svc, phone: str, purpose: str, code: str) -> str:
+def _code_hash(svc: Services, phone: str, purpose: str, code: str) -> str:
     return svc.vault.lookup("smscode", f"{phone}:{purpose}:{code}")

@@ -5,14 +5,19 @@ emulator's end. Deployed stages never build this wrapper.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pensioncert.clock import iso_beijing
 from pensioncert.sms import SmsSender, VerificationSms
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 OUTBOX_RETENTION_SECONDS = 86400
 
 
 class OutboxRecordingSender:
-    def __init__(self, inner: SmsSender, services) -> None:
+    def __init__(self, inner: SmsSender, services: Services) -> None:
         self._inner = inner
         self._services = services
 
