@@ -109,12 +109,12 @@ def create_app(svc_factory=None) -> dash.Dash:
         # The package's name, so Dash imports the pages as admin_dash.pages.<page>: a page a test
         # imports directly is then the same module, not a second registration under pages.<page>.
         "admin_dash",
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash's annotation; its docs take a Flask server here
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
         title="养老保险待遇资格认证 · 经办管理",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # Dash's annotation; its docs say None keeps the title
         suppress_callback_exceptions=True,
         enable_mcp=False,
         serve_locally=True,

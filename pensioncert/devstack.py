@@ -322,6 +322,8 @@ def start_h5(port: int, api_port: int):
     import threading
 
     spec = importlib.util.spec_from_file_location("pensioncert_h5_serve", REPO / "h5" / "serve.py")
+    if spec is None or spec.loader is None:
+        raise RuntimeError("h5/serve.py cannot be loaded")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     try:
@@ -356,7 +358,7 @@ def main() -> int:
 
     ensure_port_free(api_port)
     ensure_port_free(emulator_port)
-    admin_port = admin_port if _port_is_free(admin_port) else None
+    admin: int | None = admin_port if _port_is_free(admin_port) else None  # None: not started
     emulator = start_emulator(emulator_port)
     authority_people, demo_cards = demo_authority_people()
     authority = FakeAuthority(authority_port, authority_people)
@@ -381,13 +383,13 @@ def main() -> int:
         STATE_FILE.write_text(json.dumps({"environment": environment}))
         STATE_FILE.chmod(0o600)
         children.append(start_api(api_port))
-        if admin_port:
-            children.append(start_admin(admin_port))
+        if admin:
+            children.append(start_admin(admin))
         wait_for_port(api_port)
-        if admin_port:
-            wait_for_port(admin_port)
+        if admin:
+            wait_for_port(admin)
         h5_server = start_h5(h5_port, api_port)
-        print(banner(api_port, emulator_port, report, admin_port,
+        print(banner(api_port, emulator_port, report, admin,
                      h5_port if h5_server else None), flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

@@ -75,8 +75,9 @@ def _transact_write_items_copying_once(self, transact_items):
 
 
 def snapshot_tables_once() -> None:
-    dynamodb_models.copy = _copy_once
-    DynamoDBBackend.transact_write_items = _transact_write_items_copying_once
+    # Patches of moto, on purpose (the emulator's process only):
+    dynamodb_models.copy = _copy_once  # type: ignore[assignment]  # the module's `copy`, as moto calls it
+    DynamoDBBackend.transact_write_items = _transact_write_items_copying_once  # type: ignore[method-assign]
 
 
 def serve(port: int, host: str = "127.0.0.1") -> None:

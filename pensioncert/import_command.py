@@ -6,12 +6,19 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from pensioncert.devstack import adopt_running_stack
 
 
-def run(argv: list[str], usage: str, import_path: Callable[[Path], object],
-        failed: Callable[[object], bool]) -> int:
+class Report(Protocol):
+    def as_dict(self) -> dict: ...
+
+
+R = TypeVar("R", bound=Report)
+
+
+def run(argv: list[str], usage: str, import_path: Callable[[Path], R], failed: Callable[[R], bool]) -> int:
     if len(argv) != 1 or not argv[0]:
         print(f"usage: {usage}", file=sys.stderr)
         return 2

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pensioncert.import_command import run
 
+if TYPE_CHECKING:
+    from pensioncert.logic.event_import import EventImportReport
 
-def import_file(path: Path):
+
+def import_file(path: Path) -> EventImportReport:
     from pensioncert.logic.event_import import import_events
     from pensioncert.services import services
 

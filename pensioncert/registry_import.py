@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pensioncert.import_command import run
 
+if TYPE_CHECKING:
+    from pensioncert.logic.registry_import import ImportReport
 
-def import_file(path: Path):
+
+def import_file(path: Path) -> ImportReport:
     """A registry CSV (photo paths relative to its directory) or a zip of the CSV and its photos:
     the same functions the admin upload calls."""
     from pensioncert.dal.evidence import put_registry_photo

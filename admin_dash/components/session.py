@@ -3,6 +3,7 @@ callback calls a service: an AppError becomes a plain Chinese message for the pa
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+from dash.development.base_component import Component
 from flask import g
 
 from pensioncert.errors import AppError
@@ -19,7 +20,7 @@ def services():
     return build()
 
 
-def alert(message: str, color: str = "danger", **kwargs) -> dbc.Alert:
+def alert(message: str | list[Component], color: str = "danger", **kwargs) -> dbc.Alert:
     return dbc.Alert(message, color=color, className="mt-2", **kwargs)
 
 

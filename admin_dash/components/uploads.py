@@ -5,6 +5,8 @@ import base64
 
 
 def upload_bytes(contents: str | None) -> bytes | None:
+    if contents is None:
+        return None
     try:
         return base64.b64decode(contents.split(",", 1)[1])
     except (AttributeError, IndexError, ValueError):

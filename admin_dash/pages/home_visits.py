@@ -138,7 +138,7 @@ def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure, p
                 "review": f"现场照片与可信比对照片不一致{score}，已转省级人工复核（{(result or {}).get('review_id')}），"
                           "复核通过后记录认证",
                 "failed": "已登记：本次上门未通过，任务保留在队列中",
-                "already_certified": "此人本年度已通过其他方式认证，任务办结"}.get((result or {}).get("outcome"), "")
+                "already_certified": "此人本年度已通过其他方式认证，任务办结"}.get((result or {}).get("outcome") or "", "")
     rows, _ = call(home_visits.queue)
     color = "warning" if trigger == "hv-record" and (result or {}).get("outcome") == "review" else "success"
     return error or alert(done, color, id="hv-done"), rows or []

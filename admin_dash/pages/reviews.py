@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.development.base_component import Component
 
 from admin_dash.components.grid import grid
 from admin_dash.components.session import alert, call, current_staff
@@ -51,7 +52,7 @@ def panel(review_id):
     shown, error = call(reviews.detail, review_id)
     if error:
         return error
-    evidence = [html.Figure([html.Img(src=image["src"], className="review-image", style={"maxHeight": "220px"}),
+    evidence: list[Component] = [html.Figure([html.Img(src=image["src"], className="review-image", style={"maxHeight": "220px"}),
                              html.Figcaption(image["label"], className="small text-muted")],
                             className="me-2 mb-2 d-inline-block")
                 for image in shown["evidence_images"]] or [html.P("认证材料已过保存期限或未保存", className="text-muted")]

@@ -1,6 +1,8 @@
 """Local stage only (registered by app.py when the stage is ``local``): the SMS outbox."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chalice import Blueprint
 
 from pensioncert import normalize
@@ -14,7 +16,7 @@ blueprint = Blueprint(__name__)
 @blueprint.route("/dev/sms-outbox", methods=["GET"])
 @endpoint
 def sms_outbox():
-    query = blueprint.current_request.query_params or {}
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
     number = normalize.phone(query.get("phone", ""))
     svc = services()
     messages = verification.read_outbox(svc.vault.lookup("phone", number))

@@ -93,7 +93,7 @@ def export(svc: Services, principal, name: str, fmt: str) -> tuple[str, bytes]:
         from openpyxl import Workbook
 
         book = Workbook()
-        book.remove(book.active)
+        book.remove(book.worksheets[0])  # a new workbook's one empty sheet
         for region in sorted({line[0] for line in lines}) or ["无"]:
             sheet = book.create_sheet(title=region[:31])
             exports.append_row(sheet, EXPORT_HEADER)

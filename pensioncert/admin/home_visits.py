@@ -128,7 +128,7 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
     person = registry.get_person(case.subject_key)
     facts = effective_facts(person.name, person.status, person.corrected_name, person.corrected_status,
                             person.correction_effective, beijing_date(now)) if person else None
-    if facts is None or facts.status != "recipient":
+    if person is None or facts is None or facts.status != "recipient":
         raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
             status=labels.PERSON_STATUS.get(facts.status, "") if facts else "无记录"))
     year = certification_year(now)

@@ -129,9 +129,8 @@ def _match(svc: Services, person, template: list[float], image: bytes) -> tuple[
     if references.templates:
         answer = svc.vision.similarity(template, references.template_lists)
         return round(answer["similarity"], 4), bool(answer["match"]), references.source, "template"
-    authority = identity.get_authority(svc.settings)
     try:
-        score, transaction_id = authority.compare(references.id_number, references.name, image)
+        score, transaction_id = trusted_references.compare_with_authority(svc, references, image)
     except identity.NoAuthorityRecord:
         return None, False, None, "no_trusted_reference"
     except identity.AuthorityUnavailable:

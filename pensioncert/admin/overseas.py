@@ -173,7 +173,7 @@ def export(svc: Services, principal, fmt: str) -> tuple[str, bytes]:
         from openpyxl import Workbook
 
         book = Workbook()
-        sheet = book.active
+        sheet = book.worksheets[0]  # a new workbook's one sheet
         sheet.title = "汇总"
         exports.append_row(sheet, [f"{year}年度境外人员领取养老保险待遇资格认证汇总表"])
         exports.append_row(sheet, REPORT_HEADER)

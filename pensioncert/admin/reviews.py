@@ -185,7 +185,7 @@ def _evidence_images(svc: Services, review: ReviewTable) -> list[dict]:
 def _reference_image(svc: Services, person, source: str | None) -> str | None:
     """The photo the face was compared with (the identity authority's is not held here)."""
     key = None
-    if person is not None:
+    if person is not None and source is not None:
         key = {"staff_photo": person.staff_photo_key, "registry_photo": person.photo_key}.get(source)
     if not key:
         return None

@@ -128,7 +128,7 @@ def login(svc: Services, attempt: LoginAttempt) -> StaffPrincipal:
     state = staff_dal.lock_state_of(item) if item else None
     if _captcha_due(svc, state, owner, now):
         _check_captcha(svc, attempt)
-    if item is not None and policy.is_locked(state, now):
+    if state is not None and policy.is_locked(state, now):
         raise _waiting(state, now)
     # The client's slot is taken before the password is checked (atomic under concurrent tries)
     # and given back when it was right.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal import lock_counter
@@ -72,11 +73,11 @@ def create(account: AccountTable, *, claim_id: bool = False) -> None:
             raise
         if failed[0] >= len(claims):
             raise
-        claim = claims[failed[0]][0].claim
-        if _claimed_by(claim) == account.user_id:
+        taken = claims[failed[0]][0].claim
+        if _claimed_by(taken) == account.user_id:
             # botocore resent a transaction whose answer was lost: it met the claims it wrote itself.
             return
-        if claim.startswith("phone#"):
+        if taken.startswith("phone#"):
             raise AppError(ErrorCode.PHONE_ALREADY_REGISTERED) from None
         raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_TAKEN_MESSAGE) from None
 
@@ -88,7 +89,7 @@ def claim_id_number(account: AccountTable, *, reference_embedding: list[float] |
     Raises ID_NUMBER_ALREADY_REGISTERED (409) when another account proved this ID number first.
     ``account`` is re-read afterwards, so it carries the new token version.
     """
-    actions = [AccountTable.real_name_verified.set(True), AccountTable.token_version.add(1)]
+    actions: list[Action] = [AccountTable.real_name_verified.set(True), AccountTable.token_version.add(1)]
     if reference_embedding is not None:
         actions.append(AccountTable.reference_embedding.set(reference_embedding))
     claim = ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True)

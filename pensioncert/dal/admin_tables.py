@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
-    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from pensioncert.dal.tables import EmbeddingAttribute, _Table
+from pensioncert.dal.tables import EmbeddingAttribute, _Table, list_of
 
 
 class StaffTable(_Table):
@@ -25,7 +24,7 @@ class StaffTable(_Table):
     username = UnicodeAttribute(hash_key=True)
     display_name = UnicodeAttribute()
     role = UnicodeAttribute()  # province_admin | operator
-    regions = ListAttribute(of=UnicodeAttribute, default=list)  # an operator's regions (地市)
+    regions = list_of(UnicodeAttribute, default=list)  # an operator's regions (地市)
     password_hash = UnicodeAttribute()
     active = BooleanAttribute(default=True)
     failed_attempts = NumberAttribute(default=0)

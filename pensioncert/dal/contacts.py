@@ -33,8 +33,8 @@ def add(contact: ContactTable, max_contacts: int) -> Added:
             transaction.save(contact, condition=ContactTable.contact_id.does_not_exist())
             transaction.update(
                 counter,
-                actions=[LimitTable.count.add(1)],
-                condition=LimitTable.count.does_not_exist() | (LimitTable.count < max_contacts),
+                actions=[LimitTable.counter.add(1)],
+                condition=LimitTable.counter.does_not_exist() | (LimitTable.counter < max_contacts),
             )
     except TransactWriteError as error:
         failed = failed_transaction_items(error)
@@ -62,7 +62,7 @@ def delete(user_id: str, contact_id: str) -> bool:
     counter = LimitTable(COUNT_PREFIX + user_id)
     def fill(transaction) -> None:
         transaction.delete(ContactTable(user_id, contact_id), condition=ContactTable.contact_id.exists())
-        transaction.update(counter, actions=[LimitTable.count.add(-1)])
+        transaction.update(counter, actions=[LimitTable.counter.add(-1)])
 
     return transact_if(fill)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal.binding import transaction_connection
@@ -70,7 +71,7 @@ def transition(case: HomeVisitTable, *, from_statuses: tuple[str, ...], to_statu
                now: datetime, **fields) -> bool:
     """Move the case to ``to_status`` (setting ``fields``; None removes) if its status is still
     one of ``from_statuses``; False when another change came first."""
-    actions = [HomeVisitTable.status.set(to_status), HomeVisitTable.updated_at.set(now)]
+    actions: list[Action] = [HomeVisitTable.status.set(to_status), HomeVisitTable.updated_at.set(now)]
     for name, value in fields.items():
         attribute = getattr(HomeVisitTable, name)
         actions.append(attribute.set(value) if value is not None else attribute.remove())

@@ -3,10 +3,10 @@ items they and the yearly jobs keep (suspensions, reinstatements, overpayments, 
 reminders sent). binding.py creates and binds them with the others."""
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from pensioncert.dal.tables import _Table
+from pensioncert.dal.tables import _Table, list_of
 
 
 class LifeEventBySubject(GlobalSecondaryIndex):
@@ -72,7 +72,7 @@ class LifeStatusTable(_Table):
     since = UnicodeAttribute(null=True)  # YYYY-MM-DD
     until = UnicodeAttribute(null=True)  # YYYY-MM-DD (reinstated on)
     reason = UnicodeAttribute(null=True)
-    months = ListAttribute(of=UnicodeAttribute, null=True)  # YYYY-MM: overpaid, or back pay
+    months = list_of(UnicodeAttribute, null=True)  # YYYY-MM: overpaid, or back pay
     detail = UnicodeAttribute(null=True)  # JSON
     created_at = UTCDateTimeAttribute(null=True)
 

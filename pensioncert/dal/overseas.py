@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 
 from pensioncert.dal.admin_tables import OverseasResidentTable
 from pensioncert.dal.errors import transact_if
@@ -55,7 +56,7 @@ def in_region(region: str) -> list[OverseasResidentTable]:
 
 def set_photo_result(id_key: str, *, status: str, reason: str | None, photo_key: str | None,
                      embedding: list[float] | None, now: datetime) -> None:
-    actions = [
+    actions: list[Action] = [
         OverseasResidentTable.photo_status.set(status),
         OverseasResidentTable.modelled_at.set(now),
         OverseasResidentTable.photo_reason.set(reason) if reason

@@ -6,7 +6,7 @@ prefix from settings and are bound at start-up by ``bind_tables``, never at impo
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pynamodb.attributes import (
     Attribute,
@@ -19,6 +19,14 @@ from pynamodb.attributes import (
 from pynamodb.constants import BINARY, LIST
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+_V = TypeVar("_V")
+
+
+def list_of(element: type[Attribute[_V]], **kwargs: Any) -> ListAttribute[_V]:
+    """``ListAttribute(of=element)``, typed as a list of the element's values (str, float): pynamodb
+    types it as a list of attribute objects (pynamodb/PynamoDB#1246)."""
+    return cast("ListAttribute[_V]", ListAttribute(of=element, **kwargs))
 
 
 class EmbeddingAttribute(Attribute[list]):
@@ -49,6 +57,12 @@ class _Table(Model):
         base_name = ""
         billing_mode = "PAY_PER_REQUEST"
         ttl_attribute: str | None = None
+        # Set by bind_tables for the stage (declared here for the type checker only).
+        region: str | None
+        host: str | None
+        connect_timeout_seconds: int
+        read_timeout_seconds: int
+        max_retry_attempts: int
 
 
 class AccountByPhone(GlobalSecondaryIndex):
@@ -117,7 +131,8 @@ class EphemeralTable(_Table):
     secret_hash = UnicodeAttribute(null=True)
     wrong_tries = NumberAttribute(null=True)
     sent_at = NumberAttribute(null=True)
-    count = NumberAttribute(null=True)
+    # Stored as "count"; named otherwise so it does not hide Model.count().
+    sends = NumberAttribute(null=True, attr_name="count")
     # The failure counter of a login phone number that has no account (answered like an account).
     failed_attempts = NumberAttribute(null=True)
     locked_until = UTCDateTimeAttribute(null=True)
@@ -252,8 +267,8 @@ class LimitTable(_Table):
         base_name = "limits"
 
     key = UnicodeAttribute(hash_key=True)  # "<limit>#<user_id or subject key>"
-    slots = ListAttribute(of=NumberAttribute, null=True)  # epoch seconds of the window's attempts
-    count = NumberAttribute(null=True)
+    slots = list_of(NumberAttribute, null=True)  # epoch seconds of the window's attempts
+    counter = NumberAttribute(null=True, attr_name="count")  # stored as "count" (Model.count() is a method)
     case_id = UnicodeAttribute(null=True)
 
 
@@ -318,7 +333,7 @@ class LivenessSessionTable(_Table):
     user_id = UnicodeAttribute()
     subject = UnicodeAttribute()  # "self" or a contact_id of the user
     subject_key = UnicodeAttribute()
-    challenges = ListAttribute(of=UnicodeAttribute)
+    challenges = list_of(UnicodeAttribute)
     nonce = UnicodeAttribute()
     expires_at = NumberAttribute()
     used_at = UTCDateTimeAttribute(null=True)

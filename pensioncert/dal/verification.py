@@ -61,8 +61,8 @@ def issue_sms_code(
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(
                 quota,
-                actions=[EphemeralTable.count.add(1), EphemeralTable.expires_at.set(now + 2 * 86400)],
-                condition=EphemeralTable.count.does_not_exist() | (EphemeralTable.count < daily_limit),
+                actions=[EphemeralTable.sends.add(1), EphemeralTable.expires_at.set(now + 2 * 86400)],
+                condition=EphemeralTable.sends.does_not_exist() | (EphemeralTable.sends < daily_limit),
             )
             transaction.update(
                 code,

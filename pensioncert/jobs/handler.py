@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pensioncert.jobs.reminders import ReminderReport
+    from pensioncert.jobs.suspensions import SuspensionReport
     from pensioncert.services import Services
 
 
 def run_jobs(svc: Services, jobs) -> dict:
     from pensioncert.jobs import reminders, suspensions
 
-    runners = {"reminders": reminders.run, "suspensions": suspensions.run}
+    runners: dict[str, Callable[[Services], ReminderReport | SuspensionReport]] = {
+        "reminders": reminders.run, "suspensions": suspensions.run}
     return {job: runners[job](svc).as_dict() for job in jobs}
 
 

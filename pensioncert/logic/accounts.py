@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pensioncert import normalize, passwords, tokens
 from pensioncert.clock import BEIJING, beijing_date, iso_beijing
@@ -79,7 +79,7 @@ def login(svc: Services, *, phone: str, password: str) -> dict:
     return session_response(svc, account, "phone")
 
 
-def _unknown_phone_login(svc: Services, phone_key: str, password: str, now) -> None:
+def _unknown_phone_login(svc: Services, phone_key: str, password: str, now) -> NoReturn:
     """The known-phone path step for step (lock check, one argon2 computation, a counted failure),
     on a counter of the phone number itself. Always raises."""
     policy = svc.lockout
@@ -257,7 +257,7 @@ def _refuse_if_card_locked(policy, state, now) -> None:
         raise AppError(ErrorCode.ACCOUNT_LOCKED, message, unlock_at=iso_beijing(state.locked_until))
 
 
-def _fail(policy, state, code: ErrorCode, now, login: str = "phone") -> None:
+def _fail(policy, state, code: ErrorCode, now, login: str = "phone") -> NoReturn:
     if policy.is_locked(state, now):  # this failure locked it
         record_metric("AccountLocked", login=login)
     _refuse_if_locked(policy, state, now)

@@ -44,9 +44,10 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     year = certification_year(now)
     subject = _subject_of(session, account)
     checked = eligibility.check_subject(svc, subject)
-    if checked.reason:
-        raise _not_eligible(checked.reason)
-    references = references_for(svc, subject, checked.person)
+    person = checked.person
+    if checked.reason or person is None:  # no registry record is reason NOT_FOUND
+        raise _not_eligible(checked.reason or "NOT_FOUND")
+    references = references_for(svc, subject, person)
     if not references:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
     # Evidence first: a certification is never stored without its evidence record, and vision
@@ -65,7 +66,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
             lambda templates: svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key, templates))
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
-        raise _counted_failure(svc, subject.id_key, year, refusal, now, checked.person.region) from None
+        raise _counted_failure(svc, subject.id_key, year, refusal, now, person.region) from None
     except BaseException:
         certifications.release_attempt(subject.id_key, year)
         raise
@@ -77,8 +78,8 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
             certified_at=iso_beijing(now),
             operator_user_id=account.user_id,
             operator="本人" if subject.is_self else f"亲友代办（{account.name}）",
-            region=checked.person.region,
-            unit=checked.person.unit,
+            region=person.region,
+            unit=person.unit,
             similarity=round(decision["similarity"], 4),
             evidence_key=evidence_key,
             reference=decision.get("reference"),
@@ -92,7 +93,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
         raise
     if not stored:
         raise _not_eligible("ALREADY_CERTIFIED")
-    if not subject.is_self:
+    if subject.contact is not None:  # a relative's (a contact's), not one's own
         # The live face matched the relative's own trusted reference: their consent is on record.
         contacts.consent_by_certification(svc, subject.contact)
     record_metric("CertificationPassed", method=certification.method)

@@ -7,7 +7,6 @@ delete gives none back), a cap on contacts, every add audited, and the person ad
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pensioncert import normalize
@@ -17,6 +16,7 @@ from pensioncert.dal.contacts import Added
 from pensioncert.dal.tables import ContactTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.observability import logger as log
+from pensioncert.sms import NoticeSms
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -25,16 +25,6 @@ MAX_RELATION_LENGTH = 20
 DAY_SECONDS = 24 * 3600
 CONSENT_BY_RELATIVE = "relative"
 CONSENT_BY_PROXY_CERTIFICATION = "proxy_certification"
-
-
-@dataclass(frozen=True)
-class NoticeSms:
-    """A notice (no code) through the same senders as the verification SMS: SNS and the local
-    outbox send ``text`` as it is; a mainland gateway needs an approved template per ``purpose``."""
-
-    phone: str
-    purpose: str
-    text: str
 
 
 def add_window(svc: Services) -> limits.Window:

@@ -33,6 +33,7 @@ from pensioncert.rules.certification import certification_year
 from pensioncert.rules.life_events import EVENT_TYPES, LABELS, PROOF
 
 if TYPE_CHECKING:
+    from pensioncert.dal.tables import RegistryPersonTable
     from pensioncert.services import Services
 
 COLUMNS = ("id_number", "name", "event_type", "event_date", "source", "source_ref")
@@ -144,7 +145,7 @@ def _text(value: str, label: str) -> str:
 
 def _write(svc: Services, batch: list[EventRow], importer: Importer, file: str, report: EventImportReport) -> None:
     people = dal.people(list({row.id_key for row in batch}))
-    accepted: list[tuple[EventRow, object]] = []
+    accepted: list[tuple[EventRow, RegistryPersonTable]] = []
     in_batch: dict[str, int] = {}
     for row in batch:
         person = people.get(row.id_key)

@@ -49,6 +49,15 @@ class References:
 NONE = References(None)
 
 
+def compare_with_authority(svc: Services, references: References, image: bytes) -> tuple[float, str]:
+    """The identity authority's (score, transaction id) for ``image``, with an IDENTITY_AUTHORITY
+    reference (made by ``trusted`` only when an authority is configured, with the ID number and name)."""
+    authority = identity.get_authority(svc.settings)
+    if authority is None or references.id_number is None or references.name is None:
+        raise RuntimeError("an identity-authority reference without the authority, or without its subject")
+    return authority.compare(references.id_number, references.name, image)
+
+
 def trusted(svc: Services, person, name: str, *, ask_authority: bool = True) -> References:
     """The person's trusted reference. ``name``: the name the subject is known by (eligibility has
     matched it with the registry). ``ask_authority``: whether to ask the authority now if it holds a
@@ -84,10 +93,8 @@ def decide(svc: Services, references: References, steps: list[dict], vision_deci
     decision["reference"] = references.source
     if references.source != IDENTITY_AUTHORITY:
         return decision
-    authority = identity.get_authority(svc.settings)
     try:
-        score, transaction_id = authority.compare(references.id_number, references.name,
-                                                  live_frame(steps, decision.get("best_frame")))
+        score, transaction_id = compare_with_authority(svc, references, live_frame(steps, decision.get("best_frame")))
     except identity.NoAuthorityRecord:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO) from None
     except identity.AuthorityUnavailable:

@@ -54,7 +54,7 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 def is_photo_file(data: bytes | None) -> bool:
     """A JPEG or PNG of at most MAX_PHOTO_BYTES, by its size and signature: what a registry photo
     and every photo staff upload as evidence must be before anything reads it."""
-    return bool(data) and len(data) <= MAX_PHOTO_BYTES and data.startswith(_PHOTO_MAGIC)
+    return data is not None and len(data) <= MAX_PHOTO_BYTES and data.startswith(_PHOTO_MAGIC)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def _failed_session(svc: Services, account, target, person, session_id: str, yea
     # The evidence of a session completed this year (its key carries the UTC year of completion).
     key = _session_evidence(svc, session_id, now.year)
     bundle = _bundle(svc, key) if key else None
-    if (bundle is None or bundle.get("session_id") != session_id or bundle.get("user_id") != account.user_id
+    if (not key or bundle is None or bundle.get("session_id") != session_id or bundle.get("user_id") != account.user_id
             or bundle.get("subject_key") != target.id_key):
         raise AppError(ErrorCode.NOT_FOUND, NO_SUCH_SESSION, field="session_id")
     scores = _scores(svc, person, target.name, key)
@@ -161,7 +161,7 @@ def _scores(svc: Services, person, name: str, evidence_key: str) -> dict:
     again from its evidence object against the same trusted reference (the answer to the app kept
     only the code). Templates only; the identity authority's score is not asked again (billed)."""
     references = trusted_references.trusted(svc, person, name, ask_authority=False)
-    found = {"reference": references.source}
+    found: dict[str, str | float | None] = {"reference": references.source}
     if not references.templates:
         return found
     try:

@@ -38,7 +38,8 @@ class VerificationSms:
 
 @dataclass(frozen=True)
 class NoticeSms:
-    """A notice that is not a code (the yearly certification reminder, pensioncert/jobs)."""
+    """A notice that is not a code: the yearly certification reminder (pensioncert/jobs), the "you were
+    added as a contact" SMS (logic/contacts). A mainland gateway needs an approved template per ``purpose``."""
 
     phone: str
     text: str

@@ -20,7 +20,7 @@ import urllib.request
 import uuid
 from datetime import datetime, timezone
 
-from pensioncert.sms import SmsSendError, VerificationSms
+from pensioncert.sms import NoticeSms, SmsSendError, VerificationSms
 
 API_VERSION = "2017-05-25"
 HTTP_METHOD = "POST"
@@ -60,14 +60,14 @@ class AliyunSmsSender:
         self._templates = dict(templates)
         self._timeout = timeout_seconds
 
-    def send(self, sms: VerificationSms) -> None:
+    def send(self, sms: VerificationSms | NoticeSms) -> None:
         answer = self._call(
             {
                 "Action": "SendSms",
                 "PhoneNumbers": sms.phone,
                 "SignName": self._sign_name,
                 "TemplateCode": self._template(sms.purpose),
-                "TemplateParam": json.dumps(getattr(sms, "template_params", {}), ensure_ascii=False),
+                "TemplateParam": json.dumps(sms.template_params, ensure_ascii=False),
             }
         )
         if answer.get("Code") != "OK":

@@ -27,11 +27,12 @@ def build_sms_sender(
 
 
 def _build_aliyun(settings: Settings) -> AliyunSmsSender:
+    key_id = settings.aliyun_access_key_id or ""
     secret = settings.aliyun_access_key_secret.get_secret_value() if settings.aliyun_access_key_secret else ""
     missing = [
         name
         for name, value in (
-            ("PC_ALIYUN_ACCESS_KEY_ID", settings.aliyun_access_key_id),
+            ("PC_ALIYUN_ACCESS_KEY_ID", key_id),
             ("PC_ALIYUN_ACCESS_KEY_SECRET", secret),
         )
         if not value
@@ -44,7 +45,7 @@ def _build_aliyun(settings: Settings) -> AliyunSmsSender:
         raise RuntimeError(f"Aliyun SMS is selected but not configured: missing {'; '.join(missing)}")
     return AliyunSmsSender(
         endpoint=settings.aliyun_endpoint,
-        access_key_id=settings.aliyun_access_key_id,
+        access_key_id=key_id,
         access_key_secret=secret,
         sign_name=settings.sms_sign_name,
         templates=settings.aliyun_templates,

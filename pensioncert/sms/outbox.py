@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pensioncert.clock import iso_beijing
-from pensioncert.sms import SmsSender, VerificationSms
+from pensioncert.sms import NoticeSms, SmsSender, VerificationSms
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -21,7 +21,7 @@ class OutboxRecordingSender:
         self._inner = inner
         self._services = services
 
-    def send(self, sms: VerificationSms) -> None:
+    def send(self, sms: VerificationSms | NoticeSms) -> None:
         from pensioncert.dal import verification
 
         self._inner.send(sms)

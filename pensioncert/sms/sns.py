@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from pensioncert.sms import SmsSendError, VerificationSms
+from pensioncert.sms import NoticeSms, SmsSendError, VerificationSms
 
 MAINLAND_PREFIX = "+86"
 
@@ -16,7 +16,7 @@ class SnsSmsSender:
     def __init__(self, sns_client) -> None:
         self._sns = sns_client
 
-    def send(self, sms: VerificationSms) -> None:
+    def send(self, sms: VerificationSms | NoticeSms) -> None:
         try:
             self._sns.publish(
                 PhoneNumber=MAINLAND_PREFIX + sms.phone,

@@ -106,10 +106,9 @@ class _Flow:
 
 
 def _flow(f: Frame) -> _Flow:
-    cached = getattr(f, "_flow", None)
+    cached = f.__dict__.get("_flow")  # kept on the frame, like texture_tracking's memo
     if cached is None:
-        cached = _Flow(f)
-        f._flow = cached
+        cached = f.__dict__["_flow"] = _Flow(f)
     return cached
 
 
@@ -139,8 +138,9 @@ def _track(a: Frame, b: Frame, every: int = 1) -> tuple[float, float]:
     if points is None or len(points) < FLOW_MIN_TRACKS or fa.full.shape != fb.full.shape:
         return float("nan"), 0.0
     gb = fa.window(fb)
-    p1, st, _ = cv2.calcOpticalFlowPyrLK(fa.gray, gb, points, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)
-    back, st2, _ = cv2.calcOpticalFlowPyrLK(gb, fa.gray, p1, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)
+    # nextPts=None: OpenCV allocates the output; its type stubs do not allow None there.
+    p1, st, _ = cv2.calcOpticalFlowPyrLK(fa.gray, gb, points, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)  # type: ignore[call-overload]
+    back, st2, _ = cv2.calcOpticalFlowPyrLK(gb, fa.gray, p1, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)  # type: ignore[call-overload]
     ok = (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm(back - points, axis=2)[:, 0] < FLOW_FB_MAX_PX)
     src, dst = points[ok][:, 0].astype(np.float64), p1[ok][:, 0].astype(np.float64)
     share = float(ok.mean())
@@ -164,14 +164,15 @@ def mesh_residual(a: Frame, b: Frame) -> float:
 
 
 def _small_gray(f: Frame) -> np.ndarray:
-    cached = getattr(f, "_small_gray", None)
+    cached = f.__dict__.get("_small_gray")
     if cached is not None:
         return cached
     h, w = f.image.shape[:2]
     s = BACKGROUND_SIDE / max(h, w)
     g = cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY)
-    f._small_gray = cv2.resize(g, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA).astype(np.float32)
-    return f._small_gray
+    small = cv2.resize(g, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA).astype(np.float32)
+    f.__dict__["_small_gray"] = small
+    return small
 
 
 def background_diff(a: Frame, b: Frame) -> float:

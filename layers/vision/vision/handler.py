@@ -27,9 +27,9 @@ def _steps(event) -> list[tuple[str, list[bytes]]]:
         raise VisionError("IMAGE_INVALID", "steps_not_a_list")
     out = []
     for s in steps:
-        if not isinstance(s, dict) or not isinstance(s.get("frames"), list):
+        if not isinstance(s, dict) or not isinstance(s.get("frames"), list) or not isinstance(s.get("challenge"), str):
             raise VisionError("IMAGE_INVALID", "malformed_step")
-        out.append((s.get("challenge"), [_b64(f) for f in s["frames"]]))
+        out.append((s["challenge"], [_b64(f) for f in s["frames"]]))
     return out
 
 
@@ -85,7 +85,7 @@ def lambda_handler(event, context, s3=None):
         log.warning("vision call over its time budget at %s", e)
         return {"ok": False, "code": "VISION_BUSY", "detail": f"time_budget:{e}"}
     except EvidenceUnavailable as e:
-        raise e.__cause__ from None
+        raise (e.__cause__ or e) from None
     except Exception:  # a bug, not bad input: log it, answer without leaking internals
         log.exception("vision handler failed")
         return {"ok": False, "code": "IMAGE_INVALID", "detail": "internal_error"}

@@ -70,8 +70,8 @@ class FaceMesher:
         n = np.linalg.norm(ex)
         ex = ex / n if n > 1e-6 else np.array([1.0, 0.0])
         ey = np.array([-ex[1], ex[0]])
-        src = np.float32([c - side / 2 * (ex + ey), c + side / 2 * (ex - ey), c + side / 2 * (ey - ex)])
-        dst = np.float32([[0, 0], [INPUT_SIZE, 0], [0, INPUT_SIZE]])
+        src = np.array([c - side / 2 * (ex + ey), c + side / 2 * (ex - ey), c + side / 2 * (ey - ex)], np.float32)
+        dst = np.array([[0, 0], [INPUT_SIZE, 0], [0, INPUT_SIZE]], np.float32)
         m = cv2.getAffineTransform(src, dst)
         crop = cv2.warpAffine(img_bgr, m, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
         x = cv2.cvtColor(crop, cv2.COLOR_BGR2RGB).astype(np.float32)[None] / 255.0

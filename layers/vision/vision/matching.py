@@ -5,9 +5,8 @@ d the Euclidean distance. DISTANCE_SCALE = 1.2 puts dlib's published decision di
 operating point of its 99.38 % LFW accuracy) at similarity 0.5; identical faces give 1.0.
 """
 
-from collections.abc import Sequence
-
 import numpy as np
+from numpy.typing import ArrayLike
 
 DISTANCE_SCALE = 1.2
 # A false accept certifies someone else (often a relative who looks alike); a false reject sends a
@@ -39,11 +38,11 @@ REVIEW_MARK = "review"
 SAME_PERSON_THRESHOLD = 0.5
 
 
-def similarity(a: Sequence[float], b: Sequence[float]) -> float:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"embedding shapes differ: {a.shape} vs {b.shape}")
-    return float(np.clip(1.0 - np.linalg.norm(a - b) / DISTANCE_SCALE, 0.0, 1.0))
+def similarity(a: ArrayLike, b: ArrayLike) -> float:
+    u, v = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if u.shape != v.shape:
+        raise ValueError(f"embedding shapes differ: {u.shape} vs {v.shape}")
+    return float(np.clip(1.0 - np.linalg.norm(u - v) / DISTANCE_SCALE, 0.0, 1.0))
 
 
 def is_match(sim: float, threshold: float = MATCH_THRESHOLD) -> bool:
