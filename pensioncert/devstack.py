@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from pensioncert.settings import MIN_TOKEN_SECRET_BYTES
+
 REPO = Path(__file__).resolve().parent.parent
 STATE_FILE = Path(os.environ.get("PC_DEVSTACK_STATE", REPO / ".cache" / "devstack.json"))
 DEMO_REGISTRY = REPO / "data" / "demo" / "registry.csv"
@@ -55,7 +57,7 @@ def local_environment(api_port: int, emulator_port: int, authority_port: int | N
     authority = {} if authority_port is None else {
         "PC_IDENTITY_AUTHORITY": "http",
         "PC_IDENTITY_AUTHORITY_URL": f"http://127.0.0.1:{authority_port}",
-        "PC_IDENTITY_AUTHORITY_KEY": secrets.token_urlsafe(32),
+        "PC_IDENTITY_AUTHORITY_KEY": secrets.token_urlsafe(32),  # HMAC-SHA256: 32 bytes
     }
     return {
         **authority,
@@ -64,8 +66,8 @@ def local_environment(api_port: int, emulator_port: int, authority_port: int | N
         "PC_AWS_ENDPOINT_URL": f"http://127.0.0.1:{emulator_port}",
         "PC_API_PORT": str(api_port),
         "PC_EMULATOR_PORT": str(emulator_port),
-        "PC_TOKEN_SECRET": secrets.token_urlsafe(32),
-        "PC_PII_KEY": secrets.token_urlsafe(32),
+        "PC_TOKEN_SECRET": secrets.token_urlsafe(MIN_TOKEN_SECRET_BYTES),
+        "PC_PII_KEY": secrets.token_urlsafe(32),  # HKDF-SHA256 to AES-256 and HMAC-SHA256 keys
         "PC_ADMIN_SECRET": secrets.token_urlsafe(32),
         # moto accepts any credentials; boto3 insists that some exist.
         "AWS_ACCESS_KEY_ID": "local",

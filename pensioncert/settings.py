@@ -12,6 +12,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The session tokens' HMAC key, in bytes: at least the hash's output, as RFC 7518 (3.2) asks, for
+# HS512 (64), so that no algorithm PyJWT offers for the key is weakened by it (HS256 needs 32).
+MIN_TOKEN_SECRET_BYTES = 64
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PC_", extra="ignore")
@@ -140,6 +144,11 @@ class Settings(BaseSettings):
             self.evidence_bucket = f"pc-{self.stage}-evidence"
         return self
 
+    @model_validator(mode="after")
+    def _refuse_short_token_secret(self) -> Settings:
+        refuse_short_token_secret(self.token_secret)
+        return self
+
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
@@ -161,6 +170,7 @@ class Settings(BaseSettings):
             raise RuntimeError("PC_TOKEN_SECRET/PC_PII_KEY are not set and PC_SECRETS_ID names no secret")
         values = json.loads(fetch(self.secrets_id))
         self.token_secret = self.token_secret or SecretStr(values["token_secret"])
+        refuse_short_token_secret(self.token_secret)
         self.pii_key = self.pii_key or SecretStr(values["pii_key"])
         if not self.admin_secret and values.get("admin_secret"):
             self.admin_secret = SecretStr(values["admin_secret"])
@@ -170,6 +180,15 @@ class Settings(BaseSettings):
         self.aliyun_access_key_id = self.aliyun_access_key_id or values.get("aliyun_access_key_id") or None
         if not self.aliyun_access_key_secret and values.get("aliyun_access_key_secret"):
             self.aliyun_access_key_secret = SecretStr(values["aliyun_access_key_secret"])
+
+
+def refuse_short_token_secret(secret: SecretStr | None) -> None:
+    size = None if secret is None else len(secret.get_secret_value().encode())
+    if size is not None and size < MIN_TOKEN_SECRET_BYTES:
+        raise ValueError(
+            f"the token secret (PC_TOKEN_SECRET, or token_secret in the secret store) is {size} bytes; "
+            f"session tokens need a random one of at least {MIN_TOKEN_SECRET_BYTES} bytes (e.g. "
+            f"python -c 'import secrets; print(secrets.token_urlsafe({MIN_TOKEN_SECRET_BYTES}))')")
 
 
 @functools.cache

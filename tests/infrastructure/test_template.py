@@ -15,7 +15,7 @@ from infra.checkov_env import checkov_executable
 from pensioncert.dal.binding import table_specs
 from pensioncert.dal.evidence import bucket_lifecycle
 from pensioncert.errors import ErrorCode
-from pensioncert.settings import Settings
+from pensioncert.settings import MIN_TOKEN_SECRET_BYTES, Settings
 from support import REPO
 
 STAGE_SETTINGS = infra_template.stage_settings("prod")
@@ -262,6 +262,15 @@ def test_secrets_come_from_secrets_manager_generated_and_encrypted_with_the_key(
         assert template["Parameters"][parameter]["NoEcho"] is True
 
 
+def test_every_generated_secret_is_long_enough_for_the_session_tokens(template):
+    """PasswordLength counts characters, one byte each without punctuation: the token secret gets
+    at least settings.MIN_TOKEN_SECRET_BYTES, and the PII key, admin secret and authority key more
+    than the 32 bytes their HMAC-SHA256 / AES-256 need."""
+    for name, secret in resources_of(template, "AWS::SecretsManager::Secret").items():
+        generated = secret["Properties"]["GenerateSecretString"]
+        assert generated["PasswordLength"] >= MIN_TOKEN_SECRET_BYTES, name
+
+
 def test_api_gateway_answers_in_the_contracts_error_shape(template):
     api = template["Resources"]["RestAPI"]["Properties"]
     assert api["EndpointConfiguration"] == "REGIONAL"  # no edge-optimized endpoints in China
@@ -290,12 +299,13 @@ def test_the_services_read_every_value_the_secret_holds(template):
     app = template["Resources"]["AppSecret"]["Properties"]["GenerateSecretString"]
     shape = re.sub(r"\$\{([A-Za-z]+)\}", r"param-\1", app["SecretStringTemplate"]["Fn::Sub"])
     shape = re.sub(r"\{\{resolve:secretsmanager:[^}]+:SecretString:([a-z_]+)\}\}", r"generated-\1", shape)
-    values = {**json.loads(shape), app["GenerateStringKey"]: "generated-token"}
+    token = "generated-token-".ljust(MIN_TOKEN_SECRET_BYTES, "x")  # settings refuse a shorter one
+    values = {**json.loads(shape), app["GenerateStringKey"]: token}
     unset = {name: None for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)}
     settings = Settings(_env_file=None, stage="prod", secrets_id="arn:secret",
                         aliyun_access_key_id=None, **unset)  # not the local stage's environment
     settings.load_secrets(lambda secret_id: json.dumps(values))
-    assert settings.token_secret.get_secret_value() == "generated-token"
+    assert settings.token_secret.get_secret_value() == token
     assert settings.pii_key.get_secret_value() == "generated-pii_key"
     assert settings.aliyun_access_key_id == "param-AliyunAccessKeyId"
     assert settings.aliyun_access_key_secret.get_secret_value() == "param-AliyunAccessKeySecret"

@@ -60,7 +60,7 @@ def test_a_deployed_stage_takes_its_secrets_from_the_secret_store(emulator):
 
     client = boto3.client("secretsmanager", region_name=emulator["PC_AWS_REGION"],
                           endpoint_url=emulator["PC_AWS_ENDPOINT_URL"])
-    values = {"token_secret": "t" * 43, "pii_key": "p" * 43}
+    values = {"token_secret": "t" * 64, "pii_key": "p" * 43}
     name = f"pensioncert/prod/{os.getpid()}"
     client.create_secret(Name=name, SecretString=json.dumps(values))
     env = {key: value for key, value in os.environ.items()
