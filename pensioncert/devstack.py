@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +50,7 @@ DEMO_CARD_LOGINS = (  # (ID number, card PIN, name, dev-set person): printed in 
     ("610302195501020348", "224466", "刘淑珍", "p22"),
 )
 DEMO_CARDS = REPO / ".cache" / "demo-cards"
+PARENT_PID_VARIABLE = "PC_EXIT_WITH_PARENT"
 
 
 def local_environment(api_port: int, emulator_port: int, authority_port: int | None = None) -> dict[str, str]:
@@ -95,6 +97,7 @@ class Emulator:
             [sys.executable, "-m", "pensioncert.emulator", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            **outside_terminal_signals(),
         )
 
     def stop(self) -> None:
@@ -108,6 +111,28 @@ def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def outside_terminal_signals() -> dict:
+    """Popen arguments for a child that holds the stack's data or serves it: its own session, so
+    that a terminal's Ctrl-C (SIGINT to the whole process group) reaches only make run, which saves
+    the snapshot from the emulator before it stops the child; and told to exit with make run."""
+    return {"start_new_session": True, "env": {**os.environ, PARENT_PID_VARIABLE: str(os.getpid())}}
+
+
+def exit_with_parent(poll_s: float = 0.5) -> None:
+    """In a child started with ``outside_terminal_signals``: exit once make run is gone, even
+    SIGKILLed, rather than stay an orphan holding its port."""
+    parent = os.environ.get(PARENT_PID_VARIABLE)
+    if not parent:
+        return  # started by hand
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(poll_s)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def start_emulator(port: int) -> Emulator:
@@ -124,7 +149,7 @@ class FakeAuthority:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "pensioncert.fake_authority", str(port),
              *([str(people_csv)] if people_csv else [])],
-            cwd=REPO, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **outside_terminal_signals(),
         )
 
     def stop(self) -> None:
@@ -337,8 +362,22 @@ def start_h5(port: int, api_port: int):
 
 
 def main() -> int:
-    # From the first moment, so that a stop during start-up still ends the children and saves.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Every stop (Ctrl-C, SIGTERM, a closed terminal) is a KeyboardInterrupt from the first moment,
+    # so that a stop during start-up still ends the children and saves.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, signal.default_int_handler)
+    from pensioncert import local_state
+
+    try:
+        return run_stack()
+    except local_state.LOCAL_DATA_ERRORS as error:
+        print(f"\nmake run: {error}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+def run_stack() -> int:
     from pensioncert.settings import get_settings
 
     settings = get_settings()
@@ -361,14 +400,14 @@ def main() -> int:
     ensure_port_free(api_port)
     ensure_port_free(emulator_port)
     admin: int | None = admin_port if _port_is_free(admin_port) else None  # None: not started
-    emulator = start_emulator(emulator_port)
-    authority_people, demo_cards = demo_authority_people()
-    authority = FakeAuthority(authority_port, authority_people)
-    wait_for_port(emulator_port)
-    wait_for_port(authority_port)
+    emulator = authority = snapshot = None
     children: list[subprocess.Popen] = []
-    snapshot = None
     try:
+        emulator = start_emulator(emulator_port)
+        authority_people, demo_cards = demo_authority_people()
+        authority = FakeAuthority(authority_port, authority_people)
+        wait_for_port(emulator_port)
+        wait_for_port(authority_port)
         provision()
         from pensioncert.services import services
 
@@ -382,6 +421,7 @@ def main() -> int:
 
         local_timer.start(services())  # reminders and suspensions, daily (issue 13)
         STATE_FILE.parent.mkdir(exist_ok=True)
+        STATE_FILE.touch(mode=0o600)  # the secrets are never readable by others, even for a moment
         STATE_FILE.write_text(json.dumps({"environment": environment}))
         STATE_FILE.chmod(0o600)
         children.append(start_api(api_port))
@@ -399,15 +439,20 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop_signal, signal.SIG_IGN)  # a second Ctrl-C must not cut the save short
         for child in children:
             child.terminate()  # all at once, then each waited for
         for child in children:
             stop_process(child)
-        if snapshot is not None:
-            snapshot.stop()
-        authority.stop()
-        emulator.stop()
-        STATE_FILE.unlink(missing_ok=True)
+        try:
+            if snapshot is not None:
+                snapshot.stop()  # while the emulator still runs; SnapshotNotSaved if it fails
+        finally:
+            for process in (authority, emulator):
+                if process is not None:
+                    process.stop()
+            STATE_FILE.unlink(missing_ok=True)
 
 
 def demo_logins() -> str:

@@ -12,7 +12,8 @@ counter table 9 times, 15-25 ms of every certification here that DynamoDB does n
 each table is copied once per transaction: the same snapshot, since every copy is taken before
 the first write.
 
-Run as ``python -m pensioncert.emulator PORT``.
+Run as ``python -m pensioncert.emulator PORT``. Started by make run in a session of its own, so a
+terminal's Ctrl-C leaves it up for make run's last snapshot; it exits when make run is gone.
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import run_simple
+
+from pensioncert.devstack import exit_with_parent
 
 _dynamodb = threading.Lock()
 
@@ -82,6 +85,7 @@ def snapshot_tables_once() -> None:
 
 def serve(port: int, host: str = "127.0.0.1") -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    exit_with_parent()
     snapshot_tables_once()
     run_simple(host, port, serialising_dynamodb(DomainDispatcherApplication(create_backend_app)),
                threaded=True, request_handler=MotoRequestHandler)

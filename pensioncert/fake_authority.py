@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from pensioncert import normalize
+from pensioncert.devstack import exit_with_parent
 from pensioncert.errors import AppError
 from pensioncert.identity.http_json import sign, signature_valid
 
@@ -154,6 +155,7 @@ def main(argv: list[str]) -> int:
     if len(argv) > 2:
         load_people(records, Path(argv[2]))
     server = make_server(int(argv[1]), key, records)
+    exit_with_parent()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

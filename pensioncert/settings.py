@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     secrets_id: str | None = None
 
     evidence_retention_days: int = 90
+    # Local stage only (pensioncert/local_state.py): how often `make run` snapshots its data.
+    local_snapshot_interval_seconds: float = 30.0
 
     token_ttl_seconds: int = 2 * 3600
     # The contract's 6 MB: a synchronous Lambda invoke carries 6 MiB (6,291,456 bytes) of event,

@@ -1,9 +1,13 @@
-"""`make run` keeps the local stage's data across a restart (pensioncert.local_state), and `make
-reset`'s folder removal starts it clean."""
+"""`make run` keeps the local stage's data across a restart (pensioncert.local_state), sealed, even
+when stopped as a terminal's Ctrl-C stops it (SIGINT to its whole process group), and `make
+reset`'s folder removal starts it clean. Its emulator and fake authority never outlive it."""
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
+import stat
 import subprocess
 import sys
 import time
@@ -13,6 +17,11 @@ import pytest
 import requests
 from support import REPO, free_port, unique_id_number, unique_phone
 from test_stack import PASSWORD, register_body, sms_code
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 class Stack:
@@ -38,15 +47,20 @@ class Restartable:
         self.state_file = folder / "devstack.json"
         self.api_port = free_port()
         env = {key: value for key, value in os.environ.items() if not key.startswith("PC_")}
-        env.update(PC_API_PORT=str(self.api_port), PC_EMULATOR_PORT=str(free_port()),
-                   PC_ADMIN_PORT=str(free_port()), PC_DEVSTACK_STATE=str(self.state_file))
+        self.emulator_port = free_port()
+        self.master_key = folder / "kms" / "local-kms.key"
+        # No periodic snapshot during the test: whatever survives a stop, the stop's snapshot saved.
+        env.update(PC_API_PORT=str(self.api_port), PC_EMULATOR_PORT=str(self.emulator_port),
+                   PC_ADMIN_PORT=str(free_port()), PC_DEVSTACK_STATE=str(self.state_file),
+                   PC_LOCAL_KMS_KEY_FILE=str(self.master_key), PC_LOCAL_SNAPSHOT_INTERVAL_SECONDS="3600")
         self.env = env
         self.process = None
 
     def start(self) -> Stack:
+        # A process group of its own, as a terminal's foreground job: stop() signals all of it.
         self.process = subprocess.Popen([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO,
                                         env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
+                                        text=True, start_new_session=True)
         base_url = f"http://127.0.0.1:{self.api_port}"
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -63,12 +77,16 @@ class Restartable:
         pytest.fail("the local stack did not come up within 120 s")
 
     def stop(self) -> str:
-        self.process.terminate()  # SIGTERM, as Ctrl-C's end of `make run`: the last snapshot is written
+        """Ctrl-C: SIGINT to the whole process group (make run, the API, the admin); make run exits 0
+        after its last snapshot and stops its emulator."""
+        os.killpg(self.process.pid, signal.SIGINT)
         try:
             output, _ = self.process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             output, _ = self.process.communicate()
+        assert self.process.returncode == 0, output
+        assert not listening(self.emulator_port), "the emulator outlived make run"
         return output
 
 
@@ -94,7 +112,14 @@ def test_an_account_and_a_certification_survive_a_restart_and_reset_clears_them(
         assert (status, body["result"]) == (200, "passed"), body
     finally:
         stack_runner.stop()
-    assert (tmp_path / "localstate" / "tables.json").exists()
+    kept = [path for path in (tmp_path / "localstate").rglob("*") if path.is_file()]
+    assert (tmp_path / "localstate" / "snapshot.sealed") in kept
+    for path in kept:  # sealed: no name, ID number or phone, no JPEG; 0600 in 0700 folders
+        data = path.read_bytes()
+        assert not [needle for needle in ("李秀英", DEMO_CARD["id_number"], phone) if needle.encode() in data], path
+        assert not data.startswith(b"\xff\xd8\xff"), path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(stack_runner.master_key.stat().st_mode) == 0o600
 
     stack = stack_runner.start()
     try:
@@ -119,3 +144,34 @@ def test_an_account_and_a_certification_survive_a_restart_and_reset_clears_them(
         assert status == 401 and body["error"]["code"] == "LOGIN_FAILED"
     finally:
         stack_runner.stop()
+
+
+ORPHAN_PARENT = """
+import sys, time
+from pensioncert import devstack
+emulator, authority = devstack.start_emulator(int(sys.argv[1])), devstack.FakeAuthority(int(sys.argv[2]))
+devstack.wait_for_port(emulator.port)
+devstack.wait_for_port(authority.port)
+print("up", flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_emulator_and_the_authority_end_when_make_run_is_killed():
+    """Started in sessions of their own (a Ctrl-C must leave the emulator up for the last snapshot),
+    they watch their parent instead: SIGKILL make run and nothing keeps their ports."""
+    ports = free_port(), free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PC_")}
+    env.update(PC_STAGE="local", PC_IDENTITY_AUTHORITY_KEY="k" * 43)
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_PARENT, *map(str, ports)], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline().strip() == "up"
+        assert all(listening(port) for port in ports)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 20
+    while any(listening(port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(listening(port) for port in ports), "an orphan still listens"
