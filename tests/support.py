@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import random
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 from stdnum.cn import ric
@@ -53,3 +54,21 @@ def id_card_front(portrait):
     if portrait is not None:
         card[90:420, 560:820] = cv2.resize(portrait, (260, 330), interpolation=cv2.INTER_AREA)
     return card
+
+
+@contextmanager
+def vision_calls(monkeypatch):
+    """Within: the actions the API asks of the vision function (in process, as tests run it), so a
+    test can show a refusal came before vision was asked anything."""
+    from pensioncert.vision_client import InProcessTransport
+
+    calls: list[str] = []
+    invoke = InProcessTransport.invoke
+
+    def recorded(self, event):
+        calls.append(event["action"])
+        return invoke(self, event)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(InProcessTransport, "invoke", recorded)
+        yield calls

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import struct
-import time
 import zlib
 
 import devset
@@ -226,17 +225,15 @@ def test_6_anonymous_probes_learn_nothing_and_a_full_width_pin_logs_in(stack, re
 
 # --- 7. one small image stalling vision -----------------------------------------------------------
 
-def test_7_a_pixel_bomb_as_the_id_card_is_refused_at_once(stack):
+def test_7_a_pixel_bomb_as_the_id_card_is_refused_from_its_header(stack):
     outsider = unique_id_number(1975)  # outside the registry: binds with card and face alone
     token = login(stack, register(stack, outsider, "赵文华"))["token"]
     status, session = stack.post("/auth/real-name/sessions", {"name": "赵文华", "id_number": outsider}, token)
     assert status == 201, session
     body = {"id_card_image": b64(pixel_bomb()), "steps": devset.answer(session["challenges"], STRANGER)}
-    started = time.perf_counter()
     answer = stack.post(f"/auth/real-name/sessions/{session['session_id']}/complete", body, token)
-    elapsed = time.perf_counter() - started
+    # It once took 62.6 s; only the header is read now (the time it takes: bench/refusal_bench.py).
     assert error_of(answer) == (400, "IMAGE_INVALID"), answer
-    assert elapsed < 1.0, elapsed  # was 62.6 s; only the header is read
 
 
 # --- 8. sizes and a lost answer -------------------------------------------------------------------

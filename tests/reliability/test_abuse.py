@@ -135,11 +135,15 @@ def test_deeply_nested_json_is_a_bad_request(rstack, raw):
     assert error_code(rstack.post("/auth/login", raw=raw)) == (400, "BAD_REQUEST")
 
 
-def test_unknown_paths_and_traversal_in_path_parameters_are_404(rstack, demo_token):
-    for path in ("/contacts/..%2F..%2Fetc%2Fpasswd", "/contacts/%2e%2e", "/../../etc/passwd", "/admin"):
-        status, body = rstack.delete(path, demo_token)
-        assert status in (404, 405) and body["error"]["code"] in ("NOT_FOUND", "ROUTE_NOT_FOUND",
-                                                                  "METHOD_NOT_ALLOWED"), (path, status, body)
+@pytest.mark.parametrize("path, code", [
+    ("/contacts/..%2F..%2Fetc%2Fpasswd", "NOT_FOUND"),  # a contact_id of "../../etc/passwd": no such contact
+    ("/contacts/%2e%2e", "NOT_FOUND"),  # requests sends /contacts/..: a contact_id of ".."
+    ("/../../etc/passwd", "ROUTE_NOT_FOUND"),  # requests sends /etc/passwd: no route
+    ("/admin", "ROUTE_NOT_FOUND"),
+])
+def test_unknown_paths_and_traversal_in_path_parameters_are_404(rstack, demo_token, path, code):
+    status, body = rstack.delete(path, demo_token)
+    assert (status, body["error"]["code"]) == (404, code), body
 
 
 @pytest.mark.parametrize("method", ["TRACE", "QUERY"])
@@ -203,11 +207,10 @@ def test_a_20_megapixel_image_is_refused_without_a_5xx(rstack, tmp_path):
     session = rstack.open_session(person["token"])
     steps = [{"challenge": challenge, "frames": [frame] * 3} for challenge in session["challenges"]]
     assert len(json.dumps({"steps": steps})) < 6_000_000, "under the body limit too (contract v1.1: 6 MB)"
-    started = time.monotonic()
     status, body = rstack.post(f"/certify/sessions/{session['session_id']}/complete", {"steps": steps},
                                person["token"], timeout=120)
-    # Contract v1.1: more than 4096 px a side or 12 megapixels is 400 IMAGE_TOO_LARGE, not decoded.
+    # Contract v1.1: more than 4096 px a side or 12 megapixels is 400 IMAGE_TOO_LARGE, not decoded
+    # (how long the refusal takes: bench/refusal_bench.py).
     assert (status, body["error"]["code"]) == (400, "IMAGE_TOO_LARGE"), body
-    assert time.monotonic() - started < 60
     key = rstack.vault().lookup("id", person["id"])
     assert not [item for item in rstack.scan("certifications") if item["subject_key"]["S"] == key]

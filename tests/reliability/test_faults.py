@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from faults import S3_ACCESS_DENIED, S3_INTERNAL_ERROR, THROTTLED, THROUGHPUT_EXCEEDED, FaultStack, timed
+from faults import S3_ACCESS_DENIED, S3_INTERNAL_ERROR, THROTTLED, THROUGHPUT_EXCEEDED, FaultStack
 import devset
 from stackctl import FACE, genuine_steps
 from support import unique_id_number, unique_phone
@@ -96,11 +96,10 @@ def test_throttled_registration_is_a_retryable_503_without_account_or_claim(fsta
     phone, person = unique_phone(), unique_id_number(1957)
     code = fstack.sms_code(phone)
     fstack.proxy.spoil(operation="TransactWriteItems", answer=answer)
-    (status, body), took = timed(lambda: fstack.post("/auth/register", {
+    status, body = fstack.post("/auth/register", {
         "phone": phone, "sms_code": code, "name": "李秀英", "id_number": person,
-        "password": PASSWORD, "password_confirm": PASSWORD}))
-    assert_retryable_503(status, body)
-    assert took < 15
+        "password": PASSWORD, "password_confirm": PASSWORD})
+    assert_retryable_503(status, body)  # how soon: bench/faults_bench.py
     claims, _ = claims_and_accounts(fstack)
     vault = fstack.vault()
     assert f"phone#{vault.lookup('phone', phone)}" not in claims
@@ -121,7 +120,7 @@ def test_a_registration_whose_answer_is_lost_leaves_a_whole_account(fstack):
     status, body = fstack.post("/auth/register", {
         "phone": phone, "sms_code": code, "name": "李秀英", "id_number": person,
         "password": PASSWORD, "password_confirm": PASSWORD})
-    assert status in (201, 409, 503), (status, body)
+    assert status == 201, (status, body)  # the SDK's retry finds its own write (dal/accounts.py create)
     assert_no_orphans(fstack)
     fstack.proxy.heal()
     status, body = fstack.post("/auth/login", {"phone": phone, "password": PASSWORD})
@@ -193,7 +192,9 @@ def test_a_lost_answer_to_the_certification_write_is_not_reported_as_already_cer
     status, body = complete(fstack, token, session)
     stored = certification_of(fstack, person)
     assert len(stored) == 1 and stored[0]["evidence_key"]["S"] in evidence_keys(fstack)
-    assert status in (200, 503), (status, body)
+    # The SDK's retry meets the certification it wrote itself: ours (dal/certifications.py store_once).
+    assert (status, body["result"], body["certification_id"]) == (
+        200, "passed", stored[0]["certification_id"]["S"]), body
 
 
 def test_throttled_login_counts_nothing_and_answers_503(fstack):
@@ -217,6 +218,5 @@ def test_the_emulator_stopped_is_a_prompt_retryable_503(fstack):
                                ("GET", "/query/status?subject=self", None),
                                ("POST", "/contacts", {"name": "吴建华", "id_number": unique_id_number(1930),
                                                       "relation": "父亲"})]:
-        (status, answer), took = timed(lambda: fstack.request(method, path, body, token))
-        assert_retryable_503(status, answer)
-        assert took < 30, f"{method} {path} took {took:.1f} s"
+        status, answer = fstack.request(method, path, body, token)
+        assert_retryable_503(status, answer)  # how soon: bench/faults_bench.py

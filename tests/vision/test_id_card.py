@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import zlib
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -17,8 +18,8 @@ import pytest
 from pensioncert.demo_cards import draw_card
 
 DEVSET_REFERENCE = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "vision-devset" / "reference"
-# Refusals are header reads: far under a millisecond each here; 50 ms leaves room for a loaded CI box.
-REFUSAL_BUDGET_S = 0.05
+# How long these refusals and bounded searches take is measured by bench/refusal_bench.py; the tests
+# check what bounds them (the header is read and nothing decoded, the window count, the budget).
 
 
 def face(person: str = "p04") -> bytes:
@@ -67,6 +68,39 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+@contextmanager
+def decodes(monkeypatch):
+    """Within: every call of OpenCV's decoder, recorded (and run)."""
+    import cv2
+
+    calls: list[int] = []
+    decode = cv2.imdecode
+
+    def recorded(buffer, *args, **kwargs):
+        calls.append(len(buffer))
+        return decode(buffer, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cv2, "imdecode", recorded)
+        yield calls
+
+
+def counted_windows(monkeypatch) -> list[str]:
+    """The detector's windows, as it reports each to the time budget (one ``budget.check`` each)."""
+    from vision import budget
+
+    windows: list[str] = []
+    check = budget.check
+
+    def counting(where: str) -> None:
+        if where == "detect_tile":
+            windows.append(where)
+        check(where)
+
+    monkeypatch.setattr(budget, "check", counting)
+    return windows
+
+
 @pytest.mark.parametrize("image, code", [
     (None, "IMAGE_INVALID"),  # the 64 x 262144 strip (fixture below)
     (jpeg_header(65000, 65000), "IMAGE_TOO_LARGE"),
@@ -75,44 +109,42 @@ def b64(data: bytes) -> str:
     (jpeg_header(4096, 1000), "IMAGE_INVALID"),  # 4.1 : 1
     (png(64, 300), "IMAGE_INVALID"),  # 4.7 : 1, a few hundred bytes
 ])
-def test_oversized_and_strip_images_are_refused_from_the_header_in_milliseconds(strip_png, image, code):
+def test_oversized_and_strip_images_are_refused_from_the_header(strip_png, image, code, monkeypatch):
     image = image or strip_png
     for event in ({"action": "read_id_card", "image": b64(image)},
                   {"action": "embed_reference", "image": b64(image)},
                   {"action": "decide_session", "references": [],
                    "steps": [{"challenge": "blink", "frames": [b64(image)] * 3}] * 2}):
-        started = time.perf_counter()
-        answer = handler(event)
-        elapsed = time.perf_counter() - started
-        assert (answer["ok"], answer["code"]) == (False, code), answer
-        assert elapsed < REFUSAL_BUDGET_S, f"{event['action']} took {elapsed * 1000:.1f} ms"
+        with decodes(monkeypatch) as decoded:
+            answer = handler(event)
+        assert (answer["ok"], answer["code"], decoded) == (False, code, []), answer
 
 
-def test_within_the_limits_a_faceless_wide_image_is_searched_in_bounded_time():
-    """4:1 at the 4096 px side: the most windows the tiled search can need (52, capped at 64)."""
+def test_within_the_limits_a_faceless_wide_image_is_searched_in_bounded_windows(monkeypatch):
+    """4:1 at the 4096 px side: the most windows the tiled search can need (52 per model, capped at 64)."""
     from vision.errors import VisionError
     from vision.frame import analyze
     from vision import quality
 
     image = png(4096, 1024)
-    started = time.perf_counter()
+    windows = counted_windows(monkeypatch)
     with pytest.raises(VisionError) as refused:
         analyze(image, quality.REFERENCE, tiled=True)
     assert refused.value.code == "NO_FACE"
-    assert time.perf_counter() - started < 3.0
+    assert len(windows) == 2 * 52  # the short-range model's windows, then the full-range model's
 
 
-def test_the_tile_cap_refuses_an_image_that_would_need_more_windows():
+def test_the_tile_cap_refuses_an_image_that_would_need_more_windows(monkeypatch):
     """A second guard behind the aspect limit: the detector itself never searches past MAX_TILES."""
     from vision.detector import MAX_TILES, get_detector
     from vision.errors import VisionError
 
     strip = np.zeros((64, 64 * 40, 3), np.uint8)  # would need ~160 windows
-    started = time.perf_counter()
+    windows = counted_windows(monkeypatch)
     with pytest.raises(VisionError) as refused:
         get_detector().detect(strip, tiled=True)
     assert refused.value.detail.startswith("too_many_tiles")
-    assert time.perf_counter() - started < 1.0 and MAX_TILES == 64
+    assert len(windows) == MAX_TILES == 64  # the 65th window is refused before it is searched
 
 
 def test_opencv_refuses_past_the_pixel_limit_even_without_the_header_check():
@@ -137,7 +169,6 @@ def test_opencv_refuses_past_the_pixel_limit_even_without_the_header_check():
 def test_a_call_past_its_time_budget_is_answered_busy_not_left_running():
     from vision import budget
 
-    started = time.perf_counter()
     with budget.budget(0.0):
         time.sleep(0.001)
         with pytest.raises(budget.VisionBusy):
@@ -145,7 +176,6 @@ def test_a_call_past_its_time_budget_is_answered_busy_not_left_running():
             from vision import quality
 
             analyze(face(), quality.LIVE)
-    assert time.perf_counter() - started < 0.5
 
 
 def test_a_drawn_card_is_read_name_number_and_portrait():
@@ -207,11 +237,9 @@ def test_over_budget_the_api_answers_a_retryable_503_not_a_decision(monkeypatch)
 
     monkeypatch.setattr(budget, "BUDGET_SECONDS", 0.0)
     client = VisionClient(HandlerTransport())
-    started = time.perf_counter()
     with pytest.raises(AppError) as busy:
         client.read_id_card(draw_card("王建国", "610102194803150011", face()))
     assert busy.value.code is ErrorCode.VISION_UNAVAILABLE and busy.value.status == 503
-    assert time.perf_counter() - started < 0.5
 
 
 def photographed(card: bytes, angle: float, tilt: float, size=(1280, 960)) -> bytes:
