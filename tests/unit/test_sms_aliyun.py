@@ -9,13 +9,13 @@ import http.server
 import json
 import socket
 import threading
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from pensioncert.clock import FakeClock
 from pensioncert.sms import SmsSendError, VerificationSms
 from pensioncert.sms.aliyun import AliyunSmsSender, rpc_signature
 
@@ -72,7 +72,8 @@ class FakeSmsGateway:
         self.received: list[dict] = []  # accepted SendSms calls: params plus "_method"
         self.business_error: tuple[str, str] | None = None  # (Code, Message) for the next sends
         self.raw_answer: tuple[int, bytes] | None = None
-        self.delay_seconds = 0.0
+        self.hold = False  # True: each request waits for ``released``, then is dropped unanswered
+        self.released = threading.Event()
         self._nonces: set[str] = set()
         self._lock = threading.Lock()
 
@@ -127,7 +128,9 @@ def _handler_for(gateway: FakeSmsGateway):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if body and self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
                 params.update(parse_qsl(body.decode(), keep_blank_values=True))
-            time.sleep(gateway.delay_seconds)
+            if gateway.hold:  # no answer in time: the request is dropped once released
+                gateway.released.wait(timeout=30)
+                return
             if gateway.raw_answer:
                 status, payload = gateway.raw_answer
             else:
@@ -151,7 +154,7 @@ def _handler_for(gateway: FakeSmsGateway):
 def gateway():
     fake = FakeSmsGateway()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(fake))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     fake.url = f"http://127.0.0.1:{server.server_port}"
     yield fake
@@ -159,7 +162,8 @@ def gateway():
     server.server_close()
 
 
-def make_sender(endpoint: str, *, secret: str = ACCESS_KEY_SECRET, timeout: float = 5.0) -> AliyunSmsSender:
+def make_sender(endpoint: str, *, secret: str = ACCESS_KEY_SECRET, timeout: float = 5.0,
+                clock=None) -> AliyunSmsSender:
     return AliyunSmsSender(
         endpoint=endpoint,
         access_key_id=ACCESS_KEY_ID,
@@ -167,6 +171,7 @@ def make_sender(endpoint: str, *, secret: str = ACCESS_KEY_SECRET, timeout: floa
         sign_name=SIGN_NAME,
         templates=TEMPLATES,
         timeout_seconds=timeout,
+        clock=clock,
     )
 
 
@@ -224,10 +229,29 @@ def test_non_json_answer_is_an_sms_send_error(gateway):
 
 
 def test_slow_gateway_times_out_as_an_sms_send_error(gateway):
-    gateway.delay_seconds = 1.0
+    gateway.hold = True  # answers only once released, after the sender has given up
+    try:
+        with pytest.raises(SmsSendError, match="unreachable"):
+            make_sender(gateway.url, timeout=0.05).send(SMS)
+    finally:
+        gateway.released.set()
+    assert gateway.received == []
 
-    with pytest.raises(SmsSendError, match="unreachable"):
-        make_sender(gateway.url, timeout=0.2).send(SMS)
+
+def test_each_request_is_stamped_by_the_senders_clock(gateway):
+    sent_at = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=10)
+    make_sender(gateway.url, clock=FakeClock(sent_at)).send(SMS)
+
+    [call] = gateway.received
+    assert call["Timestamp"] == sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_clock_more_than_15_minutes_off_is_refused_by_the_gateway(gateway):
+    behind = FakeClock(datetime.now(timezone.utc) - timedelta(minutes=20))
+
+    with pytest.raises(SmsSendError, match=r"InvalidTimeStamp\.Expired"):
+        make_sender(gateway.url, clock=behind).send(SMS)
+    assert gateway.received == []
 
 
 def test_unreachable_gateway_is_an_sms_send_error():
