@@ -156,22 +156,28 @@ class Phone:
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def wait(self, condition, what: str, timeout: float = 30):
+        """condition()'s first true answer; a look that raises (the page re-rendered under us, the
+        element not there yet) is looked at again. On timeout a TimeoutError naming ``what``,
+        chained from the last look's exception when it raised one."""
         deadline = time.monotonic() + timeout
+        last: Exception | None = None
         while time.monotonic() < deadline:
             try:
                 result = condition()
                 if result:
                     return result
-            except Exception:  # the page re-rendered under us: look again
-                pass
+                last = None
+            except Exception as error:  # noqa: BLE001 - kept, and raised as the cause on timeout
+                last = error
             time.sleep(0.15)
         self.screen("failure")
         try:
             console = "\n".join(entry["message"] for entry in self.driver.get_log("browser"))[-3000:]
         except Exception:  # noqa: BLE001 - the log is a diagnostic only
             console = "(no browser log)"
-        raise AssertionError(f"{what} did not happen within {timeout:.0f} s; the page shows:\n"
-                             f"{self.body()[:1500]}\nbrowser console:\n{console}")
+        looked = f"the last look raised {type(last).__name__}" if last else "the last look found nothing"
+        raise TimeoutError(f"{what} did not happen within {timeout:.0f} s ({looked}); the page shows:\n"
+                           f"{self.body()[:1500]}\nbrowser console:\n{console}") from last
 
     def wait_title(self, text: str, timeout: float = 30) -> None:
         self.wait(lambda: text in self.css("#screen-title").text, f"screen {text!r}", timeout)
