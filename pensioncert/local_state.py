@@ -26,10 +26,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 
 from pensioncert.local_kms import LocalKms, MasterKeyUnusable, open_sealed, seal
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -140,7 +144,7 @@ def keep_secrets(environment: dict[str, str], state_dir: Path = STATE_DIR) -> No
     (state_dir / _CLEAR_SECRETS).unlink(missing_ok=True)
 
 
-def save(svc, state_dir: Path = STATE_DIR) -> dict[str, int]:
+def save(svc: Services, state_dir: Path = STATE_DIR) -> dict[str, int]:
     """Every item of every table and every evidence object → state_dir, sealed under a fresh data
     key (written whole beside it, then renamed)."""
     from pensioncert.dal.binding import table_specs
@@ -193,7 +197,7 @@ def _kept_snapshot(state_dir: Path) -> tuple[dict[str, list], Iterator[tuple[str
                                 for index, key in enumerate(snapshot["objects"]))
 
 
-def restore(svc, state_dir: Path = STATE_DIR) -> dict[str, int]:
+def restore(svc: Services, state_dir: Path = STATE_DIR) -> dict[str, int]:
     """Write a snapshot back into freshly provisioned tables and bucket; {} counts when none."""
     kept = _kept_snapshot(state_dir)
     if kept is None:
@@ -240,7 +244,7 @@ class PeriodicSnapshot:
     """Saves every ``interval_s`` (settings: local_snapshot_interval_seconds) in a thread, and once
     more at stop(), which must come before the emulator stops."""
 
-    def __init__(self, svc, state_dir: Path = STATE_DIR, interval_s: float | None = None):
+    def __init__(self, svc: Services, state_dir: Path = STATE_DIR, interval_s: float | None = None):
         self._svc, self._dir = svc, state_dir
         self._interval = interval_s or svc.settings.local_snapshot_interval_seconds
         self._last_saved: str | None = None
