@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from support import free_port, unique_id_number, unique_phone  # noqa: E402
+from support import free_port, unique_id_number, unique_phone
 
-from pensioncert import devstack  # noqa: E402
+from pensioncert import devstack
 
 RUNS = 200
 calls: collections.Counter = collections.Counter()

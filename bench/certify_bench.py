@@ -20,14 +20,14 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections import Counter  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "layers" / "vision"), str(REPO / "functions")]
@@ -118,10 +118,10 @@ class Recorder:
 
 def run(person: str, runs: int) -> int:
     import cv2
-    import vision
     from chalice.test import Client
 
     import app as api_module
+    import vision
     from pensioncert.dal import accounts, evidence
     from pensioncert.logic import certification
     from pensioncert.logic.registry_import import import_registry

@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pensioncert.dal import stats  # noqa: E402
-from pensioncert.dal.certifications import _CONFLICT_RETRIES  # noqa: E402
+from pensioncert.dal import stats
+from pensioncert.dal.certifications import _CONFLICT_RETRIES
 
 REGIONS = [("西安市", 10)] + [(f"地市{n}", 2) for n in range(9)]  # the capital ~ a third
 UNITS = 40

@@ -28,9 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "layers" / "vision"), str(REPO / "functions"), str(REPO / "tests"),
                 str(REPO / "tests" / "integration"), str(REPO / "tests" / "vision")]
 
-from test_id_card import jpeg_header, png  # noqa: E402
-
 from support import free_port, unique_id_number, unique_phone  # noqa: E402
+from test_id_card import jpeg_header, png  # noqa: E402
 
 PIN = "135791"
 
@@ -118,11 +117,11 @@ def vision_layer(runs: int) -> None:
 
 def api(runs: int) -> None:
     import cv2
+    import devset
+    from auth_steps import login, post, register
     from chalice.test import Client
 
     import app as api_module
-    import devset
-    from auth_steps import login, post, register
     from pensioncert import devstack
     from pensioncert.dal import evidence
     from pensioncert.logic.registry_import import import_registry

@@ -6,7 +6,6 @@ import auth.dev_routes
 import auth.real_name
 import certify
 import query
-
 from pensioncert.http_edge import ThreadSafeChalice, reshape_framework_error
 from pensioncert.observability import clear_correlation_id, set_correlation_id
 from pensioncert.settings import get_settings

@@ -50,7 +50,7 @@ def make_handler(api_url: str):
         server_version = "pensioncert-h5"
         sys_version = ""
 
-        def log_message(self, format, *args):  # noqa: A002 - the stack's banner stays readable
+        def log_message(self, format, *args):
             pass
 
         def _send(self, status: int, body: bytes, content_type: str, extra: dict | None = None):

@@ -25,13 +25,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from infra import admin_site, h5_site, jobs_site
 from pensioncert.dal.binding import table_specs
 from pensioncert.dal.evidence import EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, bucket_lifecycle
 from pensioncert.dal.staff_photos import STAFF_PHOTO_PREFIX
 from pensioncert.errors import ErrorCode
 from pensioncert.settings import Settings
-
-from infra import admin_site, h5_site, jobs_site
 
 DEFAULT_REGION = "cn-northwest-1"  # Ningxia (NWCD): personal data stays in mainland China
 

@@ -285,7 +285,7 @@ def seed_demo_account() -> None:
 
     svc = services()
     vault = svc.vault
-    try:
+    with contextlib.suppress(AppError):  # already there
         accounts.create(
             AccountTable(
                 new_user_id(),
@@ -296,8 +296,6 @@ def seed_demo_account() -> None:
                 created_at=svc.clock.now(),
             )
         )
-    except AppError:
-        pass  # already there
 
 
 def _free_port() -> int:

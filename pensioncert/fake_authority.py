@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import csv
 import json
 import os
@@ -101,7 +102,7 @@ def make_server(port: int, key: str, records: Records) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY:
                 return self._answer(413, {"error": "too_large"})
@@ -156,10 +157,8 @@ def main(argv: list[str]) -> int:
         load_people(records, Path(argv[2]))
     server = make_server(int(argv[1]), key, records)
     exit_with_parent()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

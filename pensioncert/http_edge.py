@@ -12,7 +12,8 @@ import functools
 import json
 import re
 import threading
-from typing import Annotated, Any, Callable, Literal, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Chalice, Response
@@ -129,7 +130,7 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., Any]:
         except (PynamoDBException, BotoCoreError, ClientError):
             log.exception("AWS dependency failed")
             return error_response(AppError(ErrorCode.SERVICE_UNAVAILABLE, retryable=True))
-        except Exception:  # a bug: logged, and still answered in the contract's shape
+        except Exception:  # noqa: BLE001 - a bug: logged, and still answered in the contract's shape
             log.exception("unexpected error")
             return error_response(AppError(ErrorCode.INTERNAL_ERROR))
 

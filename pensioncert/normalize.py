@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from datetime import date
+from datetime import datetime
 
 import opencc
 import phonenumbers
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from pensioncert.clock import BEIJING
 from pensioncert.errors import AppError, ErrorCode
 
 # Dot-like characters people type between the parts of a transliterated name (e.g. 阿卜杜·热合曼);
@@ -79,7 +80,7 @@ def id_number(raw: str) -> str:
         birth = ric.get_birth_date(text)
     except StdnumValidationError:
         raise AppError(ErrorCode.ID_NUMBER_INVALID) from None
-    if birth.year < 1880 or birth > date.today() or ric.calc_check_digit(text) != text[-1]:
+    if birth.year < 1880 or birth > datetime.now(BEIJING).date() or ric.calc_check_digit(text) != text[-1]:
         raise AppError(ErrorCode.ID_NUMBER_INVALID)
     return text
 

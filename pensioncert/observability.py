@@ -16,7 +16,7 @@ import contextlib
 import logging
 import re
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter

@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     aliyun_templates: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _derive_names(self) -> "Settings":
+    def _derive_names(self) -> Settings:
         if not self.table_prefix:
             self.table_prefix = f"pc-{self.stage}-"
         if not self.evidence_bucket:

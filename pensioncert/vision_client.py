@@ -30,9 +30,8 @@ class VisionTransport(Protocol):
 
 class InProcessTransport:
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        from vision.handler import lambda_handler  # imported on first use only
-
         from pensioncert.services import services
+        from vision.handler import lambda_handler  # imported on first use only
 
         # The function's own S3 client, deployed; here the emulator's, as the API uses it.
         return lambda_handler(json.loads(json.dumps(event)), None, s3=services().client("s3"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from support import REPO, free_port
 
 sys.path.insert(0, str(REPO / "functions"))

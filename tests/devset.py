@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from support import REPO
@@ -63,7 +63,7 @@ class Step:
         return list(_b64_frames(self.sequence))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _b64_frames(sequence: str) -> list[str]:
     step = next(s for s in _labels() if s.sequence == sequence)
     return [base64.b64encode(frame).decode() for frame in step.frames()]

@@ -148,7 +148,7 @@ def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure, p
           Input("hv-create", "n_clicks"), State("hv-id", "value"), State("hv-reason", "value"),
           State("hv-address", "value"), State("hv-phone", "value"), prevent_initial_call=True)
 def create(_clicks, id_number, reason, address, phone):
-    case_id, error = call(home_visits.create_from_unit_report, id_number=id_number or "", reason=reason or "",
+    _case_id, error = call(home_visits.create_from_unit_report, id_number=id_number or "", reason=reason or "",
                           address=address or "", contact_phone=phone or "")
     rows, _ = call(home_visits.queue)
     return error or alert("已登记，已加入待办队列", "success"), rows or no_update

@@ -79,7 +79,7 @@ def _warning_days() -> int:
 
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(title=title, height=300, margin=dict(l=30, r=10, t=40, b=30),
+    fig.update_layout(title=title, height=300, margin={"l": 30, "r": 10, "t": 40, "b": 30},
                       paper_bgcolor="white", plot_bgcolor="white", showlegend=False)
     return fig
 
@@ -94,7 +94,10 @@ def _coverage(figures: dict) -> list[dict]:
     from pensioncert.rules.life_events import LABELS
 
     whole = figures["recipients"]
-    share = (lambda n: round(100.0 * n / whole, 1) if whole else 0.0)
+
+    def share(n: int) -> float:
+        return round(100.0 * n / whole, 1) if whole else 0.0
+
     rows = [{"name": labels.METHODS.get(m, m), "certified": n, "share": share(n)}
             for m, n in figures["by_method"].items()]
     rows += [{"name": f"数据比对：{LABELS.get(s, s)}", "certified": n, "share": share(n)}

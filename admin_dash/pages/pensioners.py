@@ -8,9 +8,9 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from admin_dash.components.grid import grid
 from admin_dash.components.reports import import_report
-from admin_dash.components.uploads import upload_bytes
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
+from admin_dash.components.uploads import upload_bytes
 from pensioncert.admin import labels, pensioners
 
 dash.register_page(__name__, path="/pensioners", name="待遇人员", order=1, title="待遇人员 · 经办管理")
@@ -116,7 +116,7 @@ def staff_photo(contents, key, reason):
     image = upload_bytes(contents)
     if not image:
         return alert("照片无法读取：请上传 JPEG 或 PNG 照片")
-    result, error = call(pensioners.set_staff_photo, key, image=image, reason=reason or "")
+    _result, error = call(pensioners.set_staff_photo, key, image=image, reason=reason or "")
     return error or alert("现场照片已保存，此后自助认证以此照片比对。", "success", id="staff-photo-done")
 
 

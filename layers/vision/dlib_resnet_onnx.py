@@ -132,7 +132,7 @@ class _Reader:
 @dataclass
 class Layer:
     kind: str                      # input con affine relu max_pool avg_pool add_prev tag skip fc loss
-    sub: "Layer | None" = None
+    sub: Layer | None = None
     filters: int = 0               # con / fc outputs
     size: int = 0                  # con / pool window (0: the whole input)
     stride: int = 1
@@ -433,7 +433,7 @@ def is_current(src: Path, dst: Path) -> bool:
         return False
     try:
         props = {p.key: p.value for p in onnx.load(str(dst)).metadata_props}
-    except Exception:
+    except Exception:  # noqa: BLE001 - a file onnx cannot load is not current: it is converted again
         return False
     return props.get("converter_version") == CONVERTER_VERSION and props.get("source_sha256") == source_digest(src)
 

@@ -44,7 +44,6 @@ def build_eval_sets(photos: Path, out: Path) -> Path:
     """Match set (LFW layout) and liveness set from the registry photos; attacks are transforms of them."""
     import cv2
     import numpy as np
-
     from vision_attacks import planar_sequence, static_sequence
 
     if out.exists():

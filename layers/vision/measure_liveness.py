@@ -19,6 +19,7 @@ No quality gate is applied: every number is read even on frames the product woul
 """
 
 import csv
+import itertools
 import sys
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def report(name: str, imgs: list[np.ndarray]) -> None:
     if len(frames) < 2:
         return
     print("   pair   shift  logScale  bgDiff  meshRes  texRes  tracked")
-    for k, (a, b) in enumerate(zip(frames, frames[1:])):
+    for k, (a, b) in enumerate(itertools.pairwise(frames)):
         shift = float(np.linalg.norm(b.mesh.xy[list(continuity.RIGID)].mean(0) - a.mesh.xy[list(continuity.RIGID)].mean(0)) / continuity.iod(a))
         res, share = continuity.texture_tracking(a, b)
         print(

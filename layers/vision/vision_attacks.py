@@ -8,7 +8,7 @@ def static_sequence(img: np.ndarray, n: int) -> list[np.ndarray]:
     """The same photo n times, re-encoded at slightly different JPEG qualities (not byte-identical)."""
     out = []
     for i in range(n):
-        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 95 - 2 * i])
+        _ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 95 - 2 * i])
         out.append(cv2.imdecode(buf, cv2.IMREAD_COLOR))
     return out
 

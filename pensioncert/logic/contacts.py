@@ -102,7 +102,7 @@ def _tell_the_relative(svc: Services, account, id_key: str) -> None:
     )
     try:
         svc.sms.send(notice)
-    except Exception:  # the add stands; a lost notice is logged, not a failed add
+    except Exception:  # noqa: BLE001 - the add stands; a lost notice is logged, not a failed add
         log.exception("contact notice SMS failed")
 
 

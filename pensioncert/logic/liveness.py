@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, evidence, limits, liveness_sessions

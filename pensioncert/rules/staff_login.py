@@ -21,7 +21,7 @@ class StaffLoginPolicy:
     max_wait: timedelta = timedelta(minutes=15)
 
     @classmethod
-    def from_settings(cls, settings) -> "StaffLoginPolicy":
+    def from_settings(cls, settings) -> StaffLoginPolicy:
         return cls(settings.staff_captcha_after_failures, settings.staff_backoff_after_failures,
                    timedelta(seconds=settings.staff_backoff_first_seconds),
                    timedelta(seconds=settings.staff_backoff_max_seconds))

@@ -1,7 +1,7 @@
 """Build the SMS sender the settings ask for; the only place that knows which gateway is in use."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import boto3
 

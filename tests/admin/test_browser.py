@@ -141,15 +141,15 @@ def wait_text(driver, css: str, text: str, timeout: float = 30):
             try:
                 if text in element.text:
                     return element
-            except Exception:  # re-rendered under us: look again
+            except Exception:  # noqa: BLE001 - re-rendered under us: look again
                 return False
         return False
 
     try:
         return WebDriverWait(driver, timeout).until(found)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure to find it: the screenshot and the page's text say why
         shot(driver, "failure")
-        raise AssertionError(f"{text!r} did not appear in {css!r}; page shows:\n{driver.find_element(By.TAG_NAME, 'body').text[:2000]}")
+        raise AssertionError(f"{text!r} did not appear in {css!r}; page shows:\n{driver.find_element(By.TAG_NAME, 'body').text[:2000]}") from None
 
 
 def shot(driver, name: str) -> None:

@@ -13,7 +13,7 @@ PIN = "864200"
 
 
 @pytest.fixture(scope="module")
-def locked_card(world):  # noqa: F811
+def locked_card(world):
     from pensioncert.errors import AppError
     from pensioncert.logic import accounts
     from pensioncert.logic.registry_import import import_registry
@@ -27,7 +27,7 @@ def locked_card(world):  # noqa: F811
     return person
 
 
-def test_staff_see_and_lift_a_card_login_lock(browser, world, locked_card):  # noqa: F811
+def test_staff_see_and_lift_a_card_login_lock(browser, world, locked_card):
     from pensioncert.errors import AppError
     from pensioncert.logic import accounts
 

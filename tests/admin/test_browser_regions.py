@@ -16,13 +16,13 @@ PASSWORD = "Regions2026x"
 
 @pytest.fixture(scope="module")
 def world(emulator, photos):
+    from test_browser import _browser_or_fail
     from werkzeug.serving import make_server
 
     from admin_dash.app import create_app
     from pensioncert.admin import staff
     from pensioncert.clock import FakeClock
     from pensioncert.services import services
-    from test_browser import _browser_or_fail
 
     _browser_or_fail()
     svc = services()
@@ -41,7 +41,7 @@ def world(emulator, photos):
     server.shutdown()
 
 
-def test_01_an_operator_is_refused_another_regions_row(browser, world, tmp_path):  # noqa: F811
+def test_01_an_operator_is_refused_another_regions_row(browser, world, tmp_path):
     from pensioncert.dal import registry
 
     go(browser, world, "/login", "h4", "养老保险待遇资格认证")
@@ -62,7 +62,7 @@ def test_01_an_operator_is_refused_another_regions_row(browser, world, tmp_path)
     assert (person.region, person.status) == (world["theirs"], "deceased")
 
 
-def test_02_an_operator_uploads_a_zip_with_photos(browser, world, tmp_path):  # noqa: F811
+def test_02_an_operator_uploads_a_zip_with_photos(browser, world, tmp_path):
     from pensioncert.dal import registry
 
     number = unique_id_number(1953)

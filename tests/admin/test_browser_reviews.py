@@ -44,7 +44,9 @@ def frame_file(tmp_path_factory, person: str):
 @pytest.fixture(scope="module")
 def world(emulator, tmp_path_factory):
     import build_models
+    from auth_steps import post
     from chalice.test import Client
+    from test_certify_with_faces import complete, open_session
     from werkzeug.serving import make_server
 
     import app as api_module
@@ -55,9 +57,6 @@ def world(emulator, tmp_path_factory):
     from pensioncert.dal import evidence
     from pensioncert.logic.registry_import import import_registry
     from pensioncert.services import services
-    from test_certify_with_faces import complete, open_session
-
-    from auth_steps import post
 
     _browser_or_fail()
     build_models.build()

@@ -8,13 +8,12 @@ import re
 
 import requests
 from admin_support import unique_region
-from test_browser import (PASSWORD, browser, click_row, css, go, press, shot, wait_text,  # noqa: F401
-                          world)
+from test_browser import PASSWORD, browser, click_row, css, go, press, shot, wait_text, world  # noqa: F401
 
 NEW_PASSWORD = "Newstaff2026x"
 
 
-def sign_in(driver, world, username, password):  # noqa: F811
+def sign_in(driver, world, username, password):
     driver.get(world["url"] + "/login")
     wait_text(driver, "h4", "养老保险待遇资格认证")
     css(driver, "#username").clear()
@@ -23,7 +22,7 @@ def sign_in(driver, world, username, password):  # noqa: F811
     press(driver, "#login-button")
 
 
-def http_login(world, username, password) -> requests.Session:  # noqa: F811
+def http_login(world, username, password) -> requests.Session:
     """A second desk: the login form over plain HTTP, Flask-WTF's token from the form."""
     desk = requests.Session()
     page = desk.get(world["url"] + "/login", timeout=30).text
@@ -34,7 +33,7 @@ def http_login(world, username, password) -> requests.Session:  # noqa: F811
     return desk
 
 
-def test_logout_ends_the_session_and_a_saved_cookie_opens_nothing(browser, world):  # noqa: F811
+def test_logout_ends_the_session_and_a_saved_cookie_opens_nothing(browser, world):
     sign_in(browser, world, world["username"], PASSWORD)
     wait_text(browser, "#staff-name", "浏览器测试员")
     saved = browser.get_cookie("pc_admin_session")["value"]
@@ -53,7 +52,7 @@ def test_logout_ends_the_session_and_a_saved_cookie_opens_nothing(browser, world
     assert browser.current_url.endswith("/login")
 
 
-def test_an_administrator_creates_an_operator_then_disables_it(browser, world):  # noqa: F811
+def test_an_administrator_creates_an_operator_then_disables_it(browser, world):
     from pensioncert.admin import audit, staff
     from pensioncert.errors import AppError, ErrorCode
 

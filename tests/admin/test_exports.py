@@ -50,5 +50,5 @@ def test_tab_and_carriage_return_starts_are_neutralised_too():
     append_row(book.active, ["\t=1+1", "=1+1", 7])
     out = io.BytesIO()
     book.save(out)
-    cells = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows())[0]
+    cells = next(iter(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows()))
     assert [(cell.value, cell.data_type) for cell in cells] == [("\t=1+1", "s"), ("=1+1", "s"), (7, "n")]

@@ -90,7 +90,7 @@ def test_a_passed_visit_without_a_photo_or_its_facts_certifies_nothing(svc, worl
                          (visit(world, visit_photo(PERSON), visited_on="2026-03-02"), "日期"),
                          (visit(world, visit_photo(PERSON), address=""), "地址"),
                          (visit(world, visit_photo(PERSON), visited_by="nobody"), "工作人员")):
-        error = refused(lambda: home_visits.record_outcome(svc, op, case, passed=True, visit=facts))
+        error = refused(lambda: home_visits.record_outcome(svc, op, case, passed=True, visit=facts))  # noqa: B023 - called here
         assert error.status == 400 and words in error.message, (words, error.message)
     # A visitor from another region is not a visitor of this person.
     stranger = new_staff(svc, ROLE_OPERATOR, [unique_region()], "far")
@@ -109,7 +109,7 @@ def test_the_reference_photo_itself_or_a_resaved_copy_is_no_visit_photo(svc, wor
     Image.open(io.BytesIO(reference)).convert("RGB").save(resaved, "JPEG", quality=90)
     for copy in (reference, resaved.getvalue()):
         error = refused(lambda: home_visits.record_outcome(svc, world["op"], world["case"], passed=True,
-                                                           visit=visit(world, copy)))
+                                                           visit=visit(world, copy)))  # noqa: B023 - called here
         assert error.status == 400 and "几乎完全相同" in error.message, error.message
     assert certifications.for_year(world["key"], 2026) is None
 

@@ -7,8 +7,8 @@ import json
 from datetime import datetime
 
 import pytest
-from pynamodb.exceptions import TransactWriteError
 from admin_support import HEADER, operator_for, unique_region
+from pynamodb.exceptions import TransactWriteError
 from support import unique_id_number
 
 from pensioncert import passwords

@@ -3,12 +3,12 @@
 reference, decided with a reason; the retiree sees the outcome in /query/status."""
 from __future__ import annotations
 
+import devset
 import pytest
 from auth_steps import post
 from support import unique_id_number
 from test_certify_with_faces import complete, get, open_session, retiree, vision_models  # noqa: F401
 
-import devset
 from pensioncert.admin import audit, home_visits, reviews, staff
 from pensioncert.admin.labels import ROLE_OPERATOR, ROLE_PROVINCE_ADMIN
 from pensioncert.clock import beijing_date
@@ -91,7 +91,7 @@ def test_refused_proposes_a_home_visit_and_a_new_appeal_can_follow(api, svc, cas
     assert result["outcome"] == "refused"
     visit = next(row for row in home_visits.queue(svc, op) if row["case_id"] == result["case_id"])
     assert visit["source"] == "人工复核未通过" and review_id in visit["reason"]
-    status, current = get(api, "/query/status?subject=self", token)
+    _status, current = get(api, "/query/status?subject=self", token)
     assert current["certified"] is False
     assert (current["review"]["state"], current["review"]["outcome"]) == ("decided", "refused")
     assert certifications.for_year(case["key"], 2026) is None

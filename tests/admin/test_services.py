@@ -161,7 +161,7 @@ def test_overseas_photo_goes_through_the_reference_quality_gate(svc, area, photo
     import cv2
     import numpy as np
 
-    ok, blank = cv2.imencode(".jpg", np.full((480, 480, 3), 128, np.uint8))
+    _ok, blank = cv2.imencode(".jpg", np.full((480, 480, 3), 128, np.uint8))
     refused = overseas.model_photo(svc, me, area["key"]["away"], blank.tobytes())
     assert refused["status"] == "rejected" and "人脸" in refused["message"]
     modelled = overseas.model_photo(svc, me, area["key"]["away"], (photos / "obama3.jpg").read_bytes())

@@ -108,10 +108,11 @@ def test_anonymous_wrong_logins_neither_lock_the_account_nor_end_its_open_sessio
 def test_without_the_captcha_the_password_is_not_even_tried(svc, operator):
     from pensioncert.admin import staff
     from pensioncert.dal import staff as staff_dal
+    from pensioncert.errors import AppError
 
     where = address()
     for _ in range(3):
-        with pytest.raises(Exception):
+        with pytest.raises(AppError):
             staff.login(svc, staff.LoginAttempt(operator, "Wrong2026pass", where))
     before = staff_dal.get(operator).failed_attempts
     with pytest.raises(staff.CaptchaNeeded):

@@ -54,9 +54,9 @@ def test_make_run_serves_the_admin_with_gunicorn(svc):
     import time
 
     import requests
+    from support import REPO, free_port
 
     from admin_dash.wsgi import gunicorn_command
-    from support import REPO, free_port
 
     port = free_port()
     server = subprocess.Popen(gunicorn_command(port), cwd=REPO, env=os.environ.copy(),
@@ -82,9 +82,10 @@ def test_every_script_of_a_page_fits_a_lambda_response_as_text(svc):
     """Lambda answers at most 6 MiB; apig-wsgi base64-encodes (4/3 larger) what it takes for
     binary. Every script a page loads, plotly's 4.8 MB bundle included, must go out as text under
     the limit."""
+    from admin_support import unique_region
+
     from admin_dash import wsgi
     from pensioncert.admin import staff
-    from admin_support import unique_region
 
     region = unique_region()
     username = f"lam{abs(hash(region)) % 10**8}"

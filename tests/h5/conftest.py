@@ -12,11 +12,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from h5_support import (  # noqa: E402
-    AXE_JS, CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, CLIPS, DEVSET, NPM_PREFIX, PHONE, SHOTS,
-    SPEECH_PROBE, H5Stack, Phone, _browser_or_fail,
+from h5_support import (
+    AXE_JS,
+    CHROMEDRIVER,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    CLIPS,
+    DEVSET,
+    NPM_PREFIX,
+    PHONE,
+    SHOTS,
+    SPEECH_PROBE,
+    H5Stack,
+    Phone,
+    _browser_or_fail,
 )
-from support import unique_id_number  # noqa: E402
+from support import unique_id_number
 
 
 @pytest.fixture(scope="session")

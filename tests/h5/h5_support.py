@@ -17,11 +17,10 @@ import sys
 import time
 
 import pytest
-
 from support import REPO, free_port
 
 sys.path.insert(0, str(REPO / "tests" / "reliability"))
-from stackctl import LocalStack  # noqa: E402
+from stackctl import LocalStack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

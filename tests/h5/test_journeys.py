@@ -21,7 +21,6 @@ import tempfile
 from pathlib import Path
 
 from h5_support import DEVSET, SHOTS
-
 from support import unique_phone
 
 MISMATCH_MESSAGE = "人脸与对比照片相似度低,请确认是本人后重新操作"

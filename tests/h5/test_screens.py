@@ -4,7 +4,6 @@ axe-core on every screen."""
 from __future__ import annotations
 
 from h5_support import Phone
-
 from support import unique_id_number, unique_phone
 
 

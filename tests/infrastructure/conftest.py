@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from support import REPO
 
 if str(REPO) not in sys.path:

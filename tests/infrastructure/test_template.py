@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from infra import template as infra_template
 from infra.checkov_env import checkov_executable
@@ -16,7 +17,6 @@ from pensioncert.dal.binding import table_specs
 from pensioncert.dal.evidence import bucket_lifecycle
 from pensioncert.errors import ErrorCode
 from pensioncert.settings import MIN_TOKEN_SECRET_BYTES, Settings
-from support import REPO
 
 STAGE_SETTINGS = infra_template.stage_settings("prod")
 

@@ -85,6 +85,7 @@ def vision_models():
 
 def test_the_real_persons_binding_wins_and_a_later_binding_of_the_number_is_refused(api, svc, vision_models):
     import devset
+
     from pensioncert.dal import evidence
 
     person, face = unique_id_number(1948), "p06"
@@ -124,6 +125,7 @@ def test_the_real_persons_binding_wins_and_a_later_binding_of_the_number_is_refu
 
 def test_a_number_proved_by_card_login_is_not_bound_again_by_a_phone_account(api, svc, vision_models):
     import devset
+
     from pensioncert.dal import evidence
 
     person, face = unique_id_number(1929), "p04"
@@ -209,7 +211,8 @@ def test_password_reset_checks_the_sms_code_before_anything_else(api, svc):
         answers[phone] = [post(api, "/auth/password-reset", {
             "phone": phone, "sms_code": "123456", "new_password": new, "new_password_confirm": confirm})
             for new, confirm in (("abc", "abc"), (birthday, birthday), (PASSWORD, PASSWORD + "x"))]
-    assert list(answers.values())[0] == list(answers.values())[1]
+    of_registered, of_unknown = answers.values()
+    assert of_registered == of_unknown
     assert {(status, body["error"]["code"]) for status, body in answers[registered]} == {(400, "SMS_CODE_INVALID")}
 
     assert request_code(api, registered, "reset_password")[0] == 202

@@ -152,7 +152,7 @@ def test_a_correct_password_clears_the_count(api):
     login(api, phone, "Wrong2026x")
     login(api, phone, "Wrong2026x")
     assert login(api, phone)[0] == 200
-    status, body = login(api, phone, "Wrong2026x")
+    _status, body = login(api, phone, "Wrong2026x")
     assert body["error"]["attempts_left"] == 2
 
 

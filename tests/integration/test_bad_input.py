@@ -5,7 +5,6 @@ import json
 
 import pytest
 from auth_steps import post
-
 from support import unique_phone
 
 

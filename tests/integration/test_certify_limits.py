@@ -23,7 +23,7 @@ from pensioncert.logic.registry_import import import_registry
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
 PIN = "135791"
-DAY = dict(hours=24, minutes=1)
+DAY = {"hours": 24, "minutes": 1}
 
 
 def get(api, path, token):
@@ -81,7 +81,7 @@ def test_only_five_add_attempts_a_day_whatever_their_outcome(api, svc):
 
 
 def test_every_add_attempt_is_audited_with_a_masked_number(api, svc):
-    person, token = card_holder(svc, api)
+    _person, token = card_holder(svc, api)
     user_id = _user_id(token)
     someone = unique_id_number(1940)
     add(api, token, someone)
@@ -94,7 +94,7 @@ def test_every_add_attempt_is_audited_with_a_masked_number(api, svc):
 
 def test_the_eleventh_contact_is_refused(api, svc):
     person, token = card_holder(svc, api)
-    for day in range(2):
+    for _day in range(2):
         for _ in range(5):
             assert add(api, token, unique_id_number(1940))[0] == 201
         svc.clock.advance(**DAY)
@@ -126,7 +126,7 @@ def test_concurrent_adds_keep_both_the_rate_and_the_cap(api, svc):
 
 
 def test_a_contacts_history_and_status_need_the_relatives_consent(api, svc):
-    person, token = card_holder(svc, api, name="周国庆")
+    _person, token = card_holder(svc, api, name="周国庆")
     mother = unique_id_number(1930)
     import_people(svc, [f"{mother},周王氏,西安市,新城区机关事务中心,recipient,activated,246802,"])
     contact_id = add(api, token, mother, name="周王氏")[1]["contact_id"]
@@ -167,7 +167,7 @@ def test_the_added_person_is_told_by_sms_who_added_them(api, svc):
 
 
 def test_one_open_home_visit_request_per_subject(api, svc):
-    person, token = card_holder(svc, api)
+    _person, token = card_holder(svc, api)
     visit = {"subject": "self", "reason": "行动不便", "address": "西安市新城区某街道1号", "contact_phone": "13800138000"}
     assert post(api, "/certify/home-visit-requests", visit, token)[0] == 201
     assert code_of(post(api, "/certify/home-visit-requests", visit, token)) == (409, "HOME_VISIT_PENDING")

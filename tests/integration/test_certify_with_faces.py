@@ -124,11 +124,10 @@ def test_every_draw_the_api_can_make_passes_with_the_persons_real_steps(svc, vis
     gives them."""
     from itertools import permutations
 
-    from vision import MATCH_THRESHOLD
-
     from pensioncert.dal import registry
     from pensioncert.rules.certification import CHALLENGES
     from pensioncert.vision_client import VisionRefusal
+    from vision import MATCH_THRESHOLD
 
     id_number = unique_id_number(1950)
     assert import_people(svc, f"{id_number},周建民,西安市,新城区机关事务中心,recipient,,,{person}.jpg\n").written == 1

@@ -68,10 +68,9 @@ def test_a_review_needs_a_failed_session_of_this_caller_and_subject(api, svc, re
     assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
 
 
-def test_another_account_cannot_appeal_the_retirees_session(api, svc, retiree, vision_models):  # noqa: F811
-    from test_certify_with_faces import import_people
-
+def test_another_account_cannot_appeal_the_retirees_session(api, svc, retiree, vision_models):
     from support import unique_id_number
+    from test_certify_with_faces import import_people
 
     session_id = mismatch(api, retiree["token"])
     other = unique_id_number(1950)
@@ -124,9 +123,8 @@ def test_a_proxy_appeals_only_with_the_relatives_consent_and_not_as_self(api, sv
     """The retiree (p06) certifies a relative (p04's registry photo) with his own face: a FACE_MISMATCH of
     the relative's session. Without the relative's consent on record no review opens; nor can the session
     be appealed as the proxy's own."""
-    from test_certify_with_faces import RETIREE, import_people
-
     from support import unique_id_number
+    from test_certify_with_faces import RETIREE, import_people
 
     relative = unique_id_number(1932)
     report = import_people(svc, f"{relative},周李氏,西安市,新城区机关事务中心,recipient,,,{RELATIVE}.jpg\n")
@@ -145,14 +143,14 @@ def test_a_proxy_appeals_only_with_the_relatives_consent_and_not_as_self(api, sv
     assert reviews_dal.latest_for(svc.vault.lookup("id", relative)) is None
 
 
-def test_an_appeal_after_the_session_item_expired_is_proved_by_the_evidence(api, svc, retiree, vision_models):  # noqa: F811
+def test_an_appeal_after_the_session_item_expired_is_proved_by_the_evidence(api, svc, retiree, vision_models):
     """DynamoDB's TTL deletes a session item soon after its ``expires_at`` (3 minutes after opening);
     the emulator never runs TTL, so the test deletes the expired item as DynamoDB would. The appeal is
     then proved by the session's evidence object (whose account and subject it was), and decided again."""
+    from support import unique_id_number
     from test_certify_with_faces import import_people
 
     from pensioncert.dal.tables import LivenessSessionTable
-    from support import unique_id_number
 
     session_id = mismatch(api, retiree["token"])
     svc.clock.advance(minutes=10)  # the session expired 3 minutes after opening; the token lasts 2 hours

@@ -8,7 +8,6 @@ stranger's.
 from __future__ import annotations
 
 import base64
-import json
 
 import devset
 import pytest
@@ -19,6 +18,7 @@ from pensioncert.admin import pensioners
 from pensioncert.admin.staff import StaffPrincipal
 from pensioncert.dal import certifications, evidence
 from pensioncert.demo_cards import draw_card
+from pensioncert.errors import AppError
 from pensioncert.fake_authority import enrol
 from pensioncert.logic.registry_import import import_registry
 
@@ -195,7 +195,7 @@ def test_a_staff_photo_taken_in_person_makes_certification_possible_and_is_audit
         pensioners.set_staff_photo(svc, staff, id_key, image=face(RETIREE), reason="")
     assert getattr(no_reason.value, "extra", {}).get("field") == "reason"
     outsider = StaffPrincipal("op_baoji", "宝鸡市经办员", "operator", ("宝鸡市",))
-    with pytest.raises(Exception):
+    with pytest.raises(AppError):
         pensioners.set_staff_photo(svc, outsider, id_key, image=face(RETIREE), reason="上门认证现场拍摄")
     assert pensioners.set_staff_photo(svc, staff, id_key, image=face(RETIREE),
                                       reason="上门认证现场拍摄") == {"has_staff_photo": True}

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stackctl import LocalStack, new_retiree  # noqa: E402
+from stackctl import LocalStack, new_retiree
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ whose only way to AWS is the proxy; the test process reads the raw state from mo
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -56,9 +57,7 @@ class Rule:
             names = (self.operation,) if isinstance(self.operation, str) else self.operation
             if not any(target.endswith("." + name) for name in names):
                 return False
-            if self.table_suffix and f'-{self.table_suffix}"'.encode() not in body:
-                return False
-            return True
+            return not self.table_suffix or f'-{self.table_suffix}"'.encode() in body
         if self.s3_method is not None:
             parts = path.split("?")[0].lstrip("/").split("/", 1)
             key = parts[1] if len(parts) > 1 else ""
@@ -121,10 +120,8 @@ class FaultProxy:
 
             def _cut(self):
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                except OSError:
-                    pass
                 self.connection.close()
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any

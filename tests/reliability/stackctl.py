@@ -26,7 +26,6 @@ from support import free_port
 
 from pensioncert.devstack import stop_process
 
-
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CARD_ID = "610103195207080126"  # 李秀英, activated card, real-name verified by card login
 DEMO_CARD_PIN = "246810"

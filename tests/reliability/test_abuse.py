@@ -7,11 +7,10 @@ import base64
 import json
 import time
 
+import devset
 import jwt
 import pytest
 import requests
-
-import devset
 from stackctl import FACE, genuine_steps, new_retiree
 from support import unique_id_number, unique_phone
 

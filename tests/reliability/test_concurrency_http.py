@@ -10,9 +10,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests
-
 import devset
+import requests
 from stackctl import REGISTRY_HEADER, REPO, genuine_steps
 from support import unique_id_number, unique_phone
 

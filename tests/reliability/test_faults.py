@@ -6,10 +6,9 @@ The API runs as its own process (chalice local), reaching moto only through faul
 """
 from __future__ import annotations
 
-import pytest
-
-from faults import S3_ACCESS_DENIED, S3_INTERNAL_ERROR, THROTTLED, THROUGHPUT_EXCEEDED, FaultStack
 import devset
+import pytest
+from faults import S3_ACCESS_DENIED, S3_INTERNAL_ERROR, THROTTLED, THROUGHPUT_EXCEEDED, FaultStack
 from stackctl import FACE, genuine_steps
 from support import unique_id_number, unique_phone
 

@@ -24,7 +24,7 @@ def test_the_size_of_a_real_encoded_image_is_read_from_its_header(extension):
 
 
 def test_a_progressive_jpeg_with_exif_before_the_frame_is_read():
-    ok, encoded = cv2.imencode(".jpg", np.zeros((300, 200, 3), np.uint8), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    _ok, encoded = cv2.imencode(".jpg", np.zeros((300, 200, 3), np.uint8), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
     data = encoded.tobytes()
     exif = b"\xff\xe1" + struct.pack(">H", 2 + 5000) + b"Exif\x00\x00" + b"\x00" * 4994
     assert image_size(data[:2] + exif + data[2:]) == (200, 300)

@@ -5,7 +5,8 @@ import unicodedata
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from pensioncert import normalize

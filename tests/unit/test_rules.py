@@ -75,7 +75,7 @@ def test_forged_tampered_and_unsigned_tokens_are_refused():
     good = tokens.issue(SECRET, tokens.Session("u_1", "phone"), NOW, 7200)
     claims = {"sub": "u_2", "lm": "card", "iss": "pensioncert", "iat": int(NOW.timestamp()),
               "exp": int(NOW.timestamp()) + 7200}
-    header, payload, signature = good.split(".")
+    header, _payload, signature = good.split(".")
     other_payload = jwt.encode(claims, SECRET, algorithm="HS256").split(".")[1]
     candidates = [
         jwt.encode(claims, "another secret of enough length!!", algorithm="HS256"),

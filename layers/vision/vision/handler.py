@@ -5,7 +5,7 @@ import binascii
 import json
 import logging
 
-from . import VisionError, decide_session, matching, embed_id_card_portrait, embed_reference, read_id_card, warm_up
+from . import VisionError, decide_session, embed_id_card_portrait, embed_reference, matching, read_id_card, warm_up
 from .budget import VisionBusy, budget
 
 log = logging.getLogger(__name__)

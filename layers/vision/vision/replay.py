@@ -9,6 +9,7 @@
   still head moves too little to show parallax, and must not be taken for a photo.
 """
 
+import itertools
 from collections.abc import Sequence
 
 import cv2
@@ -41,7 +42,7 @@ def _crop(f: Frame) -> np.ndarray:
 
 def is_static(frames: Sequence[Frame]) -> bool:
     crops = [_crop(f) for f in frames]
-    return all(np.abs(p - q).mean() <= STATIC_PIXEL_DIFF for p, q in zip(crops, crops[1:]))
+    return all(np.abs(p - q).mean() <= STATIC_PIXEL_DIFF for p, q in itertools.pairwise(crops))
 
 
 def _pairs_by_turn(frames: Sequence[Frame]) -> list[tuple[Frame, Frame]]:

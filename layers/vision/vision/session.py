@@ -61,7 +61,7 @@ def decide_session(steps, references) -> SessionDecision:
         analysed.append((challenge, [analyze(b, profile, timer) for b in raw], list(raw)))
 
     t = time.perf_counter()
-    for challenge, frames, raw in analysed:
+    for _, frames, raw in analysed:
         why = replay.static_check(frames, raw) or continuity.check_step(frames)
         if why:
             raise VisionError("LIVENESS_FAILED", why)
