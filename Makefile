@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast import package bench-auth bench-certify reset
+.PHONY: run test test-fast lint import package bench-auth bench-certify reset
 
 # The virtual environment is made and filled from the project's own pinned requirements.
 $(STAMP): requirements/*.txt functions/requirements.txt layers/vision/requirements.txt pyproject.toml
@@ -23,8 +23,16 @@ reset:
 	rm -rf .cache/localstate .cache/localstate.tmp
 
 # Every test suite: unit, integration, e2e, infrastructure, vision; the ten slowest tests at the end.
-test: $(STAMP) browser
+# `make lint` first.
+test: $(STAMP) lint browser
 	$(PY) -m pytest --durations=10
+
+# ruff over all of the repository's Python, then mypy over the shipped code (pensioncert, functions,
+# layers/vision/vision, admin_dash); rules and strictness in pyproject.toml, caches in .ruff_cache
+# and .mypy_cache.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 
 # The edit-run loop: the unit tests alone (no emulator, no browser, no models), in seconds.
 test-fast: $(STAMP)
