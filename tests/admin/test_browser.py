@@ -1,5 +1,7 @@
 """The admin in real headless Chromium: log in, open every page, do one correction, one home-visit
-outcome, one overseas import and export, one unlock, and check what the pages show.
+outcome, one overseas import and export, one unlock, and check what the pages show. Each test makes
+its own people, cases and accounts (through the API or the admin's own services) and signs in itself:
+any one runs alone, in any order.
 
 Chromium and chromedriver come from Debian (`make browser`, which `make test` runs first). When
 they are missing these tests FAIL with the reason, never skip quietly: a green run must mean the
@@ -18,13 +20,14 @@ import time
 from pathlib import Path
 
 import pytest
-from admin_support import import_people, unique_region
+from admin_support import HEADER, import_people, unique_region
 from support import REPO, free_port, unique_id_number, unique_phone
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SHOTS = REPO / "test-output" / "admin"
 PASSWORD = "Browser2026x"
+PIN = "135791"  # the card holders' PIN in this module
 # Without these Chromium waits on network calls this machine cannot make (updates, sync, ...).
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -46,15 +49,15 @@ def _browser_or_fail() -> None:
 @pytest.fixture(scope="module")
 def world(emulator, tmp_path_factory):
     """The admin served by a real HTTP server in this process (same services and emulator as
-    the test), a province administrator, and data in a region of its own."""
+    the test), a province administrator, the vision models, and a region for the modules that
+    share this fixture. Each test of this module makes its own people, cases and accounts (the
+    helpers below) and signs in itself: none depends on another having run."""
     from werkzeug.serving import make_server
 
     from admin_dash.app import create_app
-    from pensioncert.admin import home_visits, staff
+    from pensioncert.admin import staff
     from pensioncert.admin.staff import StaffPrincipal
     from pensioncert.clock import FakeClock
-    from pensioncert.dal import accounts, certifications
-    from pensioncert.dal.tables import AccountTable
     from pensioncert.services import services
 
     _browser_or_fail()
@@ -65,38 +68,11 @@ def world(emulator, tmp_path_factory):
     staff.create_staff(svc, username=username, display_name="浏览器测试员", role="province_admin",
                        regions=[], password=PASSWORD)
     me = StaffPrincipal(username, "浏览器测试员", "province_admin")
-    ids = import_people(svc, [
-        ("fix", "钱文杰", region, "测试单位甲", "recipient"),
-        ("visit", "孙卧床", region, "测试单位甲", "recipient"),
-        ("abroad", "周海外", region, "测试单位乙", "recipient"),
-        ("abroad2", "吴远行", region, "测试单位乙", "recipient"),
-        ("locked", "郑锁定", region, "测试单位乙", "recipient"),
-    ])
-    key = {label: svc.vault.lookup("id", number) for label, number in ids.items()}
-    # A manual certification matches a photo taken there against a trusted reference (issue 11):
-    # these two get one the way staff set it, the dev set's reference frame of p06.
+    # A manual certification matches a photo taken there against a trusted reference (issue 11).
     import build_models
     import devset
 
-    from pensioncert.admin import pensioners
-
     build_models.build()
-
-    for label in ("visit", "abroad"):
-        pensioners.set_staff_photo(svc, me, key[label], image=devset.reference_photo("p06").read_bytes(),
-                                   reason="窗口现场拍摄")
-    certifications.record_failure(key["fix"], 2026, "FACE_MISMATCH", svc.clock.now())
-    case_id = home_visits.create_from_unit_report(svc, me, id_number=ids["visit"], reason="长期卧床",
-                                                  address="西安市新城区测试路1号", contact_phone=unique_phone())
-    home_visits.assign(svc, me, case_id, username)
-    phone = unique_phone()
-    account = AccountTable("u_" + region, phone_key=svc.vault.lookup("phone", phone),
-                           phone_sealed=svc.vault.seal(phone), id_key=key["locked"],
-                           id_sealed=svc.vault.seal(ids["locked"]), name="郑锁定", password_hash="x",
-                           created_by="phone", failed_attempts=0, created_at=svc.clock.now())
-    accounts.create(account)
-    for _ in range(3):
-        accounts.record_login_failure(account, svc.lockout, svc.clock.now())
 
     app = create_app()
     port = free_port()
@@ -105,12 +81,85 @@ def world(emulator, tmp_path_factory):
     thread.start()
     visit_photo = tmp_path_factory.mktemp("visit") / "visit-p06.jpg"  # a frame of p06's own footage
     visit_photo.write_bytes(devset.steps("p06", "open_mouth")[0].frames()[0])
-    yield {"url": f"http://127.0.0.1:{port}", "svc": svc, "me": me, "ids": ids, "key": key,
-           "region": region, "username": username, "case_id": case_id, "phone": phone,
+    yield {"url": f"http://127.0.0.1:{port}", "svc": svc, "me": me, "region": region, "username": username,
            "visit_photo": visit_photo}
     server.shutdown()
 
 
+def people(world, *rows: tuple[str, str, str]) -> tuple[str, dict, dict]:
+    """This test's own recipients in a region of their own: (label, name, unit) rows. Returns the
+    region, label -> ID number and label -> id key."""
+    region = unique_region()
+    ids = import_people(world["svc"], [(label, name, region, unit, "recipient") for label, name, unit in rows])
+    return region, ids, {label: world["svc"].vault.lookup("id", number) for label, number in ids.items()}
+
+
+def staff_photo(world, key: str) -> None:
+    """The trusted reference staff set at the counter: the dev set's reference frame of p06."""
+    import devset
+
+    from pensioncert.admin import pensioners
+
+    pensioners.set_staff_photo(world["svc"], world["me"], key, image=devset.reference_photo("p06").read_bytes(),
+                               reason="窗口现场拍摄")
+
+
+def visit_facts(world, place: str):
+    """What staff enter with a passed visit: the photo taken there (p06's own footage), date, place, who."""
+    from pensioncert.admin.manual_evidence import VisitFacts
+
+    return VisitFacts(world["visit_photo"].read_bytes(), "2026-03-01", place, world["username"])
+
+
+def home_visit_case(world, id_number: str) -> str:
+    """A unit's report of a bedridden retiree, assigned to this module's staff member."""
+    from pensioncert.admin import home_visits
+
+    case_id = home_visits.create_from_unit_report(world["svc"], world["me"], id_number=id_number, reason="长期卧床",
+                                                  address="西安市新城区测试路1号", contact_phone=unique_phone())
+    home_visits.assign(world["svc"], world["me"], case_id, world["username"])
+    return case_id
+
+
+def face_mismatch_through_the_api(world, region: str, name: str) -> str:
+    """A card holder whose registry photo is p06's, and one real FACE_MISMATCH through the API
+    (p04's real steps in front of p06's phone). Returns the ID number."""
+    import devset
+    from auth_steps import post
+    from chalice.test import Client
+    from test_certify_with_faces import complete, open_session
+
+    import app as api_module
+    from pensioncert.dal import evidence
+    from pensioncert.logic.registry_import import import_registry
+
+    svc, person = world["svc"], unique_id_number(1950)
+    report = import_registry(
+        svc, HEADER + f"{person},{name},{region},测试单位甲,recipient,activated,{PIN},p06.jpg\n", devset.reference_dir(),
+        lambda id_key, image: evidence.put_registry_photo(svc.client("s3"), svc.settings.evidence_bucket, id_key, image))
+    assert report.errors == [], report.errors
+    with Client(api_module.app) as api:
+        status, login = post(api, "/auth/card-login", {"id_number": person, "card_password": PIN})
+        assert status == 200, login
+        session = open_session(api, login["token"])
+        status, body = complete(api, login["token"], session["session_id"], devset.answer(session["challenges"], "p04"))
+        assert (status, body["error"]["code"]) == (422, "FACE_MISMATCH"), body
+    return person
+
+
+def locked_phone_account(world) -> str:
+    """A phone account registered through the API and locked by three wrong passwords there."""
+    from auth_steps import login, register
+    from chalice.test import Client
+
+    import app as api_module
+
+    phone = unique_phone()
+    with Client(api_module.app) as api:
+        assert register(api, phone, unique_id_number(1951), name="郑锁定")[0] == 201
+        answers = [login(api, phone, "Wrong2026x")[0] for _ in range(3)]
+    assert answers == [401, 401, 423]
+    return phone
 @pytest.fixture(scope="module")
 def browser(world, tmp_path_factory):
     from selenium import webdriver
@@ -185,7 +234,30 @@ def click_row(driver, grid_id: str, text: str):
     cell.click()
 
 
-def test_01_login_refuses_a_wrong_password_then_signs_in(browser, world):
+def sign_in(driver, world) -> None:
+    """A staff session of its own through the login page, whatever an earlier test left behind."""
+    signed_out(driver, world)
+    driver.get(world["url"] + "/login")
+    wait_text(driver, "h4", "养老保险待遇资格认证")
+    css(driver, "#username").send_keys(world["username"])
+    css(driver, "#password").send_keys(PASSWORD)
+    press(driver, "#login-button")
+    wait_text(driver, "#staff-name", "浏览器测试员")
+
+
+def signed_out(driver, world) -> None:
+    driver.get(world["url"] + "/login")
+    driver.delete_all_cookies()
+
+
+@pytest.fixture
+def signed_in(browser, world):
+    sign_in(browser, world)
+    return browser
+
+
+def test_login_refuses_a_wrong_password_then_signs_in(browser, world):
+    signed_out(browser, world)
     browser.get(world["url"] + "/pensioners")  # any page sends an unsigned visitor to the login
     wait_text(browser, "h4", "养老保险待遇资格认证")
     assert browser.current_url.endswith("/login")
@@ -201,26 +273,31 @@ def test_01_login_refuses_a_wrong_password_then_signs_in(browser, world):
     wait_text(browser, "#staff-name", "浏览器测试员")
 
 
-def test_02_overview_shows_the_data_layer_figures(browser, world):
+def test_overview_shows_the_data_layer_figures(signed_in, world):
     from pensioncert.admin import overview
 
+    people(world, ("one", "赵总览", "测试单位甲"))
     figures = overview.summary(world["svc"], world["me"])
+    browser = signed_in
     go(browser, world, "/", "h3", "认证总览")
     assert wait_text(browser, "#kpi-recipients", str(figures["recipients"])).text == str(figures["recipients"])
     assert css(browser, "#kpi-certified").text == str(figures["certified"])
     assert css(browser, "#kpi-rate").text == f"{figures['certified_rate']}%"
-    wait_text(browser, "#grid-regions .ag-cell", world["region"])
+    wait_text(browser, "#grid-regions .ag-cell", figures["by_region"][0]["name"])  # the grid's first row
     wait_text(browser, "#chart-month", "每月认证人数")
     shot(browser, "02-overview")
 
 
-def test_03_pensioner_search_detail_and_correction(browser, world):
+def test_pensioner_search_detail_and_correction(signed_in, world):
+    region = unique_region()
+    person = face_mismatch_through_the_api(world, region, "钱文杰")
+    browser = signed_in
     go(browser, world, "/pensioners", "h3", "待遇人员")
-    css(browser, "#person-query").send_keys("钱文杰")
+    css(browser, "#person-query").send_keys("钱文杰")  # by name (the staff photo's test: by ID number)
     press(browser, "#person-search")
     click_row(browser, "person-results", "钱文杰")
     wait_text(browser, "#person-title", "钱文杰")
-    wait_text(browser, "#person-detail", world["ids"]["fix"])  # full ID on the person's own page
+    wait_text(browser, "#person-detail", person)  # full ID on the person's own page
     wait_text(browser, "#person-attempts .ag-cell", "人脸比对不一致")
     css(browser, "#correction-name").send_keys("钱文傑")
     css(browser, "#correction-reason").send_keys("单位来函：姓名录入错误")
@@ -239,41 +316,48 @@ def test_03_pensioner_search_detail_and_correction(browser, world):
     shot(browser, "03-pensioners")
 
 
-def test_03_staff_photo_taken_in_person_is_uploaded_with_a_reason(browser, world):
+def test_staff_photo_taken_in_person_is_uploaded_with_a_reason(signed_in, world):
     """The trusted reference staff set (issue 10): a reason is required, the photo goes through the
     reference quality gate, the page shows it, the audit log has it."""
+    import devset
     from selenium.webdriver.common.by import By
 
+    from pensioncert import normalize
     from pensioncert.admin import audit
     from pensioncert.clock import beijing_date
     from pensioncert.dal import registry
 
+    _, ids, key = people(world, ("photo", "郑现场", "测试单位乙"))
+    browser = signed_in
     go(browser, world, "/pensioners", "h3", "待遇人员")
-    css(browser, "#person-query").send_keys("郑锁定")
+    css(browser, "#person-query").send_keys(ids["photo"])
     press(browser, "#person-search")
-    click_row(browser, "person-results", "郑锁定")
-    wait_text(browser, "#person-title", "郑锁定")
+    click_row(browser, "person-results", "郑现场")
+    wait_text(browser, "#person-title", "郑现场")
     upload = browser.find_element(By.CSS_SELECTOR, "#staff-photo-upload input[type=file]")
     upload.send_keys(str(world["visit_photo"]))  # no reason given: refused
     wait_text(browser, "#staff-photo-result", "原因")
-    assert not registry.get_person(world["key"]["locked"]).staff_reference_embedding
+    assert not registry.get_person(key["photo"]).staff_reference_embedding
     css(browser, "#staff-photo-reason").send_keys("境外认证现场拍摄")
-    import devset
-
     # Another photo (the upload fires on new contents): the person's frontal frame.
     upload.send_keys(str(devset.reference_photo("p06")))
     wait_text(browser, "#staff-photo-done", "现场照片已保存")
-    assert registry.get_person(world["key"]["locked"]).staff_reference_embedding
+    assert registry.get_person(key["photo"]).staff_reference_embedding
     day = beijing_date(world["svc"].clock.now())
     day = f"{day[:4]}-{day[4:6]}-{day[6:]}"
     events = audit.search(world["svc"], world["me"], day_from=day, day_to=day, action="set_staff_photo")
-    assert any(event.get("reason") == "境外认证现场拍摄" for event in events)
+    target = f"郑现场 {normalize.mask_id_number(ids['photo'])}"
+    assert [event["reason"] for event in events if event["target"] == target] == ["境外认证现场拍摄"]
     shot(browser, "03-staff-photo")
 
 
-def test_04_home_visit_outcome_stores_the_certification(browser, world):
+def test_home_visit_outcome_stores_the_certification(signed_in, world):
     from pensioncert.dal import certifications
 
+    _, ids, key = people(world, ("visit", "孙卧床", "测试单位甲"))
+    staff_photo(world, key["visit"])
+    home_visit_case(world, ids["visit"])
+    browser = signed_in
     go(browser, world, "/home-visits", "h3", "上门认证")
     click_row(browser, "hv-queue", "孙卧床")
     wait_text(browser, "#hv-title", "孙卧床")
@@ -283,18 +367,20 @@ def test_04_home_visit_outcome_stores_the_certification(browser, world):
     press(browser, "#hv-record")  # outcome defaults to 认证通过
     wait_text(browser, "#hv-done", "上门认证通过", timeout=90)
     shot(browser, "04-home-visits")
-    stored = certifications.for_year(world["key"]["visit"], 2026)
+    stored = certifications.for_year(key["visit"], 2026)
     assert stored is not None and stored.method == "home_visit"
 
 
-def test_05_overseas_import_certify_and_export(browser, world, tmp_path):
-    ids = world["ids"]
+def test_overseas_import_certify_and_export(signed_in, world, tmp_path):
+    region, ids, key = people(world, ("abroad", "周海外", "测试单位乙"), ("abroad2", "吴远行", "测试单位乙"))
+    staff_photo(world, key["abroad"])
     listing = tmp_path / "overseas.csv"
     listing.write_text(
         "id_number,name,country,agency,phone\n"
-        f"{ids['abroad']},周海外,澳大利亚,{world['region']}社会保险经办中心,+61 412 345 678\n"
-        f"{ids['abroad2']},吴远行,加拿大,{world['region']}社会保险经办中心,\n"
-        f"{unique_id_number(1949)},查无人,美国,{world['region']}社会保险经办中心,\n", encoding="utf-8")
+        f"{ids['abroad']},周海外,澳大利亚,{region}社会保险经办中心,+61 412 345 678\n"
+        f"{ids['abroad2']},吴远行,加拿大,{region}社会保险经办中心,\n"
+        f"{unique_id_number(1949)},查无人,美国,{region}社会保险经办中心,\n", encoding="utf-8")
+    browser = signed_in
     go(browser, world, "/overseas", "h3", "境外人员")
     css(browser, "#os-upload input[type=file]").send_keys(str(listing))
     wait_text(browser, ".import-summary", "新增或更新 2 行")
@@ -314,30 +400,37 @@ def test_05_overseas_import_certify_and_export(browser, world, tmp_path):
     shot(browser, "05-overseas")
     csv_file = _downloaded(browser.downloads, ".csv")
     rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8-sig"))))
-    mine = next(row for row in rows if row[0] == f"{world['region']}社会保险经办中心")
+    mine = next(row for row in rows if row[0] == f"{region}社会保险经办中心")
     assert mine[1:7] == ["2", "0", "0", "2", "1", "1"]
     from openpyxl import load_workbook
 
     book = load_workbook(_downloaded(browser.downloads, ".xlsx"))
     values = [[cell.value for cell in row] for row in book.active.iter_rows()]
-    assert any(row[0] == f"{world['region']}社会保险经办中心" and row[5] == 1 for row in values)
+    assert [row[5] for row in values if row[0] == f"{region}社会保险经办中心"] == [1]
 
 
-def test_06_account_unlock(browser, world):
+def test_account_unlock(signed_in, world):
+    phone = locked_phone_account(world)
+    browser = signed_in
     go(browser, world, "/accounts", "h3", "APP账户")
-    css(browser, "#account-query").send_keys(world["phone"])
+    css(browser, "#account-query").send_keys(phone)
     press(browser, "#account-search")
     wait_text(browser, "#account-detail", "已锁定")
-    assert world["phone"] not in css(browser, "#account-detail").text  # masked
+    assert phone not in css(browser, "#account-detail").text  # masked
     css(browser, "#account-unlock-reason").send_keys("本人来电核实身份")
     press(browser, "#account-unlock")
     wait_text(browser, "#account-unlocked", "已解锁")
     shot(browser, "06-accounts")
 
 
-def test_07_audit_log_shows_the_actions(browser, world):
+def test_audit_log_shows_the_actions(signed_in, world):
     from selenium.webdriver.common.keys import Keys
 
+    from pensioncert.admin import pensioners
+
+    _, _, key = people(world, ("fix", "钱审计", "测试单位甲"))
+    pensioners.correct(world["svc"], world["me"], key["fix"], name="钱审記", status=None, reason="单位来函：姓名录入错误")
+    browser = signed_in
     go(browser, world, "/audit", "h3", "操作日志")
     wait_text(browser, "#audit-grid .ag-cell", "浏览器测试员")  # the actor of every event here
     # Events of one fake-clock second sort in no fixed order: filter by action to find one among
@@ -351,24 +444,41 @@ def test_07_audit_log_shows_the_actions(browser, world):
     shot(browser, "07-audit")
 
 
-def test_08_overview_counts_what_was_done(browser, world):
-    from pensioncert.admin import overview
+def test_overview_counts_what_was_done(signed_in, world):
+    """A home visit and an overseas certification, recorded through the admin's services: the
+    overview's figures move by exactly those two, and the page shows them."""
+    from pensioncert.admin import home_visits, overseas, overview
 
-    figures = overview.summary(world["svc"], world["me"])
-    assert figures["by_method"]["home_visit"] >= 1 and figures["by_method"]["overseas"] >= 1
+    svc, me = world["svc"], world["me"]
+    before = overview.summary(svc, me)
+    region, ids, key = people(world, ("visit", "孙总览", "测试单位甲"), ("abroad", "周总览", "测试单位乙"))
+    for label in ("visit", "abroad"):
+        staff_photo(world, key[label])
+    case_id = home_visit_case(world, ids["visit"])
+    visited = home_visits.record_outcome(svc, me, case_id, passed=True, visit=visit_facts(world, "西安市新城区测试路1号"))
+    assert visited["outcome"] == "passed", visited
+    report = overseas.import_list(svc, me, "id_number,name,country,agency,phone\n"
+                                           f"{ids['abroad']},周总览,澳大利亚,{region}社会保险经办中心,\n")
+    assert report.errors == [] and report.written == 1, report.errors
+    certified = overseas.certify(svc, me, key["abroad"], visit_facts(world, "视频通话（澳大利亚悉尼）"),
+                                 channel="video_call")
+    assert certified["outcome"] == "passed", certified
+    figures = overview.summary(svc, me)
+    assert (figures["certified"], figures["by_method"]["home_visit"], figures["by_method"]["overseas"]) == (
+        before["certified"] + 2, before["by_method"]["home_visit"] + 1, before["by_method"]["overseas"] + 1)
+    browser = signed_in
     go(browser, world, "/", "h3", "认证总览")
     wait_text(browser, "#kpi-certified", str(figures["certified"]))
     wait_text(browser, "#chart-method", "上门认证")
     shot(browser, "08-overview-after")
 
 
-def test_09_logout_closes_every_page(browser, world):
+def test_logout_closes_every_page(signed_in, world):
+    browser = signed_in
     browser.get(world["url"] + "/logout")
     wait_text(browser, "h4", "养老保险待遇资格认证")
     browser.get(world["url"] + "/_dash-layout")
     assert "登录已失效" in browser.page_source
-
-
 def _downloaded(folder: Path, suffix: str, timeout: float = 20) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
