@@ -65,6 +65,11 @@ class VisionClient:
         return self._call({"action": "decide_session_evidence", "bucket": bucket, "key": key,
                            "references": references})
 
+    def fingerprint_evidence(self, bucket: str, key: str) -> list[list[tuple[int, int]]]:
+        """Per step, each frame's (hash, mirror hash) (vision/fingerprint.py), from the evidence object."""
+        answer = self._call({"action": "fingerprint_evidence", "bucket": bucket, "key": key})
+        return [[(int(h, 16), int(m, 16)) for h, m in step] for step in answer["steps"]]
+
     def embed_reference(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_reference", "image": _b64(image)})["embedding"]
 

@@ -319,6 +319,10 @@ class AttemptTable(_Table):
     failed = NumberAttribute(default=0)
     last_reason = UnicodeAttribute(null=True)
     last_failed_at = UTCDateTimeAttribute(null=True)
+    # Frames the subject's sessions of this year submitted (dal/frame_prints.py): one base64 string of
+    # 32-byte frame hashes per completed session, and a version that makes each append conditional.
+    frame_prints = list_of(UnicodeAttribute, null=True)
+    prints_version = NumberAttribute(null=True)
 
 
 class LivenessSessionTable(_Table):

@@ -8,7 +8,7 @@ from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications
 from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic import contacts, eligibility, liveness
+from pensioncert.logic import contacts, eligibility, frame_ties, liveness
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import SELF, Subject
 from pensioncert.observability import record_metric
@@ -61,6 +61,8 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     if not certifications.reserve_attempt(subject.id_key, year, svc.settings.yearly_failed_attempts_limit):
         raise liveness.attempts_exhausted()
     try:
+        # Frames first: a replay is refused before any face is judged, and counts as a try.
+        frame_ties.claim(svc, subject.id_key, year, evidence_key)
         decision = trusted_references.decide(
             svc, references, steps,
             lambda templates: svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key, templates))

@@ -13,6 +13,7 @@ from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, evidence, limits, liveness_sessions
 from pensioncert.dal.tables import AttemptTable, LivenessSessionTable
 from pensioncert.errors import AppError, ErrorCode
+from pensioncert.rules import frames
 from pensioncert.rules.certification import certification_year, pick_challenges
 from pensioncert.vision_client import CONTRACT_CODES, VisionRefusal
 
@@ -169,4 +170,6 @@ def refusal_error(refusal: VisionRefusal, **extra) -> AppError:
         return AppError(ErrorCode.IMAGE_INVALID, field="steps", **extra)
     code = ErrorCode[refusal.code] if refusal.code in CONTRACT_CODES else ErrorCode.LIVENESS_FAILED
     message = DETAIL_MESSAGES.get(refusal.detail) if code is ErrorCode.POOR_QUALITY else None
+    if refusal.detail == frames.REPEAT:  # v1.2: frames seen before refuse the session, not one step
+        extra["challenge"] = None
     return AppError(code, message, **extra)

@@ -61,9 +61,13 @@ def _user_id(token):
 
 
 def open_session(api, token, subject="self") -> dict:
-    status, body = post(api, "/certify/sessions", {"subject": subject}, token)
-    assert status == 201, body
-    return body
+    """A session whose draw the dev set answers with distinct moments (devset.answerable)."""
+    for _ in range(20):
+        status, body = post(api, "/certify/sessions", {"subject": subject}, token)
+        assert status == 201, body
+        if devset.answerable(body["challenges"]):
+            return body
+    raise AssertionError("20 draws in a row held open_mouth and turn_head")
 
 
 def complete(api, token, session_id, steps):
@@ -265,12 +269,14 @@ def test_fifty_concurrent_completions_store_exactly_one_certification(api, svc, 
     with ThreadPoolExecutor(10) as pool:
         outcomes = list(pool.map(finish, sessions))
     assert outcomes.count("passed") == 1, outcomes
-    # A loser finds the year certified, or (while more completions are in flight than the yearly
-    # limit of failures) no attempt left to reserve before vision runs; none is counted as failed.
-    assert set(outcomes) - {"passed"} <= {"ALREADY_CERTIFIED", "ATTEMPTS_EXHAUSTED"}, outcomes
+    # The same frames in 50 sessions: one claims them (a conditional write, logic/frame_ties.py),
+    # every other that reserved a try is a replay (LIVENESS_FAILED, counted) until the year's five
+    # tries are used, the rest find no try left to reserve or (after the pass) the year certified.
+    assert set(outcomes) - {"passed"} <= {"LIVENESS_FAILED", "ATTEMPTS_EXHAUSTED", "ALREADY_CERTIFIED"}, outcomes
     subject_key = svc.vault.lookup("id", retiree["id"])
     assert len(certifications.history(subject_key)) == 1
-    assert certifications.failures(subject_key, svc.clock.now().year) == 0
+    # Each replay refused is one counted try, and nothing else counted.
+    assert certifications.failures(subject_key, svc.clock.now().year) == outcomes.count("LIVENESS_FAILED")
 
 
 def test_a_dark_registry_photo_is_never_stored_as_a_template(svc, tmp_path):

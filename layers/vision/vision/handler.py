@@ -5,7 +5,16 @@ import binascii
 import json
 import logging
 
-from . import VisionError, decide_session, embed_id_card_portrait, embed_reference, matching, read_id_card, warm_up
+from . import (
+    VisionError,
+    decide_session,
+    embed_id_card_portrait,
+    embed_reference,
+    fingerprint,
+    matching,
+    read_id_card,
+    warm_up,
+)
 from .budget import VisionBusy, budget
 
 log = logging.getLogger(__name__)
@@ -101,6 +110,10 @@ def _handle(event, s3):
         d = decide_session(steps, _references(event))
         return {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms,
                 "best_frame": list(d.best_frame) if d.best_frame else None}
+    if action == "fingerprint_evidence":
+        # Each frame's perceptual hash and its mirror's (hex): the API ties frames to the session.
+        return {"ok": True, "steps": [[[f"{h:x}", f"{m:x}"] for h, m in fingerprint.step_prints(frames)]
+                                      for _, frames in _evidence_steps(event, s3)]}
     if action == "similarity":
         # A template (from embed_reference) against trusted references: the lowest similarity
         # decides, at the one shipped threshold (matching.MATCH_THRESHOLD).

@@ -1,0 +1,36 @@
+"""Frames belong to the session that asked for them: a completion's frames are claimed for the
+subject before anything is decided, and a repeat is refused (rules/frames.py says what a repeat is).
+
+The claim is a conditional append (dal/frame_prints.py): of two sessions racing with the same
+frames, exactly one appends; the other reads again, sees those frames and is refused.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pensioncert.dal import frame_prints
+from pensioncert.rules.frames import REPEAT, FramePrint, pack, seen_before, steps_repeat_each_other, unpack
+from pensioncert.vision_client import VisionRefusal
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
+_MAX_RACES = 20
+
+
+def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> None:
+    """Keep the session's frame prints for the subject, unless a step repeats another step of this
+    session or frames of an earlier session (this year's or last year's): then VisionRefusal
+    LIVENESS_FAILED, counted as any liveness failure. Undecodable frames are vision's refusal."""
+    steps = [[FramePrint(h, m) for h, m in step]
+             for step in svc.vision.fingerprint_evidence(svc.settings.evidence_bucket, evidence_key)]
+    if steps_repeat_each_other(steps):
+        raise VisionRefusal("LIVENESS_FAILED", REPEAT)
+    last_year = [h for blob in frame_prints.read(subject_key, year - 1).sessions for h in unpack(blob)]
+    for _ in range(_MAX_RACES):
+        this_year = frame_prints.read(subject_key, year)
+        if seen_before(steps, last_year + [h for blob in this_year.sessions for h in unpack(blob)]):
+            raise VisionRefusal("LIVENESS_FAILED", REPEAT)
+        if frame_prints.append_if_unchanged(subject_key, year, this_year, pack(steps)):
+            return
+    raise RuntimeError("the subject's frame record kept changing under concurrent sessions")

@@ -1,0 +1,89 @@
+"""Frames belong to the session that asked for them (contract v1.2; issue 18): real dev-set frames,
+sessions opened and answered through the API, refusals by the real fingerprints of vision.
+
+A replay of an earlier session's frames (byte-identical, re-encoded, shifted by a pixel, mirrored)
+and one step's frames sent for two steps (also backwards) are 422 LIVENESS_FAILED with
+``"challenge": null``, counted as a try; another window of the same recording is not a repeat.
+"""
+from __future__ import annotations
+
+import base64
+
+import cv2
+import devset
+import numpy as np
+import pytest
+from auth_steps import post
+from test_certify_with_faces import RETIREE, complete, open_session, retiree, vision_models  # noqa: F401
+
+from pensioncert.rules.frames import FramePrint, step_repeats, steps_repeat_each_other
+
+
+def _img(frame_b64: str) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(base64.b64decode(frame_b64), np.uint8), cv2.IMREAD_COLOR)
+
+
+def _jpeg(img: np.ndarray, quality: int) -> str:
+    return base64.b64encode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()).decode()
+
+
+COPIES = {
+    "byte_identical": lambda frame: frame,
+    "reencoded_q60": lambda frame: _jpeg(_img(frame), 60),
+    "shifted_1px": lambda frame: _jpeg(cv2.warpAffine(_img(frame), np.float32([[1, 0, 1], [0, 1, 0]]),
+                                                      _img(frame).shape[1::-1], borderMode=cv2.BORDER_REPLICATE), 90),
+    "mirrored": lambda frame: _jpeg(cv2.flip(_img(frame), 1), 90),
+}
+
+
+def _prints(frames_b64: list[str]) -> list[FramePrint]:
+    from vision.fingerprint import hashes
+
+    return [FramePrint(*hashes(base64.b64decode(frame))) for frame in frames_b64]
+
+
+def test_another_window_of_the_same_recording_is_not_a_repeat_and_copies_are(vision_models):
+    first, second = (devset.steps(RETIREE, "blink")[i].frames_b64() for i in (0, 1))
+    stored = [p.hash for p in _prints(first)]
+    assert not step_repeats(_prints(second), stored)
+    for name, copy in COPIES.items():
+        assert step_repeats(_prints([copy(frame) for frame in first]), stored), name
+
+
+def _refused_as_repeat(answer):
+    status, body = answer
+    assert status == 422, body
+    error = body["error"]
+    assert (error["code"], error["challenge"]) == ("LIVENESS_FAILED", None), error
+    return error["attempts_left"]  # counted: one of the year's five tries
+
+
+@pytest.mark.parametrize("copy", list(COPIES))
+def test_last_years_frames_are_refused_this_year(api, svc, retiree, copy):
+    session = open_session(api, retiree["token"])
+    steps = devset.answer(session["challenges"], RETIREE)
+    first = complete(api, retiree["token"], session["session_id"], steps)
+    assert first[0] == 200, (session["challenges"], first[1])
+    svc.clock.advance(days=366)
+    token = post(api, "/auth/card-login", {"id_number": retiree["id"], "card_password": "135791"})[1]["token"]
+    again = open_session(api, token)
+    replay = [{"challenge": c, "frames": [COPIES[copy](f) for f in s["frames"]]}
+              for c, s in zip(again["challenges"], devset.answer(again["challenges"], RETIREE), strict=True)]
+    assert _refused_as_repeat(complete(api, token, again["session_id"], replay)) == 4
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_one_steps_frames_for_two_steps_are_refused(api, retiree, backwards):
+    session = open_session(api, retiree["token"])
+    first = devset.answer(session["challenges"], RETIREE)[0]["frames"]
+    second = list(reversed(first)) if backwards else first
+    steps = [{"challenge": c, "frames": frames} for c, frames in zip(session["challenges"][:2], (first, second), strict=True)]
+    steps += devset.answer(session["challenges"], RETIREE)[2:]
+    assert _refused_as_repeat(complete(api, retiree["token"], session["session_id"], steps)) == 4
+
+
+def test_step_level_rule_on_real_frames_both_orders(vision_models):
+    frames = devset.steps(RETIREE, "open_mouth")[0].frames_b64()
+    prints = _prints(frames)
+    assert steps_repeat_each_other([prints, list(reversed(prints))])
+    assert not steps_repeat_each_other([prints, _prints(devset.steps(RETIREE, "blink")[0].frames_b64())])
