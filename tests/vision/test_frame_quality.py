@@ -79,9 +79,9 @@ def test_dark_photo_is_never_stored_as_template(img):
     assert (e.code, e.detail) == ("POOR_QUALITY", "too_dark")
 
 
-def test_turned_head_is_not_frontal_for_a_template(photo):
-    e = _err(vision.embed_reference, photo("obama2.jpg"))
-    assert (e.code, e.detail) == ("POOR_QUALITY", "not_frontal")
+def test_turned_head_is_still_embedded_as_a_template(photo):
+    """Issue 18: no frontal gate on a registry photo; test_photo_path checks what it matches."""
+    assert len(vision.embed_reference(photo("obama2.jpg"))) == 128
 
 
 # --- real video frames (../shared/vision-devset) --------------------------------------------------------

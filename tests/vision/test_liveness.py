@@ -69,7 +69,9 @@ def test_two_step_sessions_of_real_steps_pass(person, steps, pair):
 def test_steps_that_continue_one_another_are_embedded_once():
     # p06's blink window ends where the open_mouth window starts: the face tracks from one into the other.
     d = vision.decide_session([("blink", seq(P06["blink"])), ("open_mouth", seq(P06["open_mouth"]))], [])
-    assert d.embeddings == 1
+    from vision.session import FUSE_FRAMES
+
+    assert d.embeddings == FUSE_FRAMES  # one fused face for both steps, not FUSE_FRAMES per step
 
 
 def test_steps_far_apart_in_the_recording_are_embedded_each():

@@ -35,6 +35,14 @@ MAX_TILES = 64
 # 0.64 (the closest impostor pair drops from 0.650 to 0.623).
 REFINE_SIDE = 2.5
 REFINE_PASSES = 2
+# Where BlazeFace finds no face in a photo, dlib's HOG frontal detector looks, upsampled once as
+# dlib's own pipeline does (face_recognition's default), on the photo brought to at most
+# HOG_MAX_SIDE px (the dev faces are at most 640 px; ~0.06 s for 250 px, ~0.4 s at 640 px on one core).
+HOG_UPSAMPLE = 1
+HOG_MAX_SIDE = 640
+# A HOG box's eyes, nose and mouth in box units (dlib's 5 points on the HOG boxes of the dev set's
+# reference frames, rounded): only the eye line is read downstream (the mesh's ROI rotation).
+HOG_KEYPOINTS = np.array([[0.32, 0.38], [0.68, 0.38], [0.5, 0.6], [0.5, 0.78], [0.05, 0.45], [0.95, 0.45]], np.float32)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class Detection:
     box: np.ndarray  # x0, y0, x1, y1 in image pixels
     keypoints: np.ndarray  # 6x2 image pixels: right eye, left eye, nose, mouth, right ear, left ear (subject's sides)
     score: float
+    source: str = "blazeface"  # or "dlib_hog": the photo path's fallback (hog_faces), whose box is dlib's own
 
     @property
     def width(self) -> float:
@@ -182,7 +191,8 @@ class FaceDetector:
         tiled=True (reference photos, ID cards, the match evaluation): every face found is re-detected
         by the short-range model framed as a selfie (refine), which tightens its box and drops what
         is not a face. If no face of the whole photo survives, the short-range model's tiles, then
-        the full-range model on the whole photo and its tiles, are searched the same way.
+        the full-range model on the whole photo and its tiles, are searched the same way; if still
+        none, dlib's HOG detector (hog_faces): a photo dlib's own pipeline embeds is embedded.
         """
         dets = self.short.detect(img_bgr)
         if not tiled:
@@ -192,6 +202,8 @@ class FaceDetector:
             # A whole-page "face" the refine does not confirm (a form, a wall) is no face either.
             found = _weighted_nms(self.short.tiles(img_bgr)) or self.full.detect(img_bgr, tiled=True)
             refined = [r for r in (self.refine(img_bgr, d) for d in found) if r is not None] or dets
+        if not refined:
+            return hog_faces(img_bgr)
         return sorted(_weighted_nms(refined), key=lambda d: -d.width)
 
     def refine(self, img_bgr: np.ndarray, det: Detection) -> Detection | None:
@@ -207,6 +219,26 @@ class FaceDetector:
                 return det if i else None
             det = min(near, key=lambda d: float(np.linalg.norm((d.box[:2] + d.box[2:]) / 2 - (cx, cy))))
         return det
+
+
+def hog_faces(img_bgr: np.ndarray) -> list[Detection]:
+    """dlib's HOG frontal face detector, upsampled HOG_UPSAMPLE times, on the photo scaled to at most
+    HOG_MAX_SIDE px; boxes in the photo's pixels, largest first, source "dlib_hog"."""
+    import dlib
+
+    budget.check("detect_hog")
+    h, w = img_bgr.shape[:2]
+    f = min(1.0, HOG_MAX_SIDE / max(h, w))
+    small = cv2.resize(img_bgr, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1.0 else img_bgr
+    hog, lock = models.singleton("hog", lambda: (dlib.get_frontal_face_detector(), threading.Lock()))
+    with lock:
+        rects, scores, _ = hog.run(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), HOG_UPSAMPLE, 0.0)
+    out = []
+    for r, sc in zip(rects, scores):
+        box = np.array([r.left(), r.top(), r.right(), r.bottom()], np.float32) / f
+        kp = box[:2] + HOG_KEYPOINTS * (box[2:] - box[:2])
+        out.append(Detection(box, kp, float(sc), source="dlib_hog"))
+    return sorted(out, key=lambda d: -d.width)
 
 
 def _inside(pt: np.ndarray, box: np.ndarray) -> bool:

@@ -38,9 +38,9 @@ def read_pairs(path: Path) -> list[tuple[str, int, str, int]]:
     return pairs
 
 
-def _embed_file(path: Path):
-    """A photo as the registry side sees it: tiled detection with the full-range fallback; None if
-    it cannot be read or shows no face."""
+def embed_photo(path: Path):
+    """A photo as the registry side sees it: tiled detection with the full-range and dlib HOG
+    fallbacks, dlib's alignment (embedder); None if it cannot be read or shows no face."""
     try:
         img = decode_image(path.read_bytes())
         dets = get_detector().detect(img, tiled=True)
@@ -51,7 +51,30 @@ def _embed_file(path: Path):
     return get_embedder().embed(img, dets[0])
 
 
-def match_scores(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def embed_photo_dlib(path: Path):
+    """Plain dlib's pipeline, the yardstick (issue 18): its HOG frontal detector upsampled once on the
+    whole photo, the largest face, its 5-point shape predictor in that box, its 150 px chip with 0.25
+    padding, and the same ResNet (the project's ONNX runner, held to dlib's own by
+    test_embedder_onnx); None if HOG finds no face."""
+    import cv2
+    import dlib
+
+    from .embedder import CHIP_PADDING, CHIP_SIZE
+
+    try:
+        rgb = cv2.cvtColor(decode_image(path.read_bytes()), cv2.COLOR_BGR2RGB)
+    except (VisionError, OSError):
+        return None
+    rects = dlib.get_frontal_face_detector()(rgb, 1)
+    if not rects:
+        return None
+    r = max(rects, key=lambda r: r.area())
+    emb = get_embedder()
+    box = np.array([r.left(), r.top(), r.right(), r.bottom()], float)
+    return emb.descriptor(dlib.get_face_chip(rgb, emb.landmarks(rgb, box), size=CHIP_SIZE, padding=CHIP_PADDING))
+
+
+def match_scores(root: Path, embed=embed_photo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(scores, labels) of the pairs that embedded, and the labels (True: same person) of those that
     did not."""
     pairs = read_pairs(root / "pairs.txt")
@@ -60,7 +83,7 @@ def match_scores(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     def emb(name: str, n: int):
         p = root / name / f"{name}_{n:04d}.jpg"
         if p not in cache:
-            cache[p] = _embed_file(p)
+            cache[p] = embed(p)
         return cache[p]
 
     scores, labels, failed = [], [], []
@@ -119,17 +142,25 @@ def match_figures(
         "impostor_similarity_max": float(imp.max()) if len(imp) else nan,
         "review_genuine": band(gen) / n_gen,
         "review_impostor": band(imp) / n_imp,
+        # the review load: genuine pairs a person must look at; refused: genuine pairs refused outright
+        "review_load": band(gen) / n_gen,
+        "refused_genuine": (int((gen < review_threshold).sum()) + int(failed.sum())) / n_gen,
     }
     return out
 
 
 def run_match(root: Path) -> dict[str, float]:
+    """The project's photo path's figures and, on the same pairs in the same run, plain dlib's
+    (embed_photo_dlib), prefixed dlib_, at the same thresholds."""
     scores, labels, failed = match_scores(root)
+    d_scores, d_labels, d_failed = match_scores(root, embed_photo_dlib)
     return {
         **match_figures(scores, labels, failed=failed),
         "failed_pairs": len(failed),
         "threshold": matching.MATCH_THRESHOLD,
         "review_threshold": matching.REVIEW_THRESHOLD,
+        **{f"dlib_{k}": v for k, v in match_figures(d_scores, d_labels, failed=d_failed).items()},
+        "dlib_failed_pairs": len(d_failed),
     }
 
 

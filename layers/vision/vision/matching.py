@@ -8,28 +8,19 @@ operating point of its 99.38 % LFW accuracy) at similarity 0.5; identical faces 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import match_calibration
+
 DISTANCE_SCALE = 1.2
 # A false accept certifies someone else (often a relative who looks alike); a false reject sends a
 # living retiree to review or a home visit. So the automatic match sits above every impostor score we
-# have, and the band below it goes to a person instead of a flat refusal.
-# layers/vision/measure_match.py on the dev set (dlib_resnet_v1, photos through the photo path):
-# - impostors: faces/ all 5 653 different-person photo pairs max 0.623 (Rumsfeld/Bush, both looking
-#   up, mouth open; next 0.562), FAR 0 from 0.625; footage, 28 references x other people's live
-#   frames, 11 718 pairs max 0.628, FAR 0 from 0.650; reference vs reference (378) max 0.573;
-#   most frontal frame of a step vs another person's (757) max 0.619.
-# - genuine: footage sessions (decide_session, reference = a frame of the same recording) min 0.632
-#   (p22; 0.637 p13, 0.648 p20, turned references), p04 and p06 every 2- and 3-step session 0.699-0.840;
-#   footage per frame min 0.587; faces/ photos years apart (452 pairs) min 0.443, median 0.646.
-# MATCH_THRESHOLD 0.65 (distance 0.42): FAR 0 on all 18 506 impostor comparisons with 0.022 margin
-# over the closest; FRR 0.058 per footage frame, 0.52 on photos years apart, which the review band
-# takes. dlib's published LFW point 0.5 (distance 0.6) accepted 31 of 5 653 photo impostor pairs
-# (FAR 0.0055) and 439 of 11 718 footage ones (0.037).
-MATCH_THRESHOLD = 0.65
+# have, and the band below it goes to a person instead of a flat refusal. Both are placed by code,
+# layers/vision/calibrate_match.py (make calibrate-match), and read from match_calibration.py, where
+# the figures behind them are written: MATCH_THRESHOLD = the highest similarity of every impostor
+# comparison of the dev set (photo pairs, reference frames, live frames and fused sessions against
+# other people's references) + 0.02; REVIEW_THRESHOLD = those impostors' 0.95 quantile.
+MATCH_THRESHOLD = match_calibration.MATCH_THRESHOLD
 # [REVIEW_THRESHOLD, MATCH_THRESHOLD): FACE_MISMATCH marked for human review (mismatch_detail).
-# At 0.45 a flat refusal hits 2 of 452 genuine photo pairs years apart (0.0044) and no footage
-# frame; the band holds 0.52 of those genuine photo pairs and 0.051 of the photo impostor pairs
-# (footage: 0.058 genuine frames, 0.070 impostor frames): a reviewer's load, not a certification.
-REVIEW_THRESHOLD = 0.45
+REVIEW_THRESHOLD = match_calibration.REVIEW_THRESHOLD
 REVIEW_MARK = "review"
 # Two steps of one session when continuity cannot tie them to one face: the most frontal frames of
 # two steps of one recording score 0.596-0.9 (21 pairs, min p13 blink vs open_mouth), of two people
