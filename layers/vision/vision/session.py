@@ -78,7 +78,8 @@ def decide_session(steps, references) -> SessionDecision:
     timer = Timer()
     analysed: list[tuple[str, list[Frame], list[bytes]]] = []
     for challenge, raw in steps:
-        profile = quality.LIVE_TURNING if challenge == "turn_head" else quality.LIVE
+        # No sharpness gate per frame: a turning head is motion-blurred between its ends (see below).
+        profile = quality.LIVE_TURNING_STEP if challenge == "turn_head" else quality.LIVE_STEP
         analysed.append((challenge, [analyze(b, profile, timer) for b in raw], list(raw)))
 
     t = time.perf_counter()
@@ -95,9 +96,15 @@ def decide_session(steps, references) -> SessionDecision:
             raise VisionError("LIVENESS_FAILED", f"action_not_seen:{challenge}")
     t = timer.add("rules", t)
     for challenge, frames, _ in analysed:
-        why = replay.planar_check(challenge, frames)
+        why = replay.planar_check(challenge, frames) or replay.print_check(challenge, frames)
         if why:
             raise VisionError("LIVENESS_FAILED", why)
+    # Sharpness is judged on the frames the decision uses: the step's most frontal frame (the one
+    # embedded) and the frame that shows the action at its peak (a turn's far end, where the head stops).
+    for challenge, frames, _ in analysed:
+        for f in (_most_frontal(frames), frames[liveness.peak_frame(challenge, frames)]):
+            if quality.is_blurred(f.image, f.det):
+                raise VisionError("POOR_QUALITY", "blur")
     one_face = continuity.one_face_throughout([frames for _, frames, _ in analysed])
     timer.add("continuity", t)
 
