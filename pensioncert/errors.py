@@ -81,6 +81,10 @@ class ErrorCode(Enum):
     ATTEMPTS_EXHAUSTED = ErrorSpec(
         429, "认证失败次数已达上限，暂不能继续自助认证。请申请人工复核，或申请上门认证"
     )
+    # v1.2: sessions opened per subject and per account per Beijing calendar day (rules/session_caps.py).
+    SESSION_LIMIT = ErrorSpec(
+        429, "今天开始认证的次数已达上限，请明天（北京时间0点以后）再试。如多次未通过，可申请人工复核或上门认证"
+    )
     ID_CARD_MISMATCH = ErrorSpec(422, "身份证上的姓名或号码与您填写的不一致，请核对后使用本人身份证重新拍摄")
     IMAGE_TOO_LARGE = ErrorSpec(400, "图片尺寸过大，请重新拍摄（每边不超过4096像素）")
     IMAGE_INVALID = ErrorSpec(400, "图片无法识别，请重新拍摄后提交（支持JPEG或PNG）")

@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     # Failed self-service attempts a subject gets in a year before every answer points to a home
     # visit (the seed: those who cannot pass by app are visited at home).
     yearly_failed_attempts_limit: int = 5
+    # Liveness sessions opened per Beijing calendar day (contract v1.2 429 SESSION_LIMIT, issue 18:
+    # re-rolling the draw costs something), counted apart for certification and real-name binding.
+    # A retiree has 5 counted failures a year; refusals that do not count (dark, blurred, no face)
+    # and sessions left to expire (180 s) still open one each, so 10 a day per subject is twice a
+    # whole year's failures in one sitting and one honest morning never meets it. Per account 20: a
+    # relative certifying two parents at their full caps, or themselves and a parent.
+    liveness_sessions_per_subject_per_day: int = 10
+    liveness_sessions_per_account_per_day: int = 20
     # Real-name binding: failed completions an account gets per rolling 24 hours (contract v1.1).
     real_name_failures_per_day: int = 5
     # Human review (人工复核) of a failed face check: staff answer within this many working days

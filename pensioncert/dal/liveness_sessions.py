@@ -1,26 +1,65 @@
-"""Liveness sessions: created with their challenges, taken once by a conditional update."""
+"""Liveness sessions: created with their challenges (and a unit of each daily cap, in one
+transaction), taken once by a conditional update."""
 from __future__ import annotations
 
+import random
+import time
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from pensioncert.dal.errors import is_conditional_failure, transact_if
-from pensioncert.dal.tables import LivenessSessionTable
+from pensioncert.dal.binding import transaction_connection
+from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
+from pensioncert.dal.tables import LimitTable, LivenessSessionTable
+
+_CONFLICT_RETRIES = 5
 
 
-def create(session: LivenessSessionTable) -> None:
-    session.save(condition=LivenessSessionTable.session_id.does_not_exist())
+def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]],
+                   check=None) -> int | None:
+    """Create the session in one transaction that adds one to each counter ``(key, limit)`` (an
+    ADD conditioned on the counter being below its limit) and, when given, holds ``check`` =
+    ``(model, hash_key, range_key, condition)``. None when the session was created; else the
+    position of what refused it: -1 for ``check``, ``i`` for ``counters[i]``; nothing is written
+    then. Concurrent opens can never take a counter past its limit."""
+    for attempt in range(_CONFLICT_RETRIES + 1):
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                if check is not None:
+                    model, hash_key, range_key, condition = check
+                    transaction.condition_check(model, hash_key, range_key, condition=condition)
+                transaction.save(session, condition=LivenessSessionTable.session_id.does_not_exist())
+                for key, limit in counters:
+                    transaction.update(
+                        LimitTable(key), actions=[LimitTable.counter.add(1)],
+                        condition=LimitTable.counter.does_not_exist() | (LimitTable.counter < limit))
+            return None
+        except TransactWriteError as error:
+            # PynamoDB sends condition checks, then puts, then updates (dal/errors.py).
+            first_counter = (1 if check is not None else 0) + 1
+            failed = failed_transaction_items(error)
+            if failed:
+                if check is not None and 0 in failed:
+                    return -1
+                counters_failed = [i - first_counter for i in failed if i >= first_counter]
+                if counters_failed and len(counters_failed) == len(failed):
+                    return counters_failed[0]
+                raise
+            reasons = error.cancellation_reasons or []
+            conflict = any(r is not None and r.code == "TransactionConflict" for r in reasons)
+            if not conflict or attempt == _CONFLICT_RETRIES:
+                raise
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
-def create_if(session: LivenessSessionTable, model, hash_key, range_key, condition) -> bool:
-    """Create the session in one transaction with a check of another item (the subject's yearly
-    attempts): False, and no session, when the check fails."""
-    def fill(transaction) -> None:
-        transaction.condition_check(model, hash_key, range_key, condition=condition)
-        transaction.save(session, condition=LivenessSessionTable.session_id.does_not_exist())
-
-    return transact_if(fill)
+def counted(key: str) -> int:
+    """A counter's value (a read: for answers and tests, never for deciding)."""
+    try:
+        return int(LimitTable.get(key, consistent_read=True).counter or 0)
+    except DoesNotExist:
+        return 0
 
 
 def store_outcome(session_id: str, status: int, body: str) -> None:

@@ -13,7 +13,7 @@ from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, evidence, limits, liveness_sessions
 from pensioncert.dal.tables import AttemptTable, LivenessSessionTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.rules import frames
+from pensioncert.rules import frames, session_caps
 from pensioncert.rules.certification import certification_year, pick_challenges
 from pensioncert.vision_client import CONTRACT_CODES, VisionRefusal
 
@@ -51,22 +51,33 @@ def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, sub
         nonce=secrets.token_hex(16),
         expires_at=int(expires_at.timestamp()),
     )
+    caps = session_caps.caps(purpose, subject_key=subject_key, user_id=user_id, now=now,
+                             per_subject=svc.settings.liveness_sessions_per_subject_per_day,
+                             per_account=svc.settings.liveness_sessions_per_account_per_day)
+    check = None
     if purpose == "certify":
-        opened = liveness_sessions.create_if(
-            session, AttemptTable, subject_key, certification_year(now),
-            certifications.below_limit(svc.settings.yearly_failed_attempts_limit))
-        if not opened:
-            raise attempts_exhausted()
-    else:
-        if limits.left(binding_window(svc), user_id, int(now.timestamp())) == 0:
-            raise attempts_exhausted()
-        liveness_sessions.create(session)
+        check = (AttemptTable, subject_key, certification_year(now),
+                 certifications.below_limit(svc.settings.yearly_failed_attempts_limit))
+    elif limits.left(binding_window(svc), user_id, int(now.timestamp())) == 0:
+        raise attempts_exhausted()
+    # One transaction: the session, a unit of each daily cap and the yearly attempts' check; a
+    # refused open takes nothing.
+    refused = liveness_sessions.create_counted(session, [(cap.key, cap.limit) for cap in caps], check)
+    if refused == -1:
+        raise attempts_exhausted()
+    if refused is not None:
+        raise session_limit(now)
     return {"session_id": session.session_id, "challenges": list(session.challenges),
             "expires_at": iso_beijing(expires_at)}
 
 
 def attempts_exhausted() -> AppError:
     return AppError(ErrorCode.ATTEMPTS_EXHAUSTED)
+
+
+def session_limit(now) -> AppError:
+    """429 SESSION_LIMIT (contract v1.2) with ``retry_at``: the next Beijing midnight."""
+    return AppError(ErrorCode.SESSION_LIMIT, retry_at=iso_beijing(session_caps.retry_at(now)))
 
 
 def binding_window(svc: Services) -> limits.Window:

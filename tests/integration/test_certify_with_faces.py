@@ -80,9 +80,9 @@ def drawn(session, person=RETIREE) -> str:
     return f"drew {session['challenges']}, answered with {used}"
 
 
-def test_sessions_the_api_opens_have_random_distinct_challenges(api, retiree):
+def test_sessions_the_api_opens_have_random_distinct_challenges(api, svc, retiree):
     seen = set()
-    for _ in range(12):
+    for _ in range(svc.settings.liveness_sessions_per_subject_per_day):  # a day's sessions (429 after)
         status, body = post(api, "/certify/sessions", {"subject": "self"}, retiree["token"])
         assert status == 201
         assert len(body["challenges"]) >= 2 and len(set(body["challenges"])) == len(body["challenges"])
@@ -249,11 +249,15 @@ def test_non_images_are_a_bad_request_not_an_attempt(api, svc, retiree):
     assert certifications.failures(svc.vault.lookup("id", retiree["id"]), svc.clock.now().year) == 0
 
 
-def test_fifty_concurrent_completions_store_exactly_one_certification(api, svc, retiree):
+def test_fifty_concurrent_completions_store_exactly_one_certification(api, svc, retiree, monkeypatch):
     """50 sessions the API opened for one subject, completed at once: the conditional write lets one
     through."""
     from pensioncert.dal import accounts
     from pensioncert.logic import certification
+
+    # 50 sessions of one subject in a day: past the daily caps (test_session_caps.py tests those).
+    monkeypatch.setattr(svc.settings, "liveness_sessions_per_subject_per_day", 1000)
+    monkeypatch.setattr(svc.settings, "liveness_sessions_per_account_per_day", 1000)
 
     account = accounts.get(retiree["user_id"])
     sessions = [open_session(api, retiree["token"]) for _ in range(50)]
