@@ -59,11 +59,14 @@ class VisionClient:
         """``steps`` as the app sent them (base64 frames); returns similarity and the live template."""
         return self._call({"action": "decide_session", "steps": steps, "references": references})
 
-    def decide_session_evidence(self, bucket: str, key: str, references: list[list[float]]) -> dict[str, Any]:
+    def decide_session_evidence(self, bucket: str, key: str, references: list[list[float]],
+                                previous: list[list[float]] | None = None) -> dict[str, Any]:
         """As ``decide_session``, with the steps read by vision from the session's evidence object:
-        the invoke carries a key, not megabytes of frames (a synchronous invoke carries 6 MB)."""
+        the invoke carries a key, not megabytes of frames (a synchronous invoke carries 6 MB).
+        ``previous``: the live template of the subject's previous clean app certification (issue 18):
+        the answer's ``matched_by`` says whether it or the trusted reference certified the face."""
         return self._call({"action": "decide_session_evidence", "bucket": bucket, "key": key,
-                           "references": references})
+                           "references": references, **({"previous": previous} if previous else {})})
 
     def fingerprint_evidence(self, bucket: str, key: str) -> list[list[tuple[int, int]]]:
         """Per step, each frame's (hash, mirror hash) (vision/fingerprint.py), from the evidence object."""

@@ -304,6 +304,16 @@ class CertificationTable(_Table):
     certification_id = UnicodeAttribute()
     # data_match: the events that counted, JSON [{"date", "source", "event_type"}] (rules/life_events.py).
     evidence = UnicodeAttribute(null=True)
+    # App certifications (logic/previous_template.py): the live template, sealed by the PII vault
+    # (never in clear), and the keyed digest of the trusted reference it was verified against (a
+    # replaced reference no longer matches it); which comparison certified the face
+    # (``reference`` or ``previous_template``), the similarity to the trusted reference, and the
+    # year of the certification whose template was used.
+    live_template_sealed = UnicodeAttribute(null=True)
+    template_reference = UnicodeAttribute(null=True)
+    matched_by = UnicodeAttribute(null=True)
+    reference_similarity = NumberAttribute(null=True)
+    template_year = NumberAttribute(null=True)
 
     by_region_time = CertificationByRegion()
 

@@ -8,7 +8,7 @@ from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications
 from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic import contacts, eligibility, frame_ties, liveness
+from pensioncert.logic import contacts, eligibility, frame_ties, liveness, previous_template
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import SELF, Subject
 from pensioncert.observability import record_metric
@@ -63,9 +63,13 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     try:
         # Frames first: a replay is refused before any face is judged, and counts as a try.
         frame_ties.claim(svc, subject.id_key, year, evidence_key)
+        # The face that passed last time, verified against this same reference (issue 18).
+        previous = previous_template.find(svc, subject.id_key, year, references)
         decision = trusted_references.decide(
             svc, references, steps,
-            lambda templates: svc.vision.decide_session_evidence(svc.settings.evidence_bucket, evidence_key, templates))
+            lambda templates: svc.vision.decide_session_evidence(
+                svc.settings.evidence_bucket, evidence_key, templates,
+                [previous.template] if previous else None))
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
         raise _counted_failure(svc, subject.id_key, year, refusal, now, person.region) from None
@@ -87,6 +91,11 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
             reference=decision.get("reference"),
             authority_transaction_id=decision.get("authority_transaction_id"),
             certification_id="cert_" + secrets.token_hex(10),
+            matched_by=decision.get("matched_by"),
+            reference_similarity=_rounded(decision.get("reference_similarity", decision.get("similarity"))),
+            template_year=previous.year if decision.get("matched_by") == "previous_template" and previous else None,
+            # This pass's own face, kept sealed for next year's comparison.
+            **previous_template.to_keep(svc, references, decision),
         )
         # A pass is not a failed attempt: the reserved one is given back with the certification.
         stored = certifications.store_once(certification, give_back_attempt=True)
@@ -135,6 +144,10 @@ def _counted_failure(svc: Services, subject_key: str, year: int, refusal: Vision
         error.message = f"{error.message}。{HOME_VISIT_HINT}"
         error.extra["home_visit_suggested"] = True
     return error
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _not_eligible(reason: str) -> AppError:

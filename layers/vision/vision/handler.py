@@ -83,6 +83,19 @@ def _evidence_steps(event, s3) -> list[tuple[str, list[bytes]]]:
     return _steps(bundle)
 
 
+def _match_with_previous(live, refs, previous) -> dict:
+    """The live template against the trusted references (the lowest decides, as in decide_session)
+    and the previous templates (the highest): matching.matched_by decides; FACE_MISMATCH otherwise
+    (in the review band by the trusted reference alone)."""
+    sim_reference = min(matching.similarity(live, ref) for ref in refs)
+    sim_previous = max(matching.similarity(live, p) for p in previous)
+    by = matching.matched_by(sim_reference, sim_previous)
+    if by is None:
+        raise VisionError("FACE_MISMATCH", matching.mismatch_detail(sim_reference))
+    return {"similarity": sim_reference if by == matching.BY_REFERENCE else sim_previous, "matched_by": by,
+            "reference_similarity": sim_reference, "previous_similarity": sim_previous}
+
+
 def lambda_handler(event, context, s3=None):
     """``s3``: an S3 client for evidence reads (the in-process local stage passes the emulator's)."""
     try:
@@ -107,9 +120,13 @@ def _handle(event, s3):
     action = event.get("action")
     if action in ("decide_session", "decide_session_evidence"):
         steps = _steps(event) if action == "decide_session" else _evidence_steps(event, s3)
-        d = decide_session(steps, _references(event))
-        return {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms,
-                "best_frame": list(d.best_frame) if d.best_frame else None}
+        refs, previous = _references(event), _references({"references": event.get("previous", [])})
+        # With a previous template (issue 18) the match is matching.matched_by's, not decide_session's.
+        d = decide_session(steps, [] if previous else refs)
+        answer = {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms,
+                  "best_frame": list(d.best_frame) if d.best_frame else None,
+                  "matched_by": matching.BY_REFERENCE if refs else None}
+        return {**answer, **_match_with_previous(d.live_embedding, refs, previous)} if previous and refs else answer
     if action == "fingerprint_evidence":
         # Each frame's perceptual hash and its mirror's (hex): the API ties frames to the session.
         return {"ok": True, "steps": [[[f"{h:x}", f"{m:x}"] for h, m in fingerprint.step_prints(frames)]

@@ -22,6 +22,13 @@ MATCH_THRESHOLD = match_calibration.MATCH_THRESHOLD
 # [REVIEW_THRESHOLD, MATCH_THRESHOLD): FACE_MISMATCH marked for human review (mismatch_detail).
 REVIEW_THRESHOLD = match_calibration.REVIEW_THRESHOLD
 REVIEW_MARK = "review"
+# A retiree who certified by app before is also compared with the live template of that passed
+# certification (issue 18; pensioncert/logic/previous_template.py): the trusted reference then
+# stays a floor (``matched_by``). Not measured: the dev set has no footage of one person a year
+# apart against an older reference, so the floor is the review band's lower edge, the similarity
+# below which the reference alone would not even send the face to a person.
+REFERENCE_FLOOR = REVIEW_THRESHOLD
+BY_REFERENCE, BY_PREVIOUS_TEMPLATE = "reference", "previous_template"
 # Two steps of one session when continuity cannot tie them to one face: the most frontal frames of
 # two steps of one recording score 0.596-0.9 (21 pairs, min p13 blink vs open_mouth), of two people
 # up to 0.619 (757 pairs). They do not separate at any value, so this stays at dlib's published
@@ -42,6 +49,16 @@ def is_match(sim: float, threshold: float = MATCH_THRESHOLD) -> bool:
 
 def in_review_band(sim: float) -> bool:
     return REVIEW_THRESHOLD <= sim < MATCH_THRESHOLD
+
+
+def matched_by(sim_reference: float, sim_previous: float | None) -> str | None:
+    """Which comparison certifies the face, or None: the trusted reference at MATCH_THRESHOLD, or
+    the previous template at MATCH_THRESHOLD with the trusted reference at least REFERENCE_FLOOR."""
+    if is_match(sim_reference):
+        return BY_REFERENCE
+    if sim_previous is not None and is_match(sim_previous) and sim_reference >= REFERENCE_FLOOR:
+        return BY_PREVIOUS_TEMPLATE
+    return None
 
 
 def mismatch_detail(sim: float) -> str:
