@@ -147,10 +147,15 @@ def run(person: str, runs: int) -> int:
                                      body=json.dumps({"id_number": someone, "card_password": PIN}))
             assert login.status_code == 200, login.body
             user = json.loads(login.body)
-            opened = client.http.post("/certify/sessions", body=json.dumps({"subject": "self"}), headers={
-                "Content-Type": "application/json", "Authorization": f"Bearer {user['token']}"})
-            assert opened.status_code == 201, opened.body
-            session = json.loads(opened.body)
+            def open_once(token=user["token"]) -> dict:
+                opened = client.http.post("/certify/sessions", body=json.dumps({"subject": "self"}), headers={
+                    "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+                assert opened.status_code == 201, opened.body
+                return json.loads(opened.body)
+
+            # p04's and p06's open_mouth and turn_head windows are the same moments: a draw of both is
+            # refused as one moment sent twice, so the run opens until the draw avoids that pair.
+            session = devset.answerable_session(open_once)
             steps = devset.answer(session["challenges"], person)
             account = accounts.get(user["user"]["user_id"])
             calls_before, answers_before = recorder.embed_calls, len(recorder.answers)

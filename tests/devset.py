@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -108,6 +109,16 @@ SAME_MOMENT = frozenset({"open_mouth", "turn_head"})
 def answerable(challenges) -> bool:
     """Whether the dev set's people of every action answer this draw with distinct moments."""
     return not set(challenges) >= SAME_MOMENT
+
+
+def answerable_session(open_once: Callable[[], dict], tries: int = 8) -> dict:
+    """The first session ``open_once`` opens whose draw is ``answerable`` (a third of draws are not:
+    8 in a row would happen once in 6,561 runs, and stays below the daily session cap of 10)."""
+    for _ in range(tries):
+        session = open_once()
+        if answerable(session["challenges"]):
+            return session
+    raise AssertionError(f"{tries} draws in a row held open_mouth and turn_head")
 
 
 def answer(challenges, person: str) -> list[dict]:

@@ -61,15 +61,20 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     if not certifications.reserve_attempt(subject.id_key, year, svc.settings.yearly_failed_attempts_limit):
         raise liveness.attempts_exhausted()
     try:
-        # Frames first: a replay is refused before any face is judged, and counts as a try.
-        frame_ties.claim(svc, subject.id_key, year, evidence_key)
         # The face that passed last time, verified against this same reference (issue 18).
         previous = previous_template.find(svc, subject.id_key, year, references)
-        decision = trusted_references.decide(
-            svc, references, steps,
-            lambda templates: svc.vision.decide_session_evidence(
-                svc.settings.evidence_bucket, evidence_key, templates,
-                [previous.template] if previous else None))
+        try:
+            decision = trusted_references.decide(
+                svc, references, steps,
+                lambda templates: svc.vision.decide_session_evidence(
+                    svc.settings.evidence_bucket, evidence_key, templates,
+                    [previous.template] if previous else None))
+        except VisionRefusal as refusal:
+            if frame_ties.ties(refusal):
+                frame_ties.claim(svc, subject.id_key, year, evidence_key)  # a repeat is the answer then
+            raise
+        # The frames are claimed before a pass is stored: a replay is refused, and counts as a try.
+        frame_ties.claim(svc, subject.id_key, year, evidence_key)
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
         raise _counted_failure(svc, subject.id_key, year, refusal, now, person.region) from None

@@ -1,5 +1,6 @@
 """Frames belong to the session that asked for them: a completion's frames are claimed for the
-subject before anything is decided, and a repeat is refused (rules/frames.py says what a repeat is).
+subject once vision has judged them, before a pass is stored, and a repeat is refused (rules/frames.py
+says what a repeat is).
 
 The claim is a conditional append (dal/frame_prints.py): of two sessions racing with the same
 frames, exactly one appends; the other reads again, sees those frames and is refused.
@@ -16,6 +17,16 @@ if TYPE_CHECKING:
     from pensioncert.services import Services
 
 _MAX_RACES = 20
+# Refused before any face was judged: a covered, black or frozen camera, noise, a face too small.
+# Such frames tie nothing, so a retiree whose camera shows no face twice hears "no face" twice, not
+# "replay"; a replay of them gains nothing, as they are refused again for what they show.
+_UNJUDGED = frozenset({"NO_FACE", "MULTIPLE_FACES", "POOR_QUALITY", "IMAGE_INVALID", "IMAGE_TOO_LARGE"})
+
+
+def ties(refusal: VisionRefusal) -> bool:
+    """Whether a refused session's frames are claimed all the same: those vision judged (liveness or
+    the face match), so that frames refused once cannot come back as another session's."""
+    return refusal.code not in _UNJUDGED
 
 
 def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> None:

@@ -174,10 +174,14 @@ class _StackClient:
         return env
 
     def open_session(self, token: str, subject: str = "self") -> dict:
-        """``POST /certify/sessions``: the session and the challenges the API drew."""
-        status, body = self.post("/certify/sessions", {"subject": subject}, token)
-        assert status == 201, (status, body)
-        return body
+        """``POST /certify/sessions``: a session whose drawn challenges the dev set answers with distinct
+        moments (devset.answerable_session)."""
+        def open_once() -> dict:
+            status, body = self.post("/certify/sessions", {"subject": subject}, token)
+            assert status == 201, (status, body)
+            return body
+
+        return devset.answerable_session(open_once)
 
 
 def user_id_of(token: str) -> str:
