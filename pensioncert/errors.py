@@ -64,10 +64,17 @@ class ErrorCode(Enum):
     NOT_ELIGIBLE = ErrorSpec(409, "暂不能进行资格认证")
     CONTACT_EXISTS = ErrorSpec(409, "该亲友已在您的联系人列表中")
     SESSION_EXPIRED = ErrorSpec(410, "本次认证已失效，请重新开始认证")
-    NO_FACE = ErrorSpec(422, "未检测到人脸，请将脸部置于人像框内，正对手机")
-    MULTIPLE_FACES = ErrorSpec(422, "检测到多张人脸，请确保画面中只有被认证人一人")
-    POOR_QUALITY = ErrorSpec(422, "画面质量不佳，请在光线充足处正对手机，保持手机稳定后重试")
-    LIVENESS_FAILED = ErrorSpec(422, "未能确认是本人实时操作，请按提示完成摇头、张嘴、眨眼动作后重试")
+    # v1.2: refused before the person was judged, these use no try (rules/attempts.py): the message
+    # says what to change and that the try was not counted.
+    NO_FACE = ErrorSpec(
+        422, "未检测到人脸：请到光线充足处，把手机拿到面前约一臂远，让整张脸在人像框内，保持手机稳定后重试。本次不计入失败次数"
+    )
+    MULTIPLE_FACES = ErrorSpec(422, "检测到多张人脸：请确保画面中只有被认证人一人后重试。本次不计入失败次数")
+    POOR_QUALITY = ErrorSpec(
+        422, "画面质量不佳：请到光线充足处，正对手机，保持手机稳定后重试。本次不计入失败次数"
+    )
+    # The session as a whole (a photo, a screen, frames seen before); one action: LIVENESS_ACTION_MESSAGES.
+    LIVENESS_FAILED = ErrorSpec(422, "未能确认是本人实时操作：请本人正对手机，按提示完成动作后重试")
     FACE_MISMATCH = ErrorSpec(422, "人脸与对比照片相似度低,请确认是本人后重新操作")
     ID_CARD_UNREADABLE = ErrorSpec(422, "未能识别身份证人像，请将身份证正面完整放入框内，避免反光后重拍")
     NO_REFERENCE_PHOTO = ErrorSpec(
@@ -99,6 +106,21 @@ class ErrorCode(Enum):
     @property
     def message(self) -> str:
         return self.value.message
+
+
+# v1.2 "Which step failed": 422 LIVENESS_FAILED names the one drawn action that was not seen, in
+# the contract's words (摇头, 张嘴, 眨眼).
+LIVENESS_ACTION_MESSAGES = {
+    "turn_head": "未看到摇头动作：请把头慢慢向左或向右转，再转回来",
+    "open_mouth": "未看到张嘴动作：请把嘴张大，停一下，再合上",
+    "blink": "未看到眨眼动作：请正对手机，慢慢闭上眼睛，再睁开",
+}
+# 403 CONSENT_REQUIRED at POST /certify/sessions (v1.2): the relative has a phone of their own to consent with.
+CONSENT_TO_CERTIFY_REQUIRED = (
+    "该亲友已有本人的手机账户，须由其本人登录后在“我的代认证人”中同意，您才能为其代办认证"
+)
+# Appended to a refusal's own advice when vision refused before judging the person (v1.2).
+TRY_NOT_COUNTED = "本次不计入失败次数"
 
 
 class AppError(Exception):

@@ -1,14 +1,23 @@
 """Certifications (one per subject per year, by the table's key) and failed attempts.
 
 Each write carries the dashboard counters it moves in the same transaction (``dal/stats.py``).
+
+Failed attempts are counted per operator (contract v1.2 "Proxies try on their own budget"): the
+subject's own tries on the subject's item of the year, a contact's tries for that subject on an item
+of their own (``budget_key``), each reserved and given back by conditional writes on that one item.
+Every counted failure, whoever tried, is also logged on the subject's item (``failed_tries``).
 """
 from __future__ import annotations
 
+import json
 import random
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
+from pynamodb.expressions.update import Action
 
 from pensioncert.dal import stats
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
@@ -17,12 +26,32 @@ from pensioncert.dal.tables import AttemptTable, CertificationTable
 # A transaction that meets another on a shared counter is cancelled with TransactionConflict
 # rather than queued: it is retried, after a short random pause, this many times.
 _CONFLICT_RETRIES = 20
+_PROXY = "#proxy#"  # never in a subject key (an HMAC digest)
+# Failures logged per subject and year (~100 bytes each, beside the frame prints on the same item):
+# an honest year has a handful; past this the tries still count, the log stops growing.
+MAX_FAILED_TRIES_LOGGED = 60
 
 
-def store_once(certification: CertificationTable, *, give_back_attempt: bool = False) -> bool:
+@dataclass(frozen=True)
+class FailedTry:
+    at: datetime
+    reason: str  # the contract code: LIVENESS_FAILED | FACE_MISMATCH
+    by: str  # as the subject's side shows the operator: 本人 or a contact's masked name
+
+
+def budget_key(subject_key: str, operator: str | None = None) -> str:
+    """The attempts item counting ``operator``'s failed tries for the subject: the subject's own for
+    the subject themself (``None``), one per contact's account otherwise."""
+    return subject_key if operator is None else f"{subject_key}{_PROXY}{operator}"
+
+
+def store_once(certification: CertificationTable, *, give_back_attempt: bool = False,
+               budget: str | None = None) -> bool:
     """Store the year's certification unless one exists: False for every concurrent loser.
-    ``give_back_attempt``: the attempt ``reserve_attempt`` counted for this certification is given
-    back in the same transaction (a pass is not a failed attempt; one call fewer than apart)."""
+    ``give_back_attempt``: the attempt ``reserve_attempt`` counted for this certification (on
+    ``budget``, the subject's own by default) is given back in the same transaction (a pass is not a
+    failed attempt; one call fewer than apart)."""
+    budget = budget or certification.subject_key
     deltas = stats.certification_deltas(
         int(certification.year), certification.region, certification.unit,
         certification.method, certification.certified_at[5:7],
@@ -33,7 +62,7 @@ def store_once(certification: CertificationTable, *, give_back_attempt: bool = F
     def write(transaction) -> None:
         transaction.save(certification, condition=CertificationTable.subject_key.does_not_exist())
         if give_back:
-            transaction.update(AttemptTable(certification.subject_key, int(certification.year)),
+            transaction.update(AttemptTable(budget, int(certification.year)),
                                actions=[AttemptTable.failed.add(-1)], condition=AttemptTable.failed > 0)
 
     while True:
@@ -50,7 +79,7 @@ def store_once(certification: CertificationTable, *, give_back_attempt: bool = F
             if stored is not None and stored.certification_id == certification.certification_id:
                 return True
             if give_back and 1 not in failed.items:
-                release_attempt(certification.subject_key, int(certification.year))
+                release_attempt(budget, int(certification.year))
             return False
     _reinstate(certification)
     return True
@@ -106,7 +135,7 @@ def below_limit(limit: int):
 
 def reserve_attempt(subject_key: str, year: int, limit: int) -> bool:
     """Count an attempt as failed before it runs, if the year's limit allows one more; False at
-    the limit. The attempt is settled by ``record_failure(..., reserved=True)`` or given back by
+    the limit. ``subject_key``: the budget's item (``budget_key``). The attempt is settled by ``record_failure(..., reserved=True)`` or given back by
     ``release_attempt``: concurrent completions can never run more attempts than the limit."""
     try:
         AttemptTable(subject_key, year).update(actions=[AttemptTable.failed.add(1)],
@@ -129,26 +158,52 @@ def release_attempt(subject_key: str, year: int) -> None:
 
 
 def record_failure(subject_key: str, year: int, reason: str, now: datetime,
-                   region: str | None = None, reserved: bool = False) -> int:
-    """Count a failed attempt atomically (with the dashboards' failure counters); returns the
-    year's count after it. ``reserved``: already counted by ``reserve_attempt``. The region is
-    read from the registry when not given."""
+                   region: str | None = None, reserved: bool = False, *,
+                   operator: str | None = None, by: str = "本人") -> int:
+    """Count a failed attempt atomically on ``operator``'s budget (with the dashboards' failure
+    counters) and log it on the subject's item as ``by``; returns the budget's count after it.
+    ``reserved``: already counted by ``reserve_attempt``. The region is read from the registry when
+    not given."""
     if region is None:
         from pensioncert.dal import registry
 
         person = registry.get_person(subject_key)
         region = person.region if person else None
-    attempt = AttemptTable(subject_key, year)
+    budget = budget_key(subject_key, operator)
+    entry = json.dumps({"at": now.isoformat(), "reason": reason, "by": by}, ensure_ascii=False)
+    logged = True
 
     def write(transaction) -> None:
-        transaction.update(attempt, actions=[
-            *([] if reserved else [AttemptTable.failed.add(1)]),
-            AttemptTable.last_reason.set(reason),
-            AttemptTable.last_failed_at.set(now),
-        ])
+        count: list[Action] = [] if reserved else [AttemptTable.failed.add(1)]
+        log = [AttemptTable.failed_tries.set((AttemptTable.failed_tries | []).append([entry]))] if logged else []
+        subject_actions: list[Action] = [AttemptTable.last_reason.set(reason), AttemptTable.last_failed_at.set(now), *log]
+        if budget == subject_key:
+            subject_actions += count
+        transaction.update(AttemptTable(subject_key, year), actions=subject_actions,
+                           condition=_log_has_room() if logged else None)
+        if budget != subject_key and count:
+            transaction.update(AttemptTable(budget, year), actions=count)
 
-    _transact(write, stats.failure_deltas(year, region, reason))
-    return failures(subject_key, year)
+    try:
+        _transact(write, stats.failure_deltas(year, region, reason), conditions=(0,))
+    except _ConditionFailed:  # the log is full: the failure counts all the same
+        logged = False
+        _transact(write, stats.failure_deltas(year, region, reason))
+    return failures(budget, year)
+
+
+def _log_has_room():
+    return AttemptTable.failed_tries.does_not_exist() | (size(AttemptTable.failed_tries) < MAX_FAILED_TRIES_LOGGED)
+
+
+def failed_tries(subject_key: str, year: int) -> list[FailedTry]:
+    """The year's counted failures for the subject, whoever tried, oldest first."""
+    try:
+        item = AttemptTable.get(subject_key, year, consistent_read=True)
+    except DoesNotExist:
+        return []
+    tries = [json.loads(entry) for entry in item.failed_tries or []]
+    return [FailedTry(datetime.fromisoformat(t["at"]), t["reason"], t["by"]) for t in tries]
 
 
 def failures(subject_key: str, year: int) -> int:

@@ -333,6 +333,9 @@ class AttemptTable(_Table):
     # 32-byte frame hashes per completed session, and a version that makes each append conditional.
     frame_prints = list_of(UnicodeAttribute, null=True)
     prints_version = NumberAttribute(null=True)
+    # The year's counted failures, whoever tried (dal/certifications.py: one JSON {"at", "reason",
+    # "by"} each), on the subject's own item; a proxy's count is an item of its own (``budget_key``).
+    failed_tries = list_of(UnicodeAttribute, null=True)
 
 
 class LivenessSessionTable(_Table):

@@ -12,6 +12,7 @@ from pensioncert.logic import contacts, eligibility, frame_ties, liveness, previ
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import SELF, Subject
 from pensioncert.observability import record_metric
+from pensioncert.rules import attempts
 from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, METHODS, certification_year
 from pensioncert.vision_client import VisionRefusal
 
@@ -25,10 +26,23 @@ def start(svc: Services, account, subject_param: str) -> dict:
     checked = eligibility.check(svc, account, subject_param)
     if checked.reason:
         raise _not_eligible(checked.reason)
+    # v1.2: a contact tries only with the relative's consent (unless the relative has no phone of
+    # their own), and on a budget of their own: never the relative's.
+    contacts.require_consent_to_certify(checked.subject)
     if not references_for(svc, checked.subject, checked.person, ask_authority=True):
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
     return liveness.open_session(svc, purpose="certify", user_id=account.user_id,
-                                 subject=checked.subject.param, subject_key=checked.subject.id_key)
+                                 subject=checked.subject.param, subject_key=checked.subject.id_key,
+                                 budget=_budget(account, checked.subject))
+
+
+def _operator(account, subject: Subject) -> str | None:
+    """Whose tries a session for ``subject`` uses: None for the subject's own, else the contact's account."""
+    return None if subject.is_self else account.user_id
+
+
+def _budget(account, subject: Subject) -> str:
+    return certifications.budget_key(subject.id_key, _operator(account, subject))
 
 
 def complete(svc: Services, account, session_id: str, steps: list[dict]) -> dict:
@@ -57,8 +71,10 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     evidence_key = liveness.store_evidence(svc, session, steps, {"user_id": session.user_id,
                                                                  "subject_key": session.subject_key})
     # The attempt counts as failed before vision runs: at the limit (reached meanwhile by
-    # concurrent sessions) nothing runs, and no pass can slip past it.
-    if not certifications.reserve_attempt(subject.id_key, year, svc.settings.yearly_failed_attempts_limit):
+    # concurrent sessions) nothing runs, and no pass can slip past it. It is the operator's: a
+    # contact's own budget for this subject, never the subject's (v1.2).
+    budget = _budget(account, subject)
+    if not certifications.reserve_attempt(budget, year, svc.settings.yearly_failed_attempts_limit):
         raise liveness.attempts_exhausted()
     try:
         # The face that passed last time, verified against this same reference (issue 18).
@@ -77,9 +93,9 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
         frame_ties.claim(svc, subject.id_key, year, evidence_key)
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
-        raise _counted_failure(svc, subject.id_key, year, refusal, now, person.region) from None
+        raise _settled_failure(svc, account, subject, year, refusal, now, person.region) from None
     except BaseException:
-        certifications.release_attempt(subject.id_key, year)
+        certifications.release_attempt(budget, year)
         raise
     try:
         certification = CertificationTable(
@@ -103,9 +119,9 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
             **previous_template.to_keep(svc, references, decision),
         )
         # A pass is not a failed attempt: the reserved one is given back with the certification.
-        stored = certifications.store_once(certification, give_back_attempt=True)
+        stored = certifications.store_once(certification, give_back_attempt=True, budget=budget)
     except BaseException:
-        certifications.release_attempt(subject.id_key, year)
+        certifications.release_attempt(budget, year)
         raise
     if not stored:
         raise _not_eligible("ALREADY_CERTIFIED")
@@ -135,14 +151,22 @@ def _subject_of(session, account) -> Subject:
     return resolve(account, session.subject)
 
 
-def _counted_failure(svc: Services, subject_key: str, year: int, refusal: VisionRefusal, now,
+def _settled_failure(svc: Services, account, subject: Subject, year: int, refusal: VisionRefusal, now,
                      region: str) -> AppError:
-    """Settle the attempt reserved before vision ran: an unreadable image is given back."""
+    """Settle the attempt reserved before vision ran on the operator's budget: a refusal before the
+    person was judged (rules/attempts.py) is given back and leaves ``attempts_left`` as it was; a
+    liveness or match decision counts, and is logged for the subject's side to see."""
+    budget = _budget(account, subject)
     if refusal.code == "IMAGE_INVALID":
-        certifications.release_attempt(subject_key, year)
+        certifications.release_attempt(budget, year)
         return liveness.refusal_error(refusal)
-    failed = certifications.record_failure(subject_key, year, refusal.code, now, region=region,
-                                           reserved=True)
+    if not attempts.counts(refusal.code):
+        certifications.release_attempt(budget, year)
+        return liveness.refusal_error(refusal, attempts_left=attempts_left(svc, certifications.failures(budget, year)))
+    operator = _operator(account, subject)
+    failed = certifications.record_failure(subject.id_key, year, refusal.code, now, region=region,
+                                           reserved=True, operator=operator,
+                                           by="本人" if operator is None else contacts.mask_name(account.name))
     left = attempts_left(svc, failed)
     error = liveness.refusal_error(refusal, attempts_left=left)
     if left == 0:

@@ -14,7 +14,8 @@ from pensioncert.clock import iso_beijing
 from pensioncert.dal import accounts, audit, contacts, limits, registry
 from pensioncert.dal.contacts import Added
 from pensioncert.dal.tables import ContactTable
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import CONSENT_TO_CERTIFY_REQUIRED, AppError, ErrorCode
+from pensioncert.logic.subjects import Subject
 from pensioncert.observability import logger as log
 from pensioncert.sms import NoticeSms
 
@@ -156,6 +157,18 @@ def consent_by_certification(svc: Services, contact: ContactTable) -> None:
     if contact.consent_source is None:
         contacts.record_consent(contact.user_id, contact.contact_id, contact.id_key,
                                 CONSENT_BY_PROXY_CERTIFICATION, svc.clock.now())
+
+
+def require_consent_to_certify(subject: Subject) -> None:
+    """Contract v1.2: a contact opens a session for a relative only after the relative's consent,
+    unless the relative has no account with a phone of their own (then nobody could consent, and
+    the proxy's first certification that matches the relative's trusted reference is the consent).
+    Whose account counts is the one that proved the ID number (dal.accounts.find_by_id_key)."""
+    if subject.is_self or subject.consented:
+        return
+    relative = accounts.find_by_id_key(subject.id_key)
+    if relative is not None and (relative.phone_key or relative.bound_phone_key):
+        raise AppError(ErrorCode.CONSENT_REQUIRED, CONSENT_TO_CERTIFY_REQUIRED)
 
 
 def _having_me(account) -> list[ContactTable]:

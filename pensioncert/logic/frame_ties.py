@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pensioncert.dal import frame_prints
+from pensioncert.rules import attempts
 from pensioncert.rules.frames import REPEAT, FramePrint, pack, seen_before, steps_repeat_each_other, unpack
 from pensioncert.vision_client import VisionRefusal
 
@@ -17,16 +18,15 @@ if TYPE_CHECKING:
     from pensioncert.services import Services
 
 _MAX_RACES = 20
-# Refused before any face was judged: a covered, black or frozen camera, noise, a face too small.
-# Such frames tie nothing, so a retiree whose camera shows no face twice hears "no face" twice, not
-# "replay"; a replay of them gains nothing, as they are refused again for what they show.
-_UNJUDGED = frozenset({"NO_FACE", "MULTIPLE_FACES", "POOR_QUALITY", "IMAGE_INVALID", "IMAGE_TOO_LARGE"})
+# Refused before any face was judged (rules/attempts.UNJUDGED: a covered or black camera, noise, a
+# face too small): such frames tie nothing, so a retiree whose camera shows no face twice hears "no
+# face" twice, not "replay"; a replay of them gains nothing, as they are refused again for what they show.
 
 
 def ties(refusal: VisionRefusal) -> bool:
     """Whether a refused session's frames are claimed all the same: those vision judged (liveness or
     the face match), so that frames refused once cannot come back as another session's."""
-    return refusal.code not in _UNJUDGED
+    return attempts.counts(refusal.code)
 
 
 def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> None:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, evidence, limits, liveness_sessions
 from pensioncert.dal.tables import AttemptTable, LivenessSessionTable
-from pensioncert.errors import AppError, ErrorCode
-from pensioncert.rules import frames, session_caps
+from pensioncert.errors import LIVENESS_ACTION_MESSAGES, TRY_NOT_COUNTED, AppError, ErrorCode
+from pensioncert.rules import attempts, session_caps
 from pensioncert.rules.certification import certification_year, pick_challenges
 from pensioncert.vision_client import CONTRACT_CODES, VisionRefusal
 
@@ -33,10 +33,12 @@ DETAIL_MESSAGES = {
 }
 
 
-def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, subject_key: str) -> dict:
+def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, subject_key: str,
+                 budget: str | None = None) -> dict:
     """Open a session, unless the attempts it would use are exhausted (no session then).
 
-    Certification: the subject's yearly failed attempts, checked in the session's own transaction.
+    Certification: the operator's yearly failed attempts for the subject (``budget``, an attempts
+    item: the subject's own by default), checked in the session's own transaction.
     Real-name binding: the account's rolling window of failed completions.
     """
     now = svc.clock.now()
@@ -56,7 +58,7 @@ def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, sub
                              per_account=svc.settings.liveness_sessions_per_account_per_day)
     check = None
     if purpose == "certify":
-        check = (AttemptTable, subject_key, certification_year(now),
+        check = (AttemptTable, budget or subject_key, certification_year(now),
                  certifications.below_limit(svc.settings.yearly_failed_attempts_limit))
     elif limits.left(binding_window(svc), user_id, int(now.timestamp())) == 0:
         raise attempts_exhausted()
@@ -89,7 +91,8 @@ def binding_window(svc: Services) -> limits.Window:
 def counted_binding_attempt(svc: Services, account):
     """Around a real-name completion's checks: the attempt takes a slot of the account's window
     before any work (429 ATTEMPTS_EXHAUSTED when none is free), a 422 failure keeps it and carries
-    ``attempts_left`` for the window, anything else gives it back."""
+    ``attempts_left`` for the window, anything else gives it back. v1.2: a 422 refused before the
+    person was judged (rules/attempts.py) gives it back too, with ``"attempt_counted": false``."""
     window = binding_window(svc)
     taken = limits.take(window, account.user_id, int(svc.clock.now().timestamp()))
     if taken is None:
@@ -97,8 +100,12 @@ def counted_binding_attempt(svc: Services, account):
     try:
         yield taken
     except AppError as error:
-        if error.status == 422:
+        if error.status == 422 and error.extra.setdefault("attempt_counted", True):
             error.extra["attempts_left"] = taken.left
+            raise
+        if error.status == 422:  # refused before the person was judged: the slot is given back
+            limits.give_back(window, account.user_id, taken)
+            error.extra["attempts_left"] = taken.left + 1
             raise
         limits.give_back(window, account.user_id, taken)
         raise
@@ -177,10 +184,20 @@ def store_evidence(svc: Services, session: LivenessSessionTable, steps: list[dic
 
 
 def refusal_error(refusal: VisionRefusal, **extra) -> AppError:
+    """Vision's refusal as the contract's error. v1.2: ``attempt_counted`` (false for a refusal
+    before the person was judged, whose message then says so) and, for LIVENESS_FAILED, the
+    ``challenge`` not seen (null when the session as a whole was refused) named in the message."""
     if refusal.code == "IMAGE_INVALID":  # what the edge's header check could not see (undecodable)
         return AppError(ErrorCode.IMAGE_INVALID, field="steps", **extra)
     code = ErrorCode[refusal.code] if refusal.code in CONTRACT_CODES else ErrorCode.LIVENESS_FAILED
-    message = DETAIL_MESSAGES.get(refusal.detail) if code is ErrorCode.POOR_QUALITY else None
-    if refusal.detail == frames.REPEAT:  # v1.2: frames seen before refuse the session, not one step
-        extra["challenge"] = None
+    message = None
+    if not attempts.counts(refusal.code):
+        advice = DETAIL_MESSAGES.get(refusal.detail) if code is ErrorCode.POOR_QUALITY else None
+        message = f"{advice}。{TRY_NOT_COUNTED}" if advice else None
+        extra["attempt_counted"] = False
+    else:
+        extra["attempt_counted"] = True
+    if code is ErrorCode.LIVENESS_FAILED:
+        extra["challenge"] = attempts.failed_challenge(refusal.detail)
+        message = LIVENESS_ACTION_MESSAGES.get(extra["challenge"] or "")
     return AppError(code, message, **extra)

@@ -55,7 +55,15 @@ def status(svc: Services, account, subject_param: str) -> dict:
                                                 registered_this_year),
         **_review(subject.id_key, year),
         **_evidence(this_year, subject),
+        "failed_tries": failed_tries(subject.id_key, year),
     }
+
+
+def failed_tries(subject_key: str, year: int) -> list[dict]:
+    """Contract v1.2: the year's counted failures, whoever tried (本人 or a contact's masked name),
+    so the retiree and their consented relatives see what used the tries."""
+    return [{"at": iso_beijing(t.at), "reason": t.reason, "by": t.by}
+            for t in certifications.failed_tries(subject_key, year)]
 
 
 def _review(subject_key: str, year: int) -> dict:

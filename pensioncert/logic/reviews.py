@@ -56,7 +56,9 @@ def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
     if not 0 < len(session_id or "") <= 64 or person is None:
         raise AppError(ErrorCode.NOT_FOUND, NO_SUCH_SESSION, field="session_id")
     failure_code, evidence_key, scores = _failed_session(svc, account, target, person, session_id, year, now)
-    exhausted = certifications.failures(target.id_key, year) >= svc.settings.yearly_failed_attempts_limit
+    # The caller's own budget for this subject (a contact's tries are their own, v1.2).
+    budget = certifications.budget_key(target.id_key, None if target.is_self else account.user_id)
+    exhausted = certifications.failures(budget, year) >= svc.settings.yearly_failed_attempts_limit
     if failure_code not in APPEALABLE and not exhausted:
         raise AppError(ErrorCode.NOT_FOUND, NOT_YET_APPEALABLE, field="session_id")
     if certifications.for_year(target.id_key, year) is not None:

@@ -1,8 +1,10 @@
 """Issue 10's attacks on contacts, attempts and sizes, each played over the API (contract v1.1).
 
 Contacts as a lookup service, unbounded impostor tries, oversized bodies and pixel bombs: every one
-must now fail with the documented error. Failing completions use frames without a face (the
-registry photo is a real dev-set frame); the one pass that is needed uses real dev-set steps.
+must now fail with the documented error. Failing completions that must count (contract v1.2: only a
+liveness or match decision does) show the retiree's own registry photo held still to the camera, a
+real dev-set frame; those that need not count use frames without a face; the one pass that is needed
+uses real dev-set steps.
 """
 from __future__ import annotations
 
@@ -198,6 +200,11 @@ def faceless_steps(challenges):
     return [{"challenge": challenge, "frames": [frame] * 3} for challenge in challenges]
 
 
+def photo_steps(challenges):
+    """The retiree's photo held still to the camera in every step: a liveness decision (counted)."""
+    return [{"challenge": challenge, "frames": devset.repeated_frame_b64("p06")} for challenge in challenges]
+
+
 def open_session(api, token):
     return post(api, "/certify/sessions", {"subject": "self"}, token)
 
@@ -229,8 +236,9 @@ def test_at_the_yearly_limit_no_session_opens_and_a_late_completion_cannot_pass(
         assert status == 201, session
         if attempt == 5:
             late = open_session(api, token)[1]  # opened while one attempt was still left
-        status, body = complete(api, token, session)
-        assert (status, body["error"]["code"], body["error"]["attempts_left"]) == (422, "NO_FACE", 5 - attempt)
+        status, body = complete(api, token, session, photo_steps(session["challenges"]))
+        assert (status, body["error"]["code"], body["error"]["attempts_left"]) == (422, "LIVENESS_FAILED", 5 - attempt)
+        assert body["error"]["attempt_counted"] is True
     assert code_of(open_session(api, token)) == (429, "ATTEMPTS_EXHAUSTED")
     # The late session answered with the pensioner's own real steps: vision never runs, no pass.
     status, body = complete(api, token, late, devset.answer(late["challenges"], "p06"))
@@ -243,20 +251,22 @@ def test_at_the_yearly_limit_no_session_opens_and_a_late_completion_cannot_pass(
 def test_concurrent_completions_cannot_run_past_the_limit(api, svc, retiree):
     token = retiree["token"]
     for _ in range(3):
-        complete(api, token, open_session(api, token)[1])
+        session = open_session(api, token)[1]
+        complete(api, token, session, photo_steps(session["challenges"]))
     sessions = [open_session(api, token)[1] for _ in range(4)]  # 3 failures: all four may open
     with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda session: code_of(complete(api, token, session)), sessions))
-    assert sorted(answers) == [(422, "NO_FACE")] * 2 + [(429, "ATTEMPTS_EXHAUSTED")] * 2
+        answers = list(pool.map(lambda session: code_of(complete(api, token, session, photo_steps(session["challenges"]))),
+                                sessions))
+    assert sorted(answers) == [(422, "LIVENESS_FAILED")] * 2 + [(429, "ATTEMPTS_EXHAUSTED")] * 2
     assert certifications.failures(retiree["key"], svc.clock.now().year) == 5
 
 
 def test_a_retried_completion_gets_the_same_answer_and_counts_once(api, svc, retiree):
     token = retiree["token"]
     session = open_session(api, token)[1]
-    steps = faceless_steps(session["challenges"])
+    steps = photo_steps(session["challenges"])
     first = complete(api, token, session, steps)
-    assert code_of(first) == (422, "NO_FACE")
+    assert code_of(first) == (422, "LIVENESS_FAILED")
     assert complete(api, token, session, steps) == first
     assert complete(api, token, session, steps) == first
     assert certifications.failures(retiree["key"], svc.clock.now().year) == 1
