@@ -15,7 +15,11 @@ from vision import calibrated, calibration, evaluate
 
 DEVSET = Path(__file__).resolve().parents[3] / "shared" / "vision-devset"
 ROOT = DEVSET / "liveness"
-KINDS = {"still_replay": 9, "held_photo": 9, "photo_flip": 9, "no_action": 9, "photo_flip_held": 40, "screen_replay": 33}
+KINDS = {"still_replay": 9, "held_photo": 9, "photo_flip": 9, "no_action": 9, "photo_flip_held": 40, "screen_replay": 33,
+         # made on the fly from each genuine window (calibration.synthetic_attacks): played on a phone
+         "synthetic_screen": 40}
+# Not asserted: synthetic_print_flip (two prints held steadier than the dev set's, 0.01-0.05 IOD a frame)
+# pass at 0.25 in-sample, 0.30 leave-one-source-out; README, "Liveness rules", says what is open.
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +29,15 @@ def measures():
 
 
 @pytest.fixture(scope="session")
-def session_outcomes(measures):
-    return calibration.session_outcomes(ROOT, measures)
+def devset_measures(measures):
+    """The dev set's own sequences (the synthetic attacks' decide_session answers are checked in
+    test_liveness_rules; regenerating all 80 here would double this file's time)."""
+    return [m for m in measures if not m["kind"].startswith("synthetic_")]
+
+
+@pytest.fixture(scope="session")
+def session_outcomes(devset_measures):
+    return calibration.session_outcomes(ROOT, devset_measures)
 
 
 @pytest.fixture(scope="session")
@@ -34,9 +45,9 @@ def loso(measures):
     return calibration.loso(measures)[0]
 
 
-def test_the_arithmetic_decision_is_decide_sessions(measures, session_outcomes):
+def test_the_arithmetic_decision_is_decide_sessions(devset_measures, session_outcomes):
     c = calibrated.load()
-    differ = [(m["sequence"], s, calibration.decide(m, c)) for m, s in zip(measures, session_outcomes, strict=True)
+    differ = [(m["sequence"], s, calibration.decide(m, c)) for m, s in zip(devset_measures, session_outcomes, strict=True)
               if (s is None) != (calibration.decide(m, c) is None)]
     assert differ == []
 
@@ -61,10 +72,10 @@ def test_leave_one_source_out_no_attack_passes(loso, kind):
     assert loso[f"apcer_{kind}"] == 0.0
 
 
-def test_in_sample_decide_session(measures, session_outcomes):
-    f = calibration.figures(measures, session_outcomes)
+def test_in_sample_decide_session(devset_measures, session_outcomes):
+    f = calibration.figures(devset_measures, session_outcomes)
     assert f["bpcer"] == 0.0
-    for kind in KINDS:
+    for kind in set(KINDS) - {"synthetic_screen"}:
         assert f[f"apcer_{kind}"] == 0.0, kind
 
 

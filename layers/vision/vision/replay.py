@@ -15,6 +15,11 @@
   the median, over consecutive frames, of the texture residual per unit of landmark displacement;
   the median ignores the one pair where two prints are swapped. Its floor per challenge
   (PRINT_MIN_<challenge>) is placed by `make calibrate`.
+- screen (every challenge): a face shown on a screen and filmed again carries the screen's pixel grid
+  beating against the camera's (moire), its refresh banding and its sub-pixel pattern: narrow peaks in
+  the spectrum of the face crop that skin, hair and a print do not have. The measure is the highest
+  high-frequency peak of the face crop's spectrum over the median of its ring (the same frequency), the
+  median over the step's frames; its ceiling SCREEN_PEAK_MAX is placed by `make calibrate`.
 """
 
 import itertools
@@ -23,7 +28,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from . import continuity
+from . import continuity, quality
 from .calibrated import CONSTANTS
 from .frame import Frame
 
@@ -101,6 +106,34 @@ def print_motion(frames: Sequence[Frame]) -> float:
         if np.isfinite(res):
             r.append(res / max(displacement(a, b), PRINT_MIN_DISPLACEMENT_IOD))
     return float(np.median(r)) if r else float("nan")
+
+
+SPECTRUM_SIDE = quality.CROP  # the face crop of the photometric checks (central 70 % of the box), 128 px
+SPECTRUM_BAND = (0.15, 0.45)  # cycles per pixel of the crop: above the face's own shapes, below Nyquist
+_n = SPECTRUM_SIDE
+_radius = np.hypot(*(np.mgrid[0:_n, 0:_n] - _n / 2)) / _n
+_ring_of = np.round(_radius * _n).astype(int)
+_in_band = (_radius >= SPECTRUM_BAND[0]) & (_radius <= SPECTRUM_BAND[1])
+_RINGS = [(_ring_of == r) & _in_band for r in np.unique(_ring_of[_in_band])]
+_WINDOW = np.outer(np.hanning(_n), np.hanning(_n)).astype(np.float32)
+
+
+def spectral_peak(f: Frame) -> float:
+    """Highest magnitude of the face crop's spectrum in SPECTRUM_BAND over the median of its ring."""
+    g = quality.face_crop_gray(f.image, f.det).astype(np.float32)
+    mag = np.abs(np.fft.fft2((g - g.mean()) * _WINDOW))
+    mag = np.fft.fftshift(mag)
+    return float(max(mag[ring].max() / (np.median(mag[ring]) + 1e-6) for ring in _RINGS))
+
+
+def screen_texture(frames: Sequence[Frame]) -> float:
+    """The median over the frames of spectral_peak (a screen's pattern is in every frame)."""
+    return float(np.median([spectral_peak(f) for f in frames]))
+
+
+def screen_check(frames: Sequence[Frame]) -> str | None:
+    """"replay_screen" when the face carries a screen's periodic pattern."""
+    return "replay_screen" if screen_texture(frames) > CONSTANTS["SCREEN_PEAK_MAX"] else None
 
 
 def print_check(challenge: str, frames: Sequence[Frame]) -> str | None:

@@ -84,7 +84,8 @@ def decide_session(steps, references) -> SessionDecision:
 
     t = time.perf_counter()
     for _, frames, raw in analysed:
-        why = replay.static_check(frames, raw) or continuity.check_step(frames)
+        # First what a screen cannot hide, whatever the frames show; then whether they are one capture.
+        why = replay.screen_check(frames) or replay.static_check(frames, raw) or continuity.check_step(frames)
         if why:
             raise VisionError("LIVENESS_FAILED", why)
     why = continuity.check_session([frames for _, frames, _ in analysed])
@@ -99,12 +100,14 @@ def decide_session(steps, references) -> SessionDecision:
         why = replay.planar_check(challenge, frames) or replay.print_check(challenge, frames)
         if why:
             raise VisionError("LIVENESS_FAILED", why)
-    # Sharpness is judged on the frames the decision uses: the step's most frontal frame (the one
-    # embedded) and the frame that shows the action at its peak (a turn's far end, where the head stops).
+    # Sharpness is judged on the frames the decision uses: the step must have a sharp frame to embed
+    # (fusion_frames takes the frontal ones among the sharp) and the frame that shows the action at its
+    # peak must be sharp (a turn's far end, where the head stops); the frames of a turning head between
+    # them are motion-blurred, and that is not poor capture.
     for challenge, frames, _ in analysed:
-        for f in (_most_frontal(frames), frames[liveness.peak_frame(challenge, frames)]):
-            if quality.is_blurred(f.image, f.det):
-                raise VisionError("POOR_QUALITY", "blur")
+        peak = frames[liveness.peak_frame(challenge, frames)]
+        if quality.is_blurred(peak.image, peak.det) or all(quality.is_blurred(f.image, f.det) for f in frames):
+            raise VisionError("POOR_QUALITY", "blur")
     one_face = continuity.one_face_throughout([frames for _, frames, _ in analysed])
     timer.add("continuity", t)
 
