@@ -149,7 +149,8 @@ def test_history_lists_every_method_newest_first_and_status_follows_the_policy(a
     year = svc.clock.now().astimezone(BEIJING).year
     status = get(api, "/query/status?subject=self", token)[1]
     assert status == {"year": year, "certified": False, "certified_at": None,
-                      "due_by": f"{year}-12-31T23:59:59+08:00", "payment_status": "normal"}
+                      "due_by": f"{year}-12-31T23:59:59+08:00", "payment_status": "normal",
+                      "failed_tries": []}  # contract v1.2: this year's counted failures (none)
     for offset, method in ((2, "overseas"), (1, "home_visit"), (0, "app")):
         assert certifications.store_once(_certification(svc, people["me"], year - offset, method))
     items = get(api, "/query/certifications?subject=self", token)[1]["items"]
