@@ -114,16 +114,20 @@ _n = SPECTRUM_SIDE
 _radius = np.hypot(*(np.mgrid[0:_n, 0:_n] - _n / 2)) / _n
 _ring_of = np.round(_radius * _n).astype(int)
 _in_band = (_radius >= SPECTRUM_BAND[0]) & (_radius <= SPECTRUM_BAND[1])
-_RINGS = [(_ring_of == r) & _in_band for r in np.unique(_ring_of[_in_band])]
+# Flat indices of each ring of the band (the shifted spectrum), computed once.
+_RINGS = [np.flatnonzero((_ring_of == r) & _in_band) for r in np.unique(_ring_of[_in_band])]
 _WINDOW = np.outer(np.hanning(_n), np.hanning(_n)).astype(np.float32)
 
 
 def spectral_peak(f: Frame) -> float:
     """Highest magnitude of the face crop's spectrum in SPECTRUM_BAND over the median of its ring."""
     g = quality.face_crop_gray(f.image, f.det).astype(np.float32)
-    mag = np.abs(np.fft.fft2((g - g.mean()) * _WINDOW))
-    mag = np.fft.fftshift(mag)
-    return float(max(mag[ring].max() / (np.median(mag[ring]) + 1e-6) for ring in _RINGS))
+    mag = np.fft.fftshift(np.abs(np.fft.fft2((g - g.mean()) * _WINDOW))).ravel()
+    best = 0.0
+    for ring in _RINGS:
+        v = mag[ring]
+        best = max(best, float(v.max() / (np.median(v) + 1e-6)))
+    return best
 
 
 def screen_texture(frames: Sequence[Frame]) -> float:
