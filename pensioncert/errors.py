@@ -108,6 +108,12 @@ class ErrorCode(Enum):
         return self.value.message
 
 
+# Messages for contract codes met on another screen (the code stays the contract's).
+PHONE_LOGIN_RATE_LIMITED = "本网络登录失败次数过多，请1小时后再试；忘记密码的，可通过“忘记密码”重置"
+LOGIN_CAPTCHA_REQUIRED = "该账号近期在多处登录失败，为保护账户安全，请输入图形验证码后再登录"
+CAPTCHA_RATE_LIMITED = "获取图形验证码过于频繁，请1小时后再试"
+
+
 # v1.2 "Which step failed": 422 LIVENESS_FAILED names the one drawn action that was not seen, in
 # the contract's words (摇头, 张嘴, 眨眼).
 LIVENESS_ACTION_MESSAGES = {

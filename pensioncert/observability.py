@@ -29,6 +29,7 @@ NAMESPACE = "PensionCert"
 CERTIFICATION_PASSED = "CertificationPassed"  # dimension: method (app | proxy_app)
 CERTIFICATION_FAILED = "CertificationFailed"  # dimension: reason (the vision refusal code)
 ACCOUNT_LOCKED = "AccountLocked"  # dimension: login (phone | card)
+LOGIN_STORM = "LoginStorm"  # wrong passwords for one login from several addresses (captcha from now)
 METRIC_NAMES = (CERTIFICATION_PASSED, CERTIFICATION_FAILED, ACCOUNT_LOCKED)
 
 # 18-character resident ID numbers (GB 11643: 17 digits and a check digit 0-9/X), and 11-digit

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     # numbers (then 429, no card counted): a family logging in two or three elders with a typo
     # each stays far below; one address can lock at most 10 // 3 = 3 cards an hour.
     card_login_failures_per_client_hour: int = 10
+    # The same for phone logins (logic/address_gate.py): 10 unsuccessful logins an hour lock at
+    # most 3 phones from one address; past it each phone still gets one uncounted try an hour from
+    # that address, so a neighbour on the same carrier address logs in with the right password.
+    phone_login_failures_per_client_hour: int = 10
+    # Captchas one address may draw in a rolling hour (POST /auth/captcha): registering or resetting
+    # takes one or two; 30 leaves room for a family or a service counter, not for a harvest.
+    captcha_issues_per_client_hour: int = 30
 
     # Agency admin: a staff session lasts one working day at most.
     admin_session_hours: int = 8

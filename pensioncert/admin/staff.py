@@ -9,17 +9,14 @@ from typing import TYPE_CHECKING
 
 from pensioncert import passwords
 from pensioncert.admin import labels
-from pensioncert.dal import limits
 from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.admin_tables import StaffTable
 from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic import address_gate
 from pensioncert.rules.staff_login import StaffLoginPolicy
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
-
-HOUR_SECONDS = 3600
-
 
 @dataclass(frozen=True)
 class StaffPrincipal:
@@ -105,48 +102,55 @@ def login_policy(svc: Services) -> StaffLoginPolicy:
     return StaffLoginPolicy.from_settings(svc.settings)
 
 
-def client_window(settings) -> limits.Window:
-    size = settings.staff_login_failures_per_client_hour
-    return limits.Window(f"staff-login-client-{size}", size, HOUR_SECONDS)
+def address_cap(settings) -> address_gate.AddressCap:
+    return address_gate.AddressCap("staff-login", settings.staff_login_failures_per_client_hour)
 
 
 def login(svc: Services, attempt: LoginAttempt) -> StaffPrincipal:
     """Check a staff login. Refusals: 429 when the client address has used its failures of the
-    hour; ``CaptchaNeeded`` when the account (or the client) has failed ``captcha_after`` times
-    and no right captcha came with this try (the password is then not even checked, nothing is
-    counted); 423 during a backoff wait; 401 for a wrong username or password. Nothing here ends
-    an open session: only the account's own holder or an administrator can (``end_sessions``)."""
+    hour and its one try of the hour for this username (``address_gate``: another user's right
+    password from the same office address still gets in); ``CaptchaNeeded`` when the account (or
+    the client) has failed ``captcha_after`` times and no right captcha came with this try (the
+    password is then not even checked, nothing is counted); 423 during a backoff wait of this
+    (address, user); 401 for a wrong username or password. Nothing here ends an open session:
+    only the account's own holder or an administrator can (``end_sessions``)."""
     from pensioncert.admin import audit
 
     now = svc.clock.now()
     policy = login_policy(svc)
-    window = client_window(svc.settings)
+    cap = address_cap(svc.settings)
     owner = svc.vault.lookup("client", attempt.client or "unknown")
-    if limits.left(window, owner, int(now.timestamp())) == 0:
+    username = (attempt.username or "").strip()[:64]
+    user_key = svc.vault.lookup("staff-user", username)
+    if address_gate.refused_outright(cap, owner, user_key, int(now.timestamp())):
         raise AppError(ErrorCode.LOGIN_RATE_LIMITED, labels.STAFF_LOGIN_RATE_LIMITED)
     item = _account(attempt.username)
     state = staff_dal.lock_state_of(item) if item else None
     if _captcha_due(svc, state, owner, now):
         _check_captcha(svc, attempt)
-    if state is not None and policy.is_locked(state, now):
-        raise _waiting(state, now)
+    waits = staff_dal.wait_counter(owner, username, now) if item else None
+    if waits is not None and policy.is_locked(staff_dal.lock_state_of(waits), now):
+        raise _waiting(staff_dal.lock_state_of(waits), now)
     # The client's slot is taken before the password is checked (atomic under concurrent tries)
     # and given back when it was right.
-    taken = limits.take(window, owner, int(now.timestamp()))
-    if taken is None:
+    gate = address_gate.enter(cap, owner, user_key, int(now.timestamp()))
+    if gate is None:
         raise AppError(ErrorCode.LOGIN_RATE_LIMITED, labels.STAFF_LOGIN_RATE_LIMITED)
     right = passwords.verify_secret(svc.settings, item.password_hash if item else None,
                                     attempt.password or "")
     if not right or item is None or not item.active:
-        if item is not None and item.active:
-            state = staff_dal.record_failure(item, policy, now)
-            if policy.is_locked(state, now):
-                raise _waiting(state, now)
+        if not gate.counted:  # the address's one try of the hour past its cap counts nowhere
+            raise AppError(ErrorCode.LOGIN_RATE_LIMITED, labels.STAFF_LOGIN_RATE_LIMITED)
+        if item is not None and item.active and waits is not None:
+            staff_dal.record_failure(item, policy.without_waits(), now)
+            waited = staff_dal.record_wait_failure(waits, policy, now)
+            if policy.is_locked(waited, now):
+                raise _waiting(waited, now)
         raise AppError(ErrorCode.LOGIN_FAILED, labels.LOGIN_FAILED)
-    limits.give_back(window, owner, taken)
-    state = staff_dal.record_success(item, now)
-    if policy.is_locked(state, now):  # a concurrent failure started a wait first
-        raise _waiting(state, now)
+    address_gate.succeeded(gate)
+    staff_dal.record_success(item, now)
+    if waits is not None and waits.failed_attempts:
+        staff_dal.clear_wait(owner, username)
     principal = principal_of(item)
     audit.record(svc, principal, "login", target=principal.username)
     return principal
@@ -162,8 +166,7 @@ def needs_captcha(svc: Services, username: str, client: str | None) -> bool:
 
 def _captcha_due(svc: Services, state, owner: str, now) -> bool:
     policy = login_policy(svc)
-    window = client_window(svc.settings)
-    client_failures = window.size - limits.left(window, owner, int(now.timestamp()))
+    client_failures = address_gate.failures(address_cap(svc.settings), owner, int(now.timestamp()))
     return bool(state and policy.needs_captcha(state)) or client_failures >= policy.captcha_after
 
 

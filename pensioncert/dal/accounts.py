@@ -151,22 +151,39 @@ def find_by_id_key(id_key: str) -> AccountTable | None:
     return get(user_id) if user_id else None
 
 
-def record_login_failure(account: AccountTable, policy: LockoutPolicy, now: datetime) -> LockState:
-    """Count a wrong password; the failure that locks also ends every token of the account."""
+def failure_sources(item) -> frozenset[str]:
+    """The address tags the current count of wrong passwords came from (account or counter item)."""
+    return frozenset(item.failed_from or ())
+
+
+def _source_actions(table, source: str) -> dict:
+    """The address goes into the set with the failure, in the same conditional write: a count
+    that starts afresh starts the set afresh too."""
+    return {"afresh_actions": [table.failed_from.set({source})],
+            "again_actions": [table.failed_from.add({source})]}
+
+
+def record_login_failure(account: AccountTable, policy: LockoutPolicy, now: datetime,
+                         source: str) -> LockState:
+    """Count a wrong password from address tag ``source``; the failure that locks also ends every
+    token of the account."""
     return lock_counter.record_failure(AccountTable, account, policy, now,
-                                       lock_actions=[AccountTable.token_version.add(1)])
+                                       lock_actions=[AccountTable.token_version.add(1)],
+                                       **_source_actions(AccountTable, source))
 
 
 def record_login_success(account: AccountTable, now: datetime) -> LockState:
     return lock_counter.record_success(
-        AccountTable, account, now, extra_actions=[AccountTable.last_login_at.set(now)]
+        AccountTable, account, now,
+        extra_actions=[AccountTable.last_login_at.set(now), AccountTable.failed_from.remove()],
     )
 
 
 def reset_password(account: AccountTable, password_hash: str) -> None:
     """A password reset by SMS lifts any lock, clears the count and ends every earlier token."""
     lock_counter.clear(AccountTable, account, [AccountTable.password_hash.set(password_hash),
-                                               AccountTable.token_version.add(1)])
+                                               AccountTable.token_version.add(1),
+                                               AccountTable.failed_from.remove()])
 
 
 def end_sessions(user_id: str) -> None:
@@ -181,7 +198,7 @@ def end_sessions(user_id: str) -> None:
 
 def unlock(account: AccountTable) -> None:
     """Staff unlock: the count and the lock go; the password and the tokens stay as they are."""
-    lock_counter.clear(AccountTable, account)
+    lock_counter.clear(AccountTable, account, [AccountTable.failed_from.remove()])
 
 
 def bind_phone(account: AccountTable, phone_key: str, phone_sealed: str) -> None:
@@ -222,7 +239,8 @@ def unknown_phone_counter(phone_key: str, now: datetime) -> EphemeralTable:
 
 
 def record_unknown_phone_failure(counter: EphemeralTable, policy: LockoutPolicy,
-                                 now: datetime) -> LockState:
+                                 now: datetime, source: str) -> LockState:
     expires_at = int((now + UNKNOWN_PHONE_COUNT_LIFETIME).timestamp())
     return lock_counter.record_failure(EphemeralTable, counter, policy, now,
-                                       extra_actions=[EphemeralTable.expires_at.set(expires_at)])
+                                       extra_actions=[EphemeralTable.expires_at.set(expires_at)],
+                                       **_source_actions(EphemeralTable, source))

@@ -29,22 +29,27 @@ def _unchanged_since_read(table, state: LockState):
 
 
 def record_failure(table, item, policy: LockoutPolicy, now: datetime, *, extra_actions=(),
-                   lock_actions=()) -> LockState:
+                   lock_actions=(), afresh_actions=(), again_actions=()) -> LockState:
     """Count one failure on ``item``; returns the state after it (locked if this one locked it).
 
-    ``extra_actions`` go with every counted failure, ``lock_actions`` only with the one that locks.
+    ``extra_actions`` go with every counted failure, ``lock_actions`` only with the one that locks;
+    ``afresh_actions`` with a failure that starts the count afresh, ``again_actions`` with one that
+    adds to a count (both under the same condition, so they always agree with the count).
     """
     for _ in range(_MAX_RACES):
         seen = lock_state_of(item)
         if policy.is_locked(seen, now):
             return seen
         after = policy.after_failure(seen, now)
+        with_count = list(extra_actions)
+        if afresh_actions or again_actions:
+            with_count += afresh_actions if policy.failures_so_far(seen, now) == 0 else again_actions
         lock_action = (
             table.locked_until.set(after.locked_until)
             if after.locked_until
             else table.locked_until.remove()
         )
-        actions = [table.failed_attempts.set(after.failed_attempts), lock_action, *extra_actions]
+        actions = [table.failed_attempts.set(after.failed_attempts), lock_action, *with_count]
         if after.locked_until:
             actions.extend(lock_actions)
         try:

@@ -8,7 +8,7 @@ all), and a change that must end the account's sessions adds one to the version 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 
@@ -17,6 +17,7 @@ from pensioncert.dal import lock_counter
 from pensioncert.dal.admin_tables import StaffSessionTable, StaffTable
 from pensioncert.dal.errors import is_conditional_failure, save_if
 from pensioncert.dal.stats import transact_write
+from pensioncert.dal.tables import EphemeralTable
 from pensioncert.rules.lockout import LockState
 
 lock_state_of = lock_counter.lock_state_of
@@ -87,6 +88,45 @@ def record_success(staff: StaffTable, now: datetime) -> LockState:
 
 def unlock(staff: StaffTable) -> None:
     lock_counter.clear(StaffTable, staff)
+
+
+# --- the backoff wait of one (address, user): only the address that guessed waits ----------------
+
+# A pair's count of wrong passwords goes on across waits and is forgotten a day after its last one.
+WAIT_COUNT_LIFETIME = timedelta(days=1)
+
+
+def _wait_key(client: str, username: str) -> str:
+    return f"staffwait#{client}#{username}"
+
+
+def wait_counter(client: str, username: str, now: datetime) -> EphemeralTable:
+    """The wrong-password count of ``username`` from address tag ``client`` (empty if none is current;
+    an item past its TTL, which DynamoDB deletes lazily, is deleted here and starts afresh)."""
+    key = _wait_key(client, username)
+    try:
+        item = EphemeralTable.get(key, consistent_read=True)
+    except DoesNotExist:
+        return EphemeralTable(key)
+    if item.expires_at > now.timestamp():
+        return item
+    try:
+        item.delete(condition=EphemeralTable.expires_at == item.expires_at)
+    except DeleteError as error:
+        if not is_conditional_failure(error):
+            raise
+        return wait_counter(client, username, now)
+    return EphemeralTable(key)
+
+
+def record_wait_failure(counter: EphemeralTable, policy, now: datetime) -> LockState:
+    expires_at = int((now + WAIT_COUNT_LIFETIME).timestamp())
+    return lock_counter.record_failure(EphemeralTable, counter, policy, now,
+                                       extra_actions=[EphemeralTable.expires_at.set(expires_at)])
+
+
+def clear_wait(client: str, username: str) -> None:
+    EphemeralTable(_wait_key(client, username)).delete()
 
 
 # --- sessions -------------------------------------------------------------------------------------

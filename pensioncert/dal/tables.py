@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.constants import BINARY, LIST
@@ -101,6 +102,9 @@ class AccountTable(_Table):
     # The token version: every token carries the one it was issued under (claim ``tv``), and the
     # auth check refuses any other. A password reset, a lock and a binding add one.
     token_version = NumberAttribute(default=0)
+    # Keyed tags of the addresses the current count of wrong passwords came from (a storm from
+    # several addresses asks for a captcha before the lock: rules.lockout.needs_captcha).
+    failed_from = UnicodeSetAttribute(null=True)
 
     by_phone = AccountByPhone()
 
@@ -136,6 +140,7 @@ class EphemeralTable(_Table):
     # The failure counter of a login phone number that has no account (answered like an account).
     failed_attempts = NumberAttribute(null=True)
     locked_until = UTCDateTimeAttribute(null=True)
+    failed_from = UnicodeSetAttribute(null=True)  # as on AccountTable
 
 
 class RegistryPersonByName(GlobalSecondaryIndex):

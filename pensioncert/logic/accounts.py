@@ -23,17 +23,18 @@ from typing import TYPE_CHECKING, NoReturn
 
 from pensioncert import normalize, passwords, tokens
 from pensioncert.clock import BEIJING, beijing_date, iso_beijing
-from pensioncert.dal import accounts, limits, registry
+from pensioncert.dal import accounts, registry
 from pensioncert.dal.tables import AccountTable
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import LOGIN_CAPTCHA_REQUIRED, PHONE_LOGIN_RATE_LIMITED, AppError, ErrorCode
+from pensioncert.logic import address_gate
+from pensioncert.logic.captcha import use_captcha
 from pensioncert.logic.sms_code import use_sms_code
-from pensioncert.observability import record_metric
+from pensioncert.observability import LOGIN_STORM, logger, record_metric
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
 CARD_PIN = re.compile(r"\d{6}")
-HOUR_SECONDS = 3600
 
 
 def register(svc: Services, *, phone: str, sms_code: str, name: str, id_number: str, password: str,
@@ -64,30 +65,91 @@ def register(svc: Services, *, phone: str, sms_code: str, name: str, id_number: 
     return {"user_id": account.user_id}
 
 
-def login(svc: Services, *, phone: str, password: str) -> dict:
+def login(svc: Services, *, phone: str, password: str, client: str | None = None,
+          captcha_id: str = "", captcha_answer: str = "") -> dict:
+    """``client``: the caller's source address. ``captcha_*``: needed only during a storm (see
+    ``_require_captcha_in_storm``)."""
     number = normalize.phone(phone)
     now = svc.clock.now()
     policy = svc.lockout
     phone_key = svc.vault.lookup("phone", number)
+    source = client_tag(svc, client)
+    gate = address_gate.enter(phone_cap(svc.settings), source, phone_key, int(now.timestamp()))
+    if gate is None:
+        record_metric("LoginRateLimited", login="phone")
+        raise AppError(ErrorCode.LOGIN_RATE_LIMITED, PHONE_LOGIN_RATE_LIMITED)
     account = accounts.find_by_phone(phone_key)
+    item = account if account is not None else accounts.unknown_phone_counter(phone_key, now)
+    _refuse_if_locked(policy, accounts.lock_state_of(item), now)
+    _require_captcha_in_storm(svc, item, source, captcha_id, captcha_answer, now)
     if account is None:
-        _unknown_phone_login(svc, phone_key, password, now)
-    _refuse_if_locked(policy, accounts.lock_state_of(account), now)
+        _unknown_phone_login(svc, item, password, now, gate, source)
     if not passwords.verify_secret(svc.settings, account.password_hash, password):
-        _fail(policy, accounts.record_login_failure(account, policy, now), ErrorCode.LOGIN_FAILED, now)
+        _refuse_past_cap(gate)
+        _alert_if_storm_starts(svc, item, source, now)
+        _fail(policy, accounts.record_login_failure(account, policy, now, source), ErrorCode.LOGIN_FAILED, now)
+    address_gate.succeeded(gate)
     _refuse_if_locked(policy, accounts.record_login_success(account, now), now)
     return session_response(svc, account, "phone")
 
 
-def _unknown_phone_login(svc: Services, phone_key: str, password: str, now) -> NoReturn:
-    """The known-phone path step for step (lock check, one argon2 computation, a counted failure),
-    on a counter of the phone number itself. Always raises."""
+def _unknown_phone_login(svc: Services, counter, password: str, now, gate, source: str) -> NoReturn:
+    """The known-phone path step for step (lock check, captcha, one argon2 computation, a counted
+    failure), on a counter of the phone number itself. Always raises."""
     policy = svc.lockout
-    counter = accounts.unknown_phone_counter(phone_key, now)
-    _refuse_if_locked(policy, accounts.lock_state_of(counter), now)
     passwords.verify_secret(svc.settings, None, password)
-    _fail(policy, accounts.record_unknown_phone_failure(counter, policy, now), ErrorCode.LOGIN_FAILED,
+    _refuse_past_cap(gate)
+    _alert_if_storm_starts(svc, counter, source, now)
+    _fail(policy, accounts.record_unknown_phone_failure(counter, policy, now, source), ErrorCode.LOGIN_FAILED,
           now, login="unknown_phone")
+
+
+def _require_captcha_in_storm(svc: Services, item, source: str, captcha_id: str, answer: str, now) -> None:
+    """A wrong-password storm (the count came from several addresses, ``LockoutPolicy.needs_captcha``,
+    counting this one): the try needs a solved captcha, else ``400 CAPTCHA_INVALID`` with
+    ``"captcha_required": true`` and the password is not even checked. The contract's login has no
+    captcha field: the body may carry ``captcha_id`` and ``captcha_answer`` (extra fields are ours)
+    and the refusal is the contract's own captcha code."""
+    sources = accounts.failure_sources(item)
+    if not svc.lockout.needs_captcha(accounts.lock_state_of(item), sources | {source}, now):
+        return
+    try:
+        use_captcha(svc, captcha_id, answer)
+    except AppError:
+        raise AppError(ErrorCode.CAPTCHA_INVALID, LOGIN_CAPTCHA_REQUIRED, captcha_required=True) from None
+
+
+def _alert_if_storm_starts(svc: Services, item, source: str, now) -> None:
+    """The failure about to be counted turns the count into a storm: alert the agency (metric
+    ``LoginStorm``, alarmed on like ``AccountLocked``; the log names no phone)."""
+    policy = svc.lockout
+    state, sources = accounts.lock_state_of(item), accounts.failure_sources(item)
+    after = policy.after_failure(state, now)
+    if policy.needs_captcha(after, sources | {source}, now) and not policy.needs_captcha(state, sources, now):
+        record_metric(LOGIN_STORM, login="phone")
+        logger.warning("wrong passwords for one login from several addresses: captcha required",
+                       extra={"addresses": len(sources | {source}), "failures": after.failed_attempts})
+
+
+def _refuse_past_cap(gate: address_gate.Pass) -> None:
+    """A wrong credential on an address's one try past its cap counts on no account: 429."""
+    if not gate.counted:
+        record_metric("LoginRateLimited", login=gate.cap.name)
+        message = PHONE_LOGIN_RATE_LIMITED if gate.cap.name == "phone-login" else None
+        raise AppError(ErrorCode.LOGIN_RATE_LIMITED, message)
+
+
+def client_tag(svc: Services, client: str | None) -> str:
+    """A keyed hash of the caller's address: what per-address counters are kept under."""
+    return svc.vault.lookup("client", client or "unknown")
+
+
+def phone_cap(settings) -> address_gate.AddressCap:
+    return address_gate.AddressCap("phone-login", settings.phone_login_failures_per_client_hour)
+
+
+def card_cap(settings) -> address_gate.AddressCap:
+    return address_gate.AddressCap("card-login", settings.card_login_failures_per_client_hour)
 
 
 def card_login(svc: Services, *, id_number: str, card_password: str, client: str | None) -> dict:
@@ -95,14 +157,13 @@ def card_login(svc: Services, *, id_number: str, card_password: str, client: str
     person_id = normalize.id_number(id_number)
     pin = card_pin(card_password)
     now = svc.clock.now()
-    window = client_window(svc.settings)
-    owner = svc.vault.lookup("client", client or "unknown")
-    taken = limits.take(window, owner, int(now.timestamp()))
-    if taken is None:
+    id_key = svc.vault.lookup("id", person_id)
+    gate = address_gate.enter(card_cap(svc.settings), client_tag(svc, client), id_key, int(now.timestamp()))
+    if gate is None:
         record_metric("CardLoginRateLimited")
         raise AppError(ErrorCode.LOGIN_RATE_LIMITED)
-    account = _card_account(svc, person_id, pin, now)  # a refusal keeps the slot taken
-    limits.give_back(window, owner, taken)
+    account = _card_account(svc, person_id, pin, now, gate)  # a refusal keeps the slot taken
+    address_gate.succeeded(gate)
     response = session_response(svc, account, "card")
     response["phone_bound"] = bool(account.phone_key or account.bound_phone_key)
     return response
@@ -117,12 +178,7 @@ def card_pin(raw: str) -> str:
     return pin
 
 
-def client_window(settings) -> limits.Window:
-    size = settings.card_login_failures_per_client_hour
-    return limits.Window(f"card-login-client-{size}", size, HOUR_SECONDS)
-
-
-def _card_account(svc: Services, person_id: str, pin: str, now) -> AccountTable:
+def _card_account(svc: Services, person_id: str, pin: str, now, gate: address_gate.Pass) -> AccountTable:
     policy = svc.lockout
     id_key = svc.vault.lookup("id", person_id)
     # The card current today: an ID-number correction moves it to the right number at midnight.
@@ -133,12 +189,12 @@ def _card_account(svc: Services, person_id: str, pin: str, now) -> AccountTable:
         raise AppError(ErrorCode.CARD_NOT_ACTIVATED)
     _refuse_if_card_locked(policy, accounts.lock_state_of(card), now)
     if not passwords.verify_secret(svc.settings, card.pin_hash, pin):
+        _refuse_past_cap(gate)
         state = registry.record_card_failure(card, policy, now)
         if policy.is_locked(state, now):
+            # The lock stops card logins only: wrong PINs typed by whoever knows the ID number say
+            # nothing about the owner's open sessions, so they are not ended (issue 19, finding 6).
             record_metric("AccountLocked", login="card")
-            owner = accounts.proved_by(id_key)
-            if owner:
-                accounts.end_sessions(owner)
             _refuse_if_card_locked(policy, state, now)
         raise AppError(ErrorCode.CARD_LOGIN_FAILED, attempts_left=policy.attempts_left(state))
     _refuse_if_card_locked(policy, registry.record_card_success(card, now), now)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from captcha.image import ImageCaptcha
 
-from pensioncert.dal import verification
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.dal import limits, verification
+from pensioncert.errors import CAPTCHA_RATE_LIMITED, AppError, ErrorCode
 from pensioncert.normalize import nfkc
 
 if TYPE_CHECKING:
@@ -20,7 +20,11 @@ LENGTH = 4
 _image = ImageCaptcha(width=160, height=60)
 
 
-def new_captcha(svc: Services) -> dict:
+def new_captcha(svc: Services, client: str | None = None) -> dict:
+    """``client``: the caller's address; an API caller draws at most ``captcha_issues_per_client_hour``
+    an hour (429, a conditional window in ``limits``). The admin's login form passes None."""
+    if client is not None:
+        _take_issue(svc, client)
     answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     captcha_id = secrets.token_urlsafe(16)
     ttl = svc.settings.captcha_ttl_seconds
@@ -49,6 +53,17 @@ def use_captcha(svc: Services, captcha_id: str, answer: str) -> None:
         or stored.secret_hash != _answer_hash(svc, nfkc(answer).upper())
     ):
         raise AppError(ErrorCode.CAPTCHA_INVALID)
+
+
+def issue_window(settings) -> limits.Window:
+    size = settings.captcha_issues_per_client_hour
+    return limits.Window(f"captcha-issue-client-{size}", size, 3600)
+
+
+def _take_issue(svc: Services, client: str) -> None:
+    owner = svc.vault.lookup("client", client)
+    if limits.take(issue_window(svc.settings), owner, int(svc.clock.now().timestamp())) is None:
+        raise AppError(ErrorCode.SMS_RATE_LIMITED, CAPTCHA_RATE_LIMITED)
 
 
 def _answer_hash(svc: Services, answer: str) -> str:

@@ -19,6 +19,10 @@ class LockState:
 class LockoutPolicy:
     max_failures: int = 3
     lock_duration: timedelta = timedelta(hours=24)
+    # A wrong-password storm: the current count came from this many addresses or more. The owner
+    # mistyping at home stays on one address; failures from two places before the lock are someone
+    # else's, so every further try needs a captcha (and an alert goes out) before the 3rd locks.
+    storm_addresses: int = 2
 
     def is_locked(self, state: LockState, now: datetime) -> bool:
         return state.locked_until is not None and now < state.locked_until
@@ -36,3 +40,7 @@ class LockoutPolicy:
 
     def attempts_left(self, state: LockState) -> int:
         return max(self.max_failures - state.failed_attempts, 0)
+
+    def needs_captcha(self, state: LockState, sources: frozenset[str], now: datetime) -> bool:
+        """Whether the next try needs a solved captcha (``sources``: where the count came from)."""
+        return self.failures_so_far(state, now) > 0 and len(sources) >= self.storm_addresses

@@ -1,13 +1,18 @@
 """Staff login: a captcha after repeated failures and a short, capped backoff; never a long lock.
 
-A staff account's consecutive wrong passwords count on its item (``lock_counter``'s conditional
-counter); ``locked_until`` is read as "no try before". The count goes on across waits and ends
-only with a correct password, so a guesser's waits grow to the cap while nobody can make the
-account unusable for longer than the cap (settings: staff_*).
+Two counts of consecutive wrong passwords, each ``lock_counter``'s conditional counter:
+- the account's own (its item, ``without_waits``): from ``captcha_after`` every try of it needs a
+  captcha, whoever makes it; it never makes anyone wait;
+- each (address, user)'s (an ephemeral item): ``locked_until`` is read as "no try before" for that
+  address only. It goes on across waits and ends with a correct password or a day without
+  failures, so a guesser's waits grow to the cap while the user, from any other address, logs in
+  with the right password (issue 19: the wait used to be the account's, so anyone who knew a
+  username could hold its owner out for 15 minutes at a time). Settings: staff_*.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from pensioncert.rules.lockout import LockState
@@ -42,3 +47,7 @@ class StaffLoginPolicy:
         failures = state.failed_attempts + 1
         wait = self.wait_after(failures)
         return LockState(failed_attempts=failures, locked_until=now + wait if wait else None)
+
+    def without_waits(self) -> StaffLoginPolicy:
+        """The account's own count: it asks for a captcha and never makes anyone wait."""
+        return replace(self, backoff_after=sys.maxsize)

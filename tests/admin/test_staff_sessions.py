@@ -126,9 +126,11 @@ def test_backoff_grows_and_is_capped_at_fifteen_minutes(svc, operator):
     from pensioncert.admin import staff
     from pensioncert.errors import AppError, ErrorCode
 
+    guesser = address()  # the wait is per (address, user): the guesser's address waits
+
     def attempt(password):
         answer = staff.new_captcha(svc)
-        return staff.login(svc, staff.LoginAttempt(operator, password, address(), answer["captcha_id"],
+        return staff.login(svc, staff.LoginAttempt(operator, password, guesser, answer["captcha_id"],
                                                    answer["debug_answer"]))
 
     waits = []
@@ -161,9 +163,17 @@ def test_one_address_may_fail_a_set_number_of_staff_logins_an_hour(svc, admin_ap
             staff.login(svc, staff.LoginAttempt(f"nobody{n}", "Wrong2026pass", where,
                                                 answer["captcha_id"], answer["debug_answer"]))
         assert refused.value.code == ErrorCode.LOGIN_FAILED
+    # Past the cap a username gets one try an hour from this address (a wrong one counts nowhere),
+    # then 429 before anything is looked at.
+    for _ in range(2):
+        answer = staff.new_captcha(svc)
+        with pytest.raises(AppError) as limited:
+            staff.login(svc, staff.LoginAttempt("nobody", "Wrong2026pass", where, answer["captcha_id"],
+                                                answer["debug_answer"]))
+        assert limited.value.code == ErrorCode.LOGIN_RATE_LIMITED and limited.value.status == 429
     with pytest.raises(AppError) as limited:
         staff.login(svc, staff.LoginAttempt("nobody", "Wrong2026pass", where))
-    assert limited.value.code == ErrorCode.LOGIN_RATE_LIMITED and limited.value.status == 429
+    assert limited.value.code == ErrorCode.LOGIN_RATE_LIMITED
     operator = new_operator(svc)
     assert staff.login(svc, staff.LoginAttempt(operator, PASSWORD, address())).username == operator
     svc.clock.advance(hours=1, seconds=1)
@@ -172,6 +182,59 @@ def test_one_address_may_fail_a_set_number_of_staff_logins_an_hour(svc, admin_ap
         staff.login(svc, staff.LoginAttempt("nobody", "Wrong2026pass", where, answer["captcha_id"],
                                             answer["debug_answer"]))
     assert again.value.code == ErrorCode.LOGIN_FAILED
+
+
+def _with_captcha(svc, username, password, where):
+    from pensioncert.admin import staff
+
+    answer = staff.new_captcha(svc)
+    return staff.login(svc, staff.LoginAttempt(username, password, where, answer["captcha_id"],
+                                               answer["debug_answer"]))
+
+
+def test_a_known_username_cannot_hold_its_owner_out(svc, operator):
+    """Issue 19, finding 7: anyone who knew a staff username could force a renewable 1-15 minute
+    wait in which the right password was refused. The wait is now the guessing address's only."""
+    from pensioncert.admin import staff
+    from pensioncert.errors import AppError, ErrorCode
+
+    attacker = address()
+    for _ in range(8):
+        with pytest.raises(AppError):
+            _with_captcha(svc, operator, "Wrong2026pass", attacker)
+    with pytest.raises(AppError) as waiting:  # the attacker's own address waits ...
+        _with_captcha(svc, operator, PASSWORD, attacker)
+    assert waiting.value.code == ErrorCode.ACCOUNT_LOCKED
+    # ... the operator at their desk does not; the account's count asks everyone for a captcha
+    with pytest.raises(staff.CaptchaNeeded):
+        staff.login(svc, staff.LoginAttempt(operator, PASSWORD, address()))
+    assert _with_captcha(svc, operator, PASSWORD, address()).username == operator
+
+
+def test_failures_on_made_up_users_do_not_shut_the_office_out(svc):
+    """Issue 19, finding 7: 30 failed staff logins on non-existent users from an office's address
+    refused the administrator's correct password from that address for an hour."""
+    from pensioncert.admin import staff
+    from pensioncert.errors import AppError, ErrorCode
+
+    office = address()
+    for n in range(svc.settings.staff_login_failures_per_client_hour):
+        with pytest.raises(AppError):
+            _with_captcha(svc, f"ghost{n}", "Wrong2026pass", office)
+    administrator = new_operator(svc)
+    assert _with_captcha(svc, administrator, PASSWORD, office).username == administrator
+    # The address past its cap gets one try an hour per username; a wrong one counts nowhere.
+    target = new_operator(svc)
+    with pytest.raises(AppError) as limited:
+        _with_captcha(svc, target, "Wrong2026pass", office)
+    assert limited.value.code == ErrorCode.LOGIN_RATE_LIMITED
+    with pytest.raises(AppError) as again:  # the username under attack from here: 429 at once
+        _with_captcha(svc, target, PASSWORD, office)
+    assert again.value.code == ErrorCode.LOGIN_RATE_LIMITED
+    from pensioncert.dal import staff as staff_dal
+
+    assert not staff_dal.get(target).failed_attempts
+    assert staff.login(svc, staff.LoginAttempt(target, PASSWORD, address())).username == target
 
 
 @pytest.mark.parametrize("ending", ["password_change", "disable", "revoke", "reset", "role"])

@@ -180,13 +180,17 @@ def test_the_lock_ends_every_earlier_token(api, svc):
     assert token_answer(api, login(api, phone)[1]["token"]) == UNVERIFIED
 
 
-def test_a_card_lock_ends_the_card_accounts_tokens(api, svc):
+def test_a_card_lock_does_not_end_the_owners_sessions(api, svc, client):
+    """Issue 19, finding 6: a card lock needs only the ID number; it used to end the owner's
+    tokens too. Wrong PINs from someone else say nothing about the owner's open sessions."""
     person = import_cards(svc, 1)[0]
     token = card_login(api, person)[1]["token"]
     assert token_answer(api, token) == VERIFIED
+    client.fresh()
     for _ in range(3):
         card_login(api, person, "000000")
-    assert token_answer(api, token) == STALE
+    assert card_login(api, person)[0] == 423  # the card login is locked, as the seed says
+    assert token_answer(api, token) == VERIFIED
 
 
 def test_a_token_of_another_version_or_without_one_is_refused(api, svc):
