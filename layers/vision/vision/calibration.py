@@ -418,8 +418,8 @@ def write(placed: dict[str, dict[str, Any]], root: Path, measures: list[Measures
         "written_by": "make calibrate (python -m vision.calibration): do not edit by hand",
         "data": f"{root.name} folder of the dev set: {len(measures)} sequences, "
                 f"{sum(m['kind'] == 'genuine' for m in measures)} genuine, {len({m['source'] for m in measures})} source files",
-        "placement": "vision.calibration.place: separated -> a third of the log gap from the attacks' nearest value; "
-                     "overlap -> 2 % beyond the genuine extreme",
+        "placement": "vision.calibration.place: separated -> a third of the gap from the attacks' nearest value "
+                     f"(log scale; linear for {', '.join(sorted(LINEAR))}); overlap -> 2 % beyond the genuine extreme",
         "constants": placed,
     }
     path.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
