@@ -125,6 +125,12 @@ LIVENESS_ACTION_MESSAGES = {
 CONSENT_TO_CERTIFY_REQUIRED = (
     "该亲友已有本人的手机账户，须由其本人登录后在“我的代认证人”中同意，您才能为其代办认证"
 )
+# The message of a not-eligible answer to a contact without the relative's consent (issue 19,
+# finding 8): it names no reason (rules.certification.REASON_FOR_UNCONSENTED).
+REASON_NOT_TOLD = (
+    "暂不能为该亲友办理认证。具体原因须经亲友本人同意后才能查看：请亲友本人登录后在“我的代认证人”中同意，"
+    "或由亲友本人联系所在单位、养老保险经办机构"
+)
 # Appended to a refusal's own advice when vision refused before judging the person (v1.2).
 TRY_NOT_COUNTED = "本次不计入失败次数"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -13,7 +13,7 @@ from pensioncert.dal import audit as audit_dal
 from pensioncert.dal import stats
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.life_tables import LifeEventTable, LifeStatusTable
-from pensioncert.dal.tables import RegistryPersonTable
+from pensioncert.dal.tables import ContactTable, RegistryPersonTable
 
 # A batch's transaction cancelled by throttling or a conflict is retried after a growing pause.
 _BATCH_RETRIES = 8
@@ -185,18 +185,21 @@ def certified_keys(keys: list[str], year: int) -> set[str]:
         [(key, year) for key in keys], attributes_to_get=["subject_key", "year"])}
 
 
-def phones_of(subject_key: str) -> list[tuple[str, str]]:
+def phones_of(subject_key: str, relative_hears: Callable[[ContactTable], bool]) -> list[tuple[str, str]]:
     """Where a reminder reaches the person: ``[(sealed phone, "self" | "relative")]``: the
     account that proved this ID number (its login or bound phone), then the accounts that have
-    the person as a contact (their login phone). No phone is stored in the registry."""
+    the person as a contact item for which ``relative_hears`` (the caller's rule) is true (their
+    login phone). No phone is stored in the registry."""
     from pensioncert.dal.accounts import find_by_id_key
-    from pensioncert.dal.tables import AccountTable, ContactTable
+    from pensioncert.dal.tables import AccountTable
 
     found: list[tuple[str, str]] = []
     own = find_by_id_key(subject_key)
     if own is not None and (own.bound_phone_sealed or own.phone_sealed):
         found.append((own.bound_phone_sealed or own.phone_sealed, "self"))
     for contact in ContactTable.by_subject.query(subject_key):
+        if not relative_hears(contact):
+            continue
         try:
             account = AccountTable.get(contact.user_id)
         except DoesNotExist:

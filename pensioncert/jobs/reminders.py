@@ -1,7 +1,9 @@
 """SMS reminders to recipients not yet certified, at the points before the due date in settings
 (``reminder_days``: 60, 30, 7): at most one per person per point (a conditional put of the
 reminder record before the SMS goes), never to anyone not a recipient (the deceased, the
-suspended), through ``services().sms`` (the local outbox in the local stage).
+suspended), through ``services().sms`` (the local outbox in the local stage). A relative
+hears only with the person's consent (``logic.subjects.may_hear_about``, issue 19 finding 8): a
+stranger who added the person gets no SMS about them.
 
 The point a run serves is the nearest one already reached: a run 45 days before the due date
 sends the 60-day reminder to whoever has not had it; a run after the due date sends nothing
@@ -18,6 +20,7 @@ from pensioncert.dal import life_events
 from pensioncert.dal.life_tables import LifeStatusTable
 from pensioncert.jobs import regions, uncertified_pages
 from pensioncert.logic.contacts import mask_name
+from pensioncert.logic.subjects import may_hear_about
 from pensioncert.rules.certification import PaymentPolicy, certification_year
 from pensioncert.sms import NoticeSms, SmsSendError
 
@@ -82,7 +85,7 @@ def run(svc: Services, page_size: int = 100, only_regions=None) -> ReminderRepor
 
 
 def _remind(svc: Services, person, year: int, point: int, due_text: str, now, report: ReminderReport) -> None:
-    phones = life_events.phones_of(person.id_key)
+    phones = life_events.phones_of(person.id_key, relative_hears=may_hear_about)
     if not phones:
         report.no_phone += 1  # the agency's list for a letter or a call (admin: 未认证名单)
         return

@@ -10,7 +10,7 @@ from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import contacts, eligibility, frame_ties, liveness, previous_template
 from pensioncert.logic import references as trusted_references
-from pensioncert.logic.subjects import SELF, Subject
+from pensioncert.logic.subjects import SELF, Subject, resolve
 from pensioncert.observability import record_metric
 from pensioncert.rules import attempts
 from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, METHODS, certification_year
@@ -23,12 +23,14 @@ HOME_VISIT_HINT = "本年度自助认证未通过的次数已达上限，请联�
 
 
 def start(svc: Services, account, subject_param: str) -> dict:
-    checked = eligibility.check(svc, account, subject_param)
-    if checked.reason:
-        raise _not_eligible(checked.reason)
+    subject = resolve(account, subject_param)
     # v1.2: a contact tries only with the relative's consent (unless the relative has no phone of
-    # their own), and on a budget of their own: never the relative's.
-    contacts.require_consent_to_certify(checked.subject)
+    # their own), and on a budget of their own: never the relative's. Asked before eligibility,
+    # so a refused contact is not told why the relative could not certify either (finding 8).
+    contacts.require_consent_to_certify(subject)
+    checked = eligibility.check_subject(svc, subject)
+    if checked.reason:
+        raise _not_eligible_for(subject, checked.reason)
     if not references_for(svc, checked.subject, checked.person, ask_authority=True):
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
     return liveness.open_session(svc, purpose="certify", user_id=account.user_id,
@@ -60,7 +62,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     checked = eligibility.check_subject(svc, subject)
     person = checked.person
     if checked.reason or person is None:  # no registry record is reason NOT_FOUND
-        raise _not_eligible(checked.reason or "NOT_FOUND")
+        raise _not_eligible_for(subject, checked.reason or "NOT_FOUND")
     references = references_for(svc, subject, person)
     if not references:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
@@ -124,7 +126,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
         certifications.release_attempt(budget, year)
         raise
     if not stored:
-        raise _not_eligible("ALREADY_CERTIFIED")
+        raise _not_eligible_for(subject, "ALREADY_CERTIFIED")
     if subject.contact is not None:  # a relative's (a contact's), not one's own
         # The live face matched the relative's own trusted reference: their consent is on record.
         contacts.consent_by_certification(svc, subject.contact)
@@ -146,8 +148,6 @@ def attempts_left(svc: Services, failed: int) -> int:
 def _subject_of(session, account) -> Subject:
     if session.subject == SELF:
         return Subject(SELF, account.id_key, account.name)
-    from pensioncert.logic.subjects import resolve
-
     return resolve(account, session.subject)
 
 
@@ -180,7 +180,14 @@ def _rounded(value: float | None) -> float | None:
 
 
 def _not_eligible(reason: str) -> AppError:
+    """409 NOT_ELIGIBLE to staff (record_certification): the reason as it is."""
     return AppError(ErrorCode.NOT_ELIGIBLE, ELIGIBILITY_MESSAGES[reason], reason=reason)
+
+
+def _not_eligible_for(subject: Subject, reason: str) -> AppError:
+    """409 NOT_ELIGIBLE to the app: a contact without consent hears no reason (eligibility.told)."""
+    told_reason, message = eligibility.told(subject, reason)
+    return AppError(ErrorCode.NOT_ELIGIBLE, message, reason=told_reason)
 
 
 def record_certification(svc: Services, subject_key: str, year: int, method: str, operator: str,

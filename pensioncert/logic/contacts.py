@@ -1,7 +1,7 @@
 """Adding, listing and deleting contacts (亲友), and the relatives' side: who has me, my consent.
 
-A contact's eligibility (the grey button's reason) is what the seed wants a relative to see, so
-adds are made scarce instead: a rolling window of add attempts per account (refused ones count, a
+A contact learns of the person only "eligible or not" until the person consents
+(``subjects.may_hear_about``, issue 19 finding 8), and adds are made scarce as well: a rolling window of add attempts per account (refused ones count, a
 delete gives none back), a cap on contacts, every add audited, and the person added told by SMS.
 """
 from __future__ import annotations

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 from pensioncert.clock import beijing_date
 from pensioncert.dal import certifications, registry
 from pensioncert.dal.tables import RegistryPersonTable
+from pensioncert.errors import REASON_NOT_TOLD
 from pensioncert.logic.subjects import Subject, resolve
 from pensioncert.rules.certification import (
     ELIGIBILITY_MESSAGES,
+    REASON_FOR_UNCONSENTED,
     certification_year,
     effective_facts,
     eligibility_reason,
@@ -26,11 +28,19 @@ class Eligibility:
     reason: str | None
 
     def as_response(self) -> dict:
-        return {
-            "eligible": self.reason is None,
-            "reason": self.reason,
-            "message": ELIGIBILITY_MESSAGES[self.reason] if self.reason else "可以进行资格认证",
-        }
+        if self.reason is None:
+            return {"eligible": True, "reason": None, "message": "可以进行资格认证"}
+        reason, message = told(self.subject, self.reason)
+        return {"eligible": False, "reason": reason, "message": message}
+
+
+def told(subject: Subject, reason: str) -> tuple[str, str]:
+    """The reason and message the caller hears for a not-eligible ``subject``: the reason itself
+    for the person and a consented contact, else one that says nothing of the person
+    (``subjects.may_hear_about``; rules.certification.REASON_FOR_UNCONSENTED says why that code)."""
+    if subject.consented:
+        return reason, ELIGIBILITY_MESSAGES[reason]
+    return REASON_FOR_UNCONSENTED, REASON_NOT_TOLD
 
 
 def check(svc: Services, account, subject_param: str) -> Eligibility:

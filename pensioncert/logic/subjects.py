@@ -27,8 +27,18 @@ class Subject:
 
     @property
     def consented(self) -> bool:
-        """May the caller see this subject's history and payment status (contract v1.1)?"""
-        return self.is_self or (self.contact is not None and self.contact.consent_source is not None)
+        """May the caller hear about this subject (contract v1.1; ``may_hear_about``)?"""
+        return self.is_self or may_hear_about(self.contact)
+
+
+def may_hear_about(contact: ContactTable | None) -> bool:
+    """Issue 19, finding 8: the one rule for who, besides the person, hears about them: only a
+    contact whose relative consented (the relative's own consent call, or a proxy certification
+    that matched the relative's trusted reference). Every door asks it: history and status (with
+    failed tries and review), home-visit and review requests (``require_consent``), the reason of
+    a not-eligible answer (``eligibility.Eligibility.reason_told``), and the reminder SMS
+    (jobs/reminders). An unconsented contact learns "eligible or not" and nothing more."""
+    return contact is not None and contact.consent_source is not None
 
 
 def require_consent(subject: Subject) -> Subject:

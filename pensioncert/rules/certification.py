@@ -17,6 +17,13 @@ ELIGIBILITY_MESSAGES = {
     "ALREADY_CERTIFIED": "本年度已认证通过（不论何种方式），无需再次认证。可在“我要查询”中查看认证信息",
     "SUSPENDED_DECEASED": "待遇已暂停或已终止，请联系所在单位或养老保险经办机构",
 }
+# What a contact without the relative's consent hears as the reason of a not-eligible answer
+# (issue 19, finding 8; who may hear more: logic.subjects.may_hear_about). The contract's field
+# must hold one of its five codes; NOT_FOUND is the one that states no fact about a record: a
+# made-up ID number gets it too, so it tells nothing beyond "not eligible", where the other four
+# each say the ID number is in the registry and something of the person (a name, a status, a
+# death, a certification). Its message is errors.REASON_NOT_TOLD, not 查无此人.
+REASON_FOR_UNCONSENTED = "NOT_FOUND"
 
 
 def pick_challenges(count: int, rng: random.Random | None = None) -> list[str]:

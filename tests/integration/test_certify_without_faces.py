@@ -11,8 +11,9 @@ from support import unique_id_number, unique_phone
 from pensioncert.clock import BEIJING
 from pensioncert.dal import certifications, home_visits
 from pensioncert.dal.tables import CertificationTable
-from pensioncert.errors import AppError
+from pensioncert.errors import REASON_NOT_TOLD, AppError
 from pensioncert.logic.registry_import import import_registry
+from pensioncert.rules.certification import ELIGIBILITY_MESSAGES
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
 
@@ -90,25 +91,44 @@ def test_contacts_are_added_listed_masked_and_deleted(api, family):
     assert get(api, "/contacts", token)[1]["items"] == []
 
 
-def test_eligibility_gives_each_reason_of_the_grey_button(api, family):
+def test_eligibility_gives_each_reason_of_the_grey_button_to_a_consented_relative(api, svc, family):
+    """The mother consents to her son (her own card account), then the agency's re-imports change
+    her row: the son hears each reason, at the grey button and at POST /certify/sessions."""
     people, token = family
     assert get(api, "/certify/eligibility?subject=self", token)[1] == {
         "eligible": True, "reason": None, "message": "可以进行资格认证"}
-    cases = [
-        ("周王氏", people["mother"], None),
-        ("陈某某", unique_id_number(), "NOT_FOUND"),
-        ("周国强", people["renamed"], "RECORD_MISMATCH"),
-        ("周小妹", people["not_recipient"], "NOT_A_RECIPIENT"),
-        ("周老太", people["deceased"], "SUSPENDED_DECEASED"),
-    ]
-    for name, id_number, reason in cases:
+    contact_id = add(api, token, "周王氏", people["mother"])[1]["contact_id"]
+    mother = card_login(api, people["mother"], "246802")
+    proxy_id = get(api, "/me/proxies", mother)[1]["items"][0]["proxy_id"]
+    assert post(api, f"/me/proxies/{proxy_id}/consent", {}, mother)[0] == 200
+    path = f"/certify/eligibility?subject={contact_id}"
+    assert get(api, path, token)[1]["eligible"] is True
+    cases = [("周王芳", "recipient", "RECORD_MISMATCH"), ("周王氏", "not_recipient", "NOT_A_RECIPIENT"),
+             ("周王氏", "deceased", "SUSPENDED_DECEASED")]
+    for name, status_in_registry, reason in cases:
+        row = f"{people['mother']},{name},西安市,新城区机关事务中心,{status_in_registry},activated,246802,\n"
+        assert import_registry(svc, HEADER + row, None, None).errors == []
+        status, body = get(api, path, token)
+        assert (status, body["eligible"], body["reason"]) == (200, False, reason)
+        assert body["message"] == ELIGIBILITY_MESSAGES[reason]
+        status, refused = post(api, "/certify/sessions", {"subject": contact_id}, token)
+        assert (status, refused["error"]["code"], refused["error"]["reason"]) == (409, "NOT_ELIGIBLE", reason)
+
+
+def test_a_contact_without_consent_hears_not_eligible_and_no_reason(api, family):
+    """Issue 19, finding 8: a stranger who adds a retiree (name + ID number) learns "eligible or
+    not" only. Every not-eligible answer is the contract's NOT_FOUND with a message naming no
+    reason (rules.certification.REASON_FOR_UNCONSENTED): a made-up number answers the same."""
+    people, token = family
+    cases = [("陈某某", unique_id_number()), ("周国强", people["renamed"]),
+             ("周小妹", people["not_recipient"]), ("周老太", people["deceased"])]
+    for name, id_number in cases:
         contact_id = add(api, token, name, id_number)[1]["contact_id"]
         status, body = get(api, f"/certify/eligibility?subject={contact_id}", token)
-        assert status == 200 and body["reason"] == reason and body["eligible"] is (reason is None)
-        assert body["message"]
-        if reason:
-            status, refused = post(api, "/certify/sessions", {"subject": contact_id}, token)
-            assert (status, refused["error"]["code"], refused["error"]["reason"]) == (409, "NOT_ELIGIBLE", reason)
+        assert (status, body) == (200, {"eligible": False, "reason": "NOT_FOUND", "message": REASON_NOT_TOLD})
+        status, refused = post(api, "/certify/sessions", {"subject": contact_id}, token)
+        assert (status, refused["error"]["code"], refused["error"]["reason"]) == (409, "NOT_ELIGIBLE", "NOT_FOUND")
+        assert refused["error"]["message"] == REASON_NOT_TOLD
 
 
 def test_a_certification_by_any_method_greys_the_button_for_the_year(api, svc, family):
@@ -246,12 +266,13 @@ def test_an_agency_correction_takes_effect_from_the_next_day(api, svc, family):
     people, token = family
     contact_id = add(api, token, "周国强", people["renamed"])[1]["contact_id"]
     path = f"/certify/eligibility?subject={contact_id}"
-    assert get(api, path, token)[1]["reason"] == "RECORD_MISMATCH"
+    # An unconsented contact hears "not eligible" only (issue 19, finding 8), not RECORD_MISMATCH.
+    assert get(api, path, token)[1]["eligible"] is False
     svc.clock._now = datetime(2026, 3, 1, 23, 30, tzinfo=BEIJING)
     token = card_login(api, people["me"])
     result = correct_record(svc, people["renamed"], name="周國強")
     assert result["after"]["name"] == "周国强" and result["effective"] == "20260302"
-    assert get(api, path, token)[1]["reason"] == "RECORD_MISMATCH"  # still today
+    assert get(api, path, token)[1]["eligible"] is False  # still today
     svc.clock.advance(minutes=31)  # midnight in Beijing
     assert get(api, path, token)[1]["reason"] is None
 
@@ -297,7 +318,7 @@ def test_an_id_number_correction_moves_the_person_from_the_next_day(api, svc, fa
     status, body = post(api, "/auth/card-login", {"id_number": wrong, "card_password": "135791"})
     assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
     # The certification stored earlier this year moved with the person: once a year still holds.
-    assert get(api, moved_path, token)[1]["reason"] == "ALREADY_CERTIFIED"
+    assert get(api, moved_path, token)[1]["eligible"] is False  # ALREADY_CERTIFIED, untold to a contact
     moved = certifications.for_year(svc.vault.lookup("id", right_certified), 2026)
     assert moved is not None and moved.certification_id == earlier.certification_id
 
