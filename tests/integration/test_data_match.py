@@ -254,33 +254,88 @@ def test_a_reminder_goes_once_per_point_only_to_the_uncertified_never_to_the_dec
     assert len(outbox(api, phones["due"])) == before["due"] + 2
 
 
-def test_a_reminder_reaches_a_retiree_without_a_phone_through_the_relative_who_added_them(svc, api):
-    """No phone of the retiree's own: the reminder goes to the phone of each account that has the
-    retiree as a contact, naming them masked (a relative recognises 刘**, a stranger learns little)."""
+def _verified_with_phone(api, id_number):
+    """A card login (verified) that binds a phone by SMS code, as the app does: (token, phone)."""
     from auth_steps import latest_code, request_code
     from support import unique_phone
 
-    from pensioncert.clock import FakeClock
-    from pensioncert.jobs import reminders
-
-    region = region_of_our_own()
-    retiree, relative = unique_id_number(1938), unique_id_number(1966)
-    assert import_registry(svc, HEADER + f"{retiree},刘桂兰,{region},某单位,recipient,,,\n"
-                           + f"{relative},王志强,{region},某单位,recipient,activated,135791,\n", None, None).errors == []
-    token = card_token(api, relative)  # a card login proves the relative's ID: they may add contacts
+    token = card_token(api, id_number)
     phone = unique_phone()
     assert request_code(api, phone, "bind_phone")[0] == 202
     assert post(api, "/auth/bind-phone", {"phone": phone, "sms_code": latest_code(api, phone)}, token)[0] == 200
-    assert post(api, "/contacts", {"name": "刘桂兰", "id_number": retiree, "relation": "母亲"}, token)[0] == 201
-    record_certification(svc, svc.vault.lookup("id", relative), 2026, "agency", "窗口", region, "某单位")
-    before = len(outbox(api, phone))
+    return token, phone
 
+
+@pytest.fixture
+def retiree_without_a_phone(svc, api):
+    """刘桂兰: a card account but no phone of her own; 王志强, her son, and 赵文华, a stranger, each
+    add her as a contact (name + ID number) from a verified account with a phone."""
+    region = region_of_our_own()
+    retiree, son, stranger = unique_id_number(1938), unique_id_number(1966), unique_id_number(1970)
+    assert import_registry(svc, HEADER + f"{retiree},刘桂兰,{region},某单位,recipient,activated,135791,\n"
+                           + f"{son},王志强,{region},某单位,recipient,activated,135791,\n"
+                           + f"{stranger},赵文华,{region},某单位,recipient,activated,135791,\n",
+                           None, None).errors == []
+    phones = {}
+    for label, number in (("son", son), ("stranger", stranger)):
+        token, phones[label] = _verified_with_phone(api, number)
+        assert post(api, "/contacts", {"name": "刘桂兰", "id_number": retiree, "relation": "母亲"}, token)[0] == 201
+        # Both are certified this year: a reminder they get is about her, not about them.
+        record_certification(svc, svc.vault.lookup("id", number), 2026, "agency", "窗口", region, "某单位")
+    return {"region": region, "retiree": retiree, "phones": phones}
+
+
+def _consent_to_the_son(api, retiree_id):
+    """Her own consent from her card account (GET /me/proxies, POST .../consent): the son only."""
+    token = card_token(api, retiree_id)
+    son = [p for p in get(api, "/me/proxies", token)[1]["items"] if p["name_masked"] == "王**"]
+    assert post(api, f"/me/proxies/{son[0]['proxy_id']}/consent", {}, token)[0] == 200
+
+
+def test_a_reminder_reaches_a_retiree_without_a_phone_through_the_relative_she_consented_to(
+        svc, api, retiree_without_a_phone):
+    """No phone of the retiree's own: the reminder goes to the phone of each consented contact,
+    naming her masked (刘**)."""
+    from pensioncert.clock import FakeClock
+    from pensioncert.jobs import reminders
+
+    setup = retiree_without_a_phone
+    _consent_to_the_son(api, setup["retiree"])
+    before = len(outbox(api, setup["phones"]["son"]))
     svc.clock = FakeClock(beijing(2026, 11, 1, 9))  # 60 days before 31 December
-    report = reminders.run(svc, only_regions=[region])
+    report = reminders.run(svc, only_regions=[setup["region"]])
     assert (report.recipients_uncertified, report.sent, report.no_phone, report.messages) == (1, 1, 0, 1)
-    texts = [m["text"] for m in outbox(api, phone)]  # newest first
+    texts = [m["text"] for m in outbox(api, setup["phones"]["son"])]  # newest first
     assert len(texts) == before + 1
-    assert "您的亲友刘**2026年度的资格认证尚未完成" in texts[0] and "刘桂兰" not in texts[0]
+    assert "您的亲友刘**2026年度的资格认证尚未完成" in texts[0]
+    assert "刘桂兰" not in texts[0]
+
+
+def test_a_stranger_who_added_a_retiree_gets_no_reminder_about_her(svc, api, retiree_without_a_phone):
+    """Issue 19, finding 8, replayed: the stranger added her, she consented to her son only."""
+    from pensioncert.clock import FakeClock
+    from pensioncert.jobs import reminders
+
+    setup = retiree_without_a_phone
+    _consent_to_the_son(api, setup["retiree"])
+    before = len(outbox(api, setup["phones"]["stranger"]))
+    svc.clock = FakeClock(beijing(2026, 11, 1, 9))
+    report = reminders.run(svc, only_regions=[setup["region"]])
+    assert report.messages == 1  # the son's
+    assert len(outbox(api, setup["phones"]["stranger"])) == before
+
+
+def test_without_anyones_consent_the_reminder_is_the_agencys_to_send(svc, api, retiree_without_a_phone):
+    """Nobody consented: no contact hears; she is counted for the agency's letter or call."""
+    from pensioncert.clock import FakeClock
+    from pensioncert.jobs import reminders
+
+    setup = retiree_without_a_phone
+    before = {label: len(outbox(api, phone)) for label, phone in setup["phones"].items()}
+    svc.clock = FakeClock(beijing(2026, 11, 1, 9))
+    report = reminders.run(svc, only_regions=[setup["region"]])
+    assert (report.recipients_uncertified, report.sent, report.no_phone) == (1, 0, 1)
+    assert {label: len(outbox(api, phone)) for label, phone in setup["phones"].items()} == before
 
 
 def test_the_suspension_list_holds_exactly_the_uncertified_and_a_late_certification_reinstates(svc):
