@@ -132,7 +132,7 @@ def test_a_contacts_history_and_status_need_the_relatives_consent(api, svc):
     mother = unique_id_number(1930)
     import_people(svc, [f"{mother},周王氏,西安市,新城区机关事务中心,recipient,activated,246802,"])
     contact_id = add(api, token, mother, name="周王氏")[1]["contact_id"]
-    # The grey button's reason stays visible (the seed); history and payment status do not.
+    # Eligible or not stays visible (a reason only with consent, issue 19 finding 8); history and status do not.
     assert get(api, f"/certify/eligibility?subject={contact_id}", token)[1]["reason"] is None
     for path in ("/query/certifications", "/query/status"):
         assert code_of(get(api, f"{path}?subject={contact_id}", token)) == (403, "CONSENT_REQUIRED")
