@@ -36,6 +36,23 @@ def read(subject_key: str, year: int) -> Record:
                   [base64.b64decode(blob) for blob in (item.frame_prints or [])])
 
 
+def remove_if_unchanged(subject_key: str, year: int, read_as: Record, blob: bytes) -> bool:
+    """Take one session's frames back out when the year's record is still as read; False when it changed."""
+    table = AttemptTable
+    kept = list(read_as.sessions)
+    kept.remove(blob)
+    try:
+        AttemptTable(subject_key, year).update(
+            actions=[table.frame_prints.set([base64.b64encode(b).decode() for b in kept]),
+                     table.prints_version.set((read_as.version or 0) + 1)],
+            condition=table.prints_version == read_as.version)
+    except UpdateError as error:
+        if is_conditional_failure(error):
+            return False
+        raise
+    return True
+
+
 def append_if_unchanged(subject_key: str, year: int, read_as: Record, blob: bytes) -> bool:
     """Append one session's frames when the year's record is still as read; False when it changed."""
     table = AttemptTable

@@ -92,7 +92,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
                 frame_ties.claim(svc, subject.id_key, year, evidence_key)  # a repeat is the answer then
             raise
         # The frames are claimed before a pass is stored: a replay is refused, and counts as a try.
-        frame_ties.claim(svc, subject.id_key, year, evidence_key)
+        claimed = frame_ties.claim(svc, subject.id_key, year, evidence_key)
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
         raise _settled_failure(svc, account, subject, year, refusal, now, person.region) from None
@@ -124,6 +124,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
         stored = certifications.store_once(certification, give_back_attempt=True, budget=budget)
     except BaseException:
         certifications.release_attempt(budget, year)
+        frame_ties.release(subject.id_key, year, claimed)  # nothing was stored: the frames are not used
         raise
     if not stored:
         raise _not_eligible_for(subject, "ALREADY_CERTIFIED")

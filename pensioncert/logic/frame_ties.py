@@ -29,7 +29,7 @@ def ties(refusal: VisionRefusal) -> bool:
     return attempts.counts(refusal.code)
 
 
-def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> None:
+def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> bytes:
     """Keep the session's frame prints for the subject, unless a step repeats another step of this
     session or frames of an earlier session (this year's or last year's): then VisionRefusal
     LIVENESS_FAILED, counted as any liveness failure. Undecodable frames are vision's refusal."""
@@ -43,5 +43,15 @@ def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> None
         if seen_before(steps, last_year + [h for blob in this_year.sessions for h in unpack(blob)]):
             raise VisionRefusal("LIVENESS_FAILED", REPEAT)
         if frame_prints.append_if_unchanged(subject_key, year, this_year, pack(steps)):
+            return pack(steps)
+    raise RuntimeError("the subject's frame record kept changing under concurrent sessions")
+
+
+def release(subject_key: str, year: int, claimed: bytes) -> None:
+    """Give a session's frames back when its pass could not be stored (an outage): nothing was
+    decided, and the retiree's next try, or the app's retry of the same capture, is not a replay."""
+    for _ in range(_MAX_RACES):
+        record = frame_prints.read(subject_key, year)
+        if claimed not in record.sessions or frame_prints.remove_if_unchanged(subject_key, year, record, claimed):
             return
     raise RuntimeError("the subject's frame record kept changing under concurrent sessions")
