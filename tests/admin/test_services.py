@@ -173,18 +173,22 @@ def test_overseas_photo_goes_through_the_reference_quality_gate(svc, area, photo
 
 
 def test_account_unlock_is_audited(svc, area):
+    from pensioncert import passwords
     from pensioncert.dal import accounts as account_dal
     from pensioncert.dal.tables import AccountTable
+    from pensioncert.logic.accounts import login
 
     me = area["me"]
     phone = unique_phone()
     account = AccountTable("u_" + area["region"], phone_key=svc.vault.lookup("phone", phone),
                            phone_sealed=svc.vault.seal(phone), id_key=area["key"]["mine"],
-                           id_sealed=svc.vault.seal(area["ids"]["mine"]), name="陈家明", password_hash="x",
+                           id_sealed=svc.vault.seal(area["ids"]["mine"]), name="陈家明",
+                           password_hash=passwords.hash_secret(svc.settings, "Chen2026right"),
                            created_by="phone", failed_attempts=0, created_at=svc.clock.now())
     account_dal.create(account)
-    for _ in range(3):
-        account_dal.record_login_failure(account, svc.lockout, svc.clock.now())
+    for _ in range(3):  # locked the way the API locks it: three wrong passwords
+        with pytest.raises(AppError):
+            login(svc, phone=phone, password="Chen2026wrong", client="203.0.113.7")
     found = accounts.find(svc, me, phone)
     assert found["account"]["locked"] and found["account"]["phone"] != phone
     assert found["account"]["failed_logins"] == 3
