@@ -140,12 +140,15 @@ def test_certification_outcomes_are_counted_by_method_and_reason(monkeypatch):
     monkeypatch.setattr(certification.eligibility, "check_subject",
                         lambda svc, subject: types.SimpleNamespace(reason=None, person=person))
     monkeypatch.setattr(certification.certifications, "store_once", lambda c, **kw: True)
-    monkeypatch.setattr(certification, "_counted_failure", lambda *a: RuntimeError("counted"))
+    monkeypatch.setattr(certification, "_settled_failure", lambda *a: RuntimeError("counted"))
+    monkeypatch.setattr(certification.frame_ties, "claim", lambda *a: b"")
+    monkeypatch.setattr(certification.previous_template, "find", lambda *a: None)
+    monkeypatch.setattr(certification.previous_template, "to_keep", lambda *a: {})
 
     class Vision:
         refuse = False
 
-        def decide_session_evidence(self, bucket, key, references):
+        def decide_session_evidence(self, bucket, key, references, templates=None):
             if self.refuse:
                 raise VisionRefusal("FACE_MISMATCH", "")
             return {"similarity": 0.9}

@@ -185,13 +185,9 @@ def test_paths_and_non_images_in_image_fields_are_bad_requests_and_no_attempt(rs
     assert not [item for item in rstack.scan("attempts") if item["subject_key"]["S"] == key]
 
 
-_IMAGE_SUBJECT: dict = {}
-
-
 def _image_subject(rstack):
-    if not _IMAGE_SUBJECT:
-        _IMAGE_SUBJECT.update(new_retiree(rstack, name="钱玉兰", pin="556677", year=1949))
-    return _IMAGE_SUBJECT
+    """A retiree of her own for each case: a day's sessions for one subject are capped at 10."""
+    return new_retiree(rstack, name="钱玉兰", pin="556677", year=1949)
 
 
 def test_a_20_megapixel_image_is_refused_without_a_5xx(rstack, tmp_path):

@@ -37,28 +37,41 @@ def _resent_on_reset(task, i, attempts=3):
             time.sleep(0.2)
 
 
-def test_fifty_concurrent_completions_for_one_subject_store_one_certification(rstack, retiree):
-    """50 sessions the API opened (each with its own draw), answered with the retiree's real steps."""
-    sessions = [rstack.open_session(retiree["token"]) for _ in range(50)]
+def test_concurrent_completions_for_one_subject_store_one_certification(rstack, retiree):
+    """A day's sessions for one subject (the daily cap: 10), opened by the API (each with its own draw),
+    answered at once with the retiree's real steps: every draw the dev set answers holds her blink, so
+    every completion but the first to claim its frames is a replay of it."""
+    sessions = [rstack.open_session(retiree["token"])]  # one draw the dev set answers with two moments
+    while True:  # then the rest of the day's sessions, as drawn
+        status, body = rstack.post("/certify/sessions", {"subject": "self"}, retiree["token"])
+        if status == 429:
+            assert body["error"]["code"] == "SESSION_LIMIT", body
+            break
+        assert status == 201, body
+        sessions.append(body)
+    count = len(sessions)
     steps = [genuine_steps(session) for session in sessions]
-    outcomes = parallel(50, lambda i: rstack.post(f"/certify/sessions/{sessions[i]['session_id']}/complete",
-                                                  {"steps": steps[i]}, retiree["token"], timeout=120))
+    outcomes = parallel(count, lambda i: rstack.post(f"/certify/sessions/{sessions[i]['session_id']}/complete",
+                                                     {"steps": steps[i]}, retiree["token"], timeout=120))
     statuses = sorted(status for status, _ in outcomes)
     assert statuses.count(200) == 1, statuses
-    # 409: the year is certified. 429: while more completions are in flight than the yearly limit of
-    # failures, a loser finds no attempt left to reserve before vision runs. 410: a resent request
-    # met its own session still being decided.
-    assert set(statuses) <= {200, 409, 410, 429}, statuses
+    # 422: frames another completion claimed first (a replay, counted). 409: the year is certified.
+    # 429: while more completions are in flight than the yearly limit of failures, a loser finds no
+    # attempt left to reserve before vision runs. 410: a resent request met its own session still
+    # being decided. Which loser meets which depends on the race; each code is checked below.
+    assert set(statuses) <= {200, 409, 410, 422, 429}, statuses
     assert {body["error"]["reason"] for status, body in outcomes if status == 409} <= {"ALREADY_CERTIFIED"}
     assert {body["error"]["code"] for status, body in outcomes if status == 429} <= {"ATTEMPTS_EXHAUSTED"}
+    replays = [body["error"] for status, body in outcomes if status == 422]
+    assert all((error["code"], error["challenge"]) == ("LIVENESS_FAILED", None) for error in replays), replays
     winner = next(body for status, body in outcomes if status == 200)
 
     subject_key = rstack.vault().lookup("id", retiree["id"])
     stored = [item for item in rstack.scan("certifications") if item["subject_key"]["S"] == subject_key]
     assert len(stored) == 1
-    # Every reserved attempt was given back: a genuine pass and its race count as no failure.
-    assert [int(item["failed"]["N"]) for item in rstack.scan("attempts")
-            if item["subject_key"]["S"] == subject_key] in ([], [0])
+    # Every reserved attempt was given back but the replays': a genuine pass counts as no failure.
+    assert [int(item.get("failed", {}).get("N", 0)) for item in rstack.scan("attempts")
+            if item["subject_key"]["S"] == subject_key and "failed" in item] in ([], [len(replays)])
     assert stored[0]["certification_id"]["S"] == winner["certification_id"]
     # ... and it has its evidence record.
     rstack.s3().head_object(Bucket=rstack.bucket, Key=stored[0]["evidence_key"]["S"])
@@ -98,10 +111,14 @@ def test_twenty_concurrent_wrong_passwords_lock_the_account(rstack):
     status, _ = rstack.register(phone, unique_id_number(1956))
     assert status == 201
     outcomes = parallel(20, lambda _: rstack.post("/auth/login", {"phone": phone, "password": "Wrong2026x"}))
-    assert sorted(status for status, _ in outcomes) == [401, 401] + [423] * 18
+    # One address: its first 10 failures are judged (two wrong, the lock, then locked), the account gets
+    # one more try from it past the address's cap, and the other 9 are 429 LOGIN_RATE_LIMITED, counted
+    # on no account (docs/limits.md).
+    assert sorted(status for status, _ in outcomes) == [401, 401] + [423] * 9 + [429] * 9
     assert sorted(body["error"].get("attempts_left", -1) for status, body in outcomes if status == 401) == [1, 2]
+    # The right password from the same address: its one try past the cap was used in the storm.
     status, body = rstack.post("/auth/login", {"phone": phone, "password": PASSWORD})
-    assert status == 423 and body["error"]["unlock_at"].endswith("+08:00")
+    assert (status, body["error"]["code"]) == (429, "LOGIN_RATE_LIMITED"), body
     account = next(item for item in rstack.scan("accounts")
                    if item.get("phone_key", {}).get("S") == rstack.vault().lookup("phone", phone))
     assert account["failed_attempts"]["N"] == "3" and "locked_until" in account
