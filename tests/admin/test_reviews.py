@@ -25,10 +25,12 @@ def new_staff(svc, role: str, regions: list[str], label: str):
     return staff.current(username, svc)
 
 
-def appeal(api, retiree) -> str:
-    """A real FACE_MISMATCH through the API, then the appeal: the review's id."""
-    session = open_session(api, retiree["token"])
-    status, body = complete(api, retiree["token"], session["session_id"], devset.answer(session["challenges"], "p04"))
+def appeal(api, retiree, impostor: str = "p04", session=None) -> str:
+    """A real FACE_MISMATCH through the API (another dev-set person's real steps in front of the
+    retiree's phone), then the appeal: the review's id."""
+    session = session or open_session(api, retiree["token"])
+    status, body = complete(api, retiree["token"], session["session_id"],
+                            devset.answer(session["challenges"], impostor))
     assert (status, body["error"]["code"]) == (422, "FACE_MISMATCH"), body
     status, body = post(api, "/certify/reviews", {"subject": "self", "session_id": session["session_id"]},
                         retiree["token"])
@@ -95,7 +97,16 @@ def test_refused_proposes_a_home_visit_and_a_new_appeal_can_follow(api, svc, cas
     assert current["certified"] is False
     assert (current["review"]["state"], current["review"]["outcome"]) == ("decided", "refused")
     assert certifications.for_year(case["key"], 2026) is None
-    assert appeal(api, case["retiree"]) != review_id  # the decided review no longer blocks one
+    # The decided review no longer blocks one. Another impostor (p04's frames again would be a replay):
+    # p13, whose real steps are a blink and an open mouth, so a draw of those two (days move on when a
+    # day's sessions are used up).
+    for _ in range(40):
+        status, session = post(api, "/certify/sessions", {"subject": "self"}, token)
+        if status == 429 and session["error"]["code"] == "SESSION_LIMIT":
+            svc.clock.advance(days=1)
+        elif set(session["challenges"]) == {"blink", "open_mouth"}:
+            break
+    assert appeal(api, case["retiree"], impostor="p13", session=session) != review_id
 
 
 def test_a_review_past_its_deadline_counts_as_overdue(svc, case):
