@@ -11,7 +11,7 @@ from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import contacts, eligibility, frame_ties, liveness, previous_template
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import SELF, Subject, resolve
-from pensioncert.observability import record_metric
+from pensioncert.observability import logger, record_metric
 from pensioncert.rules import attempts
 from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, METHODS, certification_year
 from pensioncert.vision_client import VisionRefusal
@@ -95,6 +95,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
         claimed = frame_ties.claim(svc, subject.id_key, year, evidence_key)
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
+        logger.info("certification refused", extra={"code": refusal.code, "detail": refusal.detail})
         raise _settled_failure(svc, account, subject, year, refusal, now, person.region) from None
     except BaseException:
         certifications.release_attempt(budget, year)

@@ -79,8 +79,8 @@ class H5Stack(LocalStack):
 # timeline and the per-frame measurements (EAR, MAR, yaw) of the clips: the page's 1.5 s window
 # (12 frames, 125 ms apart) starting here covers the action from before it to its end.
 ACTION_START = {
-    "p04": {"blink": 78, "turn_head": 125, "open_mouth": 140},
-    "p06": {"blink": 26, "open_mouth": 58, "turn_head": 70},
+    "p04": {"blink": 78, "turn_head": 125, "open_mouth": 146},
+    "p06": {"blink": 26, "open_mouth": 58, "turn_head": 110},
     "p22": {"blink": 60, "open_mouth": 100, "turn_head": 258},
 }
 TAP_TOLERANCE_FRAMES = 3

@@ -25,7 +25,11 @@ from .frame import Frame
 TURN_YAW_OVER_PITCH = 1.0
 # open_mouth: inner-lip opening / inner mouth width (landmarks.mouth_aspect_ratio). Registry photos:
 # closed mouths 0.01–0.09, a smile showing teeth 0.21–0.24, speaking with the mouth open (obama2) 0.48.
-MOUTH_CLOSED_MAX = 0.25  # the first frame and the baseline before the peak: closed or smiling
+MOUTH_CLOSED_MAX = 0.25  # the step's start and the baseline before the peak: closed or smiling
+# The mouth must be closed in one of the step's first MOUTH_NEUTRAL_FRAMES frames: the action starts
+# inside the step. One frame of slack (125 ms in the page's capture): through the page, a real opening
+# of the H5 test's p22 clip began at 0.253 (a mouth still closing from speech) and was refused at 1.
+MOUTH_NEUTRAL_FRAMES = 2
 MOUTH_OPEN_MIN = 0.35  # the peak must be an open mouth
 BLINK_OPEN_MIN = 0.15  # an "open" level below this is a squint or a mesh failure, not an open eye
 # The open level a blink is measured against is the eye just before it: the highest EAR of the
@@ -47,12 +51,13 @@ def turn_measure(yaw: np.ndarray, pitch: np.ndarray) -> tuple[float, int]:
 
 def mouth_measure(mar: np.ndarray) -> tuple[float, int]:
     """(largest rise of the inner-lip ratio to an open mouth from a closed baseline before it, the
-    peak frame); 0 when the step does not start with the mouth closed."""
-    if mar[0] > MOUTH_CLOSED_MAX:
+    peak frame); 0 when the step does not start with the mouth closed (MOUTH_NEUTRAL_FRAMES)."""
+    start = next((i for i in range(min(MOUTH_NEUTRAL_FRAMES, len(mar))) if mar[i] <= MOUTH_CLOSED_MAX), None)
+    if start is None:
         return 0.0, 0
     best, at = 0.0, 0
-    for peak in range(1, len(mar)):
-        base = float(mar[:peak].min())
+    for peak in range(start + 1, len(mar)):
+        base = float(mar[start:peak].min())
         if base <= MOUTH_CLOSED_MAX and mar[peak] >= MOUTH_OPEN_MIN and mar[peak] - base > best:
             best, at = float(mar[peak] - base), peak
     return best, at
