@@ -24,8 +24,13 @@ reset:
 
 # Every test suite: unit, integration, e2e, infrastructure, vision; the ten slowest tests at the end.
 # `make lint` first.
-test: $(STAMP) lint browser
-	$(PY) -m pytest --durations=10
+# Two workers (pytest-xdist; tests/conftest.py keeps the files that share a stack on one worker);
+# models and test media are extracted first, so the workers never fetch them at once.
+test: $(STAMP) lint browser test-media
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=10
+
+test-media: models
+	$(VISION_PATH) $(PY) -c "import fetch_photos, fetch_footage; fetch_photos.fetch(); fetch_footage.fetch()"
 
 # ruff over all of the repository's Python, then mypy over the shipped code (pensioncert, functions,
 # layers/vision/vision, admin_dash); rules and strictness in pyproject.toml, caches in .ruff_cache

@@ -11,6 +11,21 @@ sys.path.insert(0, str(REPO / "functions"))
 sys.path.insert(0, str(REPO / "layers" / "vision"))  # its build scripts: models and test photos
 
 
+# Folders whose files share one session-wide stack or build (e2e's `make run`, the H5's stack, the
+# reliability stack, the deployment package): under pytest-xdist each folder runs on one worker, so
+# the stack is started once; every other file is a group of its own (its module fixtures once).
+ONE_WORKER_FOLDERS = {"e2e", "h5", "reliability", "infrastructure"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = item.path.relative_to(REPO / "tests")
+        group = path.parts[0] if path.parts[0] in ONE_WORKER_FOLDERS else path.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def emulator():
     """A moto server for the whole session, with the local stage's environment pointing at it."""

@@ -75,11 +75,17 @@ def people(h5_stack):
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     """axe-core from npm, installed into .cache/npm at test set-up (never committed)."""
-    if not AXE_JS.is_file():
-        npm = shutil.which("npm")
-        assert npm, "npm is needed to fetch axe-core for the accessibility checks (apt-get install npm)"
-        subprocess.run([npm, "install", "--prefix", str(NPM_PREFIX), "--no-audit", "--no-fund", "axe-core@4"],
-                       check=True, capture_output=True, timeout=300)
+    import fcntl
+
+    NPM_PREFIX.mkdir(parents=True, exist_ok=True)
+    with open(NPM_PREFIX / ".install.lock", "w") as lock:  # parallel test workers install it once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not AXE_JS.is_file():
+            npm = shutil.which("npm")
+            assert npm, ("npm is needed to fetch axe-core for the accessibility checks: it comes with the "
+                         "machine's Node.js (never Debian's npm package, which conflicts with it)")
+            subprocess.run([npm, "install", "--prefix", str(NPM_PREFIX), "--no-audit", "--no-fund", "axe-core@4"],
+                           check=True, capture_output=True, timeout=300)
     return AXE_JS.read_text()
 
 
