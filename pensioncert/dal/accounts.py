@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -222,20 +222,7 @@ def unknown_phone_counter(phone_key: str, now: datetime) -> EphemeralTable:
     TTL deletion is lazy, so an item past its ``expires_at`` is deleted here (conditioned on being
     the expired one) and the count starts afresh, as it would after the deletion.
     """
-    key = _unknown_phone_key(phone_key)
-    try:
-        item = EphemeralTable.get(key, consistent_read=True)
-    except DoesNotExist:
-        return EphemeralTable(key)
-    if item.expires_at > now.timestamp():
-        return item
-    try:
-        item.delete(condition=EphemeralTable.expires_at == item.expires_at)
-    except DeleteError as error:
-        if not is_conditional_failure(error):
-            raise
-        return unknown_phone_counter(phone_key, now)
-    return EphemeralTable(key)
+    return lock_counter.current_ephemeral(_unknown_phone_key(phone_key), now)
 
 
 def record_unknown_phone_failure(counter: EphemeralTable, policy: LockoutPolicy,

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from pensioncert.dal.errors import is_conditional_failure
+from pensioncert.dal.tables import EphemeralTable
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
 _MAX_RACES = 50
@@ -80,3 +81,22 @@ def record_success(table, item, now: datetime, extra_actions=()) -> LockState:
 def clear(table, item, extra_actions=()) -> None:
     """Unlock unconditionally (password reset, staff unlock)."""
     item.update(actions=[table.failed_attempts.set(0), table.locked_until.remove(), *extra_actions])
+
+
+def current_ephemeral(key: str, now: datetime) -> EphemeralTable:
+    """The counter item under ``key``, or an empty one if none is current. TTL deletion is lazy, so an
+    item past its ``expires_at`` is deleted here (conditioned on being the expired one) and the count
+    starts afresh, as it would after the deletion."""
+    try:
+        item = EphemeralTable.get(key, consistent_read=True)
+    except DoesNotExist:
+        return EphemeralTable(key)
+    if item.expires_at > now.timestamp():
+        return item
+    try:
+        item.delete(condition=EphemeralTable.expires_at == item.expires_at)
+    except DeleteError as error:
+        if not is_conditional_failure(error):
+            raise
+        return current_ephemeral(key, now)
+    return EphemeralTable(key)

@@ -103,20 +103,7 @@ def _wait_key(client: str, username: str) -> str:
 def wait_counter(client: str, username: str, now: datetime) -> EphemeralTable:
     """The wrong-password count of ``username`` from address tag ``client`` (empty if none is current;
     an item past its TTL, which DynamoDB deletes lazily, is deleted here and starts afresh)."""
-    key = _wait_key(client, username)
-    try:
-        item = EphemeralTable.get(key, consistent_read=True)
-    except DoesNotExist:
-        return EphemeralTable(key)
-    if item.expires_at > now.timestamp():
-        return item
-    try:
-        item.delete(condition=EphemeralTable.expires_at == item.expires_at)
-    except DeleteError as error:
-        if not is_conditional_failure(error):
-            raise
-        return wait_counter(client, username, now)
-    return EphemeralTable(key)
+    return lock_counter.current_ephemeral(_wait_key(client, username), now)
 
 
 def record_wait_failure(counter: EphemeralTable, policy, now: datetime) -> LockState:
