@@ -24,9 +24,11 @@ _MAX_RACES = 20
 
 
 def ties(refusal: VisionRefusal) -> bool:
-    """Whether a refused session's frames are claimed all the same: those vision judged (liveness or
-    the face match), so that frames refused once cannot come back as another session's."""
-    return attempts.counts(refusal.code)
+    """Whether a refused session's frames are claimed all the same: those whose liveness passed and
+    whose face did not match (FACE_MISMATCH), so that live frames refused once cannot come back.
+    Frames refused by liveness are not: sent again they are refused again for what they show, and a
+    retiree's next try in a fixed camera, seconds later, is not taken for a replay of a missed one."""
+    return attempts.counts(refusal.code) and refusal.code != "LIVENESS_FAILED"
 
 
 def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> bytes:

@@ -120,8 +120,7 @@ def test_register_bind_real_name_certify_self_and_history(phone_for, people):
     phone.screen("certify-self")
     phone.click("certify-confirm")
     phone.wait_title("人脸识别")
-    asked = phone.do_challenges("certify")
-    phone.wait(lambda: "人脸识别" not in phone.css("#screen-title").text, "the certification answer", 180)
+    asked = phone.certify("certify")
     phone.screen("certify-result")
     assert phone.css("#screen-title").text == "认证成功", phone.body()
 
@@ -182,8 +181,7 @@ def test_card_login_add_relative_certify_relative(phone_for, people):
     phone.screen("certify-relative")
     phone.click("certify-confirm")
     phone.wait_title("人脸识别")
-    phone.do_challenges("certify")
-    phone.wait(lambda: "人脸识别" not in phone.css("#screen-title").text, "the certification answer", 180)
+    phone.certify("certify")
     phone.screen("certify-result")
     assert phone.css("#screen-title").text == "认证成功", phone.body()
 
@@ -206,8 +204,7 @@ def test_someone_else_on_camera_gets_the_mismatch_message_and_the_offers(phone_f
     phone.wait_title("本人资格认证")
     phone.click("certify-confirm")
     phone.wait_title("人脸识别")
-    phone.do_challenges("certify")
-    phone.wait(lambda: "人脸识别" not in phone.css("#screen-title").text, "the certification answer", 180)
+    phone.certify("certify")
     phone.screen("mismatch")
     assert phone.css("#screen-title").text == "认证未成功"
     error = phone.css(".notice.error")
