@@ -90,6 +90,8 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
         except VisionRefusal as refusal:
             if frame_ties.ties(refusal):
                 frame_ties.claim(svc, subject.id_key, year, evidence_key)  # a repeat is the answer then
+            elif refusal.code == "LIVENESS_FAILED":
+                frame_ties.refuse_one_moment_twice(svc, evidence_key)
             raise
         # The frames are claimed before a pass is stored: a replay is refused, and counts as a try.
         claimed = frame_ties.claim(svc, subject.id_key, year, evidence_key)

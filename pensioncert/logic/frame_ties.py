@@ -49,6 +49,15 @@ def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> byte
     raise RuntimeError("the subject's frame record kept changing under concurrent sessions")
 
 
+def refuse_one_moment_twice(svc: Services, evidence_key: str) -> None:
+    """For a liveness refusal (nothing claimed): one moment sent as two steps is still answered as a
+    repeat (VisionRefusal LIVENESS_FAILED, frames seen before), not as the action that was not seen."""
+    steps = [[FramePrint(h, m) for h, m in step]
+             for step in svc.vision.fingerprint_evidence(svc.settings.evidence_bucket, evidence_key)]
+    if steps_repeat_each_other(steps):
+        raise VisionRefusal("LIVENESS_FAILED", REPEAT)
+
+
 def release(subject_key: str, year: int, claimed: bytes) -> None:
     """Give a session's frames back when its pass could not be stored (an outage): nothing was
     decided, and the retiree's next try, or the app's retry of the same capture, is not a replay."""
