@@ -35,27 +35,27 @@ def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> byte
     """Keep the session's frame prints for the subject, unless a step repeats another step of this
     session or frames of an earlier session (this year's or last year's): then VisionRefusal
     LIVENESS_FAILED, counted as any liveness failure. Undecodable frames are vision's refusal."""
-    steps = [[FramePrint(h, m) for h, m in step]
-             for step in svc.vision.fingerprint_evidence(svc.settings.evidence_bucket, evidence_key)]
-    if steps_repeat_each_other(steps):
-        raise VisionRefusal("LIVENESS_FAILED", REPEAT)
+    steps = refuse_one_moment_twice(svc, evidence_key)
+    kept = pack(steps)
     last_year = [h for blob in frame_prints.read(subject_key, year - 1).sessions for h in unpack(blob)]
     for _ in range(_MAX_RACES):
         this_year = frame_prints.read(subject_key, year)
         if seen_before(steps, last_year + [h for blob in this_year.sessions for h in unpack(blob)]):
             raise VisionRefusal("LIVENESS_FAILED", REPEAT)
-        if frame_prints.append_if_unchanged(subject_key, year, this_year, pack(steps)):
-            return pack(steps)
+        if frame_prints.append_if_unchanged(subject_key, year, this_year, kept):
+            return kept
     raise RuntimeError("the subject's frame record kept changing under concurrent sessions")
 
 
-def refuse_one_moment_twice(svc: Services, evidence_key: str) -> None:
-    """For a liveness refusal (nothing claimed): one moment sent as two steps is still answered as a
-    repeat (VisionRefusal LIVENESS_FAILED, frames seen before), not as the action that was not seen."""
+def refuse_one_moment_twice(svc: Services, evidence_key: str) -> list[list[FramePrint]]:
+    """The session's frame prints, step by step; VisionRefusal LIVENESS_FAILED (frames seen before)
+    when one moment was sent as two steps. A liveness refusal, which claims nothing, still asks this,
+    so such a session is answered as a repeat, not as the action that was not seen."""
     steps = [[FramePrint(h, m) for h, m in step]
              for step in svc.vision.fingerprint_evidence(svc.settings.evidence_bucket, evidence_key)]
     if steps_repeat_each_other(steps):
         raise VisionRefusal("LIVENESS_FAILED", REPEAT)
+    return steps
 
 
 def release(subject_key: str, year: int, claimed: bytes) -> None:
