@@ -35,6 +35,13 @@ def unique_phone() -> str:
     return f"139{next(_serial) % 100_000_000:08d}"
 
 
+def unique_address() -> str:
+    """A benchmarking-range source address (RFC 2544) no other test of the session uses, so
+    per-address login caps filled by other tests never answer for this one."""
+    serial = next(_serial) % (256 * 256)
+    return f"198.18.{serial // 256}.{serial % 256}"
+
+
 def unique_id_number(year: int = 1950) -> str:
     """A valid ID number (Xi'an Xincheng district) not used by any other test of the session."""
     serial = next(_serial)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from auth_steps import PASSWORD
-from support import unique_id_number, unique_phone
+from support import unique_address, unique_id_number, unique_phone
 
 from pensioncert import passwords
 from pensioncert.dal import accounts, verification
@@ -53,7 +53,9 @@ def test_parallel_registrations_of_one_phone_make_one_account(svc):
 def test_parallel_wrong_passwords_count_each_once_and_lock(svc):
     phone = unique_phone()
     accounts.create(new_account(svc, phone, unique_id_number()))
-    outcomes = run_parallel(lambda: account_logic.login(svc, phone=phone, password="Wrong2026x"))
+    address = unique_address()  # one caller, so the address's cap is this test's alone
+    outcomes = run_parallel(lambda: account_logic.login(svc, phone=phone, password="Wrong2026x",
+                                                        client=address))
     assert sorted(outcomes) == ["ACCOUNT_LOCKED"] * (PARALLEL - 2) + ["LOGIN_FAILED"] * 2
     stored = accounts.find_by_phone(svc.vault.lookup("phone", phone))
     assert stored.failed_attempts == 3 and stored.locked_until is not None
