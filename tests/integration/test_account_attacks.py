@@ -10,7 +10,7 @@ import argon2
 import jwt
 import pytest
 from auth_steps import PASSWORD, latest_code, login, post, register, request_code
-from support import unique_id_number, unique_phone
+from support import unique_address, unique_id_number, unique_phone
 
 from pensioncert.logic.registry_import import import_registry
 
@@ -355,7 +355,8 @@ def test_parallel_wrong_logins_on_an_unknown_phone_count_each_once_and_lock(svc)
     from pensioncert.logic import accounts
 
     phone = unique_phone()
-    outcomes = _parallel(lambda: accounts.login(svc, phone=phone, password=WRONG))
+    address = unique_address()  # one caller, so the address's cap is this test's alone
+    outcomes = _parallel(lambda: accounts.login(svc, phone=phone, password=WRONG, client=address))
     assert sorted(outcomes) == ["ACCOUNT_LOCKED"] * 6 + ["LOGIN_FAILED"] * 2
 
 
