@@ -1,7 +1,7 @@
 """The grey button: may this subject certify now, and if not, why."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pensioncert.clock import beijing_date
@@ -26,12 +26,14 @@ class Eligibility:
     subject: Subject
     person: RegistryPersonTable | None
     reason: str | None
+    attempts_left: int | None = None  # the caller's self-service tries left this year (v1.3)
 
     def as_response(self) -> dict:
+        tries = {} if self.attempts_left is None else {"attempts_left": self.attempts_left}
         if self.reason is None:
-            return {"eligible": True, "reason": None, "message": "可以进行资格认证"}
+            return {"eligible": True, "reason": None, "message": "可以进行资格认证", **tries}
         reason, message = told(self.subject, self.reason)
-        return {"eligible": False, "reason": reason, "message": message}
+        return {"eligible": False, "reason": reason, "message": message, **tries}
 
 
 def told(subject: Subject, reason: str) -> tuple[str, str]:
@@ -45,7 +47,17 @@ def told(subject: Subject, reason: str) -> tuple[str, str]:
 
 def check(svc: Services, account, subject_param: str) -> Eligibility:
     subject = resolve(account, subject_param)
-    return check_subject(svc, subject)
+    checked = check_subject(svc, subject)
+    return replace(checked, attempts_left=attempts_left_for(svc, account, subject))
+
+
+def attempts_left_for(svc: Services, account, subject: Subject) -> int:
+    """Contract v1.3: the caller's failed self-service tries left this year for ``subject`` (the
+    subject's own budget, or the contact's own for a relative), so the app closes its path at 0."""
+    operator = None if subject.is_self else account.user_id
+    failed = certifications.failures(certifications.budget_key(subject.id_key, operator),
+                                     certification_year(svc.clock.now()))
+    return max(svc.settings.yearly_failed_attempts_limit - failed, 0)
 
 
 def check_subject(svc: Services, subject: Subject) -> Eligibility:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications, registry
-from pensioncert.logic import data_match, reviews
+from pensioncert.logic import data_match, eligibility, reviews
 from pensioncert.logic.subjects import require_consent, resolve
 from pensioncert.rules.certification import PaymentPolicy, certification_year
 
@@ -56,6 +56,7 @@ def status(svc: Services, account, subject_param: str) -> dict:
         **_review(subject.id_key, year),
         **_evidence(this_year, subject),
         "failed_tries": failed_tries(subject.id_key, year),
+        "attempts_left": eligibility.attempts_left_for(svc, account, subject),
     }
 
 

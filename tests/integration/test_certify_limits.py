@@ -248,6 +248,18 @@ def test_at_the_yearly_limit_no_session_opens_and_a_late_completion_cannot_pass(
     assert certifications.failures(retiree["key"], year) == 5
 
 
+def test_eligibility_and_status_say_how_many_tries_are_left(api, svc, retiree):
+    """v1.3: the app learns the yearly limit was reached before it offers 确认 (no 429 needed)."""
+    token = retiree["token"]
+    assert get(api, "/certify/eligibility?subject=self", token)[1]["attempts_left"] == 5
+    for _ in range(5):
+        session = open_session(api, token)[1]
+        complete(api, token, session, photo_steps(session["challenges"]))
+    eligibility = get(api, "/certify/eligibility?subject=self", token)[1]
+    status = get(api, "/query/status?subject=self", token)[1]
+    assert (eligibility["attempts_left"], status["attempts_left"], len(status["failed_tries"])) == (0, 0, 5)
+
+
 def test_concurrent_completions_cannot_run_past_the_limit(api, svc, retiree):
     token = retiree["token"]
     for _ in range(3):

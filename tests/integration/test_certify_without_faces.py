@@ -96,7 +96,7 @@ def test_eligibility_gives_each_reason_of_the_grey_button_to_a_consented_relativ
     her row: the son hears each reason, at the grey button and at POST /certify/sessions."""
     people, token = family
     assert get(api, "/certify/eligibility?subject=self", token)[1] == {
-        "eligible": True, "reason": None, "message": "可以进行资格认证"}
+        "eligible": True, "reason": None, "message": "可以进行资格认证", "attempts_left": 5}
     contact_id = add(api, token, "周王氏", people["mother"])[1]["contact_id"]
     mother = card_login(api, people["mother"], "246802")
     proxy_id = get(api, "/me/proxies", mother)[1]["items"][0]["proxy_id"]
