@@ -51,6 +51,11 @@ def create_app(svc_factory=None) -> dash.Dash:
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=not settings.is_local,
         PERMANENT_SESSION_LIFETIME=lifetime,
+        # The cookie is written only when the session changes (login, logout, a new CSRF secret),
+        # never re-sent with every answer: a late answer to an old page would otherwise put back
+        # the cookie the login or logout has just replaced. The server-side session's own expiry
+        # is what ends it.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=12 * 1024 * 1024,
     )
 
@@ -76,8 +81,10 @@ def create_app(svc_factory=None) -> dash.Dash:
             return _login(svc, csrf)
         principal = staff.session_principal(svc, session.get("sid"))
         if principal is None:
-            if "sid" in session:  # ended, expired or revoked: keep nothing of it
-                session.clear()
+            # The session cookie is left as it is: a late answer to a page whose session ended
+            # would otherwise overwrite the cookie the login page has just given (its CSRF
+            # secret), and the next login would be refused. The stale id opens nothing; the
+            # next login replaces it.
             if request.method == "GET" and not path.startswith("/_"):
                 return redirect("/login")
             return _refuse(401, "登录已失效，请重新登录")

@@ -100,6 +100,49 @@ def test_logout_ends_the_session(admin_app, operator):
     assert client.get("/_dash-layout").status_code == 401
 
 
+def _take_session_cookie(client, response) -> None:
+    """Apply a response's session cookie to ``client`` the way a browser would."""
+    for header in response.headers.getlist("Set-Cookie"):
+        name, _, rest = header.partition("=")
+        if name != "pc_admin_session":
+            continue
+        value = rest.split(";", 1)[0]
+        if value == "" or "Expires=Thu, 01 Jan 1970" in header:
+            client.delete_cookie("pc_admin_session")
+        else:
+            client.set_cookie("pc_admin_session", value)
+
+
+def test_a_late_answer_for_an_ended_session_leaves_the_next_login_working(admin_app, operator):
+    """A page left open when its session ended still has callbacks in flight. One answered after
+    the login page was fetched used to clear the session cookie that carried the login form's CSRF
+    secret, so the right password was answered 页面已过期 (seen as the admin's browser tests losing
+    their sign-in under load)."""
+    client = admin_app.server.test_client()
+    assert login(client, operator, PASSWORD).status_code == 302
+    late = admin_app.server.test_client()  # the old page's request, sent with the old cookie
+    late.set_cookie("pc_admin_session", client.get_cookie("pc_admin_session").value)
+    client.get("/logout")
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    late_answer = late.post("/_dash-update-component", json={})
+    assert late_answer.status_code == 401
+    _take_session_cookie(client, late_answer)
+    signed_in = client.post("/login", data={"username": operator, "password": PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 302
+
+
+def test_a_late_answer_for_an_ended_session_does_not_sign_out_the_new_one(admin_app, operator):
+    client = admin_app.server.test_client()
+    assert login(client, operator, PASSWORD).status_code == 302
+    late = admin_app.server.test_client()
+    late.set_cookie("pc_admin_session", client.get_cookie("pc_admin_session").value)
+    client.get("/logout")
+    assert login(client, operator, PASSWORD).status_code == 302
+    _take_session_cookie(client, late.post("/_dash-update-component", json={}))
+    assert client.get("/_dash-layout").status_code == 200
+
+
 def test_staff_password_is_stored_as_argon2id(operator):
     from pensioncert.dal import staff as staff_dal
 
