@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pensioncert.image_header import ImageRefused, check, image_size
+from pensioncert.image_header import MAX_JPEG_SCANS, MAX_JPEG_SEGMENTS, ImageRefused, check, image_size
 
 
 def png(width, height) -> bytes:
@@ -48,3 +48,40 @@ def test_refusals_name_the_contract_code(data, code):
 def test_the_limits_admit_a_12_megapixel_phone_photo_and_4_to_1():
     assert check(png(4032, 3024)) == (4032, 3024)
     assert check(png(4096, 1024)) == (4096, 1024)
+
+
+# --- issue 19, finding 9: a progressive JPEG's scans are counted before anything decodes it ---------
+
+def test_a_4096_by_3072_progressive_jpeg_with_95000_empty_scans_is_refused_as_invalid():
+    from hostile_media import progressive_jpeg_with_empty_scans
+
+    with pytest.raises(ImageRefused) as refused:
+        check(progressive_jpeg_with_empty_scans(4096, 3072, 95_000))
+    assert (refused.value.code, refused.value.detail) == ("IMAGE_INVALID", f"jpeg_scans:>{MAX_JPEG_SCANS}")
+
+
+def test_a_progressive_jpeg_at_the_scan_limit_is_admitted_and_one_more_scan_is_not():
+    from hostile_media import jpeg_scan_count, progressive_jpeg_with_empty_scans
+
+    encoder_scans = jpeg_scan_count(progressive_jpeg_with_empty_scans(640, 480, 0))
+    at_limit = progressive_jpeg_with_empty_scans(640, 480, MAX_JPEG_SCANS - encoder_scans)
+    assert check(at_limit) == (640, 480)
+    with pytest.raises(ImageRefused):
+        check(progressive_jpeg_with_empty_scans(640, 480, MAX_JPEG_SCANS - encoder_scans + 1))
+
+
+def test_a_jpeg_of_endless_segments_is_refused():
+    _ok, encoded = cv2.imencode(".jpg", np.zeros((48, 64, 3), np.uint8))
+    data = encoded.tobytes()
+    comments = (b"\xff\xfe" + struct.pack(">H", 3) + b"x") * (MAX_JPEG_SEGMENTS + 1)
+    with pytest.raises(ImageRefused) as refused:
+        check(data[:2] + comments + data[2:])
+    assert refused.value.detail == f"jpeg_segments:>{MAX_JPEG_SEGMENTS}"
+
+
+def test_stuffed_bytes_and_restart_markers_in_scan_data_are_not_segments():
+    _ok, encoded = cv2.imencode(".jpg", np.random.default_rng(7).integers(0, 256, (480, 640, 3), np.uint8),
+                                [cv2.IMWRITE_JPEG_RST_INTERVAL, 1])
+    data = encoded.tobytes()
+    assert data.count(b"\xff\xd0") + data.count(b"\xff\x00") > MAX_JPEG_SEGMENTS
+    assert check(data) == (640, 480)
