@@ -4,7 +4,8 @@ CloudFront does the same with an /api/* behaviour in front of API Gateway).
 
     python h5/serve.py PORT API_URL        # `make run` starts it this way
 
-Standard library only: it is a development server, bound to 127.0.0.1.
+Standard library only (and pensioncert/local_http.py, itself standard library): it is a development
+server, bound to 127.0.0.1. Reads time out and a malformed request is answered 400 (local_http.py).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from pensioncert.local_http import READ_TIMEOUT_SECONDS, MalformedRequest, body_length, check_path
 
 APP_DIR = Path(__file__).resolve().parent / "app"
 API_PREFIX = "/api"
@@ -43,12 +46,13 @@ def _error_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
 
 
-def make_handler(api_url: str):
+def make_handler(api_url: str, read_timeout: float = READ_TIMEOUT_SECONDS):
     api = urlsplit(api_url)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "pensioncert-h5"
         sys_version = ""
+        timeout = read_timeout  # on the client's socket: every read of the request
 
         def log_message(self, format, *args):
             pass
@@ -65,12 +69,17 @@ def make_handler(api_url: str):
 
         # --- API pass-through -----------------------------------------------------------------
         def _proxy(self):
-            length = int(self.headers.get("Content-Length") or 0)
+            length = body_length(self.headers)
             if length > PROXY_MAX_BODY:
                 self.close_connection = True
                 return self._send(413, _error_body("PAYLOAD_TOO_LARGE", "提交的内容过大，请重新拍摄或压缩后再提交"),
                                   "application/json; charset=utf-8")
-            body = self.rfile.read(length) if length else None
+            try:
+                body = self.rfile.read(length) if length else None
+            except TimeoutError:
+                self.close_connection = True
+                return self._send(408, _error_body("REQUEST_TIMEOUT", "网络较慢，请求未能收完，请重试"),
+                                  "application/json; charset=utf-8")
             headers = {name: self.headers[name] for name in FORWARDED_REQUEST_HEADERS if self.headers.get(name)}
             path = self.path[len(API_PREFIX):] or "/"
             connection = http.client.HTTPConnection(api.hostname, api.port, timeout=PROXY_TIMEOUT_SECONDS)
@@ -100,8 +109,13 @@ def make_handler(api_url: str):
             self._send(200, target.read_bytes(), content_type, {"Cache-Control": "no-cache"})
 
         def _route(self):
-            if self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
-                return self._proxy()
+            try:
+                check_path(self.path)
+                if self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
+                    return self._proxy()
+            except MalformedRequest:
+                self.close_connection = True
+                return self._send(400, _error_body("BAD_REQUEST", "请求格式不正确"), "application/json; charset=utf-8")
             if self.command in ("GET", "HEAD"):
                 return self._static()
             self._send(405, _error_body("METHOD_NOT_ALLOWED", "不支持该请求方式"), "application/json; charset=utf-8")
@@ -111,8 +125,9 @@ def make_handler(api_url: str):
     return Handler
 
 
-def make_server(port: int, api_url: str, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), make_handler(api_url))
+def make_server(port: int, api_url: str, host: str = "127.0.0.1",
+                read_timeout: float = READ_TIMEOUT_SECONDS) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), make_handler(api_url, read_timeout))
     server.daemon_threads = True
     return server
 

@@ -31,6 +31,7 @@ from pensioncert import normalize
 from pensioncert.devstack import exit_with_parent
 from pensioncert.errors import AppError
 from pensioncert.identity.http_json import sign, signature_valid
+from pensioncert.local_http import READ_TIMEOUT_SECONDS, MalformedRequest, body_length, check_path
 
 MAX_BODY = 6 * 1024 * 1024
 
@@ -89,8 +90,11 @@ def load_people(records: Records, csv_path: Path) -> int:
     return count
 
 
-def make_server(port: int, key: str, records: Records) -> ThreadingHTTPServer:
+def make_server(port: int, key: str, records: Records,
+                read_timeout: float = READ_TIMEOUT_SECONDS) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
+        timeout = read_timeout  # on the client's socket: every read of the request
+
         def log_message(self, *args) -> None:  # quiet: the local stack's console is for the API
             pass
 
@@ -103,10 +107,20 @@ def make_server(port: int, key: str, records: Records) -> ThreadingHTTPServer:
             self.wfile.write(data)
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                check_path(self.path)
+                length = body_length(self.headers)
+            except MalformedRequest:
+                self.close_connection = True
+                return self._answer(400, {"error": "bad_request"})
             if length > MAX_BODY:
+                self.close_connection = True
                 return self._answer(413, {"error": "too_large"})
-            body = self.rfile.read(length)
+            try:
+                body = self.rfile.read(length)
+            except TimeoutError:
+                self.close_connection = True
+                return self._answer(408, {"error": "timeout"})
             if not signature_valid(key, self.headers.get("X-PC-Timestamp", ""), body,
                                    self.headers.get("X-PC-Signature", ""), time.time()):
                 return self._answer(401, {"error": "bad_signature"})
