@@ -30,7 +30,7 @@ from pathlib import Path
 from pensioncert import normalize
 from pensioncert.devstack import exit_with_parent
 from pensioncert.errors import AppError
-from pensioncert.identity.http_json import sign, signature_valid
+from pensioncert.identity.http_json import sign, sign_answer, signature_valid
 from pensioncert.local_http import READ_TIMEOUT_SECONDS, MalformedRequest, body_length, check_path
 
 MAX_BODY = 6 * 1024 * 1024
@@ -98,11 +98,15 @@ def make_server(port: int, key: str, records: Records,
         def log_message(self, *args) -> None:  # quiet: the local stack's console is for the API
             pass
 
-        def _answer(self, status: int, body: dict) -> None:
+        def _answer(self, status: int, body: dict, nonce: str = "") -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            if status == 200:  # an answer, signed for the request that carried the nonce
+                timestamp = str(int(time.time()))
+                self.send_header("X-PC-Timestamp", timestamp)
+                self.send_header("X-PC-Signature", sign_answer(key, nonce, timestamp, data))
             self.end_headers()
             self.wfile.write(data)
 
@@ -127,17 +131,18 @@ def make_server(port: int, key: str, records: Records,
             try:
                 payload = json.loads(body)
                 id_number, name = str(payload["id_number"]), str(payload["name"])
+                nonce = str(payload.get("nonce", ""))
                 image = base64.b64decode(payload["image"], validate=True) if "image" in payload else None
             except (ValueError, KeyError, TypeError, binascii.Error):
                 return self._answer(400, {"error": "bad_request"})
             if self.path == "/v1/records":
-                return self._answer(200, {"has_record": records.find(id_number, name) is not None})
+                return self._answer(200, {"has_record": records.find(id_number, name) is not None}, nonce)
             if self.path == "/v1/compare" and image is not None:
                 score = records.compare(id_number, name, image)
                 if score is None:
-                    return self._answer(200, {"result": "no_record"})
+                    return self._answer(200, {"result": "no_record"}, nonce)
                 return self._answer(200, {"result": "scored", "score": round(score, 4),
-                                          "transaction_id": "fake-" + secrets.token_hex(8)})
+                                          "transaction_id": "fake-" + secrets.token_hex(8)}, nonce)
             if self.path == "/_fake/people" and image is not None:
                 try:
                     records.enrol(id_number, name, image)

@@ -53,5 +53,7 @@ def get_authority(settings) -> IdentityAuthority | None:
             url=settings.identity_authority_url,
             key=settings.identity_authority_key.get_secret_value() if settings.identity_authority_key else "",
             timeout=settings.identity_authority_timeout_seconds,
+            # Plain http only to the local stage's fake authority on loopback.
+            require_https=not settings.is_local,
         )
     raise ValueError(f"unknown identity authority adapter {settings.identity_authority!r}")

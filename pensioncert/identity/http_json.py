@@ -9,9 +9,17 @@ Two calls, each a POST of a JSON object, signed with a key shared with the autho
                                                                             "transaction_id"}
                                                                          | {"result": "no_record"}
 
-Headers: ``X-PC-Timestamp`` (Unix seconds) and ``X-PC-Signature``: hex HMAC-SHA256 of
-``timestamp + "." + body`` under the shared key; the gateway refuses a stale timestamp (±300 s).
-Standard library only: the API function stays light.
+Requests: headers ``X-PC-Timestamp`` (Unix seconds) and ``X-PC-Signature``: hex HMAC-SHA256 of
+``timestamp + "." + body`` under the shared key; the gateway refuses a stale timestamp (±300 s). Every
+request body carries a fresh ``"nonce"`` (32 hex digits).
+
+Answers are authenticated the same way and bound to their request (issue 19, finding 11: a fake
+server's unsigned ``has_record: true, score 1.0`` was taken): a 200 answer carries ``X-PC-Timestamp``
+and ``X-PC-Signature`` = hex HMAC-SHA256 of ``"answer." + nonce + "." + timestamp + "." + body``, the
+nonce being the request's. An answer without it, with a wrong one, a stale one, or one signed for
+another request's nonce (a replay) is not an answer: AuthorityUnavailable. Outside the local stage
+the URL must be https (``get_authority`` refuses anything else). Standard library only: the API
+function stays light.
 """
 from __future__ import annotations
 
@@ -34,17 +42,32 @@ def sign(key: str, timestamp: str, body: bytes) -> str:
 
 
 def signature_valid(key: str, timestamp: str, body: bytes, signature: str, now: float) -> bool:
+    return _fresh(timestamp, now) and hmac.compare_digest(sign(key, timestamp, body), signature)
+
+
+def sign_answer(key: str, nonce: str, timestamp: str, body: bytes) -> str:
+    """The authority's signature of its answer to the request that carried ``nonce``."""
+    return hmac.new(key.encode(), b"answer." + nonce.encode() + b"." + timestamp.encode() + b"." + body,
+                    hashlib.sha256).hexdigest()
+
+
+def answer_valid(key: str, nonce: str, timestamp: str, body: bytes, signature: str, now: float) -> bool:
+    return _fresh(timestamp, now) and hmac.compare_digest(sign_answer(key, nonce, timestamp, body), signature)
+
+
+def _fresh(timestamp: str, now: float) -> bool:
     try:
-        fresh = abs(now - int(timestamp)) <= SIGNATURE_MAX_SKEW_SECONDS
+        return abs(now - int(timestamp)) <= SIGNATURE_MAX_SKEW_SECONDS
     except ValueError:
         return False
-    return fresh and hmac.compare_digest(sign(key, timestamp, body), signature)
 
 
 class HttpJsonAuthority:
-    def __init__(self, url: str, key: str, timeout: float) -> None:
+    def __init__(self, url: str, key: str, timeout: float, *, require_https: bool = True) -> None:
         if not url or not key:
             raise ValueError("PC_IDENTITY_AUTHORITY_URL and PC_IDENTITY_AUTHORITY_KEY must be set")
+        if require_https and not url.lower().startswith("https://"):
+            raise ValueError("PC_IDENTITY_AUTHORITY_URL must be https:// outside the local stage")
         self._url = url.rstrip("/")
         self._key = key
         self._timeout = timeout
@@ -65,7 +88,8 @@ class HttpJsonAuthority:
         return min(max(float(score), 0.0), 1.0), str(transaction_id)
 
     def _post(self, path: str, payload: dict) -> dict:
-        body = json.dumps(payload).encode()
+        nonce = secrets.token_hex(16)
+        body = json.dumps({**payload, "nonce": nonce}).encode()
         timestamp = str(int(time.time()))
         request = urllib.request.Request(self._url + path, data=body, method="POST", headers={
             "Content-Type": "application/json",
@@ -74,6 +98,17 @@ class HttpJsonAuthority:
         })
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                return json.loads(response.read())
+                answer = response.read()
+                answered_at = response.headers.get("X-PC-Timestamp", "")
+                signature = response.headers.get("X-PC-Signature", "")
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
             raise AuthorityUnavailable(f"{path}: {error}") from None
+        if not answer_valid(self._key, nonce, answered_at, answer, signature, time.time()):
+            raise AuthorityUnavailable(f"{path}: answer not signed for this request")
+        try:
+            decoded = json.loads(answer)
+        except ValueError:
+            raise AuthorityUnavailable(f"{path}: answer not JSON") from None
+        if not isinstance(decoded, dict):
+            raise AuthorityUnavailable(f"{path}: answer not an object")
+        return decoded

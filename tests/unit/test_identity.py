@@ -30,7 +30,7 @@ def test_records_are_found_by_number_and_name_only(fake):
     records, url = fake
     person = unique_id_number(1950)
     records.enrol(person, "張德明", b"photo")  # held under the simplified name
-    authority = HttpJsonAuthority(url, KEY, timeout=5)
+    authority = HttpJsonAuthority(url, KEY, timeout=5, require_https=False)
     assert authority.has_record(person, "张德明")
     full_width = person.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})
     assert authority.has_record(full_width, " 张德明 ")  # normalised like any input
@@ -41,18 +41,18 @@ def test_records_are_found_by_number_and_name_only(fake):
 def test_compare_without_a_record_is_no_record(fake):
     _, url = fake
     with pytest.raises(identity.NoAuthorityRecord):
-        HttpJsonAuthority(url, KEY, timeout=5).compare(unique_id_number(1950), "张德明", b"\xff\xd8jpeg")
+        HttpJsonAuthority(url, KEY, timeout=5, require_https=False).compare(unique_id_number(1950), "张德明", b"\xff\xd8jpeg")
 
 
 def test_a_wrong_key_is_refused_and_is_an_outage_not_an_answer(fake):
     _, url = fake
     with pytest.raises(identity.AuthorityUnavailable):
-        HttpJsonAuthority(url, "another-key", timeout=5).has_record(unique_id_number(1950), "张德明")
+        HttpJsonAuthority(url, "another-key", timeout=5, require_https=False).has_record(unique_id_number(1950), "张德明")
 
 
 def test_an_unreachable_authority_is_an_outage():
     with pytest.raises(identity.AuthorityUnavailable):
-        HttpJsonAuthority(f"http://127.0.0.1:{free_port()}", KEY, timeout=2).has_record(unique_id_number(1950), "张德明")
+        HttpJsonAuthority(f"http://127.0.0.1:{free_port()}", KEY, timeout=2, require_https=False).has_record(unique_id_number(1950), "张德明")
 
 
 def test_signatures_bind_key_time_and_body():
@@ -74,6 +74,6 @@ def test_no_adapter_without_settings_and_none_when_switched_off():
     off = types.SimpleNamespace(identity_authority="none")
     assert identity.get_authority(off) is None
     with pytest.raises(ValueError):
-        identity.get_authority(types.SimpleNamespace(identity_authority="http", identity_authority_url="",
+        identity.get_authority(types.SimpleNamespace(identity_authority="http", identity_authority_url="", is_local=True,
                                                      identity_authority_key=None,
                                                      identity_authority_timeout_seconds=5))
