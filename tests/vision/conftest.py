@@ -37,3 +37,23 @@ def img(photo_dir):
     import cv2
 
     return lambda name: cv2.imread(str(photo_dir / name), cv2.IMREAD_COLOR)
+
+
+DEV_FACES = REPO.parent / "shared" / "vision-devset" / "faces"
+
+
+@pytest.fixture(scope="session")
+def dev_face_scores():
+    """The dev faces' pair scores through the project's photo path (evaluate.match_scores), computed
+    once for every test that reads them (embedding the 111 photos is most of their time)."""
+    from vision import evaluate
+
+    return evaluate.match_scores(DEV_FACES)
+
+
+@pytest.fixture(scope="session")
+def dev_face_figures(dev_face_scores):
+    """evaluate.run_match's figures on the dev faces, from the shared scores."""
+    from vision import evaluate
+
+    return evaluate.match_report(dev_face_scores, evaluate.match_scores(DEV_FACES, evaluate.embed_photo_dlib))

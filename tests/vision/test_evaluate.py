@@ -66,9 +66,9 @@ def test_an_image_with_no_face_fails_its_pairs(tmp_path):
     assert f["frr"] == 1.0 and f["far"] == 0.0 and f["accuracy"] == pytest.approx(2 / 3)
 
 
-def test_every_dev_face_embeds_and_no_impostor_passes():
+def test_every_dev_face_embeds_and_no_impostor_passes(dev_face_figures):
     """Issue 9: failed_to_embed 0 on the dev face folder; at the shipped threshold no impostor pair passes."""
-    f = evaluate.run_match(DEVSET / "faces")
+    f = dev_face_figures
     assert f["pairs"] == 904 and f["failed_to_embed"] == 0.0 and f["failed_pairs"] == 0
     assert f["far"] == 0.0 and f["threshold"] == MATCH_THRESHOLD
     assert f["impostor_similarity_max"] < MATCH_THRESHOLD

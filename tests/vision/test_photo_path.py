@@ -11,11 +11,9 @@ FACES = DEVSET / "faces"
 
 
 @pytest.fixture(scope="module")
-def figures():
-    """The dev faces' match figures, the project's and plain dlib's on the same pairs, computed once."""
-    from vision import evaluate
-
-    return evaluate.run_match(FACES)
+def figures(dev_face_figures):
+    """The dev faces' match figures, the project's and plain dlib's on the same pairs."""
+    return dev_face_figures
 
 
 def test_every_dev_face_embeds_and_tar_at_far_0_is_at_least_plain_dlibs(figures):
@@ -25,10 +23,10 @@ def test_every_dev_face_embeds_and_tar_at_far_0_is_at_least_plain_dlibs(figures)
     assert figures["far"] == 0.0
 
 
-def test_review_load_is_the_share_of_genuine_pairs_in_the_band(figures):
-    from vision import evaluate, matching
+def test_review_load_is_the_share_of_genuine_pairs_in_the_band(figures, dev_face_scores):
+    from vision import matching
 
-    scores, labels, failed = evaluate.match_scores(FACES)
+    scores, labels, failed = dev_face_scores
     gen = scores[labels]
     in_band = ((gen >= matching.REVIEW_THRESHOLD) & (gen < matching.MATCH_THRESHOLD)).sum()
     assert figures["review_load"] == pytest.approx(in_band / (len(gen) + failed.sum()))

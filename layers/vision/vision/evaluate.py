@@ -152,8 +152,14 @@ def match_figures(
 def run_match(root: Path) -> dict[str, float]:
     """The project's photo path's figures and, on the same pairs in the same run, plain dlib's
     (embed_photo_dlib), prefixed dlib_, at the same thresholds."""
-    scores, labels, failed = match_scores(root)
-    d_scores, d_labels, d_failed = match_scores(root, embed_photo_dlib)
+    return match_report(match_scores(root), match_scores(root, embed_photo_dlib))
+
+
+def match_report(ours: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 dlib: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, float]:
+    """run_match's figures from the two pipelines' match_scores."""
+    scores, labels, failed = ours
+    d_scores, d_labels, d_failed = dlib
     return {
         **match_figures(scores, labels, failed=failed),
         "failed_pairs": len(failed),
