@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels
-from pensioncert.admin.staff import require_region, require_staff
+from pensioncert.admin.staff import require_person_in_scope, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
 from pensioncert.dal import accounts, certifications, lock_counter, registry
 from pensioncert.dal.tables import AccountTable, CardTable
@@ -37,7 +37,7 @@ def find(svc: Services, principal, query: str) -> dict:
     card = registry.get_card(id_key, beijing_date(svc.clock.now())) if id_key else None
     if account is None and card is None:
         raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
-    require_region(principal, _region(account.id_key if account else id_key))
+    require_person_in_scope(principal, _region(account.id_key if account else id_key), NOT_FOUND)
     return {"account": _account_view(svc, account) if account else None,
             "card": _card_view(svc, card) if card else None}
 

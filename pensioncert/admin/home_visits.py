@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels, manual_evidence
-from pensioncert.admin.staff import require_region, require_staff
+from pensioncert.admin.staff import require_person_in_scope, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
 from pensioncert.dal import certifications, registry
 from pensioncert.dal import home_visits as cases
@@ -45,7 +45,7 @@ def create_from_unit_report(svc: Services, principal, *, id_number: str, reason:
     person = registry.get_person(svc.vault.lookup("id", person_id))
     if person is None:
         raise AppError(ErrorCode.NOT_FOUND, labels.PERSON_NOT_FOUND)
-    require_region(principal, person.region)
+    require_person_in_scope(principal, person.region, labels.PERSON_NOT_FOUND)
     now = svc.clock.now()
     case = HomeVisitTable(
         "hv_" + secrets.token_hex(8), subject_key=person.id_key, subject_id_sealed=person.id_sealed,

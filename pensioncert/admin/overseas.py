@@ -214,9 +214,10 @@ def _import_row(svc: Services, principal, record: dict, line: int, seen: dict) -
     person = registry.get_person(id_key)
     if person is None:
         raise _RowRejected("id_number", labels.PERSON_NOT_FOUND)
-    # The region first: nothing of another region's person (not even their name) is told.
+    # Another region's person is answered as no one (issue 19, finding 14): nothing of them, not
+    # even that the number is on record, is told.
     if not principal.can_see(person.region):
-        raise _RowRejected("id_number", labels.OUT_OF_SCOPE)
+        raise _RowRejected("id_number", labels.PERSON_NOT_FOUND)
     if person.name != name and person.corrected_name != name:
         raise _RowRejected("name", f"姓名与业务系统记录（{person.name}）不一致")
     fingerprint = svc.vault.lookup("overseas-row", json.dumps(

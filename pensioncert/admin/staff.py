@@ -52,6 +52,17 @@ def require_region(principal, region: str | None) -> StaffPrincipal:
     return principal
 
 
+def require_person_in_scope(principal, region: str | None, not_found: str) -> StaffPrincipal:
+    """For a record staff looked up by what they typed (an ID number, a phone): one of another
+    region is answered as one that does not exist, ``NOT_FOUND`` with the lookup's own message, so
+    a lookup says nothing of other regions' records (issue 19, finding 14: it answered 不属于您负责
+    的地区, which says the record exists)."""
+    principal = require_staff(principal)
+    if not principal.can_see(region):
+        raise AppError(ErrorCode.NOT_FOUND, not_found)
+    return principal
+
+
 def require_province_admin(principal) -> StaffPrincipal:
     principal = require_staff(principal)
     if not principal.is_province_admin:
@@ -176,18 +187,19 @@ def _account(username: str | None) -> StaffTable | None:
 
 
 def new_captcha(svc: Services) -> dict:
+    from pensioncert.logic.captcha import STAFF
     from pensioncert.logic.captcha import new_captcha as draw
 
-    return draw(svc)
+    return draw(svc, purpose=STAFF)
 
 
 def _check_captcha(svc: Services, attempt: LoginAttempt) -> None:
-    from pensioncert.logic.captcha import use_captcha
+    from pensioncert.logic.captcha import STAFF, use_captcha
 
     if not attempt.captcha_id:
         raise CaptchaNeeded(labels.STAFF_CAPTCHA_NEEDED)
     try:
-        use_captcha(svc, attempt.captcha_id, attempt.captcha_answer or "")
+        use_captcha(svc, attempt.captcha_id, attempt.captcha_answer or "", STAFF)
     except AppError:
         raise CaptchaNeeded(labels.STAFF_CAPTCHA_WRONG) from None
 

@@ -11,8 +11,8 @@ from pensioncert.dal.errors import failed_transaction_items, is_conditional_fail
 from pensioncert.dal.tables import EphemeralTable, SmsOutboxTable
 
 
-def _captcha_key(captcha_id: str) -> str:
-    return f"captcha#{captcha_id}"
+def _captcha_key(captcha_id: str, purpose: str) -> str:
+    return f"captcha#{purpose}#{captcha_id}"
 
 
 def _code_key(phone_key: str, purpose: str) -> str:
@@ -23,17 +23,17 @@ def _quota_key(phone_key: str, day: str) -> str:
     return f"smsday#{phone_key}#{day}"
 
 
-def put_captcha(captcha_id: str, answer_hash: str, expires_at: int) -> None:
-    EphemeralTable(_captcha_key(captcha_id), secret_hash=answer_hash, expires_at=expires_at).save(
+def put_captcha(captcha_id: str, answer_hash: str, expires_at: int, purpose: str = "app") -> None:
+    EphemeralTable(_captcha_key(captcha_id, purpose), secret_hash=answer_hash, expires_at=expires_at).save(
         condition=EphemeralTable.key.does_not_exist()
     )
 
 
-def take_captcha(captcha_id: str) -> EphemeralTable | None:
-    """Delete and return the captcha: whoever deletes it first is its only user."""
+def take_captcha(captcha_id: str, purpose: str = "app") -> EphemeralTable | None:
+    """Delete and return the captcha drawn for ``purpose``: whoever deletes it first is its only user."""
     try:
         response = EphemeralTable._get_connection().delete_item(
-            _captcha_key(captcha_id), condition=EphemeralTable.key.exists(), return_values="ALL_OLD"
+            _captcha_key(captcha_id, purpose), condition=EphemeralTable.key.exists(), return_values="ALL_OLD"
         )
     except DeleteError as error:
         if is_conditional_failure(error):
