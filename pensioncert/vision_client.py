@@ -82,6 +82,11 @@ class VisionClient:
         answer = self._call({"action": "similarity", "embedding": embedding, "references": references})
         return {"similarity": answer["similarity"], "match": answer["match"], "threshold": answer["threshold"]}
 
+    def match_rule(self) -> tuple[float, float]:
+        """Vision's (MATCH_THRESHOLD, distance scale): similarity = 1 - distance / scale."""
+        answer = self._call({"action": "match_rule"})
+        return float(answer["threshold"]), float(answer["distance_scale"])
+
     def embed_id_card_portrait(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_id_card_portrait", "image": _b64(image)})["embedding"]
 

@@ -1,5 +1,5 @@
-"""`python -m pensioncert.jobs reminders|suspensions|all`: run the jobs once against the running
-local stack (or, with PC_* settings in the environment, any stage); prints each report."""
+"""`python -m pensioncert.jobs reminders|suspensions|duplicate_faces|all`: run the jobs once against
+the running local stack (or, with PC_* settings in the environment, any stage); prints each report."""
 from __future__ import annotations
 
 import json
@@ -7,12 +7,12 @@ import sys
 
 from pensioncert.devstack import adopt_running_stack
 
-JOBS = ("reminders", "suspensions")
+JOBS = ("reminders", "suspensions", "duplicate_faces")
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in (*JOBS, "all"):
-        print("usage: python -m pensioncert.jobs reminders|suspensions|all", file=sys.stderr)
+        print("usage: python -m pensioncert.jobs reminders|suspensions|duplicate_faces|all", file=sys.stderr)
         return 2
     adopt_running_stack()
     from pensioncert.jobs.handler import run_jobs

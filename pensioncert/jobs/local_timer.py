@@ -23,7 +23,7 @@ def start(svc: Services) -> threading.Event:
 
         while not stop.is_set():
             try:
-                reports = run_jobs(svc, ("reminders", "suspensions"))
+                reports = run_jobs(svc, ("reminders", "suspensions", "duplicate_faces"))
                 log.info("jobs: %s", json.dumps(reports, ensure_ascii=False))
             except Exception:  # a failed run is repeated by the next one (every write is conditional)
                 log.exception("jobs run failed")

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from pensioncert import normalize, passwords
 from pensioncert.dal import registry, stats
 from pensioncert.errors import AppError
+from pensioncert.observability import logger as log
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -90,6 +91,9 @@ class ImportReport:
     written: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Pairs of two ID numbers with the same face that involve this import's photos (issue 22;
+    # logic.duplicate_faces); None when the check could not run (the nightly job runs it).
+    duplicate_faces: int | None = 0
 
     def as_dict(self) -> dict:
         return {
@@ -97,6 +101,7 @@ class ImportReport:
             "written": self.written,
             "unchanged": self.unchanged,
             "errors": [vars(error) for error in self.errors],
+            "duplicate_faces": self.duplicate_faces,
         }
 
 
@@ -132,6 +137,7 @@ def import_registry(svc: Services, csv_text: str, photo_root, store_photo,
     report = ImportReport()
     photos = DirectoryPhotos(photo_root) if isinstance(photo_root, Path) else photo_root
     seen: dict[str, int] = {}
+    new_references: list[str] = []
     reader = read_csv(csv_text, COLUMNS, report)
     if reader is None:
         return report
@@ -152,9 +158,22 @@ def import_registry(svc: Services, csv_text: str, photo_root, store_photo,
             continue
         if written:
             report.written += 1
+            if row.photo:
+                new_references.append(svc.vault.lookup("id", row.id_number))
         else:
             report.unchanged += 1
+    report.duplicate_faces = _check_duplicate_faces(svc, new_references)
     return report
+
+
+def _check_duplicate_faces(svc: Services, id_keys: list[str]) -> int | None:
+    from pensioncert.logic import duplicate_faces
+
+    try:
+        return duplicate_faces.check_new_references(svc, id_keys).pairs_found
+    except Exception:  # noqa: BLE001 - the rows are written; the nightly job searches these references again
+        log.exception("duplicate-face check at import failed")
+        return None
 
 
 def import_archive(svc: Services, data: bytes, store_photo, importer: Importer = COMMAND_LINE,

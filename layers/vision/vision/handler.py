@@ -141,6 +141,10 @@ def _handle(event, s3):
         sim = min(matching.similarity(live, ref) for ref in refs)
         return {"ok": True, "similarity": sim, "match": matching.is_match(sim),
                 "threshold": matching.MATCH_THRESHOLD}
+    if action == "match_rule":
+        # The one shipped threshold and the distance it stands for (similarity = 1 - d / scale):
+        # what the duplicate-face search (pensioncert/logic/duplicate_faces.py) lists at.
+        return {"ok": True, "threshold": matching.MATCH_THRESHOLD, "distance_scale": matching.DISTANCE_SCALE}
     if action == "embed_reference":
         return {"ok": True, "embedding": embed_reference(_b64(event.get("image")))}
     if action == "embed_id_card_portrait":
