@@ -6,6 +6,9 @@ only reads what is printed; the API compares it with the claim (normalised the s
 name or ID number it receives).
 """
 
+import contextlib
+import os
+import queue
 import re
 import threading
 import unicodedata
@@ -15,6 +18,7 @@ import cv2
 import numpy as np
 
 from . import budget, quality
+from .budget import VisionBusy
 from .decode import decode_image
 from .detector import get_detector
 from .errors import VisionError
@@ -75,10 +79,19 @@ _LEADING_MARKS = re.compile(r"^[^\u3400-\u9fff]+")
 _GB11643_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _GB11643_CHECK = "10X98765432"
 
-# One lock for loading and running: the engine is not documented as thread-safe, and the local
-# stage's API serves requests on threads.
-_ocr_lock = threading.RLock()
-_ocr_engine = None
+# A card's front has about 12 printed text boxes (measured on drawn cards: 12); each box is recognised
+# on its own, so a photo dense with text was the cost: 360 boxes held the OCR for 16 s (issue 19,
+# finding 10; 38 s on this shared box under load). Past this many boxes the photo is not a card.
+MAX_TEXT_BOXES = 40
+# Engines are not documented as thread-safe, so each runs one card at a time; a call waits at most
+# OCR_WAIT_SECONDS for a free one, then answers busy (503, retryable) instead of queueing behind a
+# stalled card. One engine per process: Lambda runs one call per container; the local stage's API
+# threads share it (VISION_OCR_ENGINES adds engines, ~60 MiB each).
+OCR_ENGINES = int(os.environ.get("VISION_OCR_ENGINES", "1"))
+OCR_WAIT_SECONDS = float(os.environ.get("VISION_OCR_WAIT_SECONDS", "5"))
+_free_engines: queue.Queue = queue.Queue()
+_engines_made = 0
+_making = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -88,26 +101,48 @@ class CardText:
 
 
 def _ocr():
-    """The engine, loaded on the first card (certification calls never need it)."""
-    global _ocr_engine
-    with _ocr_lock:
-        if _ocr_engine is None:
-            from rapidocr import RapidOCR
+    """A new engine (cards only: certification calls never load one)."""
+    from rapidocr import RapidOCR
 
-            _ocr_engine = RapidOCR(params={
-                "Global.log_level": "error",
-                "Det.limit_type": "max",
-                "Det.limit_side_len": 960,
-                # Lines recognised one at a time: a batch is padded to its widest line, and on a card
-                # (one long number line, many short ones) batches of 6 measured ~60 MiB more peak
-                # memory (365 vs 304 MiB) and no faster here.
-                "Rec.rec_batch_num": 1,
-                # One thread: Lambda's share of a core at this memory size; more threads gained
-                # nothing measurable here and contend with concurrent calls in the local stage.
-                "EngineConfig.onnxruntime.intra_op_num_threads": 1,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            })
-        return _ocr_engine
+    return RapidOCR(params={
+        "Global.log_level": "error",
+        "Det.limit_type": "max",
+        "Det.limit_side_len": 960,
+        # Lines recognised one at a time: a batch is padded to its widest line, and on a card
+        # (one long number line, many short ones) batches of 6 measured ~60 MiB more peak
+        # memory (365 vs 304 MiB) and no faster here.
+        "Rec.rec_batch_num": 1,
+        # One thread: Lambda's share of a core at this memory size; more threads gained
+        # nothing measurable here and contend with concurrent calls in the local stage.
+        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    })
+
+
+@contextlib.contextmanager
+def ocr_engine(wait_seconds: float | None = None):
+    """An engine of this process's own, for one card; VisionBusy if none is free within the wait."""
+    global _engines_made
+    engine = None
+    with _making:
+        if _free_engines.empty() and _engines_made < OCR_ENGINES:
+            _engines_made += 1
+            engine = _ocr()
+    if engine is None:
+        try:
+            engine = _free_engines.get(timeout=OCR_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+        except queue.Empty:
+            raise VisionBusy("ocr_queue") from None
+    try:
+        yield engine
+    finally:
+        _free_engines.put(engine)
+
+
+def warm_ocr() -> None:
+    """Load an engine now (a bench's load time; otherwise the first card loads it)."""
+    with ocr_engine():
+        pass
 
 
 def _clean(text: str) -> str:
@@ -125,12 +160,39 @@ def _lines(img: np.ndarray) -> list[tuple[str, np.ndarray]]:
     if scale < 1.0:
         img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     budget.check("ocr")
-    with _ocr_lock:
-        result = _ocr()(img)
+    with ocr_engine() as engine:
+        result = _read_text(engine, img)
     budget.check("ocr_done")
     if not result.txts:
         return []
     return [(_clean(t), np.asarray(b, np.float32)) for t, b in zip(result.txts, result.boxes)]
+
+
+def _read_text(engine, img: np.ndarray):
+    """RapidOCR's own steps (its ``__call__``: detect, classify, recognise, map back), with the box
+    count checked between detection and recognition: ID_CARD_UNREADABLE past MAX_TEXT_BOXES."""
+    from rapidocr.ch_ppocr_cls import TextClsOutput
+    from rapidocr.main import RapidOCRError
+    from rapidocr.utils.output import RapidOCROutput
+
+    img = engine.load_img(img)
+    prepared, record = engine.preprocess_img(img)
+    try:
+        crops, detected = engine.detect_and_crop(prepared, record)
+    except RapidOCRError:  # no text found at all
+        return RapidOCROutput()
+    if len(crops) > MAX_TEXT_BOXES:
+        raise VisionError("ID_CARD_UNREADABLE", f"too_much_text:{len(crops)}>{MAX_TEXT_BOXES}")
+    budget.check("ocr_detected")
+    classified = TextClsOutput()
+    try:
+        crops_upright = crops
+        if engine.use_cls:
+            crops_upright, classified = engine.cls_and_rotate(crops)
+        recognised = engine.recognize_txt(crops_upright)
+    except RapidOCRError:  # nothing classified or read
+        return RapidOCROutput()
+    return engine.build_final_output(img, detected, classified, recognised, crops, record)
 
 
 def _name(lines: list[tuple[str, np.ndarray]]) -> str | None:
