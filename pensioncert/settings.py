@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     # holder: agreed with the authority for its engine. The fake authority scores with the vision
     # layer's own similarity, whose published operating point is 0.5 (vision/matching.py).
     identity_authority_pass_score: float = 0.5
+    # Life-event feeds' source systems and their HMAC keys ({"source": "key"}, JSON in
+    # PC_FEED_SOURCE_KEYS): a feed signed with its source's key applies without a second operator
+    # (rules/four_eyes.py). Deployed, from the stage's secret like the other keys.
+    feed_source_keys: dict[str, str] = Field(default_factory=dict)
     # The local stage's fake authority (pensioncert/fake_authority.py).
     fake_authority_port: int = 8070
 

@@ -76,6 +76,11 @@ class VisionClient:
     def embed_reference(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_reference", "image": _b64(image)})["embedding"]
 
+    def embed_reference_and_mirror(self, image: bytes) -> tuple[list[float], list[float]]:
+        """The photo's template and its left-right mirror's (the four-eyes copy check)."""
+        answer = self._call({"action": "embed_reference_and_mirror", "image": _b64(image)})
+        return answer["embedding"], answer["mirror_embedding"]
+
     def similarity(self, embedding: list[float], references: list[list[float]]) -> dict[str, Any]:
         """A template (``embed_reference``'s) against trusted references: ``{"similarity"`` (the
         lowest), ``"match"`` (at vision's threshold), ``"threshold"}``."""

@@ -134,7 +134,8 @@ def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure, p
                              failure_reason=failure or "", visit=visit)
         score = (result or {}).get("similarity")
         score = f"（现场照片相似度 {score:.2f}）" if score is not None else ""
-        done = {"passed": f"已登记：上门认证通过{score}，本年度认证已记录，任务办结",
+        done = {"confirming": f"已登记：现场照片与比对照片一致{score}，待未参与上门的工作人员在“待确认”中确认后记录认证",
+                "passed": f"已登记：上门认证通过{score}，本年度认证已记录，任务办结",
                 "review": f"现场照片与可信比对照片不一致{score}，已转省级人工复核（{(result or {}).get('review_id')}），"
                           "复核通过后记录认证",
                 "failed": "已登记：本次上门未通过，任务保留在队列中",

@@ -128,9 +128,10 @@ def act(photo, _certify, key, visit_photo, channel, visited_on, place, visitor):
     else:
         visit = manual_evidence.VisitFacts(upload_bytes(visit_photo), visited_on or "", place or "", visitor or "")
         result, error = call(overseas.certify, key, visit, channel or "")
-        if error or result["outcome"] == "passed":
-            message = error or alert(f"已登记 {result['year']} 年度境外人员认证（核验照片相似度 "
-                                     f"{result['similarity']:.2f}）", "success", id="os-certified")
+        if error or result["outcome"] == "confirming":
+            message = error or alert(f"已提交 {result['year']} 年度境外人员认证（核验照片相似度 "
+                                     f"{result['similarity']:.2f}），待另一名工作人员在“待确认”中确认后记录",
+                                     "success", id="os-certified")
         else:
             score = "" if result["similarity"] is None else f"（相似度 {result['similarity']:.2f}）"
             message = alert(f"核验照片与可信比对照片不一致{score}，已转省级人工复核（{result['review_id']}）",

@@ -117,7 +117,8 @@ def staff_photo(contents, key, reason):
     if not image:
         return alert("照片无法读取：请上传 JPEG 或 PNG 照片")
     _result, error = call(pensioners.set_staff_photo, key, image=image, reason=reason or "")
-    return error or alert("现场照片已保存，此后自助认证以此照片比对。", "success", id="staff-photo-done")
+    return error or alert("现场照片已保存，待省级管理员在“待确认”中批准后成为比对照片（批准后短信告知本人）。",
+                          "success", id="staff-photo-done")
 
 
 def _detail(person: dict, message=None):

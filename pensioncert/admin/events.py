@@ -6,8 +6,10 @@ by its index, one key per region in the principal's scope; lists show ID numbers
 payment system's export carries them in full (audited)."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pensioncert import normalize
@@ -16,8 +18,10 @@ from pensioncert.admin.staff import require_staff
 from pensioncert.dal import life_events
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.jobs import regions as regions_with_recipients
+from pensioncert.logic import confirmations
 from pensioncert.logic.event_import import EventImportReport, import_events
 from pensioncert.logic.registry_import import Importer
+from pensioncert.rules import four_eyes
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -32,11 +36,63 @@ LISTS = {
 EXPORT_HEADER = ("地区", "单位", "姓名", "身份证号码", "年度", "起始日期", "截止日期", "原因", "月份")
 
 
-def import_upload(svc: Services, principal, data: bytes, filename: str = "") -> EventImportReport:
-    """Row by row, an operator may import only events of people whose stored region is theirs."""
+@dataclass(frozen=True)
+class FeedAwaitingApproval:
+    """An unsigned feed: stored, nothing applied until a second staff member approves it."""
+
+    confirmation_id: str
+    sha256: str
+
+
+def import_upload(svc: Services, principal, data: bytes, filename: str = "", *, source: str = "",
+                  signature: str = "") -> EventImportReport | FeedAwaitingApproval:
+    """A feed certifies or ends a pension only when it comes from its source system (``signature``:
+    the HMAC of the file under ``source``'s registered key, rules.four_eyes) or after a second staff
+    member approves it (admin.confirmations). A signature that does not verify is refused outright:
+    nothing is stored. Row by row, an operator may import only events of people whose stored region
+    is theirs."""
     principal = require_staff(principal)
-    importer = Importer(principal.username, principal.display_name,
-                        None if principal.is_province_admin else tuple(principal.regions))
+    if signature or source:
+        if not four_eyes.feed_signed_by(data, source, signature, svc.settings.feed_source_keys):
+            audit.record(svc, principal, "import_events_refused", target=(filename or "上传文件")[:200],
+                         after={"来源": source[:50], "原因": "签名不符"})
+            raise AppError(ErrorCode.BAD_REQUEST, FEED_SIGNATURE_INVALID)
+        return apply_upload(svc, principal, data, filename, signed_by=source)
+    return _await_second_operator(svc, principal, data, filename)
+
+
+FEED_SIGNATURE_INVALID = "文件签名与登记的数据来源不符（签名错误或文件在签名后被修改），未导入任何数据"
+FEED_PREFIX = "feeds/"
+
+
+def _await_second_operator(svc: Services, principal, data: bytes, filename: str) -> FeedAwaitingApproval:
+    now = svc.clock.now()
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"{FEED_PREFIX}{now.strftime('%Y%m%dT%H%M%S%f')}-{digest[:16]}.csv"
+    svc.client("s3").put_object(Bucket=svc.settings.evidence_bucket, Key=key, Body=data,
+                                ServerSideEncryption="AES256")
+    name = (filename or "上传文件")[:200]
+    region = principal.regions[0] if not principal.is_province_admin and len(principal.regions) == 1 else ALL_REGIONS
+    item = confirmations.request(
+        svc, kind=four_eyes.EVENT_FEED, region=region, requested_by=principal.username,
+        requested_by_name=principal.display_name,
+        detail={"file_key": key, "filename": name, "sha256": digest, "bytes": len(data),
+                "regions": None if principal.is_province_admin else list(principal.regions)},
+        audit=audit.fields(principal, "import_events_pending", target=name, region=None if region == ALL_REGIONS
+                           else region, after={"文件": name, "SHA-256": digest[:16], "状态": "待第二人批准"}))
+    assert item is not None  # a fresh random id
+    return FeedAwaitingApproval(item.confirmation_id, digest)
+
+
+ALL_REGIONS = "全省"
+
+
+def apply_upload(svc: Services, principal, data: bytes, filename: str = "", *, signed_by: str = "",
+                 importer: Importer | None = None) -> EventImportReport:
+    """The feed's rows applied (a signed feed, or an approved one with the uploader's scope)."""
+    principal = require_staff(principal)
+    importer = importer or Importer(principal.username, principal.display_name,
+                                    None if principal.is_province_admin else tuple(principal.regions))
     source = (filename or "上传文件")[:200]
     stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     try:
@@ -44,7 +100,7 @@ def import_upload(svc: Services, principal, data: bytes, filename: str = "") -> 
     except UnicodeDecodeError:
         raise AppError(ErrorCode.BAD_REQUEST, "文件无法读取：请上传 UTF-8 编码的 CSV 文件") from None
     audit.record(svc, principal, "import_events", target=source,
-                 after={"rows": report.rows, "written": report.written, "unchanged": report.unchanged,
+                 after={**({"签名来源": signed_by} if signed_by else {}), "rows": report.rows, "written": report.written, "unchanged": report.unchanged,
                         "errors": report.error_count, **report.outcomes})
     return report
 

@@ -1,6 +1,7 @@
 """Home visits (上门认证): the queue, assignment, scheduling and the outcome of a visit."""
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,9 +15,9 @@ from pensioncert.dal import home_visits as cases
 from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic import reviews
-from pensioncert.logic.certification import record_certification
+from pensioncert.logic import confirmations, reviews
 from pensioncert.logic.registry_import import ImportReport, RowError, read_csv
+from pensioncert.rules import four_eyes
 from pensioncert.rules.certification import certification_year, effective_facts
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 UNIT_REPORT_COLUMNS = ("id_number", "reason", "address", "contact_phone")
 # The outcomes of a closed case: labels.CASE_OUTCOME's, and a photo below the match threshold.
-OUTCOME_LABELS = {**labels.CASE_OUTCOME, "review": "现场照片比对不一致，转人工复核"}
+OUTCOME_LABELS = {**labels.CASE_OUTCOME, "review": "现场照片比对不一致，转人工复核",
+                  "confirming": "待未参与上门的工作人员确认"}
 MAX_TEXT = 200
 
 
@@ -110,8 +112,9 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
                    visit: manual_evidence.VisitFacts | None = None) -> dict:
     """A failed visit keeps the case on the queue with the reason. A passed one needs its evidence
     (``visit``: the photo taken there, the date, address and visiting staff; admin.manual_evidence):
-    a photo that matches the trusted reference stores the year's certification (method home_visit,
-    the once-a-year rule) and closes the case; one below the match threshold closes it into a
+    a photo that matches the trusted reference closes the case into a confirmation by a second staff
+    member who did not visit (``outcome`` confirming; the approval stores the year's certification,
+    method home_visit, the once-a-year rule); one below the match threshold closes it into a
     review case for a provincial reviewer instead (``outcome`` review)."""
     case = _case(principal, case_id)
     if case.status not in ("assigned", "scheduled"):
@@ -151,19 +154,32 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
         result = _close(svc, principal, case, "review", review_id=review.review_id, proof=proof,
                         **evidence_fields)
         return {**result, "review_id": review.review_id, "similarity": proof.similarity}
-    outcome = "passed"
-    try:
-        record_certification(svc, case.subject_key, year, "home_visit",
-                             operator=f"上门认证（{proof.visited_by_name}）", region=person.region,
-                             unit=person.unit, operator_user_id=f"staff:{principal.username}",
-                             similarity=proof.similarity, evidence_key=proof.evidence_key,
-                             reference=proof.reference)
-    except AppError as error:
-        if error.extra.get("reason") != "ALREADY_CERTIFIED":
-            raise
-        outcome = "already_certified"
-    return {**_close(svc, principal, case, outcome, proof=proof, **evidence_fields),
-            "similarity": proof.similarity}
+    # Four eyes (rules/four_eyes.py): the certification waits for a second staff member who did
+    # not visit; admin.confirmations applies it (manual_certification.certify_confirmed).
+    confirmation = confirmations.request(
+        svc, kind=four_eyes.HOME_VISIT, region=person.region, requested_by=principal.username,
+        requested_by_name=principal.display_name, person=person, visited_by=proof.visited_by,
+        detail={"case_id": case.case_id, "year": year, "evidence_key": proof.evidence_key,
+                "similarity": proof.similarity, "reference": proof.reference, "visited_on": proof.visited_on,
+                "visited_by_name": proof.visited_by_name})
+    assert confirmation is not None  # a fresh random id
+    return {**_close(svc, principal, case, "confirming", proof=proof, **evidence_fields),
+            "similarity": proof.similarity, "confirmation_id": confirmation.confirmation_id}
+
+
+def confirmation_confirmed(svc: Services, case_id: str, outcome: str) -> None:
+    """The second person approved: the case's outcome is the certification's."""
+    case = cases.get(case_id)
+    if case is not None:
+        cases.transition(case, from_statuses=("done",), to_status="done", now=svc.clock.now(), outcome=outcome)
+
+
+def confirmation_refused(svc: Services, confirmation, reason: str) -> None:
+    """The second person did not confirm the visit: the case is back on the queue with the reason."""
+    case = cases.get(json.loads(confirmation.detail)["case_id"])
+    if case is not None:
+        cases.transition(case, from_statuses=("done",), to_status="assigned", now=svc.clock.now(),
+                         outcome="failed", failure_reason=f"第二人未确认：{reason}", scheduled_for=None)
 
 
 def _close(svc: Services, principal, case, outcome: str, proof=None, **fields) -> dict:

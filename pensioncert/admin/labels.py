@@ -33,6 +33,9 @@ ACTIONS = {
     "import_events": "导入比对数据", "life_event_status": "比对数据变更待遇状态",
     "suspension_run": "生成暂停发放名单", "suspension_export": "导出暂停发放名单",
     "events_list_export": "导出比对数据名单",
+    "confirm_requested": "提交待第二人确认", "confirm_approved": "第二人批准", "confirm_refused": "第二人未批准",
+    "import_events_pending": "上传未签名比对数据（待批准）", "import_events_refused": "比对数据签名不符（拒收）",
+    "claim_revoked": "撤销未经可信照片证明的实名",
 }
 
 LOGIN_FAILED = "用户名或密码错误"

@@ -6,7 +6,10 @@ and is matched against the person's trusted reference (logic/references.py) by t
 function; it is stored in the evidence bucket under the same prefix, encryption and lifecycle as
 the app's liveness evidence. At or above the match threshold the visit certifies; below it (or
 with no trusted reference to compare with) a provincial reviewer must confirm: a review case
-(logic/reviews.open_manual) instead of a certification.
+(logic/reviews.open_manual) instead of a certification. At or above it a second staff member who
+did not visit confirms (rules/four_eyes.py). A photo that is a copy of a reference (the reference
+itself, a crop, a mirror or a re-photo of it: ``four_eyes.is_copy``) is refused before anything is
+stored.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from pensioncert.dal import staff as staff_dal
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.registry_import import PHOTO_REFUSALS, is_photo_file
+from pensioncert.rules import four_eyes
 from pensioncert.vision_client import VisionRefusal
 
 if TYPE_CHECKING:
@@ -34,14 +38,6 @@ DATE_REQUIRED = "请填写上门（核验）日期，不能晚于今天，且须
 ADDRESS_REQUIRED = "请填写上门（核验）地址（不超过200字）"
 VISITOR_REQUIRED = "请选择负责该地区、实际上门（核验）的工作人员"
 MAX_TEXT = 200
-# A visit photo this close to the reference is a copy of it (the reference file itself, a screenshot or
-# a re-save), not a photo taken at the visit. Measured on the dev set (references p01–p06): the
-# reference re-saved as JPEG q90/q60 scores 0.95–1.00, downscaled to 80 %/60 % 0.92–0.97; other
-# frames of the very recording the reference was cut from (the closest a genuine photo can be; a visit
-# is years after the registry photo) score at most 0.93. Heavily downscaled copies (0.92–0.95) pass
-# this check: the stored photo and score are what a reviewer audits.
-SAME_PHOTO_SIMILARITY = 0.95
-SAME_PHOTO = "现场照片与比对照片几乎完全相同（相似度 {score:.2f}）：须上传本次上门（核验）时新拍摄的本人照片，不能用比对照片翻拍或复制"
 
 
 @dataclass(frozen=True)
@@ -89,14 +85,15 @@ def check(svc: Services, person, facts: VisitFacts, *, kind: str, ref_id: str) -
             visitor.role == labels.ROLE_PROVINCE_ADMIN or person.region in (visitor.regions or ())):
         raise AppError(ErrorCode.BAD_REQUEST, VISITOR_REQUIRED)
     try:
-        template = svc.vision.embed_reference(image)
+        template, mirror = svc.vision.embed_reference_and_mirror(image)
     except VisionRefusal as refusal:
         reason = PHOTO_REFUSALS.get(refusal.code, "照片未通过质量检查")
         raise AppError(ErrorCode.BAD_REQUEST, PHOTO_REFUSED.format(reason=reason),
                        vision_code=refusal.code) from None
+    copy_score = closest_to_a_reference(svc, person, template, mirror)
+    if copy_score is not None and four_eyes.is_copy(copy_score):
+        raise AppError(ErrorCode.BAD_REQUEST, four_eyes.COPY.format(score=copy_score))
     similarity, matched, reference, detail = _match(svc, person, template, image)
-    if similarity is not None and detail == "template" and similarity >= SAME_PHOTO_SIMILARITY:
-        raise AppError(ErrorCode.BAD_REQUEST, SAME_PHOTO.format(score=similarity))
     key = (f"{evidence.EVIDENCE_PREFIX}{kind}/{now.astimezone(BEIJING).year}/"
            f"{ref_id}-{now.strftime('%Y%m%dT%H%M%S%f')}.json")
     evidence.put_json(svc.client("s3"), svc.settings.evidence_bucket, key, {
@@ -107,6 +104,16 @@ def check(svc: Services, person, facts: VisitFacts, *, kind: str, ref_id: str) -
     })
     return Evidence(key, similarity, matched, reference, detail, visited_on, address,
                     visitor.username, visitor.display_name)
+
+
+def closest_to_a_reference(svc: Services, person, template: list[float], mirror: list[float]) -> float | None:
+    """The four-eyes copy score: the highest similarity of the photo, or of its mirror, to any of the
+    person's reference templates (staff photo and registry photo); None with no template."""
+    references = [list(t) for t in (person.staff_reference_embedding, person.reference_embedding) if t]
+    if not references:
+        return None
+    return round(max(svc.vision.similarity(face, [reference])["similarity"]
+                     for face in (template, mirror) for reference in references), 4)
 
 
 def photo_of(svc: Services, evidence_key: str) -> bytes | None:

@@ -21,7 +21,6 @@ from pensioncert.dal import overseas as overseas_dal
 from pensioncert.dal.admin_tables import StatsTable
 from pensioncert.dal.evidence import put_registry_photo
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic.certification import record_certification
 from pensioncert.logic.registry_import import (
     PHOTO_REFUSALS,
     ImportReport,
@@ -102,8 +101,8 @@ CHANNELS = {"consular": "驻外使领馆核验", "video_call": "视频通话核�
 
 
 def certify(svc: Services, principal, id_key: str, visit=None, channel: str = "") -> dict:
-    """Record this year's certification with method ``overseas`` (once a year, any method), with
-    its evidence (admin.manual_evidence): the consular or video-call photo, its date, the place
+    """Ask for this year's certification with method ``overseas`` (once a year, any method; stored
+    when a second staff member confirms it, admin.confirmations), with its evidence (admin.manual_evidence): the consular or video-call photo, its date, the place
     (consulate or the person's address abroad) and the staff. A photo below the match threshold
     becomes a review case for a provincial reviewer instead (``{"outcome": "review"}``)."""
     from pensioncert.admin import manual_evidence
@@ -134,13 +133,20 @@ def certify(svc: Services, principal, id_key: str, visit=None, channel: str = ""
             audit=audit.fields(principal, "review_open", target=_target(svc, item), region=item.region,
                                after={"来源": "境外人员认证", **facts}))
         return {"outcome": "review", "review_id": review.review_id, "similarity": proof.similarity}
-    certification = record_certification(
-        svc, id_key, year, "overseas", operator=f"境外人员认证（{proof.visited_by_name}）",
-        region=person.region, unit=person.unit, operator_user_id=f"staff:{principal.username}",
-        similarity=proof.similarity, evidence_key=proof.evidence_key, reference=proof.reference)
-    audit.record(svc, principal, "overseas_certify", target=_target(svc, item), region=item.region,
-                 after={"年度": year, "认证方式": labels.METHODS["overseas"], **facts})
-    return {"outcome": "passed", "certified_at": certification.certified_at, "year": year,
+    # Four eyes (rules/four_eyes.py): a second staff member who did not take part confirms.
+    from pensioncert.logic import confirmations
+    from pensioncert.rules import four_eyes
+
+    confirmation = confirmations.request(
+        svc, kind=four_eyes.OVERSEAS, region=person.region, requested_by=principal.username,
+        requested_by_name=principal.display_name, person=person, visited_by=proof.visited_by,
+        detail={"year": year, "evidence_key": proof.evidence_key, "similarity": proof.similarity,
+                "reference": proof.reference, "visited_on": proof.visited_on,
+                "visited_by_name": proof.visited_by_name, "channel": channel},
+        audit=audit.fields(principal, "confirm_requested", target=_target(svc, item), region=item.region,
+                           after={"年度": year, "认证方式": labels.METHODS["overseas"], **facts}))
+    assert confirmation is not None  # a fresh random id
+    return {"outcome": "confirming", "confirmation_id": confirmation.confirmation_id, "year": year,
             "similarity": proof.similarity}
 
 

@@ -200,10 +200,13 @@ def remove_reference_photo(svc: Services, principal, id_key: str, *, reason: str
 
 
 def set_staff_photo(svc: Services, principal, id_key: str, *, image: bytes, reason: str) -> dict:
-    """A photo staff took of the person in person (counter, home visit, overseas programme)
-    becomes the person's trusted reference (logic/references.py): checked by the same strict
-    quality gate as registry photos, stored, and audited with the reason in one transaction."""
+    """A photo staff took of the person in person (counter, home visit, overseas programme) is to
+    become the person's trusted reference (logic/references.py): checked by the same strict quality
+    gate as registry photos and stored, it waits for a provincial administrator's approval
+    (rules/four_eyes.py); nothing about the person changes until then."""
     from pensioncert.dal import staff_photos
+    from pensioncert.logic import confirmations
+    from pensioncert.rules import four_eyes
     from pensioncert.vision_client import VisionRefusal
 
     person = _person(principal, id_key)
@@ -215,14 +218,52 @@ def set_staff_photo(svc: Services, principal, id_key: str, *, image: bytes, reas
     now = svc.clock.now()
     photo_key = staff_photos.put_photo(svc.client("s3"), svc.settings.evidence_bucket, id_key, image, now)
     id_number = svc.vault.open(person.id_sealed)
+    confirmation = confirmations.request(
+        svc, kind=four_eyes.STAFF_PHOTO, region=person.region, requested_by=principal.username,
+        requested_by_name=principal.display_name, person=person,
+        detail={"photo_key": photo_key, "embedding": template, "reason": reason_text},
+        audit=audit.fields(principal, "confirm_requested", target=_target(person, id_number),
+                           region=person.region, after={"事项": "更换比对照片", "照片": photo_key},
+                           reason=reason_text))
+    assert confirmation is not None  # a fresh random id
+    return {"has_staff_photo": bool(person.staff_reference_embedding), "confirmation_id": confirmation.confirmation_id}
+
+
+REFERENCE_CHANGED_SMS = ("【养老保险认证】{name}的认证比对照片已由社保经办机构更换。如非本人知情办理，"
+                         "请立即携带身份证到社保经办机构或拨打12333反映。")
+
+
+def apply_staff_photo(svc: Services, principal, confirmation, detail: dict) -> dict:
+    """A provincial administrator approved: the photo becomes the reference (audited with both
+    names in the same transaction), and the pensioner's bound phone is told (SMS)."""
+    from pensioncert.dal import accounts, staff_photos
+    from pensioncert.logic.contacts import mask_name
+    from pensioncert.sms import NoticeSms, SmsSendError
+
+    person = registry.get_person(confirmation.subject_key)
+    if person is None:
+        raise AppError(ErrorCode.NOT_FOUND)
+    id_number = svc.vault.open(person.id_sealed)
     had = "有" if person.staff_reference_embedding else "无"
     if not staff_photos.set_photo(
-            id_key, photo_key=photo_key, embedding=template, now=now,
+            person.id_key, photo_key=detail["photo_key"], embedding=detail["embedding"], now=svc.clock.now(),
             audit=audit.fields(principal, "set_staff_photo", target=_target(person, id_number),
                                region=person.region, before={"现场照片": had},
-                               after={"现场照片": "有", "照片": photo_key}, reason=reason_text)):
+                               after={"现场照片": "有", "照片": detail["photo_key"],
+                                      "采集人": confirmation.requested_by_name, "批准人": principal.display_name},
+                               reason=detail.get("reason"))):
         raise AppError(ErrorCode.NOT_FOUND)
-    return {"has_staff_photo": True}
+    account = accounts.find_by_id_key(person.id_key)
+    sealed = (account.phone_sealed or account.bound_phone_sealed) if account is not None else None
+    notified = False
+    if sealed:
+        try:
+            svc.sms.send(NoticeSms(svc.vault.open(sealed), REFERENCE_CHANGED_SMS.format(name=mask_name(person.name)),
+                                   params=(("name", mask_name(person.name)),), purpose="reference_changed"))
+            notified = True
+        except SmsSendError:
+            notified = False
+    return {"has_staff_photo": True, "notified": notified}
 
 
 STAFF_PHOTO_REFUSED = "照片不能用作比对照片：请在光线充足处正面拍摄本人，面部清晰、无遮挡后重新上传"

@@ -24,6 +24,7 @@ lock_state_of = lock_counter.lock_state_of
 # A phone number without an account keeps its failure count this long after its last failure, so
 # that waiting for the count to vanish is no practical way to tell it from an account's (whose
 # count has no end), while the items of probed numbers still go away.
+CARD = "card"  # an ID claim proved by the card and its PIN (ClaimTable.proved_with)
 UNKNOWN_PHONE_COUNT_LIFETIME = timedelta(days=30)
 
 ID_TAKEN_MESSAGE = (
@@ -60,7 +61,8 @@ def create(account: AccountTable, *, claim_id: bool = False) -> None:
         claims.append((ClaimTable(phone_claim(account.phone_key), user_id=account.user_id),
                        ClaimTable.claim.does_not_exist()))
     if claim_id:
-        claims.append((ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True),
+        claims.append((ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True,
+                                  proved_with=CARD),
                        _id_free_or_mine(account.user_id)))
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
@@ -82,7 +84,8 @@ def create(account: AccountTable, *, claim_id: bool = False) -> None:
         raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_TAKEN_MESSAGE) from None
 
 
-def claim_id_number(account: AccountTable, *, reference_embedding: list[float] | None = None) -> None:
+def claim_id_number(account: AccountTable, *, reference_embedding: list[float] | None = None,
+                    proved_with: str | None = None) -> None:
     """Real-name binding succeeded: in one transaction take the ID claim, mark the account
     verified and add one to its token version (earlier tokens die with the unverified state).
 
@@ -92,7 +95,7 @@ def claim_id_number(account: AccountTable, *, reference_embedding: list[float] |
     actions: list[Action] = [AccountTable.real_name_verified.set(True), AccountTable.token_version.add(1)]
     if reference_embedding is not None:
         actions.append(AccountTable.reference_embedding.set(reference_embedding))
-    claim = ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True)
+    claim = ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True, proved_with=proved_with)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             # One put and one update: the put comes first in the cancellation reasons.
@@ -104,6 +107,31 @@ def claim_id_number(account: AccountTable, *, reference_embedding: list[float] |
             raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_TAKEN_MESSAGE) from None
         raise
     account.refresh(consistent_read=True)
+
+
+def id_claim_item(id_key: str) -> ClaimTable | None:
+    try:
+        return ClaimTable.get(id_claim(id_key), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def revoke_unproved_id_claim(id_key: str, user_id: str, *, now: datetime, audit: dict) -> bool:
+    """Take back an ID claim no trusted face or card proved: the claim goes, the account is no
+    longer verified and its tokens end, the audit event in the same transaction. False when the
+    claim changed meanwhile (another proof took it)."""
+    from pensioncert.dal import audit as audit_dal
+    from pensioncert.dal.errors import transact_if
+
+    def fill(transaction) -> None:
+        transaction.delete(ClaimTable(id_claim(id_key)), condition=(ClaimTable.user_id == user_id)
+                           & ClaimTable.proved_with.does_not_exist())
+        transaction.update(AccountTable(user_id), actions=[AccountTable.real_name_verified.set(False),
+                                                           AccountTable.token_version.add(1)],
+                           condition=AccountTable.user_id.exists())
+        audit_dal.in_transaction(transaction, now=now, **audit)
+
+    return transact_if(fill)
 
 
 def _claimed_by(claim: str) -> str | None:

@@ -174,4 +174,43 @@ class OverseasResidentTable(_Table):
     by_agency = OverseasByAgency()
 
 
-ADMIN_TABLES: tuple = (StaffTable, StaffSessionTable, AuditTable, StatsTable, OverseasResidentTable)
+class ConfirmationByState(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_state_region"
+        projection = AllProjection()
+
+    state = UnicodeAttribute(hash_key=True)
+    region_created = UnicodeAttribute(range_key=True)
+
+
+class ConfirmationTable(_Table):
+    """A change one staff member asked for that a second must approve (rules/four_eyes.py): a manual
+    certification, a staff reference photo, an unsigned event feed, a feed's death record."""
+
+    class Meta(_Table.Meta):
+        base_name = "confirmations"
+
+    confirmation_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # rules.four_eyes.KINDS
+    state = UnicodeAttribute()  # pending | approved | refused
+    region = UnicodeAttribute()
+    region_created = UnicodeAttribute()  # "<region>#<created_at>" for the queue index
+    subject_key = UnicodeAttribute(null=True)
+    subject_id_sealed = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute()  # staff username, or the importer's actor
+    requested_by_name = UnicodeAttribute()
+    visited_by = UnicodeAttribute(null=True)
+    # What approving does, as JSON (sealed values stay sealed); shown to the approver.
+    detail = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    decided_by = UnicodeAttribute(null=True)
+    decided_by_name = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    decision_reason = UnicodeAttribute(null=True)
+
+    by_state_region = ConfirmationByState()
+
+
+ADMIN_TABLES: tuple = (StaffTable, StaffSessionTable, AuditTable, StatsTable, OverseasResidentTable,
+                       ConfirmationTable)

@@ -121,6 +121,10 @@ class ClaimTable(_Table):
     # True on an ID claim taken by proof. Registration used to write unproved ID claims; one
     # without this flag is taken over by the first proof.
     proved = BooleanAttribute(null=True)
+    # What proved it: "card" (the card and its PIN) or the trusted reference the face matched
+    # (logic/references.py). Absent on claims proved before issue 19 by the card's portrait alone:
+    # the registry import takes those back (logic/claim_recheck.py).
+    proved_with = UnicodeAttribute(null=True)
 
 
 class EphemeralTable(_Table):

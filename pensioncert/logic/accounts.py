@@ -228,10 +228,13 @@ def bind_phone(svc: Services, account: AccountTable, *, phone: str, sms_code: st
     return {"phone_bound": True}
 
 
-def complete_binding(account: AccountTable, *, reference_embedding: list[float] | None = None) -> dict:
+def complete_binding(account: AccountTable, *, reference_embedding: list[float] | None = None,
+                     proved_with: str | None = None) -> dict:
     """Real-name binding passed: claim the ID number for this account (409 if another account
-    proved it first) and end its earlier tokens: the app logs in again, as a verified account."""
-    accounts.claim_id_number(account, reference_embedding=reference_embedding)
+    proved it first) and end its earlier tokens: the app logs in again, as a verified account.
+    ``proved_with``: the trusted reference the face matched (kept on the claim: registry import
+    re-checks claims that no trusted face proved)."""
+    accounts.claim_id_number(account, reference_embedding=reference_embedding, proved_with=proved_with)
     return {"real_name_verified": True}
 
 

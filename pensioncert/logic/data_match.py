@@ -27,8 +27,10 @@ OPERATOR = "数据比对"
 def apply_event(svc: Services, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
     """The outcome: ``certified``, ``recorded`` (counts, not enough yet or not this year),
     ``already_certified``, ``not_recipient``, ``deceased``, ``suspended``, ``flagged``."""
+    if event_type == "death_record":
+        return _list_death_for_confirmation(svc, person, event_date, source, actor)
     if event_type in rules.STOPS:
-        return _stop(svc, person, event_type, event_date, source, actor)
+        return stop_payments(svc, person, event_type, event_date, source, actor)
     if event_type in rules.FLAGS:
         return _flag(svc, person, event_date, source)
     if event_type == "return_home":
@@ -77,7 +79,24 @@ def certify_from_events(svc: Services, person) -> str:
     return "certified"
 
 
-def _stop(svc: Services, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
+def _list_death_for_confirmation(svc: Services, person, event_date: date, source: str, actor: dict) -> str:
+    """A feed's death record stops nothing by itself: it is listed for a staff member's
+    confirmation (rules/four_eyes.py), once per person, date and source, however often the feed is
+    imported; the confirmation stops payments (``stop_payments``)."""
+    from pensioncert.logic import confirmations
+    from pensioncert.rules import four_eyes
+
+    if _status(svc, registry.get_person(person.id_key) or person) == "deceased":
+        return "deceased"
+    listing = svc.vault.lookup("death-listing", json.dumps([person.id_key, event_date.isoformat(), source]))
+    confirmations.request(
+        svc, kind=four_eyes.DEATH_RECORD, region=person.region, requested_by=actor["actor"],
+        requested_by_name=actor["actor_name"], person=person, confirmation_id="cf_death_" + listing[:32],
+        detail={"event_date": event_date.isoformat(), "source": source})
+    return "death_pending_confirmation"
+
+
+def stop_payments(svc: Services, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
     """Death → ``deceased`` (payments stop from the next month; months paid after it listed for
     recovery); imprisonment → ``suspended``. The registry status changes at once (today), with
     its counters and an audit event in one transaction (dal.registry.schedule_correction)."""

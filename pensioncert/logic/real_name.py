@@ -21,6 +21,11 @@ NO_REFERENCE_FOR_BINDING = (
     "系统中暂无您的比对照片，无法通过手机完成实名注册。请使用社保卡登录，"
     "或携带身份证到社保经办机构采集照片后再办理"
 )
+# Someone the agency's registry does not hold and the identity authority has no photo of.
+NO_TRUSTED_FACE = (
+    "暂时无法核实您的身份：社保系统和身份核验机构中都没有可与您的人脸比对的照片，"
+    "因此不能通过手机实名注册，您的身份证号码未被登记到本账户。请携带身份证到社保经办机构办理"
+)
 
 
 def start(svc: Services, account, *, name: str, id_number: str) -> dict:
@@ -32,20 +37,22 @@ def start(svc: Services, account, *, name: str, id_number: str) -> dict:
     claimed_id = normalize.id_number(id_number)
     if claimed_name != account.name or svc.vault.lookup("id", claimed_id) != account.id_key:
         raise AppError(ErrorCode.NOT_FOUND, "姓名或身份证号码与注册信息不一致，请核对后重新输入")
-    _require_reference_for_a_pensioner(svc, account)
+    _trusted_face(svc, account)
     return liveness.open_session(svc, purpose="real_name", user_id=account.user_id, subject=SELF,
                                  subject_key=account.id_key)
 
 
-def _require_reference_for_a_pensioner(svc: Services, account) -> None:
-    """A binding takes the ID claim, and card login then returns that account: for a person in the
-    registry, a card and a face that match each other are not proof (anyone can draw a card with
-    their own face), so binding needs a trusted reference to match. Without one the pensioner logs
-    in by card, or staff take a photo at the counter. People outside the registry (relatives who use
-    the app for a parent) bind with card and face alone: there is no pension to take over."""
+def _trusted_face(svc: Services, account) -> references.References:
+    """A binding takes the ID claim, and card login then returns that account: a card and a face
+    that match each other are not proof (anyone can draw a card with their own face), so binding
+    needs a trusted reference to match (issue 19, finding 1): the registry's or a staff photo for a
+    person in the registry, the identity authority's for anyone. With none, binding is refused and
+    claims nothing: the pensioner logs in by card, anyone else goes to the counter."""
     person = registry.get_person(account.id_key)
-    if person is not None and not references.trusted(svc, person, account.name):
-        raise AppError(ErrorCode.NO_REFERENCE_PHOTO, NO_REFERENCE_FOR_BINDING)
+    found = references.for_binding(svc, person, svc.vault.open(account.id_sealed), account.name)
+    if not found:
+        raise AppError(ErrorCode.NO_REFERENCE_PHOTO, NO_REFERENCE_FOR_BINDING if person is not None else NO_TRUSTED_FACE)
+    return found
 
 
 def complete(svc: Services, account, session_id: str, id_card_image: bytes, steps: list[dict]) -> dict:
@@ -64,23 +71,20 @@ def _counted(svc: Services, account, session, id_card_image: bytes, steps: list[
 def _bind(svc: Services, account, session, id_card_image: bytes, steps: list[dict]) -> dict:
     evidence_key = liveness.store_evidence(svc, session, steps, {"id_card_image": _b64(id_card_image)})
     portrait = _read_card(svc, account, id_card_image)
-    # The live face must match the card's portrait and, where one exists, the person's trusted
-    # reference (staff photo, registry photo, or the identity authority's): a card and a face
-    # that merely match each other prove nothing (anyone can photograph a card).
-    person = registry.get_person(account.id_key)
-    trusted = references.trusted(svc, person, account.name)
-    if person is not None and not trusted:  # the reference went away since the session opened
-        raise AppError(ErrorCode.NO_REFERENCE_PHOTO, NO_REFERENCE_FOR_BINDING)
+    # The live face must match the card's portrait and the person's trusted reference (staff photo,
+    # registry photo, or the identity authority's): a card and a face that merely match each other
+    # prove nothing (anyone can photograph a card).
+    trusted = _trusted_face(svc, account)  # again: the reference may have gone since the session opened
     try:
         references.decide(
-            svc, trusted if trusted else references.References("id_card_portrait"), steps,
+            svc, trusted, steps,
             lambda templates: svc.vision.decide_session_evidence(
                 svc.settings.evidence_bucket, evidence_key, [portrait, *templates]))
     except VisionRefusal as refusal:
         raise liveness.refusal_error(refusal) from None
     # The ID claim, the verified mark and the token-version bump: one transaction (409 when
     # another account proved this ID number first). The portrait is not kept as a reference.
-    return account_logic.complete_binding(account, reference_embedding=None)
+    return account_logic.complete_binding(account, reference_embedding=None, proved_with=trusted.source)
 
 
 def _read_card(svc: Services, account, id_card_image: bytes) -> list[float]:

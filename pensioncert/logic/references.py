@@ -81,6 +81,23 @@ def trusted(svc: Services, person, name: str, *, ask_authority: bool = True) -> 
     return References(IDENTITY_AUTHORITY, id_number=id_number, name=name)
 
 
+def for_binding(svc: Services, person, id_number: str, name: str) -> References:
+    """The trusted reference real-name binding needs (issue 19, finding 1): the person's, and for
+    someone outside the registry the identity authority's photo of that ID number. Never the card's
+    portrait: a card can be drawn with anyone's face."""
+    if person is not None:
+        return trusted(svc, person, name)
+    authority = identity.get_authority(svc.settings)
+    if authority is None:
+        return NONE
+    try:
+        if not authority.has_record(id_number, name):
+            return NONE
+    except identity.AuthorityUnavailable:
+        raise AppError(ErrorCode.SERVICE_UNAVAILABLE, retryable=True) from None
+    return References(IDENTITY_AUTHORITY, id_number=id_number, name=name)
+
+
 def decide(svc: Services, references: References, steps: list[dict], vision_decide) -> dict:
     """The session's decision against its trusted reference. ``vision_decide(templates)`` runs the
     vision function (liveness, and the match against the templates, which may be empty); with the

@@ -365,6 +365,12 @@ def _write_row(svc: Services, row: RegistryRow, store_photo, importer: Importer,
             photo_key = store_photo(id_key, row.photo)
         if _upsert(svc, row, id_key, fingerprint, existing, card, embedding, photo_key, change,
                    importer, source):
+            if existing is None:
+                from pensioncert.logic import claim_recheck
+
+                claim_recheck.on_first_import(svc, id_key, name=row.name, id_number=row.id_number,
+                                              region=row.region, actor=importer.actor,
+                                              actor_name=importer.actor_name)
             return True
         # The record or card changed under us: read again, and check the rules again on it.
     raise RuntimeError("the registry record kept changing during the import")

@@ -1,6 +1,7 @@
 """Data matching in the admin (issue 13): the upload is the command line's import (region rules,
 row errors with line numbers, idempotent, audited); the lists the feeds and the jobs keep, region
-scoped, and the payment system's export per agency."""
+scoped, and the payment system's export per agency. Since issue 19 an unsigned upload applies only
+once a second staff member approves it (rules/four_eyes.py)."""
 from __future__ import annotations
 
 import csv
@@ -23,6 +24,17 @@ from pensioncert.jobs import suspensions
 EVENTS = "id_number,name,event_type,event_date,source,source_ref\n"
 
 
+def approved_upload(svc, uploader, data: bytes, filename: str):
+    """An unsigned upload and a second operator of the uploader's region approving it: the report."""
+    from pensioncert.admin import confirmations
+    from pensioncert.admin.staff import StaffPrincipal
+
+    pending = events.import_upload(svc, uploader, data, filename)
+    assert isinstance(pending, events.FeedAwaitingApproval)
+    second = StaffPrincipal(f"second_{uploader.username}", "第二经办员", uploader.role, uploader.regions)
+    return confirmations.approve(svc, second, pending.confirmation_id)["report"]
+
+
 def test_an_operator_uploads_a_feed_for_their_region_only_audited(svc, province_admin):
     mine, theirs = unique_region(), unique_region()
     people = import_people(svc, [("a", "杨秀兰", mine, "本单位", "recipient"),
@@ -32,7 +44,7 @@ def test_an_operator_uploads_a_feed_for_their_region_only_audited(svc, province_
              f"{people['b']},黄建国,medical_settlement,2026-02-14,宝鸡市中心医院,M{ref}b\n"
              f"{people['a']},杨秀兰,medical_settlement,2026-13-01,西安市第一医院,M{ref}c\n")
     me = operator_for(mine)
-    report = events.import_upload(svc, me, sheet.encode("utf-8"), "医保结算.csv")
+    report = approved_upload(svc, me, sheet.encode("utf-8"), "医保结算.csv")
     assert (report.written, report.outcomes) == (1, {"certified": 1})
     assert [(e.line, e.field) for e in report.errors] == [(3, "id_number"), (4, "event_date")]
     assert certifications.for_year(svc.vault.lookup("id", people["b"]), 2026) is None
@@ -41,7 +53,7 @@ def test_an_operator_uploads_a_feed_for_their_region_only_audited(svc, province_
     assert figures["by_method"]["data_match"] == 1 and figures["certified"] == 1
     assert figures["by_source"] == {"medical_settlement": 1, "bank_counter": 0, "civil_affairs_visit": 0,
                                     "return_home": 0, "transit_ride": 0}
-    again = events.import_upload(svc, me, sheet.encode("utf-8"), "医保结算.csv")
+    again = approved_upload(svc, me, sheet.encode("utf-8"), "医保结算.csv")
     assert (again.written, again.unchanged, again.outcomes) == (0, 1, {})
     day = svc.clock.now().astimezone(BEIJING).date().isoformat()
     logged = audit.search(svc, me, day_from=day, day_to=day, action="import_events")

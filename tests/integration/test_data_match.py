@@ -1,6 +1,7 @@
 """Certification without a selfie (issue 13): a life event from another public system certifies
-``data_match`` with the events listed; the retiree sees why over the API; a death record stops the
-pension and lists the months overpaid; imports are idempotent and refuse bad rows by line."""
+``data_match`` with the events listed; the retiree sees why over the API; a death record, once a
+staff member confirms it (issue 19), stops the pension and lists the months overpaid; imports are
+idempotent and refuse bad rows by line."""
 from __future__ import annotations
 
 import io
@@ -28,6 +29,21 @@ def get(api, path, token):
 def feed(svc, rows: str, importer=None, file="events.csv"):
     kwargs = {"importer": importer} if importer else {}
     return import_events(svc, io.StringIO(EVENTS + rows), file=file, **kwargs)
+
+
+def confirm_death(svc, key: str, region: str = "西安市") -> dict:
+    """A staff member of the region confirms the feed's death record of ``key`` (the confirmations
+    list, admin.confirmations): payments stop only then."""
+    from pensioncert.admin import confirmations
+    from pensioncert.admin.labels import ROLE_OPERATOR
+    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.dal import confirmations as listed
+
+    pending = [item for item in listed.with_state(listed.PENDING, region)
+               if item.kind == "death_record" and item.subject_key == key]
+    assert len(pending) == 1, pending
+    clerk = StaffPrincipal("death_clerk", "民政比对经办员", ROLE_OPERATOR, (region,))
+    return confirmations.approve(svc, clerk, pending[0].confirmation_id)
 
 
 def ref() -> str:
@@ -151,7 +167,9 @@ def test_a_death_record_ends_the_pension_and_lists_the_months_overpaid(svc, api,
     key = svc.vault.lookup("id", people["wang"])
     token = card_token(api, people["wang"])
     report = feed(svc, f"{people['wang']},王德明,death_record,2025-12-20,西安市民政局,{ref()}\n")
-    assert report.outcomes == {"deceased": 1}
+    assert report.outcomes == {"death_pending_confirmation": 1}
+    assert registry.get_person(key).corrected_status is None  # listed, nothing stopped yet
+    assert confirm_death(svc, key)["outcome"] == "deceased"
     person = registry.get_person(key)
     assert (person.corrected_status, person.correction_effective) == ("deceased", "20260301")
     owed = life_events.get_item(key, life_events.OVERPAYMENT)
@@ -168,6 +186,7 @@ def test_a_death_after_a_data_match_certification_lists_it_for_recovery(svc, peo
     key = svc.vault.lookup("id", people["li"])
     feed(svc, f"{people['li']},李秀英,bank_counter,2026-02-10,中国银行,{ref()}\n")
     feed(svc, f"{people['li']},李秀英,death_record,2026-01-15,西安市民政局,{ref()}\n")
+    confirm_death(svc, key)
     owed = life_events.get_item(key, life_events.OVERPAYMENT)
     assert owed.months == ["2026-02", "2026-03"]
     assert [c["method"] for c in json.loads(owed.detail)["certifications_after_death"]] == ["data_match"]
@@ -228,7 +247,9 @@ def test_a_reminder_goes_once_per_point_only_to_the_uncertified_never_to_the_dec
         assert post(api, "/auth/bind-phone", {"phone": phones[label],
                                               "sms_code": latest_code(api, phones[label])}, token)[0] == 200
     record_certification(svc, svc.vault.lookup("id", ids["certified"]), 2026, "agency", "窗口", region, "某单位")
-    assert feed(svc, f"{ids['deceased']},刘德华,death_record,2026-02-20,民政局,{ref()}\n").outcomes == {"deceased": 1}
+    assert feed(svc, f"{ids['deceased']},刘德华,death_record,2026-02-20,民政局,{ref()}\n").outcomes == {
+        "death_pending_confirmation": 1}
+    assert confirm_death(svc, svc.vault.lookup("id", ids["deceased"]), region)["outcome"] == "deceased"
     before = {label: len(outbox(api, phones[label])) for label in ids}
 
     svc.clock = FakeClock(beijing(2026, 11, 1, 9))  # 60 days before 31 December

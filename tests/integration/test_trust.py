@@ -119,11 +119,15 @@ def test_the_issue_attack_a_stranger_registering_a_retiree_without_a_photo_canno
     assert certifications.history(svc.vault.lookup("id", retiree)) == []
 
 
-def test_a_relative_outside_the_registry_binds_with_card_and_face_alone(api, svc):
-    """No pension to take over: someone not in the registry (a son who certifies for his mother)
-    binds with his card and his face."""
+def test_someone_outside_the_registry_binds_only_against_the_authoritys_photo(api, svc, authority):
+    """Issue 19 changed this on purpose: a card and a face that match each other prove nothing (a
+    card can be drawn with anyone's face), so someone the registry does not hold binds only when the
+    identity authority holds a photo of that ID number, and their face matches it."""
     relative = unique_id_number(1975)
     token = token_of(api, phone_account(api, "赵文华", relative))
+    status, body = post(api, "/auth/real-name/sessions", {"name": "赵文华", "id_number": relative}, token)
+    assert (status, body["error"]["code"]) == (422, "NO_REFERENCE_PHOTO")
+    authority(relative, "赵文华", STRANGER)
     card = draw_card("赵文华", relative, face(STRANGER))
     status, body = bind(api, token, "赵文华", relative, card, STRANGER)
     assert (status, body) == (200, {"real_name_verified": True})
@@ -199,11 +203,15 @@ def test_a_staff_photo_taken_in_person_makes_certification_possible_and_is_audit
     outsider = StaffPrincipal("op_baoji", "宝鸡市经办员", "operator", ("宝鸡市",))
     with pytest.raises(AppError):
         pensioners.set_staff_photo(svc, outsider, id_key, image=face(RETIREE), reason="上门认证现场拍摄")
-    assert pensioners.set_staff_photo(svc, staff, id_key, image=face(RETIREE),
-                                      reason="上门认证现场拍摄") == {"has_staff_photo": True}
+    asked = pensioners.set_staff_photo(svc, staff, id_key, image=face(RETIREE), reason="上门认证现场拍摄")
+    # Issue 19: the photo waits for a provincial administrator's approval (rules/four_eyes.py).
+    assert code_of(post(api, "/certify/sessions", {"subject": "self"}, token)) == (422, "NO_REFERENCE_PHOTO")
+    from pensioncert.admin import confirmations
+
+    confirmations.approve(svc, StaffPrincipal("prov_trust", "省级审核员", "province_admin"), asked["confirmation_id"])
     from pensioncert.dal.admin_tables import AuditTable
 
-    events = [e for e in AuditTable.by_actor.query("op_trust") if e.action == "set_staff_photo"]
+    events = [e for e in AuditTable.by_actor.query("prov_trust") if e.action == "set_staff_photo"]
     assert len(events) == 1 and events[0].reason == "上门认证现场拍摄" and retiree not in events[0].target
 
     status, body = certify(api, token, STRANGER)

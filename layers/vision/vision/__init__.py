@@ -6,7 +6,7 @@ Pure Python in, decisions out; every refusal is a VisionError with a code and a 
 from . import quality
 from .embedder import get_embedder
 from .errors import VisionError
-from .frame import analyze
+from .frame import analyze, analyze_image
 from .id_card import portrait_frame, read_card
 from .matching import MATCH_THRESHOLD, similarity
 from .session import CHALLENGES, SessionDecision, decide_session
@@ -19,6 +19,7 @@ __all__ = [
     "decide_session",
     "embed_id_card_portrait",
     "embed_reference",
+    "embed_reference_and_mirror",
     "read_id_card",
     "similarity",
     "warm_up",
@@ -29,6 +30,18 @@ def embed_reference(image: bytes) -> list[float]:
     """Registry or overseas photo → template, behind the strict REFERENCE quality gate."""
     f = analyze(image, quality.REFERENCE, tiled=True)
     return [float(x) for x in get_embedder().embed(f.image, f.det)]
+
+
+def embed_reference_and_mirror(image: bytes) -> tuple[list[float], list[float]]:
+    """A visit photo → its template and its left-right mirror's, both behind the REFERENCE gate: a
+    mirrored copy of a reference, mirrored back, is the reference again (the four-eyes copy check)."""
+    import numpy as np
+
+    f = analyze(image, quality.REFERENCE, tiled=True)
+    mirrored = analyze_image(np.ascontiguousarray(f.image[:, ::-1]), quality.REFERENCE, tiled=True)
+    embedder = get_embedder()
+    return ([float(x) for x in embedder.embed(f.image, f.det)],
+            [float(x) for x in embedder.embed(mirrored.image, mirrored.det)])
 
 
 def read_id_card(image: bytes) -> dict:

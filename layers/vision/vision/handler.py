@@ -10,6 +10,7 @@ from . import (
     decide_session,
     embed_id_card_portrait,
     embed_reference,
+    embed_reference_and_mirror,
     fingerprint,
     matching,
     read_id_card,
@@ -147,6 +148,9 @@ def _handle(event, s3):
         return {"ok": True, "threshold": matching.MATCH_THRESHOLD, "distance_scale": matching.DISTANCE_SCALE}
     if action == "embed_reference":
         return {"ok": True, "embedding": embed_reference(_b64(event.get("image")))}
+    if action == "embed_reference_and_mirror":
+        embedding, mirror = embed_reference_and_mirror(_b64(event.get("image")))
+        return {"ok": True, "embedding": embedding, "mirror_embedding": mirror}
     if action == "embed_id_card_portrait":
         return {"ok": True, "embedding": embed_id_card_portrait(_b64(event.get("image")))}
     if action == "read_id_card":

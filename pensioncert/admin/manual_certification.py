@@ -1,0 +1,41 @@
+"""A confirmed manual certification (home visit, overseas): the second staff member approved the
+first's visit (admin.confirmations, rules/four_eyes.py); the year's certification is stored under
+the once-a-year rule with both names as its operator."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pensioncert.dal import registry
+from pensioncert.errors import AppError, ErrorCode
+from pensioncert.logic.certification import record_certification
+from pensioncert.rules import four_eyes
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
+OPERATOR = {four_eyes.HOME_VISIT: "上门认证", four_eyes.OVERSEAS: "境外人员认证"}
+
+
+def certify_confirmed(svc: Services, principal, confirmation, detail: dict) -> dict:
+    person = registry.get_person(confirmation.subject_key)
+    if person is None:
+        raise AppError(ErrorCode.NOT_FOUND)
+    outcome = "passed"
+    certification_id = None
+    try:
+        certification = record_certification(
+            svc, confirmation.subject_key, int(detail["year"]), confirmation.kind,
+            operator=f"{OPERATOR[confirmation.kind]}（{detail['visited_by_name']}；{principal.display_name}确认）",
+            region=person.region, unit=person.unit, operator_user_id=f"staff:{confirmation.requested_by}",
+            similarity=detail.get("similarity"), evidence_key=detail.get("evidence_key"),
+            reference=detail.get("reference"))
+        certification_id = certification.certification_id
+    except AppError as error:
+        if error.extra.get("reason") != "ALREADY_CERTIFIED":
+            raise
+        outcome = "already_certified"
+    if confirmation.kind == four_eyes.HOME_VISIT and detail.get("case_id"):
+        from pensioncert.admin import home_visits
+
+        home_visits.confirmation_confirmed(svc, detail["case_id"], outcome)
+    return {"outcome": outcome, "certification_id": certification_id}

@@ -1,0 +1,28 @@
+"""A claim made before the person entered the registry, re-checked at the registry import (issue 19,
+finding 1): someone who bound a made-up person's ID number with a drawn card and their own face
+would otherwise keep it when that person is imported, and the card's login would land in their
+account. A claim proved by the card or by a trusted face (``ClaimTable.proved_with``) stays; one
+proved only by the card's portrait (before this rule) is taken back, audited, so the card login
+then goes to the account the card proves."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pensioncert import normalize
+from pensioncert.dal import accounts
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
+
+def on_first_import(svc: Services, id_key: str, *, name: str, id_number: str, region: str,
+                    actor: str, actor_name: str) -> bool:
+    """True when an unproved claim was taken back."""
+    claim = accounts.id_claim_item(id_key)
+    if claim is None or not claim.proved or claim.proved_with:
+        return False
+    return accounts.revoke_unproved_id_claim(id_key, claim.user_id, now=svc.clock.now(), audit={
+        "actor": actor, "actor_name": actor_name, "action": "claim_revoked",
+        "target": f"{name} {normalize.mask_id_number(id_number)}", "region": region,
+        "before": {"实名账户": claim.user_id}, "after": {"实名账户": "无"},
+        "reason": "导入业务系统记录时复核：该实名仅凭身份证照片与人脸一致取得，未经可信照片证明"})
