@@ -151,7 +151,7 @@ def export(svc: Services, principal, name: str, fmt: str) -> tuple[str, bytes]:
         book = Workbook()
         book.remove(book.worksheets[0])  # a new workbook's one empty sheet
         for region in sorted({line[0] for line in lines}) or ["无"]:
-            sheet = book.create_sheet(title=region[:31])
+            sheet = book.create_sheet(title=exports.sheet_title(region, book.sheetnames))
             exports.append_row(sheet, EXPORT_HEADER)
             for line in lines:
                 if line[0] == region:

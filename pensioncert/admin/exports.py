@@ -4,14 +4,25 @@ OWASP "CSV Injection": a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or
 may be evaluated by Excel or LibreOffice (``=HYPERLINK(...)`` from an agency name an operator
 typed). In CSV such a cell gets a leading apostrophe; in XLSX every text cell is written as text
 (a shared string), never as a formula, and keeps its value.
+
+Any stored string is written (issue 19, finding 12: a region with ':' or '[' or a unit with a control
+character, both accepted by the import, made the XLSX export raise, and the provincial export covers
+every region): a sheet is titled by ``sheet_title`` (Excel's rules: no ``\\ / ? * [ ] :``, 31
+characters, unique), and the control characters XML cannot hold are written as U+FFFD in XLSX.
+CSV holds every character as it is.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# XML 1.0 cannot hold these (openpyxl's ILLEGAL_CHARACTERS_RE: C0 controls but tab, LF and CR).
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_IN_SHEET_TITLE = re.compile(r"[\\/?*\[\]:\x00-\x1f]")
+SHEET_TITLE_MAX = 31
 
 
 def inert_text(value):
@@ -39,5 +50,23 @@ def append_row(sheet, row: Iterable) -> None:
     for column, value in enumerate(values, start=1):
         if isinstance(value, str):
             cell = sheet.cell(row=line, column=column)
-            cell.value = value
+            cell.value = xlsx_text(value)
             cell.data_type = "s"
+
+
+def xlsx_text(value: str) -> str:
+    """The string as an XLSX cell can hold it: a control character XML refuses becomes U+FFFD."""
+    return _NOT_IN_XML.sub("\ufffd", value)
+
+
+def sheet_title(text: str, taken: Iterable[str]) -> str:
+    """A sheet title for ``text`` by Excel's rules (no \\ / ? * [ ] :, not starting or ending with an
+    apostrophe, at most 31 characters), different from every title ``taken`` (case-insensitively)."""
+    title = _NOT_IN_SHEET_TITLE.sub("_", text).strip("'")[:SHEET_TITLE_MAX] or "_"
+    used = {name.casefold() for name in taken}
+    candidate, n = title, 1
+    while candidate.casefold() in used:
+        n += 1
+        suffix = f"({n})"
+        candidate = title[:SHEET_TITLE_MAX - len(suffix)] + suffix
+    return candidate
