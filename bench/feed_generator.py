@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from pensioncert.matching.formats import CERTIFICATIONS_SCHEMA, FEED_SCHEMA, REGISTRY_SCHEMA
 
 # Shaanxi's cities with their share of retirees (roughly their population), and their ID-number codes.
-REGIONS = {"西安市": (0.33, "610102"), "宝鸡市": (0.09, "610302"), "咸阳市": (0.11, "610402"),
+REGIONS = {"西安市": (0.33, "610113"), "宝鸡市": (0.09, "610303"), "咸阳市": (0.11, "610402"),
            "渭南市": (0.12, "610502"), "延安市": (0.06, "610602"), "汉中市": (0.09, "610702"),
            "榆林市": (0.09, "610802"), "安康市": (0.07, "610902"), "商洛市": (0.04, "611002")}
 UNITS = ("机关事务中心", "国营纺织厂", "铁路局", "电力公司", "第一中学", "人民医院", "机械厂", "供销社")
@@ -204,7 +204,7 @@ def _write_csv(out: Path, registry: pa.Table, rows: pa.Table, *, first: bool) ->
             stream.write("id_number,name,event_type,event_date,source,source_ref\n")
         for key, name, kind, day, source, ref in zip(*(rows[c].to_pylist() for c in (
                 "id_key", "name", "event_type", "event_date", "source", "source_ref"))):
-            number = by_key.get(key) or _id_number("610103", 1950, int(key[1:]) % 300_000)
+            number = by_key.get(key) or _id_number("610116", 1950, int(key[1:]) % 300_000)
             stream.write(f"{number},{name},{kind},{day.isoformat()},{source},{ref or ''}\n")
 
 
