@@ -70,6 +70,13 @@ bench-certify: $(STAMP)
 bench-auth: $(STAMP)
 	$(PY) bench/auth_bench.py
 
+# Data matching at a province's size (issue 22; bench/scale_bench.py): DuckDB on 10 M people x 30 M
+# events, the scheduled jobs' "who" over 10 M, Spark local mode on 1 M / 3 M events with parity, the
+# write-back against an emulator. Takes a while: figures in .cache/bench-scale/figures.json.
+.PHONY: bench-scale
+bench-scale: $(STAMP)
+	$(PY) bench/scale_bench.py
+
 # --- vision (layers/vision) ---
 VISION_PATH := PYTHONPATH=layers/vision$${PYTHONPATH:+:$$PYTHONPATH}
 .PHONY: models layer evaluate bench-vision
