@@ -107,6 +107,12 @@ bench-vision: models
 	$(VISION_PATH) $(PY) bench/vision_bench.py
 # --- end vision ---
 
+# The duplicate-face search (issue 22) on 1,000,000 synthetic templates from the dev faces' real ones:
+# index build, query per face, recall against brute force, peak memory (docs/duplicate-faces.md).
+.PHONY: bench-duplicate-faces
+bench-duplicate-faces: models
+	$(VISION_PATH) $(PY) bench/duplicate_faces_bench.py
+
 # --- admin (admin_dash) ---
 .PHONY: browser system-packages admin admin-image test-h5
 
