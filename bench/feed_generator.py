@@ -50,6 +50,7 @@ SYSTEMS = {
     "justice": (0.005, {"imprisonment": 1.0}, ("中级人民法院", "监狱管理局")),
 }
 CERTIFIED_SHARE = 0.6      # recipients already certified this year when the feed arrives
+LAST_YEAR_SHARE = 0.97     # recipients certified last year (the rest are due a suspension)
 OUTSIDE_SHARE = 0.03       # rows about people not in the registry
 DUPLICATE_SHARE = 0.01     # rows delivered twice (same source and source_ref)
 BAD_SHARE = 0.005          # rows a checker refuses: unknown type, future date, wrong name, no reference
@@ -112,7 +113,10 @@ def _registry(rng, size: int, id_numbers: bool, key_of) -> pa.Table:
     return pa.table({
         "id_key": keys, "id_number": id_column, "name": names, "corrected_name": pa.nulls(size, pa.string()),
         "region": pa.array(region_names), "unit": pc.binary_join_element_wise(pa.array(region_names), pa.array(units), ""),
-        "status": pa.array(status), "birth_year": pa.array(born.astype(np.int16)),
+        "status": pa.array(status),
+        # Most came into the registry years ago; some this year (they owe no certification for last year).
+        "first_imported": pa.array(np.datetime64("2000-01-01") + rng.integers(0, 9800, size).astype("timedelta64[D]")),
+        "birth_year": pa.array(born.astype(np.int16)),
     }).cast(_registry_schema_with_extras())
 
 
@@ -129,12 +133,16 @@ def _id_number(code: str, born: int, serial: int) -> str:
 
 
 def _certifications(rng, registry: pa.Table, year: int) -> pa.Table:
+    """This year's so far (``CERTIFIED_SHARE`` of recipients) and last year's (``LAST_YEAR_SHARE``)."""
     recipient = pc.equal(registry["status"], "recipient").to_numpy(zero_copy_only=False)
-    chosen = recipient & (rng.random(registry.num_rows) < CERTIFIED_SHARE)
-    keys = registry["id_key"].filter(pa.array(chosen))
-    methods = np.array(["app", "proxy_app", "home_visit", "agency"])[rng.choice(4, len(keys), p=[0.7, 0.15, 0.05, 0.1])]
-    return pa.table({"subject_key": keys, "year": pa.array(np.full(len(keys), year, np.int32)),
-                     "method": pa.array(methods)}, schema=CERTIFICATIONS_SCHEMA)
+    parts = []
+    for in_year, share in ((year, CERTIFIED_SHARE), (year - 1, LAST_YEAR_SHARE)):
+        keys = registry["id_key"].filter(pa.array(recipient & (rng.random(registry.num_rows) < share)))
+        methods = np.array(["app", "proxy_app", "home_visit", "agency", "data_match"])[
+            rng.choice(5, len(keys), p=[0.55, 0.12, 0.04, 0.09, 0.2])]
+        parts.append(pa.table({"subject_key": keys, "year": pa.array(np.full(len(keys), in_year, np.int32)),
+                               "method": pa.array(methods)}, schema=CERTIFICATIONS_SCHEMA))
+    return pa.concat_tables(parts)
 
 
 def _events(rng, registry: pa.Table, size: int, start: int, *, year: int, today: date) -> pa.Table:

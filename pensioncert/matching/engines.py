@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pensioncert.matching import formats
-from pensioncert.matching.job import OUTPUT_VIEWS, MatchParams, steps
+from pensioncert.matching.job import MATERIALISED, OUTPUT_VIEWS, MatchParams, steps
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,15 @@ def summarize(out: Path) -> JobSummary:
     return JobSummary(counts(formats.DECISIONS, "decision"), counts(formats.REJECTS, "reason"))
 
 
-def run_duckdb(inputs: JobInputs, out: Path, params: MatchParams, *, threads: int | None = None,
-               memory_limit: str | None = None, temp_directory: Path | None = None) -> JobSummary:
+def run_duckdb(inputs: JobInputs, out: Path, params: MatchParams, **settings) -> JobSummary:
+    """``settings``: DuckDB's ``threads``, ``memory_limit``, ``temp_directory`` (the bench sets them)."""
+    run_duckdb_steps(inputs, out, steps(params), OUTPUT_VIEWS, **settings)
+    return summarize(out)
+
+
+def run_duckdb_steps(inputs: JobInputs, out: Path, job_steps: list[tuple[str, str]], outputs: dict[str, str], *,
+                     threads: int | None = None, memory_limit: str | None = None,
+                     temp_directory: Path | None = None, with_feed: bool = True) -> None:
     import duckdb
 
     out.mkdir(parents=True, exist_ok=True)
@@ -51,17 +58,17 @@ def run_duckdb(inputs: JobInputs, out: Path, params: MatchParams, *, threads: in
         if temp_directory:
             con.execute(f"SET temp_directory = '{temp_directory}'")
         con.execute("SET preserve_insertion_order = false")
-        con.execute(f"""CREATE VIEW feed AS SELECT * FROM read_parquet('{inputs.feed}/**/*.parquet',
-                        hive_partitioning = true, hive_types_autocast = false, union_by_name = true)""")
+        if with_feed:
+            con.execute(f"""CREATE VIEW feed AS SELECT * FROM read_parquet('{inputs.feed}/**/*.parquet',
+                            hive_partitioning = true, hive_types_autocast = false, union_by_name = true)""")
         con.execute(f"CREATE VIEW registry AS SELECT * FROM read_parquet('{inputs.snapshot / 'registry.parquet'}')")
         con.execute(f"CREATE VIEW certifications AS SELECT * FROM read_parquet('{inputs.snapshot / 'certifications.parquet'}')")
-        for name, select in steps(params):
-            # Materialised once: later views and the outputs read each view more than once.
-            con.execute(f"CREATE TEMP TABLE {name} AS {select}")
-        for file_name, view in OUTPUT_VIEWS.items():
-            order = ", ".join(formats.OUTPUT_ORDER[file_name])
-            con.execute(f"COPY (SELECT * FROM {view} ORDER BY {order}) TO '{out / file_name}' (FORMAT parquet)")
-    return summarize(out)
+        for name, select in job_steps:
+            kind = "TEMP TABLE" if name in MATERIALISED else "TEMP VIEW"
+            con.execute(f"CREATE {kind} {name} AS {select}")
+        for file_name, view in outputs.items():
+            order = " ORDER BY " + ", ".join(formats.OUTPUT_ORDER[file_name]) if file_name in formats.OUTPUT_ORDER else ""
+            con.execute(f"COPY (SELECT * FROM {view}{order}) TO '{out / file_name}' (FORMAT parquet)")
 
 
 def spark_session(cores: int = 2, memory: str = "2g", shuffle_partitions: int | None = None):
@@ -86,7 +93,7 @@ def run_spark(spark, inputs: JobInputs, out: Path, params: MatchParams) -> JobSu
     spark.read.parquet(str(inputs.snapshot / "certifications.parquet")).createOrReplaceTempView("certifications")
     for name, select in steps(params):
         spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}")
-    for name in ("events", "people", "decisions"):  # read by several later views and outputs
+    for name in MATERIALISED:
         spark.table(name).cache()
     for file_name, view in OUTPUT_VIEWS.items():
         order = list(formats.OUTPUT_ORDER[file_name])

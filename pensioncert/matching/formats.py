@@ -5,7 +5,7 @@
   the registry's keyed hash (``id_key``): the step that turns a system's file into Parquet keys it,
   so no raw ID number lies in the feed store.
 - Registry snapshot: ``registry.parquet`` (the current registry items, status as effective on the
-  snapshot's day) and ``certifications.parquet`` (who is certified, by year). Deployed: made from
+  snapshot's day, the day each first came into the registry) and ``certifications.parquet`` (who is certified, by year). Deployed: made from
   DynamoDB's export to S3; locally: dumped from the emulator (``snapshot.py``).
 - Decisions (the job's output): ``decisions.parquet`` (one row per person and decision),
   ``evidence.parquet`` (the events each certification lists) and ``rejects.parquet`` (rows refused,
@@ -21,7 +21,7 @@ FEED_SCHEMA = pa.schema([
 FEED_PARTITIONS = ("source_system", "month")
 REGISTRY_SCHEMA = pa.schema([
     ("id_key", pa.string()), ("name", pa.string()), ("corrected_name", pa.string()), ("region", pa.string()),
-    ("unit", pa.string()), ("status", pa.string())])
+    ("unit", pa.string()), ("status", pa.string()), ("first_imported", pa.date32())])
 CERTIFICATIONS_SCHEMA = pa.schema([("subject_key", pa.string()), ("year", pa.int32()), ("method", pa.string())])
 
 # What a decision does when written back (write_back.py): the kinds the job emits.

@@ -132,5 +132,8 @@ FROM counting c JOIN decisions d ON c.id_key = d.subject_key AND d.decision = {_
     ]
 
 
+# Views read by more than one later view or output: kept once (a DuckDB table, a cached Spark
+# view) instead of computed again for each reader.
+MATERIALISED = ("events", "people", "counting", "decisions")
 # The views written out, by file name.
 OUTPUT_VIEWS = {formats.DECISIONS: "decisions", formats.EVIDENCE: "evidence", formats.REJECTS: "rejects"}

@@ -14,7 +14,8 @@ TODAY = date(2026, 11, 30)
 
 
 def person(key: str, name: str = "李秀英", status: str = "recipient", region: str = "西安市") -> dict:
-    return {"id_key": key, "name": name, "corrected_name": None, "region": region, "unit": "某单位", "status": status}
+    return {"id_key": key, "name": name, "corrected_name": None, "region": region, "unit": "某单位", "status": status,
+            "first_imported": date(2020, 1, 1)}
 
 
 def event(key: str, event_type: str, day: str, ref: str, name: str = "李秀英", source: str = "某机构") -> dict:
