@@ -18,9 +18,18 @@ def import_report(report) -> html.Div:
                f"有误 {len(data['errors'])} 处。")
     color = "warning" if data["errors"] else "success"
     children = [dbc.Alert(summary, color=color, className="mt-2 import-summary")]
+    if data.get("duplicate_faces", 0) != 0:  # a registry import's duplicate-face check (issue 22)
+        children.append(_duplicate_faces(data["duplicate_faces"]))
     if data["errors"]:
         errors = [{**error, "field": "、".join(COLUMN_NAMES.get(f, f) for f in error["field"].split(","))}
                   for error in data["errors"]]
         children.append(grid("import-errors", [("line", "行号"), ("field", "列"), ("message", "问题")],
                              errors, height=220))
     return html.Div(children)
+
+
+def _duplicate_faces(pairs: int | None) -> dbc.Alert:
+    if pairs is None:
+        return dbc.Alert("照片人脸查重未能完成，将在夜间检查中补做。", color="warning", className="mt-2 import-duplicates")
+    return dbc.Alert(f"照片人脸查重：发现 {pairs} 对不同身份证号码为同一人脸，已列入“一人多户”名单，请核查。",
+                     color="danger", className="mt-2 import-duplicates")

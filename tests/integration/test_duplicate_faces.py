@@ -92,3 +92,9 @@ def test_the_import_reports_the_pairs_it_found(dev_registry):
 def test_every_same_person_pair_given_two_id_numbers_is_listed(dev_registry):
     _, region, people = dev_registry
     assert same_person_pairs(people) <= listed_pairs(region, people)
+
+
+def test_the_list_s_threshold_is_the_one_that_certifies(svc):
+    from vision import matching
+
+    assert svc.vision.match_rule() == (matching.MATCH_THRESHOLD, matching.DISTANCE_SCALE)

@@ -91,3 +91,10 @@ def test_the_page_lays_out_the_list_for_a_signed_in_operator(svc, registered_twi
     with app.server.test_request_context("/duplicates"):
         text = str(page.layout())
     assert "同一人脸对应多名待遇人员" in text and "钱建国" in text
+
+
+def test_the_import_report_names_the_pairs_found(registered_twice):
+    from admin_dash.components.reports import import_report
+
+    _, report = registered_twice
+    assert "已列入“一人多户”名单" in str(import_report(report))
