@@ -16,6 +16,7 @@
   const PAYMENT = { normal: "正常发放", warning: "即将到期，请尽快认证", suspended: "已暂停发放，认证后恢复" };
   const REVIEW_STATES = { pending: "复核中", decided: "已答复" };
   const REVIEW_OUTCOMES = { passed: "复核通过", refused: "复核未通过，已安排上门认证" };
+  const FAILED_REASONS = { LIVENESS_FAILED: "没有看到要求的动作", FACE_MISMATCH: "照片和本人不太像" };
   const RELATIONS = ["父亲", "母亲", "配偶", "子女", "兄弟姐妹", "其他亲属"];
 
   /* ---------- state (this tab only) ---------- */
@@ -136,9 +137,20 @@
   /* The API's message as is, with the extra facts it carries. */
   function errorBox(error, attemptsScope = "") {
     const lines = [h("p", {}, error.message)];
-    if (typeof error.attempts_left === "number") lines.push(h("p", {}, `${attemptsScope}还可尝试 ${error.attempts_left} 次`));
+    if (error.attempt_counted === false) lines.push(h("p", {}, "本次没有用掉认证次数。"));
+    if (error.attempts_left === 0) lines.push(h("p", {}, `${attemptsScope}的尝试次数已用完。`));
+    else if (typeof error.attempts_left === "number") lines.push(h("p", {}, `${attemptsScope}还可尝试 ${error.attempts_left} 次`));
     if (error.unlock_at) lines.push(h("p", {}, `解锁时间：${formatTime(error.unlock_at)}`));
     return h("div", { class: "notice error", role: "alert", "data-code": error.code }, lines);
+  }
+
+  /* An empty field is asked for, not called wrong: true (and the field focused) when one is empty. */
+  function askFor(container, fields) {
+    const empty = fields.find(([id]) => !value(id));
+    if (!empty) return false;
+    setChildren(container, h("div", { class: "notice info", role: "alert", "data-code": "EMPTY" }, empty[1]));
+    document.getElementById(empty[0]).focus();
+    return true;
   }
 
   function showError(container, error) {
@@ -150,6 +162,29 @@
     btn.disabled = true;
     btn.textContent = text || "请稍候…";
     return () => { btn.disabled = false; btn.textContent = label; };
+  }
+
+  /* Per account on this phone (localStorage): the last failed session per subject (a review needs
+     it, also after the tab was closed) and when the phone binding was put off. */
+  function accountMemory(name) {
+    const key = `pc_h5_${name}_${(state.user && state.user.user_id) || "anon"}`;
+    return {
+      get() { try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; } },
+      set(data) { try { localStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* private mode */ } },
+    };
+  }
+
+  function rememberFailed(subject, sessionId) {
+    state.failed[subject] = sessionId;
+    store.save();
+    const memory = accountMemory("failed");
+    memory.set(Object.assign(memory.get() || {}, { [subject]: { session_id: sessionId, year: new Date().getFullYear() } }));
+  }
+
+  function failedSession(subject) {
+    if (state.failed[subject]) return state.failed[subject];
+    const remembered = (accountMemory("failed").get() || {})[subject];
+    return remembered && remembered.year === new Date().getFullYear() ? remembered.session_id : null;
   }
 
   function logout() {
@@ -233,6 +268,7 @@
   screens.login = () => {
     const errors = h("div");
     const submit = button("登录", async () => {
+      if (askFor(errors, [["phone", "请输入手机号码"], ["password", "请输入密码"]])) return;
       const done = busy(submit, "正在登录…");
       const result = await api("POST", "/auth/login", { phone: value("phone"), password: value("password") });
       done();
@@ -257,17 +293,26 @@
     ]);
   };
 
+  const BIND_LATER_DAYS = 30;
+
+  /* 以后再说 on the phone binding: not asked again on this phone for 30 days. */
+  function bindingPutOff() {
+    const at = accountMemory("bind_later").get();
+    return typeof at === "number" && Date.now() - at < BIND_LATER_DAYS * 86400000;
+  }
+
   function signedIn(data, method) {
     state.token = data.token;
     state.user = Object.assign({}, data.user, { method, phone_bound: method === "phone" ? true : !!data.phone_bound });
     store.save();
-    if (method === "card" && !data.phone_bound) go("bind-phone");
+    if (method === "card" && !data.phone_bound && !bindingPutOff()) go("bind-phone");
     else go("home");
   }
 
   screens["card-login"] = () => {
     const errors = h("div");
     const submit = button("登录", async () => {
+      if (askFor(errors, [["id_number", "请输入身份证号码"], ["card_password", "请输入社保卡密码"]])) return;
       const done = busy(submit, "正在登录…");
       const result = await api("POST", "/auth/card-login", { id_number: value("id_number"), card_password: value("card_password") });
       done();
@@ -385,8 +430,10 @@
     render("绑定手机号码", [
       h("p", {}, "目前仅国内手机号码可以接收短信验证码。常年定居国外的，请绑定居住在国内的亲友的手机号码。"),
       ...smsBlock("bind_phone"),
-      errors, submit,
-      button("以后再说", () => go("home"), { class: "secondary", id: "bind-later" }),
+      errors,
+      h("div", { class: "row buttons" }, submit,
+        button("以后再说", () => { accountMemory("bind_later").set(Date.now()); go("home"); }, { class: "secondary", id: "bind-later" })),
+      h("p", { class: "hint" }, "选“以后再说”，30天内不再提醒；也可以随时在首页点“绑定手机号码”。"),
     ], { back: "home" });
   };
 
@@ -424,7 +471,7 @@
         showError(errors, result.error);
         return;
       }
-      flow = { kind: "realname", session: result.data, subject: "self" };
+      flow = { kind: "realname", session: result.data, subject: "self", openedAt: Date.now() };
       go("realname-card");
     }, { id: "realname-start" });
     render("实名注册", [
@@ -481,16 +528,26 @@
       const started = await api("POST", "/certify/sessions", { subject });
       done();
       if (!started.ok) {
-        showError(errors, started.error);
-        errors.append(...failureSteps(subject, started.error, null));
+        const error = started.error.code === "ATTEMPTS_EXHAUSTED" ? appClosed(started.error) : started.error;
+        if (started.error.code === "ATTEMPTS_EXHAUSTED") confirm.disabled = true;
+        showError(errors, error);
+        errors.append(...failureSteps(subject, error, null));
         return;
       }
-      flow = { kind: "certify", subject, session: started.data };
+      flow = { kind: "certify", subject, session: started.data, openedAt: Date.now() };
       go("face");
     }, { id: "certify-confirm" });
     const nodes = [];
     if (!result.ok) {
       nodes.push(errorBox(result.error), ...failureSteps(subject, result.error, null));
+    } else if (result.data.eligible && result.data.attempts_left === 0) {
+      confirm.disabled = true; // contract v1.3: the yearly tries are used up, the app path is closed
+      const closed = appClosed({ code: "ATTEMPTS_EXHAUSTED" });
+      nodes.push(h("p", {}, `被认证人：${who}`), errorBox(closed), confirm, ...failureSteps(subject, closed, null));
+    } else if (result.data.reason === "ALREADY_CERTIFIED") {
+      confirm.disabled = true;
+      nodes.push(h("div", { class: "notice success", role: "status", "data-code": result.data.reason }, result.data.message),
+        confirm, ...failureSteps(subject, { code: result.data.reason, message: result.data.message }, null));
     } else if (result.data.eligible) {
       nodes.push(
         h("p", {}, `被认证人：${who}`),
@@ -506,9 +563,28 @@
     main.querySelector(".busy").replaceWith(...nodes);
   };
 
+  /* The yearly limit in the page's words: its own buttons are the way on (no "请联系所在单位" beside them). */
+  const APP_CLOSED = "本年度用手机认证的次数已用完，今年不能再用手机认证。请点下面的按钮申请上门认证，或申请人工复核。";
+
+  function appClosed(error) {
+    return Object.assign({}, error, { code: "ATTEMPTS_EXHAUSTED", message: APP_CLOSED, attempts_left: undefined });
+  }
+
+  /* At the limit, one clear next step: home visit first, then review; no 再试一次. */
+  function closedSteps(subject) {
+    const steps = [
+      button("申请上门认证", () => go(`home-visit/${subject}`), { id: "next-home-visit" }),
+      button("申请人工复核", () => go(`review/${subject}`), { class: "secondary", id: "next-review" }),
+    ];
+    if (subject === "self") steps.push(button("请亲友帮忙办理", () => go("contacts"), { class: "secondary", id: "next-relative" }));
+    steps.push(button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }));
+    return wrapSteps(steps);
+  }
+
   /* What to do after a failure: always at least one next step. */
   function failureSteps(subject, error, sessionId) {
     const code = error.code;
+    if (code === "ATTEMPTS_EXHAUSTED" || error.attempts_left === 0) return closedSteps(subject);
     const steps = [];
     if (code === "REAL_NAME_REQUIRED") {
       steps.push(button("实名注册", () => go("realname"), { id: "next-realname" }));
@@ -526,11 +602,11 @@
     if (subject === "self" && code !== "SUSPENDED_DECEASED") {
       steps.push(button("请亲友帮忙办理", () => go("contacts"), { class: "secondary", id: "next-relative" }));
     }
-    if (["FACE_MISMATCH", "LIVENESS_FAILED", "NO_FACE", "POOR_QUALITY", "ATTEMPTS_EXHAUSTED", "NO_REFERENCE_PHOTO"].includes(code)) {
+    if (["FACE_MISMATCH", "LIVENESS_FAILED", "NO_FACE", "POOR_QUALITY", "NO_REFERENCE_PHOTO", "CAMERA"].includes(code)) {
       steps.push(button("申请上门认证", () => go(`home-visit/${subject}`), { class: "secondary", id: "next-home-visit" }));
     }
-    const failedSession = sessionId || state.failed[subject];
-    if (failedSession && ["FACE_MISMATCH", "LIVENESS_FAILED", "ATTEMPTS_EXHAUSTED", "NO_FACE", "POOR_QUALITY"].includes(code)) {
+    const failedId = sessionId || failedSession(subject);
+    if (failedId && ["FACE_MISMATCH", "LIVENESS_FAILED", "ATTEMPTS_EXHAUSTED", "NO_FACE", "POOR_QUALITY"].includes(code)) {
       steps.push(button("申请人工复核", () => go(`review/${subject}`), { class: "secondary", id: "next-review" }));
     }
     if (["NOT_FOUND", "RECORD_MISMATCH", "NOT_A_RECIPIENT"].includes(code)) {
@@ -545,9 +621,92 @@
   }
 
   /* ----- the face screen: oval, live guidance, spoken prompts, one challenge at a time ----- */
+  // Leaving means leaving (issue 20): back, 返回, a reload, the page hidden, the camera stopping or
+  // the session running out stop the flow: nothing is spoken or submitted afterwards, and the next
+  // screen says what happened. Nothing was submitted, so no try was used.
+  const LEFT = {
+    back: "您离开了人脸识别，本次认证已停止，没有用掉认证次数。",
+    hidden: "手机切换到了别的页面，本次认证已停止，没有用掉认证次数。",
+    camera: "摄像头停止了工作，本次认证已停止，没有用掉认证次数。",
+    reload: "页面重新打开了，刚才的人脸识别已停止，没有用掉认证次数。",
+    expired: "本次认证的时间（3分钟）快到了，已停止，没有用掉认证次数。请重新开始。",
+    submitting: "刚才的动作已提交核验，结果请稍后在“我要查询”中查看。",
+  };
+  const FACE_MARK = "pc_h5_face"; // survives a reload of this tab: the next load says what happened
+  const SESSION_MS = 180000; // the contract's 3-minute session
+  const EXPIRY_WARNING_MS = 40000;
+  const EXPIRY_STOP_MS = 10000;
+  const ADVICE = {
+    blink: "下次请正对手机，慢慢闭上眼睛，再睁开。",
+    open_mouth: "下次请把嘴张大，停一下，再合上。",
+    turn_head: "下次请向左或向右转头，再转回来，动作慢一点。",
+  };
+
+  function faceStage(current, stage) {
+    current.stage = stage;
+    sessionStorage.setItem(FACE_MARK, JSON.stringify({ kind: current.kind, subject: current.subject, stage }));
+  }
+
+  function restartPath(current) {
+    return current.kind === "realname" ? "realname" : `certify/${current.subject}`;
+  }
+
+  /* Stops the running face flow (if any); true when one was running. */
+  function stopFace(reason) {
+    const current = flow;
+    if (!current || !current.stage) return false;
+    current.cancelled = reason;
+    flow = null;
+    (current.timers || []).forEach(clearTimeout);
+    if (current.wake) current.wake();
+    Camera.hush();
+    stopCamera();
+    sessionStorage.removeItem(FACE_MARK);
+    backButton.disabled = false;
+    return true;
+  }
+
+  function interrupted(current, text) {
+    render("人脸识别已停止", [
+      notice(text, "info"),
+      button("重新开始", () => go(restartPath(current)), { id: "face-restart" }),
+      button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }),
+    ]);
+  }
+
+  function stopFaceFor(reason) {
+    const current = flow;
+    if (!current || !current.stage || current.stage === "submitting") return;
+    stopFace(reason);
+    interrupted(current, LEFT[reason]);
+  }
+
+  // A reload or a closed tab also hides the page, after "pagehide": then the next load tells.
+  let unloading = false;
+  window.addEventListener("pagehide", () => { unloading = true; });
+  document.addEventListener("visibilitychange", () => { if (document.hidden && !unloading) stopFaceFor("hidden"); });
+
+  /* A reload during the face screen: say so on the screen the person started from. */
+  function afterReload() {
+    let mark = null;
+    try { mark = JSON.parse(sessionStorage.getItem(FACE_MARK) || "null"); } catch (e) { mark = null; }
+    if (!mark) return;
+    sessionStorage.removeItem(FACE_MARK);
+    flash(mark.stage === "submitting" ? LEFT.submitting : LEFT.reload, "info");
+    history.replaceState(null, "", `#/${restartPath(mark)}`); // no hashchange: route() runs once
+  }
+
+  function sessionTimeLeft(session) {
+    const left = Date.parse(session.expires_at) - Date.now();
+    return left > 0 && left < SESSION_MS ? left : SESSION_MS; // a phone's clock may be off
+  }
+
   screens.face = async () => {
     if (!flow || !flow.session) return go("home");
-    const challenges = flow.session.challenges;
+    const current = flow;
+    (current.timers || []).forEach(clearTimeout);
+    current.timers = [];
+    const challenges = current.session.challenges;
     const video = h("video", { autoplay: true, playsinline: true, muted: true, "aria-label": "摄像头画面" });
     const oval = h("div", { class: "oval", "aria-hidden": "true" });
     const guidance = h("p", { class: "guidance", id: "guidance", "aria-live": "polite" }, Camera.GUIDANCE.wait);
@@ -556,54 +715,116 @@
       `共 ${challenges.length} 个动作：${challenges.map((c) => Camera.SHORT[c]).join("、")}`);
     const errors = h("div");
     const action = button("开始", null, { id: "face-action", disabled: true });
-    const title = flow.kind === "realname" ? "人脸识别" : `人脸识别（${subjectName(flow.subject)}）`;
-    render(title, [prompt, h("div", { class: "camera" }, video, oval), guidance, steps, errors, action],
-      { back: flow.kind === "realname" ? "realname" : `certify/${flow.subject}` });
+    const again = button("再听一遍", () => Camera.repeat(), { class: "secondary", id: "face-repeat" });
+    const title = current.kind === "realname" ? "人脸识别" : `人脸识别（${subjectName(current.subject)}）`;
+    render(title, [prompt, h("div", { class: "camera" }, video, oval), guidance, steps, errors, action, again],
+      { back: restartPath(current) });
+    faceStage(current, "camera");
 
+    let stream;
     try {
-      activeStream = await Camera.open(video);
+      stream = await Camera.open(video);
     } catch (e) {
+      if (current.cancelled) return;
+      // Camera refused or missing: no "正在打开摄像头…" beside the error; said, and how to allow it.
+      guidance.remove();
+      action.remove();
+      again.remove();
+      prompt.textContent = "无法打开摄像头";
       showError(errors, { code: "CAMERA", message: e.message });
-      errors.append(...failureSteps(flow.subject, { code: "NO_FACE" }, null));
+      errors.append(h("p", {}, "在手机上允许摄像头：点地址栏左边的图标（或浏览器的“设置”→“网站设置”），把“摄像头”设为“允许”，再点下面的“重新打开摄像头”。"),
+        button("重新打开摄像头", () => screens.face(), { id: "camera-retry" }),
+        ...failureSteps(current.subject, { code: "CAMERA" }, null));
+      Camera.speak(`${e.message}。请按屏幕上的说明允许使用摄像头。`);
       return;
     }
-    const guide = setInterval(() => {
-      const verdict = Camera.judge(video);
-      guidance.textContent = Camera.GUIDANCE[verdict];
+    if (current.cancelled) { Camera.close(stream); return; }
+    activeStream = stream;
+    stream.getVideoTracks().forEach((track) => track.addEventListener("ended", () => {
+      if (flow === current) stopFaceFor("camera");
+    }));
+
+    let verdict = "wait";
+    let ready = false;
+    const look = () => {
+      if (Camera.stopped(stream)) { stopFaceFor("camera"); return; }
+      verdict = Camera.judge(video);
       guidance.dataset.verdict = verdict;
       oval.classList.toggle("good", verdict === "ok");
-    }, 400);
-    activeStream.guide = guide;
-    Camera.speak("请将面部置于人像框内，按照提示完成动作");
+      if (current.stage !== "camera") return;
+      guidance.textContent = Camera.GUIDANCE[verdict];
+      // 开始 only when the picture shows a face large and lit enough: a dark or dead camera
+      // cannot record frames that would be refused.
+      action.disabled = !(ready && verdict === "ok");
+    };
+    activeStream.guide = setInterval(look, 400);
+    look();
 
+    const timeLeft = sessionTimeLeft(current.session) - (Date.now() - (current.openedAt || Date.now()));
+    current.timers.push(setTimeout(() => {
+      if (flow !== current || current.stage === "submitting") return;
+      setChildren(errors, notice("本次认证还剩不到1分钟，请尽快完成动作。", "info"));
+      Camera.say("本次认证还剩不到1分钟，请尽快完成动作");
+    }, Math.max(0, timeLeft - EXPIRY_WARNING_MS)));
+    current.timers.push(setTimeout(() => stopFaceFor("expired"), Math.max(0, timeLeft - EXPIRY_STOP_MS)));
+
+    Camera.say("请将面部置于人像框内，按照提示完成动作");
+    await Camera.idle(); // the intro in full before the first prompt
     const answers = [];
-    const current = flow;
     for (let i = 0; i < challenges.length; i++) {
+      if (current.cancelled) return;
       const challenge = challenges[i];
       const text = Camera.PROMPTS[challenge];
       prompt.textContent = `第 ${i + 1} 步：${text}`;
       prompt.dataset.challenge = challenge;
-      steps.textContent = `共 ${challenges.length} 个动作，现在做第 ${i + 1} 个`;
-      Camera.speak(text);
+      steps.textContent = `共 ${challenges.length} 个动作，现在做第 ${i + 1} 个：${Camera.SHORT[challenge]}`;
+      Camera.say(text, { prompt: true });
       action.textContent = `开始${Camera.SHORT[challenge]}`;
-      action.disabled = false;
+      faceStage(current, "camera");
+      ready = true;
       action.dataset.state = "ready";
-      await new Promise((resolve) => { action.onclick = resolve; });
-      if (flow !== current) return; // left the screen
+      action.disabled = verdict !== "ok";
+      await new Promise((resolve) => { action.onclick = resolve; current.wake = resolve; });
+      if (current.cancelled) return;
+      ready = false;
       action.disabled = true;
       action.dataset.state = "capturing";
-      action.textContent = `请${Camera.SHORT[challenge]}…`;
-      const frames = await Camera.capture(video);
+      faceStage(current, "capturing");
+      const frames = await captureStep(current, challenge, { video, stream, prompt, guidance, action });
+      if (current.cancelled) return;
+      if (!frames || Camera.stopped(stream)) { stopFaceFor("camera"); return; }
       answers.push({ challenge, frames });
     }
-    clearInterval(guide);
+    if (Camera.stopped(stream)) { stopFaceFor("camera"); return; }
+    (current.timers || []).forEach(clearTimeout);
     stopCamera();
+    faceStage(current, "submitting");
+    backButton.disabled = true; // the answer is being decided: leaving now would not give the try back
+    again.remove();
+    guidance.textContent = "";
     action.textContent = "正在核验，请稍候…";
     action.dataset.state = "submitting";
     prompt.textContent = "正在核验，请稍候…";
     Camera.speak("正在核验，请稍候");
     await submitFace(current, answers);
   };
+
+  /* One challenge's frames, after the tap. */
+  async function captureStep(current, challenge, view) {
+    view.guidance.textContent = `正在录制，请${Camera.SHORT[challenge]}`;
+    view.action.textContent = `正在录制，请${Camera.SHORT[challenge]}…`;
+    return Camera.capture(view.video, null, () => !!current.cancelled || Camera.stopped(view.stream));
+  }
+
+  /* The failure in words for the person: which action was not seen and one sentence of advice;
+     a match refusal without the jargon 相似度. */
+  function faceFailureText(error) {
+    if (error.code === "FACE_MISMATCH") return "照片和本人不太像。请确认是本人在认证，摘下帽子和眼镜，在明亮处正对手机再试。";
+    if (error.code === "LIVENESS_FAILED" && Camera.SHORT[error.challenge]) {
+      return `没有看到您${Camera.SHORT[error.challenge]}。${ADVICE[error.challenge]}`;
+    }
+    return error.message.replace(/。?本年度自助认证未通过的次数已达上限.*$/, "。");
+  }
 
   async function submitFace(current, steps) {
     const session = current.session;
@@ -614,6 +835,10 @@
     } else {
       result = await api("POST", `/certify/sessions/${encodeURIComponent(session.session_id)}/complete`, { steps });
     }
+    if (current.cancelled) return; // the person left while it was decided: nothing said or shown
+    sessionStorage.removeItem(FACE_MARK);
+    backButton.disabled = false;
+    current.stage = null;
     flow = null;
     if (result.ok) {
       if (current.kind === "realname") {
@@ -641,21 +866,19 @@
         button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }),
       ]);
     }
-    if (current.kind === "certify" && result.status === 422) {
-      state.failed[current.subject] = session.session_id;
-      store.save();
-    }
-    Camera.speak(result.error.message);
+    if (current.kind === "certify" && result.status === 422) rememberFailed(current.subject, session.session_id);
+    const error = Object.assign({}, result.error, { message: faceFailureText(result.error) });
+    Camera.speak(error.message);
     if (current.kind === "realname") {
       const again = [button("重新实名注册", () => go("realname"), { id: "next-retry" })];
       if (["ID_CARD_UNREADABLE", "ID_CARD_MISMATCH"].includes(result.error.code)) {
         again.unshift(h("p", {}, "请重新拍摄本人身份证正面，确保姓名和号码清晰。"));
       }
       again.push(button("返回首页", () => go("home"), { class: "secondary", id: "next-home" }));
-      return renderResult("实名注册未成功", errorBox(result.error, "24小时内"), wrapSteps(again));
+      return renderResult("实名注册未成功", errorBox(error, "24小时内"), wrapSteps(again));
     }
-    return renderResult("认证未成功", errorBox(result.error, "本年度"),
-      failureSteps(current.subject, result.error, session.session_id));
+    return renderResult("认证未成功", errorBox(error, "本年度"),
+      failureSteps(current.subject, error, session.session_id));
   }
 
   function renderResult(title, box, nodes) {
@@ -791,18 +1014,35 @@
         nodes.push(h("div", { class: "card", id: "status-evidence" },
           h("h2", {}, "系统根据以下记录确认您本年度已认证，无需再刷脸"), evidenceList(s.evidence)));
       }
-      if (!s.certified) {
+      if (!s.certified && s.attempts_left === 0) {
+        // Contract v1.3: the yearly tries are used up; the app path is closed this year.
+        nodes.push(h("div", { class: "notice error", role: "alert", id: "status-closed" },
+          h("p", {}, "本年度用手机认证的次数已用完，今年不能再用手机认证。"),
+          h("p", {}, `请在 ${formatTime(s.due_by)} 前通过上门认证完成本年度认证，或申请人工复核。`)),
+        button("申请上门认证", () => go(`home-visit/${subject}`), { id: "status-home-visit" }));
+        if (!s.review) {
+          nodes.push(button("申请人工复核", () => go(`review/${subject}`), { class: "secondary", id: "status-review" }));
+        }
+      } else if (!s.certified) {
         nodes.push(notice(`请在 ${formatTime(s.due_by)} 前完成本年度认证。`, "info"),
           button("现在去认证", () => go(`certify/${subject}`), { id: "status-certify" }),
           button("申请上门认证", () => go(`home-visit/${subject}`), { class: "secondary", id: "status-home-visit" }));
-        if (state.failed[subject] && !s.review) {
+        if (failedSession(subject) && !s.review) {
           nodes.push(button("申请人工复核", () => go(`review/${subject}`), { class: "secondary", id: "status-review" }));
         }
       }
     }
+    const failedTries = (status.ok && status.data.failed_tries) || [];
+    if (failedTries.length) {
+      nodes.push(h("h2", {}, "本年度未通过的认证"), h("ul", { class: "plain", id: "failed-tries" }, failedTries.map((t) =>
+        h("li", { class: "card" }, h("dl", {},
+          h("dt", {}, "时间"), h("dd", {}, formatTime(t.at)),
+          h("dt", {}, "原因"), h("dd", {}, FAILED_REASONS[t.reason] || t.reason),
+          h("dt", {}, "操作人"), h("dd", {}, t.by))))));
+    }
     if (history.ok) {
       nodes.push(h("h2", {}, "历次认证信息"));
-      if (!history.data.items.length) nodes.push(h("p", {}, "暂无认证记录"));
+      if (!history.data.items.length) nodes.push(h("p", {}, failedTries.length ? "暂无认证通过的记录" : "暂无认证记录"));
       nodes.push(h("ul", { class: "plain", id: "history" }, history.data.items.map((item) =>
         h("li", { class: "card" }, h("dl", {},
           h("dt", {}, "年度"), h("dd", {}, `${item.year}年`),
@@ -844,7 +1084,7 @@
       h("p", { class: "hint" }, "因年老、疾病等原因无法用手机完成认证的，可申请工作人员上门认证。"),
       h("label", { for: "reason" }, "原因"),
       h("select", { id: "reason", name: "reason" },
-        ["长期卧床，行动不便", "年事已高，无法配合摇头张嘴", "多次认证不通过", "其他原因"].map((r) => h("option", { value: r }, r))),
+        ["长期卧床，行动不便", "年事已高，无法配合转头张嘴", "多次认证不通过", "其他原因"].map((r) => h("option", { value: r }, r))),
       ...field("上门地址", "address", { autocomplete: "street-address" }),
       ...field("联系电话", "contact_phone", { type: "tel", inputmode: "numeric", autocomplete: "tel" }),
       errors, submit,
@@ -853,7 +1093,7 @@
 
   screens.review = (subject) => {
     if (!requireLogin()) return;
-    const sessionId = state.failed[subject];
+    const sessionId = failedSession(subject);
     const errors = h("div");
     const submit = button("提交人工复核申请", async () => {
       const done = busy(submit);
@@ -912,6 +1152,11 @@
   function route() {
     const path = (location.hash || "").replace(/^#\/?/, "") || (state.token ? "home" : "login");
     const [name, arg] = path.split("/");
+    if (name !== "face" && flow && flow.stage) { // back or 返回 out of the face screen
+      const submitting = flow.stage === "submitting";
+      stopFace("back");
+      flash(submitting ? LEFT.submitting : LEFT.back, "info");
+    }
     const target = { query: arg ? "query-subject" : "query" }[name] || name;
     const screen = screens[target];
     if (!screen) return go(state.token ? "home" : "login");
@@ -924,5 +1169,6 @@
   }
 
   window.addEventListener("hashchange", route);
+  afterReload();
   route();
 })();

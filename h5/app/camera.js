@@ -24,26 +24,93 @@
   const MIN_SKIN_SHARE = 0.18;
   const GUIDE_SIZE = 64;
 
+  // One word for each action everywhere (prompt, button, step list, failure): 转头, never 摇头
+  // (which also means "no").
   const PROMPTS = {
     blink: "请眨眨眼",
     open_mouth: "请张张嘴",
-    turn_head: "请慢慢转头，再转回来",
+    turn_head: "请向左或向右转头，再转回来",
   };
-  const SHORT = { blink: "眨眼", open_mouth: "张嘴", turn_head: "摇头" };
+  const SHORT = { blink: "眨眼", open_mouth: "张嘴", turn_head: "转头" };
 
-  function speak(text) {
+  /* Speech, one utterance after another: the intro is heard in full before the first prompt.
+     Every utterance and how it ended is logged in window.pcSpeechLog (what the tests read). */
+  const speechLog = (window.pcSpeechLog = []);
+  const queue = [];
+  let speaking = null; // the utterance being spoken, with its fallback timer
+  let lastPrompt = "";
+
+  function logSpeech(event, text) {
+    speechLog.push({ event, text, at: Math.round(performance.now()) });
+  }
+
+  function next() {
+    if (speaking || !queue.length) return;
+    const text = queue.shift();
+    const item = { text, timer: null };
+    speaking = item;
+    const finished = (how) => {
+      if (speaking !== item) return;
+      clearTimeout(item.timer);
+      logSpeech(how, text);
+      speaking = null;
+      next();
+    };
+    // Without a Chinese voice some browsers never fire "end": go on after the time it would take
+    // (about 4 characters a second at this rate, plus a pause).
+    item.timer = setTimeout(() => finished("end"), 1200 + text.length * 260);
+    logSpeech("start", text);
     try {
       if (!("speechSynthesis" in window)) return;
-      window.speechSynthesis.cancel();
       const utterance = new SpeechSynthesisUtterance(text);
       utterance.lang = "zh-CN";
       utterance.rate = 0.85; // slower than the default for older listeners
       const voice = window.speechSynthesis.getVoices().find((v) => /zh[-_]CN/i.test(v.lang));
       if (voice) utterance.voice = voice;
+      utterance.onend = () => finished("end");
       window.speechSynthesis.speak(utterance);
     } catch (e) {
-      /* speech is a help, never a blocker: the prompt is also on the screen */
+      /* speech is a help, never a blocker: the text is also on the screen */
     }
+  }
+
+  /* Say ``text`` after whatever is being said; ``prompt``: the one 再听一遍 repeats. */
+  function say(text, options = {}) {
+    if (options.prompt) lastPrompt = text;
+    queue.push(text);
+    next();
+  }
+
+  /* Stop speaking now and forget what was waiting (leaving the screen, a new moment). */
+  function hush() {
+    queue.length = 0;
+    if (speaking) {
+      clearTimeout(speaking.timer);
+      logSpeech("cancel", speaking.text);
+      speaking = null;
+    }
+    try { if ("speechSynthesis" in window) window.speechSynthesis.cancel(); } catch (e) { /* none */ }
+  }
+
+  /* 再听一遍: the current prompt again, at once. */
+  function repeat() {
+    if (!lastPrompt) return;
+    hush();
+    say(lastPrompt);
+  }
+
+  /* A moment that replaces whatever was being said (a result, a countdown number). */
+  function speak(text) {
+    hush();
+    say(text);
+  }
+
+  /* Resolves when everything queued has been said. */
+  function idle() {
+    return new Promise((resolve) => {
+      const check = () => (speaking || queue.length ? setTimeout(check, 100) : resolve());
+      check();
+    });
   }
 
   async function open(video) {
@@ -111,7 +178,7 @@
     dark: "光线太暗，请到明亮的地方",
     bright: "光线太亮，请避开强光",
     far: "请靠近一些，把脸放进框里",
-    ok: "很好，请保持不动",
+    ok: "很好，可以点“开始”了",
   };
 
   const frameCanvas = document.createElement("canvas");
@@ -130,12 +197,19 @@
     return data.slice(data.indexOf(",") + 1);
   }
 
-  /* The frames of one challenge, taken after its prompt: FRAMES_PER_CHALLENGE at a steady pace. */
-  function capture(video, onFrame) {
+  /* Has the camera stopped giving pictures (unplugged, taken by another app, stopped)? */
+  function stopped(stream) {
+    return !stream || stream.getVideoTracks().some((track) => track.readyState === "ended");
+  }
+
+  /* The frames of one challenge, taken after its prompt: FRAMES_PER_CHALLENGE at a steady pace.
+     ``cancelled()`` is asked before every frame: a left screen or a stopped camera gives null. */
+  function capture(video, onFrame, cancelled = () => false) {
     return new Promise((resolve) => {
       const frames = [];
       const start = performance.now();
       const tick = () => {
+        if (cancelled()) return resolve(null);
         frames.push(grab(video));
         if (onFrame) onFrame(frames.length, FRAMES_PER_CHALLENGE);
         if (frames.length >= FRAMES_PER_CHALLENGE) return resolve(frames);
@@ -169,6 +243,6 @@
 
   window.PcCamera = {
     FRAMES_PER_CHALLENGE, FRAME_INTERVAL_MS, PROMPTS, SHORT, GUIDANCE,
-    speak, open, close, judge, capture, cardImage,
+    say, speak, hush, repeat, idle, open, close, stopped, judge, capture, cardImage,
   };
 })();

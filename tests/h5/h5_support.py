@@ -147,6 +147,7 @@ class Phone:
         self.violations: dict[str, list] = {}
         self.axe_results: dict[str, list] = {}  # every violation, any impact, per screen
         self.taps: list[dict] = []  # per challenge: the clip frame aimed at and the one tapped at
+        self.completions_made = 0  # sessions the last certify() completed (a missed action is tried again)
 
     # --- looking ---
     def body(self) -> str:
@@ -254,6 +255,7 @@ class Phone:
         read as one plane at one alignment); a retiree whose action was not seen taps 再试一次, so a
         LIVENESS_FAILED is tried again, up to ``tries`` times, and every other answer is returned."""
         for attempt in range(tries):
+            self.completions_made = attempt + 1
             asked = self.do_challenges(name)
             self.wait(lambda: "人脸识别" not in self.css("#screen-title").text, "the certification answer", 180)
             notices = self.all(".notice.error")
