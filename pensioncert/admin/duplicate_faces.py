@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING
 
 from pensioncert import normalize
+from pensioncert.admin import audit
 from pensioncert.admin.staff import require_staff
 from pensioncert.dal import duplicate_faces as duplicates_dal
 from pensioncert.dal import evidence, registry
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
 TITLE = LIST_TITLE
 SOURCE_LABELS = {duplicates_dal.REGISTRY_PHOTO: "名册照片", duplicates_dal.STAFF_PHOTO: "现场采集照片"}
+SAME_PERSON = duplicates_dal.SAME_PERSON
+FINDINGS = {duplicates_dal.SAME_PERSON: "同一人（一人多户，转稽核处理）",
+            duplicates_dal.DIFFERENT_PEOPLE: "不是同一人（排除）"}
+STATE_LABELS = {duplicates_dal.OPEN: "待核查", **FINDINGS}
 STATUS_LABELS = {"recipient": "领取待遇", "not_recipient": "未领取", "suspended": "暂停发放", "deceased": "已死亡"}
 
 
@@ -37,7 +42,8 @@ def pairs(svc: Services, principal) -> list[dict]:
                 continue
             other = registry.get_person(detail["other"])
             shown[pair_id] = {
-                "pair_id": pair_id, "similarity": f"{detail['similarity']:.3f}", "listed_at": item.listed_at[:16],
+                "pair_id": pair_id, "state": STATE_LABELS.get(item.state or "", item.state or ""),
+                "reason": item.reason or "", "similarity": f"{detail['similarity']:.3f}", "listed_at": item.listed_at[:16],
                 "name": item.name or "", "id": _masked(svc, item.id_sealed), "region": item.region or "",
                 "source": SOURCE_LABELS.get(detail.get("source"), ""),
                 "other_name": other.name if other else "", "other_id": _masked(svc, other.id_sealed if other else None),
@@ -49,12 +55,35 @@ def pairs(svc: Services, principal) -> list[dict]:
 
 def pair_detail(svc: Services, principal, pair_id: str) -> dict:
     """Both records of a listed pair, each with its reference photos (data URIs)."""
+    return {"pair_id": pair_id, "people": [_record(svc, person) for person in _pair(principal, pair_id)]}
+
+
+def decide(svc: Services, principal, pair_id: str, *, finding: str, reason: str) -> dict:
+    """The agency's finding on a pair (the same person under two ID numbers, or two people), with
+    a reason, audited; a pair is decided once."""
+    people = _pair(principal, pair_id)
+    if finding not in FINDINGS:
+        raise AppError(ErrorCode.BAD_REQUEST, "请选择核查结论")
+    reason_text = (reason or "").strip()[:200]
+    if not reason_text:
+        raise AppError(ErrorCode.BAD_REQUEST, "请填写核查意见")
+    target = " / ".join(f"{p.name} {_masked(svc, p.id_sealed)}" for p in people)
+    if not duplicates_dal.decide_pair(
+            people[0].id_key, people[1].id_key, finding=finding, reason=reason_text, now=svc.clock.now(),
+            audit=audit.fields(principal, "duplicate_face_decide", target=target, region=people[0].region,
+                               after={"结论": FINDINGS[finding]}, reason=reason_text)):
+        raise AppError(ErrorCode.BAD_REQUEST, "这一对记录已有核查结论")
+    return {"pair_id": pair_id, "state": STATE_LABELS[finding]}
+
+
+def _pair(principal, pair_id: str) -> list:
+    """The pair's two records, in key order, if one of them is in the principal's regions."""
     principal = require_staff(principal)
     one_key, _, other_key = pair_id.partition("|")
     people = [registry.get_person(one_key), registry.get_person(other_key)]
     if any(person is None for person in people) or not any(principal.can_see(p.region) for p in people if p):
         raise AppError(ErrorCode.NOT_FOUND, "没有这一对记录")
-    return {"pair_id": pair_id, "people": [_record(svc, person) for person in people if person is not None]}
+    return sorted(people, key=lambda person: person.id_key)
 
 
 def pair_key(one: str, other: str) -> str:

@@ -36,6 +36,7 @@ ACTIONS = {
     "confirm_requested": "提交待第二人确认", "confirm_approved": "第二人批准", "confirm_refused": "第二人未批准",
     "import_events_pending": "上传未签名比对数据（待批准）", "import_events_refused": "比对数据签名不符（拒收）",
     "claim_revoked": "撤销未经可信照片证明的实名",
+    "duplicate_face_decide": "一人多户核查结论",
 }
 
 LOGIN_FAILED = "用户名或密码错误"

@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from pensioncert.dal import audit as audit_dal
 from pensioncert.dal import life_events
+from pensioncert.dal.errors import transact_if
 from pensioncert.dal.life_tables import LifeStatusTable
 from pensioncert.dal.tables import RegistryPersonTable
 
 LIST = "duplicate_face"
+OPEN = "open"  # then the agency's finding: SAME_PERSON or DIFFERENT_PEOPLE
+SAME_PERSON, DIFFERENT_PEOPLE = "same_person", "different_people"
 PAIR_ITEM = "duplicate_face#"  # + the other person's key
 JOB = "duplicate_faces"  # the job item recording the last nightly run
 
@@ -69,9 +73,23 @@ def list_pair(one: Person, other: Person, *, similarity: float, sources: tuple[s
                   "source": own_source, "other_source": partner_source}
         new |= life_events.put_once(LifeStatusTable(
             person.id_key, PAIR_ITEM + partner.id_key, **life_events.listed(LIST, person.region, now_text, person.id_key),
-            state="open", name=person.name, id_sealed=person.id_sealed, region=person.region, unit=person.unit,
+            state=OPEN, name=person.name, id_sealed=person.id_sealed, region=person.region, unit=person.unit,
             detail=json.dumps(detail), created_at=now))
     return new
+
+
+def decide_pair(one_key: str, other_key: str, *, finding: str, reason: str, now: datetime, audit: dict) -> bool:
+    """The agency's finding on an open pair, on both sides, with its audit event, in one
+    transaction; False when the pair was already decided."""
+    def fill(transaction) -> None:
+        actions = [LifeStatusTable.state.set(finding), LifeStatusTable.reason.set(reason)]
+        transaction.update(LifeStatusTable(one_key, PAIR_ITEM + other_key), actions=actions,
+                           condition=LifeStatusTable.state == OPEN)
+        transaction.update(LifeStatusTable(other_key, PAIR_ITEM + one_key), actions=actions,
+                           condition=LifeStatusTable.item.exists())
+        audit_dal.in_transaction(transaction, now=now, **audit)
+
+    return transact_if(fill)
 
 
 def listed_in(region: str) -> list[LifeStatusTable]:

@@ -98,3 +98,26 @@ def test_the_import_report_names_the_pairs_found(registered_twice):
 
     _, report = registered_twice
     assert "已列入“一人多户”名单" in str(import_report(report))
+
+
+def test_a_finding_with_a_reason_marks_the_pair_for_both_sides(svc, registered_twice):
+    from pensioncert.admin import duplicate_faces
+
+    region, _ = registered_twice
+    [pair] = pairs_within(svc, region)
+    duplicate_faces.decide(svc, operator_for(region), pair["pair_id"], finding=duplicate_faces.SAME_PERSON,
+                           reason="两人为同一人，已转稽核")
+    [decided] = pairs_within(svc, region)
+    assert decided["state"] == duplicate_faces.FINDINGS[duplicate_faces.SAME_PERSON]
+
+
+def test_a_pair_is_decided_once(svc, registered_twice):
+    from pensioncert.admin import duplicate_faces
+    from pensioncert.errors import AppError
+
+    region, _ = registered_twice
+    [pair] = pairs_within(svc, region)
+    duplicate_faces.decide(svc, operator_for(region), pair["pair_id"], finding="different_people", reason="双胞胎")
+    with pytest.raises(AppError) as refused:
+        duplicate_faces.decide(svc, operator_for(region), pair["pair_id"], finding="same_person", reason="再次核查")
+    assert refused.value.message == "这一对记录已有核查结论"
