@@ -121,7 +121,7 @@ def main(n: int, query_count: int) -> None:
     t0 = time.perf_counter()
     index = FaceIndex(data)
     build_s = time.perf_counter() - t0
-    print(f"index ({type(index._index).__name__}) built in {build_s:.1f} s; peak RSS {peak_rss_mb():.0f} MB")
+    print(f"index ({index.kind}) built in {build_s:.1f} s; peak RSS {peak_rss_mb():.0f} MB")
 
     # Half the queries are re-registrations, so the pairs to find are many enough to count.
     duplicates = int(n * DUPLICATE_SHARE)

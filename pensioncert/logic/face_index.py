@@ -36,11 +36,9 @@ class Neighbour:
 class FaceIndex:
     """The templates (an ``(n, 128)`` array), searchable by Euclidean distance."""
 
-    def __init__(self, templates: np.ndarray, *, threads: int | None = None) -> None:
+    def __init__(self, templates: np.ndarray) -> None:
         import faiss
 
-        if threads is not None:
-            faiss.omp_set_num_threads(threads)
         vectors = np.ascontiguousarray(templates, dtype=np.float32).reshape(-1, DIMENSIONS)
         self.size = len(vectors)
         if self.size <= EXACT_UP_TO:
@@ -56,6 +54,11 @@ class FaceIndex:
             self._index = index
         if self.size:
             self._index.add(vectors)
+
+    @property
+    def kind(self) -> str:
+        """The faiss index it is (``IndexFlatL2`` or ``IndexIVFFlat``)."""
+        return type(self._index).__name__
 
     def nearest(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest templates of each query: (positions, Euclidean distances), -1 where
