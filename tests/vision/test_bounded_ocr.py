@@ -54,3 +54,34 @@ def test_a_card_that_finds_every_engine_busy_answers_busy_instead_of_queueing(mo
         other.join()
     assert (answer["ok"], answer["code"], answer["detail"]) == (False, "VISION_BUSY", "time_budget:ocr_queue")
 
+
+
+def test_recognition_stops_between_chunks_when_the_call_is_out_of_time(monkeypatch):
+    """A photo under the box cap whose lines are costly: the time budget is checked every
+    RECOGNITION_CHUNK boxes, so a call out of time stops there (here: the second check)."""
+    from rapidocr import RapidOCR
+
+    from vision import budget
+    from vision.budget import VisionBusy
+    from vision.id_card import MAX_TEXT_BOXES, RECOGNITION_CHUNK
+
+    card = dense_text_card(rows=10, words_per_row=3)  # 30 boxes: under the cap, several chunks
+    assert RECOGNITION_CHUNK < 30 <= MAX_TEXT_BOXES
+    chunks: list[int] = []
+    recognise = RapidOCR.recognize_txt
+
+    def counted(self, crops):
+        chunks.append(len(crops))
+        return recognise(self, crops)
+
+    checks = budget.check
+
+    def out_of_time_at_the_second_chunk(where: str) -> None:
+        if where == "ocr_recognise" and chunks:
+            raise VisionBusy(where)
+        checks(where)
+
+    monkeypatch.setattr(RapidOCR, "recognize_txt", counted)
+    monkeypatch.setattr(budget, "check", out_of_time_at_the_second_chunk)
+    answer = handler({"action": "read_id_card", "image": base64.b64encode(card).decode()})
+    assert (answer["code"], answer["detail"], chunks) == ("VISION_BUSY", "time_budget:ocr_recognise", [RECOGNITION_CHUNK])

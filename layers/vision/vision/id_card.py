@@ -83,6 +83,9 @@ _GB11643_CHECK = "10X98765432"
 # on its own, so a photo dense with text was the cost: 360 boxes held the OCR for 16 s (issue 19,
 # finding 10; 38 s on this shared box under load). Past this many boxes the photo is not a card.
 MAX_TEXT_BOXES = 40
+# Boxes are recognised this many at a time, the call's time budget checked between (a box's cost
+# grows with its length: 40 long lines cost more than a card's 12 short ones).
+RECOGNITION_CHUNK = 8
 # Engines are not documented as thread-safe, so each runs one card at a time; a call waits at most
 # OCR_WAIT_SECONDS for a free one, then answers busy (503, retryable) instead of queueing behind a
 # stalled card. One engine per process: Lambda runs one call per container; the local stage's API
@@ -172,6 +175,7 @@ def _read_text(engine, img: np.ndarray):
     """RapidOCR's own steps (its ``__call__``: detect, classify, recognise, map back), with the box
     count checked between detection and recognition: ID_CARD_UNREADABLE past MAX_TEXT_BOXES."""
     from rapidocr.ch_ppocr_cls import TextClsOutput
+    from rapidocr.ch_ppocr_rec import TextRecOutput
     from rapidocr.main import RapidOCRError
     from rapidocr.utils.output import RapidOCROutput
 
@@ -189,9 +193,18 @@ def _read_text(engine, img: np.ndarray):
         crops_upright = crops
         if engine.use_cls:
             crops_upright, classified = engine.cls_and_rotate(crops)
-        recognised = engine.recognize_txt(crops_upright)
+        parts = []
+        for start in range(0, len(crops_upright), RECOGNITION_CHUNK):
+            budget.check("ocr_recognise")
+            parts.append(engine.recognize_txt(crops_upright[start:start + RECOGNITION_CHUNK]))
     except RapidOCRError:  # nothing classified or read
         return RapidOCROutput()
+    recognised = TextRecOutput(
+        imgs=[i for part in parts for i in (part.imgs or [])],
+        txts=tuple(t for part in parts for t in part.txts or ()),
+        scores=[x for part in parts for x in part.scores],
+        word_results=tuple(w for part in parts for w in part.word_results),
+        elapse=sum(part.elapse or 0.0 for part in parts))
     return engine.build_final_output(img, detected, classified, recognised, crops, record)
 
 
