@@ -71,8 +71,9 @@ def residents(svc: Services, principal) -> list[dict]:
 
 
 def model_photo(svc: Services, principal, id_key: str, image: bytes) -> dict:
-    """The reference photo through the registry photos' quality gate and embedding; the template
-    also becomes the registry's reference, so the person can then certify by app from abroad."""
+    """The reference photo through the registry photos' quality gate and embedding; once a provincial
+    administrator approves it (admin.confirmations) it is the person's staff photo reference, so the
+    person can then certify by app from abroad."""
     from pensioncert.vision_client import VisionRefusal
 
     item = _item(principal, id_key)
@@ -91,10 +92,21 @@ def model_photo(svc: Services, principal, id_key: str, image: bytes) -> dict:
     photo_key = put_registry_photo(svc.client("s3"), svc.settings.evidence_bucket, id_key, image)
     overseas_dal.set_photo_result(id_key, status="modelled", reason=None, photo_key=photo_key,
                                   embedding=embedding, now=now)
-    registry.set_reference_embedding(id_key, embedding)
-    audit.record(svc, principal, "overseas_photo", target=_target(svc, item), region=item.region,
-                 after={"结果": "已建模"})
-    return {"status": "modelled", "message": "照片已通过质量检查，比对模板已建立"}
+    # A photo one operator uploads becomes a trusted reference only with a provincial
+    # administrator's approval (rules/four_eyes.py), as a staff photo: issue 19, finding 3.
+    from pensioncert.logic import confirmations
+    from pensioncert.rules import four_eyes
+
+    person = registry.get_person(id_key)
+    confirmation = confirmations.request(
+        svc, kind=four_eyes.STAFF_PHOTO, region=item.region, requested_by=principal.username,
+        requested_by_name=principal.display_name, person=person,
+        detail={"photo_key": photo_key, "embedding": embedding, "reason": "境外人员比对照片"},
+        audit=audit.fields(principal, "overseas_photo", target=_target(svc, item), region=item.region,
+                           after={"结果": "已建模，待省级管理员批准"}))
+    assert confirmation is not None  # a fresh random id
+    return {"status": "modelled", "confirmation_id": confirmation.confirmation_id,
+            "message": "照片已通过质量检查，待省级管理员在“待确认”中批准后成为比对照片"}
 
 
 CHANNELS = {"consular": "驻外使领馆核验", "video_call": "视频通话核验"}

@@ -166,10 +166,16 @@ def test_overseas_photo_goes_through_the_reference_quality_gate(svc, area, photo
     assert refused["status"] == "rejected" and "人脸" in refused["message"]
     modelled = overseas.model_photo(svc, me, area["key"]["away"], (photos / "obama3.jpg").read_bytes())
     assert modelled["status"] == "modelled"
+    assert overseas.residents(svc, me)[0]["photo"] == "已建模"
+    from pensioncert.admin import confirmations
+    from pensioncert.admin.staff import StaffPrincipal
     from pensioncert.dal import registry
 
-    assert registry.get_person(area["key"]["away"]).reference_embedding
-    assert overseas.residents(svc, me)[0]["photo"] == "已建模"
+    # The reference itself waits for a provincial administrator (issue 19: no one replaces one alone).
+    assert not registry.get_person(area["key"]["away"]).staff_reference_embedding
+    confirmations.approve(svc, StaffPrincipal("prov_second", "省级审核员", "province_admin"),
+                          modelled["confirmation_id"])
+    assert registry.get_person(area["key"]["away"]).staff_reference_embedding
 
 
 def test_account_unlock_is_audited(svc, area):
