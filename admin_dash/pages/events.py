@@ -34,6 +34,12 @@ def layout(**_):
                        "civil_affairs_visit 民政/公安业务、death_record 死亡登记、imprisonment 服刑、"
                        "exit_abroad 出境、return_home 入境。同一来源编号重复导入不会重复记录。",
                        className="text-muted small"),
+                html.P("来源系统签名的文件（填写来源和签名）导入即生效；未签名的文件须由另一名工作人员在“待确认”中批准后"
+                       "才导入。死亡记录均须经工作人员确认后才停发待遇。", className="text-muted small"),
+                dbc.Row([
+                    dbc.Col(dbc.Input(id="ev-source", placeholder="来源系统（已登记，可不填）", maxLength=50), md=5),
+                    dbc.Col(dbc.Input(id="ev-signature", placeholder="文件签名 HMAC-SHA256（可不填）", maxLength=128), md=7),
+                ], className="g-2 mb-2"),
                 dcc.Upload(id="ev-upload", children=html.Div("点击或拖入 CSV 文件"), className="upload-box",
                            accept=".csv,text/csv", max_size=50 * 1024 * 1024),
                 html.Div(id="ev-upload-result"),
@@ -56,16 +62,23 @@ def layout(**_):
 
 
 @callback(Output("ev-upload-result", "children"), Input("ev-upload", "contents"),
-          State("ev-upload", "filename"), prevent_initial_call=True)
-def upload(contents, filename):
+          State("ev-upload", "filename"), State("ev-source", "value"), State("ev-signature", "value"),
+          prevent_initial_call=True)
+def upload(contents, filename, source, signature):
     data = upload_bytes(contents)
     if data is None:
         return alert("文件无法读取")
-    report, error = call(events.import_upload, data, filename or "")
+    report, error = call(events.import_upload, data, filename if isinstance(filename, str) else "",
+                         source=source if isinstance(source, str) else "",
+                         signature=signature if isinstance(signature, str) else "")
     if error:
         return error
+    if isinstance(report, events.FeedAwaitingApproval):
+        return alert(f"文件未签名：已保存（SHA-256 {report.sha256[:16]}…），待另一名工作人员在“待确认”中批准后导入，"
+                     "此前不产生任何认证或停发", "warning", id="ev-pending")
     outcomes = report.outcomes
-    summary = (f"数据比对认证 {outcomes.get('certified', 0)} 人，死亡终止 {outcomes.get('deceased', 0)} 人，"
+    summary = (f"数据比对认证 {outcomes.get('certified', 0)} 人，死亡记录待确认 "
+               f"{outcomes.get('death_pending_confirmation', 0)} 人，"
                f"服刑暂停 {outcomes.get('suspended', 0)} 人，出境待核 {outcomes.get('flagged', 0)} 人。")
     return html.Div([import_report(report), alert(summary, "info", id="ev-outcomes")])
 
