@@ -240,7 +240,11 @@ def test_6_anonymous_probes_learn_nothing_and_a_full_width_pin_logs_in(stack, re
 # --- 7. one small image stalling vision -----------------------------------------------------------
 
 def test_7_a_pixel_bomb_as_the_id_card_is_refused_from_its_header(stack):
-    outsider = unique_id_number(1975)  # outside the registry: binds with card and face alone
+    outsider = unique_id_number(1975)  # outside the registry: binds against the authority's photo (issue 19)
+    from pensioncert.fake_authority import enrol
+
+    env = stack.environment
+    enrol(env["PC_IDENTITY_AUTHORITY_URL"], env["PC_IDENTITY_AUTHORITY_KEY"], outsider, "赵文华", face(STRANGER))
     token = login(stack, register(stack, outsider, "赵文华"))["token"]
     status, session = stack.post("/auth/real-name/sessions", {"name": "赵文华", "id_number": outsider}, token)
     assert status == 201, session
