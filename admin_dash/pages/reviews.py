@@ -92,7 +92,9 @@ def decide(_clicks, review_id, outcome, reason):
     rows, _ = _rows()
     if error:
         return error, rows
-    if result["outcome"] == "passed":
+    if result["outcome"] == "confirming":
+        message = "已提议复核通过：待另一名工作人员在“待确认”中确认后记录本年度认证"
+    elif result["outcome"] == "passed":
         message = ("复核通过：此人本年度已通过其他方式认证" if result.get("already_certified")
                    else "复核通过：本年度认证已记录（复核人记录在案）")
     else:

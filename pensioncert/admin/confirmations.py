@@ -94,6 +94,10 @@ def _apply(svc: Services, principal, item: ConfirmationTable) -> dict:
         return _apply_feed(svc, principal, item, detail)
     if item.kind == four_eyes.DEATH_RECORD:
         return _apply_death(svc, principal, item, detail)
+    if item.kind == four_eyes.REVIEW:
+        from pensioncert.admin import reviews
+
+        return reviews.decide_confirmed(svc, principal, item, detail)
     raise AppError(ErrorCode.BAD_REQUEST, NOT_FOUND)
 
 
@@ -159,6 +163,8 @@ def _summary(kind: str, detail: dict) -> str:
         return f"原因：{detail.get('reason', '')}"
     if kind == four_eyes.EVENT_FEED:
         return f"{detail.get('bytes', 0)} 字节，SHA-256 {detail.get('sha256', '')[:16]}…"
+    if kind == four_eyes.REVIEW:
+        return f"复核意见：{detail.get('reason', '')}"
     if kind == four_eyes.DEATH_RECORD:
         return f"死亡日期 {detail.get('event_date', '')}，来源 {detail.get('source', '')}"
     return ""

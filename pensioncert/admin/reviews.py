@@ -1,7 +1,8 @@
 """The review queue (人工复核): staff see the stored evidence beside the trusted reference, the
 scores and the reasons, and decide with a reason.
 
-Who decides: an appeal from the app (``kind`` app) any staff of the person's region; a manual
+Who decides: an appeal from the app (``kind`` app) any staff of the person's region, and a pass
+is confirmed by a second staff member before it certifies (rules/four_eyes.py); a manual
 certification whose visit photo did not match (``home_visit``, ``overseas``) only a provincial
 administrator who is neither the visiting nor the recording staff (the issue's "a provincial
 reviewer must confirm"). Passed: the year's certification (``agency`` for an appeal, the visit's
@@ -88,28 +89,69 @@ def decide(svc: Services, principal, review_id: str, *, passed: bool, reason: st
         raise AppError(ErrorCode.BAD_REQUEST, REASON_REQUIRED)
     if review.state != reviews_dal.PENDING:
         raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
+    if passed and review.kind == "app":
+        return _propose_pass(svc, principal, review, text)
+    return _decide_now(svc, principal, review, passed=passed, reason=text, operator=principal.display_name)
+
+
+def _propose_pass(svc: Services, principal, review: ReviewTable, reason: str) -> dict:
+    """An appeal's pass certifies: a second staff member confirms it (rules/four_eyes.py); the review
+    stays pending until then. One proposal per review."""
+    from pensioncert.dal import confirmations as proposals
+    from pensioncert.logic import confirmations
+    from pensioncert.rules import four_eyes
+
+    if any(item.kind == four_eyes.REVIEW and json.loads(item.detail)["review_id"] == review.review_id
+           for item in proposals.with_state(proposals.PENDING, review.region)):
+        raise AppError(ErrorCode.BAD_REQUEST, PROPOSED)
+    item = confirmations.request(
+        svc, kind=four_eyes.REVIEW, region=review.region, requested_by=principal.username,
+        requested_by_name=principal.display_name, person=registry.get_person(review.subject_key),
+        detail={"review_id": review.review_id, "reason": reason},
+        audit=audit.fields(principal, "confirm_requested", target=_target(svc, review), region=review.region,
+                           after={"事项": "复核通过", "意见": reason}))
+    assert item is not None  # a fresh random id
+    return {"outcome": "confirming", "confirmation_id": item.confirmation_id}
+
+
+PROPOSED = "该复核已提议通过，待另一名工作人员在“待确认”中确认"
+
+
+def decide_confirmed(svc: Services, principal, confirmation, detail: dict) -> dict:
+    """A second staff member confirmed an appeal's pass: decided now, with both names."""
+    review = reviews_dal.get(detail["review_id"])
+    if review is None:
+        raise AppError(ErrorCode.NOT_FOUND, REVIEW_NOT_FOUND)
+    if review.state != reviews_dal.PENDING:
+        raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
+    return _decide_now(svc, principal, review, passed=True,
+                       reason=f"{detail['reason']}（{confirmation.requested_by_name}提议，{principal.display_name}确认）",
+                       operator=f"{confirmation.requested_by_name}；{principal.display_name}确认")
+
+
+def _decide_now(svc: Services, principal, review: ReviewTable, *, passed: bool, reason: str, operator: str) -> dict:
     now = svc.clock.now()
     outcome = "passed" if passed else "refused"
     # The decision is taken once (conditional on still pending, audited in its transaction);
     # only the winner goes on to certify or to open the home visit.
     if not reviews_dal.decide(
-            review, outcome=outcome, by=principal.username, by_name=principal.display_name, reason=text,
+            review, outcome=outcome, by=principal.username, by_name=principal.display_name, reason=reason,
             now=now, audit=audit.fields(principal, "review_decide", target=_target(svc, review),
                                         region=review.region, before={"状态": STATES[review.state]},
-                                        after={"结果": OUTCOMES[outcome]}, reason=text)):
+                                        after={"结果": OUTCOMES[outcome]}, reason=reason)):
         raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
     if passed:
-        return {"outcome": outcome, **_certify(svc, principal, review)}
+        return {"outcome": outcome, **_certify(svc, principal, review, operator)}
     return {"outcome": outcome, "case_id": _propose_home_visit(svc, principal, review)}
 
 
-def _certify(svc: Services, principal, review: ReviewTable) -> dict:
+def _certify(svc: Services, principal, review: ReviewTable, operator: str) -> dict:
     person = registry.get_person(review.subject_key)
     region, unit = (person.region, person.unit) if person is not None else (review.region, review.unit)
     try:
         certification = record_certification(
             svc, review.subject_key, int(review.year), METHOD_OF_KIND[review.kind],
-            operator=f"人工复核（{principal.display_name}）", region=region, unit=unit,
+            operator=f"人工复核（{operator}）", region=region, unit=unit,
             operator_user_id=f"staff:{principal.username}", similarity=review.similarity,
             evidence_key=review.evidence_key, reference=review.reference)
     except AppError as error:

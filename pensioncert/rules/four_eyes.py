@@ -28,14 +28,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-HOME_VISIT, OVERSEAS, STAFF_PHOTO, EVENT_FEED, DEATH_RECORD = (
-    "home_visit", "overseas", "staff_photo", "event_feed", "death_record")
+HOME_VISIT, OVERSEAS, STAFF_PHOTO, EVENT_FEED, DEATH_RECORD, REVIEW = (
+    "home_visit", "overseas", "staff_photo", "event_feed", "death_record", "review")
 KINDS = {
     HOME_VISIT: "上门认证（待第二人确认）",
     OVERSEAS: "境外人员认证（待第二人确认）",
     STAFF_PHOTO: "更换比对照片（待省级管理员批准）",
     EVENT_FEED: "未签名的比对数据文件（待第二人批准）",
     DEATH_RECORD: "比对数据中的死亡记录（确认后停发）",
+    REVIEW: "APP认证申诉复核通过（待第二人确认）",
 }
 PROVINCIAL_ONLY = frozenset({STAFF_PHOTO})
 

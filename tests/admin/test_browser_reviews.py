@@ -188,7 +188,15 @@ def test_06_a_review_is_decided_beside_its_evidence(browser, world):
     shot(browser, "12-review-case")
     css(browser, "#review-reason").send_keys("核对登记照片与认证画面，确为本人")
     press(browser, "#review-decide")
-    wait_text(browser, "#review-done", "复核通过")
+    done = wait_text(browser, "#review-done", "待另一名工作人员")
     shot(browser, "13-review-decided")
+    assert certifications.for_year(world["key"]["appeal"], 2026) is None  # four eyes (issue 19)
+    from pensioncert.admin import confirmations
+    from pensioncert.admin.staff import StaffPrincipal
+
+    pending = [row for row in confirmations.queue(world["svc"], world["me"]) if row["name"] == world["names"]["appeal"]]
+    assert "已提议复核通过" in done.text and len(pending) == 1
+    confirmations.approve(world["svc"], StaffPrincipal("second_rv", "第二审核员", "province_admin"),
+                          pending[0]["confirmation_id"])
     stored = certifications.for_year(world["key"]["appeal"], 2026)
-    assert stored.method == "agency" and "复核测试员" in stored.operator
+    assert stored.method == "agency" and "复核测试员" in stored.operator and "第二审核员" in stored.operator

@@ -9,7 +9,7 @@ from auth_steps import post
 from support import unique_id_number
 from test_certify_with_faces import complete, get, open_session, retiree, vision_models  # noqa: F401
 
-from pensioncert.admin import audit, home_visits, reviews, staff
+from pensioncert.admin import audit, confirmations, home_visits, reviews, staff
 from pensioncert.admin.labels import ROLE_OPERATOR, ROLE_PROVINCE_ADMIN
 from pensioncert.clock import beijing_date
 from pensioncert.dal import certifications
@@ -74,10 +74,15 @@ def test_the_case_shows_the_evidence_beside_the_reference_with_scores_and_reason
 def test_passed_certifies_as_agency_with_the_reviewer_and_the_retiree_sees_it(api, svc, case):
     op, review_id, token = case["op"], case["review_id"], case["retiree"]["token"]
     assert refused(lambda: reviews.decide(svc, op, review_id, passed=True, reason="")).status == 400
-    assert reviews.decide(svc, op, review_id, passed=True, reason="比对登记照片与现场帧，确为本人")["outcome"] == "passed"
+    proposed = reviews.decide(svc, op, review_id, passed=True, reason="比对登记照片与现场帧，确为本人")
+    # Four eyes (issue 19): the pass certifies once a second staff member confirms it.
+    assert proposed["outcome"] == "confirming" and certifications.for_year(case["key"], 2026) is None
+    assert refused(lambda: confirmations.approve(svc, op, proposed["confirmation_id"])).status == 403
+    second = new_staff(svc, ROLE_OPERATOR, [REGION], "xb")
+    assert confirmations.approve(svc, second, proposed["confirmation_id"])["outcome"] == "passed"
     stored = certifications.for_year(case["key"], 2026)
-    assert stored.method == "agency" and op.display_name in stored.operator
-    assert stored.operator_user_id == f"staff:{op.username}" and stored.evidence_key.endswith(".json")
+    assert stored.method == "agency" and op.display_name in stored.operator and second.display_name in stored.operator
+    assert stored.operator_user_id == f"staff:{second.username}" and stored.evidence_key.endswith(".json")
     # Decided once: a second decision (another reviewer at the same time) is refused.
     assert refused(lambda: reviews.decide(svc, op, review_id, passed=False, reason="x")).status == 400
     status, current = get(api, "/query/status?subject=self", token)
