@@ -716,8 +716,10 @@
     const errors = h("div");
     const action = button("开始", null, { id: "face-action", disabled: true });
     const again = button("再听一遍", () => Camera.repeat(), { class: "secondary", id: "face-repeat" });
+    const count = h("div", { class: "count", id: "countdown", "aria-live": "assertive", hidden: true });
+    const ring = progressRing();
     const title = current.kind === "realname" ? "人脸识别" : `人脸识别（${subjectName(current.subject)}）`;
-    render(title, [prompt, h("div", { class: "camera" }, video, oval), guidance, steps, errors, action, again],
+    render(title, [prompt, h("div", { class: "camera" }, video, oval, count, ring.svg), guidance, steps, errors, action, again],
       { back: restartPath(current) });
     faceStage(current, "camera");
 
@@ -790,7 +792,8 @@
       action.disabled = true;
       action.dataset.state = "capturing";
       faceStage(current, "capturing");
-      const frames = await captureStep(current, challenge, { video, stream, prompt, guidance, action });
+      const frames = await captureStep(current, challenge,
+        { video, stream, prompt, guidance, action, count, ring: ring.svg, ringFill: ring.fill });
       if (current.cancelled) return;
       if (!frames || Camera.stopped(stream)) { stopFaceFor("camera"); return; }
       answers.push({ challenge, frames });
@@ -809,11 +812,63 @@
     await submitFace(current, answers);
   };
 
-  /* One challenge's frames, after the tap. */
+  const COUNT_WORDS = ["", "一", "二", "三"];
+
+  /* One challenge's frames, after the tap: a shown and spoken 3-2-1 (the person gets ready, the
+     face still), then "开始" and a recording of about 3 s with a progress ring. */
   async function captureStep(current, challenge, view) {
-    view.guidance.textContent = `正在录制，请${Camera.SHORT[challenge]}`;
-    view.action.textContent = `正在录制，请${Camera.SHORT[challenge]}…`;
-    return Camera.capture(view.video, null, () => !!current.cancelled || Camera.stopped(view.stream));
+    const short = Camera.SHORT[challenge];
+    const stop = () => !!current.cancelled || Camera.stopped(view.stream);
+    view.action.textContent = "准备…";
+    view.action.dataset.phase = "countdown";
+    view.guidance.textContent = `请看着屏幕，听到“开始”后${short}`;
+    view.count.hidden = false;
+    const started = performance.now();
+    for (let n = Camera.COUNTDOWN_S; n >= 1; n--) {
+      view.count.textContent = String(n);
+      Camera.speak(COUNT_WORDS[n] || String(n));
+      const due = started + (Camera.COUNTDOWN_S - n + 1) * 1000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+      if (stop()) return null;
+    }
+    view.count.hidden = true;
+    view.ring.removeAttribute("hidden");
+    view.ringFill.setAttribute("stroke-dashoffset", String(RING_LENGTH));
+    view.action.dataset.phase = "recording";
+    view.action.textContent = `正在录制，请${short}…`;
+    view.guidance.textContent = `正在录制，请${short}`;
+    Camera.speak(`开始，请${short}`);
+    const recorded = await Camera.record(view.video,
+      (done) => view.ringFill.setAttribute("stroke-dashoffset", String(RING_LENGTH * (1 - done))), stop);
+    view.ring.setAttribute("hidden", "");
+    delete view.action.dataset.phase;
+    if (!recorded) return null;
+    view.action.dataset.first = String(recorded.first); // where the sent frames start (tests read it)
+    return recorded.frames;
+  }
+
+  const RING_LENGTH = 2 * Math.PI * 42;
+
+  /* The progress ring of the recording (SVG, drawn by the stylesheet), hidden until it records. */
+  function progressRing() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 100 100");
+    svg.setAttribute("class", "ring");
+    svg.setAttribute("aria-hidden", "true");
+    const circle = (cls) => {
+      const c = document.createElementNS(ns, "circle");
+      c.setAttribute("cx", "50"); c.setAttribute("cy", "50"); c.setAttribute("r", "42");
+      c.setAttribute("class", cls);
+      svg.append(c);
+      return c;
+    };
+    circle("ring-track");
+    const fill = circle("ring-fill");
+    fill.setAttribute("stroke-dasharray", String(RING_LENGTH));
+    fill.setAttribute("stroke-dashoffset", String(RING_LENGTH));
+    svg.setAttribute("hidden", "");
+    return { svg, fill };
   }
 
   /* The failure in words for the person: which action was not seen and one sentence of advice;

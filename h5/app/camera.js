@@ -5,11 +5,20 @@
 "use strict";
 
 (function () {
-  // The contract: 3 to 12 frames per challenge "covering the action from start to end". 12 frames
-  // at 8 per second is a 1.5 s window: a blink (100-400 ms) spans at least 2 samples, a head turn
-  // and a mouth opening (~0.5-1.5 s) most of the window.
+  // The contract: 3 to 12 frames per challenge "covering the action from start to end"; the
+  // liveness rules read the action from the step's first frames (a neutral face) at about 8 fps
+  // (a blink's shut eye lasts one or two frames). After 开始 the page counts 3-2-1 aloud, then
+  // records RECORD_FRAMES at 8 per second (3 s: time for an old person's slow action) and sends
+  // the 12 consecutive frames that start 2 frames before the first clear movement (docs/h5.md).
   const FRAMES_PER_CHALLENGE = 12;
   const FRAME_INTERVAL_MS = 125;
+  const COUNTDOWN_S = 3;
+  const RECORD_FRAMES = 24;
+  // A frame-to-frame change of a 32 x 32 grey copy of the oval: its 98th percentile. A still face
+  // under a phone camera's noise stays at a few grey levels; an eye closing moves the eye's pixels
+  // by tens of levels (the dev set's clips: 10-190 between frames 125 ms apart).
+  const MOVE_SIZE = 32;
+  const MOVE_GREY = 8;
   const MAX_SIDE = 640; // the contract's note: ~640 px JPEG frames of 40-80 KB
   const JPEG_QUALITIES = [0.8, 0.7, 0.6, 0.5];
   // Two challenges of 12 frames, plus an ID card photo, must stay under the 6 MB body: 24 frames
@@ -202,17 +211,50 @@
     return !stream || stream.getVideoTracks().some((track) => track.readyState === "ended");
   }
 
-  /* The frames of one challenge, taken after its prompt: FRAMES_PER_CHALLENGE at a steady pace.
-     ``cancelled()`` is asked before every frame: a left screen or a stopped camera gives null. */
-  function capture(video, onFrame, cancelled = () => false) {
+  const moveCanvas = document.createElement("canvas");
+  moveCanvas.width = moveCanvas.height = MOVE_SIZE;
+
+  /* The oval (as judge() crops it) as a 32 x 32 grey picture. */
+  function greyOval(video) {
+    const w = video.videoWidth, h = video.videoHeight;
+    const ctx = moveCanvas.getContext("2d", { willReadFrequently: true });
+    ctx.drawImage(video, w * 0.14, h * 0.1, w * 0.72, h * 0.74, 0, 0, MOVE_SIZE, MOVE_SIZE);
+    const data = ctx.getImageData(0, 0, MOVE_SIZE, MOVE_SIZE).data;
+    const grey = new Float32Array(MOVE_SIZE * MOVE_SIZE);
+    for (let i = 0; i < grey.length; i++) grey[i] = 0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2];
+    return grey;
+  }
+
+  function movement(a, b) {
+    const change = Array.from(a, (v, i) => Math.abs(v - b[i])).sort((x, y) => x - y);
+    return change[Math.floor(change.length * 0.98)];
+  }
+
+  /* Where the step's 12 frames start: 2 frames before the first clear movement, so the first
+     frames are the still, neutral face; 0 when the face moves from the start (or never). */
+  function actionStart(greys) {
+    const last = greys.length - FRAMES_PER_CHALLENGE;
+    for (let k = 1; k < greys.length; k++) {
+      if (movement(greys[k], greys[k - 1]) >= MOVE_GREY) return Math.min(Math.max(0, k - 2), last);
+    }
+    return 0;
+  }
+
+  /* The recording after the countdown: RECORD_FRAMES at 8 per second, then the 12 around the
+     action. ``cancelled()`` is asked before every frame: a left screen or a stopped camera gives null. */
+  function record(video, onProgress, cancelled = () => false) {
     return new Promise((resolve) => {
-      const frames = [];
+      const frames = [], greys = [];
       const start = performance.now();
       const tick = () => {
         if (cancelled()) return resolve(null);
+        greys.push(greyOval(video));
         frames.push(grab(video));
-        if (onFrame) onFrame(frames.length, FRAMES_PER_CHALLENGE);
-        if (frames.length >= FRAMES_PER_CHALLENGE) return resolve(frames);
+        if (onProgress) onProgress(frames.length / RECORD_FRAMES);
+        if (frames.length >= RECORD_FRAMES) {
+          const first = actionStart(greys);
+          return resolve({ frames: frames.slice(first, first + FRAMES_PER_CHALLENGE), first });
+        }
         const due = start + frames.length * FRAME_INTERVAL_MS;
         setTimeout(tick, Math.max(0, due - performance.now()));
       };
@@ -242,7 +284,7 @@
   }
 
   window.PcCamera = {
-    FRAMES_PER_CHALLENGE, FRAME_INTERVAL_MS, PROMPTS, SHORT, GUIDANCE,
-    say, speak, hush, repeat, idle, open, close, stopped, judge, capture, cardImage,
+    FRAMES_PER_CHALLENGE, FRAME_INTERVAL_MS, COUNTDOWN_S, RECORD_FRAMES, PROMPTS, SHORT, GUIDANCE,
+    say, speak, hush, repeat, idle, open, close, stopped, judge, record, actionStart, cardImage,
   };
 })();

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from h5_support import DEVSET, Phone
+from h5_support import ACTION_START, CLIPS, DEVSET, Phone
 from support import unique_id_number
 
 NAMES = ("冯桂兰", "陈永福", "褚玉珍", "卫建国", "蒋淑芬", "沈德明", "韩凤英", "杨立新", "朱秀云", "秦保国")
@@ -108,9 +108,9 @@ def test_back_during_the_last_action_stops_the_flow_and_uses_no_try(phone_for, h
     wait_ready(phone, 1)
     phone.click("face-action")
     wait_ready(phone, 2)
-    phone.driver.execute_script(
-        "document.getElementById('face-action').click();"
-        "setTimeout(() => document.getElementById('back').click(), 300);")
+    phone.click("face-action")
+    phone.wait(lambda: phone.css("#face-action").get_attribute("data-phase") == "recording", "the recording", 20)
+    phone.click("back")
     phone.wait_title("本人资格认证")
     phone.wait_text(LEFT_NO_TRY)
     left_at = phone.driver.execute_script("return performance.now()")
@@ -193,6 +193,29 @@ def test_a_dead_camera_cannot_start(phone_for, holders):
     phone.driver.execute_script("document.getElementById('face-action').click();")
     time.sleep(2)
     assert not phone.css("#face-action").is_enabled() and phone.css("#face-action").get_attribute("data-state") == "ready"
+
+
+def test_after_start_a_spoken_and_shown_3_2_1_then_a_recording_with_its_ring(phone_for, holders):
+    person = next(holders)
+    phone = phone_for("p04", "20-countdown")
+    to_face_screen(phone, person)
+    wait_ready(phone, 1)
+    short = {"blink": "眨眼", "open_mouth": "张嘴", "turn_head": "转头"}[phone.css("#prompt").get_attribute("data-challenge")]
+    tapped_at = phone.driver.execute_script(
+        "window.__shown = []; const count = document.getElementById('countdown');"
+        "new MutationObserver(() => { const n = count.textContent;"
+        "  if (!count.hidden && n && window.__shown[window.__shown.length - 1] !== n) window.__shown.push(n); })"
+        ".observe(count, {childList: true, characterData: true, subtree: true, attributes: true});"
+        "document.getElementById('face-action').click(); return performance.now();")
+    phone.wait(lambda: phone.css("#countdown").is_displayed(), "the countdown", 10)
+    phone.screen("countdown")
+    phone.wait(lambda: phone.css("#face-action").get_attribute("data-phase") == "recording", "the recording", 20)
+    shown = phone.driver.execute_script("return window.__shown")
+    assert phone.css("svg.ring").is_displayed() and "正在录制，请" + short in phone.css("#guidance").text
+    phone.screen("recording")
+    phone.wait(lambda: phone.css("#face-action").get_attribute("data-state") != "capturing", "the end of the recording", 20)
+    said = [e["text"] for e in speech_log(phone) if e["event"] == "start" and e["at"] >= tapped_at]
+    assert (shown, said[:4]) == (["3", "2", "1"], ["三", "二", "一", f"开始，请{short}"]), (shown, said)
 
 
 # --- words ----------------------------------------------------------------------------------------
@@ -294,3 +317,49 @@ def test_a_card_holder_who_put_off_the_phone_binding_is_not_asked_again(phone_fo
     phone.click("card-login-submit")
     phone.wait_title("您好")
     assert phone.all("#menu-bind"), "the binding is still offered from the home screen"
+
+
+# --- a slow head turn ---------------------------------------------------------------------------
+def slowed_clip(person: str, start: int, end: int, seconds: float, work: Path) -> Path:
+    """The clip with frames start..end (30 fps) stretched to ``seconds`` (frames repeated), written
+    to ``work`` for the fake camera (made at test time, never committed)."""
+    data, frames, at = (CLIPS / f"{person}.mjpeg").read_bytes(), [], 0
+    while (begin := data.find(b"\xff\xd8", at)) >= 0:
+        at = data.find(b"\xff\xd9", begin) + 2
+        frames.append(data[begin:at])
+    part, count = frames[start:end], round(seconds * 30)
+    path = work / f"{person}-slow.mjpeg"
+    path.write_bytes(b"".join(frames[:start] + [part[i * len(part) // count] for i in range(count)] + frames[end:]))
+    return path
+
+
+def test_a_slow_head_turn_passes_through_the_page(phone_for, h5_stack, tmp_path):
+    """p06 turns 20-25 degrees over clip frames 81-138 (1.9 s; the dev set's window of that turn is
+    1.8 s): slowed to 3 s, as an old person turns, the page's capture still sees it."""
+    start, end, seconds = 81, 138, 3.0
+    clip = slowed_clip("p06", start, end, seconds, tmp_path)
+    name = str(clip.with_suffix(""))
+    stretch = seconds * 30 / (end - start)
+    ACTION_START[name] = {**ACTION_START["p06"], "turn_head": round(start + (ACTION_START["p06"]["turn_head"] - start) * stretch)}
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "p06.jpg").write_bytes((DEVSET / "reference" / "p06.jpg").read_bytes())
+    person = {"id": unique_id_number(1946), "pin": "528491"}
+    report = h5_stack.import_registry(f"{person['id']},严桂香,西安市,新城区机关事务中心,recipient,activated,{person['pin']},p06.jpg\n", photos)
+    assert report.get("errors") == [], report
+
+    phone = phone_for(name, "20-slow-turn")
+    card_login(phone, person)
+    phone.click("menu-certify")
+    phone.wait_title("本人资格认证")
+    for _ in range(6):  # the draw is two of three actions: leave (no try used) until it has 转头
+        phone.click("certify-confirm")
+        phone.wait_title("人脸识别")
+        if "转头" in phone.css("#steps").text:
+            break
+        phone.click("back")
+        phone.wait_title("本人资格认证")
+    assert "转头" in phone.css("#steps").text, phone.body()
+    phone.certify("slow-turn")
+    phone.screen("slow-turn-result")
+    assert phone.css("#screen-title").text == "认证成功", phone.body()
