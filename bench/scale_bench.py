@@ -133,13 +133,16 @@ def step_write_back(people: str) -> None:
 # --- the driver --------------------------------------------------------------------------------
 
 def same_rows(first: Path, second: Path) -> dict:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from pensioncert.matching import formats
 
     def rows(folder: Path, file_name: str):
+        """Sorted, and with the same plain schema: Spark marks some columns not-null and adds metadata."""
         columns = list(formats.OUTPUT_ORDER[file_name])
-        return pq.read_table(folder / file_name, columns=columns).sort_by([(c, "ascending") for c in columns])
+        table = pq.read_table(folder / file_name, columns=columns).sort_by([(c, "ascending") for c in columns])
+        return table.cast(pa.schema([pa.field(f.name, f.type) for f in table.schema]))
 
     return {file_name: rows(first, file_name).equals(rows(second, file_name)) for file_name in formats.OUTPUTS}
 
@@ -189,7 +192,7 @@ def main(argv: list[str]) -> int:
             duck_seconds, duck_rss, _ = child("step-duckdb", str(folder), str(folder / "out-duckdb"))
             seconds, rss, _ = child("step-spark", str(folder), str(folder / "out-spark"))
             keep(f"spark_local_{args.spark_people}x{events}", {
-                "spark_seconds": round(seconds, 1), "spark_driver_python_rss_gb": round(rss, 2),
+                "spark_seconds": round(seconds, 1), "spark_python_side_rss_gb": round(rss, 2),
                 "duckdb_seconds": round(duck_seconds, 1), "duckdb_peak_rss_gb": round(duck_rss, 2),
                 "same_rows_as_duckdb": same_rows(folder / "out-duckdb", folder / "out-spark")})
     if "write-back" not in skip:
