@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # The virtual environment is made and filled from the project's own pinned requirements.
 $(STAMP): requirements/*.txt functions/requirements.txt layers/vision/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3
 	$(PY) -m pip install --quiet -r requirements/dev.txt -e .
 	touch $(STAMP)
 
