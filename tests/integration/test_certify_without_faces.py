@@ -125,7 +125,9 @@ def test_a_contact_without_consent_hears_not_eligible_and_no_reason(api, family)
     for name, id_number in cases:
         contact_id = add(api, token, name, id_number)[1]["contact_id"]
         status, body = get(api, f"/certify/eligibility?subject={contact_id}", token)
-        assert (status, body) == (200, {"eligible": False, "reason": "NOT_FOUND", "message": REASON_NOT_TOLD})
+        # attempts_left (v1.3) is the caller's own budget for this contact: it says nothing of the person
+        assert (status, body) == (200, {"eligible": False, "reason": "NOT_FOUND", "message": REASON_NOT_TOLD,
+                                        "attempts_left": 5})
         status, refused = post(api, "/certify/sessions", {"subject": contact_id}, token)
         assert (status, refused["error"]["code"], refused["error"]["reason"]) == (409, "NOT_ELIGIBLE", "NOT_FOUND")
         assert refused["error"]["message"] == REASON_NOT_TOLD
@@ -170,7 +172,8 @@ def test_history_lists_every_method_newest_first_and_status_follows_the_policy(a
     status = get(api, "/query/status?subject=self", token)[1]
     assert status == {"year": year, "certified": False, "certified_at": None,
                       "due_by": f"{year}-12-31T23:59:59+08:00", "payment_status": "normal",
-                      "failed_tries": []}  # contract v1.2: this year's counted failures (none)
+                      "failed_tries": [],  # contract v1.2: this year's counted failures (none)
+                      "attempts_left": 5}  # v1.3: the five yearly tries, none used
     for offset, method in ((2, "overseas"), (1, "home_visit"), (0, "app")):
         assert certifications.store_once(_certification(svc, people["me"], year - offset, method))
     items = get(api, "/query/certifications?subject=self", token)[1]["items"]
