@@ -62,7 +62,8 @@ def certified_retiree_with_a_phone(svc, api):
 def test_a_stranger_hears_not_eligible_without_the_reason(api, certified_retiree_with_a_phone):
     tokens, contacts = certified_retiree_with_a_phone
     status, body = get(api, f"/certify/eligibility?subject={contacts['stranger']}", tokens["stranger"])
-    assert (status, body) == (200, {"eligible": False, "reason": "NOT_FOUND", "message": REASON_NOT_TOLD})
+    assert (status, body) == (200, {"eligible": False, "reason": "NOT_FOUND", "message": REASON_NOT_TOLD,
+                                    "attempts_left": 5})  # v1.3: the stranger's own budget, none used
 
 
 def test_a_stranger_opening_a_session_is_refused_for_consent_not_told_the_reason(
