@@ -136,6 +136,43 @@ def step_write_back(people: str) -> None:
     print(json.dumps({"seconds": elapsed, "outcomes": dict(report.outcomes), "calls": dict(calls)}))
 
 
+def step_write_back_sample(decisions: str, size: str) -> None:
+    """The first ``size`` certify decisions of the big run (no registry read is needed to store a
+    certification), written back into an emulator of its own by one process: calls and time per
+    decision. The bench's answer when importing a registry of thousands into a loaded emulator
+    takes longer than the run may."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from pynamodb.connection.base import Connection
+    from support import free_port
+
+    from pensioncert.devstack import provisioned_emulator
+    from pensioncert.matching import formats, write_back
+
+    work = CACHE / f"write-back-sample-{size}-{int(time.time())}"
+    work.mkdir(parents=True)
+    table = pq.read_table(Path(decisions) / formats.DECISIONS)
+    chosen = table.filter(pc.equal(table["decision"], formats.CERTIFY)).slice(0, int(size))
+    evidence = pq.read_table(Path(decisions) / formats.EVIDENCE)
+    pq.write_table(chosen, work / formats.DECISIONS)
+    pq.write_table(evidence.filter(pc.is_in(evidence["subject_key"], chosen["subject_key"])), work / formats.EVIDENCE)
+    calls: Counter = Counter()
+    original = Connection._make_api_call
+
+    def counting(self, operation_name, operation_kwargs):
+        calls[operation_name] += 1
+        calls["items:" + operation_name] += len(operation_kwargs.get("TransactItems", [])) or 1
+        return original(self, operation_name, operation_kwargs)
+
+    with provisioned_emulator(emulator_port=free_port(), api_port=free_port()):
+        write_back.plan(work, YEAR, chunk_decisions=500)
+        Connection._make_api_call = counting
+        started = time.perf_counter()
+        report = write_back.write_back(work, workers=1)
+        elapsed = time.perf_counter() - started
+    print(json.dumps({"seconds": elapsed, "outcomes": dict(report.outcomes), "calls": dict(calls)}))
+
+
 # --- the driver --------------------------------------------------------------------------------
 
 def same_rows(first: Path, second: Path) -> dict:
@@ -164,6 +201,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--spark-people", type=int, default=1_000_000)
     parser.add_argument("--spark-events", default="1000000,3000000")
     parser.add_argument("--write-back-people", type=int, default=2000)
+    parser.add_argument("--write-back-sample", type=int, default=0,
+                        help="instead: this many certify decisions of the big run, no registry import")
     parser.add_argument("--skip", default="", help="comma-separated: matching, jobs, spark, write-back")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -202,7 +241,10 @@ def main(argv: list[str]) -> int:
                 "duckdb_seconds": round(duck_seconds, 1), "duckdb_peak_rss_gb": round(duck_rss, 2),
                 "same_rows_as_duckdb": same_rows(folder / "out-duckdb", folder / "out-spark")})
     if "write-back" not in skip:
-        seconds, rss, output = child("step-write-back", str(args.write_back_people))
+        if args.write_back_sample:
+            output = child("step-write-back-sample", str(CACHE / "out-duckdb-big"), str(args.write_back_sample))[2]
+        else:
+            output = child("step-write-back", str(args.write_back_people))[2]
         result = json.loads(output)
         decisions = sum(value for key, value in result["outcomes"].items())
         calls = {k: v for k, v in result["calls"].items() if not k.startswith("items:")}
