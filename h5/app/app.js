@@ -696,9 +696,12 @@
     history.replaceState(null, "", `#/${restartPath(mark)}`); // no hashchange: route() runs once
   }
 
-  function sessionTimeLeft(session) {
-    const left = Date.parse(session.expires_at) - Date.now();
-    return left > 0 && left < SESSION_MS ? left : SESSION_MS; // a phone's clock may be off
+  /* The session's time left: by its expires_at, but never more than 3 minutes from its opening
+     (a phone's clock may be off; then the opening counts). */
+  function sessionTimeLeft(current) {
+    const byOpening = SESSION_MS - (Date.now() - (current.openedAt || Date.now()));
+    const byClock = Date.parse(current.session.expires_at) - Date.now();
+    return byClock > 0 ? Math.min(byClock, byOpening) : byOpening;
   }
 
   screens.face = async () => {
@@ -762,7 +765,7 @@
     activeStream.guide = setInterval(look, 400);
     look();
 
-    const timeLeft = sessionTimeLeft(current.session) - (Date.now() - (current.openedAt || Date.now()));
+    const timeLeft = sessionTimeLeft(current);
     current.timers.push(setTimeout(() => {
       if (flow !== current || current.stage === "submitting") return;
       setChildren(errors, notice("本次认证还剩不到1分钟，请尽快完成动作。", "info"));

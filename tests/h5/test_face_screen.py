@@ -16,10 +16,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from h5_support import ACTION_START, CLIPS, DEVSET, Phone
+from h5_support import DEVSET, Phone
 from support import unique_id_number
 
-NAMES = ("冯桂兰", "陈永福", "褚玉珍", "卫建国", "蒋淑芬", "沈德明", "韩凤英", "杨立新", "朱秀云", "秦保国")
+NAMES = ("冯桂兰", "陈永福", "褚玉珍", "卫建国", "蒋淑芬", "沈德明", "韩凤英", "杨立新", "朱秀云", "秦保国",
+         "魏春花", "许长顺")
 LEFT_NO_TRY = "没有用掉认证次数"
 
 
@@ -181,6 +182,21 @@ def test_back_is_not_active_while_the_answer_is_decided(phone_for, holders):
     assert not phone.css("#back").is_enabled(), "返回 is active while 正在核验"
 
 
+def test_before_the_session_runs_out_a_warning_then_a_stop_that_uses_no_try(phone_for, holders):
+    """The 3-minute session, seen from a phone whose clock is 140 s ahead: the page goes by the
+    session's expires_at, warns, and stops 10 s before it with no try used (nothing sent)."""
+    person = next(holders)
+    phone = phone_for("p04", "20-expiry")
+    phone.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        "const realNow = Date.now.bind(Date); Date.now = () => realNow() + 140000;")})
+    to_face_screen(phone, person)
+    phone.wait_text("还剩不到1分钟", 20)
+    phone.wait_title("人脸识别已停止", 60)
+    assert "3分钟" in phone.body() and LEFT_NO_TRY in phone.body() and phone.all("#face-restart"), phone.body()
+    phone.screen("expired")
+    assert not [path for path in sent_paths(phone) if path.endswith("/complete")], sent_paths(phone)
+
+
 # --- capture waits for the person ----------------------------------------------------------------
 def test_a_dead_camera_cannot_start(phone_for, holders):
     person = next(holders)
@@ -216,6 +232,18 @@ def test_after_start_a_spoken_and_shown_3_2_1_then_a_recording_with_its_ring(pho
     phone.wait(lambda: phone.css("#face-action").get_attribute("data-state") != "capturing", "the end of the recording", 20)
     said = [e["text"] for e in speech_log(phone) if e["event"] == "start" and e["at"] >= tapped_at]
     assert (shown, said[:4]) == (["3", "2", "1"], ["三", "二", "一", f"开始，请{short}"]), (shown, said)
+
+
+def test_a_refused_camera_says_how_to_allow_it_and_nothing_else(phone_for, holders):
+    person = next(holders)
+    phone = phone_for("p04", "20-camera-refused")
+    phone.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));")})
+    to_face_screen(phone, person)
+    phone.wait(lambda: phone.all("#camera-retry"), "the camera refusal")
+    phone.screen("camera-refused")
+    assert "正在打开摄像头" not in phone.body() and "把“摄像头”设为“允许”" in phone.body(), phone.body()
+    assert any(e["text"].startswith("无法打开摄像头") for e in speech_log(phone)), speech_log(phone)
 
 
 # --- words ----------------------------------------------------------------------------------------
@@ -318,48 +346,3 @@ def test_a_card_holder_who_put_off_the_phone_binding_is_not_asked_again(phone_fo
     phone.wait_title("您好")
     assert phone.all("#menu-bind"), "the binding is still offered from the home screen"
 
-
-# --- a slow head turn ---------------------------------------------------------------------------
-def slowed_clip(person: str, start: int, end: int, seconds: float, work: Path) -> Path:
-    """The clip with frames start..end (30 fps) stretched to ``seconds`` (frames repeated), written
-    to ``work`` for the fake camera (made at test time, never committed)."""
-    data, frames, at = (CLIPS / f"{person}.mjpeg").read_bytes(), [], 0
-    while (begin := data.find(b"\xff\xd8", at)) >= 0:
-        at = data.find(b"\xff\xd9", begin) + 2
-        frames.append(data[begin:at])
-    part, count = frames[start:end], round(seconds * 30)
-    path = work / f"{person}-slow.mjpeg"
-    path.write_bytes(b"".join(frames[:start] + [part[i * len(part) // count] for i in range(count)] + frames[end:]))
-    return path
-
-
-def test_a_slow_head_turn_passes_through_the_page(phone_for, h5_stack, tmp_path):
-    """p06 turns 20-25 degrees over clip frames 81-138 (1.9 s; the dev set's window of that turn is
-    1.8 s): slowed to 3 s, as an old person turns, the page's capture still sees it."""
-    start, end, seconds = 81, 138, 3.0
-    clip = slowed_clip("p06", start, end, seconds, tmp_path)
-    name = str(clip.with_suffix(""))
-    stretch = seconds * 30 / (end - start)
-    ACTION_START[name] = {**ACTION_START["p06"], "turn_head": round(start + (ACTION_START["p06"]["turn_head"] - start) * stretch)}
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    (photos / "p06.jpg").write_bytes((DEVSET / "reference" / "p06.jpg").read_bytes())
-    person = {"id": unique_id_number(1946), "pin": "528491"}
-    report = h5_stack.import_registry(f"{person['id']},严桂香,西安市,新城区机关事务中心,recipient,activated,{person['pin']},p06.jpg\n", photos)
-    assert report.get("errors") == [], report
-
-    phone = phone_for(name, "20-slow-turn")
-    card_login(phone, person)
-    phone.click("menu-certify")
-    phone.wait_title("本人资格认证")
-    for _ in range(6):  # the draw is two of three actions: leave (no try used) until it has 转头
-        phone.click("certify-confirm")
-        phone.wait_title("人脸识别")
-        if "转头" in phone.css("#steps").text:
-            break
-        phone.click("back")
-        phone.wait_title("本人资格认证")
-    assert "转头" in phone.css("#steps").text, phone.body()
-    phone.certify("slow-turn")
-    phone.screen("slow-turn-result")
-    assert phone.css("#screen-title").text == "认证成功", phone.body()
