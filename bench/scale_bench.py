@@ -1,7 +1,8 @@
 """`make bench-scale` (issue 22): the matching job and the scheduled jobs at a province's size.
 
     python bench/scale_bench.py [--people 10000000] [--events 30000000] [--spark-events 1000000,3000000]
-                                [--spark-people 1000000] [--write-back-people 2000] [--skip-spark]
+                                [--spark-people 1000000] [--write-back-sample 1000]
+                                [--skip matching,jobs,spark,write-back]
 
 1. DuckDB matching on ``--people`` x ``--events`` (generated once into .cache/bench-scale): wall
    time, the process's peak RSS, decisions per second.
@@ -9,9 +10,10 @@
    registry snapshot on DuckDB: time and peak RSS.
 3. Spark local mode on ``--spark-events`` (``--spark-people`` registry): time, and the outputs
    compared with DuckDB's row for row.
-4. Write-back against the emulator of the decisions of a generated registry of
-   ``--write-back-people`` people imported into it: DynamoDB calls (by operation, transaction items)
-   and time per decision, one process.
+4. Write-back against an emulator of its own of ``--write-back-sample`` certify decisions of the big
+   run (or, with ``--write-back-sample 0``, of every decision of a generated registry of
+   ``--write-back-people`` imported into it): DynamoDB calls (by operation, transaction items) and
+   time per decision, one process.
 
 Each measured step runs in a child process of its own (its peak RSS from wait4). Figures are
 printed and kept in .cache/bench-scale/figures.json; README and docs/data_matching.md quote them.
@@ -201,8 +203,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--spark-people", type=int, default=1_000_000)
     parser.add_argument("--spark-events", default="1000000,3000000")
     parser.add_argument("--write-back-people", type=int, default=2000)
-    parser.add_argument("--write-back-sample", type=int, default=0,
-                        help="instead: this many certify decisions of the big run, no registry import")
+    parser.add_argument("--write-back-sample", type=int, default=1000,
+                        help="this many certify decisions of the big run, no registry import; 0: a generated "
+                             "registry of --write-back-people imported and all its decisions (slow on the emulator)")
     parser.add_argument("--skip", default="", help="comma-separated: matching, jobs, spark, write-back")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
