@@ -62,10 +62,14 @@ def test_a_replaced_reference_ends_the_template(api, svc, retiree):
     year = certifications.history(id_key)[0].year + 1
     assert previous_template.find(svc, id_key, year, _references(svc, id_key)) is not None
     staff = StaffPrincipal("op_prev", "西安市经办员", "operator", ("西安市",))
-    from pensioncert.admin import pensioners
+    from pensioncert.admin import confirmations, pensioners
 
-    assert pensioners.set_staff_photo(svc, staff, id_key, image=devset.reference_photo(RETIREE).read_bytes(),
-                                      reason="上门认证现场拍摄") == {"has_staff_photo": True}
+    asked = pensioners.set_staff_photo(svc, staff, id_key, image=devset.reference_photo(RETIREE).read_bytes(),
+                                       reason="上门认证现场拍摄")
+    assert asked["has_staff_photo"] is False  # a request until a provincial administrator approves it
+    assert previous_template.find(svc, id_key, year, _references(svc, id_key)) is not None
+    province = StaffPrincipal("prov_prev", "省级审核员", "province_admin")
+    confirmations.approve(svc, province, asked["confirmation_id"])
     references = _references(svc, id_key)
     assert references.source == trusted_references.STAFF_PHOTO
     assert previous_template.find(svc, id_key, year, references) is None
