@@ -68,17 +68,7 @@ def trusted(svc: Services, person, name: str, *, ask_authority: bool = True) -> 
         return References(STAFF_PHOTO, (tuple(person.staff_reference_embedding),))
     if person.reference_embedding:
         return References(REGISTRY_PHOTO, (tuple(person.reference_embedding),))
-    authority = identity.get_authority(svc.settings)
-    if authority is None:
-        return NONE
-    id_number = svc.vault.open(person.id_sealed)
-    if ask_authority:
-        try:
-            if not authority.has_record(id_number, name):
-                return NONE
-        except identity.AuthorityUnavailable:
-            raise AppError(ErrorCode.SERVICE_UNAVAILABLE, retryable=True) from None
-    return References(IDENTITY_AUTHORITY, id_number=id_number, name=name)
+    return _authority_photo(svc, svc.vault.open(person.id_sealed), name, ask=ask_authority)
 
 
 def for_binding(svc: Services, person, id_number: str, name: str) -> References:
@@ -87,14 +77,21 @@ def for_binding(svc: Services, person, id_number: str, name: str) -> References:
     portrait: a card can be drawn with anyone's face."""
     if person is not None:
         return trusted(svc, person, name)
+    return _authority_photo(svc, id_number, name, ask=True)
+
+
+def _authority_photo(svc: Services, id_number: str, name: str, *, ask: bool) -> References:
+    """The identity authority's photo of ``id_number`` as the reference; with ``ask``, only if the
+    authority says it holds one (otherwise its comparison answers that when deciding)."""
     authority = identity.get_authority(svc.settings)
     if authority is None:
         return NONE
-    try:
-        if not authority.has_record(id_number, name):
-            return NONE
-    except identity.AuthorityUnavailable:
-        raise AppError(ErrorCode.SERVICE_UNAVAILABLE, retryable=True) from None
+    if ask:
+        try:
+            if not authority.has_record(id_number, name):
+                return NONE
+        except identity.AuthorityUnavailable:
+            raise AppError(ErrorCode.SERVICE_UNAVAILABLE, retryable=True) from None
     return References(IDENTITY_AUTHORITY, id_number=id_number, name=name)
 
 
