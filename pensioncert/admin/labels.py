@@ -24,6 +24,7 @@ ACTIONS = {
     "hv_assign": "分配上门人员", "hv_schedule": "预约上门时间", "hv_outcome": "登记上门结果",
     "overseas_import": "导入境外人员名单", "overseas_row": "导入境外人员（逐行变更）", "overseas_photo": "上传境外人员照片",
     "overseas_certify": "登记境外人员认证", "overseas_export": "导出境外人员汇总表",
+    "fraud_signals_export": "导出风险提示",
     "review_request": "申请人工复核", "review_open": "转人工复核（现场照片比对不一致）",
     "review_view": "查看人工复核材料", "review_decide": "人工复核决定",
     "account_unlock": "解锁APP账户", "card_unlock": "解锁社保卡登录",
