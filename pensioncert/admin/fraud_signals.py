@@ -25,7 +25,8 @@ def signals(svc: Services, principal) -> list[dict]:
     "records"}``, each record an audit row with ``subject`` (who the signal is about)."""
     require_staff(principal)
     return [_signal(rules.CONTACTS_TO_MANY, _contacts_to_many(svc, principal)),
-            _signal(rules.REFERENCE_PHOTO_REPLACED, _reference_photos_replaced(svc, principal))]
+            _signal(rules.REFERENCE_PHOTO_REPLACED, _reference_photos_replaced(svc, principal)),
+            _signal(rules.CERTIFIED_AT_ODD_HOURS, _certified_at_odd_hours(svc, principal))]
 
 
 def rows(svc: Services, principal) -> list[dict]:
@@ -66,3 +67,9 @@ def _contacts_to_many(svc: Services, principal) -> list[dict]:
 def _reference_photos_replaced(svc: Services, principal) -> list[dict]:
     return [{**event, "subject": event["target"]} for action in rules.REFERENCE_PHOTO_ACTIONS
             for event in _events(svc, principal, action)]
+
+
+def _certified_at_odd_hours(svc: Services, principal) -> list[dict]:
+    # audit rows carry Beijing time as "YYYY-MM-DD HH:MM:SS"
+    return [{**event, "subject": event["actor_name"] or event["actor"]} for action in rules.CERTIFYING_ACTIONS
+            for event in _events(svc, principal, action) if rules.at_odd_hours(int(event["time"][11:13]))]

@@ -21,6 +21,12 @@ CONTACTS_ADDED_TO_MANY_PEOPLE = 5
 REFERENCE_PHOTO_ACTIONS = ("set_staff_photo", "remove_reference_photo")
 CONTACT_ADD_ACTION = "contact_add"
 
+# Staff actions that cause or approve a certification (a visit's outcome, an overseas certificate,
+# the second person's approval), and the Beijing hours at which one is listed: offices and home
+# visits keep daytime hours, so a certification recorded at night is worth a look.
+CERTIFYING_ACTIONS = ("hv_outcome", "overseas_certify", "confirm_approved")
+ODD_HOURS_FROM, ODD_HOURS_UNTIL = 22, 6  # 22:00 to 05:59 Beijing
+
 
 @dataclass(frozen=True)
 class Signal:
@@ -37,8 +43,17 @@ REFERENCE_PHOTO_REPLACED = Signal(
     "reference_photo_replaced", "比对照片被更换或删除",
     f"{WINDOW_DAYS}天内每一次更换（现场照片经批准后生效）或删除比对照片。核对采集人、批准人和理由，"
     "更换后的首次认证宜由本人到场确认。")
+CERTIFIED_AT_ODD_HOURS = Signal(
+    "certified_at_odd_hours", "夜间办理认证",
+    f"{ODD_HOURS_FROM}:00至次日{ODD_HOURS_UNTIL}:00（北京时间）登记的上门结果、境外认证或第二人批准。"
+    "核对当时是否确有上门或值班安排，必要时联系本人核实。")
 
-SIGNALS = (CONTACTS_TO_MANY, REFERENCE_PHOTO_REPLACED)
+SIGNALS = (CONTACTS_TO_MANY, REFERENCE_PHOTO_REPLACED, CERTIFIED_AT_ODD_HOURS)
+
+
+def at_odd_hours(hour: int) -> bool:
+    """Whether a Beijing hour (0-23) falls in the night window."""
+    return hour >= ODD_HOURS_FROM or hour < ODD_HOURS_UNTIL
 
 
 def contacts_to_many(events_by_account: dict[str, list[dict]]) -> dict[str, list[dict]]:

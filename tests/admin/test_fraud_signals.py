@@ -10,9 +10,10 @@ import pytest
 from admin_support import HEADER, operator_for, unique_region
 from auth_steps import post
 from support import unique_id_number
+from test_manual_evidence import PERSON, vision_models, visit, visit_photo, world  # noqa: F401 - fixtures
 
 from pensioncert import normalize
-from pensioncert.admin import fraud_signals, pensioners
+from pensioncert.admin import fraud_signals, home_visits, pensioners
 from pensioncert.logic.registry_import import import_registry
 from pensioncert.rules import fraud_signals as rules
 
@@ -80,3 +81,12 @@ def test_a_removed_reference_photo_is_listed_with_who_removed_it(svc, photos, tm
     pensioners.remove_reference_photo(svc, operator, svc.vault.lookup("id", number), reason="照片非本人")
     records = signal(svc, operator, rules.REFERENCE_PHOTO_REPLACED.key)
     assert [(record["actor"], record["reason"]) for record in records] == [(operator.username, "照片非本人")]
+
+
+def test_a_visit_recorded_at_night_is_listed_and_one_by_day_is_not(svc, world):
+    operator, case = world["op"], world["case"]
+    home_visits.record_outcome(svc, operator, case, passed=False, failure_reason="家中无人")  # 17:00 Beijing
+    svc.clock.advance(hours=6)  # 23:00 Beijing, the same visit day
+    home_visits.record_outcome(svc, operator, case, passed=True, visit=visit(world, visit_photo(PERSON)))
+    records = signal(svc, operator_for(world["region"]), rules.CERTIFIED_AT_ODD_HOURS.key)
+    assert [(record["time"][11:16], record["actor"]) for record in records] == [("23:00", operator.username)]
