@@ -78,7 +78,9 @@ def plan(out: Path, year: int, chunk_decisions: int = CHUNK_DECISIONS) -> int:
 
 def write_back(out: Path, *, workers: int = 2, crash_after: int | None = None) -> WriteBackReport:
     """Apply every chunk not yet in the ledger. ``crash_after``: the tests' stand-in for a killed
-    process (each worker exits at once, without clean-up, after that many decisions)."""
+    process (a worker exits at once, without clean-up, right after storing its ``crash_after``-th
+    certification or a later one that is not the last of its chunk, so a certification is always
+    stored without its chunk's ledger entry)."""
     year = int(json.loads((out / PLAN).read_text())["year"])
     count = int(json.loads((out / PLAN).read_text())["chunks"])
     ledger = out / LEDGER
@@ -107,7 +109,7 @@ def write_back(out: Path, *, workers: int = 2, crash_after: int | None = None) -
 
 
 _worker_services: Services | None = None
-_applied_in_process = 0
+_certified_in_process = 0
 
 
 def _init_worker() -> None:
@@ -118,7 +120,7 @@ def _init_worker() -> None:
 
 
 def _apply_chunk(out: Path, index: int, year: int, crash_after: int | None) -> dict:
-    global _applied_in_process
+    global _certified_in_process
     assert _worker_services is not None
     svc = _worker_services
     decisions = pq.read_table(out / CHUNKS / f"{index:06d}.parquet").to_pylist()
@@ -127,12 +129,13 @@ def _apply_chunk(out: Path, index: int, year: int, crash_after: int | None) -> d
         evidence.setdefault(row["subject_key"], []).append(
             {"date": row["event_date"].isoformat(), "source": row["source"], "event_type": row["event_type"]})
     outcomes: Counter = Counter()
-    for decision in decisions:
-        if crash_after is not None and _applied_in_process == crash_after:
-            os._exit(137)  # as a kill -9 would: no ledger entry, nothing flushed
-        _applied_in_process += 1
+    for position, decision in enumerate(decisions):
         outcome = apply_decision(svc, decision, evidence.get(decision["subject_key"], []), year)
         outcomes[f"{decision['decision']}:{outcome}"] += 1
+        if decision["decision"] == formats.CERTIFY:
+            _certified_in_process += 1
+            if crash_after is not None and _certified_in_process >= crash_after and position < len(decisions) - 1:
+                os._exit(137)  # as a kill -9 would: no ledger entry, nothing flushed
     _write_atomically(out / LEDGER / f"{index:06d}.json", dict(outcomes))
     return dict(outcomes)
 

@@ -224,6 +224,19 @@ def css(driver, selector: str):
     return driver.find_element(By.CSS_SELECTOR, selector)
 
 
+def attach(driver, selector: str, path) -> None:
+    """Give a file to an upload's input; the detail panel can re-render just after it appears."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(20):
+        try:
+            css(driver, selector).send_keys(str(path))
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.25)
+    css(driver, selector).send_keys(str(path))
+
+
 def press(driver, selector: str) -> None:
     from selenium.common.exceptions import ElementClickInterceptedException
 
@@ -332,7 +345,6 @@ def test_staff_photo_taken_in_person_is_uploaded_with_a_reason(signed_in, world)
     """The trusted reference staff set (issue 10): a reason is required, the photo goes through the
     reference quality gate, the page shows it, the audit log has it."""
     import devset
-    from selenium.webdriver.common.by import By
 
     from pensioncert import normalize
     from pensioncert.admin import audit
@@ -346,13 +358,12 @@ def test_staff_photo_taken_in_person_is_uploaded_with_a_reason(signed_in, world)
     press(browser, "#person-search")
     click_row(browser, "person-results", "郑现场")
     wait_text(browser, "#person-title", "郑现场")
-    upload = browser.find_element(By.CSS_SELECTOR, "#staff-photo-upload input[type=file]")
-    upload.send_keys(str(world["visit_photo"]))  # no reason given: refused
+    attach(browser, "#staff-photo-upload input[type=file]", world["visit_photo"])  # no reason given: refused
     wait_text(browser, "#staff-photo-result", "原因")
     assert not registry.get_person(key["photo"]).staff_reference_embedding
     css(browser, "#staff-photo-reason").send_keys("境外认证现场拍摄")
     # Another photo (the upload fires on new contents): the person's frontal frame.
-    upload.send_keys(str(devset.reference_photo("p06")))
+    attach(browser, "#staff-photo-upload input[type=file]", devset.reference_photo("p06"))
     wait_text(browser, "#staff-photo-done", "待省级管理员")
     assert not registry.get_person(key["photo"]).staff_reference_embedding  # until a second person approves
     from pensioncert.admin import confirmations
@@ -378,7 +389,7 @@ def test_home_visit_outcome_stores_the_certification(signed_in, world):
     go(browser, world, "/home-visits", "h3", "上门认证")
     click_row(browser, "hv-queue", "孙卧床")
     wait_text(browser, "#hv-title", "孙卧床")
-    css(browser, "#hv-photo input[type=file]").send_keys(str(world["visit_photo"]))
+    attach(browser, "#hv-photo input[type=file]", world["visit_photo"])
     wait_text(browser, "#hv-photo-label", "已选择")
     css(browser, "#hv-visited-on").send_keys("2026-03-01")
     press(browser, "#hv-record")  # outcome defaults to 认证通过
@@ -428,12 +439,12 @@ def test_overseas_import_certify_and_export(signed_in, world, tmp_path):
         f"{unique_id_number(1949)},查无人,美国,{region}社会保险经办中心,\n", encoding="utf-8")
     browser = signed_in
     go(browser, world, "/overseas", "h3", "境外人员")
-    css(browser, "#os-upload input[type=file]").send_keys(str(listing))
+    attach(browser, "#os-upload input[type=file]", listing)
     wait_text(browser, ".import-summary", "新增或更新 2 行")
     wait_text(browser, "#import-errors .ag-cell", "4")  # the unknown person's line number
     click_row(browser, "os-list", "周海外")
     wait_text(browser, "#os-title", "周海外")
-    css(browser, "#os-visit-photo input[type=file]").send_keys(str(world["visit_photo"]))
+    attach(browser, "#os-visit-photo input[type=file]", world["visit_photo"])
     wait_text(browser, "#os-visit-label", "已选择")
     css(browser, "#os-visited-on").send_keys("2026-03-01")
     css(browser, "#os-place").send_keys("视频通话（澳大利亚悉尼）")
