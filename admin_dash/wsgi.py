@@ -12,19 +12,7 @@ limit per address (pensioncert/admin/staff.py) must not be dodged by writing a n
 from __future__ import annotations
 
 import os
-import sys
 import threading
-
-# gunicorn settings for the local stage: one process (the services hold one emulator client and
-# the app is I/O-bound), threads for the parallel callbacks a Dash page fires on load.
-GUNICORN_THREADS = 8
-GUNICORN_TIMEOUT_S = 120  # an upload of a registry zip with photos models every photo
-
-
-def gunicorn_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-            "--worker-class", "gthread", "--threads", str(GUNICORN_THREADS),
-            "--timeout", str(GUNICORN_TIMEOUT_S), "--access-logfile", "-", "admin_dash.wsgi:application"]
 
 
 def trusted_client_address(app):
@@ -54,8 +42,7 @@ _building = threading.Lock()
 
 
 def application(environ, start_response):
-    """The Flask server of ``create_app``, built on first use (importing this module, as
-    devstack does for ``gunicorn_command``, builds nothing)."""
+    """The Flask server of ``create_app``, built on first use (importing this module builds nothing)."""
     global _server
     if _server is None:
         with _building:

@@ -260,9 +260,10 @@ def demo_registry_with_photos() -> Path:
 
 
 def load_demo_data() -> dict:
-    from pensioncert.registry_import import import_file
+    from pensioncert.logic.registry_files import import_registry_file
+    from pensioncert.services import services
 
-    report = import_file(demo_registry_with_photos())
+    report = import_registry_file(services(), demo_registry_with_photos())
     seed_demo_account()
     seed_demo_staff()
     return report.as_dict()
@@ -338,7 +339,7 @@ def start_api(port: int) -> subprocess.Popen:
 
 def start_admin(port: int) -> subprocess.Popen:
     """The admin under gunicorn, as deployed code runs it (``admin_dash.wsgi``)."""
-    from admin_dash.wsgi import gunicorn_command
+    from admin_dash.gunicorn_command import gunicorn_command
 
     return subprocess.Popen(gunicorn_command(port), cwd=REPO, env={**os.environ, "PC_ADMIN_PORT": str(port)})
 

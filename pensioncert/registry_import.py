@@ -14,22 +14,10 @@ if TYPE_CHECKING:
 
 
 def import_file(path: Path) -> ImportReport:
-    """A registry CSV (photo paths relative to its directory) or a zip of the CSV and its photos:
-    the same functions the admin upload calls."""
-    from pensioncert.dal.evidence import put_registry_photo
-    from pensioncert.logic.registry_import import import_archive, import_registry
+    from pensioncert.logic.registry_files import import_registry_file
     from pensioncert.services import services
 
-    svc = services()
-    s3 = svc.client("s3")
-
-    def store_photo(id_key: str, image: bytes) -> str:
-        return put_registry_photo(s3, svc.settings.evidence_bucket, id_key, image)
-
-    if path.suffix.lower() == ".zip":
-        return import_archive(svc, path.read_bytes(), store_photo, source=path.name)
-    text = path.read_text(encoding="utf-8-sig")
-    return import_registry(svc, text, path.parent, store_photo, source=path.name)
+    return import_registry_file(services(), path)
 
 
 def main(argv: list[str]) -> int:

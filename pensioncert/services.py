@@ -58,7 +58,7 @@ class Services:
             if self.settings.vision_mode == "lambda":
                 transport: VisionTransport = LambdaTransport(self.client("lambda"), self.settings.vision_function_name)
             else:
-                transport = InProcessTransport()
+                transport = InProcessTransport(self.client("s3"))
             self._vision = VisionClient(transport)
         return self._vision
 

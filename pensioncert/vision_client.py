@@ -29,12 +29,14 @@ class VisionTransport(Protocol):
 
 
 class InProcessTransport:
+    def __init__(self, s3_client: Any) -> None:
+        # The function's own S3 client, deployed; here the emulator's, as the API uses it.
+        self._s3 = s3_client
+
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        from pensioncert.services import services
         from vision.handler import lambda_handler  # imported on first use only
 
-        # The function's own S3 client, deployed; here the emulator's, as the API uses it.
-        return lambda_handler(json.loads(json.dumps(event)), None, s3=services().client("s3"))
+        return lambda_handler(json.loads(json.dumps(event)), None, s3=self._s3)
 
 
 class LambdaTransport:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels
-from pensioncert.admin.staff import require_person_in_scope, require_region, require_staff
+from pensioncert.admin.principal import require_person_in_scope, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
 from pensioncert.dal import accounts, certifications, lock_counter, registry
 from pensioncert.dal.tables import AccountTable, CardTable

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from pensioncert.admin import labels
-from pensioncert.admin.staff import require_staff
+from pensioncert.admin.principal import require_staff
 from pensioncert.clock import BEIJING
 from pensioncert.dal import audit as audit_dal
 from pensioncert.errors import AppError, ErrorCode

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit
-from pensioncert.admin.staff import require_region, require_staff
+from pensioncert.admin.principal import require_region, require_staff
 from pensioncert.clock import BEIJING
 from pensioncert.dal import confirmations as dal
 from pensioncert.dal.admin_tables import ConfirmationTable

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit
-from pensioncert.admin.staff import require_staff
+from pensioncert.admin.principal import require_staff
 from pensioncert.dal import duplicate_faces as duplicates_dal
 from pensioncert.dal import evidence, registry
 from pensioncert.errors import AppError, ErrorCode

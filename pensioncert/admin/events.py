@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, exports
-from pensioncert.admin.staff import require_staff
+from pensioncert.admin.principal import require_staff
 from pensioncert.dal import life_events
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.jobs import regions as regions_with_recipients

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from pensioncert.admin import audit, exports
-from pensioncert.admin.staff import require_staff
+from pensioncert.admin.principal import require_staff
 from pensioncert.clock import BEIJING
 from pensioncert.rules import fraud_signals as rules
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels, manual_evidence
-from pensioncert.admin.staff import require_person_in_scope, require_region, require_staff
+from pensioncert.admin.principal import require_person_in_scope, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
 from pensioncert.dal import certifications, registry
 from pensioncert.dal import home_visits as cases

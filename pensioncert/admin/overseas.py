@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, exports, labels
-from pensioncert.admin.staff import require_region, require_staff
+from pensioncert.admin.principal import require_region, require_staff
 from pensioncert.dal import certifications, registry, stats
 from pensioncert.dal import overseas as overseas_dal
 from pensioncert.dal.admin_tables import StatsTable

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from pensioncert.admin import labels
-from pensioncert.admin.staff import require_staff
+from pensioncert.admin.principal import require_staff
 from pensioncert.dal import stats
 from pensioncert.rules.certification import METHODS, PaymentPolicy, certification_year
 from pensioncert.rules.life_events import PROOF

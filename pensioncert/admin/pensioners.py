@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels, overseas
-from pensioncert.admin.staff import require_province_admin, require_region, require_staff
+from pensioncert.admin.principal import require_province_admin, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
 from pensioncert.dal import certifications, registry, stats
 from pensioncert.dal import overseas as overseas_dal

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels
-from pensioncert.admin.staff import require_province_admin, require_region, require_staff
+from pensioncert.admin.principal import require_province_admin, require_region, require_staff
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import evidence, registry
 from pensioncert.dal import home_visits as cases

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pensioncert import passwords
-from pensioncert.admin import labels
+from pensioncert.admin import audit, labels
+from pensioncert.admin.principal import StaffPrincipal, require_province_admin, require_region, require_staff
 from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.admin_tables import StaffTable
 from pensioncert.errors import AppError, ErrorCode
@@ -17,57 +18,6 @@ from pensioncert.rules.staff_login import StaffLoginPolicy
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
-
-@dataclass(frozen=True)
-class StaffPrincipal:
-    """Who is acting: a provincial administrator sees every region, an operator only theirs."""
-
-    username: str
-    display_name: str
-    role: str
-    regions: tuple[str, ...] = ()
-
-    @property
-    def is_province_admin(self) -> bool:
-        return self.role == labels.ROLE_PROVINCE_ADMIN
-
-    @property
-    def role_label(self) -> str:
-        return labels.ROLES.get(self.role, self.role)
-
-    def can_see(self, region: str | None) -> bool:
-        return self.is_province_admin or (region is not None and region in self.regions)
-
-
-def require_staff(principal) -> StaffPrincipal:
-    if not isinstance(principal, StaffPrincipal):
-        raise AppError(ErrorCode.UNAUTHENTICATED, labels.NOT_STAFF)
-    return principal
-
-
-def require_region(principal, region: str | None) -> StaffPrincipal:
-    principal = require_staff(principal)
-    if not principal.can_see(region):
-        raise AppError(ErrorCode.FORBIDDEN, labels.OUT_OF_SCOPE)
-    return principal
-
-
-def require_person_in_scope(principal, region: str | None, not_found: str) -> StaffPrincipal:
-    """For a record staff looked up by what they typed (an ID number, a phone): one of another
-    region is answered as one that does not exist, ``NOT_FOUND`` with the lookup's own message, so
-    a lookup says nothing of other regions' records (issue 19, finding 14: it answered 不属于您负责
-    的地区, which says the record exists)."""
-    principal = require_staff(principal)
-    if not principal.can_see(region):
-        raise AppError(ErrorCode.NOT_FOUND, not_found)
-    return principal
-
-
-def require_province_admin(principal) -> StaffPrincipal:
-    principal = require_staff(principal)
-    if not principal.is_province_admin:
-        raise AppError(ErrorCode.FORBIDDEN, labels.ADMIN_ONLY)
-    return principal
 
 
 def principal_of(item: StaffTable) -> StaffPrincipal:
@@ -125,8 +75,6 @@ def login(svc: Services, attempt: LoginAttempt) -> StaffPrincipal:
     password is then not even checked, nothing is counted); 423 during a backoff wait of this
     (address, user); 401 for a wrong username or password. Nothing here ends an open session:
     only the account's own holder or an administrator can (``end_sessions``)."""
-    from pensioncert.admin import audit
-
     now = svc.clock.now()
     policy = login_policy(svc)
     cap = address_cap(svc.settings)
@@ -237,8 +185,6 @@ def session_principal(svc: Services, session_id: str | None) -> StaffPrincipal |
 
 
 def logout(svc: Services, principal, session_id: str | None) -> None:
-    from pensioncert.admin import audit
-
     if session_id:
         staff_dal.end_session(session_id)
     if isinstance(principal, StaffPrincipal):
@@ -279,8 +225,6 @@ def list_staff(svc: Services, principal) -> list[dict]:
 def add_staff(svc: Services, principal, *, username: str, display_name: str, role: str, regions,
               password: str) -> None:
     """A provincial administrator creates an account (audited in the same transaction)."""
-    from pensioncert.admin import audit
-
     principal = require_province_admin(principal)
     username = (username or "").strip()
     if not USERNAME.fullmatch(username):
@@ -300,8 +244,6 @@ def add_staff(svc: Services, principal, *, username: str, display_name: str, rol
 
 def set_active(svc: Services, principal, username: str, active: bool, reason: str) -> None:
     """Disable (ends every session at once) or enable an account, with a reason."""
-    from pensioncert.admin import audit
-
     principal = require_province_admin(principal)
     item = _other_account(principal, username)
     reason = _reason(reason)
@@ -316,8 +258,6 @@ def set_active(svc: Services, principal, username: str, active: bool, reason: st
 
 def reset_password(svc: Services, principal, username: str, new_password: str, reason: str) -> None:
     """Set a new password for another account: ends its sessions and clears its failures."""
-    from pensioncert.admin import audit
-
     principal = require_province_admin(principal)
     item = _other_account(principal, username)
     reason = _reason(reason)
@@ -329,8 +269,6 @@ def reset_password(svc: Services, principal, username: str, new_password: str, r
 
 def set_role(svc: Services, principal, username: str, role: str, regions, reason: str) -> None:
     """Change an account's role and regions (its open sessions end: they were opened for the old)."""
-    from pensioncert.admin import audit
-
     principal = require_province_admin(principal)
     item = _other_account(principal, username)
     reason = _reason(reason)
@@ -344,8 +282,6 @@ def set_role(svc: Services, principal, username: str, role: str, regions, reason
 
 def end_sessions(svc: Services, principal, username: str, reason: str) -> None:
     """An administrator's revoke: every open session of the account ends at once."""
-    from pensioncert.admin import audit
-
     principal = require_province_admin(principal)
     item = _other_account(principal, username)
     event = audit.fields(principal, "staff_revoke_sessions", target=item.username,
@@ -355,8 +291,6 @@ def end_sessions(svc: Services, principal, username: str, reason: str) -> None:
 
 def change_own_password(svc: Services, principal, old_password: str, new_password: str) -> None:
     """Any staff member changes their own password; every session of theirs ends, this one too."""
-    from pensioncert.admin import audit
-
     principal = require_staff(principal)
     item = staff_dal.get(principal.username)
     if item is None or not passwords.verify_secret(svc.settings, item.password_hash, old_password or ""):

@@ -32,7 +32,7 @@ import time
 import urllib.error
 import urllib.request
 
-from pensioncert.identity import AuthorityUnavailable, NoAuthorityRecord
+from pensioncert.identity.authority import AuthorityUnavailable, NoAuthorityRecord
 
 SIGNATURE_MAX_SKEW_SECONDS = 300
 

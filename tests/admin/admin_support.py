@@ -17,7 +17,7 @@ def unique_region() -> str:
 
 def operator_for(*regions: str):
     from pensioncert.admin.labels import ROLE_OPERATOR
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
 
     return StaffPrincipal(f"op_{regions[0]}", f"{regions[0]}经办员", ROLE_OPERATOR, tuple(regions))
 

@@ -56,7 +56,7 @@ def world(emulator, tmp_path_factory):
 
     from admin_dash.app import create_app
     from pensioncert.admin import staff
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
     from pensioncert.clock import FakeClock
     from pensioncert.services import services
 
@@ -110,7 +110,7 @@ def staff_photo(world, key: str) -> None:
 def approve_as_second_person(world, confirmation_id: str) -> dict:
     """Four eyes (issue 19): another provincial administrator approves what this module's staff member asked."""
     from pensioncert.admin import confirmations
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
 
     return confirmations.approve(world["svc"], StaffPrincipal("second_web", "第二审核员", "province_admin"),
                                  confirmation_id)

@@ -54,7 +54,7 @@ def world(emulator, tmp_path_factory):
     import app as api_module
     from admin_dash.app import create_app
     from pensioncert.admin import home_visits, staff
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
     from pensioncert.clock import FakeClock
     from pensioncert.dal import evidence
     from pensioncert.logic.registry_import import import_registry
@@ -141,7 +141,7 @@ def test_03_a_home_visit_photo_that_matches_waits_for_a_second_staff_member(brow
     """Four eyes (issue 19): the match is shown with its score, and the certification is stored only
     when someone who did not visit confirms it (another provincial administrator here)."""
     from pensioncert.admin import confirmations
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
     from pensioncert.dal import certifications
 
     record_visit(browser, world, "match", "p06")
@@ -192,7 +192,7 @@ def test_06_a_review_is_decided_beside_its_evidence(browser, world):
     shot(browser, "13-review-decided")
     assert certifications.for_year(world["key"]["appeal"], 2026) is None  # four eyes (issue 19)
     from pensioncert.admin import confirmations
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
 
     pending = [row for row in confirmations.queue(world["svc"], world["me"]) if row["name"] == world["names"]["appeal"]]
     assert "已提议复核通过" in done.text and len(pending) == 1

@@ -27,7 +27,7 @@ EVENTS = "id_number,name,event_type,event_date,source,source_ref\n"
 def approved_upload(svc, uploader, data: bytes, filename: str):
     """An unsigned upload and a second operator of the uploader's region approving it: the report."""
     from pensioncert.admin import confirmations
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
 
     pending = events.import_upload(svc, uploader, data, filename)
     assert isinstance(pending, events.FeedAwaitingApproval)

@@ -13,7 +13,7 @@ from auth_steps import post
 from support import unique_id_number
 
 from pensioncert.admin import audit, pensioners
-from pensioncert.admin.staff import StaffPrincipal
+from pensioncert.admin.principal import StaffPrincipal
 from pensioncert.clock import BEIJING
 from pensioncert.dal import registry
 from pensioncert.logic import queries

@@ -95,7 +95,7 @@ def region_and_people(svc):
 
 
 def operator(region: str, label: str):
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
 
     return StaffPrincipal(f"{label}_{region}", f"{label}经办员", ROLE_OPERATOR, (region,))
 

@@ -168,7 +168,7 @@ def test_overseas_photo_goes_through_the_reference_quality_gate(svc, area, photo
     assert modelled["status"] == "modelled"
     assert overseas.residents(svc, me)[0]["photo"] == "已建模"
     from pensioncert.admin import confirmations
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
     from pensioncert.dal import registry
 
     # The reference itself waits for a provincial administrator (issue 19: no one replaces one alone).

@@ -240,7 +240,7 @@ def test_failures_on_made_up_users_do_not_shut_the_office_out(svc):
 @pytest.mark.parametrize("ending", ["password_change", "disable", "revoke", "reset", "role"])
 def test_account_changes_end_every_open_session_at_once(svc, admin_app, operator, province_admin, ending):
     from pensioncert.admin import staff
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
 
     first, second = client_of(admin_app), client_of(admin_app)
     assert login(first, operator, PASSWORD).status_code == 302

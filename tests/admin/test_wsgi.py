@@ -56,7 +56,7 @@ def test_make_run_serves_the_admin_with_gunicorn(svc):
     import requests
     from support import REPO, free_port
 
-    from admin_dash.wsgi import gunicorn_command
+    from admin_dash.gunicorn_command import gunicorn_command
 
     port = free_port()
     server = subprocess.Popen(gunicorn_command(port), cwd=REPO, env=os.environ.copy(),

@@ -283,7 +283,7 @@ def test_card_pins_are_normalised_like_the_import_and_slips_do_not_count(api, sv
 
 def test_the_card_lock_says_how_it_ends_and_staff_can_lift_it(api, svc):
     from pensioncert.admin import accounts as staff_accounts
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
 
     person = import_cards(svc, 1)[0]
     for _ in range(2):

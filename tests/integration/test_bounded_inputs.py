@@ -16,7 +16,7 @@ from hostile_media import jpeg_scan_count, progressive_jpeg_with_empty_scans
 from support import unique_id_number, vision_calls
 
 from pensioncert.admin import pensioners
-from pensioncert.admin.staff import StaffPrincipal
+from pensioncert.admin.principal import StaffPrincipal
 from pensioncert.dal import certifications, evidence
 from pensioncert.errors import AppError
 from pensioncert.logic.registry_import import import_registry

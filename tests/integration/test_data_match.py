@@ -36,7 +36,7 @@ def confirm_death(svc, key: str, region: str = "西安市") -> dict:
     list, admin.confirmations): payments stop only then."""
     from pensioncert.admin import confirmations
     from pensioncert.admin.labels import ROLE_OPERATOR
-    from pensioncert.admin.staff import StaffPrincipal
+    from pensioncert.admin.principal import StaffPrincipal
     from pensioncert.dal import confirmations as listed
 
     pending = [item for item in listed.with_state(listed.PENDING, region)

@@ -20,7 +20,7 @@ from test_trust import (
 )
 
 from pensioncert.admin import confirmations, pensioners
-from pensioncert.admin.staff import StaffPrincipal
+from pensioncert.admin.principal import StaffPrincipal
 from pensioncert.dal import registry
 from pensioncert.dal.admin_tables import AuditTable
 from pensioncert.demo_cards import draw_card

@@ -19,7 +19,7 @@ import devset
 from auth_steps import post
 from test_certify_with_faces import RETIREE, complete, open_session, retiree, vision_models  # noqa: F401
 
-from pensioncert.admin.staff import StaffPrincipal
+from pensioncert.admin.principal import StaffPrincipal
 from pensioncert.dal import certifications, registry
 from pensioncert.logic import certification, previous_template
 from pensioncert.logic import references as trusted_references

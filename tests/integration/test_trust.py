@@ -15,7 +15,7 @@ from auth_steps import PASSWORD, login, post, register
 from support import free_port, unique_id_number, unique_phone, vision_calls
 
 from pensioncert.admin import pensioners
-from pensioncert.admin.staff import StaffPrincipal
+from pensioncert.admin.principal import StaffPrincipal
 from pensioncert.dal import certifications, evidence
 from pensioncert.demo_cards import draw_card
 from pensioncert.errors import AppError

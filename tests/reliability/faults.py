@@ -171,7 +171,7 @@ class FaultStack(_StackClient):
         self.base_url = f"http://127.0.0.1:{self.api_port}"
         provision = ("from pensioncert import devstack; devstack.provision(); "
                      "devstack.seed_demo_account(); from pensioncert.registry_import import import_file; "
-                     "import pathlib; devstack.DEMO_REGISTRY.exists() and import_file(devstack.DEMO_REGISTRY)")
+                     "devstack.DEMO_REGISTRY.exists() and import_file(devstack.DEMO_REGISTRY)")
         subprocess.run([sys.executable, "-c", provision], cwd=REPO, env=self.child_env(), check=True,
                        timeout=180, capture_output=True)
         if registry_rows:
