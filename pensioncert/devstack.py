@@ -283,13 +283,12 @@ def seed_demo_account() -> None:
     from pensioncert import passwords
     from pensioncert.dal import accounts
     from pensioncert.dal.tables import AccountTable
-    from pensioncert.errors import AppError
     from pensioncert.logic.accounts import new_user_id
     from pensioncert.services import services
 
     svc = services()
     vault = svc.vault
-    with contextlib.suppress(AppError):  # already there
+    with contextlib.suppress(accounts.PhoneTaken):  # already there
         accounts.create(
             AccountTable(
                 new_user_id(),

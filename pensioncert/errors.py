@@ -131,6 +131,11 @@ REASON_NOT_TOLD = (
     "暂不能为该亲友办理认证。具体原因须经亲友本人同意后才能查看：请亲友本人登录后在“我的代认证人”中同意，"
     "或由亲友本人联系所在单位、养老保险经办机构"
 )
+# ID_NUMBER_ALREADY_REGISTERED when another account proved the number (binding, or a card's first login).
+ID_PROVED_BY_ANOTHER_ACCOUNT = (
+    "该身份证号码已由其他账户完成实名认证或社保卡登录。如是您本人，请使用社保卡登录；"
+    "如非本人操作，请携带身份证到社保经办机构处理"
+)
 # Appended to a refusal's own advice when vision refused before judging the person (v1.2).
 TRY_NOT_COUNTED = "本次不计入失败次数"
 

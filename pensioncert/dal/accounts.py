@@ -16,7 +16,6 @@ from pensioncert.dal import lock_counter
 from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import AccountTable, ClaimTable, EphemeralTable
-from pensioncert.errors import AppError, ErrorCode
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
 lock_state_of = lock_counter.lock_state_of
@@ -27,10 +26,14 @@ lock_state_of = lock_counter.lock_state_of
 CARD = "card"  # an ID claim proved by the card and its PIN (ClaimTable.proved_with)
 UNKNOWN_PHONE_COUNT_LIFETIME = timedelta(days=30)
 
-ID_TAKEN_MESSAGE = (
-    "该身份证号码已由其他账户完成实名认证或社保卡登录。如是您本人，请使用社保卡登录；"
-    "如非本人操作，请携带身份证到社保经办机构处理"
-)
+
+
+class PhoneTaken(Exception):
+    """Another account holds this login phone's claim."""
+
+
+class IdNumberProvedElsewhere(Exception):
+    """Another account proved this ID number first (real-name binding or a card's first login)."""
 
 
 def phone_claim(phone_key: str) -> str:
@@ -54,7 +57,8 @@ def create(account: AccountTable, *, claim_id: bool = False) -> None:
     """Write the account with its phone claim (if it has a login phone) in one transaction.
 
     ``claim_id``: the account is a card account, proved by the card: it takes the ID claim in the
-    same transaction (ID_NUMBER_ALREADY_REGISTERED when another account proved the ID first).
+    same transaction (IdNumberProvedElsewhere when another account proved the ID first; PhoneTaken
+    when another account holds the phone).
     """
     claims = []
     if account.phone_key:
@@ -80,8 +84,8 @@ def create(account: AccountTable, *, claim_id: bool = False) -> None:
             # botocore resent a transaction whose answer was lost: it met the claims it wrote itself.
             return
         if taken.startswith("phone#"):
-            raise AppError(ErrorCode.PHONE_ALREADY_REGISTERED) from None
-        raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_TAKEN_MESSAGE) from None
+            raise PhoneTaken from None
+        raise IdNumberProvedElsewhere from None
 
 
 def claim_id_number(account: AccountTable, *, reference_embedding: list[float] | None = None,
@@ -89,7 +93,7 @@ def claim_id_number(account: AccountTable, *, reference_embedding: list[float] |
     """Real-name binding succeeded: in one transaction take the ID claim, mark the account
     verified and add one to its token version (earlier tokens die with the unverified state).
 
-    Raises ID_NUMBER_ALREADY_REGISTERED (409) when another account proved this ID number first.
+    Raises IdNumberProvedElsewhere when another account proved this ID number first.
     ``account`` is re-read afterwards, so it carries the new token version.
     """
     actions: list[Action] = [AccountTable.real_name_verified.set(True), AccountTable.token_version.add(1)]
@@ -104,7 +108,7 @@ def claim_id_number(account: AccountTable, *, reference_embedding: list[float] |
     except TransactWriteError as error:
         failed = failed_transaction_items(error)
         if failed == [0]:
-            raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_TAKEN_MESSAGE) from None
+            raise IdNumberProvedElsewhere from None
         raise
     account.refresh(consistent_read=True)
 

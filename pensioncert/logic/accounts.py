@@ -25,7 +25,13 @@ from pensioncert import normalize, passwords, tokens
 from pensioncert.clock import BEIJING, beijing_date, iso_beijing
 from pensioncert.dal import accounts, registry
 from pensioncert.dal.tables import AccountTable
-from pensioncert.errors import LOGIN_CAPTCHA_REQUIRED, PHONE_LOGIN_RATE_LIMITED, AppError, ErrorCode
+from pensioncert.errors import (
+    ID_PROVED_BY_ANOTHER_ACCOUNT,
+    LOGIN_CAPTCHA_REQUIRED,
+    PHONE_LOGIN_RATE_LIMITED,
+    AppError,
+    ErrorCode,
+)
 from pensioncert.logic import address_gate
 from pensioncert.logic.captcha import use_captcha
 from pensioncert.logic.sms_code import use_sms_code
@@ -61,7 +67,10 @@ def register(svc: Services, *, phone: str, sms_code: str, name: str, id_number: 
         token_version=0,
         created_at=svc.clock.now(),
     )
-    accounts.create(account)  # the phone claim only: the ID number is claimed by proof
+    try:
+        accounts.create(account)  # the phone claim only: the ID number is claimed by proof
+    except accounts.PhoneTaken:
+        raise AppError(ErrorCode.PHONE_ALREADY_REGISTERED) from None
     return {"user_id": account.user_id}
 
 
@@ -234,7 +243,10 @@ def complete_binding(account: AccountTable, *, reference_embedding: list[float] 
     proved it first) and end its earlier tokens: the app logs in again, as a verified account.
     ``proved_with``: the trusted reference the face matched (kept on the claim: registry import
     re-checks claims that no trusted face proved)."""
-    accounts.claim_id_number(account, reference_embedding=reference_embedding, proved_with=proved_with)
+    try:
+        accounts.claim_id_number(account, reference_embedding=reference_embedding, proved_with=proved_with)
+    except accounts.IdNumberProvedElsewhere:
+        raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_PROVED_BY_ANOTHER_ACCOUNT) from None
     return {"real_name_verified": True}
 
 
@@ -289,11 +301,11 @@ def _create_card_account(svc: Services, card, person_id: str, id_key: str) -> Ac
     )
     try:
         accounts.create(account, claim_id=True)
-    except AppError:
+    except accounts.IdNumberProvedElsewhere:
         # A concurrent first login of the same card (or a binding) proved the number a moment ago.
         existing = accounts.find_by_id_key(id_key)
         if existing is None:
-            raise
+            raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_PROVED_BY_ANOTHER_ACCOUNT) from None
         return existing
     return account
 
