@@ -842,11 +842,12 @@
     view.guidance.textContent = `正在录制，请${short}`;
     Camera.speak(`开始，请${short}`);
     const recorded = await Camera.record(view.video,
-      (done) => view.ringFill.setAttribute("stroke-dashoffset", String(RING_LENGTH * (1 - done))), stop);
+      (done) => view.ringFill.setAttribute("stroke-dashoffset", String(RING_LENGTH * (1 - done))), stop, challenge);
     view.ring.setAttribute("hidden", "");
     delete view.action.dataset.phase;
     if (!recorded) return null;
     view.action.dataset.first = String(recorded.first); // where the sent frames start (tests read it)
+    view.action.dataset.sent = recorded.sent.join(","); // which recorded frames were sent
     return recorded.frames;
   }
 

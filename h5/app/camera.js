@@ -9,7 +9,8 @@
   // liveness rules read the action from the step's first frames (a neutral face) at about 8 fps
   // (a blink's shut eye lasts one or two frames). After 开始 the page counts 3-2-1 aloud, then
   // records RECORD_FRAMES at 8 per second (3 s: time for an old person's slow action) and sends
-  // the 12 consecutive frames that start 2 frames before the first clear movement (docs/h5.md).
+  // 12 of them, from 2 frames before the first clear movement: for a blink or an opening the 12
+  // consecutive frames (1.5 s), for a head turn 12 spread over the rest of the recording (docs/h5.md).
   const FRAMES_PER_CHALLENGE = 12;
   const FRAME_INTERVAL_MS = 125;
   const COUNTDOWN_S = 3;
@@ -240,9 +241,27 @@
     return 0;
   }
 
-  /* The recording after the countdown: RECORD_FRAMES at 8 per second, then the 12 around the
-     action. ``cancelled()`` is asked before every frame: a left screen or a stopped camera gives null. */
-  function record(video, onProgress, cancelled = () => false) {
+  /* Which recorded frames a step sends (indices). A blink's shut eye is one or two frames at
+     8 per second, so a blink and an opening get the 12 consecutive frames from actionStart. A
+     head turn is slow and large: what the turn rule and the parallax check need is the whole
+     span, the still face, the far end and the way back, and an old person's turn and return take
+     about the 3 s of the recording, twice the 12 consecutive frames. Its 12 are spread evenly from
+     actionStart to the recording's last frame (every 2nd frame when the face moves from the
+     start; consecutive again when the movement starts in the last 1.5 s). A face that moves
+     before the turn (speaking, settling) makes actionStart 0, and 12 consecutive frames then held
+     only what came before a turn begun after the spoken cue (docs/h5.md: a slow turn). */
+  function chooseFrames(greys, challenge) {
+    const first = actionStart(greys);
+    const n = Math.min(FRAMES_PER_CHALLENGE, greys.length);
+    if (challenge !== "turn_head") return Array.from({ length: n }, (_, i) => first + i);
+    const span = greys.length - 1 - first;
+    return Array.from({ length: n }, (_, i) => first + Math.round((i * span) / Math.max(1, n - 1)));
+  }
+
+  /* The recording after the countdown: RECORD_FRAMES at 8 per second, then the 12 chosen for the
+     challenge (chooseFrames). ``cancelled()`` is asked before every frame: a left screen or a stopped
+     camera gives null. */
+  function record(video, onProgress, cancelled = () => false, challenge = "") {
     return new Promise((resolve) => {
       const frames = [], greys = [];
       const start = performance.now();
@@ -252,8 +271,8 @@
         frames.push(grab(video));
         if (onProgress) onProgress(frames.length / RECORD_FRAMES);
         if (frames.length >= RECORD_FRAMES) {
-          const first = actionStart(greys);
-          return resolve({ frames: frames.slice(first, first + FRAMES_PER_CHALLENGE), first });
+          const sent = chooseFrames(greys, challenge);
+          return resolve({ frames: sent.map((i) => frames[i]), first: sent[0], sent });
         }
         const due = start + frames.length * FRAME_INTERVAL_MS;
         setTimeout(tick, Math.max(0, due - performance.now()));
@@ -285,6 +304,6 @@
 
   window.PcCamera = {
     FRAMES_PER_CHALLENGE, FRAME_INTERVAL_MS, COUNTDOWN_S, RECORD_FRAMES, PROMPTS, SHORT, GUIDANCE,
-    say, speak, hush, repeat, idle, open, close, stopped, judge, record, actionStart, cardImage,
+    say, speak, hush, repeat, idle, open, close, stopped, judge, record, actionStart, chooseFrames, cardImage,
   };
 })();

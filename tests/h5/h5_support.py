@@ -301,8 +301,9 @@ class Phone:
             assert "tapped_at" in tapped, f"the clip never reached the {challenge} window: {tapped}"
             done.append(challenge)
             self.wait(lambda: self.css("#face-action").get_attribute("data-state") != "capturing", "capture", 30)
-            # The page's choice among its recording's frames (PcCamera.actionStart), measured.
+            # The page's choice among its recording's frames (PcCamera.chooseFrames), measured.
             self.taps[-1]["first_sent"] = self.css("#face-action").get_attribute("data-first")
+            self.taps[-1]["sent"] = self.css("#face-action").get_attribute("data-sent")
             state = self.css("#face-action").get_attribute("data-state")
             if state == "submitting" or state is None:
                 break
