@@ -119,14 +119,21 @@ class StatsTable(_Table):
     ``scope``: ``<year>#province`` / ``<year>#region#<region>`` for certifications and failures,
     ``registry#province`` / ``registry#region#<region>`` for recipients; ``metric`` e.g.
     ``certified#method#app``, ``certified#month#03``, ``failed#NO_FACE``, ``recipients#unit#...``.
+
+    Also the liveness sessions each account opened and completed per Beijing day, in the region of
+    the person they were for (``sessions#region#<region>#<YYYYMMDD>``, ``opened#<user_id>`` /
+    ``completed#<user_id>``; dal/liveness_sessions.py): those alone carry ``expires_at``, so
+    DynamoDB's TTL removes them once the fraud signal's window has passed.
     """
 
     class Meta(_Table.Meta):
         base_name = "stats"
+        ttl_attribute = "expires_at"
 
     scope = UnicodeAttribute(hash_key=True)
     metric = UnicodeAttribute(range_key=True)
     value = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)  # epoch seconds; absent on the dashboards' counters
 
 
 class OverseasByRegion(GlobalSecondaryIndex):

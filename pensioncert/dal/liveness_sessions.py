@@ -1,19 +1,43 @@
 """Liveness sessions: created with their challenges (and a unit of each daily cap, in one
-transaction), taken once by a conditional update."""
+transaction), taken once by a conditional update.
+
+The sessions themselves expire (TTL), so what the fraud signal "sessions opened without a
+completion" needs is kept as a tally: per Beijing day, region of the person and account, the sessions
+opened (added in the opening's transaction) and completed (added when a completion takes the
+session), each an atomic ADD on an item of the stats table that expires after the signal's window."""
 from __future__ import annotations
 
 import random
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from pensioncert.dal.admin_tables import StatsTable
 from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import LimitTable, LivenessSessionTable
 
 _CONFLICT_RETRIES = 5
+_OPENED, _COMPLETED = "opened#", "completed#"
+
+
+@dataclass(frozen=True)
+class DayTally:
+    """One account's sessions of one Beijing day for people of one region."""
+
+    day: str  # YYYYMMDD
+    region: str
+    user_id: str
+    opened: int
+    completed: int
+
+
+def tally_scope(region: str, day: str) -> str:
+    """The stats partition of a region's day of sessions (``day`` YYYYMMDD, Beijing)."""
+    return f"sessions#region#{region}#{day}"
 
 
 def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]],
@@ -22,7 +46,8 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
     ADD conditioned on the counter being below its limit) and, when given, holds ``check`` =
     ``(model, hash_key, range_key, condition)``. None when the session was created; else the
     position of what refused it: -1 for ``check``, ``i`` for ``counters[i]``; nothing is written
-    then. Concurrent opens can never take a counter past its limit."""
+    then. Concurrent opens can never take a counter past its limit. A session with a ``tally_scope``
+    also adds one to its account's opened sessions there, in the same transaction."""
     for attempt in range(_CONFLICT_RETRIES + 1):
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
@@ -34,6 +59,8 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
                     transaction.update(
                         LimitTable(key), actions=[LimitTable.counter.add(1)],
                         condition=LimitTable.counter.does_not_exist() | (LimitTable.counter < limit))
+                if session.tally_scope:  # after the counters: their positions in a refusal stay as they are
+                    transaction.update(_tally_item(session, _OPENED), actions=_tally_actions(session))
             return None
         except TransactWriteError as error:
             # PynamoDB sends condition checks, then puts, then updates (dal/errors.py).
@@ -52,6 +79,34 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
                 raise
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def count_completed(session: LivenessSessionTable) -> None:
+    """Add one to the completed sessions of the tally the session's opening counted in."""
+    if session.tally_scope:
+        _tally_item(session, _COMPLETED).update(actions=_tally_actions(session))
+
+
+def _tally_item(session: LivenessSessionTable, kind: str) -> StatsTable:
+    return StatsTable(session.tally_scope, f"{kind}{session.user_id}")
+
+
+def _tally_actions(session: LivenessSessionTable) -> list:
+    return [StatsTable.value.add(1), StatsTable.expires_at.set(int(session.tally_expires_at))]
+
+
+def day_tallies(region: str, days: list[str]) -> list[DayTally]:
+    """The accounts' opened and completed sessions for people of ``region`` on each of ``days``
+    (YYYYMMDD): one query per day."""
+    found = []
+    for day in days:
+        counts: dict[str, dict[str, int]] = {}
+        for item in StatsTable.query(tally_scope(region, day)):
+            kind, _, user_id = item.metric.partition("#")
+            counts.setdefault(user_id, {})[kind] = int(item.value or 0)
+        found += [DayTally(day, region, user_id, tally.get("opened", 0), tally.get("completed", 0))
+                  for user_id, tally in sorted(counts.items())]
+    return found
 
 
 def counted(key: str) -> int:

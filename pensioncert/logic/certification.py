@@ -35,7 +35,8 @@ def start(svc: Services, account, subject_param: str) -> dict:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
     return liveness.open_session(svc, purpose="certify", user_id=account.user_id,
                                  subject=checked.subject.param, subject_key=checked.subject.id_key,
-                                 budget=_budget(account, checked.subject))
+                                 budget=_budget(account, checked.subject),
+                                 region=checked.person.region if checked.person else None)
 
 
 def _operator(account, subject: Subject) -> str | None:

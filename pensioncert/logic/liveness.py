@@ -6,14 +6,15 @@ import json
 import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pensioncert.clock import iso_beijing
+from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import certifications, evidence, limits, liveness_sessions
 from pensioncert.dal.tables import AttemptTable, LivenessSessionTable
 from pensioncert.errors import LIVENESS_ACTION_MESSAGES, TRY_NOT_COUNTED, AppError, ErrorCode
-from pensioncert.rules import attempts, session_caps
+from pensioncert.observability import logger
+from pensioncert.rules import attempts, fraud_signals, session_caps
 from pensioncert.rules.certification import certification_year, pick_challenges
 from pensioncert.vision_client import CONTRACT_CODES, VisionRefusal
 
@@ -34,15 +35,18 @@ DETAIL_MESSAGES = {
 
 
 def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, subject_key: str,
-                 budget: str | None = None) -> dict:
+                 budget: str | None = None, region: str | None = None) -> dict:
     """Open a session, unless the attempts it would use are exhausted (no session then).
 
     Certification: the operator's yearly failed attempts for the subject (``budget``, an attempts
     item: the subject's own by default), checked in the session's own transaction.
     Real-name binding: the account's rolling window of failed completions.
+    ``region``: the person's in the registry; the opening (and later the completion) is counted in
+    that region's day tally for the fraud signal of sessions left unfinished (none without a region).
     """
     now = svc.clock.now()
     expires_at = now + timedelta(seconds=svc.settings.liveness_session_ttl_seconds)
+    tally_scope, tally_expires_at = _tally(region, now)
     session = LivenessSessionTable(
         secrets.token_urlsafe(18),
         purpose=purpose,
@@ -52,6 +56,8 @@ def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, sub
         challenges=pick_challenges(svc.settings.liveness_min_challenges),
         nonce=secrets.token_hex(16),
         expires_at=int(expires_at.timestamp()),
+        tally_scope=tally_scope,
+        tally_expires_at=tally_expires_at,
     )
     caps = session_caps.caps(purpose, subject_key=subject_key, user_id=user_id, now=now,
                              per_subject=svc.settings.liveness_sessions_per_subject_per_day,
@@ -71,6 +77,17 @@ def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, sub
         raise session_limit(now)
     return {"session_id": session.session_id, "challenges": list(session.challenges),
             "expires_at": iso_beijing(expires_at)}
+
+
+def _tally(region: str | None, now: datetime) -> tuple[str | None, int | None]:
+    """The day tally a session opened at ``now`` counts in, and when it expires: kept until the
+    fraud signal's window no longer reaches its day."""
+    if not region:
+        return None, None
+    local = now.astimezone(BEIJING)
+    day_start = datetime(local.year, local.month, local.day, tzinfo=BEIJING)
+    expires = day_start + timedelta(days=fraud_signals.WINDOW_DAYS + 1)
+    return liveness_sessions.tally_scope(region, session_caps.day_of(now)), int(expires.timestamp())
 
 
 def attempts_exhausted() -> AppError:
@@ -122,6 +139,7 @@ def complete_once(svc: Services, *, session_id: str, user_id: str, purpose: str,
     session = take_session(svc, session_id=session_id, user_id=user_id, purpose=purpose, steps=steps)
     if session is None:
         return _stored_outcome_or_refusal(svc, session_id, user_id, purpose)
+    _count_completed(session)
     try:
         result = decide(session)
     except AppError as error:
@@ -131,6 +149,15 @@ def complete_once(svc: Services, *, session_id: str, user_id: str, purpose: str,
         raise
     liveness_sessions.store_outcome(session_id, 200, json.dumps(result, ensure_ascii=False))
     return result
+
+
+def _count_completed(session: LivenessSessionTable) -> None:
+    """The completion in the session's day tally. A tally that cannot be written only leaves the
+    session looking unfinished to a fraud signal (a reason to look): the completion goes on."""
+    try:
+        liveness_sessions.count_completed(session)
+    except Exception:  # noqa: BLE001 - any failure of the tally's write: the completion must go on
+        logger.exception("session completion not tallied", extra={"session_id": session.session_id})
 
 
 def _stored_outcome(session: LivenessSessionTable | None, user_id: str, purpose: str) -> dict | None:

@@ -37,18 +37,19 @@ def start(svc: Services, account, *, name: str, id_number: str) -> dict:
     claimed_id = normalize.id_number(id_number)
     if claimed_name != account.name or svc.vault.lookup("id", claimed_id) != account.id_key:
         raise AppError(ErrorCode.NOT_FOUND, "姓名或身份证号码与注册信息不一致，请核对后重新输入")
-    _trusted_face(svc, account)
+    person = registry.get_person(account.id_key)
+    _trusted_face(svc, account, person)
     return liveness.open_session(svc, purpose="real_name", user_id=account.user_id, subject=SELF,
-                                 subject_key=account.id_key)
+                                 subject_key=account.id_key, region=person.region if person else None)
 
 
-def _trusted_face(svc: Services, account) -> references.References:
+def _trusted_face(svc: Services, account, person=None) -> references.References:
     """A binding takes the ID claim, and card login then returns that account: a card and a face
     that match each other are not proof (anyone can draw a card with their own face), so binding
     needs a trusted reference to match (issue 19, finding 1): the registry's or a staff photo for a
     person in the registry, the identity authority's for anyone. With none, binding is refused and
     claims nothing: the pensioner logs in by card, anyone else goes to the counter."""
-    person = registry.get_person(account.id_key)
+    person = person or registry.get_person(account.id_key)
     found = references.for_binding(svc, person, svc.vault.open(account.id_sealed), account.name)
     if not found:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO, NO_REFERENCE_FOR_BINDING if person is not None else NO_TRUSTED_FACE)
