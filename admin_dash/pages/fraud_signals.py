@@ -15,7 +15,7 @@ dash.register_page(__name__, path="/fraud-signals", name=fraud_signals.TITLE, or
                    title=f"{fraud_signals.TITLE} · 经办管理")
 
 COLUMNS = [("signal", "提示"), ("subject", "对象"), ("time", "时间"), ("actor_name", "操作人"),
-           ("action_label", "操作"), ("target", "涉及人员"), ("region", "地区"), ("reason", "理由")]
+           ("action_label", "操作"), ("target", "涉及人员"), ("region", "地区"), ("after", "内容"), ("reason", "理由")]
 
 
 def layout(**_):

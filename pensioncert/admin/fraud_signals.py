@@ -1,22 +1,30 @@
-"""风险提示 (issue 19): the fraud signals of rules/fraud_signals.py, each with the audit events behind
-it, for staff to review, and their export. The events are read through admin.audit, which masks
-people as the log stores them and shows an operator only their own regions' events."""
+"""风险提示 (issue 19): the fraud signals of rules/fraud_signals.py, each with the records behind it,
+for staff to review, and their export. Audit events are read through admin.audit, which masks people
+as the log stores them and shows an operator only their own regions' events; certifications, failed
+tries and session tallies are read region by region (an operator's regions, every region with
+recipients for a provincial administrator), people masked here the same way. Every record is a row of
+the same shape (``_row``), so the page and the export list them alike."""
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pensioncert.admin import audit, exports
+from pensioncert import normalize
+from pensioncert.admin import audit, exports, labels
 from pensioncert.admin.principal import require_staff
 from pensioncert.clock import BEIJING
+from pensioncert.dal import accounts, certifications, liveness_sessions, registry
+from pensioncert.jobs import regions as regions_with_recipients
+from pensioncert.logic.contacts import mask_name
 from pensioncert.rules import fraud_signals as rules
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
 TITLE = "风险提示"
+MISMATCH_LABEL = "人脸与对比照片不符"
 EXPORT_HEADER = ["提示", "对象", "时间", "操作人", "操作", "涉及人员", "地区", "内容"]
 
 
@@ -26,7 +34,11 @@ def signals(svc: Services, principal) -> list[dict]:
     require_staff(principal)
     return [_signal(rules.CONTACTS_TO_MANY, _contacts_to_many(svc, principal)),
             _signal(rules.REFERENCE_PHOTO_REPLACED, _reference_photos_replaced(svc, principal)),
-            _signal(rules.CERTIFIED_AT_ODD_HOURS, _certified_at_odd_hours(svc, principal))]
+            _signal(rules.CERTIFIED_AT_ODD_HOURS, _certified_at_odd_hours(svc, principal)),
+            _signal(rules.PROXY_CERTIFIED_MANY, _proxy_certified_many(svc, principal)),
+            _signal(rules.VISITS_BEYOND_A_DAY, _visits_beyond_a_day(svc, principal)),
+            _signal(rules.NEAR_THRESHOLD_AFTER_MISMATCH, _near_threshold_after_mismatch(svc, principal)),
+            _signal(rules.SESSIONS_UNFINISHED, _sessions_unfinished(svc, principal))]
 
 
 def rows(svc: Services, principal) -> list[dict]:
@@ -49,10 +61,45 @@ def _signal(signal: rules.Signal, records: list[dict]) -> dict:
     return {"key": signal.key, "title": signal.title, "how_to_read": signal.how_to_read, "records": records}
 
 
-def _events(svc: Services, principal, action: str) -> list[dict]:
+def _window(svc: Services) -> tuple[date, date]:
+    """The first and last Beijing day the signals look at."""
     today = svc.clock.now().astimezone(BEIJING).date()
-    first = today - timedelta(days=rules.WINDOW_DAYS - 1)
+    return today - timedelta(days=rules.WINDOW_DAYS - 1), today
+
+
+def _events(svc: Services, principal, action: str) -> list[dict]:
+    first, today = _window(svc)
     return audit.search(svc, principal, day_from=first.isoformat(), day_to=today.isoformat(), action=action)
+
+
+def _regions(principal) -> list[str]:
+    return regions_with_recipients() if principal.is_province_admin else sorted(principal.regions)
+
+
+def _row(*, subject: str, time: str, actor: str, actor_name: str, action_label: str, target: str,
+         region: str, after: str = "", reason: str = "") -> dict:
+    """A record in the shape of an audit row (admin.audit), for the page's grid and the export."""
+    return {"subject": subject, "time": time, "actor": actor, "actor_name": actor_name, "action": "",
+            "action_label": action_label, "target": target, "region": region, "before": "", "after": after,
+            "reason": reason}
+
+
+def _time(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _person(svc: Services, subject_key: str) -> str:
+    """A person as staff lists show them: name and masked ID number."""
+    person = registry.get_person(subject_key)
+    if person is None:
+        return "（登记库中无此人）"
+    return f"{person.name} {normalize.mask_id_number(svc.vault.open(person.id_sealed))}"
+
+
+def _account(user_id: str | None) -> tuple[str, str]:
+    """An app account as the audit log names it: ``app:<user_id>`` and the masked name."""
+    account = accounts.get(user_id) if user_id else None
+    return f"app:{user_id}", mask_name(account.name) if account else ""
 
 
 def _contacts_to_many(svc: Services, principal) -> list[dict]:
@@ -73,3 +120,77 @@ def _certified_at_odd_hours(svc: Services, principal) -> list[dict]:
     # audit rows carry Beijing time as "YYYY-MM-DD HH:MM:SS"
     return [{**event, "subject": event["actor_name"] or event["actor"]} for action in rules.CERTIFYING_ACTIONS
             for event in _events(svc, principal, action) if rules.at_odd_hours(int(event["time"][11:13]))]
+
+
+def _proxy_certified_many(svc: Services, principal) -> list[dict]:
+    first, _today = _window(svc)
+    by_account: dict[str, list[certifications.RegionCertification]] = defaultdict(list)
+    for region in _regions(principal):
+        for found in certifications.in_region_since(region, first.isoformat(), method=rules.PROXY_METHOD):
+            if found.operator_user_id:
+                by_account[found.operator_user_id].append(found)
+    flagged = rules.proxy_certified_many({user_id: [{"subject_key": found.subject_key} for found in rows]
+                                          for user_id, rows in by_account.items()})
+    records = []
+    for user_id in flagged:
+        actor, actor_name = _account(user_id)
+        records += [_row(subject=f"APP账户 {actor_name}", time=_time(found.certified_at), actor=actor,
+                         actor_name=actor_name, action_label=labels.METHODS[rules.PROXY_METHOD],
+                         target=_person(svc, found.subject_key), region=found.region,
+                         after=_similarity(found.similarity))
+                    for found in sorted(by_account[user_id], key=lambda found: found.certified_at)]
+    return records
+
+
+def _visits_beyond_a_day(svc: Services, principal) -> list[dict]:
+    by_staff_day: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for event in _events(svc, principal, rules.VISIT_OUTCOME_ACTION):
+        by_staff_day[(event["actor"], event["time"][:10])].append(event)  # audit rows: Beijing time
+    return [{**event, "subject": f"{event['actor_name'] or event['actor']} {day}"}
+            for (_actor, day), events in rules.visits_beyond_a_day(by_staff_day).items() for event in events]
+
+
+def _near_threshold_after_mismatch(svc: Services, principal) -> list[dict]:
+    threshold, _scale = svc.vision.match_rule()
+    first, _today = _window(svc)
+    records = []
+    for region in _regions(principal):
+        for found in certifications.in_region_since(region, first.isoformat(), similarity_from=threshold,
+                                                    similarity_below=threshold + rules.NEAR_MATCH_BAND):
+            if not rules.near_threshold(found.similarity, threshold):
+                continue
+            certified_at = datetime.fromisoformat(found.certified_at)
+            mismatches = [tried for tried in certifications.failed_tries(found.subject_key, found.year)
+                          if tried.reason == rules.FACE_MISMATCH and tried.at < certified_at]
+            if not mismatches:
+                continue
+            person = _person(svc, found.subject_key)
+            records.append(_row(subject=person, time=_time(found.certified_at), actor=found.operator_user_id or "",
+                                actor_name=found.operator or "", action_label=labels.METHODS.get(found.method, found.method),
+                                target=person, region=found.region, after=_similarity(found.similarity)))
+            records += [_row(subject=person, time=_time(tried.at.isoformat()), actor="", actor_name=tried.by,
+                             action_label="人脸比对未通过", target=person, region=found.region,
+                             after=MISMATCH_LABEL) for tried in mismatches]
+    return records
+
+
+def _sessions_unfinished(svc: Services, principal) -> list[dict]:
+    first, today = _window(svc)
+    days = [(first + timedelta(days=offset)).strftime("%Y%m%d") for offset in range((today - first).days + 1)]
+    by_account: dict[tuple[str, str], list[liveness_sessions.DayTally]] = defaultdict(list)
+    for region in _regions(principal):
+        for tally in liveness_sessions.day_tallies(region, days):
+            by_account[(tally.user_id, region)].append(tally)
+    records = []
+    for (user_id, region), tallies in by_account.items():
+        if not rules.sessions_unfinished(sum(t.opened for t in tallies), sum(t.completed for t in tallies)):
+            continue
+        actor, actor_name = _account(user_id)
+        records += [_row(subject=f"APP账户 {actor_name}", time=f"{t.day[:4]}-{t.day[4:6]}-{t.day[6:]}",
+                         actor=actor, actor_name=actor_name, action_label="开启人脸识别会话", target="",
+                         region=region, after=f"开启{t.opened}次，完成{t.completed}次") for t in tallies]
+    return records
+
+
+def _similarity(value: float | None) -> str:
+    return "" if value is None else f"相似度 {value:.4f}"

@@ -33,6 +33,20 @@ MAX_FAILED_TRIES_LOGGED = 60
 
 
 @dataclass(frozen=True)
+class RegionCertification:
+    """A stored certification as the fraud signals read it (admin/fraud_signals.py)."""
+
+    subject_key: str
+    year: int
+    method: str
+    certified_at: str  # ISO 8601, +08:00
+    operator_user_id: str | None
+    operator: str | None
+    region: str
+    similarity: float | None
+
+
+@dataclass(frozen=True)
 class FailedTry:
     at: datetime
     reason: str  # the contract code: LIVENESS_FAILED | FACE_MISMATCH
@@ -125,6 +139,25 @@ def for_year(subject_key: str, year: int) -> CertificationTable | None:
 def history(subject_key: str) -> list[CertificationTable]:
     """Newest year first."""
     return list(CertificationTable.query(subject_key, scan_index_forward=False))
+
+
+def in_region_since(region: str, since: str, *, method: str | None = None,
+                    similarity_from: float | None = None, similarity_below: float | None = None
+                    ) -> list[RegionCertification]:
+    """The region's certifications from ``since`` (an ISO date or time, Beijing) on, by the region's
+    time index; ``method`` and the similarity bounds (from inclusive, below exclusive) are server-side
+    filters."""
+    condition = None
+    if method is not None:
+        condition = CertificationTable.method == method
+    if similarity_from is not None and similarity_below is not None:
+        band = (CertificationTable.similarity >= similarity_from) & (CertificationTable.similarity < similarity_below)
+        condition = band if condition is None else condition & band
+    return [RegionCertification(item.subject_key, int(item.year), item.method, item.certified_at,
+                                item.operator_user_id, item.operator, item.region,
+                                None if item.similarity is None else float(item.similarity))
+            for item in CertificationTable.by_region_time.query(
+                region, CertificationTable.certified_at >= since, filter_condition=condition)]
 
 
 def below_limit(limit: int):
