@@ -178,9 +178,9 @@ def _sessions_unfinished(svc: Services, principal) -> list[dict]:
     first, today = _window(svc)
     days = [(first + timedelta(days=offset)).strftime("%Y%m%d") for offset in range((today - first).days + 1)]
     by_account: dict[tuple[str, str], list[liveness_sessions.DayTally]] = defaultdict(list)
-    for region in _regions(principal):
-        for tally in liveness_sessions.day_tallies(region, days):
-            by_account[(tally.user_id, region)].append(tally)
+    regions = None if principal.is_province_admin else sorted(principal.regions)
+    for tally in liveness_sessions.day_tallies(regions, days):
+        by_account[(tally.user_id, tally.region)].append(tally)
     records = []
     for (user_id, region), tallies in by_account.items():
         if not rules.sessions_unfinished(sum(t.opened for t in tallies), sum(t.completed for t in tallies)):

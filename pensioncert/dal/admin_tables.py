@@ -119,22 +119,33 @@ class StatsTable(_Table):
     ``scope``: ``<year>#province`` / ``<year>#region#<region>`` for certifications and failures,
     ``registry#province`` / ``registry#region#<region>`` for recipients; ``metric`` e.g.
     ``certified#method#app``, ``certified#month#03``, ``failed#NO_FACE``, ``recipients#unit#...``.
-
-    Also the liveness sessions each account opened and completed per Beijing day, in the region of
-    the person they were for (``sessions#region#<region>#<YYYYMMDD>``, ``opened#<user_id>`` /
-    ``completed#<user_id>``; dal/liveness_sessions.py): those alone carry ``expires_at``, so
-    DynamoDB's TTL removes them once the fraud signal's window has passed.
     """
 
     class Meta(_Table.Meta):
         base_name = "stats"
+
+    scope = UnicodeAttribute(hash_key=True)
+    metric = UnicodeAttribute(range_key=True)
+    value = NumberAttribute(default=0)
+
+
+
+class SessionTallyTable(_Table):
+    """The liveness sessions each account opened and completed per Beijing day, in the region of the
+    person they were for (dal/liveness_sessions.py), for the fraud signal of sessions opened without
+    a completion: the sessions themselves expire after minutes. ``scope`` ``sessions#day#<YYYYMMDD>``,
+    ``metric`` ``<region>#opened#<user_id>`` / ``<region>#completed#<user_id>``.
+    A table of its own, written outside any transaction: DynamoDB's TTL removes the items once the
+    signal's window has passed."""
+
+    class Meta(_Table.Meta):
+        base_name = "session-tallies"
         ttl_attribute = "expires_at"
 
     scope = UnicodeAttribute(hash_key=True)
     metric = UnicodeAttribute(range_key=True)
     value = NumberAttribute(default=0)
-    expires_at = NumberAttribute(null=True)  # epoch seconds; absent on the dashboards' counters
-
+    expires_at = NumberAttribute()  # epoch seconds
 
 class OverseasByRegion(GlobalSecondaryIndex):
     class Meta:
@@ -219,5 +230,5 @@ class ConfirmationTable(_Table):
     by_state_region = ConfirmationByState()
 
 
-ADMIN_TABLES: tuple = (StaffTable, StaffSessionTable, AuditTable, StatsTable, OverseasResidentTable,
-                       ConfirmationTable)
+ADMIN_TABLES: tuple = (StaffTable, StaffSessionTable, AuditTable, StatsTable, SessionTallyTable,
+                       OverseasResidentTable, ConfirmationTable)

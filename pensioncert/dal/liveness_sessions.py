@@ -15,13 +15,13 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from pensioncert.dal.admin_tables import StatsTable
+from pensioncert.dal.admin_tables import SessionTallyTable
 from pensioncert.dal.binding import transaction_connection
 from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import LimitTable, LivenessSessionTable
 
 _CONFLICT_RETRIES = 5
-_OPENED, _COMPLETED = "opened#", "completed#"
+_OPENED, _COMPLETED = "opened", "completed"
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,11 @@ class DayTally:
 
 
 def tally_scope(region: str, day: str) -> str:
-    """The stats partition of a region's day of sessions (``day`` YYYYMMDD, Beijing)."""
-    return f"sessions#region#{region}#{day}"
+    """What a session keeps of the tally it counts in: its Beijing day (YYYYMMDD) and the person's
+    region. The tallies of one day share a partition (``sessions#day#<day>``, items
+    ``<region>#opened#<user_id>`` / ``<region>#completed#<user_id>``), so the provincial view reads
+    one partition a day and an operator's the items of their regions in it."""
+    return f"{day}#{region}"
 
 
 def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]],
@@ -47,7 +50,9 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
     ``(model, hash_key, range_key, condition)``. None when the session was created; else the
     position of what refused it: -1 for ``check``, ``i`` for ``counters[i]``; nothing is written
     then. Concurrent opens can never take a counter past its limit. A session with a ``tally_scope``
-    also adds one to its account's opened sessions there, in the same transaction."""
+    then adds one to its account's opened sessions there: after the transaction, not in it (a tally
+    for a review signal does not decide anything, and a transaction over the tallies would make each
+    opening write one more table)."""
     for attempt in range(_CONFLICT_RETRIES + 1):
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
@@ -59,8 +64,7 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
                     transaction.update(
                         LimitTable(key), actions=[LimitTable.counter.add(1)],
                         condition=LimitTable.counter.does_not_exist() | (LimitTable.counter < limit))
-                if session.tally_scope:  # after the counters: their positions in a refusal stay as they are
-                    transaction.update(_tally_item(session, _OPENED), actions=_tally_actions(session))
+            _count(session, _OPENED)
             return None
         except TransactWriteError as error:
             # PynamoDB sends condition checks, then puts, then updates (dal/errors.py).
@@ -83,30 +87,33 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
 
 def count_completed(session: LivenessSessionTable) -> None:
     """Add one to the completed sessions of the tally the session's opening counted in."""
+    _count(session, _COMPLETED)
+
+
+def _count(session: LivenessSessionTable, kind: str) -> None:
     if session.tally_scope:
-        _tally_item(session, _COMPLETED).update(actions=_tally_actions(session))
+        day, _, region = session.tally_scope.partition("#")
+        SessionTallyTable(_day_partition(day), f"{region}#{kind}#{session.user_id}").update(
+            actions=[SessionTallyTable.value.add(1), SessionTallyTable.expires_at.set(int(session.tally_expires_at))])
 
 
-def _tally_item(session: LivenessSessionTable, kind: str) -> StatsTable:
-    return StatsTable(session.tally_scope, f"{kind}{session.user_id}")
+def _day_partition(day: str) -> str:
+    return f"sessions#day#{day}"
 
 
-def _tally_actions(session: LivenessSessionTable) -> list:
-    return [StatsTable.value.add(1), StatsTable.expires_at.set(int(session.tally_expires_at))]
-
-
-def day_tallies(region: str, days: list[str]) -> list[DayTally]:
-    """The accounts' opened and completed sessions for people of ``region`` on each of ``days``
-    (YYYYMMDD): one query per day."""
-    found = []
+def day_tallies(regions: list[str] | None, days: list[str]) -> list[DayTally]:
+    """The accounts' opened and completed sessions on each of ``days`` (YYYYMMDD) for people of
+    ``regions`` (None: every region): a query per day, or per day and region."""
+    counts: dict[tuple[str, str, str], dict[str, int]] = {}
     for day in days:
-        counts: dict[str, dict[str, int]] = {}
-        for item in StatsTable.query(tally_scope(region, day)):
-            kind, _, user_id = item.metric.partition("#")
-            counts.setdefault(user_id, {})[kind] = int(item.value or 0)
-        found += [DayTally(day, region, user_id, tally.get("opened", 0), tally.get("completed", 0))
-                  for user_id, tally in sorted(counts.items())]
-    return found
+        queries = ([SessionTallyTable.query(_day_partition(day))] if regions is None else
+                   [SessionTallyTable.query(_day_partition(day), SessionTallyTable.metric.startswith(f"{region}#"))
+                    for region in regions])
+        for item in (item for query in queries for item in query):
+            region, kind, user_id = item.metric.rsplit("#", 2)
+            counts.setdefault((day, region, user_id), {})[kind] = int(item.value or 0)
+    return [DayTally(day, region, user_id, tally.get("opened", 0), tally.get("completed", 0))
+            for (day, region, user_id), tally in sorted(counts.items())]
 
 
 def counted(key: str) -> int:

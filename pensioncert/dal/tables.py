@@ -366,7 +366,7 @@ class LivenessSessionTable(_Table):
     # What the completion answered (HTTP status and JSON body), so a retry gets the same answer.
     outcome_status = NumberAttribute(null=True)
     outcome_body = UnicodeAttribute(null=True)
-    # The day's tally (dal/admin_tables.StatsTable) this session's opening counted in, so its
+    # The day's tally (dal/admin_tables.SessionTallyTable) this session's opening counted in, so its
     # completion counts in the same one (absent: none was kept, the person has no region).
     tally_scope = UnicodeAttribute(null=True)
     tally_expires_at = NumberAttribute(null=True)
