@@ -131,6 +131,11 @@ REASON_NOT_TOLD = (
     "暂不能为该亲友办理认证。具体原因须经亲友本人同意后才能查看：请亲友本人登录后在“我的代认证人”中同意，"
     "或由亲友本人联系所在单位、养老保险经办机构"
 )
+# ACCOUNT_LOCKED with the lockout's own numbers (settings lock_max_failures, lock_hours): a phone
+# account's lock, which a password reset ends, and a card's, which only the counter ends.
+ACCOUNT_LOCKED_PHONE = "密码输入错误{failures}次，账户已锁定，{hours}小时后自动解锁；也可通过“忘记密码”重置密码立即解锁"
+ACCOUNT_LOCKED_CARD = ("社保卡密码连续输错{failures}次，社保卡登录已锁定{hours}小时，将于{month}月{day}日{time}自动解锁；"
+                       "急需使用的，请本人携带身份证和社保卡到社保经办机构柜台解锁")
 # ID_NUMBER_ALREADY_REGISTERED when another account proved the number (binding, or a card's first login).
 ID_PROVED_BY_ANOTHER_ACCOUNT = (
     "该身份证号码已由其他账户完成实名认证或社保卡登录。如是您本人，请使用社保卡登录；"

@@ -26,6 +26,8 @@ from pensioncert.clock import BEIJING, beijing_date, iso_beijing
 from pensioncert.dal import accounts, registry
 from pensioncert.dal.tables import AccountTable
 from pensioncert.errors import (
+    ACCOUNT_LOCKED_CARD,
+    ACCOUNT_LOCKED_PHONE,
     ID_PROVED_BY_ANOTHER_ACCOUNT,
     LOGIN_CAPTCHA_REQUIRED,
     PHONE_LOGIN_RATE_LIMITED,
@@ -312,20 +314,21 @@ def _create_card_account(svc: Services, card, person_id: str, id_key: str) -> Ac
 
 def _refuse_if_locked(policy, state, now) -> None:
     if policy.is_locked(state, now):
-        raise AppError(ErrorCode.ACCOUNT_LOCKED, unlock_at=iso_beijing(state.locked_until))
+        message = ACCOUNT_LOCKED_PHONE.format(failures=policy.max_failures, hours=_hours(policy))
+        raise AppError(ErrorCode.ACCOUNT_LOCKED, message, unlock_at=iso_beijing(state.locked_until))
 
 
 def _refuse_if_card_locked(policy, state, now) -> None:
     """The card's 423 says how its lock ends: a password reset does not touch it."""
     if policy.is_locked(state, now):
         until = state.locked_until.astimezone(BEIJING)
-        hours = int(policy.lock_duration.total_seconds() // 3600)
-        message = (
-            f"社保卡密码连续输错{policy.max_failures}次，社保卡登录已锁定{hours}小时，"
-            f"将于{until.month}月{until.day}日{until:%H:%M}自动解锁；急需使用的，"
-            "请本人携带身份证和社保卡到社保经办机构柜台解锁"
-        )
+        message = ACCOUNT_LOCKED_CARD.format(failures=policy.max_failures, hours=_hours(policy), month=until.month,
+                                             day=until.day, time=f"{until:%H:%M}")
         raise AppError(ErrorCode.ACCOUNT_LOCKED, message, unlock_at=iso_beijing(state.locked_until))
+
+
+def _hours(policy) -> int:
+    return int(policy.lock_duration.total_seconds() // 3600)
 
 
 def _fail(policy, state, code: ErrorCode, now, login: str = "phone") -> NoReturn:

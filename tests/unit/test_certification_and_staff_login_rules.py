@@ -117,3 +117,21 @@ def test_staff_login_policy_from_settings():
     settings = SimpleNamespace(staff_captcha_after_failures=2, staff_backoff_after_failures=4,
                                staff_backoff_first_seconds=30, staff_backoff_max_seconds=120)
     assert StaffLoginPolicy.from_settings(settings) == StaffLoginPolicy(2, 4, timedelta(seconds=30), timedelta(seconds=120))
+
+
+def test_the_lock_messages_carry_the_lockouts_own_numbers():
+    """The 423's words follow the settings (lock_max_failures, lock_hours), not a fixed 3 / 24."""
+    from pensioncert.errors import AppError
+    from pensioncert.logic.accounts import _refuse_if_card_locked, _refuse_if_locked
+    from pensioncert.rules.lockout import LockoutPolicy
+
+    policy = LockoutPolicy(4, timedelta(hours=12))
+    locked = LockState(failed_attempts=4, locked_until=datetime(2026, 3, 1, 21, 30, tzinfo=BEIJING))
+    with pytest.raises(AppError) as phone:
+        _refuse_if_locked(policy, locked, NOW)
+    with pytest.raises(AppError) as card:
+        _refuse_if_card_locked(policy, locked, NOW)
+    assert phone.value.message == "密码输入错误4次，账户已锁定，12小时后自动解锁；也可通过“忘记密码”重置密码立即解锁"
+    assert card.value.message == ("社保卡密码连续输错4次，社保卡登录已锁定12小时，将于3月1日21:30自动解锁；"
+                                  "急需使用的，请本人携带身份证和社保卡到社保经办机构柜台解锁")
+    assert phone.value.extra == card.value.extra == {"unlock_at": "2026-03-01T21:30:00+08:00"}
