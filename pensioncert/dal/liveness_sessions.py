@@ -3,8 +3,8 @@ transaction), taken once by a conditional update.
 
 The sessions themselves expire (TTL), so what the fraud signal "sessions opened without a
 completion" needs is kept as a tally: per Beijing day, region of the person and account, the sessions
-opened (added in the opening's transaction) and completed (added when a completion takes the
-session), each an atomic ADD on an item of the stats table that expires after the signal's window."""
+opened (once the opening's transaction succeeded) and completed (when a completion takes the
+session), each an atomic ADD on an item of SessionTallyTable that expires after the signal's window."""
 from __future__ import annotations
 
 import random
@@ -49,10 +49,8 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
     ADD conditioned on the counter being below its limit) and, when given, holds ``check`` =
     ``(model, hash_key, range_key, condition)``. None when the session was created; else the
     position of what refused it: -1 for ``check``, ``i`` for ``counters[i]``; nothing is written
-    then. Concurrent opens can never take a counter past its limit. A session with a ``tally_scope``
-    then adds one to its account's opened sessions there: after the transaction, not in it (a tally
-    for a review signal does not decide anything, and a transaction over the tallies would make each
-    opening write one more table)."""
+    then. Concurrent opens can never take a counter past its limit. The opening's tally is not in
+    the transaction (``count_opened``, after it: a tally for a review signal decides nothing)."""
     for attempt in range(_CONFLICT_RETRIES + 1):
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
@@ -64,7 +62,6 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
                     transaction.update(
                         LimitTable(key), actions=[LimitTable.counter.add(1)],
                         condition=LimitTable.counter.does_not_exist() | (LimitTable.counter < limit))
-            _count(session, _OPENED)
             return None
         except TransactWriteError as error:
             # PynamoDB sends condition checks, then puts, then updates (dal/errors.py).
@@ -83,6 +80,11 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
                 raise
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def count_opened(session: LivenessSessionTable) -> None:
+    """Add one to the opened sessions of the session's day tally (none without a ``tally_scope``)."""
+    _count(session, _OPENED)
 
 
 def count_completed(session: LivenessSessionTable) -> None:

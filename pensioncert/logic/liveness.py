@@ -46,7 +46,7 @@ def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, sub
     """
     now = svc.clock.now()
     expires_at = now + timedelta(seconds=svc.settings.liveness_session_ttl_seconds)
-    tally_scope, tally_expires_at = _tally(region, now)
+    tally_scope, tally_expires_at = _tally_of(region, now)
     session = LivenessSessionTable(
         secrets.token_urlsafe(18),
         purpose=purpose,
@@ -75,11 +75,12 @@ def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, sub
         raise attempts_exhausted()
     if refused is not None:
         raise session_limit(now)
+    _tally(session, liveness_sessions.count_opened)
     return {"session_id": session.session_id, "challenges": list(session.challenges),
             "expires_at": iso_beijing(expires_at)}
 
 
-def _tally(region: str | None, now: datetime) -> tuple[str | None, int | None]:
+def _tally_of(region: str | None, now: datetime) -> tuple[str | None, int | None]:
     """The day tally a session opened at ``now`` counts in, and when it expires: kept until the
     fraud signal's window no longer reaches its day."""
     if not region:
@@ -139,7 +140,7 @@ def complete_once(svc: Services, *, session_id: str, user_id: str, purpose: str,
     session = take_session(svc, session_id=session_id, user_id=user_id, purpose=purpose, steps=steps)
     if session is None:
         return _stored_outcome_or_refusal(svc, session_id, user_id, purpose)
-    _count_completed(session)
+    _tally(session, liveness_sessions.count_completed)
     try:
         result = decide(session)
     except AppError as error:
@@ -151,13 +152,14 @@ def complete_once(svc: Services, *, session_id: str, user_id: str, purpose: str,
     return result
 
 
-def _count_completed(session: LivenessSessionTable) -> None:
-    """The completion in the session's day tally. A tally that cannot be written only leaves the
-    session looking unfinished to a fraud signal (a reason to look): the completion goes on."""
+def _tally(session: LivenessSessionTable, count: Callable[[LivenessSessionTable], None]) -> None:
+    """The session's opening or completion in its day tally. A tally decides nothing: one that
+    cannot be written only makes the fraud signal of unfinished sessions read a little off (a
+    reason to look), so the opening or completion goes on."""
     try:
-        liveness_sessions.count_completed(session)
-    except Exception:  # noqa: BLE001 - any failure of the tally's write: the completion must go on
-        logger.exception("session completion not tallied", extra={"session_id": session.session_id})
+        count(session)
+    except Exception:  # noqa: BLE001 - any failure of the tally's write: the request must go on
+        logger.exception("session not tallied", extra={"session_id": session.session_id, "count": count.__name__})
 
 
 def _stored_outcome(session: LivenessSessionTable | None, user_id: str, purpose: str) -> dict | None:

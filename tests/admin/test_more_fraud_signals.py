@@ -212,3 +212,25 @@ def test_an_account_leaving_many_sessions_unfinished_is_listed_with_its_days(svc
 
 def test_unfinished_sessions_are_not_shown_to_an_operator_of_another_region(svc, region_of_sessions):
     assert signal(svc, operator_for(unique_region()), rules.SESSIONS_UNFINISHED.key) == []
+
+
+def test_a_tally_that_cannot_be_written_neither_refuses_the_opening_nor_the_completion(svc, api, vision_models,
+                                                                                       monkeypatch):
+    """The tally decides nothing: with its table failing (throttled, say), a retiree still opens a
+    session and has it decided, and nothing is tallied."""
+    from pensioncert.dal import liveness_sessions
+
+    def failing(*_args, **_kwargs):
+        raise RuntimeError("the tally's table is unavailable")
+
+    monkeypatch.setattr(liveness_sessions, "_count", failing)
+    region = unique_region()
+    number, = import_rows(svc, region, [("郑玉兰", f"{RELATIVE}.jpg")], devset.reference_dir())
+    token = card_login(api, number)
+    status, session = post(api, "/certify/sessions", {"subject": "self"}, token)
+    assert status == 201, session
+    still = [{"challenge": challenge, "frames": devset.repeated_frame_b64(RELATIVE)} for challenge in session["challenges"]]
+    status, body = complete(api, token, session["session_id"], still)
+    assert (status, body["error"]["code"]) == (422, "LIVENESS_FAILED"), body
+    monkeypatch.undo()
+    assert liveness_sessions.day_tallies([region], [svc.clock.now().astimezone(BEIJING).strftime("%Y%m%d")]) == []
