@@ -107,17 +107,22 @@ def at_odd_hours(hour: int) -> bool:
     return hour >= ODD_HOURS_FROM or hour < ODD_HOURS_UNTIL
 
 
+def _reaching_many_people(rows_by_account: dict[str, list[dict]], person_field: str,
+                          people: int) -> dict[str, list[dict]]:
+    """The accounts whose rows name at least ``people`` distinct people, each with its rows."""
+    return {account: rows for account, rows in rows_by_account.items()
+            if len({row[person_field] for row in rows}) >= people}
+
+
 def contacts_to_many(events_by_account: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """The accounts whose successful contact additions reach the threshold in distinct people,
     each with those events."""
-    return {account: events for account, events in events_by_account.items()
-            if len({event["target"] for event in events}) >= CONTACTS_ADDED_TO_MANY_PEOPLE}
+    return _reaching_many_people(events_by_account, "target", CONTACTS_ADDED_TO_MANY_PEOPLE)
 
 
 def proxy_certified_many(certifications_by_account: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """The accounts whose proxy certifications reach the threshold in distinct people, each with them."""
-    return {account: rows for account, rows in certifications_by_account.items()
-            if len({row["subject_key"] for row in rows}) >= PROXY_CERTIFIED_MANY_PEOPLE}
+    return _reaching_many_people(certifications_by_account, "subject_key", PROXY_CERTIFIED_MANY_PEOPLE)
 
 
 def visits_beyond_a_day(outcomes_by_staff_day: dict[tuple[str, str], list[dict]]) -> dict[tuple[str, str], list[dict]]:
