@@ -231,8 +231,15 @@ class Phone:
         self.click("card-login-submit")
         self.wait(lambda: any(t in self.css("#screen-title").text for t in ("绑定手机号码", "您好")), "card login")
         if "绑定手机号码" in self.css("#screen-title").text:
-            self.click("bind-later")
+            self.bind_later()
         self.wait_title("您好")
+
+    def bind_later(self) -> None:
+        """以后再说 on the phone binding, once the local stage's banner with the screen's captcha is
+        up: it appears above the buttons when the captcha arrives and moves them down (52 px), so a
+        tap computed before it can land beside the button."""
+        self.banner_number("图形验证码")
+        self.click("bind-later")
 
     def click_text(self, text: str) -> None:
         from selenium.webdriver.common.by import By

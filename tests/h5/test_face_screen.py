@@ -338,7 +338,7 @@ def test_a_card_holder_who_put_off_the_phone_binding_is_not_asked_again(phone_fo
         " const box = document.getElementById(id).getBoundingClientRect(); return {x: box.x, y: box.y}; });")
     assert abs(later["y"] - bind["y"]) < 2 and later["x"] > bind["x"], (later, bind)  # beside the main button
     phone.screen("bind-asked")
-    phone.click("bind-later")
+    phone.bind_later()
     phone.wait_title("您好")
     phone.click("menu-logout")
     phone.wait_title("用户登录")
