@@ -182,6 +182,46 @@ def test_back_is_not_active_while_the_answer_is_decided(phone_for, holders):
     assert not phone.css("#back").is_enabled(), "返回 is active while 正在核验"
 
 
+def test_the_phone_back_key_while_the_answer_is_decided_says_where_the_answer_will_be(phone_for, holders):
+    """返回 is disabled during 正在核验, but a phone's own back key still goes back in the history. The
+    frames were already sent, so the page cannot say no try was used: it says the answer will be in
+    我要查询, and when the answer comes it neither speaks nor replaces that screen."""
+    person = next(holders)
+    phone = phone_for("p04", "20-back-key-deciding")
+    to_face_screen(phone, person)
+    # A slow line: the answer to the steps reaches the page only when the test lets it (after the
+    # back key), so the back key always lands while 正在核验. Each answer the page gets is recorded.
+    phone.driver.execute_script(
+        "window.__answered = []; window.__release = false;"
+        "const sending = window.fetch;"
+        "window.fetch = async (url, init) => { const r = await sending(url, init);"
+        " if (String(url).endsWith('/complete')) {"
+        "  while (!window.__release) await new Promise((go) => setTimeout(go, 50)); }"
+        " window.__answered.push({url: String(url), status: r.status}); return r; };")
+    for step in (1, 2):
+        wait_ready(phone, step)
+        phone.click("face-action")
+        phone.wait(lambda: phone.css("#face-action").get_attribute("data-state") != "capturing", "capture", 20)
+    phone.wait(lambda: phone.css("#face-action").get_attribute("data-state") == "submitting", "the upload", 20)
+    phone.driver.back()  # the phone's back key: the browser's history, not the page's 返回
+    phone.wait_title("本人资格认证")
+    phone.wait_text("刚才的动作已提交核验")
+    left_at = phone.driver.execute_script("return performance.now()")
+    phone.driver.execute_script("window.__release = true;")
+
+    def answered() -> list[dict]:
+        return [a for a in phone.driver.execute_script("return window.__answered") if a["url"].endswith("/complete")]
+
+    phone.wait(lambda: answered(), "the answer to the submitted steps", 120)
+    time.sleep(1)  # the page handles the answer right after it arrives
+    assert len(answered()) == 1 and len([p for p in sent_paths(phone) if p.endswith("/complete")]) == 1, sent_paths(phone)
+    spoken_after = [e for e in speech_log(phone) if e["event"] == "start" and e["at"] > left_at]
+    assert spoken_after == [], spoken_after
+    assert "本人资格认证" in phone.css("#screen-title").text, phone.body()
+    assert "刚才的动作已提交核验" in phone.body() and LEFT_NO_TRY not in phone.body(), phone.body()
+    phone.screen("back-key-while-deciding")
+
+
 def test_before_the_session_runs_out_a_warning_then_a_stop_that_uses_no_try(phone_for, holders):
     """The 3-minute session, seen from a phone whose clock is 140 s ahead: the page goes by the
     session's expires_at, warns, and stops 10 s before it with no try used (nothing sent)."""
