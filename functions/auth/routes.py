@@ -80,6 +80,12 @@ def login():
     return json_response(accounts.login(services(), **body.model_dump(), client=source_address(request)))
 
 
+@blueprint.route("/auth/login-policy", methods=["GET"])
+@endpoint
+def login_policy():
+    return json_response(accounts.login_policy(services()))
+
+
 @blueprint.route("/auth/card-login", methods=["POST"])
 @endpoint
 def card_login():

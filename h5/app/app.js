@@ -265,6 +265,24 @@
   /* ---------- screens ---------- */
   const screens = {};
 
+  /* The login screen's words on the lock, with the numbers the API enforces (GET /auth/login-policy,
+     asked once): until they arrive, or if they cannot, the same sentence without numbers. */
+  let loginPolicy = null;
+  function lockHint() {
+    const say = (p) => (p
+      ? `输入已注册的手机号码和密码。密码输错${p.max_failures}次，账户会被锁定，${p.lock_hours}小时后自动解锁，或通过忘记密码重置即可解锁。`
+      : "输入已注册的手机号码和密码。密码多次输错，账户会被锁定，可通过忘记密码重置解锁。");
+    const hint = h("p", { class: "hint", id: "login-hint" }, say(loginPolicy));
+    if (!loginPolicy) {
+      api("GET", "/auth/login-policy").then((result) => {
+        if (!result.ok) return;
+        loginPolicy = result.data;
+        hint.textContent = say(loginPolicy);
+      });
+    }
+    return hint;
+  }
+
   screens.login = () => {
     const errors = h("div");
     const submit = button("登录", async () => {
@@ -282,7 +300,7 @@
       signedIn(result.data, "phone");
     }, { id: "login-submit" });
     render("用户登录", [
-      h("p", { class: "hint" }, "输入已注册的手机号码和密码。密码输错3次，账户会被锁定，24小时后自动解锁，或通过忘记密码重置即可解锁。"),
+      lockHint(),
       ...field("手机号码", "phone", { type: "tel", inputmode: "numeric", autocomplete: "username" }),
       ...field("密码", "password", { type: "password", autocomplete: "current-password" }),
       errors, submit,

@@ -76,6 +76,12 @@ def register(svc: Services, *, phone: str, sms_code: str, name: str, id_number: 
     return {"user_id": account.user_id}
 
 
+def login_policy(svc: Services) -> dict:
+    """The lockout's numbers as the login screens state them before anyone types (v1.4): the page
+    shows what the API enforces, not a copy of it."""
+    return {"max_failures": svc.lockout.max_failures, "lock_hours": _hours(svc.lockout)}
+
+
 def login(svc: Services, *, phone: str, password: str, client: str | None = None,
           captcha_id: str = "", captcha_answer: str = "") -> dict:
     """``client``: the caller's source address. ``captcha_*``: needed only during a storm (see

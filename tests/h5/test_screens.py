@@ -258,3 +258,27 @@ def test_a_data_matched_retiree_sees_the_records_that_counted(phone_for, h5_stac
     assert f"{today} 医保结算（西安市第一医院）" in phone.css("#status-evidence").text
     assert "数据比对认证" in phone.css("#history").text and "医保结算" in phone.css("#history").text
     phone.screen("data-match")
+
+
+def test_the_login_hint_states_the_lock_the_api_enforces(phone_for):
+    """Issue 21: the hint's 3次 / 24小时 came from a copy in the page; it now comes from GET
+    /auth/login-policy. On this stack (the default settings) it says 3 and 24; on a deployment whose
+    API answers other numbers, the page says those."""
+    phone: Phone = phone_for("p04", "21-login-hint")
+    phone.open()
+    phone.wait_title("用户登录")
+    phone.wait(lambda: "密码输错3次" in phone.css("#login-hint").text, "the hint with the stack's numbers")
+    assert "24小时后自动解锁" in phone.css("#login-hint").text, phone.css("#login-hint").text
+    assert any(item["url"].endswith("/auth/login-policy") for item in phone.driver.execute_script("return window.__sent"))
+
+    other: Phone = phone_for("p04", "21-login-hint-other")
+    other.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        "const asking = window.fetch;"
+        "window.fetch = (url, init) => String(url).endsWith('/auth/login-policy')"
+        " ? Promise.resolve(new Response(JSON.stringify({max_failures: 5, lock_hours: 6}),"
+        "   {status: 200, headers: {'Content-Type': 'application/json'}}))"
+        " : asking(url, init);")})
+    other.open()
+    other.wait_title("用户登录")
+    other.wait(lambda: "密码输错5次" in other.css("#login-hint").text, "the hint with the API's other numbers")
+    assert "6小时后自动解锁" in other.css("#login-hint").text, other.css("#login-hint").text

@@ -135,3 +135,13 @@ def test_the_lock_messages_carry_the_lockouts_own_numbers():
     assert card.value.message == ("社保卡密码连续输错4次，社保卡登录已锁定12小时，将于3月1日21:30自动解锁；"
                                   "急需使用的，请本人携带身份证和社保卡到社保经办机构柜台解锁")
     assert phone.value.extra == card.value.extra == {"unlock_at": "2026-03-01T21:30:00+08:00"}
+
+
+def test_the_login_screens_numbers_are_the_lockouts_own():
+    """GET /auth/login-policy (v1.4) answers the settings the lock uses, so the H5's hint before any
+    wrong password states what the API will enforce."""
+    from pensioncert.logic.accounts import login_policy
+    from pensioncert.services import Services
+
+    svc = Services(settings=SimpleNamespace(lock_max_failures=5, lock_hours=6), vault=None)  # type: ignore[arg-type]
+    assert login_policy(svc) == {"max_failures": 5, "lock_hours": 6}

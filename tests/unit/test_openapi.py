@@ -25,6 +25,7 @@ PUBLIC = {
     ("/auth/sms-code", "post"),
     ("/auth/register", "post"),
     ("/auth/login", "post"),
+    ("/auth/login-policy", "get"),
     ("/auth/card-login", "post"),
     ("/auth/password-reset", "post"),
     ("/dev/sms-outbox", "get"),
