@@ -22,6 +22,10 @@ CONTRACT_CODES = {"NO_FACE", "MULTIPLE_FACES", "POOR_QUALITY", "LIVENESS_FAILED"
 class VisionRefusal(Exception):
     code: str  # a vision code: NO_FACE ... or IMAGE_INVALID
     detail: str
+    # FACE_MISMATCH from a face comparison: its similarity, and whether vision puts it in the review
+    # band just below the match threshold (a person should look: the likeliest genuine).
+    similarity: float | None = None
+    review_band: bool = False
 
 
 class VisionTransport(Protocol):
@@ -107,7 +111,9 @@ class VisionClient:
         if answer.get("code") == "VISION_BUSY":  # over the call's time budget: an outage, not a decision
             raise AppError(ErrorCode.VISION_UNAVAILABLE, retryable=True)
         if not answer.get("ok"):
-            raise VisionRefusal(answer.get("code", "IMAGE_INVALID"), answer.get("detail", ""))
+            similarity = answer.get("similarity")
+            raise VisionRefusal(answer.get("code", "IMAGE_INVALID"), answer.get("detail", ""),
+                                None if similarity is None else float(similarity), bool(answer.get("review_band")))
         return answer
 
 

@@ -69,8 +69,8 @@ def detail(svc: Services, principal, review_id: str) -> dict:
         "reference_image": _reference_image(svc, person, review.reference),
         "reference_label": REFERENCES.get(review.reference, review.reference or ""),
         "failure_detail": review.failure_detail or "",
-        # vision marks a mismatch just below its match threshold ("...:review"): the likeliest genuine.
-        "review_band": (review.failure_detail or "").endswith(":review"),
+        # vision marks a mismatch just below its match threshold: the likeliest genuine.
+        "review_band": bool(review.review_band),
         "visit_address": svc.vault.open(review.visit_address_sealed) if review.visit_address_sealed else "",
         "decision_reason": review.decision_reason or "", "decided_by": review.decided_by_name or "",
     })

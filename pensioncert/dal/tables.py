@@ -456,6 +456,7 @@ class ReviewTable(_Table):
     failure_code = UnicodeAttribute(null=True)  # what the face check answered (FACE_MISMATCH, ...)
     failure_detail = UnicodeAttribute(null=True)
     similarity = NumberAttribute(null=True)
+    review_band = BooleanAttribute(null=True)  # vision put the similarity just below the match threshold
     reference = UnicodeAttribute(null=True)  # which trusted reference it was compared with
     # A visit's own facts (manual kinds): date, address, visiting staff.
     visited_on = UnicodeAttribute(null=True)

@@ -73,7 +73,7 @@ def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
         due_by=iso_beijing(due_by(now, svc.settings.review_working_days)),
         session_id=session_id, evidence_key=evidence_key, failure_code=failure_code,
         failure_detail=scores.get("detail"), similarity=scores.get("similarity"),
-        reference=scores.get("reference"),
+        review_band=scores.get("review_band"), reference=scores.get("reference"),
     )
     audit = {"actor": f"app:{account.user_id}", "actor_name": "本人" if target.is_self else "亲友代办",
              "action": "review_request", "target": review.review_id, "region": person.region,
@@ -172,9 +172,8 @@ def _scores(svc: Services, person, name: str, evidence_key: str) -> dict:
     except VisionRefusal as refusal:
         found["code"] = refusal.code
         found["detail"] = f"{refusal.code}:{refusal.detail}"
-        if refusal.code == "FACE_MISMATCH" and refusal.detail.startswith("similarity:"):
-            # "similarity:0.301", or "similarity:0.612:review" in vision's review band
-            found["similarity"] = float(refusal.detail.split(":")[1])
+        if refusal.similarity is not None:
+            found["similarity"], found["review_band"] = round(refusal.similarity, 4), refusal.review_band
         return found
     found["similarity"] = round(decision["similarity"], 4)
     found["detail"] = "passed_on_review_check"

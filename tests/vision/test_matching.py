@@ -6,7 +6,7 @@ from vision_images import jpeg
 
 import vision
 from vision.detector import get_detector
-from vision.matching import MATCH_THRESHOLD, REVIEW_THRESHOLD, in_review_band, is_match, mismatch_detail, similarity
+from vision.matching import MATCH_THRESHOLD, REVIEW_THRESHOLD, in_review_band, is_match, mismatch, similarity
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +61,10 @@ def test_session_fails_if_any_reference_is_someone_else(p06_session, devref):
     with pytest.raises(vision.VisionError) as e:
         vision.decide_session(p06_session, [devref("p06"), devref("p04")])
     assert e.value.code == "FACE_MISMATCH"
-    sim = float(e.value.detail.split(":")[1])
-    assert sim < REVIEW_THRESHOLD and e.value.detail == f"similarity:{sim:.3f}"  # far below: no review
+    sim = e.value.similarity
+    assert sim < REVIEW_THRESHOLD and not e.value.review_band  # far below: no review
+    assert e.value.answer() == {"ok": False, "code": "FACE_MISMATCH", "detail": f"similarity:{sim:.3f}",
+                                "similarity": sim, "review_band": False}
 
 
 def test_someone_close_is_a_mismatch_marked_for_review_never_a_match(p06_session, devref):
@@ -71,14 +73,14 @@ def test_someone_close_is_a_mismatch_marked_for_review_never_a_match(p06_session
     with pytest.raises(vision.VisionError) as e:
         vision.decide_session(p06_session, [devref("p25")])
     assert e.value.code == "FACE_MISMATCH"
-    _, sim, mark = e.value.detail.split(":")
-    assert REVIEW_THRESHOLD <= float(sim) < MATCH_THRESHOLD and mark == "review"
+    assert REVIEW_THRESHOLD <= e.value.similarity < MATCH_THRESHOLD and e.value.review_band is True
+    assert e.value.answer()["review_band"] is True and e.value.answer()["similarity"] == e.value.similarity
 
 
 def test_review_band_edges():
-    assert mismatch_detail(MATCH_THRESHOLD - 1e-6).endswith(":review")
-    assert mismatch_detail(REVIEW_THRESHOLD) == f"similarity:{REVIEW_THRESHOLD:.3f}:review"
-    assert mismatch_detail(REVIEW_THRESHOLD - 0.001) == f"similarity:{REVIEW_THRESHOLD - 0.001:.3f}"
+    assert mismatch(MATCH_THRESHOLD - 1e-5).review_band
+    assert mismatch(REVIEW_THRESHOLD).review_band and mismatch(REVIEW_THRESHOLD).detail == f"similarity:{REVIEW_THRESHOLD:.3f}"
+    assert not mismatch(REVIEW_THRESHOLD - 0.001).review_band
     assert not in_review_band(MATCH_THRESHOLD) and is_match(MATCH_THRESHOLD)
 
 

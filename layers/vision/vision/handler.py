@@ -92,7 +92,7 @@ def _match_with_previous(live, refs, previous) -> dict:
     sim_previous = max(matching.similarity(live, p) for p in previous)
     by = matching.matched_by(sim_reference, sim_previous)
     if by is None:
-        raise VisionError("FACE_MISMATCH", matching.mismatch_detail(sim_reference))
+        raise matching.mismatch(sim_reference)
     return {"similarity": sim_reference if by == matching.BY_REFERENCE else sim_previous, "matched_by": by,
             "reference_similarity": sim_reference, "previous_similarity": sim_previous}
 
@@ -103,7 +103,7 @@ def lambda_handler(event, context, s3=None):
         with budget():
             return _handle(event, s3)
     except VisionError as e:
-        return {"ok": False, "code": e.code, "detail": e.detail}
+        return e.answer()
     except VisionBusy as e:
         log.warning("vision call over its time budget at %s", e)
         return {"ok": False, "code": "VISION_BUSY", "detail": f"time_budget:{e}"}

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import match_calibration
+from .errors import VisionError
 
 DISTANCE_SCALE = 1.2
 # A false accept certifies someone else (often a relative who looks alike); a false reject sends a
@@ -19,9 +20,8 @@ DISTANCE_SCALE = 1.2
 # comparison of the dev set (photo pairs, reference frames, live frames and fused sessions against
 # other people's references) + 0.02; REVIEW_THRESHOLD = those impostors' 0.95 quantile.
 MATCH_THRESHOLD = match_calibration.MATCH_THRESHOLD
-# [REVIEW_THRESHOLD, MATCH_THRESHOLD): FACE_MISMATCH marked for human review (mismatch_detail).
+# [REVIEW_THRESHOLD, MATCH_THRESHOLD): FACE_MISMATCH marked for human review (mismatch's review_band).
 REVIEW_THRESHOLD = match_calibration.REVIEW_THRESHOLD
-REVIEW_MARK = "review"
 # A retiree who certified by app before is also compared with the live template of that passed
 # certification (issue 18; pensioncert/logic/previous_template.py): the trusted reference then
 # stays a floor (``matched_by``). Not measured: the dev set has no footage of one person a year
@@ -61,6 +61,6 @@ def matched_by(sim_reference: float, sim_previous: float | None) -> str | None:
     return None
 
 
-def mismatch_detail(sim: float) -> str:
-    """FACE_MISMATCH's detail: "similarity:0.612:review" in the review band, else "similarity:0.301"."""
-    return f"similarity:{sim:.3f}:{REVIEW_MARK}" if in_review_band(sim) else f"similarity:{sim:.3f}"
+def mismatch(sim: float) -> VisionError:
+    """The refusal of a face below the match threshold: the similarity and the review band as fields."""
+    return VisionError("FACE_MISMATCH", f"similarity:{sim:.3f}", similarity=sim, review_band=in_review_band(sim))

@@ -132,7 +132,7 @@ def decide_session(steps, references) -> SessionDecision:
         sims = [matching.similarity(live, ref) for ref in references]
         sim = min(sims)
         if not matching.is_match(sim):
-            raise VisionError("FACE_MISMATCH", matching.mismatch_detail(sim))  # ":review" in the review band
+            raise matching.mismatch(sim)
     timer.add("rules", t)
     best = min((abs(f.yaw), i, j) for i, (_, frames, _) in enumerate(analysed) for j, f in enumerate(frames))
     return SessionDecision(sim, [float(x) for x in live], {k: round(v, 2) for k, v in timer.ms.items()}, embedded,
