@@ -10,7 +10,7 @@ from vision_attacks import held_screen_replay
 from vision_images import jpeg
 
 import vision
-from vision import calibrated, liveness, quality, replay
+from vision import calibrated, calibration, liveness, quality, replay
 from vision.frame import analyze
 
 LIVE = Path(__file__).resolve().parents[3] / "shared" / "vision-devset" / "liveness"
@@ -122,3 +122,29 @@ def test_recording_played_on_a_phone_is_refused_as_a_screen(challenge, name):
     assert replay.screen_check(analysed(genuine, challenge)) is None
     shown = held_screen_replay(imgs(f"genuine/{challenge}/{name}"), np.random.default_rng(18))
     assert outcome(challenge, [jpeg(f) for f in shown]) == ("LIVENESS_FAILED", "replay_screen")
+
+
+# --- two prints held still and swapped: the action steps once ------------------------------------------
+
+
+@pytest.mark.parametrize("challenge,name", [("open_mouth", "vr-face4_1"), ("turn_head", "st-katiehill_1")])
+def test_two_prints_held_still_and_swapped_are_refused(challenge, name):
+    # calibration's made flip of this window: its first frame and its action's peak printed, held
+    # steadier than the dev set's prints (too still for the print rule), swapped half way. It passed
+    # before this rule.
+    rel = f"genuine/{challenge}/{name}"
+    genuine = raw(rel)
+    fs = analysed(genuine, challenge)
+    assert outcome(challenge, genuine) is None
+    assert liveness.swap_check(challenge, fs) is None
+    m = {"challenge": challenge, "sequence": rel, **{k: [getattr(f, k) for f in fs] for k in ("ear", "mar", "yaw", "pitch")}}
+    flip = dict(calibration.synthetic_attacks(m, genuine))["synthetic_print_flip"]
+    assert replay.print_check(challenge, analysed(flip, challenge)) is None  # too still for the print rule
+    assert outcome(challenge, flip) == ("LIVENESS_FAILED", "replay_print_swap")
+
+
+def test_second_step_reads_one_step_against_a_ramp():
+    # Two plateaus (a swap with the hand's jitter) against an opening that gets going over a frame.
+    assert liveness.second_step(np.array([0.05, 0.06, 0.05, 0.50, 0.48, 0.49])) < 0.1
+    assert liveness.second_step(np.array([0.05, 0.06, 0.25, 0.50, 0.48, 0.49])) > 0.5
+    assert liveness.second_step(np.array([0.1, 0.1, 0.1])) == 0.0

@@ -176,7 +176,7 @@ def _arrays(m: Measures) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 
 def decide(m: Measures, c: dict[str, float]) -> str | None:
     """decide_session's answer for this one-step session (None: accepted), in its order: quality, screen,
-    continuity, same picture, the action, planar turn, print, sharpness of the frames the decision uses."""
+    continuity, same picture, the action, planar turn, print, print swap, sharpness of the frames the decision uses."""
     if m["pre"]:
         return m["pre"]
     if "ear" not in m:
@@ -195,6 +195,8 @@ def decide(m: Measures, c: dict[str, float]) -> str | None:
         return "LIVENESS_FAILED:replay_planar"
     if not m["print_motion"] >= c[f"PRINT_MIN_{ch}"]:
         return "LIVENESS_FAILED:replay_print"
+    if ch in liveness.SWAP_SIGNAL and not liveness.swap_measure(ch, *_arrays(m)) >= c[f"SECOND_STEP_MIN_{ch}"]:
+        return "LIVENESS_FAILED:replay_print_swap"
     if min(max(m["sharpness"]), m["sharpness"][peak]) < quality.LIVE.min_sharpness:
         return "POOR_QUALITY:blur"
     return None
@@ -248,6 +250,11 @@ def _reopen(m: Measures, dip_max: float) -> float:
     return max(r) if r else float("nan")
 
 
+def _second_step(m: Measures, c: dict[str, float]) -> float:
+    """liveness.swap_measure when the action is seen with the constants placed so far (nan when not)."""
+    return liveness.swap_measure(m["challenge"], *_arrays(m)) if liveness.seen(m["challenge"], *_arrays(m), c)[0] else float("nan")
+
+
 # name: (challenges it judges, attack kinds it answers, live above?, value of one sequence given the
 # constants placed before it). Placed in this order.
 Value = Callable[[Measures, dict[str, float]], float]
@@ -269,6 +276,12 @@ RULES: list[tuple[str, tuple[str, ...], tuple[str, ...], bool, Value]] = [  # lo
     # tell them from a still face, so they are not this rule's to answer (their APCER is reported).
     *[(f"PRINT_MIN_{ch}", (ch,), ("held_photo", "photo_flip_held"), True, (lambda m, c: m["print_motion"]))
       for ch in ("blink", "open_mouth", "turn_head")],
+    # Two prints held still and swapped: the action's signal steps once and holds (liveness.SWAP_SIGNAL).
+    # Judged on the steps whose action is seen (the action rule refuses the others first). Its attacks are
+    # the made flips held still; prints moved by the hand (photo_flip_held) are the print rule's: the
+    # hand's tilt moves a print's yaw reading over many frames.
+    *[(f"SECOND_STEP_MIN_{ch}", (ch,), ("synthetic_print_flip",), True, (lambda m, c: _second_step(m, c)))
+      for ch in liveness.SWAP_SIGNAL],
     ("SCREEN_PEAK_MAX", ("blink", "open_mouth", "turn_head"), ("screen_replay", "synthetic_screen"), False,
      lambda m, c: m["screen_texture"]),
 ]

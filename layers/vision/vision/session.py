@@ -97,7 +97,7 @@ def decide_session(steps, references) -> SessionDecision:
             raise VisionError("LIVENESS_FAILED", f"action_not_seen:{challenge}")
     t = timer.add("rules", t)
     for challenge, frames, _ in analysed:
-        why = replay.planar_check(challenge, frames) or replay.print_check(challenge, frames)
+        why = replay.planar_check(challenge, frames) or replay.print_check(challenge, frames) or liveness.swap_check(challenge, frames)
         if why:
             raise VisionError("LIVENESS_FAILED", why)
     # Sharpness is judged on the frames the decision uses: the step must have a sharp frame to embed
