@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+# The kinds the job emits, defined beside what each does when written back (effects.py, which the
+# write-back Lambda loads without pyarrow); read here as formats.CERTIFY, ...
+from pensioncert.matching.effects import CERTIFY, DECEASED, DECISION_KINDS, OVERSEAS_REVIEW, RETURNED, SUSPENDED  # noqa: F401
+
 FEED_SCHEMA = pa.schema([
     ("id_key", pa.string()), ("name", pa.string()), ("event_type", pa.string()),
     ("event_date", pa.date32()), ("source", pa.string()), ("source_ref", pa.string())])
@@ -24,13 +28,6 @@ REGISTRY_SCHEMA = pa.schema([
     ("unit", pa.string()), ("status", pa.string()), ("first_imported", pa.date32())])
 CERTIFICATIONS_SCHEMA = pa.schema([("subject_key", pa.string()), ("year", pa.int32()), ("method", pa.string())])
 
-# What a decision does when written back (write_back.py): the kinds the job emits.
-CERTIFY = "certify"
-DECEASED = "deceased"
-SUSPENDED = "suspended"
-OVERSEAS_REVIEW = "overseas_review"
-RETURNED = "returned"
-DECISION_KINDS = (CERTIFY, DECEASED, SUSPENDED, OVERSEAS_REVIEW, RETURNED)
 
 DECISIONS = "decisions.parquet"
 EVIDENCE = "evidence.parquet"

@@ -1,14 +1,14 @@
 """Only decisions go to DynamoDB: the job's decisions written back in chunks by parallel workers
-(a process pool locally; a Step Functions distributed map over the chunk files deployed), each
-chunk recorded as done in a ledger file once all its decisions are stored, so a run cut short is
-run again and skips what is done.
+(a process pool locally; a Step Functions distributed map over the chunk files deployed, one
+Lambda per chunk: handler.py), each chunk recorded as done in a ledger file once all its
+decisions are stored, so a run cut short is run again and skips what is done.
 
-Nothing happens twice: a chunk cut short is redone whole, and every effect is conditional.
-A certification is stored under the once-per-year key (``record_certification`` →
-``store_once``): the conditional write decides, so a certification that landed first (the
-retiree's own by the app, or this chunk's before the cut) wins and the decision counts
-``already_certified``. Stops, flags and returns go through ``data_match.apply_event``, the same
-idempotent effects (status change with its audit event, list entries) as the row-by-row import.
+Nothing happens twice: a chunk cut short is redone whole, and every effect is conditional
+(effects.py says what each decision does).
+
+Chunk files: Parquet locally (``NNNNNN.parquet`` + ``NNNNNN.evidence.parquet``); JSON for the
+deployed write-back (``NNNNNN.json``: ``{"decisions": [...], "evidence": [...]}``, dates as ISO
+text), because the Lambda runs on the API function's code, which carries no pyarrow.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow.parquet as pq
 
-from pensioncert.matching import formats
+from pensioncert.matching import effects, formats
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -34,10 +34,8 @@ CHUNK_DECISIONS = 1000
 PLAN = "plan.json"
 CHUNKS = "chunks"
 LEDGER = "written"
-ACTOR = {"actor": "data_match_job", "actor_name": "数据比对"}
-# What each non-certifying decision replays through data_match.apply_event.
-EVENT_OF = {formats.DECEASED: "death_record", formats.SUSPENDED: "imprisonment",
-            formats.OVERSEAS_REVIEW: "exit_abroad", formats.RETURNED: "return_home"}
+# The deployed plan's list of chunks, read by the state machine's distributed map (one item each).
+MANIFEST = "chunks.json"
 
 
 @dataclass
@@ -51,9 +49,10 @@ class WriteBackReport:
                 "outcomes": dict(sorted(self.outcomes.items()))}
 
 
-def plan(out: Path, year: int, chunk_decisions: int = CHUNK_DECISIONS) -> int:
+def plan(out: Path, year: int, chunk_decisions: int = CHUNK_DECISIONS, *, as_json: bool = False) -> int:
     """Split the decisions (and the evidence of each certification) into chunk files, once: a run
-    after a crash finds the plan and reuses it. Returns the number of chunks."""
+    after a crash finds the plan and reuses it. Returns the number of chunks. ``as_json``: the
+    deployed form (JSON chunks and the manifest ``chunks.json``, see above)."""
     plan_file = out / PLAN
     if plan_file.exists():
         return int(json.loads(plan_file.read_text())["chunks"])
@@ -70,8 +69,16 @@ def plan(out: Path, year: int, chunk_decisions: int = CHUNK_DECISIONS) -> int:
         first, last = part["subject_key"][0].as_py(), part["subject_key"][-1].as_py()
         start = np.searchsorted(evidence_keys, first, side="left")
         stop = np.searchsorted(evidence_keys, last, side="right")
-        pq.write_table(part, folder / f"{index:06d}.parquet")
-        pq.write_table(evidence.slice(int(start), int(stop - start)), folder / f"{index:06d}.evidence.parquet")
+        part_evidence = evidence.slice(int(start), int(stop - start))
+        if as_json:
+            (folder / f"{index:06d}.json").write_text(json.dumps(
+                {"decisions": part.to_pylist(), "evidence": part_evidence.to_pylist()},
+                ensure_ascii=False, default=date.isoformat))
+        else:
+            pq.write_table(part, folder / f"{index:06d}.parquet")
+            pq.write_table(part_evidence, folder / f"{index:06d}.evidence.parquet")
+    if as_json:
+        _write_atomically(out / MANIFEST, [{"chunk": index} for index in range(count)])
     _write_atomically(plan_file, {"chunks": count, "year": year, "decisions": decisions.num_rows})
     return count
 
@@ -120,51 +127,23 @@ def _init_worker() -> None:
 
 
 def _apply_chunk(out: Path, index: int, year: int, crash_after: int | None) -> dict:
-    global _certified_in_process
     assert _worker_services is not None
-    svc = _worker_services
     decisions = pq.read_table(out / CHUNKS / f"{index:06d}.parquet").to_pylist()
-    evidence: dict[str, list[dict]] = {}
-    for row in pq.read_table(out / CHUNKS / f"{index:06d}.evidence.parquet").to_pylist():
-        evidence.setdefault(row["subject_key"], []).append(
-            {"date": row["event_date"].isoformat(), "source": row["source"], "event_type": row["event_type"]})
-    outcomes: Counter = Counter()
-    for position, decision in enumerate(decisions):
-        outcome = apply_decision(svc, decision, evidence.get(decision["subject_key"], []), year)
-        outcomes[f"{decision['decision']}:{outcome}"] += 1
+    evidence = effects.evidence_by_subject(pq.read_table(out / CHUNKS / f"{index:06d}.evidence.parquet").to_pylist())
+
+    def crash_when_asked(position: int, decision: dict) -> None:
+        global _certified_in_process
         if decision["decision"] == formats.CERTIFY:
             _certified_in_process += 1
             if crash_after is not None and _certified_in_process >= crash_after and position < len(decisions) - 1:
                 os._exit(137)  # as a kill -9 would: no ledger entry, nothing flushed
+
+    outcomes = effects.apply_decisions(_worker_services, decisions, evidence, year, crash_when_asked)
     _write_atomically(out / LEDGER / f"{index:06d}.json", dict(outcomes))
     return dict(outcomes)
 
 
-def apply_decision(svc: Services, decision: dict, evidence: list[dict], year: int) -> str:
-    """One decision's effect; the outcome as the row-by-row import names it (the report counts
-    them by decision: ``certify:certified``, ``certify:already_certified``, ``suspended:suspended``)."""
-    from pensioncert.dal import registry
-    from pensioncert.errors import AppError
-    from pensioncert.logic import data_match
-    from pensioncert.logic.certification import record_certification
-
-    key = decision["subject_key"]
-    if decision["decision"] == formats.CERTIFY:
-        try:
-            record_certification(svc, key, year, "data_match", operator=data_match.OPERATOR,
-                                 region=decision["region"], unit=decision["unit"],
-                                 evidence=json.dumps(evidence, ensure_ascii=False))
-        except AppError:
-            return "already_certified"
-        return "certified"
-    person = registry.get_person(key)
-    if person is None:
-        return "not_in_registry"
-    day: date = decision["event_date"]
-    return data_match.apply_event(svc, person, EVENT_OF[decision["decision"]], day, decision["source"], ACTOR)
-
-
-def _write_atomically(path: Path, content: dict) -> None:
+def _write_atomically(path: Path, content: dict | list) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(content, ensure_ascii=False))
     os.replace(temporary, path)

@@ -1,0 +1,84 @@
+"""What one decision of the matching job does to DynamoDB, without pyarrow or numpy: the local
+write-back (write_back.py, a process pool over Parquet chunks) and the deployed one (handler.py,
+a Lambda per JSON chunk on the API function's code, which carries neither) both apply it.
+
+A certification is stored under the once-per-year key (``record_certification`` → ``store_once``):
+the conditional write decides, so a certification that landed first (the retiree's own by the
+app, or this chunk's before a cut) wins and the decision counts ``already_certified``. Stops,
+flags and returns go through ``data_match.apply_event``, the same idempotent effects (status
+change with its audit event, list entries) as the row-by-row import.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
+# The kinds of decision the job emits (formats.py names the files that carry them).
+CERTIFY = "certify"
+DECEASED = "deceased"
+SUSPENDED = "suspended"
+OVERSEAS_REVIEW = "overseas_review"
+RETURNED = "returned"
+DECISION_KINDS = (CERTIFY, DECEASED, SUSPENDED, OVERSEAS_REVIEW, RETURNED)
+
+ACTOR = {"actor": "data_match_job", "actor_name": "数据比对"}
+# What each non-certifying decision replays through data_match.apply_event.
+EVENT_OF = {DECEASED: "death_record", SUSPENDED: "imprisonment", OVERSEAS_REVIEW: "exit_abroad",
+            RETURNED: "return_home"}
+
+
+def evidence_by_subject(rows) -> dict[str, list[dict]]:
+    """A chunk's evidence rows (``subject_key, event_date, source, event_type``) as each
+    certification lists them: ``[{"date", "source", "event_type"}]`` per subject."""
+    evidence: dict[str, list[dict]] = {}
+    for row in rows:
+        day = row["event_date"]
+        evidence.setdefault(row["subject_key"], []).append(
+            {"date": day if isinstance(day, str) else day.isoformat(), "source": row["source"],
+             "event_type": row["event_type"]})
+    return evidence
+
+
+def apply_decisions(svc: Services, decisions, evidence: dict[str, list[dict]], year: int,
+                    after_each=None) -> Counter:
+    """Every decision of a chunk, counted by ``<decision>:<outcome>``. ``after_each(position,
+    decision)``: the local write-back's stand-in for a killed process."""
+    outcomes: Counter = Counter()
+    for position, decision in enumerate(decisions):
+        outcome = apply_decision(svc, decision, evidence.get(decision["subject_key"], []), year)
+        outcomes[f"{decision['decision']}:{outcome}"] += 1
+        if after_each is not None:
+            after_each(position, decision)
+    return outcomes
+
+
+def apply_decision(svc: Services, decision: dict, evidence: list[dict], year: int) -> str:
+    """One decision's effect; the outcome as the row-by-row import names it (the report counts
+    them by decision: ``certify:certified``, ``certify:already_certified``, ``suspended:suspended``).
+    ``event_date``: a date (Parquet) or its ISO text (a JSON chunk)."""
+    from pensioncert.dal import registry
+    from pensioncert.errors import AppError
+    from pensioncert.logic import data_match
+    from pensioncert.logic.certification import record_certification
+
+    key = decision["subject_key"]
+    if decision["decision"] == CERTIFY:
+        try:
+            record_certification(svc, key, year, "data_match", operator=data_match.OPERATOR,
+                                 region=decision["region"], unit=decision["unit"],
+                                 evidence=json.dumps(evidence, ensure_ascii=False))
+        except AppError:
+            return "already_certified"
+        return "certified"
+    person = registry.get_person(key)
+    if person is None:
+        return "not_in_registry"
+    day = decision["event_date"]
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return data_match.apply_event(svc, person, EVENT_OF[decision["decision"]], day, decision["source"], ACTOR)

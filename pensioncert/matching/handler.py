@@ -1,0 +1,56 @@
+"""The deployed write-back of one chunk (the state machine's distributed map invokes it once per
+item of the plan's ``chunks.json``; infra/matching_site.py). It runs on the API function's code
+(``deployment.zip``), so it reads the JSON chunk (write_back.py) with boto3 and applies it with
+effects.py: no pyarrow, no numpy.
+
+The ledger is the local one's, in S3: ``<run>/written/NNNNNN.json`` is put once every decision of
+the chunk is stored, and a chunk whose ledger object exists is skipped. A chunk cut short (a
+timeout, a throttled call the map retries) is redone whole; every effect is conditional.
+
+Event: ``{"bucket": ..., "run": "<decisions prefix>", "year": 2026, "chunk": 12}``.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from pensioncert.matching import effects
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
+# The same names as write_back.CHUNKS / LEDGER (that module loads pyarrow; a test holds them equal).
+CHUNKS = "chunks"
+LEDGER = "written"
+
+
+def chunk_key(run: str, chunk: int) -> str:
+    return f"{run.rstrip('/')}/{CHUNKS}/{chunk:06d}.json"
+
+
+def ledger_key(run: str, chunk: int) -> str:
+    return f"{run.rstrip('/')}/{LEDGER}/{chunk:06d}.json"
+
+
+def write_back_chunk(svc: Services, s3: Any, bucket: str, run: str, chunk: int, year: int) -> dict:
+    """``{"chunk", "skipped", "outcomes"}``; ``s3``: a boto3 S3 client."""
+    done = ledger_key(run, chunk)
+    try:
+        recorded = s3.get_object(Bucket=bucket, Key=done)
+    except s3.exceptions.NoSuchKey:
+        pass
+    else:
+        return {"chunk": chunk, "skipped": True, "outcomes": json.loads(recorded["Body"].read())}
+    content = json.loads(s3.get_object(Bucket=bucket, Key=chunk_key(run, chunk))["Body"].read())
+    outcomes = effects.apply_decisions(svc, content["decisions"], effects.evidence_by_subject(content["evidence"]),
+                                       year)
+    s3.put_object(Bucket=bucket, Key=done, Body=json.dumps(dict(outcomes), ensure_ascii=False).encode(),
+                  ContentType="application/json")
+    return {"chunk": chunk, "skipped": False, "outcomes": dict(outcomes)}
+
+
+def handle(event, _context) -> dict:
+    from pensioncert.services import services
+
+    svc = services()
+    return write_back_chunk(svc, svc.client("s3"), event["bucket"], event["run"], int(event["chunk"]), int(event["year"]))
