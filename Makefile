@@ -78,7 +78,7 @@ bench-scale: $(STAMP)
 	$(PY) bench/scale_bench.py
 
 # --- vision (layers/vision) ---
-VISION_PATH := PYTHONPATH=layers/vision$${PYTHONPATH:+:$$PYTHONPATH}
+VISION_PATH := PYTHONPATH=layers/vision:.$${PYTHONPATH:+:$$PYTHONPATH}
 .PHONY: models layer evaluate bench-vision
 
 models: $(STAMP)

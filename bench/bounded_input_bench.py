@@ -45,12 +45,12 @@ def decoders(runs: int) -> None:
     import cv2
     import numpy as np
 
-    from pensioncert.image_header import check
     from vision.decode import decode_image
+    from vision_contract.images import check
 
     hostile = progressive_jpeg_with_empty_scans(4096, 3072, 95_000)
     print(f"95,000-scan 4096x3072 progressive JPEG: {len(hostile) / 1e6:.2f} MB")
-    line("API header check refuses it (image_header.check)", timed(runs, check, hostile))
+    line("API header check refuses it (vision_contract.images.check)", timed(runs, check, hostile))
     line("vision decode refuses it (decode.decode_image)", timed(runs, decode_image, hostile))
     for scans in (0, 500, 2000):
         data = progressive_jpeg_with_empty_scans(4096, 3072, scans)

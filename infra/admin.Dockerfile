@@ -16,6 +16,7 @@ RUN sed -i 's#^-r .*##' /tmp/admin-requirements.txt \
     && rm -rf "${LAMBDA_TASK_ROOT}/bin" /tmp/*-requirements.txt
 
 COPY pensioncert/ ${LAMBDA_TASK_ROOT}/pensioncert/
+COPY vision_contract/ ${LAMBDA_TASK_ROOT}/vision_contract/
 COPY admin_dash/ ${LAMBDA_TASK_ROOT}/admin_dash/
 
 # The Dash app is built at import (admin_dash/wsgi.py), billed to the init phase.

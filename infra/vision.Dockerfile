@@ -22,6 +22,7 @@ RUN pip install --no-cache-dir --only-binary=:all: -r /tmp/vision-requirements.t
 # writes the embedder's .onnx there (converted from dlib's .dat, which the .dockerignore leaves out).
 COPY .cache/vision/models/ /opt/models/
 COPY layers/vision/vision/ ${LAMBDA_TASK_ROOT}/vision/
+COPY vision_contract/ ${LAMBDA_TASK_ROOT}/vision_contract/
 
 # Model loading and warm-up run at import (vision/handler.py), billed to the init phase.
 CMD ["vision.handler.lambda_handler"]

@@ -28,11 +28,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pynamodb.exceptions import PynamoDBException
 
-from pensioncert import image_header, tokens
+from pensioncert import tokens
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.accounts import is_real_name_verified, signed_in_account
 from pensioncert.observability import logger as log
 from pensioncert.services import services
+from vision_contract import images
 
 Model = TypeVar("Model", bound=BaseModel)
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
@@ -82,8 +83,8 @@ def checked_image(value: str) -> str:
     """A base64 JPEG/PNG whose header gives a size the contract accepts; nothing is decoded."""
     try:
         data = base64.b64decode(value, validate=True)
-        image_header.check(data)
-    except image_header.ImageRefused as refused:
+        images.check(data)
+    except images.ImageRefused as refused:
         raise PydanticCustomError(refused.code.lower(), refused.detail) from None
     except (binascii.Error, ValueError):
         raise PydanticCustomError("image_invalid", "not_base64") from None

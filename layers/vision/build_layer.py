@@ -42,7 +42,8 @@ def build(out: Path = DEFAULT_OUT) -> tuple[Path, int]:
              *plat, "-r", str(HERE / "requirements.txt")],
             check=True,
         )
-        shutil.copytree(HERE / "vision", site / "vision", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for package in (HERE / "vision", REPO / "vision_contract"):  # the function's code, and what it shares with the API
+            shutil.copytree(package, site / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         for d in sorted(site.rglob("*"), reverse=True):
             if d.is_dir() and d.name in PRUNE_DIRS and "vision" not in d.relative_to(site).parts[:1]:
                 shutil.rmtree(d, ignore_errors=True)

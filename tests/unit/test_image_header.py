@@ -1,4 +1,4 @@
-"""pensioncert.image_header: sizes from real JPEG/PNG headers, and the contract's rules (v1.1)."""
+"""vision_contract.images (the header walk the API and the vision function share): sizes from real JPEG/PNG headers, and the contract's rules (v1.1)."""
 from __future__ import annotations
 
 import struct
@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pensioncert.image_header import MAX_JPEG_SCANS, MAX_JPEG_SEGMENTS, ImageRefused, check, image_size
+from vision_contract.images import MAX_JPEG_SCANS, MAX_JPEG_SEGMENTS, ImageRefused, check, image_size
 
 
 def png(width, height) -> bytes:

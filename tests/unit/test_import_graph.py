@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def graph():
-    return grimp.build_graph("pensioncert", "admin_dash", "vision", exclude_type_checking_imports=True)
+    return grimp.build_graph("pensioncert", "admin_dash", "vision", "vision_contract", exclude_type_checking_imports=True)
 
 
 def import_cycles(graph) -> list[tuple[str, ...]]:
@@ -41,3 +41,11 @@ def test_the_vision_function_imports_nothing_of_the_domain_or_the_admin(graph):
     assert [(module, imported) for module in graph.find_descendants("vision") | {"vision"}
             for imported in graph.find_modules_directly_imported_by(module)
             if imported.split(".")[0] in ("pensioncert", "admin_dash")] == []
+
+
+def test_what_the_api_and_vision_share_imports_neither(graph):
+    """vision_contract ships in both functions: it may import the standard library only."""
+    assert [(module, imported) for module in graph.find_descendants("vision_contract") | {"vision_contract"}
+            for imported in graph.find_modules_directly_imported_by(module)
+            if imported.split(".")[0] in ("pensioncert", "admin_dash", "vision")] == []
+    assert graph.find_modules_directly_imported_by("vision_contract.images") == set()  # stdlib is not in the graph
