@@ -14,8 +14,8 @@ from pensioncert.matching.job import MATERIALISED, OUTPUT_VIEWS, MatchParams, st
 
 @dataclass(frozen=True)
 class JobInputs:
-    feed: Path          # the hive-partitioned feed folder
-    snapshot: Path      # the folder holding registry.parquet and certifications.parquet
+    feed: Path | str      # the hive-partitioned feed folder (Spark on Glue: an s3:// prefix)
+    snapshot: Path | str  # the folder holding registry.parquet and certifications.parquet
 
 
 @dataclass
@@ -61,8 +61,8 @@ def run_duckdb_steps(inputs: JobInputs, out: Path, job_steps: list[tuple[str, st
         if with_feed:
             con.execute(f"""CREATE VIEW feed AS SELECT * FROM read_parquet('{inputs.feed}/**/*.parquet',
                             hive_partitioning = true, hive_types_autocast = false, union_by_name = true)""")
-        con.execute(f"CREATE VIEW registry AS SELECT * FROM read_parquet('{inputs.snapshot / 'registry.parquet'}')")
-        con.execute(f"CREATE VIEW certifications AS SELECT * FROM read_parquet('{inputs.snapshot / 'certifications.parquet'}')")
+        con.execute(f"CREATE VIEW registry AS SELECT * FROM read_parquet('{_under(inputs.snapshot, 'registry.parquet')}')")
+        con.execute(f"CREATE VIEW certifications AS SELECT * FROM read_parquet('{_under(inputs.snapshot, 'certifications.parquet')}')")
         for name, select in job_steps:
             kind = "TEMP TABLE" if name in MATERIALISED else "TEMP VIEW"
             con.execute(f"CREATE {kind} {name} AS {select}")
@@ -88,14 +88,24 @@ def spark_session(cores: int = 2, memory: str = "2g", shuffle_partitions: int | 
 
 def run_spark(spark, inputs: JobInputs, out: Path, params: MatchParams) -> JobSummary:
     """``spark``: a SparkSession (``spark_session()`` locally; Glue's or EMR's deployed)."""
+    write_spark(spark, inputs, out, params)
+    return summarize(out)
+
+
+def write_spark(spark, inputs: JobInputs, out: Path | str, params: MatchParams) -> None:
+    """The job on Spark, its outputs written under ``out``: a folder, or an ``s3://`` prefix on
+    Glue (given as text: a Path would fold its ``//``)."""
     spark.read.parquet(str(inputs.feed)).createOrReplaceTempView("feed")
-    spark.read.parquet(str(inputs.snapshot / "registry.parquet")).createOrReplaceTempView("registry")
-    spark.read.parquet(str(inputs.snapshot / "certifications.parquet")).createOrReplaceTempView("certifications")
+    spark.read.parquet(_under(inputs.snapshot, "registry.parquet")).createOrReplaceTempView("registry")
+    spark.read.parquet(_under(inputs.snapshot, "certifications.parquet")).createOrReplaceTempView("certifications")
     for name, select in steps(params):
         spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}")
     for name in MATERIALISED:
         spark.table(name).cache()
     for file_name, view in OUTPUT_VIEWS.items():
         order = list(formats.OUTPUT_ORDER[file_name])
-        spark.table(view).orderBy(*order).coalesce(1).write.mode("overwrite").parquet(str(out / file_name))
-    return summarize(out)
+        spark.table(view).orderBy(*order).coalesce(1).write.mode("overwrite").parquet(_under(out, file_name))
+
+
+def _under(folder: Path | str, name: str) -> str:
+    return str(folder / name) if isinstance(folder, Path) else f"{folder.rstrip('/')}/{name}"

@@ -7,7 +7,8 @@ The ledger is the local one's, in S3: ``<run>/written/NNNNNN.json`` is put once 
 the chunk is stored, and a chunk whose ledger object exists is skipped. A chunk cut short (a
 timeout, a throttled call the map retries) is redone whole; every effect is conditional.
 
-Event: ``{"bucket": ..., "run": "<decisions prefix>", "year": 2026, "chunk": 12}``.
+Event: ``{"bucket": ..., "run": "<decisions prefix>", "chunk": 12}`` (the map's item selector);
+the certification year is the plan's (``<run>/plan.json``, written by the Glue job).
 """
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from pensioncert.matching import effects
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-# The same names as write_back.CHUNKS / LEDGER (that module loads pyarrow; a test holds them equal).
+# The same names as write_back.CHUNKS / LEDGER / PLAN (that module loads pyarrow; a test holds them equal).
 CHUNKS = "chunks"
 LEDGER = "written"
+PLAN = "plan.json"
 
 
 def chunk_key(run: str, chunk: int) -> str:
@@ -49,8 +51,14 @@ def write_back_chunk(svc: Services, s3: Any, bucket: str, run: str, chunk: int, 
     return {"chunk": chunk, "skipped": False, "outcomes": dict(outcomes)}
 
 
+def planned_year(s3: Any, bucket: str, run: str) -> int:
+    return int(json.loads(s3.get_object(Bucket=bucket, Key=f"{run.rstrip('/')}/{PLAN}")["Body"].read())["year"])
+
+
 def handle(event, _context) -> dict:
     from pensioncert.services import services
 
     svc = services()
-    return write_back_chunk(svc, svc.client("s3"), event["bucket"], event["run"], int(event["chunk"]), int(event["year"]))
+    s3 = svc.client("s3")
+    bucket, run = event["bucket"], event["run"]
+    return write_back_chunk(svc, s3, bucket, run, int(event["chunk"]), planned_year(s3, bucket, run))

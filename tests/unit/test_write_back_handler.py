@@ -55,7 +55,9 @@ def planned(tmp_path):
 
 def test_a_chunk_is_applied_once_and_its_ledger_then_skips_it(planned, monkeypatch):
     objects = {f"runs/r1/chunks/{path.name}": path.read_bytes() for path in (planned / "chunks").glob("*.json")}
+    objects["runs/r1/plan.json"] = (planned / write_back.PLAN).read_bytes()
     s3 = FakeS3(objects)
+    assert handler.planned_year(s3, "feeds", "runs/r1/") == 2026
     applied = []
 
     def apply(svc, decisions, evidence, year, after_each=None):
@@ -78,7 +80,7 @@ def test_a_chunk_is_applied_once_and_its_ledger_then_skips_it(planned, monkeypat
 def test_the_plan_lists_every_chunk_for_the_distributed_map(planned):
     assert json.loads((planned / write_back.MANIFEST).read_text()) == [{"chunk": 0}, {"chunk": 1}]
     assert json.loads((planned / write_back.PLAN).read_text())["chunks"] == 2
-    assert (handler.CHUNKS, handler.LEDGER) == (write_back.CHUNKS, write_back.LEDGER)
+    assert (handler.CHUNKS, handler.LEDGER, handler.PLAN) == (write_back.CHUNKS, write_back.LEDGER, write_back.PLAN)
 
 
 def test_the_write_back_handler_loads_without_pyarrow_or_numpy():
