@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     # "in_process" imports the vision package (local stage); "lambda" invokes the vision function.
     vision_mode: Literal["in_process", "lambda"] = "in_process"
     vision_function_name: str = ""
+    # The worker processes that embed a registry file's photos (`make import`; logic/import_photos.py):
+    # 0 is one per core this process may run on; 1 embeds in the importing process.
+    import_photo_workers: int = Field(default=0, ge=0)
 
     # Identity authority (pensioncert/identity): the face comparison against the authority's photo
     # of an ID number, for retirees without a registry or staff photo. "none": no authority;

@@ -145,6 +145,9 @@ class EphemeralTable(_Table):
     failed_attempts = NumberAttribute(null=True)
     locked_until = UTCDateTimeAttribute(null=True)
     failed_from = UnicodeSetAttribute(null=True)  # as on AccountTable
+    # A registry import's photo result (dal/photo_results.py): its template, or vision's refusal code.
+    reference_embedding = EmbeddingAttribute(null=True)
+    photo_refusal = UnicodeAttribute(null=True)
 
 
 class RegistryPersonByName(GlobalSecondaryIndex):

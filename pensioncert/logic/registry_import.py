@@ -17,6 +17,8 @@ before the write):
 - an empty photo cell keeps the reference photo there (only ``remove_reference_photo`` removes it);
 - a PIN of a card imported activated is never changed (it is the cardholder's).
 A zip (the CSV and its photos) goes through ``import_archive`` into the same ``import_registry``.
+With a ``PhotoPool`` (``logic.import_photos``: `make import`), the photos are embedded by worker
+processes ahead of the rows, each photo's result recorded; the rows are written as without one.
 """
 from __future__ import annotations
 
@@ -37,6 +39,9 @@ from pensioncert.errors import AppError
 from pensioncert.observability import logger as log
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pensioncert.logic.import_photos import PhotoPool, PhotoResult, PhotoTask
     from pensioncert.services import Services
 
 COLUMNS = ("id_number", "name", "region", "unit", "status", "card_status", "card_password", "photo")
@@ -130,31 +135,31 @@ def read_csv(csv_text: str, columns: tuple[str, ...], report: ImportReport) -> c
 
 
 def import_registry(svc: Services, csv_text: str, photo_root, store_photo,
-                    importer: Importer = COMMAND_LINE, source: str = "") -> ImportReport:
+                    importer: Importer = COMMAND_LINE, source: str = "",
+                    photo_pool: PhotoPool | None = None) -> ImportReport:
     """``photo_root``: the directory the photo paths are relative to, a ``PhotoSource`` (a zip's),
     or None (photo cells must then be empty). ``store_photo(id_key, image_bytes) -> object key``
-    puts a reference photo in the evidence store. ``source`` names the file in the audit log."""
+    puts a reference photo in the evidence store. ``source`` names the file in the audit log.
+    ``photo_pool``: the photos embedded by its workers, ahead of the rows (None: each when its row
+    is written); the report is the same."""
     report = ImportReport()
     photos = DirectoryPhotos(photo_root) if isinstance(photo_root, Path) else photo_root
-    seen: dict[str, int] = {}
     new_references: list[str] = []
     reader = read_csv(csv_text, COLUMNS, report)
     if reader is None:
         return report
-    for record in reader:
+    checked = _checked_rows(reader, photos)
+    with_photos = (photo_pool.results_in_order(checked, lambda parsed: _photo_task(svc, parsed[0]))
+                   if photo_pool is not None else ((parsed, None) for parsed in checked))
+    for (row, errors), photo_result in with_photos:
         report.rows += 1
-        line = reader.line_num
-        row, errors = _parse_row(line, record, photos)
-        if row and row.id_number in seen:
-            errors.append(RowError(line, "id_number", f"身份证号码与第{seen[row.id_number]}行重复"))
-        if errors:
+        if row is None:
             report.errors.extend(errors)
             continue
-        seen[row.id_number] = line
         try:
-            written = _write_row(svc, row, store_photo, importer, source)
+            written = _write_row(svc, row, store_photo, importer, source, photo_result)
         except _PhotoRejected as rejected:
-            report.errors.append(RowError(line, rejected.column, rejected.message))
+            report.errors.append(RowError(row.line, rejected.column, rejected.message))
             continue
         if written:
             report.written += 1
@@ -164,6 +169,34 @@ def import_registry(svc: Services, csv_text: str, photo_root, store_photo,
             report.unchanged += 1
     report.duplicate_faces = _check_duplicate_faces(svc, new_references)
     return report
+
+
+def _checked_rows(reader: csv.DictReader, photos) -> Iterator[tuple[RegistryRow | None, list[RowError]]]:
+    """Each record parsed: the row, or None with its errors (an ID number of an earlier line is one)."""
+    seen: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        row, errors = _parse_row(line, record, photos)
+        if row and row.id_number in seen:
+            errors.append(RowError(line, "id_number", f"身份证号码与第{seen[row.id_number]}行重复"))
+        if row is None or errors:
+            yield None, errors
+            continue
+        seen[row.id_number] = line
+        yield row, errors
+
+
+def _photo_task(svc: Services, row: RegistryRow | None) -> PhotoTask | None:
+    """The photo a ``PhotoPool`` is to embed for a row: none for a row without one, or for a row
+    imported before exactly so (``_write_row`` leaves that unchanged and embeds nothing)."""
+    from pensioncert.logic.import_photos import PhotoTask, photo_key
+
+    if row is None or not row.photo:
+        return None
+    existing = registry.get_person(svc.vault.lookup("id", row.id_number))
+    if existing is not None and existing.row_fingerprint == _fingerprint(svc, row):
+        return None
+    return PhotoTask(photo_key(svc.vault, row.photo), row.photo)
 
 
 def _check_duplicate_faces(svc: Services, id_keys: list[str]) -> int | None:
@@ -177,7 +210,7 @@ def _check_duplicate_faces(svc: Services, id_keys: list[str]) -> int | None:
 
 
 def import_archive(svc: Services, data: bytes, store_photo, importer: Importer = COMMAND_LINE,
-                   source: str = "") -> ImportReport:
+                   source: str = "", photo_pool: PhotoPool | None = None) -> ImportReport:
     """A zip holding one registry CSV and the photos its photo column names (paths relative to
     the CSV inside the zip): the same ``import_registry``, with the photos read from the zip."""
     report = ImportReport()
@@ -202,7 +235,7 @@ def import_archive(svc: Services, data: bytes, store_photo, importer: Importer =
         report.errors.append(RowError(1, "file", "名册文件无法读取：请使用 UTF-8 编码的 CSV"))
         return report
     photos = ArchivePhotos(archive, posixpath.dirname(sheets[0].filename))
-    return import_registry(svc, text, photos, store_photo, importer, source)
+    return import_registry(svc, text, photos, store_photo, importer, source, photo_pool)
 
 
 class DirectoryPhotos:
@@ -331,21 +364,29 @@ PHOTO_REFUSALS = {
 }
 
 
-def reference_template(svc: Services, photo: bytes) -> list[float]:
-    """The photo's face template, behind the reference quality gate; a refusal rejects the row."""
+def reference_template(svc: Services, photo: bytes, recorded: PhotoResult | None = None) -> list[float]:
+    """The photo's face template, behind the reference quality gate; a refusal rejects the row.
+    ``recorded``: the photo's result from a ``PhotoPool`` (None: vision is asked now)."""
     from pensioncert.vision_client import VisionRefusal
 
+    if recorded is not None:
+        if recorded.template is None:
+            raise _photo_refused(recorded.refusal or "")
+        return recorded.template
     try:
         return svc.vision.embed_reference(photo)
     except VisionRefusal as refusal:
-        reason = PHOTO_REFUSALS.get(refusal.code, "照片未通过质量检查")
-        raise _PhotoRejected(f"{reason}，未建立比对模板；请更换照片，或将照片列留空后导入") from None
+        raise _photo_refused(refusal.code) from None
 
 
-def _write_row(svc: Services, row: RegistryRow, store_photo, importer: Importer, source: str) -> bool:
-    vault = svc.vault
-    id_key = vault.lookup("id", row.id_number)
-    fingerprint = vault.lookup(
+def _photo_refused(code: str) -> _PhotoRejected:
+    reason = PHOTO_REFUSALS.get(code, "照片未通过质量检查")
+    return _PhotoRejected(f"{reason}，未建立比对模板；请更换照片，或将照片列留空后导入")
+
+
+def _fingerprint(svc: Services, row: RegistryRow) -> str:
+    """The row as imported (its photo by digest): a record that has it is skipped as unchanged."""
+    return svc.vault.lookup(
         "registry-row",
         json.dumps(
             [row.id_number, row.name, row.region, row.unit, row.status, row.card_status,
@@ -353,6 +394,12 @@ def _write_row(svc: Services, row: RegistryRow, store_photo, importer: Importer,
             ensure_ascii=False,
         ),
     )
+
+
+def _write_row(svc: Services, row: RegistryRow, store_photo, importer: Importer, source: str,
+               photo_result: PhotoResult | None = None) -> bool:
+    id_key = svc.vault.lookup("id", row.id_number)
+    fingerprint = _fingerprint(svc, row)
     embedding = photo_key = None
     for _ in range(_MAX_RACES):
         existing = registry.get_person(id_key)
@@ -361,7 +408,7 @@ def _write_row(svc: Services, row: RegistryRow, store_photo, importer: Importer,
         if change is None:
             return False
         if row.photo and photo_key is None:
-            embedding = reference_template(svc, row.photo)
+            embedding = reference_template(svc, row.photo, photo_result)
             photo_key = store_photo(id_key, row.photo)
         if _upsert(svc, row, id_key, fingerprint, existing, card, embedding, photo_key, change,
                    importer, source):
