@@ -184,12 +184,16 @@ deploy: package-all vision-image admin-image
 	    docker tag $$repo:$(VISION_TAG) $(REGISTRY)/$$repo:$(VISION_TAG) && \
 	    docker push $(REGISTRY)/$$repo:$(VISION_TAG) || exit 1; }; \
 	done
+	for artefact in matching_job.py matching_lib.zip; do \
+	  aws s3 cp --region $(AWS_REGION) $(DEPLOY_DIR)/$$artefact s3://$(DEPLOY_BUCKET)/$(STACK)/matching/$$artefact || exit 1; \
+	done
 	aws cloudformation package --region $(AWS_REGION) --template-file $(DEPLOY_DIR)/sam.json \
 	  --s3-bucket $(DEPLOY_BUCKET) --s3-prefix $(STACK) --output-template-file $(DEPLOY_DIR)/packaged.yaml
 	aws cloudformation deploy --region $(AWS_REGION) --template-file $(DEPLOY_DIR)/packaged.yaml \
 	  --stack-name $(STACK) --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
 	  --parameter-overrides VisionImageUri=$(REGISTRY)/$(VISION_REPO):$(VISION_TAG) \
-	    AdminImageUri=$(REGISTRY)/$(ADMIN_REPO):$(VISION_TAG) $(PARAMS)
+	    AdminImageUri=$(REGISTRY)/$(ADMIN_REPO):$(VISION_TAG) MatchingArtifactBucket=$(DEPLOY_BUCKET) \
+	    MatchingScriptKey=$(STACK)/matching/matching_job.py MatchingLibraryKey=$(STACK)/matching/matching_lib.zip $(PARAMS)
 # --- end infra ---
 
 # --- reliability (fuzz, load) ---

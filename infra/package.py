@@ -3,6 +3,11 @@
   merge.json       what infra/template.py adds to Chalice's template (tables, bucket, key, secret, vision)
   sam.json         the ONE stack template: `chalice package --merge-template merge.json`
   deployment.zip   the API function's code (Chalice), which sam.json's APIHandler points to
+  matching_job.py  the Glue job's script (pensioncert/matching/glue_job.py, unchanged)
+  matching_lib.zip the pensioncert package, the Glue job's --extra-py-files
+
+The Glue job reads its two files from S3 (parameters MatchingArtifactBucket, MatchingScriptKey,
+MatchingLibraryKey): upload them there before deploying the stack (docs/operations.md).
 
 The vision function is a container image (infra/vision.Dockerfile); its URI is the template's
 VisionImageUri parameter, given at deployment (`make deploy`, docs/operations.md).
@@ -53,7 +58,20 @@ def package(out: Path, stage: str = "prod") -> Path:
             raise RuntimeError(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
         for name in ("sam.json", "deployment.zip"):
             shutil.move(str(built / name), out / name)
+    matching_artefacts(out)
     return out / "sam.json"
+
+
+def matching_artefacts(out: Path) -> tuple[Path, Path]:
+    """The Glue job's script and the package it imports (pure Python: Glue has pyarrow and numpy,
+    and installs pynamodb from the job's --additional-python-modules)."""
+    script = out / "matching_job.py"
+    shutil.copyfile(REPO / "pensioncert" / "matching" / "glue_job.py", script)
+    library = out / "matching_lib.zip"
+    with zipfile.ZipFile(library, "w", zipfile.ZIP_DEFLATED) as archive:
+        for source in sorted((REPO / "pensioncert").rglob("*.py")):
+            archive.write(source, source.relative_to(REPO).as_posix())
+    return script, library
 
 
 def summary(out: Path) -> str:
@@ -68,6 +86,8 @@ def summary(out: Path) -> str:
     lines += [f"  {count:3d} × {kind}" for kind, count in sorted(kinds.items())]
     lines.append(f"{archive}: {archive.stat().st_size / 2**20:.1f} MiB zipped, "
                  f"{unzipped / 2**20:.1f} MiB unzipped (API function, python3.11)")
+    lines.append(f"{out / 'matching_job.py'} + {out / 'matching_lib.zip'}: the Glue job's script and "
+                 "package (upload to MatchingArtifactBucket)")
     lines.append("vision function: container image from infra/vision.Dockerfile "
                  "(parameter VisionImageUri; build and push it with `make vision-image`)")
     return "\n".join(lines)

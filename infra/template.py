@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from infra import admin_site, h5_site, jobs_site
+from infra import admin_site, h5_site, jobs_site, matching_site
 from pensioncert.dal.binding import table_specs
 from pensioncert.dal.evidence import EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, bucket_lifecycle
 from pensioncert.dal.staff_photos import STAFF_PHOTO_PREFIX
@@ -245,6 +245,7 @@ def bucket_resources(settings: Settings) -> dict[str, Any]:
                         },
                     },
                     h5_site.access_log_statement(ACCESS_LOG_BUCKET),
+                    matching_site.access_log_statement(ACCESS_LOG_BUCKET),
                     _deny_plain_http(ACCESS_LOG_BUCKET),
                 ]},
             },
@@ -484,6 +485,19 @@ def jobs_function(settings: Settings) -> dict[str, Any]:
         secret=APP_SECRET, function_name=function_name(settings, "jobs"))
 
 
+def matching_resources(settings: Settings) -> dict[str, Any]:
+    """Data matching at scale: feed bucket, Glue job, write-back function, state machine
+    (infra/matching_site.py)."""
+    table_arns, index_arns = _table_arns(settings)
+    return matching_site.resources(
+        skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
+        deny_plain_http=_deny_plain_http, access_log_bucket=ACCESS_LOG_BUCKET,
+        environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-write-back"},
+        table_arns=table_arns, index_arns=index_arns, table_actions=API_TABLE_ACTIONS, key=KEY,
+        secret=APP_SECRET, registry_table=logical_id("registry"), certifications_table=logical_id("certifications"),
+        stage=settings.stage)
+
+
 def gateway_responses() -> dict[str, Any]:
     """API Gateway's own refusals (no route, throttled, ...) in the contract's error shape."""
     def response(code: ErrorCode, status: str | None = None) -> dict:
@@ -578,6 +592,7 @@ def parameters(settings: Settings) -> dict[str, Any]:
         "ApiThrottleBurst": {"Type": "Number", "Default": 1000},
         **admin_site.parameters(),
         **h5_site.parameters(),
+        **matching_site.parameters(),
         "IdentityAuthority": {"Type": "String", "Default": "none", "AllowedValues": ["none", "http"],
                               "Description": "http: compare live faces with the identity authority's photo "
                                              "(pensioncert/identity, the signed JSON protocol)"},
@@ -591,6 +606,7 @@ def merge_template(settings: Settings) -> dict[str, Any]:
     for part in (key_resources(settings), table_resources(settings), bucket_resources(settings),
                  secret_resources(settings), api_function(settings), vision_function(settings),
                  rest_api(settings), admin_function(settings), jobs_function(settings),
+                 matching_resources(settings),
                  h5_site.resources(_skip, _deny_plain_http, ACCESS_LOG_BUCKET, REST_API)):
         overlap = resources.keys() & part.keys()
         assert not overlap, overlap
@@ -603,6 +619,7 @@ def merge_template(settings: Settings) -> dict[str, Any]:
         "TablePrefix": {"Value": settings.table_prefix},
         **admin_site.outputs(),
         **h5_site.outputs(),
+        **matching_site.outputs(),
     }
     return {
         "Description": f"pensioncert ({settings.stage}): API, vision, tables, evidence bucket, key, secret",

@@ -37,12 +37,11 @@ def ledger_key(run: str, chunk: int) -> str:
 def write_back_chunk(svc: Services, s3: Any, bucket: str, run: str, chunk: int, year: int) -> dict:
     """``{"chunk", "skipped", "outcomes"}``; ``s3``: a boto3 S3 client."""
     done = ledger_key(run, chunk)
-    try:
-        recorded = s3.get_object(Bucket=bucket, Key=done)
-    except s3.exceptions.NoSuchKey:
-        pass
-    else:
-        return {"chunk": chunk, "skipped": True, "outcomes": json.loads(recorded["Body"].read())}
+    # Listed, not fetched: without a listing right on the bucket S3 answers a missing key 403, and
+    # the role may list only the ledger's keys (infra/matching_site.py).
+    if s3.list_objects_v2(Bucket=bucket, Prefix=done, MaxKeys=1).get("KeyCount"):
+        recorded = json.loads(s3.get_object(Bucket=bucket, Key=done)["Body"].read())
+        return {"chunk": chunk, "skipped": True, "outcomes": recorded}
     content = json.loads(s3.get_object(Bucket=bucket, Key=chunk_key(run, chunk))["Body"].read())
     outcomes = effects.apply_decisions(svc, content["decisions"], effects.evidence_by_subject(content["evidence"]),
                                        year)

@@ -161,13 +161,19 @@ def test_the_evidence_bucket_is_encrypted_private_and_expiring(template):
 # --- IAM, partition, region ---------------------------------------------------------------------
 
 
-def test_no_role_allows_a_wildcard_action_or_a_wildcard_resource_beyond_sms(template):
+def test_no_role_allows_a_wildcard_action_or_a_wildcard_resource_beyond_sms_and_log_delivery(template):
+    from infra.matching_site import STATE_MACHINE_LOG_ACTIONS
+
     for role, statement in role_statements(template):
         assert statement["Effect"] == "Allow"
         for action in as_list(statement["Action"]):
             assert "*" not in action, (role, action)
-        if statement["Resource"] == "*":  # SNS direct-to-phone publishing has no resource ARN
-            # The API (codes) and the daily jobs (reminders) send SMS.
+        if statement["Resource"] == "*":  # actions AWS offers no resource ARN for
+            if role == "MatchingStateMachineRole":  # Step Functions' delivery of its logs
+                assert as_list(statement["Action"]) == STATE_MACHINE_LOG_ACTIONS
+                assert all(action.startswith("logs:") for action in STATE_MACHINE_LOG_ACTIONS)
+                continue
+            # SNS direct-to-phone publishing: the API (codes) and the daily jobs (reminders) send SMS.
             assert role in ("DefaultRole", "JobsRole") and as_list(statement["Action"]) == ["sns:Publish"]
 
 

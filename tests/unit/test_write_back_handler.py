@@ -19,16 +19,14 @@ from pensioncert.matching import effects, formats, handler, write_back
 
 
 class FakeS3:
-    class exceptions:  # boto3 client.exceptions.NoSuchKey
-        class NoSuchKey(Exception):
-            pass
-
     def __init__(self, objects: dict[str, bytes]):
         self.objects = dict(objects)
 
-    def get_object(self, Bucket, Key):  # boto3 parameter names
-        if Key not in self.objects:
-            raise self.exceptions.NoSuchKey(Key)
+    def list_objects_v2(self, Bucket, Prefix, MaxKeys):  # boto3 parameter names
+        keys = sorted(key for key in self.objects if key.startswith(Prefix))[:MaxKeys]
+        return {"KeyCount": len(keys), **({"Contents": [{"Key": key} for key in keys]} if keys else {})}
+
+    def get_object(self, Bucket, Key):
         return {"Body": io.BytesIO(self.objects[Key])}
 
     def put_object(self, Bucket, Key, Body, ContentType):
