@@ -217,16 +217,20 @@ def provisioned_emulator(emulator_port: int, api_port: int):
 
 
 def provision() -> None:
-    """Tables and bucket, from the same definitions infra deploys."""
+    """Tables, bucket and the notice queue, from the same definitions infra deploys."""
     from pensioncert.dal.binding import create_tables
     from pensioncert.dal.evidence import create_bucket
+    from pensioncert.jobs.notices import MAX_RECEIVES, VISIBILITY_TIMEOUT_SECONDS
     from pensioncert.services import services
+    from pensioncert.sms.queue import create_notice_queue
 
     svc = services()
     settings = svc.settings
     create_tables(settings)
     create_bucket(svc.client("s3"), settings.evidence_bucket, settings.aws_region,
                   settings.evidence_retention_days)
+    create_notice_queue(svc.client("sqs"), settings.notice_queue_name, max_receives=MAX_RECEIVES,
+                        visibility_timeout_seconds=VISIBILITY_TIMEOUT_SECONDS)
 
 
 def demo_devset() -> Path:
@@ -418,9 +422,10 @@ def run_stack() -> int:
                   "authority_people": len(DEMO_AUTHORITY_PEOPLE) if authority_people else 0,
                   "demo_cards": demo_cards}
         snapshot = local_state.PeriodicSnapshot(services()).start()
-        from pensioncert.jobs import local_timer
+        from pensioncert.jobs import local_notices, local_timer
 
         local_timer.start(services())  # reminders and suspensions, daily (issue 13)
+        local_notices.start(services())  # the notice SMS the API, the admin and the jobs queue
         STATE_FILE.parent.mkdir(exist_ok=True)
         STATE_FILE.touch(mode=0o600)  # the secrets are never readable by others, even for a moment
         STATE_FILE.write_text(json.dumps({"environment": environment}))
@@ -474,7 +479,7 @@ def banner(api_port: int, emulator_port: int, report: dict, admin_port: int | No
 ================ 养老保险待遇资格认证 · local stack ================
 Mobile web client (H5)      {f"http://127.0.0.1:{h5_port}   (open it on a phone-sized window; camera: a webcam or Chromium's fake camera with a sample clip)" if h5_port else "NOT STARTED: its port is in use (set PC_H5_PORT)"}
 API (mobile app contract)   http://127.0.0.1:{api_port}
-Emulated AWS (moto server)  http://127.0.0.1:{emulator_port}   DynamoDB, S3, SNS
+Emulated AWS (moto server)  http://127.0.0.1:{emulator_port}   DynamoDB, S3, SNS, SQS
 Agency admin (Dash)         {f"http://127.0.0.1:{admin_port}" if admin_port else "NOT STARTED: its port is in use (set PC_ADMIN_PORT)"}
 Demo registry imported      {report['rows']} rows, {report['written']} written, {len(report['errors'])} errors
 Identity authority (fake)   http://127.0.0.1:{report.get('authority_port')}   holds {report.get('authority_people', 0)} demo people's photos (no registry photo needed for them){''.join(chr(10) + '  drawn ID card for binding  ' + card for card in report.get('demo_cards', []))}

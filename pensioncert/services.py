@@ -20,6 +20,7 @@ from pensioncert.settings import Settings, get_settings
 from pensioncert.sms import SmsSender
 
 if TYPE_CHECKING:
+    from pensioncert.sms.queue import NoticeQueue
     from pensioncert.vision_client import VisionClient
 
 
@@ -29,6 +30,7 @@ class Services:
     vault: PiiVault
     clock: Clock = field(default_factory=SystemClock)
     _sms: SmsSender | None = None
+    _notices: NoticeQueue | None = None
     _vision: VisionClient | None = None
 
     @property
@@ -49,6 +51,20 @@ class Services:
                 sender = OutboxRecordingSender(sender, self)
             self._sms = sender
         return self._sms
+
+    @property
+    def notices(self) -> NoticeQueue:
+        """Where notice SMS go (pensioncert/sms/queue.py); verification codes go by ``sms`` at once."""
+        if self._notices is None:
+            if self.settings.is_local:
+                from pensioncert.jobs.local_notices import DeliveredOnPut
+
+                self._notices = DeliveredOnPut(self.client("sqs"), self.settings.notice_queue_name, self)
+            else:
+                from pensioncert.sms.queue import NoticeQueue
+
+                self._notices = NoticeQueue(self.client("sqs"), self.settings.notice_queue_name)
+        return self._notices
 
     @property
     def vision(self) -> VisionClient:

@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     # Reminders (pensioncert/jobs/reminders.py): SMS to recipients not yet certified this many
     # days before the due date, at most one per person per point (issue 13; JSON list in PC_REMINDER_DAYS).
     reminder_days: tuple[int, ...] = (60, 30, 7)
+    # Notice SMS (reminders, "you were added", a reference photo changed) go through this SQS queue
+    # (pensioncert/sms/queue.py; deployed: the template's queue; local: made on the emulator) to
+    # its consumer (pensioncert/jobs/notices.py), which sends at most this many a second each.
+    notice_queue_name: str = "notice-sms"
+    notice_sends_per_second: float = Field(default=5.0, gt=0)
     # "in_process" imports the vision package (local stage); "lambda" invokes the vision function.
     vision_mode: Literal["in_process", "lambda"] = "in_process"
     vision_function_name: str = ""

@@ -13,10 +13,11 @@ from pynamodb.connection import Connection
 
 from pensioncert.dal.admin_tables import ADMIN_TABLES
 from pensioncert.dal.life_tables import LIFE_TABLES
+from pensioncert.dal.notice_tables import NOTICE_TABLES
 from pensioncert.dal.tables import ALL_TABLES, LOCAL_ONLY_TABLES
 from pensioncert.settings import Settings
 
-DEPLOYED_TABLES = ALL_TABLES + ADMIN_TABLES + LIFE_TABLES
+DEPLOYED_TABLES = ALL_TABLES + ADMIN_TABLES + LIFE_TABLES + NOTICE_TABLES
 
 _transaction_connection: Connection | None = None
 _transaction_connection_lock = threading.Lock()

@@ -1,0 +1,79 @@
+"""`make run`'s stand-in for the notice queue's event source mapping (deployed: SQS invokes
+``jobs.notices.handle``): the queue is drained on the emulator by the same consumer, right after a
+process of the local stage puts notices on it (so /dev/sms-outbox shows a reminder when the job
+returns), and every ``PERIOD_SECONDS`` by a daemon thread of `make run` (the notices whose send
+failed come back after the queue's visibility timeout, as deployed)."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pensioncert.jobs.notices import BATCH_SIZE, deliver
+from pensioncert.sms.queue import NoticeQueue, QueuedNotice
+
+if TYPE_CHECKING:
+    from pensioncert.services import Services
+
+PERIOD_SECONDS = 5.0
+log = logging.getLogger(__name__)
+
+
+def drain(svc: Services, queue: NoticeQueue) -> int:
+    """Deliver the queue's visible messages as the event source mapping would, batch by batch,
+    until a receive finds none; returns the messages delivered or found sent (deleted)."""
+    sqs = svc.client("sqs")
+    done = 0
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=BATCH_SIZE, WaitTimeSeconds=0,
+                                       AttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return done
+        failed = {failure["itemIdentifier"] for failure in deliver(svc, [_record(m) for m in messages])[
+            "batchItemFailures"]}
+        delivered = [m for m in messages if m["MessageId"] not in failed]
+        if delivered:
+            sqs.delete_message_batch(QueueUrl=queue.url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(delivered)])
+        done += len(delivered)
+
+
+def _record(message: dict) -> dict:
+    """A received message in the shape of a Lambda SQS event's record."""
+    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"], "attributes": message.get("Attributes", {}), "messageAttributes": {},
+            "md5OfBody": message.get("MD5OfBody", ""), "eventSource": "aws:sqs"}
+
+
+class DeliveredOnPut(NoticeQueue):
+    """The local stage's notice queue: puts, then drains in the putting process."""
+
+    def __init__(self, sqs_client: Any, queue_name: str, services: Services) -> None:
+        super().__init__(sqs_client, queue_name)
+        self._services = services
+
+    def put(self, notices: Sequence[QueuedNotice]) -> list[QueuedNotice]:
+        refused = super().put(notices)
+        if len(refused) < len(notices):
+            try:
+                drain(self._services, self)
+            except Exception:  # as deployed, the consumer's trouble is never the putter's
+                log.exception("notice queue drain failed")
+        return refused
+
+
+def start(svc: Services) -> threading.Event:
+    """Returns the event that stops the loop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                drain(svc, svc.notices)
+            except Exception:  # the next round tries again; a message's own failures are SQS's to count
+                log.exception("notice queue drain failed")
+            stop.wait(PERIOD_SECONDS)
+
+    threading.Thread(target=loop, name="notice-drain", daemon=True).start()
+    return stop
