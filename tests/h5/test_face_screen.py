@@ -20,7 +20,7 @@ from h5_support import DEVSET, Phone
 from support import unique_id_number
 
 NAMES = ("冯桂兰", "陈永福", "褚玉珍", "卫建国", "蒋淑芬", "沈德明", "韩凤英", "杨立新", "朱秀云", "秦保国",
-         "魏春花", "许长顺")
+         "魏春花", "许长顺", "何玉兰")  # one registry person per test that signs in
 LEFT_NO_TRY = "没有用掉认证次数"
 
 
