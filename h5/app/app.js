@@ -1,14 +1,17 @@
-/* 陕西养老保险 H5: the mobile web client of the API contract (v1.1), plain JavaScript.
-   One screen per step, the guide's wording, the API's error message shown as is, and after every
-   failure a clear next step (try again / ask a relative / home visit / review). */
-"use strict";
+/* 陕西养老保险 H5: the mobile web client of the API contract (v1.1), plain JavaScript in ES modules
+   (dom.js the element helpers, api.js the API client, router.js the routes, camera.js the camera and
+   speech; this module the screens and the face flow). One screen per step, the guide's wording, the
+   API's error message shown as is, and after every failure a clear next step (try again / ask a
+   relative / home visit / review). */
+import { makeApi, SIGNED_OUT } from "./api.js";
+import { Camera } from "./camera.js";
+import { button, field, h, notice, setChildren, value } from "./dom.js";
+import { resolveRoute } from "./router.js";
 
 (function () {
-  const API = "/api"; // same origin: the H5 server (local) or CloudFront (deployed) passes it on
   const main = document.getElementById("app");
   const backButton = document.getElementById("back");
   const devBanner = document.getElementById("dev-banner");
-  const Camera = window.PcCamera;
   const METHOD_NAMES = {
     app: "本人手机认证", proxy_app: "亲友代办认证", home_visit: "上门认证", overseas: "境外认证",
     agency: "经办机构认证", data_match: "数据比对认证",
@@ -31,30 +34,6 @@
   let activeStream = null;
   let localStage = false; // set when the API shows it runs its local stage (captcha debug_answer)
 
-  /* ---------- DOM helpers ---------- */
-  function h(tag, props, ...children) {
-    const el = document.createElement(tag);
-    for (const [key, value] of Object.entries(props || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") el.className = value;
-      else if (key === "text") el.textContent = value;
-      else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-      else if (value === true) el.setAttribute(key, "");
-      else el.setAttribute(key, value);
-    }
-    for (const child of children.flat(Infinity)) {
-      if (child === null || child === undefined || child === false) continue;
-      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return el;
-  }
-
-  /* Element.replaceChildren is missing from older phone browsers (before Chrome 86, Safari 14). */
-  function setChildren(el, ...children) {
-    el.textContent = "";
-    el.append(...children);
-  }
-
   function render(title, nodes, options = {}) {
     stopCamera();
     devBanner.hidden = true; // a code shown for one screen is not left on the next
@@ -69,23 +48,6 @@
     }
     main.querySelector("h1").focus();
     window.scrollTo(0, 0);
-  }
-
-  function notice(text, kind = "info") {
-    return h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
-  }
-
-  function button(label, onclick, props = {}) {
-    return h("button", Object.assign({ type: "button", onclick }, props), label);
-  }
-
-  function field(label, id, props = {}) {
-    return [h("label", { for: id }, label), h("input", Object.assign({ id, name: id }, props))];
-  }
-
-  function value(id) {
-    const el = document.getElementById(id);
-    return el ? el.value.trim() : "";
   }
 
   function go(path) {
@@ -111,28 +73,13 @@
   }
 
   /* ---------- the API ---------- */
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (state.token) headers.Authorization = `Bearer ${state.token}`;
-    let response;
-    try {
-      response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) {
-      return { ok: false, status: 0, error: { code: "NETWORK", message: "网络连接失败，请检查网络后再试" } };
-    }
-    let data = null;
-    try { data = response.status === 204 ? null : await response.json(); } catch (e) { data = null; }
-    if (response.ok) return { ok: true, status: response.status, data };
-    const error = (data && data.error) || { code: "HTTP_" + response.status, message: "系统繁忙，请稍后再试" };
-    if (response.status === 401 && error.code === "UNAUTHENTICATED" && state.token) {
-      logout();
-      flash(error.message, "error");
-      go("login");
-      throw new Error("signed out");
-    }
-    return { ok: false, status: response.status, error, data };
-  }
+  // Same origin: the H5 server (local) or CloudFront (deployed) passes /api on. A sign-in the
+  // server ended (401 UNAUTHENTICATED) signs the page out and goes to the login screen.
+  const api = makeApi({
+    base: "/api",
+    token: () => state.token,
+    onSignedOut: (error) => { logout(); flash(error.message, "error"); go("login"); },
+  });
 
   /* The API's message as is, with the extra facts it carries. */
   function errorBox(error, attemptsScope = "") {
@@ -1227,19 +1174,15 @@
 
   /* ---------- router ---------- */
   function route() {
-    const path = (location.hash || "").replace(/^#\/?/, "") || (state.token ? "home" : "login");
-    const [name, arg] = path.split("/");
-    if (name !== "face" && flow && flow.stage) { // back or 返回 out of the face screen
+    const where = resolveRoute(location.hash, !!state.token, Object.keys(screens));
+    if (where.name !== "face" && flow && flow.stage) { // back or 返回 out of the face screen
       const submitting = flow.stage === "submitting";
       stopFace("back");
       flash(submitting ? LEFT.submitting : LEFT.back, "info");
     }
-    const target = { query: arg ? "query-subject" : "query" }[name] || name;
-    const screen = screens[target];
-    if (!screen) return go(state.token ? "home" : "login");
-    if (!arg && ["certify", "contact", "contact-delete", "home-visit", "review"].includes(target)) return go("home");
-    Promise.resolve(screen(arg ? decodeURIComponent(arg) : undefined)).catch((e) => {
-      if (e && e.message === "signed out") return;
+    if (where.redirect) return go(where.redirect);
+    Promise.resolve(screens[where.target](where.arg)).catch((e) => {
+      if (e && e.message === SIGNED_OUT) return;
       main.append(errorBox({ code: "CLIENT", message: "页面出现问题，请返回首页后重试" }));
       console.error(e);
     });
