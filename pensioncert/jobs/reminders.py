@@ -1,7 +1,8 @@
 """SMS reminders to recipients not yet certified, at the points before the due date in settings
 (``reminder_days``: 60, 30, 7): at most one per person per point (a conditional put of the
-reminder record before the SMS goes), never to anyone not a recipient (the deceased, the
-suspended), through ``services().sms`` (the local outbox in the local stage). A relative
+reminder record before the notices are queued), never to anyone not a recipient (the deceased, the
+suspended). The job queues the notices (``services().notices``, issue 22) and returns; the queue's
+consumer (pensioncert/jobs/notices.py) sends them at the gateway's pace, each once. A relative
 hears only with the person's consent (``logic.subjects.may_hear_about``, issue 19 finding 8): a
 stranger who added the person gets no SMS about them.
 
@@ -22,7 +23,7 @@ from pensioncert.jobs import regions, uncertified_pages
 from pensioncert.logic.contacts import mask_name
 from pensioncert.logic.subjects import may_hear_about
 from pensioncert.rules.certification import PaymentPolicy, certification_year
-from pensioncert.sms import NoticeSms, SmsSendError
+from pensioncert.sms.queue import QueuedNotice, queued_notice
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -32,6 +33,9 @@ HOW_TO = "可用手机APP本人刷脸认证，或由亲友在APP代办，行动�
 
 @dataclass
 class ReminderReport:
+    """``sent``: people whose reminders were queued (``messages`` of them, one per phone);
+    ``failed``: people none of whose reminders the queue took (their record goes: tried again)."""
+
     year: int
     point: int | None
     recipients_uncertified: int = 0
@@ -76,38 +80,39 @@ def run(svc: Services, page_size: int = 100, only_regions=None) -> ReminderRepor
             report.skipped += 1
             continue
         for page in uncertified_pages(year, region, page_size):
-            for person in page:
-                report.recipients_uncertified += 1
-                _remind(svc, person, year, point, due_text, now, report)
+            report.recipients_uncertified += len(page)
+            _remind(svc, page, year, point, due_text, now, report)
         if not report.failed:
             life_events.mark_job_done(job, now, f"{report.sent}")
     return report
 
 
-def _remind(svc: Services, person, year: int, point: int, due_text: str, now, report: ReminderReport) -> None:
-    phones = life_events.phones_of(person.id_key, relative_hears=may_hear_about)
-    if not phones:
-        report.no_phone += 1  # the agency's list for a letter or a call (admin: 未认证名单)
-        return
+def _remind(svc: Services, people, year: int, point: int, due_text: str, now, report: ReminderReport) -> None:
+    """The reminders of one page of people, queued in one go (SQS takes ten a call)."""
     item = life_events.reminder_item(year, point)
-    if not life_events.put_once(LifeStatusTable(person.id_key, item, state="sent", region=person.region,
-                                                year=str(year), created_at=now, since=iso_beijing(now)[:10])):
-        report.already += 1
-        return
-    sent = 0
-    masked = mask_name(person.name)
-    for sealed, whom in phones:
-        phone = svc.vault.open(sealed)
-        try:
-            svc.sms.send(NoticeSms(phone, text(year, due_text, None if whom == "self" else masked),
-                                   params=(("year", str(year)), ("deadline", due_text))))
-            sent += 1
-        except SmsSendError:
+    queued: dict[str, list[QueuedNotice]] = {}
+    for person in people:
+        phones = life_events.phones_of(person.id_key, relative_hears=may_hear_about)
+        if not phones:
+            report.no_phone += 1  # the agency's list for a letter or a call (admin: 未认证名单)
             continue
-    report.messages += sent
-    if sent:
-        report.sent += 1
-    else:
-        # Nothing reached the person: the record goes, so the next run tries again.
-        life_events.delete(person.id_key, item)
-        report.failed += 1
+        if not life_events.put_once(LifeStatusTable(person.id_key, item, state="sent", region=person.region,
+                                                    year=str(year), created_at=now, since=iso_beijing(now)[:10])):
+            report.already += 1
+            continue
+        masked = mask_name(person.name)
+        queued[person.id_key] = [
+            queued_notice(svc.vault, purpose="reminder", occasion=f"{person.id_key}#{year}#{point}",
+                          phone_sealed=sealed, text=text(year, due_text, None if whom == "self" else masked),
+                          params=(("year", str(year)), ("deadline", due_text)))
+            for sealed, whom in phones]
+    refused = {notice.notice_id for notice in svc.notices.put([n for notices in queued.values() for n in notices])}
+    for subject_key, notices in queued.items():
+        taken = sum(notice.notice_id not in refused for notice in notices)
+        report.messages += taken
+        if taken:
+            report.sent += 1
+        else:
+            # Nothing of the person's was queued: the record goes, so the next run tries again.
+            life_events.delete(subject_key, item)
+            report.failed += 1

@@ -1,5 +1,6 @@
 """Notice SMS by queue (issue 22; pensioncert/sms/queue.py, pensioncert/jobs/notices.py): the
-consumer sends each notice once however often and by how many consumers SQS delivers it, gives a failed send back to the queue alone, takes over
+reminder job queues and sends nothing itself; the consumer sends each notice once however often
+and by how many consumers SQS delivers it, gives a failed send back to the queue alone, takes over
 a dead consumer's claim only after its lease, and the queue's redrive ends the retries."""
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import dataclasses
 import json
 import threading
 import uuid
+from datetime import datetime
 
 import pytest
-from support import unique_phone
+from support import unique_id_number, unique_phone
 
 from pensioncert.dal import notices as sends
 from pensioncert.jobs import local_notices
@@ -65,6 +67,48 @@ def failures(answer: dict) -> list[str]:
 def received(svc, queue_url: str) -> list[dict]:
     return svc.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
                                              WaitTimeSeconds=0).get("Messages", [])
+
+
+def test_the_reminder_job_queues_the_notices_and_sends_none_itself(svc):
+    from pensioncert import passwords
+    from pensioncert.clock import BEIJING, FakeClock
+    from pensioncert.dal import accounts, life_events
+    from pensioncert.dal.tables import AccountTable
+    from pensioncert.jobs import reminders
+    from pensioncert.logic.accounts import new_user_id
+    from pensioncert.logic.registry_import import import_registry
+
+    region = f"通知队列测试{unique_id_number()[-7:]}市"
+    id_number, phone = unique_id_number(1946), unique_phone()
+    assert import_registry(svc, "id_number,name,region,unit,status,card_status,card_password,photo\n"
+                           f"{id_number},周秀兰,{region},某单位,recipient,activated,135791,\n", None, None).errors == []
+    accounts.create(AccountTable(
+        new_user_id(), phone_key=svc.vault.lookup("phone", phone), phone_sealed=svc.vault.seal(phone),
+        id_key=svc.vault.lookup("id", id_number), id_sealed=svc.vault.seal(id_number), name="周秀兰",
+        password_hash=passwords.hash_secret(svc.settings, "Shaanxi2026"), created_by="phone",
+        real_name_verified=True, failed_attempts=0, created_at=svc.clock.now()), claim_id=True)
+    queue, gateway = a_queue(svc), RecordingSender()
+    job = consumer(svc, gateway, queue)
+    job.clock = FakeClock(datetime(2026, 11, 1, 9, tzinfo=BEIJING))  # 60 days before 31 December
+
+    report = reminders.run(job, only_regions=[region])
+    assert (report.point, report.sent, report.messages) == (60, 1, 1)
+    assert gateway.tries == 0  # queued, not sent
+    [message] = received(svc, queue.url)
+    notice = QueuedNotice.from_body(message["Body"])
+    key = svc.vault.lookup("id", id_number)
+    assert notice.notice_id.startswith(f"reminder#{key}#2026#60#")
+    assert phone not in message["Body"] and svc.vault.open(notice.phone_sealed) == phone
+
+    # The job again (its region's run forgotten): the reminder record keeps it from queueing twice.
+    life_events.delete(life_events.JOB_SUBJECT, f"reminders#2026#60#{region}")
+    assert reminders.run(job, only_regions=[region]).already == 1
+    svc.client("sqs").change_message_visibility(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"],
+                                                VisibilityTimeout=0)
+    assert len(received(svc, queue.url)) == 1
+
+    assert failures(deliver(job, [record(notice)])) == []
+    assert [sms.phone for sms in gateway.sent] == [phone] and "2026年12月31日" in gateway.sent[0].text
 
 
 def test_a_message_delivered_twice_is_sent_once(svc):
