@@ -235,10 +235,10 @@ REFERENCE_CHANGED_SMS = ("【养老保险认证】{name}的认证比对照片已
 
 def apply_staff_photo(svc: Services, principal, confirmation, detail: dict) -> dict:
     """A provincial administrator approved: the photo becomes the reference (audited with both
-    names in the same transaction), and the pensioner's bound phone is told (SMS)."""
+    names in the same transaction), and the pensioner's bound phone is told (an SMS queued)."""
     from pensioncert.dal import accounts, staff_photos
     from pensioncert.logic.contacts import mask_name
-    from pensioncert.sms import NoticeSms, SmsSendError
+    from pensioncert.sms.queue import queued_notice
 
     person = registry.get_person(confirmation.subject_key)
     if person is None:
@@ -256,13 +256,11 @@ def apply_staff_photo(svc: Services, principal, confirmation, detail: dict) -> d
     account = accounts.find_by_id_key(person.id_key)
     sealed = (account.phone_sealed or account.bound_phone_sealed) if account is not None else None
     notified = False
-    if sealed:
-        try:
-            svc.sms.send(NoticeSms(svc.vault.open(sealed), REFERENCE_CHANGED_SMS.format(name=mask_name(person.name)),
-                                   params=(("name", mask_name(person.name)),), purpose="reference_changed"))
-            notified = True
-        except SmsSendError:
-            notified = False
+    if sealed:  # queued: the consumer sends it (jobs/notices.py)
+        notice = queued_notice(svc.vault, purpose="reference_changed", occasion=confirmation.confirmation_id,
+                               phone_sealed=sealed, text=REFERENCE_CHANGED_SMS.format(name=mask_name(person.name)),
+                               params=(("name", mask_name(person.name)),))
+        notified = not svc.notices.put([notice])
     return {"has_staff_photo": True, "notified": notified}
 
 

@@ -17,7 +17,7 @@ from pensioncert.dal.tables import ContactTable
 from pensioncert.errors import CONSENT_TO_CERTIFY_REQUIRED, AppError, ErrorCode
 from pensioncert.logic.subjects import Subject
 from pensioncert.observability import logger as log
-from pensioncert.sms import NoticeSms
+from pensioncert.sms.queue import queued_notice
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -46,8 +46,9 @@ def add_contact(svc: Services, account, *, name: str, id_number: str, relation: 
     outcome = _attempt(svc, account, person_name, person_id, id_key, relation, now)
     _audit(svc, account, person_id, id_key, relation, outcome, now)
     if outcome == "added":
-        _tell_the_relative(svc, account, id_key)
-        return {"contact_id": contact_id_for(svc, account.user_id, person_id)}
+        contact_id = contact_id_for(svc, account.user_id, person_id)
+        _tell_the_relative(svc, account, id_key, contact_id, now)
+        return {"contact_id": contact_id}
     raise {
         "rate_limited": AppError(ErrorCode.CONTACT_RATE_LIMITED),
         "self": AppError(ErrorCode.BAD_REQUEST, "不能添加本人为亲友，本人认证请选择“本人”",
@@ -90,21 +91,20 @@ def _audit(svc: Services, account, person_id, id_key, relation, outcome, now) ->
     )
 
 
-def _tell_the_relative(svc: Services, account, id_key: str) -> None:
-    """An SMS to the added person's bound phone, if they have an account that proved this ID."""
+def _tell_the_relative(svc: Services, account, id_key: str, contact_id: str, added_at) -> None:
+    """An SMS to the added person's bound phone, if they have an account that proved this ID;
+    queued (jobs/notices.py sends it), one per add: an add after a delete is told again."""
     relative = accounts.find_by_id_key(id_key)
     sealed = relative and (relative.bound_phone_sealed or relative.phone_sealed)
     if not sealed:
         return
-    notice = NoticeSms(
-        phone=svc.vault.open(sealed), purpose="contact_added",
+    notice = queued_notice(
+        svc.vault, purpose="contact_added", occasion=f"{contact_id}#{added_at.timestamp():.6f}", phone_sealed=sealed,
         text=(f"{mask_name(account.name)}已将您添加为养老保险资格认证的亲友（代办人）。"
               "如不认识此人，请登录App在“我的代办人”中查看，未经您同意其不能查询您的认证信息。"),
     )
-    try:
-        svc.sms.send(notice)
-    except Exception:  # noqa: BLE001 - the add stands; a lost notice is logged, not a failed add
-        log.exception("contact notice SMS failed")
+    if svc.notices.put([notice]):  # the add stands; a lost notice is logged, not a failed add
+        log.error("contact notice SMS not queued")
 
 
 def list_contacts(svc: Services, account) -> dict:
