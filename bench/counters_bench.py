@@ -7,9 +7,10 @@ TransactWriteItems over the items the code really writes: its certification item
 items ``stats.certification_deltas`` gives, passed through ``stats.add_to_transaction`` (so the
 shard draw is the code's own). A transaction holds its items for DURATION (uniform 0.5x-1.5x);
 DynamoDB cancels a transaction that touches an item another transaction holds (TransactionConflict),
-and the code (``dal.certifications._transact``) retries after uniform(5, 50 ms) x the attempt
-number, at most ``_CONFLICT_RETRIES`` times. People are spread over 10 regions (the capital a
-third), 40 units each, 90 % by app.
+and the code (``dal.certifications._transact``, through ``dal.transactions.retry_conflicts``)
+retries after ``dal.transactions.conflict_pause``, uniform(5, 50 ms) x the attempt number, at most
+``_CONFLICT_RETRIES`` times. People are spread over 10 regions (the capital a third), 40 units
+each, 90 % by app.
 
 Prints, per rate and layout: transactions, conflicts, retries, share of certifications that met
 at least one conflict, given up, and the added wait (p50/p99). Asserts nothing.
@@ -60,7 +61,7 @@ def items_of(n: int, shards: int, rng: random.Random) -> frozenset:
 
 
 def backoff(attempt: int, rng: random.Random) -> float:
-    """dal.certifications._transact's pause before retry ``attempt`` (1-based)."""
+    """dal.transactions.conflict_pause before retry ``attempt`` (1-based), from the bench's seeded ``rng``."""
     return rng.uniform(0.005, 0.05) * attempt
 
 

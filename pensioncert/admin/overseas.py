@@ -20,6 +20,7 @@ from pensioncert.dal import certifications, registry, stats
 from pensioncert.dal import overseas as overseas_dal
 from pensioncert.dal.admin_tables import StatsTable
 from pensioncert.dal.evidence import put_registry_photo
+from pensioncert.dal.transactions import LostRace, retry_lost_races
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.registry_import import (
     PHOTO_REFUSALS,
@@ -243,7 +244,8 @@ def _import_row(svc: Services, principal, record: dict, line: int, seen: dict) -
          person.unit], ensure_ascii=False))
     after = {"姓名": name, "居住国家或地区": values["country"], "经办机构": values["agency"],
              "联系电话": normalize.mask_phone(values["phone"]) if values["phone"] else ""}
-    for _ in range(5):
+
+    def attempt() -> bool:
         existing = overseas_dal.get(id_key)
         if existing is not None and existing.list_fingerprint == fingerprint:
             return False
@@ -265,7 +267,10 @@ def _import_row(svc: Services, principal, record: dict, line: int, seen: dict) -
                                after=changed or after),
         ):
             return True
-    raise RuntimeError("the overseas resident kept changing during the import")
+        raise LostRace
+
+    return retry_lost_races(attempt, attempts=5,
+                            gives_up=RuntimeError("the overseas resident kept changing during the import"))
 
 
 def region_marker(region: str) -> StatsTable:

@@ -14,6 +14,7 @@ from pensioncert.dal import certifications, registry, stats
 from pensioncert.dal import overseas as overseas_dal
 from pensioncert.dal.evidence import put_registry_photo
 from pensioncert.dal.tables import RegistryPersonTable
+from pensioncert.dal.transactions import LostRace, retry_lost_races
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import corrections
 from pensioncert.logic.registry_import import (
@@ -161,7 +162,8 @@ def move_region(svc: Services, principal, id_key: str, *, region: str, unit: str
     new_region, new_unit = normalize.nfkc(region or ""), normalize.nfkc(unit or "")
     if not new_region or not new_unit or len(new_region) > 100 or len(new_unit) > 100:
         raise AppError(ErrorCode.BAD_REQUEST, "请填写新的地区和单位（各不超过100字）", field="region")
-    for _ in range(5):
+
+    def attempt() -> dict:
         person = _person(principal, id_key)
         if person.valid_until:
             raise AppError(ErrorCode.BAD_REQUEST, "此身份证号码已更正为其他号码，请在新号码的记录上办理")
@@ -178,9 +180,12 @@ def move_region(svc: Services, principal, id_key: str, *, region: str, unit: str
             audit=audit.fields(principal, "move_region", target=_target(person, id_number),
                                region=new_region, before={"地区": person.region, "单位": person.unit},
                                after={"地区": new_region, "单位": new_unit}, reason=reason_text))
-        if moved:
-            return {"region": new_region, "unit": new_unit}
-    raise AppError(ErrorCode.SERVICE_UNAVAILABLE, "此人的记录正被他人修改，请稍后重试")
+        if not moved:
+            raise LostRace
+        return {"region": new_region, "unit": new_unit}
+
+    return retry_lost_races(attempt, attempts=5, gives_up=AppError(
+        ErrorCode.SERVICE_UNAVAILABLE, "此人的记录正被他人修改，请稍后重试"))
 
 
 def remove_reference_photo(svc: Services, principal, id_key: str, *, reason: str) -> dict:

@@ -10,12 +10,10 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal import lock_counter
-from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import AccountTable, ClaimTable, EphemeralTable
+from pensioncert.dal.transactions import failed_transaction_items, is_conditional_failure, write_transaction
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
 lock_state_of = lock_counter.lock_state_of
@@ -69,7 +67,7 @@ def create(account: AccountTable, *, claim_id: bool = False) -> None:
                                   proved_with=CARD),
                        _id_free_or_mine(account.user_id)))
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with write_transaction() as transaction:
             for claim, condition in claims:
                 transaction.save(claim, condition=condition)
             transaction.save(account, condition=AccountTable.user_id.does_not_exist())
@@ -101,7 +99,7 @@ def claim_id_number(account: AccountTable, *, reference_embedding: list[float] |
         actions.append(AccountTable.reference_embedding.set(reference_embedding))
     claim = ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True, proved_with=proved_with)
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with write_transaction() as transaction:
             # One put and one update: the put comes first in the cancellation reasons.
             transaction.save(claim, condition=_id_free_or_mine(account.user_id))
             transaction.update(account, actions=actions, condition=AccountTable.user_id.exists())
@@ -125,7 +123,7 @@ def revoke_unproved_id_claim(id_key: str, user_id: str, *, now: datetime, audit:
     longer verified and its tokens end, the audit event in the same transaction. False when the
     claim changed meanwhile (another proof took it)."""
     from pensioncert.dal import audit as audit_dal
-    from pensioncert.dal.errors import transact_if
+    from pensioncert.dal.transactions import transact_if
 
     def fill(transaction) -> None:
         transaction.delete(ClaimTable(id_claim(id_key)), condition=(ClaimTable.user_id == user_id)

@@ -17,7 +17,7 @@ from pynamodb.exceptions import PutError
 
 from pensioncert.clock import beijing_date, iso_beijing
 from pensioncert.dal.admin_tables import AuditTable
-from pensioncert.dal.errors import is_conditional_failure
+from pensioncert.dal.transactions import is_conditional_failure
 
 
 def _new_event(*, now: datetime, actor: str, actor_name: str, action: str, target: str,
@@ -52,7 +52,7 @@ def append(**fields) -> AuditTable:
 def in_transaction(transaction, **fields) -> AuditTable:
     """Add one event to ``transaction`` (a PynamoDB TransactWrite) as an update that creates it:
     updates keep their order of adding within the transaction, so the callers' item indexes of
-    their own updates stay as they were (``dal.errors.failed_transaction_items``)."""
+    their own updates stay as they were (``dal.transactions.failed_transaction_items``)."""
     event = _new_event(**fields)
     actions = [getattr(AuditTable, name).set(value) for name, value in (
         ("actor", event.actor), ("actor_name", event.actor_name), ("action", event.action),

@@ -10,8 +10,6 @@ Every counted failure, whoever tried, is also logged on the subject's item (``fa
 from __future__ import annotations
 
 import json
-import random
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,11 +18,16 @@ from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 
 from pensioncert.dal import stats
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import AttemptTable, CertificationTable
+from pensioncert.dal.transactions import (
+    failed_transaction_items,
+    is_conditional_failure,
+    retry_conflicts,
+    write_transaction,
+)
 
 # A transaction that meets another on a shared counter is cancelled with TransactionConflict
-# rather than queued: it is retried, after a short random pause, this many times.
+# rather than queued: it is sent again (``transactions.retry_conflicts``) this many times.
 _CONFLICT_RETRIES = 20
 _PROXY = "#proxy#"  # never in a subject key (an HMAC digest)
 # Failures logged per subject and year (~100 bytes each, beside the frame prints on the same item):
@@ -258,23 +261,18 @@ class _ConditionFailed(Exception):
 
 
 def _transact(write, deltas, conditions: tuple[int, ...] = ()) -> None:
-    """Run the transaction ``write`` builds, with the counters ``deltas`` moves; _ConditionFailed
-    (with the items' indexes) when only items of ``conditions`` failed their condition."""
-    for attempt in range(_CONFLICT_RETRIES + 1):
+    """Run the transaction ``write`` builds, with the counters ``deltas`` moves (a conflict sends it
+    again, with a fresh shard draw); _ConditionFailed (with the items' indexes) when only items of
+    ``conditions`` failed their condition."""
+    def once() -> None:
         try:
-            with stats.transact_write() as transaction:
+            with write_transaction() as transaction:
                 write(transaction)
                 stats.add_to_transaction(transaction, deltas)
-            return
         except TransactWriteError as error:
             failed = failed_transaction_items(error)
             if failed and set(failed) <= set(conditions):
                 raise _ConditionFailed(failed) from None
-            if not _is_conflict(error) or attempt == _CONFLICT_RETRIES:
-                raise
-            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+            raise
 
-
-def _is_conflict(error: TransactWriteError) -> bool:
-    reasons = error.cancellation_reasons or []
-    return any(reason is not None and reason.code == "TransactionConflict" for reason in reasons)
+    retry_conflicts(once, retries=_CONFLICT_RETRIES)

@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from pensioncert.dal import audit as audit_dal
 from pensioncert.dal.admin_tables import ConfirmationTable
-from pensioncert.dal.errors import transact_if
+from pensioncert.dal.transactions import transact_if
 
 PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
 

@@ -9,11 +9,14 @@ from datetime import datetime
 from enum import Enum
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
-from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure, transact_if
 from pensioncert.dal.tables import ContactTable, LimitTable
+from pensioncert.dal.transactions import (
+    failed_transaction_items,
+    is_conditional_failure,
+    transact_if,
+    write_transaction,
+)
 
 COUNT_PREFIX = "contacts#"
 
@@ -28,7 +31,7 @@ def add(contact: ContactTable, max_contacts: int) -> Added:
     """Add the contact and count it, unless the account has it already or has ``max_contacts``."""
     counter = LimitTable(COUNT_PREFIX + contact.user_id)
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with write_transaction() as transaction:
             # Items go out grouped by kind: the put is item 0, the update item 1.
             transaction.save(contact, condition=ContactTable.contact_id.does_not_exist())
             transaction.update(

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from pensioncert.dal import audit as audit_dal
 from pensioncert.dal import life_events
-from pensioncert.dal.errors import transact_if
 from pensioncert.dal.life_tables import LifeStatusTable
 from pensioncert.dal.tables import RegistryPersonTable
+from pensioncert.dal.transactions import transact_if
 
 LIST = "duplicate_face"
 OPEN = "open"  # then the agency's finding: SAME_PERSON or DIFFERENT_PEOPLE

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
-from pensioncert.dal.errors import is_conditional_failure
 from pensioncert.dal.tables import AttemptTable
+from pensioncert.dal.transactions import is_conditional_failure
 
 # Sessions kept per subject and year (~1 KB each: a DynamoDB item holds 400 KB); the oldest is
 # dropped by the same conditional write that appends past it (the daily session caps keep an honest

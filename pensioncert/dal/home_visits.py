@@ -5,11 +5,15 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
-from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import HomeVisitTable, LimitTable
+from pensioncert.dal.transactions import (
+    LostRace,
+    failed_transaction_items,
+    is_conditional_failure,
+    retry_lost_races,
+    write_transaction,
+)
 
 # The statuses of a case still on the agency's queue.
 QUEUE_STATUSES = ("open", "assigned", "scheduled")
@@ -31,7 +35,8 @@ def create_unless_open(case: HomeVisitTable) -> HomeVisitTable | None:
     concurrent requests cannot both open a case.
     """
     marker = LimitTable(OPEN_CASE_PREFIX + case.subject_key)
-    for _ in range(_MAX_RACES):
+
+    def attempt() -> HomeVisitTable | None:
         try:
             latest = LimitTable.get(marker.key, consistent_read=True).case_id
         except DoesNotExist:
@@ -41,14 +46,17 @@ def create_unless_open(case: HomeVisitTable) -> HomeVisitTable | None:
             return current
         unchanged = LimitTable.case_id.does_not_exist() if latest is None else LimitTable.case_id == latest
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
+            with write_transaction() as transaction:
                 transaction.save(case, condition=HomeVisitTable.case_id.does_not_exist())
                 transaction.update(marker, actions=[LimitTable.case_id.set(case.case_id)], condition=unchanged)
             return None
         except TransactWriteError as error:
             if failed_transaction_items(error) != [1]:
                 raise
-    raise RuntimeError("home-visit marker kept changing under concurrent writes")
+            raise LostRace from None
+
+    return retry_lost_races(attempt, attempts=_MAX_RACES,
+                            gives_up=RuntimeError("home-visit marker kept changing under concurrent writes"))
 
 
 def open_cases(region: str | None = None) -> list[HomeVisitTable]:

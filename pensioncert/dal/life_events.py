@@ -1,8 +1,6 @@
 """Life events and the per-person items of data matching (dal/life_tables.py)."""
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -10,15 +8,19 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import audit as audit_dal
-from pensioncert.dal import stats
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.life_tables import LifeEventTable, LifeStatusTable
 from pensioncert.dal.tables import ContactTable, RegistryPersonTable
+from pensioncert.dal.transactions import (
+    batch_pause,
+    failed_transaction_items,
+    is_conditional_failure,
+    is_conflict_or_throttled,
+    retry_conflicts,
+    write_transaction,
+)
 
-# A batch's transaction cancelled by throttling or a conflict is retried after a growing pause.
+# A batch's transaction cancelled by throttling or a conflict is sent again this many times.
 _BATCH_RETRIES = 8
-RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
-             "RequestLimitExceeded", "ThrottlingException"}
 
 
 def put_new(events: list[LifeEventTable], audits: Iterable[dict], now: datetime) -> list[bool]:
@@ -28,29 +30,29 @@ def put_new(events: list[LifeEventTable], audits: Iterable[dict], now: datetime)
     audits = list(audits)
     pending = list(range(len(events)))
     new = [False] * len(events)
-    attempt = 0
-    while pending:
-        try:
-            with stats.transact_write() as transaction:
-                for index in pending:
-                    transaction.save(events[index], condition=LifeEventTable.event_id.does_not_exist())
-                for fields in audits:
-                    audit_dal.in_transaction(transaction, now=now, **fields)
-        except TransactWriteError as error:
-            failed = failed_transaction_items(error)
-            if failed:
+
+    def write_pending() -> None:
+        # A retry goes on from the events still pending: the retries count over the whole batch.
+        nonlocal pending
+        while pending:
+            try:
+                with write_transaction() as transaction:
+                    for index in pending:
+                        transaction.save(events[index], condition=LifeEventTable.event_id.does_not_exist())
+                    for fields in audits:
+                        audit_dal.in_transaction(transaction, now=now, **fields)
+            except TransactWriteError as error:
+                failed = failed_transaction_items(error)
+                if not failed:
+                    raise
                 # Puts come first in the transaction: these positions are events already stored.
                 pending = [index for position, index in enumerate(pending) if position not in failed]
                 continue
-            codes = {reason.code for reason in (error.cancellation_reasons or []) if reason is not None}
-            if not (codes & RETRYABLE or error.cause_response_code in RETRYABLE) or attempt >= _BATCH_RETRIES:
-                raise
-            attempt += 1
-            time.sleep(min(2.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0))
-            continue
-        for index in pending:
-            new[index] = True
-        pending = []
+            for index in pending:
+                new[index] = True
+            pending = []
+
+    retry_conflicts(write_pending, retries=_BATCH_RETRIES, retryable=is_conflict_or_throttled, pause=batch_pause)
     return new
 
 
@@ -117,7 +119,7 @@ def put_once(entry: LifeStatusTable) -> bool:
 
 
 def save_if(entry: LifeStatusTable, condition) -> bool:
-    from pensioncert.dal.errors import save_if as _save_if
+    from pensioncert.dal.transactions import save_if as _save_if
 
     return _save_if(entry, condition)
 

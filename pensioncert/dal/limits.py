@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from pensioncert.dal.errors import is_conditional_failure
 from pensioncert.dal.tables import LimitTable
+from pensioncert.dal.transactions import LostRace, is_conditional_failure, retry_lost_races
 
 _MAX_RACES = 50
 
@@ -40,7 +40,8 @@ class Taken:
 def take(window: Window, owner: str, now: int) -> Taken | None:
     """Take an attempt at epoch second ``now``; None when the window is full."""
     key = window.key(owner)
-    for _ in range(_MAX_RACES):
+
+    def attempt() -> Taken | None:
         slots = _slots(window, key)
         oldest = min(range(window.size), key=lambda i: slots[i])
         if slots[oldest] > now - window.seconds:
@@ -53,10 +54,12 @@ def take(window: Window, owner: str, now: int) -> Taken | None:
         except UpdateError as error:
             if not is_conditional_failure(error):
                 raise
-            continue
+            raise LostRace from None
         slots[oldest] = now
         return Taken(oldest, now, _free(slots, window, now))
-    raise RuntimeError(f"limit {key} kept changing under concurrent writes")
+
+    return retry_lost_races(attempt, attempts=_MAX_RACES,
+                            gives_up=RuntimeError(f"limit {key} kept changing under concurrent writes"))
 
 
 def give_back(window: Window, owner: str, taken: Taken) -> None:

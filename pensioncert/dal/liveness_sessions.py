@@ -7,18 +7,19 @@ opened (once the opening's transaction succeeded) and completed (when a completi
 session), each an atomic ADD on an item of SessionTallyTable that expires after the signal's window."""
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal.admin_tables import SessionTallyTable
-from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import LimitTable, LivenessSessionTable
+from pensioncert.dal.transactions import (
+    failed_transaction_items,
+    is_conditional_failure,
+    retry_conflicts,
+    write_transaction,
+)
 
 _CONFLICT_RETRIES = 5
 _OPENED, _COMPLETED = "opened", "completed"
@@ -51,9 +52,9 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
     position of what refused it: -1 for ``check``, ``i`` for ``counters[i]``; nothing is written
     then. Concurrent opens can never take a counter past its limit. The opening's tally is not in
     the transaction (``count_opened``, after it: a tally for a review signal decides nothing)."""
-    for attempt in range(_CONFLICT_RETRIES + 1):
+    def once() -> int | None:
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
+            with write_transaction() as transaction:
                 if check is not None:
                     model, hash_key, range_key, condition = check
                     transaction.condition_check(model, hash_key, range_key, condition=condition)
@@ -64,7 +65,7 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
                         condition=LimitTable.counter.does_not_exist() | (LimitTable.counter < limit))
             return None
         except TransactWriteError as error:
-            # PynamoDB sends condition checks, then puts, then updates (dal/errors.py).
+            # PynamoDB sends condition checks, then puts, then updates (dal/transactions.py).
             first_counter = (1 if check is not None else 0) + 1
             failed = failed_transaction_items(error)
             if failed:
@@ -73,13 +74,9 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
                 counters_failed = [i - first_counter for i in failed if i >= first_counter]
                 if counters_failed and len(counters_failed) == len(failed):
                     return counters_failed[0]
-                raise
-            reasons = error.cancellation_reasons or []
-            conflict = any(r is not None and r.code == "TransactionConflict" for r in reasons)
-            if not conflict or attempt == _CONFLICT_RETRIES:
-                raise
-            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
-    raise AssertionError("unreachable")
+            raise
+
+    return retry_conflicts(once, retries=_CONFLICT_RETRIES)
 
 
 def count_opened(session: LivenessSessionTable) -> None:

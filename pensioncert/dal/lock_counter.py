@@ -9,8 +9,8 @@ from datetime import datetime
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
-from pensioncert.dal.errors import is_conditional_failure
 from pensioncert.dal.tables import EphemeralTable
+from pensioncert.dal.transactions import LostRace, is_conditional_failure, retry_lost_races
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
 _MAX_RACES = 50
@@ -37,7 +37,7 @@ def record_failure(table, item, policy: LockoutPolicy, now: datetime, *, extra_a
     ``afresh_actions`` with a failure that starts the count afresh, ``again_actions`` with one that
     adds to a count (both under the same condition, so they always agree with the count).
     """
-    for _ in range(_MAX_RACES):
+    def attempt() -> LockState:
         seen = lock_state_of(item)
         if policy.is_locked(seen, now):
             return seen
@@ -60,7 +60,10 @@ def record_failure(table, item, policy: LockoutPolicy, now: datetime, *, extra_a
             if not is_conditional_failure(error):
                 raise
             item.refresh(consistent_read=True)
-    raise RuntimeError("lock counter kept changing under concurrent writes")
+            raise LostRace from None
+
+    return retry_lost_races(attempt, attempts=_MAX_RACES,
+                            gives_up=RuntimeError("lock counter kept changing under concurrent writes"))
 
 
 def record_success(table, item, now: datetime, extra_actions=()) -> LockState:

@@ -7,7 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from pensioncert.dal.admin_tables import OverseasResidentTable
-from pensioncert.dal.errors import transact_if
+from pensioncert.dal.transactions import transact_if
 
 
 def get(id_key: str) -> OverseasResidentTable | None:

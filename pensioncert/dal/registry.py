@@ -4,11 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
 
 from pensioncert.dal import audit as audit_dal
 from pensioncert.dal import lock_counter, stats
-from pensioncert.dal.errors import failed_transaction_items, transact_if
 from pensioncert.dal.tables import CardTable, CertificationTable, RegistryPersonTable
+from pensioncert.dal.transactions import (
+    LostRace,
+    failed_transaction_items,
+    retry_lost_races,
+    transact_if,
+    write_transaction,
+)
 from pensioncert.rules.certification import is_current
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
@@ -54,7 +61,7 @@ def upsert_row(
         as_read = ((RegistryPersonTable.row_fingerprint == seen_fingerprint)
                    & (RegistryPersonTable.region == seen_region)
                    & RegistryPersonTable.valid_until.does_not_exist())
-    person_actions = [
+    person_actions: list[Action] = [
         RegistryPersonTable.id_sealed.set(id_sealed),
         RegistryPersonTable.name.set(name),
         RegistryPersonTable.region.set(region),
@@ -68,7 +75,7 @@ def upsert_row(
         person_actions.append(RegistryPersonTable.photo_key.set(photo_key))
         if reference_embedding:
             person_actions.append(RegistryPersonTable.reference_embedding.set(reference_embedding))
-    card_actions = [
+    card_actions: list[Action] = [
         CardTable.name.set(name),
         CardTable.card_status.set(card_status),
         CardTable.row_fingerprint.set(fingerprint),
@@ -81,7 +88,7 @@ def upsert_row(
         if pin_hash and card_status == "activated":
             card_actions.append(CardTable.pin_activated_at.set(CardTable.pin_activated_at | now))
     try:
-        with stats.transact_write() as transaction:
+        with write_transaction() as transaction:
             transaction.update(RegistryPersonTable(id_key), actions=person_actions, condition=as_read)
             transaction.update(CardTable(id_key), actions=card_actions, condition=card_condition)
             if counter_deltas:
@@ -164,7 +171,7 @@ def schedule_correction(id_key: str, *, name: str | None, status: str | None,
     record's correction being still what was read. ``audit(before_item) -> dict`` (with ``now``)
     gives the audit event written in the same transaction.
     """
-    for _ in range(10):
+    def attempt() -> RegistryPersonTable:
         person = RegistryPersonTable.get(id_key, consistent_read=True)
         before = RegistryPersonTable.from_raw_data(person.serialize())
         new_status = status or person.corrected_status or person.status
@@ -178,7 +185,7 @@ def schedule_correction(id_key: str, *, name: str | None, status: str | None,
             else RegistryPersonTable.corrected_status.does_not_exist()
         )
         try:
-            with stats.transact_write() as transaction:
+            with write_transaction() as transaction:
                 transaction.update(
                     person,
                     actions=[
@@ -195,7 +202,10 @@ def schedule_correction(id_key: str, *, name: str | None, status: str | None,
         except TransactWriteError as error:
             if failed_transaction_items(error) != [0]:
                 raise
-    raise RuntimeError("the registry record kept changing during the correction")
+            raise LostRace from None
+
+    return retry_lost_races(attempt, attempts=10,
+                            gives_up=RuntimeError("the registry record kept changing during the correction"))
 
 
 class IdNumberTaken(Exception):
@@ -224,7 +234,7 @@ def move_id_number(old_key: str, new_key: str, *, new_id_sealed: str, effective:
     from pensioncert.dal.accounts import id_claim
     from pensioncert.dal.tables import AccountTable, AttemptTable, ClaimTable, ContactTable
 
-    for _ in range(5):
+    def attempt() -> dict:
         person = RegistryPersonTable.get(old_key, consistent_read=True)
         if person.valid_until:
             raise ValueError("the registry item's ID number was already corrected")
@@ -251,7 +261,7 @@ def move_id_number(old_key: str, new_key: str, *, new_id_sealed: str, effective:
         if len(puts) + 3 + len(contacts) > _MAX_TRANSACTION_ITEMS:
             raise RuntimeError("too many items to move in one transaction")
         try:
-            with stats.transact_write() as transaction:
+            with write_transaction() as transaction:
                 for item, condition in zip(puts, conditions):
                     transaction.save(item, condition=condition)
                 transaction.update(person, actions=[RegistryPersonTable.valid_until.set(effective)],
@@ -278,10 +288,12 @@ def move_id_number(old_key: str, new_key: str, *, new_id_sealed: str, effective:
             if failed == [len(puts)]:
                 raise ValueError("the registry item's ID number was already corrected") from None
             if failed:
-                continue  # a contact, the account or the new claim changed under us: read again
+                raise LostRace from None  # a contact, the account or the new claim changed under us
             raise
         return {**moved, "before": RegistryPersonTable.from_raw_data(person.serialize())}
-    raise RuntimeError("the person's items kept changing during the ID-number correction")
+
+    return retry_lost_races(attempt, attempts=5,
+                            gives_up=RuntimeError("the person's items kept changing during the ID-number correction"))
 
 
 def _get_or_none(table, *key):

@@ -4,12 +4,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from pensioncert.dal import audit as audit_dal
-from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items, transact_if
 from pensioncert.dal.tables import LimitTable, ReviewTable
+from pensioncert.dal.transactions import (
+    LostRace,
+    failed_transaction_items,
+    retry_lost_races,
+    transact_if,
+    write_transaction,
+)
 
 PENDING, DECIDED = "pending", "decided"
 OPEN_REVIEW_PREFIX = "review#"
@@ -25,14 +29,15 @@ def create_unless_open(review: ReviewTable, audit: dict | None = None) -> Review
     (``dal.audit`` fields) written in the same transaction.
     """
     marker = LimitTable(OPEN_REVIEW_PREFIX + review.subject_key)
-    for _ in range(_MAX_RACES):
+
+    def attempt() -> ReviewTable | None:
         latest_id = _marker_review_id(review.subject_key)
         latest = get(latest_id) if latest_id else None
         if latest is not None and latest.state == PENDING:
             return latest
         unchanged = LimitTable.case_id.does_not_exist() if latest_id is None else LimitTable.case_id == latest_id
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
+            with write_transaction() as transaction:
                 transaction.save(review, condition=ReviewTable.review_id.does_not_exist())
                 transaction.update(marker, actions=[LimitTable.case_id.set(review.review_id)], condition=unchanged)
                 if audit:
@@ -41,7 +46,10 @@ def create_unless_open(review: ReviewTable, audit: dict | None = None) -> Review
         except TransactWriteError as error:
             if failed_transaction_items(error) != [1]:
                 raise
-    raise RuntimeError("review marker kept changing under concurrent writes")
+            raise LostRace from None
+
+    return retry_lost_races(attempt, attempts=_MAX_RACES,
+                            gives_up=RuntimeError("review marker kept changing under concurrent writes"))
 
 
 def latest_for(subject_key: str) -> ReviewTable | None:

@@ -15,9 +15,8 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 from pensioncert.dal import audit as audit_dal
 from pensioncert.dal import lock_counter
 from pensioncert.dal.admin_tables import StaffSessionTable, StaffTable
-from pensioncert.dal.errors import is_conditional_failure, save_if
-from pensioncert.dal.stats import transact_write
 from pensioncert.dal.tables import EphemeralTable
+from pensioncert.dal.transactions import failed_transaction_items, is_conditional_failure, save_if, write_transaction
 from pensioncert.rules.lockout import LockState
 
 lock_state_of = lock_counter.lock_state_of
@@ -34,12 +33,12 @@ def create_audited(staff: StaffTable, audit: dict) -> bool:
     actions = [getattr(StaffTable, name).set(getattr(staff, name))
                for name in values if name != "username"]
     try:
-        with transact_write() as transaction:
+        with write_transaction() as transaction:
             transaction.update(StaffTable(staff.username), actions=actions,
                                condition=StaffTable.username.does_not_exist())
             audit_dal.in_transaction(transaction, now=staff.created_at, **audit)
     except TransactWriteError as error:
-        if _condition_failed(error):
+        if failed_transaction_items(error):
             return False
         raise
     return True
@@ -63,12 +62,12 @@ def change(username: str, actions: list, audit: dict, now: datetime, *, end_sess
     if end_sessions:
         actions = [*actions, StaffTable.session_version.add(1)]
     try:
-        with transact_write() as transaction:
+        with write_transaction() as transaction:
             transaction.update(StaffTable(username), actions=actions,
                                condition=StaffTable.username.exists())
             audit_dal.in_transaction(transaction, now=now, **audit)
     except TransactWriteError as error:
-        if _condition_failed(error):
+        if failed_transaction_items(error):
             return False
         raise
     if end_sessions:
@@ -151,8 +150,3 @@ def _delete_session(key: str) -> None:
     except DeleteError as error:
         if not is_conditional_failure(error):
             raise
-
-
-def _condition_failed(error: TransactWriteError) -> bool:
-    reasons = error.cancellation_reasons or []
-    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from pensioncert.dal import audit as audit_dal
-from pensioncert.dal.errors import transact_if
 from pensioncert.dal.tables import RegistryPersonTable
+from pensioncert.dal.transactions import transact_if
 
 STAFF_PHOTO_PREFIX = "staff-photos/"
 

@@ -14,16 +14,12 @@ pace. bench/counters_bench.py models it with the real items each write touches.
 """
 from __future__ import annotations
 
-import contextlib
 import random
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from pynamodb.transactions import TransactWrite
-
 from pensioncert.dal.admin_tables import StatsTable
-from pensioncert.dal.binding import transaction_connection
 
 PROVINCE = "province"
 RECIPIENT = "recipient"
@@ -105,13 +101,6 @@ def add_to_transaction(transaction, deltas: Counter, shard: int | None = None) -
     shard = random.randrange(COUNTER_SHARDS) if shard is None else shard
     for (scope, metric), amount in sorted(deltas.items()):
         transaction.update(StatsTable(shard_scope(scope, shard), metric), actions=[StatsTable.value.add(amount)])
-
-
-@contextlib.contextmanager
-def transact_write():
-    """A TransactWrite for a write and its counters."""
-    with TransactWrite(connection=transaction_connection()) as transaction:
-        yield transaction
 
 
 def read_scope(scope: str) -> dict[str, int]:

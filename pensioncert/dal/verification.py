@@ -4,11 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
-from pensioncert.dal.binding import transaction_connection
-from pensioncert.dal.errors import failed_transaction_items, is_conditional_failure
 from pensioncert.dal.tables import EphemeralTable, SmsOutboxTable
+from pensioncert.dal.transactions import failed_transaction_items, is_conditional_failure, write_transaction
 
 
 def _captcha_key(captcha_id: str, purpose: str) -> str:
@@ -58,7 +56,7 @@ def issue_sms_code(
     quota = EphemeralTable(_quota_key(phone_key, day))
     try:
         # Both items are updates so that cancellation reasons come back in this order.
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with write_transaction() as transaction:
             transaction.update(
                 quota,
                 actions=[EphemeralTable.sends.add(1), EphemeralTable.expires_at.set(now + 2 * 86400)],

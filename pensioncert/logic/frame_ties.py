@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pensioncert.dal import frame_prints
+from pensioncert.dal.transactions import LostRace, retry_lost_races
 from pensioncert.rules import attempts
 from pensioncert.rules.frames import REPEAT, FramePrint, pack, seen_before, steps_repeat_each_other, unpack
 from pensioncert.vision_client import VisionRefusal
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from pensioncert.services import Services
 
 _MAX_RACES = 20
+_KEPT_CHANGING = "the subject's frame record kept changing under concurrent sessions"
 # Refused before any face was judged (rules/attempts.UNJUDGED: a covered or black camera, noise, a
 # face too small): such frames tie nothing, so a retiree whose camera shows no face twice hears "no
 # face" twice, not "replay"; a replay of them gains nothing, as they are refused again for what they show.
@@ -38,13 +40,16 @@ def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> byte
     steps = refuse_one_moment_twice(svc, evidence_key)
     kept = pack(steps)
     last_year = [h for blob in frame_prints.read(subject_key, year - 1).sessions for h in unpack(blob)]
-    for _ in range(_MAX_RACES):
+
+    def attempt() -> bytes:
         this_year = frame_prints.read(subject_key, year)
         if seen_before(steps, last_year + [h for blob in this_year.sessions for h in unpack(blob)]):
             raise VisionRefusal("LIVENESS_FAILED", REPEAT)
-        if frame_prints.append_if_unchanged(subject_key, year, this_year, kept):
-            return kept
-    raise RuntimeError("the subject's frame record kept changing under concurrent sessions")
+        if not frame_prints.append_if_unchanged(subject_key, year, this_year, kept):
+            raise LostRace
+        return kept
+
+    return retry_lost_races(attempt, attempts=_MAX_RACES, gives_up=RuntimeError(_KEPT_CHANGING))
 
 
 def refuse_one_moment_twice(svc: Services, evidence_key: str) -> list[list[FramePrint]]:
@@ -61,8 +66,9 @@ def refuse_one_moment_twice(svc: Services, evidence_key: str) -> list[list[Frame
 def release(subject_key: str, year: int, claimed: bytes) -> None:
     """Give a session's frames back when its pass could not be stored (an outage): nothing was
     decided, and the retiree's next try, or the app's retry of the same capture, is not a replay."""
-    for _ in range(_MAX_RACES):
+    def attempt() -> None:
         record = frame_prints.read(subject_key, year)
-        if claimed not in record.sessions or frame_prints.remove_if_unchanged(subject_key, year, record, claimed):
-            return
-    raise RuntimeError("the subject's frame record kept changing under concurrent sessions")
+        if claimed in record.sessions and not frame_prints.remove_if_unchanged(subject_key, year, record, claimed):
+            raise LostRace
+
+    retry_lost_races(attempt, attempts=_MAX_RACES, gives_up=RuntimeError(_KEPT_CHANGING))
