@@ -53,7 +53,7 @@ def search_page(svc: Services, principal, *, day_from: str, day_to: str, actor: 
     events, following = audit_dal.page(
         first=first, last=last, size=max(1, min(size, PAGE_SIZE)), before=cursor,
         actor=(actor or "").strip() or None, action=action or None,
-        regions=None if principal.is_province_admin else principal.regions,
+        regions=principal.region_filter,
         own_actor=principal.username)
     return {"rows": [_row(event) for event in events], "next": following}
 

@@ -29,8 +29,7 @@ def queue(svc: Services, principal, state: str = dal.PENDING) -> list[dict]:
     """The principal's regions' confirmations in ``state``, oldest first (a provincial
     administrator's: every region's and the province-wide feeds)."""
     principal = require_staff(principal)
-    regions = [None] if principal.is_province_admin else list(principal.regions)
-    found = [item for region in regions for item in dal.with_state(state, region)]
+    found = [item for region in principal.query_regions for item in dal.with_state(state, region)]
     return [_row(svc, principal, item) for item in sorted(found, key=lambda item: item.created_at)]
 
 

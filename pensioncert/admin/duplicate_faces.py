@@ -32,9 +32,8 @@ STATUS_LABELS = {"recipient": "领取待遇", "not_recipient": "未领取", "sus
 def pairs(svc: Services, principal) -> list[dict]:
     """The list in the principal's regions, most alike first; each pair once."""
     principal = require_staff(principal)
-    regions = regions_with_recipients() if principal.is_province_admin else sorted(principal.regions)
     shown: dict[str, dict] = {}
-    for region in regions:
+    for region in principal.named_regions(regions_with_recipients):
         for item in duplicates_dal.listed_in(region):
             detail = json.loads(item.detail or "{}")
             pair_id = pair_key(item.subject_key, detail["other"])

@@ -77,7 +77,7 @@ def _await_second_operator(svc: Services, principal, data: bytes, filename: str)
         svc, kind=four_eyes.EVENT_FEED, region=region, requested_by=principal.username,
         requested_by_name=principal.display_name,
         detail={"file_key": key, "filename": name, "sha256": digest, "bytes": len(data),
-                "regions": None if principal.is_province_admin else list(principal.regions)},
+                "regions": principal.region_filter},
         audit=audit.fields(principal, "import_events_pending", target=name, region=None if region == ALL_REGIONS
                            else region, after={"文件": name, "SHA-256": digest[:16], "状态": "待第二人批准"}))
     assert item is not None  # a fresh random id
@@ -91,8 +91,7 @@ def apply_upload(svc: Services, principal, data: bytes, filename: str = "", *, s
                  importer: Importer | None = None) -> EventImportReport:
     """The feed's rows applied (a signed feed, or an approved one with the uploader's scope)."""
     principal = require_staff(principal)
-    importer = importer or Importer(principal.username, principal.display_name,
-                                    None if principal.is_province_admin else tuple(principal.regions))
+    importer = importer or Importer(principal.username, principal.display_name, principal.region_filter)
     source = (filename or "上传文件")[:200]
     stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     try:
@@ -105,14 +104,10 @@ def apply_upload(svc: Services, principal, data: bytes, filename: str = "", *, s
     return report
 
 
-def _regions(principal) -> list[str]:
-    return regions_with_recipients() if principal.is_province_admin else sorted(principal.regions)
-
-
 def _items(principal, name: str):
     if name not in LISTS:
         raise AppError(ErrorCode.BAD_REQUEST, "没有这个名单")
-    return [item for region in _regions(principal) for item in life_events.whole_list(name, region)]
+    return [item for region in principal.named_regions(regions_with_recipients) for item in life_events.whole_list(name, region)]
 
 
 def rows(svc: Services, principal, name: str) -> list[dict]:

@@ -72,10 +72,6 @@ def _events(svc: Services, principal, action: str) -> list[dict]:
     return audit.search(svc, principal, day_from=first.isoformat(), day_to=today.isoformat(), action=action)
 
 
-def _regions(principal) -> list[str]:
-    return regions_with_recipients() if principal.is_province_admin else sorted(principal.regions)
-
-
 def _row(*, subject: str, time: str, actor: str, actor_name: str, action_label: str, target: str,
          region: str, after: str = "", reason: str = "") -> dict:
     """A record in the shape of an audit row (admin.audit), for the page's grid and the export."""
@@ -125,7 +121,7 @@ def _certified_at_odd_hours(svc: Services, principal) -> list[dict]:
 def _proxy_certified_many(svc: Services, principal) -> list[dict]:
     first, _today = _window(svc)
     by_account: dict[str, list[certifications.RegionCertification]] = defaultdict(list)
-    for region in _regions(principal):
+    for region in principal.named_regions(regions_with_recipients):
         for found in certifications.in_region_since(region, first.isoformat(), method=rules.PROXY_METHOD):
             if found.operator_user_id:
                 by_account[found.operator_user_id].append(found)
@@ -154,7 +150,7 @@ def _near_threshold_after_mismatch(svc: Services, principal) -> list[dict]:
     threshold, _scale = svc.vision.match_rule()
     first, _today = _window(svc)
     records = []
-    for region in _regions(principal):
+    for region in principal.named_regions(regions_with_recipients):
         for found in certifications.in_region_since(region, first.isoformat(), similarity_from=threshold,
                                                     similarity_below=threshold + rules.NEAR_MATCH_BAND):
             if not rules.near_threshold(found.similarity, threshold):
@@ -178,8 +174,7 @@ def _sessions_unfinished(svc: Services, principal) -> list[dict]:
     first, today = _window(svc)
     days = [(first + timedelta(days=offset)).strftime("%Y%m%d") for offset in range((today - first).days + 1)]
     by_account: dict[tuple[str, str], list[liveness_sessions.DayTally]] = defaultdict(list)
-    regions = None if principal.is_province_admin else sorted(principal.regions)
-    for tally in liveness_sessions.day_tallies(regions, days):
+    for tally in liveness_sessions.day_tallies(principal.region_filter, days):
         by_account[(tally.user_id, tally.region)].append(tally)
     records = []
     for (user_id, region), tallies in by_account.items():

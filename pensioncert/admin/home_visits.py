@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.admin import audit, labels, manual_evidence
-from pensioncert.admin.principal import require_person_in_scope, require_region, require_staff
+from pensioncert.admin.principal import covers, require_person_in_scope, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
 from pensioncert.dal import certifications, registry
 from pensioncert.dal import home_visits as cases
@@ -34,8 +34,7 @@ def queue(svc: Services, principal, statuses: tuple[str, ...] = cases.QUEUE_STAT
     """Open, assigned and scheduled cases of the principal's regions (the status index), oldest
     first."""
     principal = require_staff(principal)
-    regions = [None] if principal.is_province_admin else list(principal.regions)
-    found = [case for status in statuses for region in regions
+    found = [case for status in statuses for region in principal.query_regions
              for case in cases.cases_with_status(status, region)]
     return [_row(svc, case) for case in sorted(found, key=lambda case: case.created_at)]
 
@@ -86,8 +85,7 @@ def import_unit_reports(svc: Services, principal, csv_text: str) -> ImportReport
 def assign(svc: Services, principal, case_id: str, username: str) -> None:
     case = _case(principal, case_id)
     assignee = staff_dal.get(username or "")
-    if assignee is None or not (assignee.role == labels.ROLE_PROVINCE_ADMIN
-                                or case.region in (assignee.regions or ())):
+    if assignee is None or not covers(assignee.role, assignee.regions, case.region):
         raise AppError(ErrorCode.BAD_REQUEST, "请选择负责该地区的工作人员")
     _move(svc, case, ("open", "assigned", "scheduled"), "assigned", assigned_to=assignee.username,
           scheduled_for=None)

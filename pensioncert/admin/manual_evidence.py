@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pensioncert import identity, normalize
-from pensioncert.admin import labels
+from pensioncert.admin.principal import covers
 from pensioncert.clock import BEIJING
 from pensioncert.dal import evidence
 from pensioncert.dal import staff as staff_dal
@@ -81,8 +81,7 @@ def check(svc: Services, person, facts: VisitFacts, *, kind: str, ref_id: str) -
     if not address or len(address) > MAX_TEXT:
         raise AppError(ErrorCode.BAD_REQUEST, ADDRESS_REQUIRED)
     visitor = staff_dal.get(facts.visited_by or "") if facts.visited_by else None
-    if visitor is None or not visitor.active or not (
-            visitor.role == labels.ROLE_PROVINCE_ADMIN or person.region in (visitor.regions or ())):
+    if visitor is None or not visitor.active or not covers(visitor.role, visitor.regions, person.region):
         raise AppError(ErrorCode.BAD_REQUEST, VISITOR_REQUIRED)
     try:
         template, mirror = svc.vision.embed_reference_and_mirror(image)

@@ -55,7 +55,7 @@ def search(svc: Services, principal, query: str, cursor: str | None = None) -> d
 def _name_page(principal, name: str, cursor: str | None):
     """The cursor is ``[region index, DynamoDB's last key]`` as JSON: an operator's regions are
     read one after the other."""
-    regions: list[str | None] = [None] if principal.is_province_admin else sorted(principal.regions)
+    regions = principal.query_regions
     try:
         position, last_key = json.loads(cursor) if cursor else (0, None)
         position = int(position)
@@ -278,8 +278,7 @@ def import_upload(svc: Services, principal, data: str | bytes, filename: str = "
     row, an operator may create and change only records whose current region is theirs; each
     changed row is audited with its change (``logic.registry_import``)."""
     principal = require_staff(principal)
-    importer = Importer(principal.username, principal.display_name,
-                        None if principal.is_province_admin else tuple(principal.regions))
+    importer = Importer(principal.username, principal.display_name, principal.region_filter)
     s3 = svc.client("s3")
 
     def store_photo(key: str, image: bytes) -> str:

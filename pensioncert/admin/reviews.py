@@ -47,8 +47,7 @@ MAX_TEXT = 200
 def queue(svc: Services, principal, state: str = reviews_dal.PENDING) -> list[dict]:
     """The principal's regions' reviews in ``state``, oldest first, overdue ones marked."""
     principal = require_staff(principal)
-    regions = [None] if principal.is_province_admin else list(principal.regions)
-    found = [review for region in regions for review in reviews_dal.with_state(state, region)]
+    found = [review for region in principal.query_regions for review in reviews_dal.with_state(state, region)]
     now = iso_beijing(svc.clock.now())
     return [_row(svc, review, now) for review in sorted(found, key=lambda r: r.created_at)]
 

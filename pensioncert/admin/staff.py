@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import passwords
 from pensioncert.admin import audit, labels
-from pensioncert.admin.principal import StaffPrincipal, require_province_admin, require_region, require_staff
+from pensioncert.admin.principal import StaffPrincipal, covers, require_province_admin, require_region, require_staff
 from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.admin_tables import StaffTable
 from pensioncert.errors import AppError, ErrorCode
@@ -369,5 +369,5 @@ def assignable(svc: Services, principal, region: str) -> list[dict]:
     return [
         {"username": item.username, "display_name": item.display_name}
         for item in staff_dal.all_staff()
-        if item.active and (item.role == labels.ROLE_PROVINCE_ADMIN or region in (item.regions or ()))
+        if item.active and covers(item.role, item.regions, region)
     ]

@@ -7,6 +7,7 @@ opened (once the opening's transaction succeeded) and completed (when a completi
 session), each an atomic ADD on an item of SessionTallyTable that expires after the signal's window."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,7 +101,7 @@ def _day_partition(day: str) -> str:
     return f"sessions#day#{day}"
 
 
-def day_tallies(regions: list[str] | None, days: list[str]) -> list[DayTally]:
+def day_tallies(regions: Sequence[str] | None, days: list[str]) -> list[DayTally]:
     """The accounts' opened and completed sessions on each of ``days`` (YYYYMMDD) for people of
     ``regions`` (None: every region): a query per day, or per day and region."""
     counts: dict[tuple[str, str, str], dict[str, int]] = {}
