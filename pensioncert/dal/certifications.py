@@ -98,7 +98,6 @@ def store_once(certification: CertificationTable, *, give_back_attempt: bool = F
             if give_back and 1 not in failed.items:
                 release_attempt(budget, int(certification.year))
             return False
-    _reinstate(certification)
     return True
 
 
@@ -116,20 +115,6 @@ def _source_deltas(certification: CertificationTable):
             for scope in (stats.year_scope(year), stats.year_scope(year, certification.region)):
                 deltas[(scope, f"certified#source#{event_type}")] += 1
     return deltas
-
-
-def _reinstate(certification: CertificationTable) -> None:
-    """A certification by any method lifts a suspension for a missed year (issue 13): the person
-    moves to the back-payment list with the months withheld (dal.life_events.reinstate). Also
-    repaired by the yearly job, should this process end between the two writes."""
-    from datetime import date
-
-    from pensioncert.dal import life_events
-    from pensioncert.rules.life_events import months_between
-
-    for entry in life_events.open_suspensions(certification.subject_key):
-        months = months_between(date.fromisoformat(entry.since), date.fromisoformat(certification.certified_at[:10]))
-        life_events.reinstate(entry, certified_at=certification.certified_at, months=months)
 
 
 def for_year(subject_key: str, year: int) -> CertificationTable | None:

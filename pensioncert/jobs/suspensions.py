@@ -4,21 +4,21 @@
 nothing) puts every recipient without the year's certification on the suspension list of their
 region (``suspension#<year>``, a conditional put: who, since when, why). Payments stop from the
 day after the due date; the registry status is not changed, so the person can still certify by
-any method, and that certification lifts the suspension at once (dal.certifications.store_once)
-and lists the person for back payment of the months withheld. The run also repairs a lift that an
-interrupted process missed (a suspended person with a certification of a later year)."""
+any method, and that certification lifts the suspension at once (logic.suspensions, the one place
+of the lift) and lists the person for back payment of the months withheld. The run also repairs a
+lift that an interrupted process missed (a suspended person with a certification of a later year)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from pensioncert.clock import BEIJING, iso_beijing
-from pensioncert.dal import certifications, life_events
+from pensioncert.dal import life_events
 from pensioncert.dal.life_tables import LifeStatusTable
 from pensioncert.jobs import regions, uncertified_pages
+from pensioncert.logic import suspensions as lift
 from pensioncert.rules.certification import PaymentPolicy, certification_year
-from pensioncert.rules.life_events import months_between
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -60,7 +60,7 @@ def run(svc: Services, year: int | None = None, page_size: int = 100, only_regio
     listed_at = iso_beijing(now)
     for region in (only_regions if only_regions is not None else regions()):
         report.regions.append(region)
-        report.reinstated += _repair(region, year)
+        report.reinstated += lift.repair(region)
         job = f"suspensions#{year}#{region}"
         if life_events.job_done(job):  # the list of that year stands; later runs only repair
             report.skipped += 1
@@ -78,15 +78,3 @@ def run(svc: Services, year: int | None = None, page_size: int = 100, only_regio
                     report.already += 1
         life_events.mark_job_done(job, now, f"{report.suspended}")
     return report
-
-
-def _repair(region: str, year: int) -> int:
-    """Lift the suspensions of people certified after them (normally lifted at certification)."""
-    lifted = 0
-    for entry in life_events.whole_list("suspended", region):
-        later = [c for c in certifications.history(entry.subject_key) if int(c.year) > int(entry.year)]
-        if later:
-            first = min(later, key=lambda c: c.certified_at)
-            months = months_between(date.fromisoformat(entry.since), date.fromisoformat(first.certified_at[:10]))
-            lifted += life_events.reinstate(entry, certified_at=first.certified_at, months=months)
-    return lifted

@@ -8,7 +8,7 @@ from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications
 from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic import contacts, eligibility, frame_ties, liveness, previous_template
+from pensioncert.logic import contacts, eligibility, frame_ties, liveness, previous_template, suspensions
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import SELF, Subject, resolve
 from pensioncert.observability import logger, record_metric
@@ -132,6 +132,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
         raise
     if not stored:
         raise _not_eligible_for(subject, "ALREADY_CERTIFIED")
+    suspensions.lift_after_certification(certification.subject_key, certification.certified_at)
     if subject.contact is not None:  # a relative's (a contact's), not one's own
         # The live face matched the relative's own trusted reference: their consent is on record.
         contacts.consent_by_certification(svc, subject.contact)
@@ -224,4 +225,5 @@ def record_certification(svc: Services, subject_key: str, year: int, method: str
     )
     if not certifications.store_once(certification):
         raise _not_eligible("ALREADY_CERTIFIED")
+    suspensions.lift_after_certification(certification.subject_key, certification.certified_at)
     return certification

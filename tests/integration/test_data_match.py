@@ -396,3 +396,36 @@ def test_the_suspension_list_holds_exactly_the_uncertified_and_a_late_certificat
     back = {item.subject_key: item for item in life_events.whole_list("reinstated", region)}
     assert set(back) == {keys["late"], keys["by_data"]}
     assert back[keys["late"]].months == ["2027-01", "2027-02"] and back[keys["late"]].until == "2027-02-10"
+
+
+def test_the_yearly_run_lifts_a_suspension_whose_certification_lost_its_lift(svc, monkeypatch):
+    """The lift is written after the certification (logic.suspensions): a process that ends between
+    the two leaves a certified person on the suspension list. The yearly run repairs it, with the
+    same back pay the lift would have listed."""
+    from pensioncert.clock import FakeClock
+    from pensioncert.jobs import suspensions
+    from pensioncert.logic import suspensions as lift
+
+    region = region_of_our_own()
+    number = unique_id_number(1943)
+    assert import_registry(svc, HEADER + f"{number},褚六,{region},某单位,recipient,,,\n", None, None).errors == []
+    key = svc.vault.lookup("id", number)
+    svc.clock = FakeClock(beijing(2027, 1, 1, 2))
+    assert suspensions.run(svc, only_regions=[region]).suspended == 1
+
+    def process_ends(subject_key, certified_at):
+        raise SystemExit("the process ended after the certification was stored")
+
+    svc.clock = FakeClock(beijing(2027, 3, 5, 10))
+    monkeypatch.setattr(lift, "lift_after_certification", process_ends)
+    with pytest.raises(SystemExit):
+        record_certification(svc, key, 2027, "home_visit", "上门", region, "某单位")
+    monkeypatch.undo()
+    assert certifications.for_year(key, 2027) is not None
+    assert [item.subject_key for item in life_events.whole_list("suspended", region)] == [key]
+
+    report = suspensions.run(svc, only_regions=[region])
+    assert report.reinstated == 1 and life_events.whole_list("suspended", region) == []
+    [back] = life_events.whole_list("reinstated", region)
+    assert (back.subject_key, back.months, back.until) == (key, ["2027-01", "2027-02", "2027-03"], "2027-03-05")
+    assert suspensions.run(svc, only_regions=[region]).reinstated == 0  # a repeat changes nothing
