@@ -56,7 +56,7 @@ def parameters() -> dict[str, Any]:
 
 
 def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dict, table_arns: list,
-              index_arns: list, bucket_statement: dict, key_arn: dict, secret: str,
+              index_arns: list, bucket_statement: dict, queue_statement: dict, key_arn: dict, secret: str,
               vision_function: str, function_name: str, stage: str) -> dict[str, Any]:
     """``environment``: the API function's variables (the same settings); the other arguments are
     template.py's helpers and references, so nothing here repeats them."""
@@ -80,6 +80,7 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
                         {"Sid": "TableIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"],
                          "Resource": index_arns},
                         bucket_statement,
+                        queue_statement,
                         {"Sid": "DataKey", "Effect": "Allow",
                          "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": key_arn},
                         {"Sid": "InvokeVision", "Effect": "Allow", "Action": "lambda:InvokeFunction",

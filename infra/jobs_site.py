@@ -23,7 +23,7 @@ SCHEDULE = "cron(0 1 * * ? *)"  # 01:00 UTC = 09:00 Beijing
 
 
 def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dict, table_arns: list,
-              index_arns: list, key_arn, secret: str, function_name: str) -> dict[str, Any]:
+              index_arns: list, queue_statement: dict, key_arn, secret: str, function_name: str) -> dict[str, Any]:
     table_actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                      "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
     return {
@@ -39,12 +39,11 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
                          "Resource": index_arns},
                         {"Sid": "DataKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                          "Resource": key_arn},
+                        # Seals and keys the phones of the notices it queues (the vault's pii_key).
                         {"Sid": "AppSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                          "Resource": {"Ref": secret}},
-                        {"Fn::If": ["UsesSnsSms", {
-                            # SNS direct-to-phone publishing has no resource to scope to.
-                            "Sid": "SmsBySns", "Effect": "Allow", "Action": "sns:Publish", "Resource": "*",
-                        }, {"Ref": "AWS::NoValue"}]},
+                        # Reminders are queued, not sent: the notice consumer holds sns:Publish.
+                        queue_statement,
                     ]}}],
             },
         },
@@ -55,8 +54,8 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
             "Metadata": skip(
                 ("CKV_AWS_116", "Invoked by its EventBridge schedule only; a failed run is repeated "
                  "by the next day's (every write is conditional), so a dead-letter queue adds nothing."),
-                ("CKV_AWS_117", "Reaches only AWS regional endpoints and the SMS gateway over HTTPS; "
-                 "a VPC would add a NAT gateway for no isolation gain."),
+                ("CKV_AWS_117", "Reaches only AWS regional endpoints (DynamoDB, Secrets Manager, SQS) "
+                 "over HTTPS; a VPC would add endpoints or a NAT gateway for no isolation gain."),
             ),
             "Properties": {
                 "FunctionName": function_name,

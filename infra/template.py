@@ -25,9 +25,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from infra import admin_site, h5_site, jobs_site, matching_site
+from infra import admin_site, h5_site, jobs_site, matching_site, notices_site
 from pensioncert.dal.binding import table_specs
 from pensioncert.dal.evidence import EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, bucket_lifecycle
+from pensioncert.dal.notice_tables import NoticeSendTable
 from pensioncert.dal.staff_photos import STAFF_PHOTO_PREFIX
 from pensioncert.errors import ErrorCode
 from pensioncert.settings import Settings
@@ -92,6 +93,11 @@ def generated_secret_keys() -> list[str]:
 
 def function_name(settings: Settings, part: str) -> str:
     return f"pc-{settings.stage}-{part}"
+
+
+def notice_queue_name(settings: Settings) -> str:
+    """The stage's notice queue (settings.notice_queue_name, prefixed like the functions)."""
+    return f"pc-{settings.stage}-{settings.notice_queue_name}"
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -362,6 +368,8 @@ def _environment(settings: Settings) -> dict[str, Any]:
         # The province's identity-authority gateway (its key is in the app secret, identity_authority_key).
         "PC_IDENTITY_AUTHORITY": {"Ref": "IdentityAuthority"},
         "PC_IDENTITY_AUTHORITY_URL": {"Ref": "IdentityAuthorityUrl"},
+        # Where notice SMS are queued (infra/notices_site.py); verification codes are sent at once.
+        "PC_NOTICE_QUEUE_NAME": notice_queue_name(settings),
         "POWERTOOLS_SERVICE_NAME": "pensioncert",
         "POWERTOOLS_METRICS_NAMESPACE": "PensionCert",
     }
@@ -385,6 +393,7 @@ def api_function(settings: Settings) -> dict[str, Any]:
          "Resource": {"Fn::GetAtt": [VISION_FUNCTION, "Arn"]}},
         {"Sid": "AppSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
          "Resource": {"Ref": APP_SECRET}},
+        notices_site.producer_statement(),  # "you were added" notices (logic/contacts.py)
         {"Fn::If": ["UsesSnsSms", {
             # SNS direct-to-phone publishing has no resource to scope to: it must be "*".
             "Sid": "SmsBySns", "Effect": "Allow", "Action": "sns:Publish", "Resource": "*",
@@ -471,6 +480,7 @@ def admin_function(settings: Settings) -> dict[str, Any]:
         skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
         environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-admin"},
         table_arns=table_arns, index_arns=index_arns, bucket_statement=bucket,
+        queue_statement=notices_site.producer_statement(),  # the reference-photo notice
         key_arn={"Fn::GetAtt": [KEY, "Arn"]}, secret=APP_SECRET, vision_function=VISION_FUNCTION,
         function_name=function_name(settings, "admin"), stage=settings.stage)
 
@@ -481,8 +491,18 @@ def jobs_function(settings: Settings) -> dict[str, Any]:
     return jobs_site.resources(
         skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
         environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-jobs"},
-        table_arns=table_arns, index_arns=index_arns, key_arn={"Fn::GetAtt": [KEY, "Arn"]},
-        secret=APP_SECRET, function_name=function_name(settings, "jobs"))
+        table_arns=table_arns, index_arns=index_arns, queue_statement=notices_site.producer_statement(),
+        key_arn={"Fn::GetAtt": [KEY, "Arn"]}, secret=APP_SECRET, function_name=function_name(settings, "jobs"))
+
+
+def notice_resources(settings: Settings) -> dict[str, Any]:
+    """The notice queue, its dead-letter queue and alarm, the consumer (infra/notices_site.py)."""
+    send_table = logical_id(NoticeSendTable.Meta.base_name)
+    return notices_site.resources(
+        skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
+        environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-notices"},
+        send_table_arn={"Fn::GetAtt": [send_table, "Arn"]}, key_arn={"Fn::GetAtt": [KEY, "Arn"]},
+        secret=APP_SECRET, queue_name=notice_queue_name(settings), function_name=function_name(settings, "notices"))
 
 
 def matching_resources(settings: Settings) -> dict[str, Any]:
@@ -606,7 +626,7 @@ def merge_template(settings: Settings) -> dict[str, Any]:
     for part in (key_resources(settings), table_resources(settings), bucket_resources(settings),
                  secret_resources(settings), api_function(settings), vision_function(settings),
                  rest_api(settings), admin_function(settings), jobs_function(settings),
-                 matching_resources(settings),
+                 notice_resources(settings), matching_resources(settings),
                  h5_site.resources(_skip, _deny_plain_http, ACCESS_LOG_BUCKET, REST_API)):
         overlap = resources.keys() & part.keys()
         assert not overlap, overlap
@@ -620,6 +640,7 @@ def merge_template(settings: Settings) -> dict[str, Any]:
         **admin_site.outputs(),
         **h5_site.outputs(),
         **matching_site.outputs(),
+        **notices_site.outputs(),
     }
     return {
         "Description": f"pensioncert ({settings.stage}): API, vision, tables, evidence bucket, key, secret",

@@ -173,8 +173,8 @@ def test_no_role_allows_a_wildcard_action_or_a_wildcard_resource_beyond_sms_and_
                 assert as_list(statement["Action"]) == STATE_MACHINE_LOG_ACTIONS
                 assert all(action.startswith("logs:") for action in STATE_MACHINE_LOG_ACTIONS)
                 continue
-            # SNS direct-to-phone publishing: the API (codes) and the daily jobs (reminders) send SMS.
-            assert role in ("DefaultRole", "JobsRole") and as_list(statement["Action"]) == ["sns:Publish"]
+            # SNS direct-to-phone publishing: the API (codes) and the notice consumer (notices) send SMS.
+            assert role in ("DefaultRole", "NoticeRole") and as_list(statement["Action"]) == ["sns:Publish"]
 
 
 def test_each_function_has_its_own_least_privilege_role(template):
