@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Chalice, Response
@@ -34,6 +34,7 @@ from pensioncert.logic.accounts import is_real_name_verified, signed_in_account
 from pensioncert.observability import logger as log
 from pensioncert.services import services
 from vision_contract import images
+from vision_contract.steps import MAX_FRAMES, MIN_FRAMES, Challenge
 
 Model = TypeVar("Model", bound=BaseModel)
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
@@ -100,8 +101,8 @@ Base64Image = Annotated[
 class LivenessStep(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
-    challenge: Literal["turn_head", "open_mouth", "blink"]
-    frames: Annotated[list[Base64Image], Field(min_length=3, max_length=12)]
+    challenge: Challenge
+    frames: Annotated[list[Base64Image], Field(min_length=MIN_FRAMES, max_length=MAX_FRAMES)]
 
 
 Steps = Annotated[list[LivenessStep], Field(min_length=2, max_length=3)]

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pensioncert.clock import BEIJING
+from vision_contract import steps
 
-CHALLENGES = ("turn_head", "open_mouth", "blink")
+CHALLENGES = steps.CHALLENGES  # the names the app and the vision function share
 METHODS = ("app", "proxy_app", "home_visit", "overseas", "agency", "data_match")
 
 ELIGIBILITY_MESSAGES = {

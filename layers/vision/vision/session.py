@@ -5,14 +5,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vision_contract import steps
+
 from . import continuity, liveness, matching, quality, replay
 from .embedder import get_embedder
 from .errors import VisionError
 from .frame import Frame, Timer, analyze
 
-CHALLENGES = tuple(liveness.RULES)
-# The app sends 3–12 frames per step.
-MIN_FRAMES, MAX_FRAMES = 3, 12
+CHALLENGES = steps.CHALLENGES  # one liveness rule each (liveness.RULES; a test holds them equal)
+# The app sends 3–12 frames per step (the contract, vision_contract.steps).
+MIN_FRAMES, MAX_FRAMES = steps.MIN_FRAMES, steps.MAX_FRAMES
 MAX_STEPS = 6
 
 
