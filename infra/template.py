@@ -601,7 +601,8 @@ def parameters(settings: Settings) -> dict[str, Any]:
                         "Description": "SNS cannot send SMS from the China regions: aliyun there."},
         "AliyunTemplates": {"Type": "String", "Default": "{}", "Description": (
             'JSON: template code per purpose, {"register": "SMS_...", "reset_password": "SMS_...", '
-            '"bind_phone": "SMS_..."}')},
+            '"bind_phone": "SMS_...", "reminder": "SMS_...", "reference_changed": "SMS_...", '
+            '"contact_added": "SMS_..."}')},
         "AliyunAccessKeyId": {"Type": "String", "Default": "", "NoEcho": True,
                               "Description": "Alibaba Cloud SMS AccessKey id (stored in the app secret)"},
         "AliyunAccessKeySecret": {"Type": "String", "Default": "", "NoEcho": True,
