@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from pensioncert.settings import Settings
     from pensioncert.vision_client import VisionClient
 
-# About 4 s of one core per chunk (a registry photo is ~0.25 s to detect, align and embed): long
-# enough that a worker's round trip is noise, short enough that a crash loses little.
+# About 0.5-1 s of one core per chunk (a dev-set registry photo is 25-60 ms to detect, align and
+# embed here; bench/import_bench.py): a worker's round trip is noise beside it. Each photo's result
+# is recorded as it comes, so a bigger chunk (a distributed map's batch may take hundreds) loses
+# nothing more in a crash; it only spreads the file's last chunks less evenly over the workers.
 CHUNK_PHOTOS = 16
 # Rows without a photo ride with the photos' chunk; a file of few photos is still read in bounded steps.
 CHUNK_ROWS = 2000

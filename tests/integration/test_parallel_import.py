@@ -122,7 +122,8 @@ def test_the_pool_imports_what_one_photo_after_another_imports(svc, photo_dir, e
     assert sorted(digest for _, digest in log) == sorted(
         hashlib.sha256(path.read_bytes()).hexdigest() for path in photo_dir.iterdir())
     assert pool.embedded == 30
-    assert len({pid for pid, _ in log}) == 2 and os.getpid() not in {pid for pid, _ in log}
+    # Embedded by the workers (both, unless one started late enough for the other to take every chunk).
+    assert 1 <= len({pid for pid, _ in log}) <= 2 and os.getpid() not in {pid for pid, _ in log}
 
 
 def test_an_import_run_again_after_a_crash_embeds_and_writes_each_photo_once(svc, photo_dir, embed_log_path,
