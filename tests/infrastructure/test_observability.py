@@ -140,6 +140,7 @@ def test_certification_outcomes_are_counted_by_method_and_reason(monkeypatch):
     monkeypatch.setattr(certification.eligibility, "check_subject",
                         lambda svc, subject: types.SimpleNamespace(reason=None, person=person))
     monkeypatch.setattr(certification.certifications, "store_once", lambda c, **kw: True)
+    monkeypatch.setattr(certification.suspensions, "lift_after_certification", lambda *a: 0)
     monkeypatch.setattr(certification, "_settled_failure", lambda *a: RuntimeError("counted"))
     monkeypatch.setattr(certification.frame_ties, "claim", lambda *a: b"")
     monkeypatch.setattr(certification.previous_template, "find", lambda *a: None)

@@ -3,11 +3,10 @@ its liveness rule, and the same frame counts on both sides."""
 from __future__ import annotations
 
 import vision
-from vision import liveness, session
-from vision_contract import steps
-
 from pensioncert.http_edge import LivenessStep
 from pensioncert.rules.certification import CHALLENGES
+from vision import liveness, session
+from vision_contract import steps
 
 
 def test_every_challenge_the_api_draws_has_a_liveness_rule_and_no_rule_is_undrawable():
