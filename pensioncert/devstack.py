@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pensioncert.settings import MIN_TOKEN_SECRET_BYTES
@@ -407,6 +408,7 @@ def run_stack() -> int:
     admin: int | None = admin_port if _port_is_free(admin_port) else None  # None: not started
     emulator = authority = snapshot = None
     children: list[subprocess.Popen] = []
+    loops: list[Callable[[], None]] = []  # the jobs' timer and the notice drain: what stops each
     try:
         emulator = start_emulator(emulator_port)
         authority_people, demo_cards = demo_authority_people()
@@ -424,8 +426,8 @@ def run_stack() -> int:
         snapshot = local_state.PeriodicSnapshot(services()).start()
         from pensioncert.jobs import local_notices, local_timer
 
-        local_timer.start(services())  # reminders and suspensions, daily (issue 13)
-        local_notices.start(services())  # the notice SMS the API, the admin and the jobs queue
+        loops.append(local_timer.start(services()))  # reminders and suspensions, daily (issue 13)
+        loops.append(local_notices.start(services()))  # the notice SMS the API, the admin and the jobs queue
         STATE_FILE.parent.mkdir(exist_ok=True)
         STATE_FILE.touch(mode=0o600)  # the secrets are never readable by others, even for a moment
         STATE_FILE.write_text(json.dumps({"environment": environment}))
@@ -451,6 +453,8 @@ def run_stack() -> int:
             child.terminate()  # all at once, then each waited for
         for child in children:
             stop_process(child)
+        for stop_loop in loops:  # their rounds end before the emulator does
+            stop_loop()
         try:
             if snapshot is not None:
                 snapshot.stop()  # while the emulator still runs; SnapshotNotSaved if it fails

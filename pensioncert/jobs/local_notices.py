@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pensioncert.jobs.notices import BATCH_SIZE, deliver
@@ -63,8 +63,8 @@ class DeliveredOnPut(NoticeQueue):
         return refused
 
 
-def start(svc: Services) -> threading.Event:
-    """Returns the event that stops the loop."""
+def start(svc: Services) -> Callable[[], None]:
+    """Starts the loop; returns what stops it, waiting for a drain in flight (as jobs.local_timer)."""
     stop = threading.Event()
 
     def loop() -> None:
@@ -75,5 +75,11 @@ def start(svc: Services) -> threading.Event:
                 log.exception("notice queue drain failed")
             stop.wait(PERIOD_SECONDS)
 
-    threading.Thread(target=loop, name="notice-drain", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=loop, name="notice-drain", daemon=True)
+    thread.start()
+
+    def stop_loop(wait_seconds: float = 20.0) -> None:
+        stop.set()
+        thread.join(wait_seconds)
+
+    return stop_loop

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,8 +15,10 @@ PERIOD_SECONDS = 24 * 3600
 log = logging.getLogger(__name__)
 
 
-def start(svc: Services) -> threading.Event:
-    """Returns the event that stops the timer."""
+def start(svc: Services) -> Callable[[], None]:
+    """Starts the timer; returns what stops it, waiting for a run in flight (`make run` stops it
+    before its last snapshot and its emulator: a run cut off by the emulator's end would log errors
+    from a thread the interpreter is finalising)."""
     stop = threading.Event()
 
     def loop() -> None:
@@ -29,5 +32,11 @@ def start(svc: Services) -> threading.Event:
                 log.exception("jobs run failed")
             stop.wait(PERIOD_SECONDS)
 
-    threading.Thread(target=loop, name="jobs-timer", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=loop, name="jobs-timer", daemon=True)
+    thread.start()
+
+    def stop_timer(wait_seconds: float = 20.0) -> None:
+        stop.set()
+        thread.join(wait_seconds)
+
+    return stop_timer
