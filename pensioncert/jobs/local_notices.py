@@ -6,10 +6,10 @@ failed come back after the queue's visibility timeout, as deployed)."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pensioncert.jobs.local_loop import every
 from pensioncert.jobs.notices import BATCH_SIZE, deliver
 from pensioncert.sms.queue import NoticeQueue, QueuedNotice
 
@@ -64,22 +64,6 @@ class DeliveredOnPut(NoticeQueue):
 
 
 def start(svc: Services) -> Callable[[], None]:
-    """Starts the loop; returns what stops it, waiting for a drain in flight (as jobs.local_timer)."""
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                drain(svc, svc.notices)
-            except Exception:  # the next round tries again; a message's own failures are SQS's to count
-                log.exception("notice queue drain failed")
-            stop.wait(PERIOD_SECONDS)
-
-    thread = threading.Thread(target=loop, name="notice-drain", daemon=True)
-    thread.start()
-
-    def stop_loop(wait_seconds: float = 20.0) -> None:
-        stop.set()
-        thread.join(wait_seconds)
-
-    return stop_loop
+    """The drain every PERIOD_SECONDS (a message's own failures are SQS's to count); returns what
+    stops it (jobs.local_timer.every)."""
+    return every(PERIOD_SECONDS, "notice-drain", lambda: drain(svc, svc.notices), "notice queue drain failed")

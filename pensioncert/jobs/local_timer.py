@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from pensioncert.jobs.local_loop import every
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -16,27 +17,10 @@ log = logging.getLogger(__name__)
 
 
 def start(svc: Services) -> Callable[[], None]:
-    """Starts the timer; returns what stops it, waiting for a run in flight (`make run` stops it
-    before its last snapshot and its emulator: a run cut off by the emulator's end would log errors
-    from a thread the interpreter is finalising)."""
-    stop = threading.Event()
-
-    def loop() -> None:
+    """The daily jobs (reminders, suspensions, duplicate faces); returns what stops them."""
+    def run_once() -> None:
         from pensioncert.jobs.handler import run_jobs
 
-        while not stop.is_set():
-            try:
-                reports = run_jobs(svc, ("reminders", "suspensions", "duplicate_faces"))
-                log.info("jobs: %s", json.dumps(reports, ensure_ascii=False))
-            except Exception:  # a failed run is repeated by the next one (every write is conditional)
-                log.exception("jobs run failed")
-            stop.wait(PERIOD_SECONDS)
+        log.info("jobs: %s", json.dumps(run_jobs(svc, ("reminders", "suspensions", "duplicate_faces")), ensure_ascii=False))
 
-    thread = threading.Thread(target=loop, name="jobs-timer", daemon=True)
-    thread.start()
-
-    def stop_timer(wait_seconds: float = 20.0) -> None:
-        stop.set()
-        thread.join(wait_seconds)
-
-    return stop_timer
+    return every(PERIOD_SECONDS, "jobs-timer", run_once, "jobs run failed")
