@@ -14,6 +14,7 @@ import os
 import uuid
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import devset
@@ -25,8 +26,6 @@ from pensioncert.logic.import_photos import PhotoPool
 from pensioncert.logic.registry_import import Importer, import_registry
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
-EMBED_LOG = "PC_TEST_IMPORT_EMBED_LOG"
-FAIL_AFTER = "PC_TEST_IMPORT_FAIL_AFTER"
 _embedded_here = 0
 
 
@@ -34,15 +33,16 @@ class WorkerCrash(RuntimeError):
     pass
 
 
-def logged_embed(vision, image: bytes) -> list[float]:
-    """Runs in the workers: each photo given to vision is a line (pid, digest) of the log; with
-    FAIL_AFTER set, a worker raises instead of embedding its (FAIL_AFTER + 1)-th photo."""
+def logged_embed(log_path: str, fail_after: int | None, vision, image: bytes) -> list[float]:
+    """Runs in the workers (given as a partial: the log and the crash point travel with it, not by the
+    environment, which an earlier test of the session may have detached from the process's own):
+    each photo given to vision is a line (pid, digest) of the log; with ``fail_after``, a worker
+    raises instead of embedding its (fail_after + 1)-th photo."""
     global _embedded_here
-    fail_after = os.environ.get(FAIL_AFTER)
-    if fail_after and _embedded_here >= int(fail_after):
+    if fail_after is not None and _embedded_here >= fail_after:
         raise WorkerCrash("a worker fails half way through the import")
     _embedded_here += 1
-    with open(os.environ[EMBED_LOG], "a", encoding="utf-8") as log:
+    with open(log_path, "a", encoding="utf-8") as log:
         log.write(f"{os.getpid()} {hashlib.sha256(image).hexdigest()}\n")
     return vision.embed_reference(image)
 
@@ -75,10 +75,8 @@ def photo_dir(tmp_path) -> Path:
 
 
 @pytest.fixture
-def embed_log_path(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "embedded.log"
-    monkeypatch.setenv(EMBED_LOG, str(path))
-    return path
+def embed_log_path(tmp_path) -> Path:
+    return tmp_path / "embedded.log"
 
 
 def registry_rows(photo_dir: Path, region: str) -> tuple[str, dict[str, str]]:
@@ -105,7 +103,7 @@ def test_the_pool_imports_what_one_photo_after_another_imports(svc, photo_dir, e
     pooled_csv, pooled_numbers = registry_rows(photo_dir, f"并行导入市{suffix}")
 
     serial = import_registry(svc, serial_csv, photo_dir, lambda id_key, _image: f"photo/{id_key}", importer())
-    with PhotoPool(svc, workers=2, chunk_photos=4, embed=logged_embed) as pool:
+    with PhotoPool(svc, workers=2, chunk_photos=4, embed=partial(logged_embed, str(embed_log_path), None)) as pool:
         pooled = import_registry(svc, pooled_csv, photo_dir, lambda id_key, _image: f"photo/{id_key}",
                                  importer(), photo_pool=pool)
 
@@ -126,8 +124,7 @@ def test_the_pool_imports_what_one_photo_after_another_imports(svc, photo_dir, e
     assert 1 <= len({pid for pid, _ in log}) <= 2 and os.getpid() not in {pid for pid, _ in log}
 
 
-def test_an_import_run_again_after_a_crash_embeds_and_writes_each_photo_once(svc, photo_dir, embed_log_path,
-                                                                             monkeypatch):
+def test_an_import_run_again_after_a_crash_embeds_and_writes_each_photo_once(svc, photo_dir, embed_log_path):
     csv_text, numbers = registry_rows(photo_dir, f"续导测试市{uuid.uuid4().hex[:6]}")
     who = importer()
     stored: list[str] = []
@@ -136,15 +133,14 @@ def test_an_import_run_again_after_a_crash_embeds_and_writes_each_photo_once(svc
         stored.append(id_key)
         return f"photo/{id_key}"
 
-    monkeypatch.setenv(FAIL_AFTER, "5")  # each worker embeds 5 photos, then fails on its 6th
-    with pytest.raises(WorkerCrash), PhotoPool(svc, workers=2, chunk_photos=4, embed=logged_embed) as pool:
+    crashing = partial(logged_embed, str(embed_log_path), 5)  # each worker embeds 5 photos, then fails on its 6th
+    with pytest.raises(WorkerCrash), PhotoPool(svc, workers=2, chunk_photos=4, embed=crashing) as pool:
         import_registry(svc, csv_text, photo_dir, store_photo, who, photo_pool=pool)
     first_run = embed_log(embed_log_path)
     written_first = set(stored)
     assert 0 < len(written_first) < len(first_run) <= 10  # rows written, and photos embedded ahead of them
 
-    monkeypatch.delenv(FAIL_AFTER)
-    with PhotoPool(svc, workers=2, chunk_photos=4, embed=logged_embed) as pool:
+    with PhotoPool(svc, workers=2, chunk_photos=4, embed=partial(logged_embed, str(embed_log_path), None)) as pool:
         report = import_registry(svc, csv_text, photo_dir, store_photo, who, photo_pool=pool)
 
     assert (report.rows, report.written, report.unchanged) == (30, 28 - len(written_first), len(written_first))
