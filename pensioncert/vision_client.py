@@ -13,6 +13,9 @@ from typing import Any, Protocol
 
 from pensioncert.errors import AppError, ErrorCode
 
+# Per step, each frame's (perceptual hash, its mirror's hash) (vision/fingerprint.py).
+StepPrints = tuple[tuple[tuple[int, int], ...], ...]
+
 # The vision package's refusal codes that the contract lets the app see as they are.
 CONTRACT_CODES = {"NO_FACE", "MULTIPLE_FACES", "POOR_QUALITY", "LIVENESS_FAILED", "FACE_MISMATCH",
                   "ID_CARD_UNREADABLE", "IMAGE_TOO_LARGE"}
@@ -26,6 +29,8 @@ class VisionRefusal(Exception):
     # band just below the match threshold (a person should look: the likeliest genuine).
     similarity: float | None = None
     review_band: bool = False
+    # The session's frame prints when vision read them with the decision (decide_session_evidence).
+    prints: StepPrints | None = None
 
 
 class VisionTransport(Protocol):
@@ -70,14 +75,18 @@ class VisionClient:
         """As ``decide_session``, with the steps read by vision from the session's evidence object:
         the invoke carries a key, not megabytes of frames (a synchronous invoke carries 6 MB).
         ``previous``: the live template of the subject's previous clean app certification (issue 18):
-        the answer's ``matched_by`` says whether it or the trusted reference certified the face."""
-        return self._call({"action": "decide_session_evidence", "bucket": bucket, "key": key,
-                           "references": references, **({"previous": previous} if previous else {})})
+        the answer's ``matched_by`` says whether it or the trusted reference certified the face.
+        The answer's ``prints`` (and a refusal's) are the frames' ``StepPrints``, or None when a
+        frame could not be hashed."""
+        answer = self._call({"action": "decide_session_evidence", "bucket": bucket, "key": key,
+                             "references": references, **({"previous": previous} if previous else {})})
+        return {**answer, "prints": _step_prints(answer.get("prints"))}
 
-    def fingerprint_evidence(self, bucket: str, key: str) -> list[list[tuple[int, int]]]:
+    def fingerprint_evidence(self, bucket: str, key: str) -> StepPrints:
         """Per step, each frame's (hash, mirror hash) (vision/fingerprint.py), from the evidence object."""
-        answer = self._call({"action": "fingerprint_evidence", "bucket": bucket, "key": key})
-        return [[(int(h, 16), int(m, 16)) for h, m in step] for step in answer["steps"]]
+        prints = _step_prints(self._call({"action": "fingerprint_evidence", "bucket": bucket, "key": key})["steps"])
+        assert prints is not None
+        return prints
 
     def embed_reference(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_reference", "image": _b64(image)})["embedding"]
@@ -113,8 +122,15 @@ class VisionClient:
         if not answer.get("ok"):
             similarity = answer.get("similarity")
             raise VisionRefusal(answer.get("code", "IMAGE_INVALID"), answer.get("detail", ""),
-                                None if similarity is None else float(similarity), bool(answer.get("review_band")))
+                                None if similarity is None else float(similarity), bool(answer.get("review_band")),
+                                _step_prints(answer.get("prints")))
         return answer
+
+
+def _step_prints(steps: Any) -> StepPrints | None:
+    if steps is None:
+        return None
+    return tuple(tuple((int(h, 16), int(m, 16)) for h, m in step) for step in steps)
 
 
 def _b64(image: bytes) -> str:

@@ -89,13 +89,13 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
                     svc.settings.evidence_bucket, evidence_key, templates,
                     [previous.template] if previous else None))
         except VisionRefusal as refusal:
-            if frame_ties.ties(refusal):
-                frame_ties.claim(svc, subject.id_key, year, evidence_key)  # a repeat is the answer then
+            if frame_ties.ties(refusal):  # a repeat is the answer then
+                frame_ties.claim(svc, subject.id_key, year, evidence_key, refusal.prints)
             elif refusal.code == "LIVENESS_FAILED":
-                frame_ties.refuse_one_moment_twice(svc, evidence_key)
+                frame_ties.refuse_one_moment_twice(svc, evidence_key, refusal.prints)
             raise
         # The frames are claimed before a pass is stored: a replay is refused, and counts as a try.
-        claimed = frame_ties.claim(svc, subject.id_key, year, evidence_key)
+        claimed = frame_ties.claim(svc, subject.id_key, year, evidence_key, decision.get("prints"))
     except VisionRefusal as refusal:
         record_metric("CertificationFailed", reason=refusal.code)
         logger.info("certification refused", extra={"code": refusal.code, "detail": refusal.detail})

@@ -13,7 +13,7 @@ from pensioncert.dal import frame_prints
 from pensioncert.dal.transactions import LostRace, retry_lost_races
 from pensioncert.rules import attempts
 from pensioncert.rules.frames import REPEAT, FramePrint, pack, seen_before, steps_repeat_each_other, unpack
-from pensioncert.vision_client import VisionRefusal
+from pensioncert.vision_client import StepPrints, VisionRefusal
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -33,11 +33,12 @@ def ties(refusal: VisionRefusal) -> bool:
     return attempts.counts(refusal.code) and refusal.code != "LIVENESS_FAILED"
 
 
-def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> bytes:
+def claim(svc: Services, subject_key: str, year: int, evidence_key: str, prints: StepPrints | None = None) -> bytes:
     """Keep the session's frame prints for the subject, unless a step repeats another step of this
     session or frames of an earlier session (this year's or last year's): then VisionRefusal
-    LIVENESS_FAILED, counted as any liveness failure. Undecodable frames are vision's refusal."""
-    steps = refuse_one_moment_twice(svc, evidence_key)
+    LIVENESS_FAILED, counted as any liveness failure. Undecodable frames are vision's refusal.
+    ``prints``: those vision sent with its decision; None asks vision for them."""
+    steps = refuse_one_moment_twice(svc, evidence_key, prints)
     kept = pack(steps)
     last_year = [h for blob in frame_prints.read(subject_key, year - 1).sessions for h in unpack(blob)]
 
@@ -52,12 +53,14 @@ def claim(svc: Services, subject_key: str, year: int, evidence_key: str) -> byte
     return retry_lost_races(attempt, attempts=_MAX_RACES, gives_up=RuntimeError(_KEPT_CHANGING))
 
 
-def refuse_one_moment_twice(svc: Services, evidence_key: str) -> list[list[FramePrint]]:
+def refuse_one_moment_twice(svc: Services, evidence_key: str,
+                            prints: StepPrints | None = None) -> list[list[FramePrint]]:
     """The session's frame prints, step by step; VisionRefusal LIVENESS_FAILED (frames seen before)
     when one moment was sent as two steps. A liveness refusal, which claims nothing, still asks this,
     so such a session is answered as a repeat, not as the action that was not seen."""
-    steps = [[FramePrint(h, m) for h, m in step]
-             for step in svc.vision.fingerprint_evidence(svc.settings.evidence_bucket, evidence_key)]
+    if prints is None:
+        prints = svc.vision.fingerprint_evidence(svc.settings.evidence_bucket, evidence_key)
+    steps = [[FramePrint(h, m) for h, m in step] for step in prints]
     if steps_repeat_each_other(steps):
         raise VisionRefusal("LIVENESS_FAILED", REPEAT)
     return steps

@@ -116,7 +116,8 @@ def decide(svc: Services, references: References, steps: list[dict], vision_deci
     decision["authority_transaction_id"] = transaction_id
     decision["similarity"] = score
     if not identity.passes(svc.settings, score):
-        raise VisionRefusal("FACE_MISMATCH", f"authority_score:{score:.3f}:{transaction_id}")
+        raise VisionRefusal("FACE_MISMATCH", f"authority_score:{score:.3f}:{transaction_id}",
+                            prints=decision.get("prints"))
     return decision
 
 

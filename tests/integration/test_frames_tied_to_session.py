@@ -87,3 +87,26 @@ def test_step_level_rule_on_real_frames_both_orders(vision_models):
     prints = _prints(frames)
     assert steps_repeat_each_other([prints, list(reversed(prints))])
     assert not steps_repeat_each_other([prints, _prints(devset.steps(RETIREE, "blink")[0].frames_b64())])
+
+
+def test_vision_is_invoked_once_per_completion_and_its_prints_tie_the_frames(api, svc, retiree, monkeypatch):
+    """The prints come with vision's decision, a pass's and a refusal's: no second invoke reads and
+    decodes the evidence again; a replay is still refused by them."""
+    from pensioncert.vision_client import InProcessTransport
+
+    actions: list[str] = []
+    real_invoke = InProcessTransport.invoke
+    monkeypatch.setattr(InProcessTransport, "invoke",
+                        lambda self, event: actions.append(event["action"]) or real_invoke(self, event))
+    session = open_session(api, retiree["token"])
+    steps = devset.answer(session["challenges"], RETIREE)
+    assert complete(api, retiree["token"], session["session_id"], steps)[0] == 200
+    assert actions == ["decide_session_evidence"]
+    actions.clear()
+    svc.clock.advance(days=366)
+    token = post(api, "/auth/card-login", {"id_number": retiree["id"], "card_password": "135791"})[1]["token"]
+    again = open_session(api, token)
+    replay = [{"challenge": c, "frames": s["frames"]}
+              for c, s in zip(again["challenges"], devset.answer(again["challenges"], RETIREE), strict=True)]
+    assert _refused_as_repeat(complete(api, token, again["session_id"], replay)) == 4
+    assert actions == ["decide_session_evidence"]

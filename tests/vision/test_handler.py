@@ -1,4 +1,6 @@
 import base64
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,31 @@ def test_decide_session_round_trip(handler):
     from vision.matching import REVIEW_THRESHOLD
 
     assert r["similarity"] < REVIEW_THRESHOLD
+
+
+class _EvidenceStore:
+    """The one evidence object the handler reads (an S3 client's get_object, nothing else)."""
+
+    def __init__(self, bundle: dict) -> None:
+        self._body = json.dumps(bundle).encode()
+
+    def get_object(self, Bucket, Key):
+        return {"Body": io.BytesIO(self._body)}
+
+
+def test_a_decision_from_evidence_carries_the_frames_prints_passed_or_refused(handler):
+    dev = Path(__file__).resolve().parents[3] / "shared" / "vision-devset"
+    ref = handler({"action": "embed_reference", "image": b64((dev / "reference" / "p04.jpg").read_bytes())}, None)["embedding"]
+    other = handler({"action": "embed_reference", "image": b64((dev / "reference" / "p06.jpg").read_bytes())}, None)["embedding"]
+    frames = [b64(p.read_bytes()) for p in sorted((dev / "liveness" / "genuine" / "blink" / "st-katiehill_1").glob("*.jpg"))]
+    s3 = _EvidenceStore({"steps": [{"challenge": "blink", "frames": frames}]})
+    named = {"bucket": "evidence", "key": "evidence/certify/2026/s.json"}
+    prints = handler({"action": "fingerprint_evidence", **named}, None, s3=s3)["steps"]
+    assert len(prints) == 1 and len(prints[0]) == len(frames)
+    passed = handler({"action": "decide_session_evidence", **named, "references": [ref]}, None, s3=s3)
+    assert passed["ok"] is True and passed["prints"] == prints
+    refused = handler({"action": "decide_session_evidence", **named, "references": [other]}, None, s3=s3)
+    assert (refused["ok"], refused["code"], refused["prints"]) == (False, "FACE_MISMATCH", prints)
 
 
 @pytest.mark.parametrize(

@@ -97,6 +97,30 @@ def _match_with_previous(live, refs, previous) -> dict:
             "reference_similarity": sim_reference, "previous_similarity": sim_previous}
 
 
+def _decision(steps, event) -> dict:
+    refs, previous = _references(event), _references({"references": event.get("previous", [])})
+    # With a previous template (issue 18) the match is matching.matched_by's, not decide_session's.
+    d = decide_session(steps, [] if previous else refs)
+    answer = {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms,
+              "best_frame": list(d.best_frame) if d.best_frame else None,
+              "matched_by": matching.BY_REFERENCE if refs else None}
+    return {**answer, **_match_with_previous(d.live_embedding, refs, previous)} if previous and refs else answer
+
+
+def _prints(steps) -> list[list[list[str]]]:
+    """Per step, each frame's perceptual hash and its mirror's (hex): the API ties frames to the session."""
+    return [[[f"{h:x}", f"{m:x}"] for h, m in fingerprint.step_prints(frames)] for _, frames in steps]
+
+
+def _prints_if_decodable(steps) -> dict:
+    """``{"prints": ...}``, or nothing when a frame cannot be hashed (the API then asks
+    ``fingerprint_evidence`` and hears that frame's refusal)."""
+    try:
+        return {"prints": _prints(steps)}
+    except VisionError:
+        return {}
+
+
 def lambda_handler(event, context, s3=None):
     """``s3``: an S3 client for evidence reads (the in-process local stage passes the emulator's)."""
     try:
@@ -119,19 +143,19 @@ def _handle(event, s3):
     if not isinstance(event, dict):
         raise VisionError("IMAGE_INVALID", "event_not_an_object")
     action = event.get("action")
-    if action in ("decide_session", "decide_session_evidence"):
-        steps = _steps(event) if action == "decide_session" else _evidence_steps(event, s3)
-        refs, previous = _references(event), _references({"references": event.get("previous", [])})
-        # With a previous template (issue 18) the match is matching.matched_by's, not decide_session's.
-        d = decide_session(steps, [] if previous else refs)
-        answer = {"ok": True, "similarity": d.similarity, "live_embedding": d.live_embedding, "timings_ms": d.timings_ms,
-                  "best_frame": list(d.best_frame) if d.best_frame else None,
-                  "matched_by": matching.BY_REFERENCE if refs else None}
-        return {**answer, **_match_with_previous(d.live_embedding, refs, previous)} if previous and refs else answer
+    if action == "decide_session":
+        return _decision(_steps(event), event)
+    if action == "decide_session_evidence":
+        # The frames' prints come with the answer, a pass's or a refusal's: the API ties the frames to
+        # the session from them without a second invoke that reads and decodes the evidence again.
+        steps = _evidence_steps(event, s3)
+        try:
+            answer = _decision(steps, event)
+        except VisionError as refusal:
+            return {**refusal.answer(), **_prints_if_decodable(steps)}
+        return {**answer, **_prints_if_decodable(steps)}
     if action == "fingerprint_evidence":
-        # Each frame's perceptual hash and its mirror's (hex): the API ties frames to the session.
-        return {"ok": True, "steps": [[[f"{h:x}", f"{m:x}"] for h, m in fingerprint.step_prints(frames)]
-                                      for _, frames in _evidence_steps(event, s3)]}
+        return {"ok": True, "steps": _prints(_evidence_steps(event, s3))}
     if action == "similarity":
         # A template (from embed_reference) against trusted references: the lowest similarity
         # decides, at the one shipped threshold (matching.MATCH_THRESHOLD).
