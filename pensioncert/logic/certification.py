@@ -4,10 +4,12 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
+from pensioncert.alongside import alongside
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import certifications
 from pensioncert.dal.tables import CertificationTable
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import LAST_TRY_HOME_VISIT_HINT, AppError, ErrorCode
+from pensioncert.labels import BY_PROXY_NAMED, BY_SELF
 from pensioncert.logic import contacts, eligibility, frame_ties, liveness, previous_template, suspensions
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import SELF, Subject, resolve
@@ -19,7 +21,7 @@ from pensioncert.vision_client import VisionRefusal
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-HOME_VISIT_HINT = "本年度自助认证未通过的次数已达上限，请联系所在单位申请上门认证"
+HOME_VISIT_HINT = LAST_TRY_HOME_VISIT_HINT
 
 
 def start(svc: Services, account, subject_param: str) -> dict:
@@ -67,42 +69,47 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     references = references_for(svc, subject, person)
     if not references:
         raise AppError(ErrorCode.NO_REFERENCE_PHOTO)
-    # Evidence first: a certification is never stored without its evidence record, and vision
-    # reads the frames from it.
-    # Whose session it was, in the evidence too: an appeal (logic/reviews) outlives the session item,
-    # which DynamoDB's TTL deletes soon after it expires.
-    evidence_key = liveness.store_evidence(svc, session, steps, {"user_id": session.user_id,
-                                                                 "subject_key": session.subject_key})
-    # The attempt counts as failed before vision runs: at the limit (reached meanwhile by
-    # concurrent sessions) nothing runs, and no pass can slip past it. It is the operator's: a
-    # contact's own budget for this subject, never the subject's (v1.2).
     budget = _budget(account, subject)
-    if not certifications.reserve_attempt(budget, year, svc.settings.yearly_failed_attempts_limit):
-        raise liveness.attempts_exhausted()
-    try:
-        # The face that passed last time, verified against this same reference (issue 18).
-        previous = previous_template.find(svc, subject.id_key, year, references)
+    with alongside() as start:
+        # Reads that wait on the network while the evidence is stored and the vision call runs: the
+        # face that passed last time, verified against this same reference (issue 18), and the
+        # frames the subject's sessions submitted (their claim below is conditional on that record).
+        found_previous = start(previous_template.find, svc, subject.id_key, year, references)
+        recorded_frames = start(frame_ties.recorded, subject.id_key, year)
+        # Evidence first: a certification is never stored without its evidence record, and vision
+        # reads the frames from it. Whose session it was, in the evidence too: an appeal
+        # (logic/reviews) outlives the session item, which DynamoDB's TTL deletes soon after it expires.
+        evidence_key = liveness.store_evidence(svc, session, steps, {"user_id": session.user_id,
+                                                                     "subject_key": session.subject_key})
+        # The attempt counts as failed before vision runs: at the limit (reached meanwhile by
+        # concurrent sessions) nothing runs, and no pass can slip past it. It is the operator's: a
+        # contact's own budget for this subject, never the subject's (v1.2).
+        if not certifications.reserve_attempt(budget, year, svc.settings.yearly_failed_attempts_limit):
+            raise liveness.attempts_exhausted()
         try:
-            decision = trusted_references.decide(
-                svc, references, steps,
-                lambda templates: svc.vision.decide_session_evidence(
-                    svc.settings.evidence_bucket, evidence_key, templates,
-                    [previous.template] if previous else None))
+            previous = found_previous.result()
+            try:
+                decision = trusted_references.decide(
+                    svc, references, steps,
+                    lambda templates: svc.vision.decide_session_evidence(
+                        svc.settings.evidence_bucket, evidence_key, templates,
+                        [previous.template] if previous else None))
+            except VisionRefusal as refusal:
+                if frame_ties.ties(refusal):  # a repeat is the answer then
+                    frame_ties.claim(svc, subject.id_key, year, evidence_key, refusal.prints, recorded_frames.result())
+                elif refusal.code == "LIVENESS_FAILED":
+                    frame_ties.refuse_one_moment_twice(svc, evidence_key, refusal.prints)
+                raise
+            # The frames are claimed before a pass is stored: a replay is refused, and counts as a try.
+            claimed = frame_ties.claim(svc, subject.id_key, year, evidence_key, decision.get("prints"),
+                                       recorded_frames.result())
         except VisionRefusal as refusal:
-            if frame_ties.ties(refusal):  # a repeat is the answer then
-                frame_ties.claim(svc, subject.id_key, year, evidence_key, refusal.prints)
-            elif refusal.code == "LIVENESS_FAILED":
-                frame_ties.refuse_one_moment_twice(svc, evidence_key, refusal.prints)
+            record_metric("CertificationFailed", reason=refusal.code)
+            logger.info("certification refused", extra={"code": refusal.code, "detail": refusal.detail})
+            raise _settled_failure(svc, account, subject, year, refusal, now, person.region) from None
+        except BaseException:
+            certifications.release_attempt(budget, year)
             raise
-        # The frames are claimed before a pass is stored: a replay is refused, and counts as a try.
-        claimed = frame_ties.claim(svc, subject.id_key, year, evidence_key, decision.get("prints"))
-    except VisionRefusal as refusal:
-        record_metric("CertificationFailed", reason=refusal.code)
-        logger.info("certification refused", extra={"code": refusal.code, "detail": refusal.detail})
-        raise _settled_failure(svc, account, subject, year, refusal, now, person.region) from None
-    except BaseException:
-        certifications.release_attempt(budget, year)
-        raise
     try:
         certification = CertificationTable(
             subject.id_key,
@@ -110,7 +117,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
             method="app" if subject.is_self else "proxy_app",
             certified_at=iso_beijing(now),
             operator_user_id=account.user_id,
-            operator="本人" if subject.is_self else f"亲友代办（{account.name}）",
+            operator=BY_SELF if subject.is_self else BY_PROXY_NAMED.format(name=account.name),
             region=person.region,
             unit=person.unit,
             similarity=round(decision["similarity"], 4),
@@ -172,7 +179,7 @@ def _settled_failure(svc: Services, account, subject: Subject, year: int, refusa
     operator = _operator(account, subject)
     failed = certifications.record_failure(subject.id_key, year, refusal.code, now, region=region,
                                            reserved=True, operator=operator,
-                                           by="本人" if operator is None else contacts.mask_name(account.name))
+                                           by=BY_SELF if operator is None else contacts.mask_name(account.name))
     left = attempts_left(svc, failed)
     error = liveness.refusal_error(refusal, attempts_left=left)
     if left == 0:

@@ -7,6 +7,7 @@ frames, exactly one appends; the other reads again, sees those frames and is ref
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pensioncert.dal import frame_prints
@@ -33,17 +34,36 @@ def ties(refusal: VisionRefusal) -> bool:
     return attempts.counts(refusal.code) and refusal.code != "LIVENESS_FAILED"
 
 
-def claim(svc: Services, subject_key: str, year: int, evidence_key: str, prints: StepPrints | None = None) -> bytes:
+@dataclass(frozen=True)
+class Recorded:
+    """What the subject's sessions submitted last year (hashes) and this year (the record a claim
+    is conditional on)."""
+    last_year: list[int]
+    this_year: frame_prints.Record
+
+
+def recorded(subject_key: str, year: int) -> Recorded:
+    """Read ahead of the claim (while vision decides): a claim on a record that changed since is
+    refused by its condition and reads again."""
+    return Recorded([h for blob in frame_prints.read(subject_key, year - 1).sessions for h in unpack(blob)],
+                    frame_prints.read(subject_key, year))
+
+
+def claim(svc: Services, subject_key: str, year: int, evidence_key: str, prints: StepPrints | None = None,
+          read_ahead: Recorded | None = None) -> bytes:
     """Keep the session's frame prints for the subject, unless a step repeats another step of this
     session or frames of an earlier session (this year's or last year's): then VisionRefusal
     LIVENESS_FAILED, counted as any liveness failure. Undecodable frames are vision's refusal.
-    ``prints``: those vision sent with its decision; None asks vision for them."""
+    ``prints``: those vision sent with its decision; None asks vision for them. ``read_ahead``:
+    ``recorded``'s answer, read earlier; None reads it now."""
     steps = refuse_one_moment_twice(svc, evidence_key, prints)
     kept = pack(steps)
-    last_year = [h for blob in frame_prints.read(subject_key, year - 1).sessions for h in unpack(blob)]
+    known = read_ahead or recorded(subject_key, year)
+    last_year = known.last_year
+    first_read = [known.this_year]
 
     def attempt() -> bytes:
-        this_year = frame_prints.read(subject_key, year)
+        this_year = first_read.pop() if first_read else frame_prints.read(subject_key, year)
         if seen_before(steps, last_year + [h for blob in this_year.sessions for h in unpack(blob)]):
             raise VisionRefusal("LIVENESS_FAILED", REPEAT)
         if not frame_prints.append_if_unchanged(subject_key, year, this_year, kept):

@@ -9,10 +9,19 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from pensioncert.alongside import alongside
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import certifications, evidence, limits, liveness_sessions
 from pensioncert.dal.tables import AttemptTable, LivenessSessionTable
-from pensioncert.errors import LIVENESS_ACTION_MESSAGES, TRY_NOT_COUNTED, AppError, ErrorCode
+from pensioncert.errors import (
+    LIVENESS_ACTION_MESSAGES,
+    POOR_QUALITY_ADVICE,
+    SESSION_ID_MALFORMED,
+    STEPS_OUT_OF_ORDER,
+    TRY_NOT_COUNTED,
+    AppError,
+    ErrorCode,
+)
 from pensioncert.observability import logger
 from pensioncert.rules import attempts, fraud_signals, session_caps
 from pensioncert.rules.certification import certification_year, pick_challenges
@@ -23,15 +32,6 @@ if TYPE_CHECKING:
 
 DAY_SECONDS = 24 * 3600
 
-# Which check failed, in words a retiree can act on (the vision layer's detail → message).
-DETAIL_MESSAGES = {
-    "too_dark": "光线太暗，请到光线充足的地方，正对手机后重试",
-    "too_bright": "光线太强或逆光，请避开强光后重试",
-    "blur": "画面模糊，请保持手机稳定后重试",
-    "face_too_small": "脸部太小，请将手机靠近一些，使脸部充满人像框",
-    "not_frontal": "请正对手机屏幕，不要侧脸或低头",
-    "face_cut_off": "脸部没有完整出现在画面中，请将整张脸放入人像框",
-}
 
 
 def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, subject_key: str,
@@ -140,16 +140,17 @@ def complete_once(svc: Services, *, session_id: str, user_id: str, purpose: str,
     session = take_session(svc, session_id=session_id, user_id=user_id, purpose=purpose, steps=steps)
     if session is None:
         return _stored_outcome_or_refusal(svc, session_id, user_id, purpose)
-    _tally(session, liveness_sessions.count_completed)
-    try:
-        result = decide(session)
-    except AppError as error:
-        if error.status < 500 and not error.extra.get("retryable"):
-            liveness_sessions.store_outcome(session_id, error.status,
-                                            json.dumps(error.body(), ensure_ascii=False))
-        raise
-    liveness_sessions.store_outcome(session_id, 200, json.dumps(result, ensure_ascii=False))
-    return result
+    with alongside() as start:
+        start(_tally, session, liveness_sessions.count_completed)
+        try:
+            result = decide(session)
+        except AppError as error:
+            if error.status < 500 and not error.extra.get("retryable"):
+                liveness_sessions.store_outcome(session_id, error.status,
+                                                json.dumps(error.body(), ensure_ascii=False))
+            raise
+        liveness_sessions.store_outcome(session_id, 200, json.dumps(result, ensure_ascii=False))
+        return result
 
 
 def _tally(session: LivenessSessionTable, count: Callable[[LivenessSessionTable], None]) -> None:
@@ -180,7 +181,7 @@ def take_session(svc: Services, *, session_id: str, user_id: str, purpose: str,
     order; None when it is refused. The take comes first and the session is read only when it is
     refused (``_stored_outcome_or_refusal``): a completion costs one call, not two."""
     if not 0 < len(session_id) <= 64:  # not an id this API ever issued: a malformed request
-        raise AppError(ErrorCode.BAD_REQUEST, "session_id 格式有误", field="session_id")
+        raise AppError(ErrorCode.BAD_REQUEST, SESSION_ID_MALFORMED, field="session_id")
     sent = [step["challenge"] for step in steps]
     return liveness_sessions.take(session_id, user_id, purpose, svc.clock.now(), sent)
 
@@ -196,7 +197,7 @@ def _stored_outcome_or_refusal(svc: Services, session_id: str, user_id: str, pur
         raise AppError(ErrorCode.SESSION_EXPIRED)
     raise AppError(
         ErrorCode.BAD_REQUEST,
-        "steps 须按 challenges 的顺序逐项提交：" + "、".join(current.challenges),
+        STEPS_OUT_OF_ORDER.format(challenges="、".join(current.challenges)),
         field="steps",
     )
 
@@ -221,7 +222,7 @@ def refusal_error(refusal: VisionRefusal, **extra) -> AppError:
     code = ErrorCode[refusal.code] if refusal.code in CONTRACT_CODES else ErrorCode.LIVENESS_FAILED
     message = None
     if not attempts.counts(refusal.code):
-        advice = DETAIL_MESSAGES.get(refusal.detail) if code is ErrorCode.POOR_QUALITY else None
+        advice = POOR_QUALITY_ADVICE.get(refusal.detail) if code is ErrorCode.POOR_QUALITY else None
         message = f"{advice}。{TRY_NOT_COUNTED}" if advice else None
         extra["attempt_counted"] = False
     else:

@@ -110,3 +110,22 @@ def test_vision_is_invoked_once_per_completion_and_its_prints_tie_the_frames(api
               for c, s in zip(again["challenges"], devset.answer(again["challenges"], RETIREE), strict=True)]
     assert _refused_as_repeat(complete(api, token, again["session_id"], replay)) == 4
     assert actions == ["decide_session_evidence"]
+
+
+def test_frames_claimed_by_another_session_after_the_read_ahead_are_still_a_repeat(svc, retiree):
+    """The claim's record is read while vision decides; a session that claims the same frames in
+    between changes it, the claim's condition fails, and the fresh read refuses the repeat."""
+    from pensioncert.dal import accounts
+    from pensioncert.logic import frame_ties
+    from pensioncert.rules.frames import REPEAT
+    from pensioncert.vision_client import VisionRefusal
+    from vision.fingerprint import step_prints
+
+    subject_key, year = accounts.get(retiree["user_id"]).id_key, svc.clock.now().year
+    prints = tuple(tuple(step_prints([base64.b64decode(f) for f in devset.steps(RETIREE, action)[0].frames_b64()]))
+                   for action in ("blink", "open_mouth"))
+    read_ahead = frame_ties.recorded(subject_key, year)
+    frame_ties.claim(svc, subject_key, year, "evidence/certify/other-session.json", prints)
+    with pytest.raises(VisionRefusal) as refused:
+        frame_ties.claim(svc, subject_key, year, "evidence/certify/this-session.json", prints, read_ahead)
+    assert (refused.value.code, refused.value.detail) == ("LIVENESS_FAILED", REPEAT)
