@@ -141,8 +141,127 @@ ID_PROVED_BY_ANOTHER_ACCOUNT = (
     "该身份证号码已由其他账户完成实名认证或社保卡登录。如是您本人，请使用社保卡登录；"
     "如非本人操作，请携带身份证到社保经办机构处理"
 )
+# Appended to the refusal that used the year's last self-service try.
+LAST_TRY_HOME_VISIT_HINT = "本年度自助认证未通过的次数已达上限，请联系所在单位申请上门认证"
 # Appended to a refusal's own advice when vision refused before judging the person (v1.2).
 TRY_NOT_COUNTED = "本次不计入失败次数"
+# POOR_QUALITY: which check failed, in words a retiree can act on (the vision layer's detail).
+POOR_QUALITY_ADVICE = {
+    "too_dark": "光线太暗，请到光线充足的地方，正对手机后重试",
+    "too_bright": "光线太强或逆光，请避开强光后重试",
+    "blur": "画面模糊，请保持手机稳定后重试",
+    "face_too_small": "脸部太小，请将手机靠近一些，使脸部充满人像框",
+    "not_frontal": "请正对手机屏幕，不要侧脸或低头",
+    "face_cut_off": "脸部没有完整出现在画面中，请将整张脸放入人像框",
+}
+
+# BAD_REQUEST said precisely: the request itself (http_edge) and its fields.
+BODY_NOT_JSON = "请求内容不是有效的 JSON"
+BODY_NOT_AN_OBJECT = "请求内容须为 JSON 对象"
+BODY_NOT_DECLARED_JSON = "请以 application/json 提交请求内容"
+FIELD_MISSING = "缺少必填项：{field}"
+FIELD_TOO_LONG = "{field} 内容过长"
+FIELD_MALFORMED = "{field} 格式有误"
+QUERY_PARAMETER_MISSING = "缺少查询参数：{name}"
+SESSION_ID_MALFORMED = "session_id 格式有误"
+STEPS_OUT_OF_ORDER = "steps 须按 challenges 的顺序逐项提交：{challenges}"
+SMS_PURPOSE_INVALID = "purpose 须为 register、reset_password 或 bind_phone"
+ID_CARD_IMAGE_NOT_BASE64 = "身份证照片不是有效的 base64 图片"
+CARD_PIN_MALFORMED = "社保卡密码为6位数字，请重新输入"
+# Appended to a password refusal at reset: the SMS code was spent by the try.
+RESET_CODE_SPENT = "。本次验证码已使用，请重新获取验证码后再设置"
+SMS_DAILY_LIMIT_REACHED = "今日获取短信验证码次数已达上限，请明天再试"
+SMS_RESEND_WAIT = "验证码已发送，请{seconds}秒后再重新获取"
+# A text field with a length limit: its own request, then the limit.
+WITHIN_LIMIT = "{message}（不超过{limit}字）"
+
+# Real-name binding.
+ALREADY_VERIFIED = "您已完成实名注册，无需重复办理；如需变更实名信息，请本人携带身份证到社保经办机构办理"
+NO_REFERENCE_FOR_BINDING = (
+    "系统中暂无您的比对照片，无法通过手机完成实名注册。请使用社保卡登录，"
+    "或携带身份证到社保经办机构采集照片后再办理"
+)
+# Someone the agency's registry does not hold and the identity authority has no photo of.
+NO_TRUSTED_FACE = (
+    "暂时无法核实您的身份：社保系统和身份核验机构中都没有可与您的人脸比对的照片，"
+    "因此不能通过手机实名注册，您的身份证号码未被登记到本账户。请携带身份证到社保经办机构办理"
+)
+BINDING_DETAILS_MISMATCH = "姓名或身份证号码与注册信息不一致，请核对后重新输入"
+
+# Contacts and the people they name.
+RELATION_INVALID = "请填写与您的关系（如父亲、母亲、配偶），不超过20字"
+CONTACT_IS_SELF = "不能添加本人为亲友，本人认证请选择“本人”"
+CONTACT_NOT_FOUND = "未找到该联系人"
+SUBJECT_NOT_A_CONTACT = "未找到该联系人，请先在亲友列表中添加"
+PROXY_NOT_FOUND = "未找到该代办人"
+
+# NOT_ELIGIBLE's reasons, one message each (rules.certification.ELIGIBILITY_MESSAGES).
+NOT_ELIGIBLE_MESSAGES = {
+    "NOT_FOUND": "查无此人：业务系统中没有此身份证号码的记录，请联系离退休时所在单位到养老保险经办机构确认信息",
+    "RECORD_MISMATCH": "姓名与业务系统记录不一致，请联系离退休时所在单位到养老保险经办机构修改信息，改完次日即可认证",
+    "NOT_A_RECIPIENT": "此人不是本养老保险待遇领取人员，无需认证",
+    "ALREADY_CERTIFIED": "本年度已认证通过（不论何种方式），无需再次认证。可在“我要查询”中查看认证信息",
+    "SUSPENDED_DECEASED": "待遇已暂停或已终止，请联系所在单位或养老保险经办机构",
+}
+
+# Home visits and reviews the app asks for.
+HOME_VISIT_REASON_NEEDED = "请说明无法自助认证的原因"
+HOME_VISIT_ADDRESS_NEEDED = "请填写上门认证的详细地址"
+NO_SUCH_SESSION = "没有可以复核的认证记录：请使用本年度未通过的认证"
+NOT_YET_APPEALABLE = "本次认证未通过的原因可以重新自助认证解决，请按提示重新认证；次数用完后可申请人工复核"
+REVIEW_NOT_NEEDED = "本年度已完成认证，无需复核"
+REVIEW_ALREADY_OPEN = "此人已有一条人工复核正在办理，请先办结该复核"
+
+# Corrections of a registry record (staff).
+CORRECTION_STATUS_INVALID = "待遇状态须为 {statuses}"
+CORRECTION_EMPTY = "请填写要更正的姓名或待遇状态"
+NEW_ID_SAME_AS_OLD = "新身份证号码与原号码相同"
+ID_ALREADY_CORRECTED = "该记录的身份证号码已更正过"
+NEW_ID_ALREADY_IN_REGISTRY = "新身份证号码在业务系统中已有记录"
+
+# A row of an imported file (registry, life events, overseas list): why it was refused.
+COLUMNS_MISSING = "缺少列：{columns}"
+EVENT_TYPE_INVALID = "事件类型须为 {event_types}"
+EVENT_DATE_MALFORMED = "事件日期须为 年-月-日（如 2026-03-14）"
+EVENT_DATE_IN_FUTURE = "事件日期不能晚于今天"
+CELL_EMPTY_OR_TOO_LONG = "{label}不能为空且不超过{limit}字"
+ID_NUMBER_NOT_IN_REGISTRY = "业务系统中没有此身份证号码的记录"
+ROW_NAME_MISMATCH = "姓名与业务系统记录不一致，此行未导入"
+ROW_OUT_OF_SCOPE = "此身份证号码的人员不在您负责的地区，此行未导入"
+ROW_MOVES_REGION = ("此人现属{region}，导入不能变更人员所属地区；地区变更须由省级管理员在“待遇人员”页面"
+                    "办理并填写原因，此行未导入")
+ROW_ID_NUMBER_REPEATED = "身份证号码与第{line}行重复"
+ROW_ID_NUMBER_CORRECTED_AWAY = "该身份证号码已由经办机构更正为其他号码（自 {since} 起），此行未导入"
+CELL_ONE_OF = "{label}须为 {choices}"
+CARD_PIN_NEEDED = "已激活的社保卡须有6位数字密码"
+CARD_PIN_INVALID = "社保卡密码须为6位数字"
+# The registry's zip and its photos.
+ARCHIVE_UNREADABLE = "压缩包无法读取，请上传 zip 格式的文件"
+ARCHIVE_TOO_LARGE = "压缩包过大或文件过多，请分批导入"
+ARCHIVE_NEEDS_ONE_CSV = "压缩包中须有且只有一个人员名册 CSV 文件（不超过50MB）"
+ARCHIVE_CSV_UNREADABLE = "名册文件无法读取：请使用 UTF-8 编码的 CSV"
+PHOTO_PATH_OUTSIDE = "照片路径须在导入文件所在目录之内"
+PHOTO_FILE_MISSING = "找不到照片文件：{path}"
+PHOTO_MISSING_IN_ARCHIVE = "压缩包中找不到照片文件：{path}"
+PHOTO_FILE_UNREADABLE = "照片文件无法读取：{path}"
+PHOTO_NOT_AN_IMAGE = "照片须为不超过5MB的 JPEG 或 PNG 图片"
+PHOTOS_NOT_UPLOADED = "上传的 CSV 文件不含照片：请把 CSV 和照片打包成 zip 上传，或将照片列留空（保留原有照片）"
+# Why a reference photo was refused (vision's code), and what the row then says.
+PHOTO_REFUSALS = {
+    "NO_FACE": "照片中未检测到人脸",
+    "MULTIPLE_FACES": "照片中有多张人脸",
+    "POOR_QUALITY": "照片质量不合格（过暗、模糊、遮挡或脸部太小）",
+    "IMAGE_INVALID": "照片文件无法识别",
+}
+PHOTO_FAILED_QUALITY = "照片未通过质量检查"
+PHOTO_REFUSED_ROW = "{reason}，未建立比对模板；请更换照片，或将照片列留空后导入"
+
+# Four eyes (rules/four_eyes.py): why this approver may not approve.
+APPROVER_IS_SUBMITTER = "同一工作人员不能既提交又批准：须由另一名工作人员确认"
+APPROVER_MADE_THE_VISIT = "上门（核验）人员不能确认自己的上门认证：须由未参与上门的工作人员确认"
+PHOTO_NEEDS_PROVINCE_ADMIN = "更换比对照片须由省级管理员批准"
+VISIT_PHOTO_A_COPY = ("现场照片与比对照片过于相似（相似度 {score:.2f}），像是比对照片的复制、裁剪、镜像或翻拍："
+                      "须上传本次上门（核验）时新拍摄的本人照片")
 
 
 class AppError(Exception):

@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pynamodb.exceptions import PynamoDBException
 
-from pensioncert import tokens
+from pensioncert import errors, tokens
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.accounts import is_real_name_verified, signed_in_account
 from pensioncert.observability import logger as log
@@ -146,9 +146,9 @@ def parse_body(request, model: type[Model]) -> Model:
     try:
         data = json.loads(raw) if raw.strip() else {}
     except (ValueError, RecursionError):
-        raise AppError(ErrorCode.BAD_REQUEST, "请求内容不是有效的 JSON") from None
+        raise AppError(ErrorCode.BAD_REQUEST, errors.BODY_NOT_JSON) from None
     if not isinstance(data, dict):
-        raise AppError(ErrorCode.BAD_REQUEST, "请求内容须为 JSON 对象")
+        raise AppError(ErrorCode.BAD_REQUEST, errors.BODY_NOT_AN_OBJECT)
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -165,18 +165,18 @@ def _field_error(error: ValidationError) -> AppError:
     if kind in _IMAGE_ERRORS:
         return AppError(_IMAGE_ERRORS[kind], field=field)
     if kind == "missing":
-        message = f"缺少必填项：{field}"
+        message = errors.FIELD_MISSING.format(field=field)
     elif kind in ("string_too_long", "too_long"):
-        message = f"{field} 内容过长"
+        message = errors.FIELD_TOO_LONG.format(field=field)
     else:
-        message = f"{field} 格式有误"
+        message = errors.FIELD_MALFORMED.format(field=field)
     return AppError(ErrorCode.BAD_REQUEST, message, field=field)
 
 
 def query_param(request, name: str, max_length: int = 64) -> str:
     value = (request.query_params or {}).get(name, "")
     if not value or len(value) > max_length:
-        raise AppError(ErrorCode.BAD_REQUEST, f"缺少查询参数：{name}", field=name)
+        raise AppError(ErrorCode.BAD_REQUEST, errors.QUERY_PARAMETER_MISSING.format(name=name), field=name)
     return value
 
 
@@ -210,7 +210,7 @@ def reshape_framework_error(response: Response) -> Response:
         return response
     code = CHALICE_ERRORS.get(response.status_code, ErrorCode.INTERNAL_ERROR)
     if response.status_code == 415:
-        return error_response(AppError(code, "请以 application/json 提交请求内容"))
+        return error_response(AppError(code, errors.BODY_NOT_DECLARED_JSON))
     reshaped = error_response(AppError(code))
     allow = (response.headers or {}).get("Allow")
     if allow:  # a 405 must say which methods the resource has (RFC 9110 15.5.6)

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pensioncert import labels
+
 # The session tokens' HMAC key, in bytes: at least the hash's output, as RFC 7518 (3.2) asks, for
 # HS512 (64), so that no algorithm PyJWT offers for the key is weakened by it (HS256 needs 32).
 MIN_TOKEN_SECRET_BYTES = 64
@@ -158,7 +160,7 @@ class Settings(BaseSettings):
     fake_authority_port: int = 8070
 
     sms_provider: Literal["sns", "aliyun", "auto"] = "auto"
-    sms_sign_name: str = "养老保险认证"
+    sms_sign_name: str = labels.SMS_SIGN_NAME
     aliyun_endpoint: str = "dysmsapi.aliyuncs.com"
     aliyun_access_key_id: str | None = None
     aliyun_access_key_secret: SecretStr | None = None

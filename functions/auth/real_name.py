@@ -6,7 +6,7 @@ import binascii
 
 from chalice import Blueprint
 
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import ID_CARD_IMAGE_NOT_BASE64, AppError, ErrorCode
 from pensioncert.http_edge import (
     Base64Image,
     RequestBody,
@@ -48,7 +48,6 @@ def complete_real_name(session_id):
     try:
         id_card_image = base64.b64decode(body.id_card_image, validate=True)
     except (binascii.Error, ValueError):
-        raise AppError(ErrorCode.BAD_REQUEST, "身份证照片不是有效的 base64 图片",
-                       field="id_card_image") from None
+        raise AppError(ErrorCode.BAD_REQUEST, ID_CARD_IMAGE_NOT_BASE64, field="id_card_image") from None
     steps = [step.model_dump() for step in body.steps]
     return json_response(real_name.complete(services(), account, session_id, id_card_image, steps))

@@ -17,6 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 
+from pensioncert import labels
 from pensioncert.dal import stats
 from pensioncert.dal.tables import AttemptTable, CertificationTable
 from pensioncert.dal.transactions import (
@@ -180,7 +181,7 @@ def release_attempt(subject_key: str, year: int) -> None:
 
 def record_failure(subject_key: str, year: int, reason: str, now: datetime,
                    region: str | None = None, reserved: bool = False, *,
-                   operator: str | None = None, by: str = "本人") -> int:
+                   operator: str | None = None, by: str = labels.BY_SELF) -> int:
     """Count a failed attempt atomically on ``operator``'s budget (with the dashboards' failure
     counters) and log it on the subject's item as ``by``; returns the budget's count after it.
     ``reserved``: already counted by ``reserve_attempt``. The region is read from the registry when

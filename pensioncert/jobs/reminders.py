@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pensioncert import labels
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import life_events
 from pensioncert.dal.life_tables import LifeStatusTable
@@ -28,7 +29,7 @@ from pensioncert.sms.queue import QueuedNotice, queued_notice
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-HOW_TO = "可用手机APP本人刷脸认证，或由亲友在APP代办，行动不便的可联系所在单位申请上门认证"
+HOW_TO = labels.REMINDER_HOW_TO
 
 
 @dataclass
@@ -58,9 +59,8 @@ def current_point(days_left: int, points) -> int | None:
 
 
 def text(year: int, due_by: str, name_masked: str | None) -> str:
-    whom = f"您的亲友{name_masked}" if name_masked else "您"
-    return (f"【养老保险待遇资格认证】{whom}{year}年度的资格认证尚未完成，请于{due_by}前完成：{HOW_TO}。"
-            "逾期未认证将暂停发放养老金，认证后恢复发放并补发。")
+    whom = labels.REMINDER_WHOM_RELATIVE.format(name=name_masked) if name_masked else labels.REMINDER_WHOM_SELF
+    return labels.REMINDER_SMS.format(whom=whom, year=year, due_by=due_by, how_to=HOW_TO)
 
 
 def run(svc: Services, page_size: int = 100, only_regions=None) -> ReminderReport:
@@ -72,7 +72,7 @@ def run(svc: Services, page_size: int = 100, only_regions=None) -> ReminderRepor
     report = ReminderReport(year, point)
     if point is None:
         return report
-    due_text = f"{due.year}年{due.month}月{due.day}日"
+    due_text = labels.DATE_IN_WORDS.format(year=due.year, month=due.month, day=due.day)
     for region in (only_regions if only_regions is not None else regions()):
         report.regions.append(region)
         job = f"reminders#{year}#{point}#{region}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from pensioncert import labels
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import life_events
 from pensioncert.dal.life_tables import LifeStatusTable
@@ -23,7 +24,7 @@ from pensioncert.rules.certification import PaymentPolicy, certification_year
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-REASON = "{year}年度未完成养老保险待遇资格认证"
+REASON = labels.SUSPENDED_UNCERTIFIED
 
 
 @dataclass

@@ -28,9 +28,11 @@ from pensioncert.dal.tables import AccountTable
 from pensioncert.errors import (
     ACCOUNT_LOCKED_CARD,
     ACCOUNT_LOCKED_PHONE,
+    CARD_PIN_MALFORMED,
     ID_PROVED_BY_ANOTHER_ACCOUNT,
     LOGIN_CAPTCHA_REQUIRED,
     PHONE_LOGIN_RATE_LIMITED,
+    RESET_CODE_SPENT,
     AppError,
     ErrorCode,
 )
@@ -191,7 +193,7 @@ def card_pin(raw: str) -> str:
     that cannot be 6 digits is a typing slip, refused without counting against the card."""
     pin = re.sub(r"\s+", "", normalize.nfkc(raw))
     if not CARD_PIN.fullmatch(pin):
-        raise AppError(ErrorCode.BAD_REQUEST, "社保卡密码为6位数字，请重新输入", field="card_password")
+        raise AppError(ErrorCode.BAD_REQUEST, CARD_PIN_MALFORMED, field="card_password")
     return pin
 
 
@@ -233,7 +235,7 @@ def reset_password(svc: Services, *, phone: str, sms_code: str, new_password: st
         passwords.check_pair(new_password, new_password_confirm)
         passwords.check_strength(new_password, phone=number, birth_date=birth)
     except AppError as error:
-        raise AppError(error.code, error.message + "。本次验证码已使用，请重新获取验证码后再设置") from None
+        raise AppError(error.code, error.message + RESET_CODE_SPENT) from None
     accounts.reset_password(account, passwords.hash_secret(svc.settings, new_password))
     return {}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pensioncert import normalize
+from pensioncert import labels, normalize
 from pensioncert.dal import accounts
 
 if TYPE_CHECKING:
@@ -24,5 +24,5 @@ def on_first_import(svc: Services, id_key: str, *, name: str, id_number: str, re
     return accounts.revoke_unproved_id_claim(id_key, claim.user_id, now=svc.clock.now(), audit={
         "actor": actor, "actor_name": actor_name, "action": "claim_revoked",
         "target": f"{name} {normalize.mask_id_number(id_number)}", "region": region,
-        "before": {"实名账户": claim.user_id}, "after": {"实名账户": "无"},
-        "reason": "导入业务系统记录时复核：该实名仅凭身份证照片与人脸一致取得，未经可信照片证明"})
+        "before": {labels.AUDIT_REAL_NAME_ACCOUNT: claim.user_id}, "after": {labels.AUDIT_REAL_NAME_ACCOUNT: labels.ABSENT},
+        "reason": labels.AUDIT_CLAIM_REVOKED_REASON})

@@ -9,12 +9,20 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from pensioncert import normalize
+from pensioncert import labels, normalize
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import accounts, audit, contacts, limits, registry
 from pensioncert.dal.contacts import Added
 from pensioncert.dal.tables import ContactTable
-from pensioncert.errors import CONSENT_TO_CERTIFY_REQUIRED, AppError, ErrorCode
+from pensioncert.errors import (
+    CONSENT_TO_CERTIFY_REQUIRED,
+    CONTACT_IS_SELF,
+    CONTACT_NOT_FOUND,
+    PROXY_NOT_FOUND,
+    RELATION_INVALID,
+    AppError,
+    ErrorCode,
+)
 from pensioncert.logic.subjects import Subject
 from pensioncert.observability import logger as log
 from pensioncert.sms.queue import queued_notice
@@ -37,8 +45,7 @@ def add_contact(svc: Services, account, *, name: str, id_number: str, relation: 
     person_id = normalize.id_number(id_number)
     relation = normalize.nfkc(relation)
     if not relation or len(relation) > MAX_RELATION_LENGTH:
-        raise AppError(ErrorCode.BAD_REQUEST, "请填写与您的关系（如父亲、母亲、配偶），不超过20字",
-                       field="relation")
+        raise AppError(ErrorCode.BAD_REQUEST, RELATION_INVALID, field="relation")
     # A well-formed add is an attempt from here on, whatever its outcome.
     now = svc.clock.now()
     vault = svc.vault
@@ -51,8 +58,7 @@ def add_contact(svc: Services, account, *, name: str, id_number: str, relation: 
         return {"contact_id": contact_id}
     raise {
         "rate_limited": AppError(ErrorCode.CONTACT_RATE_LIMITED),
-        "self": AppError(ErrorCode.BAD_REQUEST, "不能添加本人为亲友，本人认证请选择“本人”",
-                         field="id_number"),
+        "self": AppError(ErrorCode.BAD_REQUEST, CONTACT_IS_SELF, field="id_number"),
         "limit": AppError(ErrorCode.CONTACT_LIMIT),
         "exists": AppError(ErrorCode.CONTACT_EXISTS),
     }[outcome]
@@ -100,8 +106,7 @@ def _tell_the_relative(svc: Services, account, id_key: str, contact_id: str, add
         return
     notice = queued_notice(
         svc.vault, purpose="contact_added", occasion=f"{contact_id}#{added_at.timestamp():.6f}", phone_sealed=sealed,
-        text=(f"{mask_name(account.name)}已将您添加为养老保险资格认证的亲友（代办人）。"
-              "如不认识此人，请登录App在“我的代办人”中查看，未经您同意其不能查询您的认证信息。"),
+        text=labels.CONTACT_ADDED_SMS.format(name=mask_name(account.name)),
     )
     if svc.notices.put([notice]):  # the add stands; a lost notice is logged, not a failed add
         log.error("contact notice SMS not queued")
@@ -124,7 +129,7 @@ def list_contacts(svc: Services, account) -> dict:
 
 def delete_contact(account, contact_id: str) -> None:
     if not 0 < len(contact_id) <= 64 or not contacts.delete(account.user_id, contact_id):
-        raise AppError(ErrorCode.NOT_FOUND, "未找到该联系人")
+        raise AppError(ErrorCode.NOT_FOUND, CONTACT_NOT_FOUND)
 
 
 def my_proxies(svc: Services, account) -> dict:
@@ -148,7 +153,7 @@ def consent(svc: Services, account, proxy_id: str) -> dict:
     match = [c for c in _having_me(account) if c.contact_id == proxy_id] if 0 < len(proxy_id) <= 64 else []
     if not match or not contacts.record_consent(match[0].user_id, proxy_id, account.id_key,
                                                 CONSENT_BY_RELATIVE, svc.clock.now()):
-        raise AppError(ErrorCode.NOT_FOUND, "未找到该代办人")
+        raise AppError(ErrorCode.NOT_FOUND, PROXY_NOT_FOUND)
     return {"consent": True}
 
 

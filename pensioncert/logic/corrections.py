@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from pensioncert import normalize
+from pensioncert import errors, labels, normalize
 from pensioncert.clock import beijing_date
 from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
@@ -23,9 +23,10 @@ def correct_record(svc: Services, id_number: str, *, name: str | None = None, st
     person_id = normalize.id_number(id_number)
     new_name = normalize.name(name) if name else None
     if status is not None and status not in STATUSES:
-        raise AppError(ErrorCode.BAD_REQUEST, "待遇状态须为 " + " / ".join(STATUSES), field="status")
+        raise AppError(ErrorCode.BAD_REQUEST, errors.CORRECTION_STATUS_INVALID.format(statuses=" / ".join(STATUSES)),
+                       field="status")
     if new_name is None and status is None:
-        raise AppError(ErrorCode.BAD_REQUEST, "请填写要更正的姓名或待遇状态")
+        raise AppError(ErrorCode.BAD_REQUEST, errors.CORRECTION_EMPTY)
     id_key = svc.vault.lookup("id", person_id)
     if registry.get_person(id_key) is None:
         raise AppError(ErrorCode.NOT_FOUND)
@@ -50,30 +51,31 @@ def correct_id_number(svc: Services, id_number: str, new_id_number: str, audit=N
     old_id = normalize.id_number(id_number)
     new_id = normalize.id_number(new_id_number)
     if new_id == old_id:
-        raise AppError(ErrorCode.BAD_REQUEST, "新身份证号码与原号码相同", field="id_number")
+        raise AppError(ErrorCode.BAD_REQUEST, errors.NEW_ID_SAME_AS_OLD, field="id_number")
     old_key, new_key = svc.vault.lookup("id", old_id), svc.vault.lookup("id", new_id)
     person = registry.get_person(old_key)
     if person is None:
         raise AppError(ErrorCode.NOT_FOUND)
     if person.valid_until:
-        raise AppError(ErrorCode.BAD_REQUEST, "该记录的身份证号码已更正过", field="id_number")
+        raise AppError(ErrorCode.BAD_REQUEST, errors.ID_ALREADY_CORRECTED, field="id_number")
     if registry.get_person(new_key) is not None:
-        raise AppError(ErrorCode.BAD_REQUEST, "新身份证号码在业务系统中已有记录", field="id_number")
+        raise AppError(ErrorCode.BAD_REQUEST, errors.NEW_ID_ALREADY_IN_REGISTRY, field="id_number")
     now = svc.clock.now()
     effective = beijing_date(now + timedelta(days=1))
     before = {"id_number": normalize.mask_id_number(old_id)}
     after = {"id_number": normalize.mask_id_number(new_id)}
 
     def event(moved: dict) -> dict:
-        return audit(before, {**after, "转移认证记录": moved["certifications"],
-                              "转移亲友关系": moved["contacts"], "转移APP账户": moved["accounts"]}, effective)
+        return audit(before, {**after, labels.AUDIT_MOVED_CERTIFICATIONS: moved["certifications"],
+                              labels.AUDIT_MOVED_CONTACTS: moved["contacts"],
+                              labels.AUDIT_MOVED_ACCOUNTS: moved["accounts"]}, effective)
 
     try:
         moved = registry.move_id_number(old_key, new_key, new_id_sealed=svc.vault.seal(new_id),
                                         effective=effective, now=now, audit=event if audit else None)
     except registry.IdNumberTaken:
-        raise AppError(ErrorCode.BAD_REQUEST, "新身份证号码在业务系统中已有记录", field="id_number") from None
+        raise AppError(ErrorCode.BAD_REQUEST, errors.NEW_ID_ALREADY_IN_REGISTRY, field="id_number") from None
     except ValueError:
-        raise AppError(ErrorCode.BAD_REQUEST, "该记录的身份证号码已更正过", field="id_number") from None
+        raise AppError(ErrorCode.BAD_REQUEST, errors.ID_ALREADY_CORRECTED, field="id_number") from None
     return {"before": before, "after": after, "effective": effective, "key": new_key,
             "moved": {name: moved[name] for name in ("certifications", "contacts", "accounts")}}

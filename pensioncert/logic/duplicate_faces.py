@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pensioncert import labels
 from pensioncert.dal import duplicate_faces as duplicates_dal
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-LIST_TITLE = "同一人脸对应多名待遇人员"
+LIST_TITLE = labels.DUPLICATE_FACES_LIST
 
 
 @dataclass

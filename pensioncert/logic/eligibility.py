@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from pensioncert import labels
 from pensioncert.clock import beijing_date
 from pensioncert.dal import certifications, registry
 from pensioncert.dal.tables import RegistryPersonTable
@@ -31,7 +32,7 @@ class Eligibility:
     def as_response(self) -> dict:
         tries = {} if self.attempts_left is None else {"attempts_left": self.attempts_left}
         if self.reason is None:
-            return {"eligible": True, "reason": None, "message": "可以进行资格认证", **tries}
+            return {"eligible": True, "reason": None, "message": labels.ELIGIBLE, **tries}
         reason, message = told(self.subject, self.reason)
         return {"eligible": False, "reason": reason, "message": message, **tries}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from pensioncert import normalize
+from pensioncert import errors, normalize
 from pensioncert.dal import home_visits, registry
 from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
@@ -20,8 +20,8 @@ def request_home_visit(svc: Services, account, *, subject: str, reason: str, add
                        contact_phone: str) -> dict:
     # Only for oneself or a relative who consented: no queueing strangers for a visit.
     target = require_consent(resolve(account, subject))
-    reason_text = _text(reason, "reason", "请说明无法自助认证的原因")
-    address_text = _text(address, "address", "请填写上门认证的详细地址")
+    reason_text = _text(reason, "reason", errors.HOME_VISIT_REASON_NEEDED)
+    address_text = _text(address, "address", errors.HOME_VISIT_ADDRESS_NEEDED)
     phone = normalize.phone(contact_phone)
     person = registry.get_person(target.id_key)
     if person is None:
@@ -51,5 +51,5 @@ def request_home_visit(svc: Services, account, *, subject: str, reason: str, add
 def _text(value: str, field: str, message: str) -> str:
     text = normalize.nfkc(value)
     if not text or len(text) > MAX_TEXT:
-        raise AppError(ErrorCode.BAD_REQUEST, f"{message}（不超过{MAX_TEXT}字）", field=field)
+        raise AppError(ErrorCode.BAD_REQUEST, errors.WITHIN_LIMIT.format(message=message, limit=MAX_TEXT), field=field)
     return text

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.dal import registry
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import (
+    ALREADY_VERIFIED,
+    BINDING_DETAILS_MISMATCH,
+    NO_REFERENCE_FOR_BINDING,
+    NO_TRUSTED_FACE,
+    AppError,
+    ErrorCode,
+)
 from pensioncert.logic import accounts as account_logic
 from pensioncert.logic import liveness, references
 from pensioncert.logic.subjects import SELF
@@ -14,18 +21,6 @@ from pensioncert.vision_client import VisionRefusal
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
-
-
-ALREADY_VERIFIED = "您已完成实名注册，无需重复办理；如需变更实名信息，请本人携带身份证到社保经办机构办理"
-NO_REFERENCE_FOR_BINDING = (
-    "系统中暂无您的比对照片，无法通过手机完成实名注册。请使用社保卡登录，"
-    "或携带身份证到社保经办机构采集照片后再办理"
-)
-# Someone the agency's registry does not hold and the identity authority has no photo of.
-NO_TRUSTED_FACE = (
-    "暂时无法核实您的身份：社保系统和身份核验机构中都没有可与您的人脸比对的照片，"
-    "因此不能通过手机实名注册，您的身份证号码未被登记到本账户。请携带身份证到社保经办机构办理"
-)
 
 
 def start(svc: Services, account, *, name: str, id_number: str) -> dict:
@@ -36,7 +31,7 @@ def start(svc: Services, account, *, name: str, id_number: str) -> dict:
     claimed_name = normalize.name(name)
     claimed_id = normalize.id_number(id_number)
     if claimed_name != account.name or svc.vault.lookup("id", claimed_id) != account.id_key:
-        raise AppError(ErrorCode.NOT_FOUND, "姓名或身份证号码与注册信息不一致，请核对后重新输入")
+        raise AppError(ErrorCode.NOT_FOUND, BINDING_DETAILS_MISMATCH)
     person = registry.get_person(account.id_key)
     _trusted_face(svc, account, person)
     return liveness.open_session(svc, purpose="real_name", user_id=account.user_id, subject=SELF,

@@ -33,9 +33,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pensioncert import normalize, passwords
+from pensioncert import labels, normalize, passwords
 from pensioncert.dal import registry, stats
-from pensioncert.errors import AppError
+from pensioncert.errors import (
+    ARCHIVE_CSV_UNREADABLE,
+    ARCHIVE_NEEDS_ONE_CSV,
+    ARCHIVE_TOO_LARGE,
+    ARCHIVE_UNREADABLE,
+    CARD_PIN_INVALID,
+    CARD_PIN_NEEDED,
+    CELL_EMPTY_OR_TOO_LONG,
+    CELL_ONE_OF,
+    COLUMNS_MISSING,
+    PHOTO_FAILED_QUALITY,
+    PHOTO_FILE_MISSING,
+    PHOTO_FILE_UNREADABLE,
+    PHOTO_MISSING_IN_ARCHIVE,
+    PHOTO_NOT_AN_IMAGE,
+    PHOTO_PATH_OUTSIDE,
+    PHOTO_REFUSALS,
+    PHOTO_REFUSED_ROW,
+    PHOTOS_NOT_UPLOADED,
+    ROW_ID_NUMBER_CORRECTED_AWAY,
+    ROW_ID_NUMBER_REPEATED,
+    ROW_MOVES_REGION,
+    ROW_OUT_OF_SCOPE,
+    AppError,
+)
 from pensioncert.observability import logger as log
 
 if TYPE_CHECKING:
@@ -77,10 +101,9 @@ class Importer:
         return self.regions is None or region in self.regions
 
 
-COMMAND_LINE = Importer("make-import", "命令行导入")
-OUT_OF_SCOPE = "此身份证号码的人员不在您负责的地区，此行未导入"
-REGION_MOVE = ("此人现属{region}，导入不能变更人员所属地区；地区变更须由省级管理员在“待遇人员”页面"
-               "办理并填写原因，此行未导入")
+COMMAND_LINE = Importer("make-import", labels.COMMAND_LINE_IMPORTER)
+OUT_OF_SCOPE = ROW_OUT_OF_SCOPE
+REGION_MOVE = ROW_MOVES_REGION
 
 
 @dataclass
@@ -129,7 +152,7 @@ def read_csv(csv_text: str, columns: tuple[str, ...], report: ImportReport) -> c
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
     missing = [column for column in columns if column not in (reader.fieldnames or [])]
     if missing:
-        report.errors.append(RowError(1, ",".join(missing), "缺少列：" + "、".join(missing)))
+        report.errors.append(RowError(1, ",".join(missing), COLUMNS_MISSING.format(columns="、".join(missing))))
         return None
     return reader
 
@@ -178,7 +201,7 @@ def _checked_rows(reader: csv.DictReader, photos) -> Iterator[tuple[RegistryRow 
         line = reader.line_num
         row, errors = _parse_row(line, record, photos)
         if row and row.id_number in seen:
-            errors.append(RowError(line, "id_number", f"身份证号码与第{seen[row.id_number]}行重复"))
+            errors.append(RowError(line, "id_number", ROW_ID_NUMBER_REPEATED.format(line=seen[row.id_number])))
         if row is None or errors:
             yield None, errors
             continue
@@ -218,21 +241,21 @@ def import_archive(svc: Services, data: bytes, store_photo, importer: Importer =
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError):
-        report.errors.append(RowError(1, "file", "压缩包无法读取，请上传 zip 格式的文件"))
+        report.errors.append(RowError(1, "file", ARCHIVE_UNREADABLE))
         return report
     if (len(members) > MAX_ARCHIVE_MEMBERS
             or sum(member.file_size for member in members) > MAX_ARCHIVE_BYTES):
-        report.errors.append(RowError(1, "file", "压缩包过大或文件过多，请分批导入"))
+        report.errors.append(RowError(1, "file", ARCHIVE_TOO_LARGE))
         return report
     sheets = [m for m in members if m.filename.lower().endswith(".csv") and not m.is_dir()
               and not m.filename.startswith("__MACOSX/")]
     if len(sheets) != 1 or sheets[0].file_size > MAX_CSV_BYTES:
-        report.errors.append(RowError(1, "file", "压缩包中须有且只有一个人员名册 CSV 文件（不超过50MB）"))
+        report.errors.append(RowError(1, "file", ARCHIVE_NEEDS_ONE_CSV))
         return report
     try:
         text = archive.read(sheets[0]).decode("utf-8-sig")
     except (UnicodeDecodeError, zipfile.BadZipFile, ValueError):
-        report.errors.append(RowError(1, "file", "名册文件无法读取：请使用 UTF-8 编码的 CSV"))
+        report.errors.append(RowError(1, "file", ARCHIVE_CSV_UNREADABLE))
         return report
     photos = ArchivePhotos(archive, posixpath.dirname(sheets[0].filename))
     return import_registry(svc, text, photos, store_photo, importer, source, photo_pool)
@@ -247,11 +270,11 @@ class DirectoryPhotos:
     def read(self, relative: str) -> bytes:
         path = (self.root / relative).resolve()
         if not path.is_relative_to(self.root):
-            raise ValueError("照片路径须在导入文件所在目录之内")
+            raise ValueError(PHOTO_PATH_OUTSIDE)
         if not path.is_file():
-            raise ValueError(f"找不到照片文件：{relative}")
+            raise ValueError(PHOTO_FILE_MISSING.format(path=relative))
         if path.stat().st_size > MAX_PHOTO_BYTES:
-            raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
+            raise ValueError(PHOTO_NOT_AN_IMAGE)
         return path.read_bytes()
 
 
@@ -264,17 +287,17 @@ class ArchivePhotos:
     def read(self, relative: str) -> bytes:
         name = posixpath.normpath(posixpath.join(self.base, relative.replace("\\", "/")))
         if name.startswith(("../", "/")) or name == "..":
-            raise ValueError("照片路径须在导入文件所在目录之内")
+            raise ValueError(PHOTO_PATH_OUTSIDE)
         try:
             member = self.archive.getinfo(name)
         except KeyError:
-            raise ValueError(f"压缩包中找不到照片文件：{relative}") from None
+            raise ValueError(PHOTO_MISSING_IN_ARCHIVE.format(path=relative)) from None
         if member.file_size > MAX_PHOTO_BYTES:
-            raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
+            raise ValueError(PHOTO_NOT_AN_IMAGE)
         with self.archive.open(member) as stream:
             data = stream.read(MAX_PHOTO_BYTES + 1)  # the directory's size may lie
         if len(data) > MAX_PHOTO_BYTES:
-            raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
+            raise ValueError(PHOTO_NOT_AN_IMAGE)
         return data
 
 
@@ -300,10 +323,10 @@ def _parse_row(line: int, record: dict, photos):
 
     id_number = check("id_number", normalize.id_number)
     name = check("name", normalize.name)
-    region = check("region", lambda v: _required_text(v, "地区"))
-    unit = check("unit", lambda v: _required_text(v, "单位"))
-    status = check("status", lambda v: _one_of(v, STATUSES, "待遇状态"))
-    card_status = check("card_status", lambda v: _one_of(v, CARD_STATUSES, "社保卡状态"))
+    region = check("region", lambda v: _required_text(v, labels.FIELD_REGION))
+    unit = check("unit", lambda v: _required_text(v, labels.FIELD_UNIT))
+    status = check("status", lambda v: _one_of(v, STATUSES, labels.FIELD_STATUS))
+    card_status = check("card_status", lambda v: _one_of(v, CARD_STATUSES, labels.FIELD_CARD_STATUS))
     card_password = check("card_password", lambda v: _card_password(v, values["card_status"]))
     photo = check("photo", lambda v: _photo(v, photos))
     if errors:
@@ -315,22 +338,22 @@ def _parse_row(line: int, record: dict, photos):
 def _required_text(value: str, label: str) -> str:
     value = normalize.nfkc(value)
     if not value or len(value) > 100:
-        raise ValueError(f"{label}不能为空且不超过100字")
+        raise ValueError(CELL_EMPTY_OR_TOO_LONG.format(label=label, limit=100))
     return value
 
 
 def _one_of(value: str, allowed: tuple[str, ...], label: str) -> str:
     if value not in allowed:
-        raise ValueError(f"{label}须为 " + " / ".join(a or "空" for a in allowed))
+        raise ValueError(CELL_ONE_OF.format(label=label, choices=" / ".join(a or labels.EMPTY for a in allowed)))
     return value
 
 
 def _card_password(value: str, card_status: str) -> str:
     value = normalize.nfkc(value)
     if card_status == "activated" and not re.fullmatch(r"\d{6}", value):
-        raise ValueError("已激活的社保卡须有6位数字密码")
+        raise ValueError(CARD_PIN_NEEDED)
     if value and not re.fullmatch(r"\d{6}", value):
-        raise ValueError("社保卡密码须为6位数字")
+        raise ValueError(CARD_PIN_INVALID)
     return value
 
 
@@ -338,13 +361,13 @@ def _photo(value: str, photos) -> bytes | None:
     if not value:
         return None
     if photos is None:
-        raise ValueError("上传的 CSV 文件不含照片：请把 CSV 和照片打包成 zip 上传，或将照片列留空（保留原有照片）")
+        raise ValueError(PHOTOS_NOT_UPLOADED)
     try:
         data = photos.read(value)
     except OSError:
-        raise ValueError(f"照片文件无法读取：{value}") from None
+        raise ValueError(PHOTO_FILE_UNREADABLE.format(path=value)) from None
     if not is_photo_file(data):
-        raise ValueError("照片须为不超过5MB的 JPEG 或 PNG 图片")
+        raise ValueError(PHOTO_NOT_AN_IMAGE)
     return data
 
 
@@ -356,12 +379,7 @@ class _PhotoRejected(Exception):
         self.column = column
 
 
-PHOTO_REFUSALS = {
-    "NO_FACE": "照片中未检测到人脸",
-    "MULTIPLE_FACES": "照片中有多张人脸",
-    "POOR_QUALITY": "照片质量不合格（过暗、模糊、遮挡或脸部太小）",
-    "IMAGE_INVALID": "照片文件无法识别",
-}
+PHOTO_REFUSALS = PHOTO_REFUSALS
 
 
 def reference_template(svc: Services, photo: bytes, recorded: PhotoResult | None = None) -> list[float]:
@@ -380,8 +398,8 @@ def reference_template(svc: Services, photo: bytes, recorded: PhotoResult | None
 
 
 def _photo_refused(code: str) -> _PhotoRejected:
-    reason = PHOTO_REFUSALS.get(code, "照片未通过质量检查")
-    return _PhotoRejected(f"{reason}，未建立比对模板；请更换照片，或将照片列留空后导入")
+    reason = PHOTO_REFUSALS.get(code, PHOTO_FAILED_QUALITY)
+    return _PhotoRejected(PHOTO_REFUSED_ROW.format(reason=reason))
 
 
 def _fingerprint(svc: Services, row: RegistryRow) -> str:
@@ -437,17 +455,19 @@ def _change(svc: Services, row: RegistryRow, existing, card, fingerprint: str, i
         # The agency corrected this (wrong) ID number to another one: the row is refused, never
         # written over the ended record (which stays ended), so an old export cannot revive it.
         raise _PhotoRejected(
-            f"该身份证号码已由经办机构更正为其他号码（自 {existing.valid_until[:4]}-"
-            f"{existing.valid_until[4:6]}-{existing.valid_until[6:]} 起），此行未导入", column="id_number")
+            ROW_ID_NUMBER_CORRECTED_AWAY.format(
+                since=f"{existing.valid_until[:4]}-{existing.valid_until[4:6]}-{existing.valid_until[6:]}"),
+            column="id_number")
     if existing is not None and existing.region != row.region:
         raise _PhotoRejected(REGION_MOVE.format(region=existing.region), column="region")
     if existing is not None and existing.row_fingerprint == fingerprint:
         return None
     before = _shown(existing, card) if existing is not None else {}
-    after = {"姓名": row.name, "地区": row.region, "单位": row.unit,
-             "待遇状态": row.status, "社保卡状态": row.card_status or "none"}
+    after = {labels.FIELD_NAME: row.name, labels.FIELD_REGION: row.region, labels.FIELD_UNIT: row.unit,
+             labels.FIELD_STATUS: row.status, labels.FIELD_CARD_STATUS: row.card_status or "none"}
     if row.photo:
-        after["比对照片"] = "已更换" if before.get("比对照片") == "有" else "有"
+        photo = labels.FIELD_REFERENCE_PHOTO
+        after[photo] = labels.REPLACED if before.get(photo) == labels.PRESENT else labels.PRESENT
     pin_changed = False
     if not registry.pin_is_kept(card):
         had_pin = card is not None and bool(card.pin_hash)
@@ -457,7 +477,7 @@ def _change(svc: Services, row: RegistryRow, existing, card, fingerprint: str, i
         else:
             pin_changed = had_pin
     if pin_changed:
-        after["社保卡密码"] = "已设置" if row.card_password else "已清除"
+        after[labels.FIELD_CARD_PIN] = labels.PIN_SET if row.card_password else labels.PIN_CLEARED
     changed = {name: value for name, value in after.items() if before.get(name) != value}
     if not changed:
         return None
@@ -465,9 +485,11 @@ def _change(svc: Services, row: RegistryRow, existing, card, fingerprint: str, i
 
 
 def _shown(person, card) -> dict:
-    return {"姓名": person.name, "地区": person.region, "单位": person.unit,
-            "待遇状态": person.status, "社保卡状态": card.card_status if card is not None else "none",
-            "比对照片": "有" if person.photo_key or person.reference_embedding else "无"}
+    return {labels.FIELD_NAME: person.name, labels.FIELD_REGION: person.region, labels.FIELD_UNIT: person.unit,
+            labels.FIELD_STATUS: person.status,
+            labels.FIELD_CARD_STATUS: card.card_status if card is not None else "none",
+            labels.FIELD_REFERENCE_PHOTO: labels.PRESENT if person.photo_key or person.reference_embedding
+            else labels.ABSENT}
 
 
 def _upsert(svc: Services, row: RegistryRow, id_key: str, fingerprint: str, existing, card, embedding,
@@ -503,7 +525,7 @@ def _upsert(svc: Services, row: RegistryRow, id_key: str, fingerprint: str, exis
         audit={"actor": importer.actor, "actor_name": importer.actor_name,
                "action": "import_row", "target": _target(row), "region": row.region,
                "before": change["before"] or None, "after": change["after"],
-               "reason": f"导入 {source}" if source else None},
+               "reason": labels.AUDIT_IMPORTED_FROM.format(source=source) if source else None},
     )
 
 

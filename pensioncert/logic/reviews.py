@@ -13,11 +13,19 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from pensioncert import labels
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import certifications, evidence, liveness_sessions, registry
 from pensioncert.dal import reviews as reviews_dal
 from pensioncert.dal.tables import ReviewTable
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import (
+    NO_SUCH_SESSION,
+    NOT_YET_APPEALABLE,
+    REVIEW_ALREADY_OPEN,
+    REVIEW_NOT_NEEDED,
+    AppError,
+    ErrorCode,
+)
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import require_consent, resolve
 from pensioncert.rules.certification import certification_year
@@ -30,8 +38,6 @@ if TYPE_CHECKING:
 # reference (an old or poor reference photo is the usual cause). Any other failure only once the
 # year's attempts are used up, when the app has nothing else to offer but a home visit.
 APPEALABLE = ("FACE_MISMATCH",)
-NO_SUCH_SESSION = "没有可以复核的认证记录：请使用本年度未通过的认证"
-NOT_YET_APPEALABLE = "本次认证未通过的原因可以重新自助认证解决，请按提示重新认证；次数用完后可申请人工复核"
 WEEKEND = (5, 6)  # Saturday, Sunday (datetime.weekday)
 
 
@@ -62,7 +68,7 @@ def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
     if failure_code not in APPEALABLE and not exhausted:
         raise AppError(ErrorCode.NOT_FOUND, NOT_YET_APPEALABLE, field="session_id")
     if certifications.for_year(target.id_key, year) is not None:
-        raise AppError(ErrorCode.NOT_ELIGIBLE, "本年度已完成认证，无需复核", reason="ALREADY_CERTIFIED")
+        raise AppError(ErrorCode.NOT_ELIGIBLE, REVIEW_NOT_NEEDED, reason="ALREADY_CERTIFIED")
     if scores is None:
         scores = _scores(svc, person, target.name, evidence_key) if evidence_key else {}
     review = ReviewTable(
@@ -75,9 +81,9 @@ def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
         failure_detail=scores.get("detail"), similarity=scores.get("similarity"),
         review_band=scores.get("review_band"), reference=scores.get("reference"),
     )
-    audit = {"actor": f"app:{account.user_id}", "actor_name": "本人" if target.is_self else "亲友代办",
+    audit = {"actor": f"app:{account.user_id}", "actor_name": labels.BY_SELF if target.is_self else labels.BY_PROXY,
              "action": "review_request", "target": review.review_id, "region": person.region,
-             "after": {"原因": failure_code, "复核期限": review.due_by}}
+             "after": {labels.FIELD_REASON: failure_code, labels.AUDIT_REVIEW_DUE: review.due_by}}
     if reviews_dal.create_unless_open(review, audit) is not None:
         raise AppError(ErrorCode.REVIEW_PENDING)
     return {"review_id": review.review_id, "due_by": review.due_by}
@@ -126,7 +132,7 @@ def open_manual(svc: Services, *, kind: str, person, requested_by: str, evidence
         visit_address_sealed=svc.vault.seal(address), visited_by=visited_by,
     )
     if reviews_dal.create_unless_open(review, audit) is not None:
-        raise AppError(ErrorCode.REVIEW_PENDING, "此人已有一条人工复核正在办理，请先办结该复核")
+        raise AppError(ErrorCode.REVIEW_PENDING, REVIEW_ALREADY_OPEN)
     return review
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pensioncert import normalize
 from pensioncert.clock import beijing_date
 from pensioncert.dal import accounts, verification
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import SMS_DAILY_LIMIT_REACHED, SMS_PURPOSE_INVALID, SMS_RESEND_WAIT, AppError, ErrorCode
 from pensioncert.logic.captcha import use_captcha
 from pensioncert.sms import SmsSendError, VerificationSms
 
@@ -21,7 +21,7 @@ PURPOSES = ("register", "reset_password", "bind_phone")
 
 def request_sms_code(svc: Services, *, phone: str, captcha_id: str, captcha_answer: str, purpose: str) -> dict:
     if purpose not in PURPOSES:
-        raise AppError(ErrorCode.BAD_REQUEST, "purpose 须为 register、reset_password 或 bind_phone", field="purpose")
+        raise AppError(ErrorCode.BAD_REQUEST, SMS_PURPOSE_INVALID, field="purpose")
     number = normalize.phone(phone)
     # The captcha comes before any answer about the phone, so registered numbers cannot be listed.
     use_captcha(svc, captcha_id, captcha_answer)
@@ -43,10 +43,10 @@ def request_sms_code(svc: Services, *, phone: str, captcha_id: str, captcha_answ
     )
     if not issued.ok:
         if issued.limited_by == "daily":
-            raise AppError(ErrorCode.SMS_RATE_LIMITED, "今日获取短信验证码次数已达上限，请明天再试")
+            raise AppError(ErrorCode.SMS_RATE_LIMITED, SMS_DAILY_LIMIT_REACHED)
         raise AppError(
             ErrorCode.SMS_RATE_LIMITED,
-            f"验证码已发送，请{settings.sms_resend_seconds}秒后再重新获取",
+            SMS_RESEND_WAIT.format(seconds=settings.sms_resend_seconds),
             resend_in=settings.sms_resend_seconds,
         )
     try:

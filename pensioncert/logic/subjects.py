@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pensioncert.dal import contacts
 from pensioncert.dal.tables import ContactTable
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import SUBJECT_NOT_A_CONTACT, AppError, ErrorCode
 
 SELF = "self"
 
@@ -52,5 +52,5 @@ def resolve(account, subject: str) -> Subject:
         return Subject(SELF, account.id_key, account.name)
     contact = contacts.get(account.user_id, subject) if 0 < len(subject) <= 64 else None
     if contact is None:
-        raise AppError(ErrorCode.NOT_FOUND, "未找到该联系人，请先在亲友列表中添加", field="subject")
+        raise AppError(ErrorCode.NOT_FOUND, SUBJECT_NOT_A_CONTACT, field="subject")
     return Subject(subject, contact.id_key, contact.name, contact)

@@ -15,6 +15,8 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pensioncert import labels
+
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
@@ -26,7 +28,7 @@ OVERSEAS_REVIEW = "overseas_review"
 RETURNED = "returned"
 DECISION_KINDS = (CERTIFY, DECEASED, SUSPENDED, OVERSEAS_REVIEW, RETURNED)
 
-ACTOR = {"actor": "data_match_job", "actor_name": "数据比对"}
+ACTOR = {"actor": "data_match_job", "actor_name": labels.DATA_MATCH}
 # What each non-certifying decision replays through data_match.apply_event.
 EVENT_OF = {DECEASED: "death_record", SUSPENDED: "imprisonment", OVERSEAS_REVIEW: "exit_abroad",
             RETURNED: "return_home"}

@@ -6,18 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pensioncert.clock import BEIJING
+from pensioncert.errors import NOT_ELIGIBLE_MESSAGES
 from vision_contract import steps
 
 CHALLENGES = steps.CHALLENGES  # the names the app and the vision function share
 METHODS = ("app", "proxy_app", "home_visit", "overseas", "agency", "data_match")
 
-ELIGIBILITY_MESSAGES = {
-    "NOT_FOUND": "查无此人：业务系统中没有此身份证号码的记录，请联系离退休时所在单位到养老保险经办机构确认信息",
-    "RECORD_MISMATCH": "姓名与业务系统记录不一致，请联系离退休时所在单位到养老保险经办机构修改信息，改完次日即可认证",
-    "NOT_A_RECIPIENT": "此人不是本养老保险待遇领取人员，无需认证",
-    "ALREADY_CERTIFIED": "本年度已认证通过（不论何种方式），无需再次认证。可在“我要查询”中查看认证信息",
-    "SUSPENDED_DECEASED": "待遇已暂停或已终止，请联系所在单位或养老保险经办机构",
-}
+ELIGIBILITY_MESSAGES = NOT_ELIGIBLE_MESSAGES
 # What a contact without the relative's consent hears as the reason of a not-eligible answer
 # (issue 19, finding 8; who may hear more: logic.subjects.may_hear_about). The contract's field
 # must hold one of its five codes; NOT_FOUND is the one that states no fact about a record: a

@@ -28,23 +28,23 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from pensioncert.errors import (
+    APPROVER_IS_SUBMITTER,
+    APPROVER_MADE_THE_VISIT,
+    PHOTO_NEEDS_PROVINCE_ADMIN,
+    VISIT_PHOTO_A_COPY,
+)
+from pensioncert.labels import FOUR_EYES_KINDS
+
 HOME_VISIT, OVERSEAS, STAFF_PHOTO, EVENT_FEED, DEATH_RECORD, REVIEW = (
     "home_visit", "overseas", "staff_photo", "event_feed", "death_record", "review")
-KINDS = {
-    HOME_VISIT: "上门认证（待第二人确认）",
-    OVERSEAS: "境外人员认证（待第二人确认）",
-    STAFF_PHOTO: "更换比对照片（待省级管理员批准）",
-    EVENT_FEED: "未签名的比对数据文件（待第二人批准）",
-    DEATH_RECORD: "比对数据中的死亡记录（确认后停发）",
-    REVIEW: "APP认证申诉复核通过（待第二人确认）",
-}
+KINDS = {kind: FOUR_EYES_KINDS[kind] for kind in (HOME_VISIT, OVERSEAS, STAFF_PHOTO, EVENT_FEED, DEATH_RECORD, REVIEW)}
 PROVINCIAL_ONLY = frozenset({STAFF_PHOTO})
 
-SAME_PERSON = "同一工作人员不能既提交又批准：须由另一名工作人员确认"
-VISITOR = "上门（核验）人员不能确认自己的上门认证：须由未参与上门的工作人员确认"
-PROVINCIAL = "更换比对照片须由省级管理员批准"
-COPY = ("现场照片与比对照片过于相似（相似度 {score:.2f}），像是比对照片的复制、裁剪、镜像或翻拍："
-        "须上传本次上门（核验）时新拍摄的本人照片")
+SAME_PERSON = APPROVER_IS_SUBMITTER
+VISITOR = APPROVER_MADE_THE_VISIT
+PROVINCIAL = PHOTO_NEEDS_PROVINCE_ADMIN
+COPY = VISIT_PHOTO_A_COPY
 
 MEASURED = Path(__file__).with_name("visit_photo_copies.json")
 

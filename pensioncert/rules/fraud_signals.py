@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pensioncert import labels
+
 # The window the signals look back over: the audit log answers at most 31 days per query.
 WINDOW_DAYS = 31
 
@@ -66,37 +68,25 @@ class Signal:
     how_to_read: str
 
 
-CONTACTS_TO_MANY = Signal(
-    "contacts_to_many", "一个账户添加多名亲友",
-    f"同一APP账户{WINDOW_DAYS}天内添加了{CONTACTS_ADDED_TO_MANY_PEOPLE}名以上不同的人员为亲友。"
-    "核对这些人员是否确为其家属；非亲属的，联系被添加人员本人核实。")
-REFERENCE_PHOTO_REPLACED = Signal(
-    "reference_photo_replaced", "比对照片被更换或删除",
-    f"{WINDOW_DAYS}天内每一次更换（现场照片经批准后生效）或删除比对照片。核对采集人、批准人和理由，"
-    "更换后的首次认证宜由本人到场确认。")
-CERTIFIED_AT_ODD_HOURS = Signal(
-    "certified_at_odd_hours", "夜间办理认证",
-    f"{ODD_HOURS_FROM}:00至次日{ODD_HOURS_UNTIL}:00（北京时间）登记的上门结果、境外认证或第二人批准。"
-    "核对当时是否确有上门或值班安排，必要时联系本人核实。")
+def _signal(key: str, words: tuple[str, str], **numbers) -> Signal:
+    title, how_to_read = words
+    return Signal(key, title, how_to_read.format(**numbers))
 
-PROXY_CERTIFIED_MANY = Signal(
-    "proxy_certified_many", "一个账户代办认证多人",
-    f"同一APP账户{WINDOW_DAYS}天内为{PROXY_CERTIFIED_MANY_PEOPLE}名以上不同的人员代办认证（按查看人所辖地区统计）。"
-    "列出每一笔代办认证。核对被认证人员是否确为其家属，必要时联系本人核实。系统不记录手机设备信息，无法按设备统计。")
-VISITS_BEYOND_A_DAY = Signal(
-    "visits_beyond_a_day", "一人一天登记上门结果过多",
-    f"同一工作人员在同一天（北京时间）登记了超过{VISITS_POSSIBLE_PER_DAY}条上门结果"
-    f"（按每天工作{WORKING_MINUTES_PER_DAY // 60}小时、每次上门至少{MIN_MINUTES_PER_VISIT}分钟计算，一天最多上门"
-    f"{VISITS_POSSIBLE_PER_DAY}次；未通过的结果也算一次上门）。核对当天的上门安排和上门日期；集中补录的，核对每条记录的实际上门日期。")
-NEAR_THRESHOLD_AFTER_MISMATCH = Signal(
-    "near_threshold_after_mismatch", "人脸比对未通过后以临界相似度通过认证",
-    f"{WINDOW_DAYS}天内的认证，相似度仅比通过标准高不到{NEAR_MATCH_BAND}，且同一人本年度此前有“人脸与对比照片不符”的失败记录。"
-    "列出该次认证及其前的失败记录（时间、原因、操作人）。核对认证证据中的人是否确为本人，必要时请本人到场或上门核实。")
-SESSIONS_UNFINISHED = Signal(
-    "sessions_unfinished", "大量认证会话开启后未完成",
-    f"同一APP账户{WINDOW_DAYS}天内开启的人脸识别会话中，有{SESSIONS_LEFT_UNFINISHED}次以上未提交完成"
-    "（按会话所属人员的地区统计）。列出每天开启和完成的次数。可能是反复开启会话挑选动作，或操作困难；"
-    "联系账户本人了解情况。系统不记录手机设备信息。")
+
+CONTACTS_TO_MANY = _signal("contacts_to_many", labels.CONTACTS_TO_MANY,
+                           days=WINDOW_DAYS, people=CONTACTS_ADDED_TO_MANY_PEOPLE)
+REFERENCE_PHOTO_REPLACED = _signal("reference_photo_replaced", labels.REFERENCE_PHOTO_REPLACED, days=WINDOW_DAYS)
+CERTIFIED_AT_ODD_HOURS = _signal("certified_at_odd_hours", labels.CERTIFIED_AT_ODD_HOURS,
+                                 start=ODD_HOURS_FROM, end=ODD_HOURS_UNTIL)
+
+PROXY_CERTIFIED_MANY = _signal("proxy_certified_many", labels.PROXY_CERTIFIED_MANY,
+                               days=WINDOW_DAYS, people=PROXY_CERTIFIED_MANY_PEOPLE)
+VISITS_BEYOND_A_DAY = _signal("visits_beyond_a_day", labels.VISITS_BEYOND_A_DAY, visits=VISITS_POSSIBLE_PER_DAY,
+                              hours=WORKING_MINUTES_PER_DAY // 60, minutes=MIN_MINUTES_PER_VISIT)
+NEAR_THRESHOLD_AFTER_MISMATCH = _signal("near_threshold_after_mismatch", labels.NEAR_THRESHOLD_AFTER_MISMATCH,
+                                        days=WINDOW_DAYS, band=NEAR_MATCH_BAND)
+SESSIONS_UNFINISHED = _signal("sessions_unfinished", labels.SESSIONS_UNFINISHED,
+                              days=WINDOW_DAYS, sessions=SESSIONS_LEFT_UNFINISHED)
 
 SIGNALS = (CONTACTS_TO_MANY, REFERENCE_PHOTO_REPLACED, CERTIFIED_AT_ODD_HOURS, PROXY_CERTIFIED_MANY,
            VISITS_BEYOND_A_DAY, NEAR_THRESHOLD_AFTER_MISMATCH, SESSIONS_UNFINISHED)

@@ -30,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from pensioncert.labels import LIFE_EVENT_SOURCES_MASKED, LIFE_EVENTS
+
 STRONG = 2
 WEAK = 1
 # A certification needs this many points in the year: one strong event, or weak events in two
@@ -49,19 +51,10 @@ FLAGS = {"exit_abroad": "overseas_review"}
 EVENT_TYPES = tuple(PROOF) + tuple(STOPS) + tuple(FLAGS)
 
 # What the retiree and staff read for each type (H5 and admin show these).
-LABELS = {
-    "medical_settlement": "医保结算",
-    "transit_ride": "公交出行",
-    "bank_counter": "银行柜面业务",
-    "civil_affairs_visit": "民政/公安业务办理",
-    "death_record": "死亡登记",
-    "imprisonment": "服刑",
-    "exit_abroad": "出境",
-    "return_home": "入境",
-}
+LABELS = LIFE_EVENTS
 # Shown to a relative (contact) instead of the institution: where someone was treated is health
 # information about the retiree, which the relative does not need to see that the retiree is alive.
-MASKED_SOURCES = {"medical_settlement": "医疗机构"}
+MASKED_SOURCES = LIFE_EVENT_SOURCES_MASKED
 
 
 @dataclass(frozen=True)

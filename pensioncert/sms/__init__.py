@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-PURPOSE_TEXT = {
-    "register": "注册",
-    "reset_password": "找回密码",
-    "bind_phone": "绑定手机",
-}
+from pensioncert.labels import SMS_PURPOSES, VERIFICATION_SMS
+
+PURPOSE_TEXT = SMS_PURPOSES
 
 
 @dataclass(frozen=True)
@@ -26,10 +24,7 @@ class VerificationSms:
     @property
     def text(self) -> str:
         # The code must stay the only 6-digit number in the text (the app and tests read it so).
-        return (
-            f"您正在{PURPOSE_TEXT[self.purpose]}，验证码{self.code}，{self.ttl_minutes}分钟内有效。"
-            "请勿将验证码告诉他人。"
-        )
+        return VERIFICATION_SMS.format(purpose=PURPOSE_TEXT[self.purpose], code=self.code, minutes=self.ttl_minutes)
 
     @property
     def template_params(self) -> dict[str, str]:
