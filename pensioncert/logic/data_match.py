@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING
 
-from pensioncert import normalize
+from pensioncert import labels, normalize
 from pensioncert.clock import BEIJING, beijing_date, iso_beijing
 from pensioncert.dal import certifications, registry
 from pensioncert.dal import life_events as dal
@@ -21,7 +21,7 @@ from pensioncert.rules.certification import certification_year, effective_facts
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-OPERATOR = "数据比对"
+OPERATOR = labels.DATA_MATCH
 
 
 def apply_event(svc: Services, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
@@ -111,16 +111,16 @@ def stop_payments(svc: Services, person, event_type: str, event_date: date, sour
             person.id_key, name=None, status=new_status, effective=beijing_date(now), now=now,
             audit=lambda before: {
                 **actor, "action": "life_event_status", "target": target, "region": person.region,
-                "before": {"待遇状态": current},
-                "after": {"待遇状态": new_status, "事件": rules.LABELS[event_type],
-                          "事件日期": event_date.isoformat(), "来源": source},
-                "reason": f"比对数据：{rules.LABELS[event_type]}"})
+                "before": {labels.FIELD_STATUS: current},
+                "after": {labels.FIELD_STATUS: new_status, labels.FIELD_EVENT: rules.LABELS[event_type],
+                          labels.FIELD_EVENT_DATE: event_date.isoformat(), labels.FIELD_SOURCE: source},
+                "reason": labels.AUDIT_LIFE_EVENT_REASON.format(event=rules.LABELS[event_type])})
     if event_type == "death_record":
         record_overpayment(svc, person, event_date)
         return "deceased"
     dal.put_once(LifeStatusTable(
         person.id_key, "imprisonment", state="suspended", name=person.name, id_sealed=person.id_sealed,
-        region=person.region, unit=person.unit, since=event_date.isoformat(), reason="服刑期间暂停发放",
+        region=person.region, unit=person.unit, since=event_date.isoformat(), reason=labels.SUSPENDED_IN_PRISON,
         created_at=now, **dal.listed("imprisoned", person.region, iso_beijing(now), person.id_key)))
     return "suspended"
 
@@ -142,7 +142,7 @@ def record_overpayment(svc: Services, person, died: date) -> LifeStatusTable | N
     entry = LifeStatusTable(
         person.id_key, dal.OVERPAYMENT, state="open", name=person.name, id_sealed=person.id_sealed,
         region=person.region, unit=person.unit, since=died.isoformat(), months=months,
-        reason="死亡后继续发放", detail=json.dumps({"certifications_after_death": after_death}, ensure_ascii=False),
+        reason=labels.PAID_AFTER_DEATH, detail=json.dumps({"certifications_after_death": after_death}, ensure_ascii=False),
         created_at=now, **dal.listed("overpayment", person.region, iso_beijing(now), person.id_key))
     dal.put_once(entry)
     return entry
@@ -154,7 +154,7 @@ def _flag(svc: Services, person, event_date: date, source: str) -> str:
     now = svc.clock.now()
     entry = LifeStatusTable(
         person.id_key, dal.EXIT_FLAG, state="open", name=person.name, id_sealed=person.id_sealed,
-        region=person.region, unit=person.unit, since=event_date.isoformat(), reason=f"出境（{source}）",
+        region=person.region, unit=person.unit, since=event_date.isoformat(), reason=labels.WENT_ABROAD.format(source=source),
         created_at=now, **dal.listed("overseas_review", person.region, iso_beijing(now), person.id_key))
     dal.save_if(entry, LifeStatusTable.item.does_not_exist() | (LifeStatusTable.since < event_date.isoformat()))
     return "flagged"

@@ -23,10 +23,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from pensioncert import normalize
+from pensioncert import labels, normalize
 from pensioncert.clock import BEIJING
 from pensioncert.dal import life_events as dal
 from pensioncert.dal.life_tables import LifeEventTable
+from pensioncert.errors import (
+    CELL_EMPTY_OR_TOO_LONG,
+    COLUMNS_MISSING,
+    EVENT_DATE_IN_FUTURE,
+    EVENT_DATE_MALFORMED,
+    EVENT_TYPE_INVALID,
+    ID_NUMBER_NOT_IN_REGISTRY,
+    ROW_NAME_MISMATCH,
+)
 from pensioncert.logic import data_match
 from pensioncert.logic.registry_import import COMMAND_LINE, OUT_OF_SCOPE, Importer, RowError, cell_checker
 from pensioncert.rules.certification import certification_year
@@ -84,7 +93,7 @@ def import_events(svc: Services, stream, importer: Importer = COMMAND_LINE, file
     reader.fieldnames = fieldnames
     missing = [column for column in COLUMNS if column not in fieldnames]
     if missing:
-        report.refuse(RowError(1, ",".join(missing), "缺少列：" + "、".join(missing)))
+        report.refuse(RowError(1, ",".join(missing), COLUMNS_MISSING.format(columns="、".join(missing))))
         return report
     today = svc.clock.now().astimezone(BEIJING).date()
     batch: list[EventRow] = []
@@ -111,8 +120,8 @@ def _parse(svc: Services, line: int, record: dict, today: date, report: EventImp
     name = check("name", normalize.name)
     event_type = check("event_type", _event_type)
     event_date = check("event_date", lambda value: _event_date(value, today))
-    source = check("source", lambda value: _text(value, "来源"))
-    source_ref = check("source_ref", lambda value: _text(value, "来源编号"))
+    source = check("source", lambda value: _text(value, labels.FIELD_SOURCE))
+    source_ref = check("source_ref", lambda value: _text(value, labels.FIELD_SOURCE_REF))
     if errors:
         for error in errors:
             report.refuse(error)
@@ -123,7 +132,7 @@ def _parse(svc: Services, line: int, record: dict, today: date, report: EventImp
 
 def _event_type(value: str) -> str:
     if value not in EVENT_TYPES:
-        raise ValueError("事件类型须为 " + " / ".join(EVENT_TYPES))
+        raise ValueError(EVENT_TYPE_INVALID.format(event_types=" / ".join(EVENT_TYPES)))
     return value
 
 
@@ -131,15 +140,15 @@ def _event_date(value: str, today: date) -> date:
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        raise ValueError("事件日期须为 年-月-日（如 2026-03-14）") from None
+        raise ValueError(EVENT_DATE_MALFORMED) from None
     if day > today:
-        raise ValueError("事件日期不能晚于今天")
+        raise ValueError(EVENT_DATE_IN_FUTURE)
     return day
 
 
 def _text(value: str, label: str) -> str:
     if not value or len(value) > MAX_TEXT:
-        raise ValueError(f"{label}不能为空且不超过{MAX_TEXT}字")
+        raise ValueError(CELL_EMPTY_OR_TOO_LONG.format(label=label, limit=MAX_TEXT))
     return value
 
 
@@ -150,14 +159,14 @@ def _write(svc: Services, batch: list[EventRow], importer: Importer, file: str, 
     for row in batch:
         person = people.get(row.id_key)
         if person is None or person.valid_until:
-            report.refuse(RowError(row.line, "id_number", "业务系统中没有此身份证号码的记录"))
+            report.refuse(RowError(row.line, "id_number", ID_NUMBER_NOT_IN_REGISTRY))
             continue
         # The region first: nothing of another region's person (not even the name) is told.
         if not importer.may_write(person.region):
             report.refuse(RowError(row.line, "id_number", OUT_OF_SCOPE))
             continue
         if row.name not in (person.name, person.corrected_name):
-            report.refuse(RowError(row.line, "name", "姓名与业务系统记录不一致，此行未导入"))
+            report.refuse(RowError(row.line, "name", ROW_NAME_MISMATCH))
             continue
         event_id = svc.vault.lookup("life-event", json.dumps([row.source, row.source_ref], ensure_ascii=False))
         if event_id in in_batch:  # the same event twice in a batch: one transaction cannot hold both
@@ -177,8 +186,8 @@ def _write(svc: Services, batch: list[EventRow], importer: Importer, file: str, 
     for row, person in accepted:
         lines_by_region.setdefault(person.region, []).append(row.line)
     audits = [{"actor": importer.actor, "actor_name": importer.actor_name, "action": "import_events",
-               "target": file or "比对数据文件", "region": region,
-               "after": {"行号": f"{lines[0]}-{lines[-1]}", "行数": len(lines)}}
+               "target": file or labels.EVENT_FEED_FILE, "region": region,
+               "after": {labels.AUDIT_LINES: f"{lines[0]}-{lines[-1]}", labels.AUDIT_LINE_COUNT: len(lines)}}
               for region, lines in lines_by_region.items()]
     new = dal.put_new(items, audits, now)
     actor = {"actor": importer.actor, "actor_name": importer.actor_name}
