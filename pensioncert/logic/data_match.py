@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 OPERATOR = labels.DATA_MATCH
 
 
-def apply_event(svc: Services, person, event_type: str, event_date: date, source: str, actor: dict) -> str:
+def apply_event(svc: Services, person, event_type: str, event_date: date, source: str, actor: dict, *,
+                events: list[rules.Event] | None = None, certified: bool | None = None) -> str:
     """The outcome: ``certified``, ``recorded`` (counts, not enough yet or not this year),
-    ``already_certified``, ``not_recipient``, ``deceased``, ``suspended``, ``flagged``."""
+    ``already_certified``, ``not_recipient``, ``deceased``, ``suspended``, ``flagged``. ``events``,
+    ``certified``: what a proof of life certifies from, when the caller read it (certify_from_events)."""
     if event_type == "death_record":
         return _list_death_for_confirmation(svc, person, event_date, source, actor)
     if event_type in rules.STOPS:
@@ -35,7 +37,7 @@ def apply_event(svc: Services, person, event_type: str, event_date: date, source
         return _flag(svc, person, event_date, source)
     if event_type == "return_home":
         _unflag(person.id_key)
-    return certify_from_events(svc, person)
+    return certify_from_events(svc, person, events, certified=certified)
 
 
 def _status(svc: Services, person) -> str:
@@ -54,16 +56,23 @@ def died_on(events: list[rules.Event]) -> date | None:
     return min(deaths) if deaths else None
 
 
-def certify_from_events(svc: Services, person) -> str:
+def certify_from_events(svc: Services, person, events: list[rules.Event] | None = None, *,
+                        certified: bool | None = None) -> str:
     """Store this year's ``data_match`` certification when the person's events qualify, under the
-    once-a-year rule of every method, with the events that counted."""
+    once-a-year rule of every method, with the events that counted. ``events`` (the person's stored
+    events) and ``certified`` (whether the year's certification is stored) are read here unless the
+    caller has them (the event import reads them once per person and batch); a stale ``certified``
+    is harmless: the certification's conditional write decides."""
     now = svc.clock.now()
     year = certification_year(now)
     if _status(svc, person) != "recipient":
         return "not_recipient"
-    if certifications.for_year(person.id_key, year) is not None:
+    if certified is None:
+        certified = certifications.for_year(person.id_key, year) is not None
+    if certified:
         return "already_certified"
-    events = _events(person.id_key)
+    if events is None:
+        events = _events(person.id_key)
     if died_on(events) is not None:
         return "deceased"
     counted = rules.qualifying(events, year, now.astimezone(BEIJING).date(), died_on(events))

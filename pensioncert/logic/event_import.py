@@ -4,8 +4,13 @@
 
 - Streaming: the CSV is read row by row from a text stream; rows go to DynamoDB in batches of
   ``BATCH_ROWS`` (one BatchGetItem for their registry records, one transaction of conditional
-  puts with the batch's audit events per region), so memory does not grow with the file; only the
-  first ``MAX_REPORTED_ERRORS`` errors are kept (all are counted).
+  puts with the batch's audit events per region, one BatchGetItem of this year's certifications),
+  so memory does not grow with the file; only the first ``MAX_REPORTED_ERRORS`` errors are kept
+  (all are counted).
+- Effects in batches too (``_BatchEffects``): each row's effect is what it would be were the rows
+  imported one at a time, with one query of a person's events per batch instead of two reads per
+  row; only the decisions are written (a certification, a status change, a list entry), each by
+  its own conditional write.
 - Every row is checked in full and refused with its line number; the others go on.
 - Idempotent: an event's key is the keyed hash of ``(source, source_ref)``; a row already stored
   is counted ``unchanged``, and its effect applied again (each effect is conditional, so nothing
@@ -39,16 +44,16 @@ from pensioncert.errors import (
 from pensioncert.logic import data_match
 from pensioncert.logic.registry_import import COMMAND_LINE, OUT_OF_SCOPE, Importer, RowError, cell_checker
 from pensioncert.rules.certification import certification_year
-from pensioncert.rules.life_events import EVENT_TYPES, LABELS, PROOF
+from pensioncert.rules.life_events import EVENT_TYPES, LABELS, PROOF, STOPS, Event
 
 if TYPE_CHECKING:
     from pensioncert.dal.tables import RegistryPersonTable
     from pensioncert.services import Services
 
 COLUMNS = ("id_number", "name", "event_type", "event_date", "source", "source_ref")
-# 25 rows + at most 25 audit events stay below DynamoDB's 100 items per transaction; measured
-# (bench/events_bench.py) no faster at 50 against the emulator, and a cancelled batch retries less.
-BATCH_ROWS = 25
+# 50 rows + at most 50 audit events (one per region) fill DynamoDB's 100 items per transaction;
+# bench/event_import_bench.py measured the batch effects against the emulator at 25 and 50 rows.
+BATCH_ROWS = 50
 MAX_REPORTED_ERRORS = 1000
 MAX_TEXT = 100
 
@@ -85,8 +90,12 @@ class EventRow:
     source_ref: str
 
 
-def import_events(svc: Services, stream, importer: Importer = COMMAND_LINE, file: str = "") -> EventImportReport:
-    """``stream``: a text stream of the CSV (an open file, ``io.TextIOWrapper`` over an upload)."""
+def import_events(svc: Services, stream, importer: Importer = COMMAND_LINE, file: str = "", *,
+                  batch_rows: int = BATCH_ROWS) -> EventImportReport:
+    """``stream``: a text stream of the CSV (an open file, ``io.TextIOWrapper`` over an upload).
+    ``batch_rows``: 1 imports row by row (the tests compare it with batches; the bench measures it)."""
+    if not 1 <= batch_rows <= BATCH_ROWS:
+        raise ValueError(f"batch_rows: 1..{BATCH_ROWS} (one transaction holds a batch and its audit events)")
     report = EventImportReport()
     reader = csv.DictReader(stream)
     fieldnames = [name.lstrip("\ufeff").strip() for name in (reader.fieldnames or [])]
@@ -102,7 +111,7 @@ def import_events(svc: Services, stream, importer: Importer = COMMAND_LINE, file
         row = _parse(svc, reader.line_num, record, today, report)
         if row is not None:
             batch.append(row)
-        if len(batch) >= BATCH_ROWS:
+        if len(batch) >= batch_rows:
             _write(svc, batch, importer, file, report)
             batch = []
     if batch:
@@ -190,23 +199,62 @@ def _write(svc: Services, batch: list[EventRow], importer: Importer, file: str, 
                "after": {labels.AUDIT_LINES: f"{lines[0]}-{lines[-1]}", labels.AUDIT_LINE_COUNT: len(lines)}}
               for region, lines in lines_by_region.items()]
     new = dal.put_new(items, audits, now)
-    actor = {"actor": importer.actor, "actor_name": importer.actor_name}
-    # Most rows of a month's feed are about people already certified this year: one batch read
-    # tells which, instead of a read per row (bench/events_bench.py).
-    certified = dal.certified_keys(list({person.id_key for _, person in accepted}), certification_year(now))
-    for is_new, (row, person) in zip(new, accepted):
+    effects = _BatchEffects(svc, items, new, {"actor": importer.actor, "actor_name": importer.actor_name})
+    for position, (is_new, (row, person)) in enumerate(zip(new, accepted)):
         if is_new:
             report.written += 1
         else:
             # Already stored: its effect is applied again, which changes nothing when it was
             # applied before (every effect is conditional) and finishes one that was interrupted.
             report.unchanged += 1
-        if row.event_type in PROOF and row.event_type != "return_home" and person.id_key in certified:
-            outcome = "already_certified"
-        else:
-            outcome = data_match.apply_event(svc, person, row.event_type, row.event_date, row.source, actor)
+        outcome = effects.apply(position, row, person)
         if is_new:
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+
+
+class _BatchEffects:
+    """The effects of one batch's rows (``items``, stored; ``new``: which were new), each as it would
+    be were the rows imported one at a time, from what the batch reads once: this year's
+    certifications of its people (one BatchGetItem; most rows of a month's feed are about people
+    already certified) and each person's stored events (one query, at the person's first row that
+    needs them). A row's events are those stored before the batch and the batch's new ones up to
+    that row, so a certification lists the events it would have listed row by row."""
+
+    def __init__(self, svc: Services, items: list[LifeEventTable], new: list[bool], actor: dict) -> None:
+        self.svc, self.actor = svc, actor
+        self.certified = dal.certified_keys(list({item.subject_key for item in items}),
+                                            certification_year(svc.clock.now()))
+        self.new_ids = {item.event_id for item, is_new in zip(items, new) if is_new}
+        self.new_events: dict[str, list[tuple[int, Event]]] = {}
+        for position, (item, is_new) in enumerate(zip(items, new)):
+            if is_new:
+                self.new_events.setdefault(item.subject_key, []).append((position, _event(item)))
+        self.stored_before: dict[str, list[Event]] = {}
+        self.refreshed: dict[str, RegistryPersonTable] = {}
+
+    def apply(self, position: int, row: EventRow, person: RegistryPersonTable) -> str:
+        key = person.id_key
+        person = self.refreshed.get(key, person)
+        certified = key in self.certified
+        if row.event_type in PROOF and row.event_type != "return_home" and certified:
+            return "already_certified"
+        events = self._events_until(key, position) if row.event_type in PROOF and not certified else None
+        outcome = data_match.apply_event(self.svc, person, row.event_type, row.event_date, row.source, self.actor,
+                                         events=events, certified=certified)
+        if outcome in ("certified", "already_certified"):
+            self.certified.add(key)
+        if row.event_type in STOPS:  # the status may have changed: the person's later rows see it
+            self.refreshed[key] = dal.people([key]).get(key, person)
+        return outcome
+
+    def _events_until(self, key: str, position: int) -> list[Event]:
+        if key not in self.stored_before:
+            self.stored_before[key] = [_event(item) for item in dal.events_of(key) if item.event_id not in self.new_ids]
+        return self.stored_before[key] + [event for at, event in self.new_events.get(key, []) if at <= position]
+
+
+def _event(item: LifeEventTable) -> Event:
+    return Event(item.event_type, date.fromisoformat(item.event_date), item.source)
 
 
 def label(event_type: str) -> str:
