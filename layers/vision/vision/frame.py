@@ -26,6 +26,30 @@ class Frame:
     roll: float
     ear: float
     mar: float
+    # The grey frame, its face crop of the photometric checks and the crop's sharpness, each computed
+    # once (quality.FaceCrop).
+    crop: quality.FaceCrop | None = field(default=None, repr=False)
+
+    @property
+    def face_crop(self) -> quality.FaceCrop:
+        if self.crop is None:
+            self.crop = quality.FaceCrop(self.image, self.det)
+        return self.crop
+
+    @property
+    def image_gray(self) -> np.ndarray:
+        """The whole frame in grey (cv2.COLOR_BGR2GRAY), computed once."""
+        return self.face_crop.image_gray
+
+    @property
+    def face_gray(self) -> np.ndarray:
+        """quality.face_crop_gray(image, det), computed once."""
+        return self.face_crop.gray
+
+    @property
+    def sharpness(self) -> float:
+        """quality.face_sharpness of face_gray, computed once."""
+        return self.face_crop.sharpness
 
 
 @dataclass
@@ -65,8 +89,9 @@ def analyze_image(img: np.ndarray, profile: quality.QualityProfile, timer: Timer
     mesh = get_mesher().mesh(img, det)
     yaw, pitch, roll = head_pose(mesh, img.shape)
     t = timer.add("landmarks", t)
-    failed = quality.check(img, det, mesh, (yaw, pitch, roll), profile)
+    crop = quality.FaceCrop(img, det)
+    failed = quality.check(img, det, mesh, (yaw, pitch, roll), profile, crop)
     timer.add("rules", t)
     if failed:
         raise VisionError("POOR_QUALITY", failed)
-    return Frame(img, det, mesh, yaw, pitch, roll, eye_aspect_ratio(mesh), mouth_aspect_ratio(mesh))
+    return Frame(img, det, mesh, yaw, pitch, roll, eye_aspect_ratio(mesh), mouth_aspect_ratio(mesh), crop)

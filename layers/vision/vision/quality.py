@@ -4,6 +4,7 @@ Numbers were measured with tests/vision on the registry photos (face_recognition
 scikit-image's astronaut) and darkened / blurred copies of them; see each constant.
 """
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -79,6 +80,7 @@ SHARP_CROP = 64
 
 
 def face_crop_gray(img_bgr: np.ndarray, det: Detection) -> np.ndarray:
+    """The central face crop in grey at CROP px; ``img_bgr`` may be the frame in grey already."""
     h, w = img_bgr.shape[:2]
     x0, y0, x1, y1 = det.box
     # Central 70 % of the box: skin, eyes, mouth; little background or hair.
@@ -87,7 +89,7 @@ def face_crop_gray(img_bgr: np.ndarray, det: Detection) -> np.ndarray:
     c, d = int(min(cx + s, w)), int(min(cy + s, h))
     if c - a < 4 or d - b < 4:
         return np.zeros((CROP, CROP), np.uint8)
-    g = cv2.cvtColor(img_bgr[b:d, a:c], cv2.COLOR_BGR2GRAY)
+    g = img_bgr[b:d, a:c] if img_bgr.ndim == 2 else cv2.cvtColor(img_bgr[b:d, a:c], cv2.COLOR_BGR2GRAY)
     return cv2.resize(g, (CROP, CROP), interpolation=cv2.INTER_AREA)
 
 
@@ -123,7 +125,32 @@ def face_sharpness(gray_crop: np.ndarray) -> float:
     return sharpness(cv2.resize(gray_crop, (SHARP_CROP, SHARP_CROP), interpolation=cv2.INTER_AREA))
 
 
-def check(img_bgr: np.ndarray, det: Detection, mesh: Mesh, pose: tuple[float, float, float], p: QualityProfile) -> str | None:
+class FaceCrop:
+    """One frame's grey image, its face crop for the photometric checks (face_crop_gray) and the
+    crop's sharpness (face_sharpness), each computed once: the quality gate, the screen check, the blur
+    judgement, the fusion's choice of sharp frames and the tracking all read the same grey frame (the
+    grey conversion is per pixel, so a crop of the grey frame is the grey of the crop)."""
+
+    def __init__(self, img_bgr: np.ndarray, det: Detection):
+        self._img, self._det = img_bgr, det
+
+    @functools.cached_property
+    def image_gray(self) -> np.ndarray:
+        return cv2.cvtColor(self._img, cv2.COLOR_BGR2GRAY)
+
+    @functools.cached_property
+    def gray(self) -> np.ndarray:
+        return face_crop_gray(self.image_gray, self._det)
+
+    @functools.cached_property
+    def sharpness(self) -> float:
+        return face_sharpness(self.gray)
+
+
+def check(img_bgr: np.ndarray, det: Detection, mesh: Mesh, pose: tuple[float, float, float], p: QualityProfile,
+          crop: FaceCrop | None = None) -> str | None:
+    """The first failed check's name, or None; ``crop``: the face's crop if the caller keeps it."""
+    crop = crop or FaceCrop(img_bgr, det)
     h, w = img_bgr.shape[:2]
     if det.width < p.min_face_px:
         return "face_too_small"
@@ -140,13 +167,12 @@ def check(img_bgr: np.ndarray, det: Detection, mesh: Mesh, pose: tuple[float, fl
         return "face_not_in_frame"
     if mesh.score < p.min_mesh_score:
         return "face_occluded"
-    gray = face_crop_gray(img_bgr, det)
-    mean = float(gray.mean())
+    mean = float(crop.gray.mean())
     if mean < p.min_brightness:
         return "too_dark"
     if mean > p.max_brightness:
         return "too_bright"
-    if face_sharpness(gray) < p.min_sharpness:
+    if crop.sharpness < p.min_sharpness:
         return "blur"
     yaw, _, roll = pose
     if not np.isfinite(yaw):

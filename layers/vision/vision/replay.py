@@ -54,7 +54,7 @@ def _crop(f: Frame) -> np.ndarray:
     x0, y0, x1, y1 = f.det.box
     h, w = f.image.shape[:2]
     a, b, c, d = int(max(x0, 0)), int(max(y0, 0)), int(min(x1, w)), int(min(y1, h))
-    g = cv2.cvtColor(f.image[b:d, a:c], cv2.COLOR_BGR2GRAY)
+    g = f.image_gray[b:d, a:c]
     return cv2.resize(g, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
@@ -112,16 +112,31 @@ _in_band = (_radius >= SPECTRUM_BAND[0]) & (_radius <= SPECTRUM_BAND[1])
 # Flat indices of each ring of the band (the shifted spectrum), computed once.
 _RINGS = [np.flatnonzero((_ring_of == r) & _in_band) for r in np.unique(_ring_of[_in_band])]
 _WINDOW = np.outer(np.hanning(_n), np.hanning(_n)).astype(np.float32)
+# The same rings laid out once for all of them at a time: their indices in the unshifted spectrum
+# (fftshift is a permutation), and each ring as one row of a (rings x longest ring) table whose unused
+# cells hold +inf, so one sort per row gives every ring's maximum and median as np.median gives them.
+_SHIFTED_FROM = np.fft.fftshift(np.arange(_n * _n).reshape(_n, _n)).ravel()
+_BAND_INDEX = np.concatenate([_SHIFTED_FROM[ring] for ring in _RINGS])
+_RING_LEN = np.array([len(ring) for ring in _RINGS])
+_RING_ROW = np.repeat(np.arange(len(_RINGS)), _RING_LEN)
+_RING_COL = np.concatenate([np.arange(k) for k in _RING_LEN])
+_ROWS = np.arange(len(_RINGS))
+_ODD = _RING_LEN % 2 == 1
 
 
 def spectral_peak(f: Frame) -> float:
     """Highest magnitude of the face crop's spectrum in SPECTRUM_BAND over the median of its ring."""
-    g = quality.face_crop_gray(f.image, f.det).astype(np.float32)
-    mag = np.fft.fftshift(np.abs(np.fft.fft2((g - g.mean()) * _WINDOW))).ravel()
+    g = f.face_gray.astype(np.float32)
+    v = np.abs(np.fft.fft2((g - g.mean()) * _WINDOW).ravel()[_BAND_INDEX])
+    table = np.full((len(_RINGS), int(_RING_LEN.max())), np.inf, v.dtype)
+    table[_RING_ROW, _RING_COL] = v
+    table.sort(axis=1)
+    hi = table[_ROWS, _RING_LEN // 2]
+    # np.median of an even count is the mean of the two middle values, (lo + hi) / 2 in the values' dtype
+    median = np.where(_ODD, hi, (table[_ROWS, (_RING_LEN - 1) // 2] + hi) / 2)
     best = 0.0
-    for ring in _RINGS:
-        v = mag[ring]
-        best = max(best, float(v.max() / (np.median(v) + 1e-6)))
+    for r in (table[_ROWS, _RING_LEN - 1] / (median + 1e-6)).tolist():
+        best = max(best, r)
     return best
 
 

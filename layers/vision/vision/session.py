@@ -61,7 +61,7 @@ FUSE_FRAMES = 3
 
 def fusion_frames(frames: list[Frame], n: int = FUSE_FRAMES) -> list[Frame]:
     """The frames fused into the live embedding (see FUSE_FRAMES)."""
-    sharp = [f for f in frames if quality.face_sharpness(quality.face_crop_gray(f.image, f.det)) >= quality.LIVE.min_sharpness] or frames
+    sharp = [f for f in frames if f.sharpness >= quality.LIVE.min_sharpness] or frames
     ear, mar = float(np.median([f.ear for f in sharp])), float(np.median([f.mar for f in sharp]))
     by_yaw = sorted(sharp, key=lambda f: abs(f.yaw))
     calm = [f for f in by_yaw if f.ear >= ear and f.mar <= mar]
@@ -108,7 +108,8 @@ def decide_session(steps, references) -> SessionDecision:
     # them are motion-blurred, and that is not poor capture.
     for challenge, frames, _ in analysed:
         peak = frames[liveness.peak_frame(challenge, frames)]
-        if quality.is_blurred(peak.image, peak.det) or all(quality.is_blurred(f.image, f.det) for f in frames):
+        # (quality.is_blurred on each frame's kept crop)
+        if peak.sharpness < quality.LIVE.min_sharpness or all(f.sharpness < quality.LIVE.min_sharpness for f in frames):
             raise VisionError("POOR_QUALITY", "blur")
     one_face = continuity.one_face_throughout([frames for _, frames, _ in analysed])
     timer.add("continuity", t)
