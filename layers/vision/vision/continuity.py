@@ -12,6 +12,7 @@ itself, not the landmark model, which smooths what it sees), on frames brought t
 
 import functools
 import itertools
+import math
 from collections.abc import Iterator, Sequence
 
 import cv2
@@ -71,6 +72,23 @@ SAME_FACE_MIN_TRACKED = 0.6
 MIN_BACKGROUND_SHARE = 0.15  # less visible background than this (tight face crops): not judged
 
 
+def percentile(x: np.ndarray, q: int) -> float:
+    """np.percentile(x, q) (its "linear" method) of a 1-D float64 array, to the last bit, by one
+    partition: np.percentile's own set-up costs about ten times that, on every tracked pair."""
+    n = len(x)
+    if n == 0 or not np.isfinite(x).all():  # numpy's own answer for nan and inf
+        return float(np.percentile(x, q))
+    virtual = (n - 1) * (q / 100)
+    lo = math.floor(virtual)
+    if virtual >= n - 1:
+        return float(np.max(x))
+    part = np.partition(x, (lo, lo + 1))
+    a, b = float(part[lo]), float(part[lo + 1])
+    t = virtual - lo
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
 def iod(f: Frame) -> float:
     return float(np.linalg.norm(f.mesh.xy[33] - f.mesh.xy[263])) + 1e-6
 
@@ -82,7 +100,7 @@ class _Flow:
     def __init__(self, f: Frame):
         h, w = f.image.shape[:2]
         self.scale = min(1.0, FLOW_SIDE / max(h, w))
-        g = cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY)
+        g = f.image_gray
         if self.scale < 1.0:
             g = cv2.resize(g, (round(w * self.scale), round(h * self.scale)), interpolation=cv2.INTER_AREA)
         self.full = g
@@ -135,16 +153,53 @@ def screen_residual(a: Frame, b: Frame) -> float:
     return texture_tracking(a, b, SCREEN_EVERY)[0]
 
 
+class _PairTracks:
+    """The LK tracks of a's face features into b and back, kept per feature for the features asked so
+    far. OpenCV's pyramidal LK tracks each feature on its own (the pyramids depend on the two images
+    only), so tracking every SCREEN_EVERY-th feature for the screen and the others when the full
+    residual is asked gives, feature for feature, the values of tracking them all at once; a feature
+    lost on the way there is not tracked back (it is not kept either way)."""
+
+    def __init__(self, fa: _Flow, fb: _Flow, b: Frame):
+        self.b = b  # the frame tracked into: the memo's key is its id, checked against it
+        self.gb = fa.window(fb)
+        n = len(fa.points) if fa.points is not None else 0
+        self.p1 = np.zeros((n, 1, 2), np.float32)
+        self.ok = np.zeros(n, bool)
+        self.done = np.zeros(n, bool)
+
+    def tracks(self, fa: _Flow, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(kept, where each of a's features idx went in b)."""
+        todo = idx[~self.done[idx]]
+        if len(todo):
+            assert fa.points is not None
+            points = np.ascontiguousarray(fa.points[todo])
+            # nextPts=None: OpenCV allocates the output; its type stubs do not allow None there.
+            p1, st, _ = cv2.calcOpticalFlowPyrLK(fa.gray, self.gb, points, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)  # type: ignore[call-overload]
+            there = st[:, 0] == 1
+            ok = np.zeros(len(todo), bool)
+            if there.any():
+                back, st2, _ = cv2.calcOpticalFlowPyrLK(self.gb, fa.gray, np.ascontiguousarray(p1[there]), None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)  # type: ignore[call-overload]
+                ok[there] = (st2[:, 0] == 1) & (np.linalg.norm(back - points[there], axis=2)[:, 0] < FLOW_FB_MAX_PX)
+            self.p1[todo], self.ok[todo], self.done[todo] = p1, ok, True
+        return self.ok[idx], self.p1[idx]
+
+
+def _pair_tracks(a: Frame, b: Frame, fa: _Flow, fb: _Flow) -> _PairTracks:
+    memo = a.__dict__.setdefault("_pair_tracks", {})
+    pair = memo.get(id(b))
+    if pair is None or pair.b is not b:
+        pair = memo[id(b)] = _PairTracks(fa, fb, b)
+    return pair
+
+
 def _track(a: Frame, b: Frame, every: int = 1) -> tuple[float, float]:
     fa, fb = _flow(a), _flow(b)
-    points = None if fa.points is None else np.ascontiguousarray(fa.points[::every])
+    points = None if fa.points is None else fa.points[::every]
     if points is None or len(points) < FLOW_MIN_TRACKS or fa.full.shape != fb.full.shape:
         return float("nan"), 0.0
-    gb = fa.window(fb)
-    # nextPts=None: OpenCV allocates the output; its type stubs do not allow None there.
-    p1, st, _ = cv2.calcOpticalFlowPyrLK(fa.gray, gb, points, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)  # type: ignore[call-overload]
-    back, st2, _ = cv2.calcOpticalFlowPyrLK(gb, fa.gray, p1, None, winSize=FLOW_WIN, maxLevel=FLOW_LEVELS)  # type: ignore[call-overload]
-    ok = (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm(back - points, axis=2)[:, 0] < FLOW_FB_MAX_PX)
+    assert fa.points is not None
+    ok, p1 = _pair_tracks(a, b, fa, fb).tracks(fa, np.arange(0, len(fa.points), every))
     src, dst = points[ok][:, 0].astype(np.float64), p1[ok][:, 0].astype(np.float64)
     share = float(ok.mean())
     if len(src) < FLOW_MIN_TRACKS:
@@ -153,7 +208,7 @@ def _track(a: Frame, b: Frame, every: int = 1) -> tuple[float, float]:
     if h is None:
         return float("nan"), share
     r = np.linalg.norm(cv2.perspectiveTransform(src[None], h)[0] - dst, axis=1)
-    return float(np.percentile(r, FLOW_PERCENTILE) / fa.iod), share
+    return percentile(r, FLOW_PERCENTILE) / fa.iod, share
 
 
 def mesh_residual(a: Frame, b: Frame) -> float:
@@ -163,7 +218,7 @@ def mesh_residual(a: Frame, b: Frame) -> float:
     h, _ = cv2.findHomography(src, dst, 0)
     if h is None:
         return float("inf")
-    return float(np.percentile(np.linalg.norm(cv2.perspectiveTransform(src[None], h)[0] - dst, axis=1), 97) / iod(a))
+    return percentile(np.linalg.norm(cv2.perspectiveTransform(src[None], h)[0] - dst, axis=1), 97) / iod(a)
 
 
 def _small_gray(f: Frame) -> np.ndarray:
@@ -172,8 +227,7 @@ def _small_gray(f: Frame) -> np.ndarray:
         return cached
     h, w = f.image.shape[:2]
     s = BACKGROUND_SIDE / max(h, w)
-    g = cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY)
-    small = cv2.resize(g, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = cv2.resize(f.image_gray, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA).astype(np.float32)
     f.__dict__["_small_gray"] = small
     return small
 
