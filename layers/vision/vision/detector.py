@@ -131,15 +131,14 @@ class BlazeFace:
         reg, cls = self._infer(win)
         scores = 1.0 / (1.0 + np.exp(-np.clip(cls.astype(np.float64), -SCORE_CLIP, SCORE_CLIP)))
         keep = np.nonzero(scores >= min_score)[0]
-        dets = []
-        for k in keep:
-            a = self._anchors[k]
-            r = reg[k] / size
-            cx, cy, bw, bh = r[0] + a[0], r[1] + a[1], r[2], r[3]
-            box = np.array([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], np.float32)
-            kp = r[4:16].reshape(6, 2) + a
-            dets.append(Detection(box * side + [x0, y0, x0, y0], kp * side + [x0, y0], float(scores[k])))
-        return dets
+        # Every kept anchor decoded at once, in the dtypes one at a time gave (float32, then float64
+        # once the window's integer offset is added).
+        a = self._anchors[keep]
+        r = reg[keep] / size
+        cx, cy, bw, bh = r[:, 0] + a[:, 0], r[:, 1] + a[:, 1], r[:, 2], r[:, 3]
+        boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1).astype(np.float32) * side + np.array([x0, y0, x0, y0])
+        kps = (r[:, 4:16].reshape(-1, 6, 2) + a[:, None, :]) * side + np.array([x0, y0])
+        return [Detection(box, kp, float(score)) for box, kp, score in zip(boxes, kps, scores[keep])]
 
     def detect(self, img_bgr: np.ndarray, tiled: bool = False) -> list[Detection]:
         """Faces in the whole image (letterboxed to a square); with tiled=True and none found, in
