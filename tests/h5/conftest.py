@@ -115,11 +115,17 @@ def open_phone(h5_stack):
         drivers.append(driver)
         return driver
 
+    def close(driver) -> None:
+        if driver in drivers:
+            drivers.remove(driver)
+            driver.quit()
+
+    open_.close = close  # type: ignore[attr-defined]
     shutil.rmtree(SHOTS, ignore_errors=True)  # only this run's screens
     SHOTS.mkdir(parents=True)
     yield open_
-    for driver in drivers:
-        driver.quit()
+    for driver in list(drivers):
+        close(driver)
 
 
 @pytest.fixture
@@ -132,6 +138,10 @@ def phone_for(open_phone, h5_stack, axe_source):
         return phone
 
     yield make
+    # Each test's browsers end with it: a browser left open keeps its fake camera decoding a clip and
+    # its page polling, and thirty of them loaded the machine for the rest of a full run.
+    for phone in made:
+        open_phone.close(phone.driver)
     report = SHOTS / "axe.json"
     results = json.loads(report.read_text()) if report.exists() else {}
     taps_file = SHOTS / "taps.json"

@@ -238,7 +238,7 @@ class LocalStack(_StackClient):
                         requests.get(ready_url, timeout=2)
                     requests.post(self.base_url + "/auth/captcha", timeout=5)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer slow
                     pass
             time.sleep(0.3)
         else:
