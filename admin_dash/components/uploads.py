@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 
+from pensioncert.admin import labels
+
 
 def upload_bytes(contents: str | None) -> bytes | None:
     if contents is None:
@@ -21,4 +23,4 @@ def upload_text(contents: str | None) -> tuple[str, str | None]:
             return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         pass
-    return "", "文件无法读取：请上传 UTF-8 编码的 CSV 文件"
+    return "", labels.CSV_UNREADABLE

@@ -105,7 +105,7 @@ def correct(_clicks, key, name, id_number, status, reason):
 def upload(contents, filename):
     data = upload_bytes(contents)
     if data is None:
-        return alert("文件无法读取：请上传 UTF-8 编码的 CSV 文件或 zip 压缩包")
+        return alert(labels.CSV_OR_ZIP_UNREADABLE)
     report, error = call(pensioners.import_upload, data, filename or "")
     return error or import_report(report)
 

@@ -21,9 +21,9 @@ from pensioncert.rules.certification import certification_year
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-NOT_FOUND = "没有找到此手机号码或身份证号码注册的APP账户或社保卡"
-CARD_NOT_FOUND = "没有找到此人的社保卡"
-CARD_STATUS = {"activated": "已激活", "not_activated": "未激活", "none": "无社保卡", "": "无社保卡"}
+NOT_FOUND = labels.ACCOUNT_NOT_FOUND
+CARD_NOT_FOUND = labels.CARD_NOT_FOUND
+CARD_STATUS = labels.CARD_STATUS
 
 
 def find(svc: Services, principal, query: str) -> dict:
@@ -55,7 +55,7 @@ def unlock(svc: Services, principal, user_id: str, reason: str) -> None:
     accounts.unlock(account)
     audit.record(svc, principal, "account_unlock",
                  target=f"{account.name} {normalize.mask_id_number(svc.vault.open(account.id_sealed))}",
-                 region=region, before=before, after={"连续输错次数": 0, "锁定至": ""}, reason=text)
+                 region=region, before=before, after={labels.AUDIT_FAILED_IN_A_ROW: 0, labels.AUDIT_LOCKED_UNTIL: ""}, reason=text)
 
 
 def unlock_card(svc: Services, principal, id_key: str, reason: str) -> None:
@@ -71,7 +71,7 @@ def unlock_card(svc: Services, principal, id_key: str, reason: str) -> None:
     lock_counter.clear(CardTable, card)
     audit.record(svc, principal, "card_unlock",
                  target=f"{person.name} {normalize.mask_id_number(svc.vault.open(person.id_sealed))}",
-                 region=person.region, before=before, after={"连续输错次数": 0, "锁定至": ""}, reason=text)
+                 region=person.region, before=before, after={labels.AUDIT_FAILED_IN_A_ROW: 0, labels.AUDIT_LOCKED_UNTIL: ""}, reason=text)
 
 
 def _account_view(svc: Services, account: AccountTable) -> dict:
@@ -83,10 +83,10 @@ def _account_view(svc: Services, account: AccountTable) -> dict:
     attempt = [a for a in certifications.attempts(account.id_key) if int(a.year) == year]
     return {
         "user_id": account.user_id, "name": account.name,
-        "phone": normalize.mask_phone(svc.vault.open(account.phone_sealed)) if account.phone_sealed else "（社保卡登录账户）",
+        "phone": normalize.mask_phone(svc.vault.open(account.phone_sealed)) if account.phone_sealed else labels.ACCOUNT_WITHOUT_PHONE,
         "id_masked": normalize.mask_id_number(svc.vault.open(account.id_sealed)),
         "region": _region(account.id_key) or "",
-        "created_by": "手机号码注册" if account.created_by == "phone" else "社保卡登录",
+        "created_by": labels.ACCOUNT_BY_PHONE if account.created_by == "phone" else labels.ACCOUNT_BY_CARD,
         "real_name_verified": bool(account.real_name_verified) or account.created_by == "card",
         "locked": locked,
         "locked_until": _beijing(account.locked_until) if locked else "",
@@ -124,12 +124,12 @@ def _lookup(svc: Services, query: str) -> tuple[AccountTable | None, str | None]
     if len(text) >= 15:
         id_key = svc.vault.lookup("id", normalize.id_number(text))
         return accounts.find_by_id_key(id_key), id_key
-    raise AppError(ErrorCode.BAD_REQUEST, "请输入11位手机号码或18位身份证号码")
+    raise AppError(ErrorCode.BAD_REQUEST, labels.ACCOUNT_LOOKUP_INVALID)
 
 
 def _lock_facts(item) -> dict:
-    return {"连续输错次数": int(item.failed_attempts or 0),
-            "锁定至": _beijing(item.locked_until) if item.locked_until else ""}
+    return {labels.AUDIT_FAILED_IN_A_ROW: int(item.failed_attempts or 0),
+            labels.AUDIT_LOCKED_UNTIL: _beijing(item.locked_until) if item.locked_until else ""}
 
 
 def _reason(reason: str) -> str:

@@ -47,9 +47,9 @@ def search_page(svc: Services, principal, *, day_from: str, day_to: str, actor: 
     if last < first:
         first, last = last, first
     if (last - first).days >= MAX_DAYS:
-        raise AppError(ErrorCode.BAD_REQUEST, f"一次最多查询{MAX_DAYS}天的日志")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.AUDIT_RANGE_TOO_LONG.format(days=MAX_DAYS))
     if cursor is not None and (not isinstance(cursor, str) or len(cursor) > 80):
-        raise AppError(ErrorCode.BAD_REQUEST, "翻页参数有误，请重新查询")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.PAGE_TOKEN_INVALID)
     events, following = audit_dal.page(
         first=first, last=last, size=max(1, min(size, PAGE_SIZE)), before=cursor,
         actor=(actor or "").strip() or None, action=action or None,
@@ -74,7 +74,7 @@ def _date(text: str) -> date:
     try:
         return datetime.strptime((text or "")[:10], "%Y-%m-%d").date()
     except ValueError:
-        raise AppError(ErrorCode.BAD_REQUEST, "日期格式应为 年-月-日") from None
+        raise AppError(ErrorCode.BAD_REQUEST, labels.DATE_MALFORMED) from None
 
 
 def _row(event) -> dict:

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from pensioncert import normalize
-from pensioncert.admin import audit
+from pensioncert.admin import audit, labels
 from pensioncert.admin.principal import require_region, require_staff
 from pensioncert.clock import BEIJING
 from pensioncert.dal import confirmations as dal
@@ -18,10 +18,10 @@ from pensioncert.rules import four_eyes
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-NOT_FOUND = "找不到该待确认事项"
-CHANGED = "该事项已由他人处理，请刷新"
-REASON_REQUIRED = "请填写确认意见（不超过200字）"
-STATES = {dal.PENDING: "待确认", dal.APPROVED: "已批准", dal.REFUSED: "未批准"}
+NOT_FOUND = labels.CONFIRMATION_NOT_FOUND
+CHANGED = labels.CONFIRMATION_CHANGED
+REASON_REQUIRED = labels.CONFIRMATION_REASON_REQUIRED
+STATES = {state: labels.CONFIRMATION_STATES[state] for state in (dal.PENDING, dal.APPROVED, dal.REFUSED)}
 MAX_TEXT = 200
 
 
@@ -35,7 +35,7 @@ def queue(svc: Services, principal, state: str = dal.PENDING) -> list[dict]:
 
 def approve(svc: Services, principal, confirmation_id: str, *, reason: str = "") -> dict:
     item = _pending(principal, confirmation_id)
-    text = _reason(reason, required=False) or "同意"
+    text = _reason(reason, required=False) or labels.CONFIRMATION_AGREED
     _decide(svc, principal, item, dal.APPROVED, text)
     return {"state": dal.APPROVED, **_apply(svc, principal, item)}
 
@@ -70,9 +70,11 @@ def _pending(principal, confirmation_id: str) -> ConfirmationTable:
 def _decide(svc: Services, principal, item: ConfirmationTable, state: str, reason: str) -> None:
     fields = audit.fields(principal, f"confirm_{state}", target=_target(svc, item),
                           region=None if item.region == _province_wide() else item.region,
-                          before={"事项": four_eyes.KINDS.get(item.kind, item.kind), "提交人": item.requested_by_name,
-                                  **({"上门人员": item.visited_by} if item.visited_by else {})},
-                          after={"结果": STATES[state], "批准人" if state == dal.APPROVED else "处理人":
+                          before={labels.AUDIT_ITEM: four_eyes.KINDS.get(item.kind, item.kind),
+                                  labels.AUDIT_REQUESTED_BY: item.requested_by_name,
+                                  **({labels.AUDIT_VISITOR: item.visited_by} if item.visited_by else {})},
+                          after={labels.AUDIT_RESULT: STATES[state],
+                                 labels.AUDIT_APPROVER if state == dal.APPROVED else labels.AUDIT_HANDLER:
                                  principal.display_name}, reason=reason)
     if not dal.decide(item, state=state, by=principal.username, by_name=principal.display_name, reason=reason,
                       now=svc.clock.now(), audit=fields):
@@ -108,7 +110,7 @@ def _apply_feed(svc: Services, principal, item: ConfirmationTable, detail: dict)
     data = evidence.get_object(svc.client("s3"), svc.settings.evidence_bucket, detail["file_key"])
     regions = detail.get("regions")
     # The uploader's scope, both names on every row's audit event.
-    importer = Importer(item.requested_by, f"{item.requested_by_name}（{principal.display_name}批准）",
+    importer = Importer(item.requested_by, labels.IMPORTER_APPROVED_BY.format(importer=item.requested_by_name, approver=principal.display_name),
                         None if regions is None else tuple(regions))
     report = events.apply_upload(svc, principal, data, detail.get("filename", ""), importer=importer)
     return {"report": report}
@@ -124,7 +126,8 @@ def _apply_death(svc: Services, principal, item: ConfirmationTable, detail: dict
     if person is None:
         raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
     actor = {"actor": principal.username,
-             "actor_name": f"{principal.display_name}（确认{item.requested_by_name}导入的死亡记录）"}
+             "actor_name": labels.DEATH_RECORD_CONFIRMED_BY.format(confirmer=principal.display_name,
+                                                                   importer=item.requested_by_name)}
     outcome = data_match.stop_payments(svc, person, "death_record", date.fromisoformat(detail["event_date"]),
                                        detail["source"], actor)
     return {"outcome": outcome}
@@ -156,16 +159,17 @@ def _row(svc: Services, principal, item: ConfirmationTable) -> dict:
 def _summary(kind: str, detail: dict) -> str:
     if kind in (four_eyes.HOME_VISIT, four_eyes.OVERSEAS):
         score = detail.get("similarity")
-        return (f"{detail.get('visited_on', '')} 相似度 {'' if score is None else f'{score:.2f}'}"
-                f"（复制判定线 {four_eyes.copy_threshold():.2f}）")
+        return labels.SUMMARY_VISIT.format(visited_on=detail.get("visited_on", ""),
+                                           score="" if score is None else f"{score:.2f}",
+                                           copy_line=f"{four_eyes.copy_threshold():.2f}")
     if kind == four_eyes.STAFF_PHOTO:
-        return f"原因：{detail.get('reason', '')}"
+        return labels.SUMMARY_STAFF_PHOTO.format(reason=detail.get("reason", ""))
     if kind == four_eyes.EVENT_FEED:
-        return f"{detail.get('bytes', 0)} 字节，SHA-256 {detail.get('sha256', '')[:16]}…"
+        return labels.SUMMARY_EVENT_FEED.format(size=detail.get("bytes", 0), digest=detail.get("sha256", "")[:16])
     if kind == four_eyes.REVIEW:
-        return f"复核意见：{detail.get('reason', '')}"
+        return labels.SUMMARY_REVIEW.format(reason=detail.get("reason", ""))
     if kind == four_eyes.DEATH_RECORD:
-        return f"死亡日期 {detail.get('event_date', '')}，来源 {detail.get('source', '')}"
+        return labels.SUMMARY_DEATH_RECORD.format(event_date=detail.get("event_date", ""), source=detail.get("source", ""))
     return ""
 
 

@@ -9,7 +9,7 @@ import json
 from typing import TYPE_CHECKING
 
 from pensioncert import normalize
-from pensioncert.admin import audit
+from pensioncert.admin import audit, labels
 from pensioncert.admin.principal import require_staff
 from pensioncert.dal import duplicate_faces as duplicates_dal
 from pensioncert.dal import evidence, registry
@@ -21,12 +21,13 @@ if TYPE_CHECKING:
     from pensioncert.services import Services
 
 TITLE = LIST_TITLE
-SOURCE_LABELS = {duplicates_dal.REGISTRY_PHOTO: "名册照片", duplicates_dal.STAFF_PHOTO: "现场采集照片"}
+SOURCE_LABELS = {source: labels.DUPLICATE_PHOTO_SOURCES[source]
+                 for source in (duplicates_dal.REGISTRY_PHOTO, duplicates_dal.STAFF_PHOTO)}
 SAME_PERSON = duplicates_dal.SAME_PERSON
-FINDINGS = {duplicates_dal.SAME_PERSON: "同一人（一人多户，转稽核处理）",
-            duplicates_dal.DIFFERENT_PEOPLE: "不是同一人（排除）"}
-STATE_LABELS = {duplicates_dal.OPEN: "待核查", **FINDINGS}
-STATUS_LABELS = {"recipient": "领取待遇", "not_recipient": "未领取", "suspended": "暂停发放", "deceased": "已死亡"}
+FINDINGS = {finding: labels.DUPLICATE_FINDINGS[finding]
+            for finding in (duplicates_dal.SAME_PERSON, duplicates_dal.DIFFERENT_PEOPLE)}
+STATE_LABELS = {duplicates_dal.OPEN: labels.DUPLICATE_OPEN, **FINDINGS}
+STATUS_LABELS = labels.DUPLICATE_PERSON_STATUS
 
 
 def pairs(svc: Services, principal) -> list[dict]:
@@ -62,16 +63,16 @@ def decide(svc: Services, principal, pair_id: str, *, finding: str, reason: str)
     a reason, audited; a pair is decided once."""
     people = _pair(principal, pair_id)
     if finding not in FINDINGS:
-        raise AppError(ErrorCode.BAD_REQUEST, "请选择核查结论")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.DUPLICATE_FINDING_NEEDED)
     reason_text = (reason or "").strip()[:200]
     if not reason_text:
-        raise AppError(ErrorCode.BAD_REQUEST, "请填写核查意见")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.DUPLICATE_OPINION_NEEDED)
     target = " / ".join(f"{p.name} {_masked(svc, p.id_sealed)}" for p in people)
     if not duplicates_dal.decide_pair(
             people[0].id_key, people[1].id_key, finding=finding, reason=reason_text, now=svc.clock.now(),
             audit=audit.fields(principal, "duplicate_face_decide", target=target, region=people[0].region,
-                               after={"结论": FINDINGS[finding]}, reason=reason_text)):
-        raise AppError(ErrorCode.BAD_REQUEST, "这一对记录已有核查结论")
+                               after={labels.DUPLICATE_FINDING: FINDINGS[finding]}, reason=reason_text)):
+        raise AppError(ErrorCode.BAD_REQUEST, labels.DUPLICATE_ALREADY_DECIDED)
     return {"pair_id": pair_id, "state": STATE_LABELS[finding]}
 
 
@@ -81,7 +82,7 @@ def _pair(principal, pair_id: str) -> list:
     one_key, _, other_key = pair_id.partition("|")
     people = [registry.get_person(one_key), registry.get_person(other_key)]
     if any(person is None for person in people) or not any(principal.can_see(p.region) for p in people if p):
-        raise AppError(ErrorCode.NOT_FOUND, "没有这一对记录")
+        raise AppError(ErrorCode.NOT_FOUND, labels.DUPLICATE_PAIR_NOT_FOUND)
     return sorted(people, key=lambda person: person.id_key)
 
 

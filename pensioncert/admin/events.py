@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pensioncert import normalize
-from pensioncert.admin import audit, exports
+from pensioncert.admin import audit, exports, labels
 from pensioncert.admin.principal import require_staff
 from pensioncert.dal import life_events
 from pensioncert.errors import AppError, ErrorCode
@@ -26,14 +26,8 @@ from pensioncert.rules import four_eyes
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-LISTS = {
-    "suspended": "暂停发放名单（未按时认证）",
-    "reinstated": "恢复发放名单（补发）",
-    "overpayment": "死亡后多发待遇名单（追回）",
-    "overseas_review": "出境人员名单（转境外人员认证）",
-    "imprisoned": "服刑期间暂停发放名单",
-}
-EXPORT_HEADER = ("地区", "单位", "姓名", "身份证号码", "年度", "起始日期", "截止日期", "原因", "月份")
+LISTS = labels.EVENT_LISTS
+EXPORT_HEADER = labels.EVENT_LIST_HEADER
 
 
 @dataclass(frozen=True)
@@ -54,14 +48,14 @@ def import_upload(svc: Services, principal, data: bytes, filename: str = "", *, 
     principal = require_staff(principal)
     if signature or source:
         if not four_eyes.feed_signed_by(data, source, signature, svc.settings.feed_source_keys):
-            audit.record(svc, principal, "import_events_refused", target=(filename or "上传文件")[:200],
-                         after={"来源": source[:50], "原因": "签名不符"})
+            audit.record(svc, principal, "import_events_refused", target=(filename or labels.UPLOADED_FILE)[:200],
+                         after={labels.FIELD_SOURCE: source[:50], labels.FIELD_REASON: labels.FEED_SIGNATURE_MISMATCH})
             raise AppError(ErrorCode.BAD_REQUEST, FEED_SIGNATURE_INVALID)
         return apply_upload(svc, principal, data, filename, signed_by=source)
     return _await_second_operator(svc, principal, data, filename)
 
 
-FEED_SIGNATURE_INVALID = "文件签名与登记的数据来源不符（签名错误或文件在签名后被修改），未导入任何数据"
+FEED_SIGNATURE_INVALID = labels.FEED_SIGNATURE_INVALID
 FEED_PREFIX = "feeds/"
 
 
@@ -71,7 +65,7 @@ def _await_second_operator(svc: Services, principal, data: bytes, filename: str)
     key = f"{FEED_PREFIX}{now.strftime('%Y%m%dT%H%M%S%f')}-{digest[:16]}.csv"
     svc.client("s3").put_object(Bucket=svc.settings.evidence_bucket, Key=key, Body=data,
                                 ServerSideEncryption="AES256")
-    name = (filename or "上传文件")[:200]
+    name = (filename or labels.UPLOADED_FILE)[:200]
     region = principal.regions[0] if not principal.is_province_admin and len(principal.regions) == 1 else ALL_REGIONS
     item = confirmations.request(
         svc, kind=four_eyes.EVENT_FEED, region=region, requested_by=principal.username,
@@ -79,12 +73,12 @@ def _await_second_operator(svc: Services, principal, data: bytes, filename: str)
         detail={"file_key": key, "filename": name, "sha256": digest, "bytes": len(data),
                 "regions": principal.region_filter},
         audit=audit.fields(principal, "import_events_pending", target=name, region=None if region == ALL_REGIONS
-                           else region, after={"文件": name, "SHA-256": digest[:16], "状态": "待第二人批准"}))
+                           else region, after={labels.AUDIT_FILE: name, "SHA-256": digest[:16], labels.AUDIT_STATE: labels.FEED_AWAITS_SECOND_PERSON}))
     assert item is not None  # a fresh random id
     return FeedAwaitingApproval(item.confirmation_id, digest)
 
 
-ALL_REGIONS = "全省"
+ALL_REGIONS = labels.ALL_REGIONS
 
 
 def apply_upload(svc: Services, principal, data: bytes, filename: str = "", *, signed_by: str = "",
@@ -92,21 +86,21 @@ def apply_upload(svc: Services, principal, data: bytes, filename: str = "", *, s
     """The feed's rows applied (a signed feed, or an approved one with the uploader's scope)."""
     principal = require_staff(principal)
     importer = importer or Importer(principal.username, principal.display_name, principal.region_filter)
-    source = (filename or "上传文件")[:200]
+    source = (filename or labels.UPLOADED_FILE)[:200]
     stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     try:
         report = import_events(svc, stream, importer, source)
     except UnicodeDecodeError:
-        raise AppError(ErrorCode.BAD_REQUEST, "文件无法读取：请上传 UTF-8 编码的 CSV 文件") from None
+        raise AppError(ErrorCode.BAD_REQUEST, labels.CSV_UNREADABLE) from None
     audit.record(svc, principal, "import_events", target=source,
-                 after={**({"签名来源": signed_by} if signed_by else {}), "rows": report.rows, "written": report.written, "unchanged": report.unchanged,
+                 after={**({labels.AUDIT_SIGNED_BY: signed_by} if signed_by else {}), "rows": report.rows, "written": report.written, "unchanged": report.unchanged,
                         "errors": report.error_count, **report.outcomes})
     return report
 
 
 def _items(principal, name: str):
     if name not in LISTS:
-        raise AppError(ErrorCode.BAD_REQUEST, "没有这个名单")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.EVENT_LIST_NOT_FOUND)
     return [item for region in principal.named_regions(regions_with_recipients) for item in life_events.whole_list(name, region)]
 
 
@@ -125,7 +119,8 @@ def _row(svc: Services, item, *, masked: bool) -> dict:
         "region": item.region or "", "unit": item.unit or "", "year": item.year or "",
         "since": item.since or "", "until": item.until or "", "reason": item.reason or "",
         "months": "、".join(item.months or []), "month_count": len(item.months or []),
-        "note": "死亡后仍有认证记录：" + "、".join(c["certified_at"][:10] for c in after_death) if after_death else "",
+        "note": labels.CERTIFIED_AFTER_DEATH.format(dates="、".join(c["certified_at"][:10] for c in after_death))
+        if after_death else "",
     }
 
 
@@ -135,7 +130,7 @@ def export(svc: Services, principal, name: str, fmt: str) -> tuple[str, bytes]:
     principal = require_staff(principal)
     items = _items(principal, name)
     title = LISTS[name].split("（")[0]
-    audit.record(svc, principal, "events_list_export", target=f"{title}.{fmt}", after={"行数": len(items)})
+    audit.record(svc, principal, "events_list_export", target=f"{title}.{fmt}", after={labels.AUDIT_LINE_COUNT: len(items)})
     lines = [[r["region"], r["unit"], r["name"], r["id"], r["year"], r["since"], r["until"], r["reason"], r["months"]]
              for r in (_row(svc, item, masked=False) for item in items)]
     if fmt == "csv":
@@ -145,7 +140,7 @@ def export(svc: Services, principal, name: str, fmt: str) -> tuple[str, bytes]:
 
         book = Workbook()
         book.remove(book.worksheets[0])  # a new workbook's one empty sheet
-        for region in sorted({line[0] for line in lines}) or ["无"]:
+        for region in sorted({line[0] for line in lines}) or [labels.NONE]:
             sheet = book.create_sheet(title=exports.sheet_title(region, book.sheetnames))
             exports.append_row(sheet, EXPORT_HEADER)
             for line in lines:
@@ -154,4 +149,4 @@ def export(svc: Services, principal, name: str, fmt: str) -> tuple[str, bytes]:
         out = io.BytesIO()
         book.save(out)
         return f"{title}.xlsx", out.getvalue()
-    raise AppError(ErrorCode.BAD_REQUEST, "导出格式须为 csv 或 xlsx")
+    raise AppError(ErrorCode.BAD_REQUEST, labels.EXPORT_FORMAT_INVALID)

@@ -23,9 +23,9 @@ from pensioncert.rules import fraud_signals as rules
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-TITLE = "风险提示"
-MISMATCH_LABEL = "人脸与对比照片不符"
-EXPORT_HEADER = ["提示", "对象", "时间", "操作人", "操作", "涉及人员", "地区", "内容"]
+TITLE = labels.FRAUD_SIGNALS_TITLE
+MISMATCH_LABEL = labels.FACE_MISMATCH_FAILURE
+EXPORT_HEADER = labels.FRAUD_SIGNALS_HEADER
 
 
 def signals(svc: Services, principal) -> list[dict]:
@@ -50,7 +50,7 @@ def rows(svc: Services, principal) -> list[dict]:
 def export(svc: Services, principal) -> tuple[str, bytes]:
     """The records of every signal as CSV (filename, bytes), audited."""
     table = rows(svc, principal)
-    name = f"风险提示_{svc.clock.now().astimezone(BEIJING):%Y%m%d}"
+    name = labels.FRAUD_SIGNALS_FILE.format(day=f"{svc.clock.now().astimezone(BEIJING):%Y%m%d}")
     audit.record(svc, principal, "fraud_signals_export", target=f"{name}.csv")
     return f"{name}.csv", exports.csv_bytes(
         [EXPORT_HEADER, *([row["signal"], row["subject"], row["time"], row["actor_name"] or row["actor"],
@@ -88,7 +88,7 @@ def _person(svc: Services, subject_key: str) -> str:
     """A person as staff lists show them: name and masked ID number."""
     person = registry.get_person(subject_key)
     if person is None:
-        return "（登记库中无此人）"
+        return labels.PERSON_NOT_IN_REGISTRY
     return f"{person.name} {normalize.mask_id_number(svc.vault.open(person.id_sealed))}"
 
 
@@ -104,7 +104,7 @@ def _contacts_to_many(svc: Services, principal) -> list[dict]:
         if json.loads(event["after"] or "{}").get("outcome") == "added":
             by_account[event["actor"]].append(event)
     flagged = rules.contacts_to_many(by_account)
-    return [{**event, "subject": f"APP账户 {event['actor_name']}"} for events in flagged.values() for event in events]
+    return [{**event, "subject": labels.APP_ACCOUNT.format(name=event["actor_name"])} for events in flagged.values() for event in events]
 
 
 def _reference_photos_replaced(svc: Services, principal) -> list[dict]:
@@ -130,7 +130,7 @@ def _proxy_certified_many(svc: Services, principal) -> list[dict]:
     records = []
     for user_id in flagged:
         actor, actor_name = _account(user_id)
-        records += [_row(subject=f"APP账户 {actor_name}", time=_time(found.certified_at), actor=actor,
+        records += [_row(subject=labels.APP_ACCOUNT.format(name=actor_name), time=_time(found.certified_at), actor=actor,
                          actor_name=actor_name, action_label=labels.METHODS[rules.PROXY_METHOD],
                          target=_person(svc, found.subject_key), region=found.region,
                          after=_similarity(found.similarity))
@@ -165,7 +165,7 @@ def _near_threshold_after_mismatch(svc: Services, principal) -> list[dict]:
                                 actor_name=found.operator or "", action_label=labels.METHODS.get(found.method, found.method),
                                 target=person, region=found.region, after=_similarity(found.similarity)))
             records += [_row(subject=person, time=_time(tried.at.isoformat()), actor="", actor_name=tried.by,
-                             action_label="人脸比对未通过", target=person, region=found.region,
+                             action_label=labels.FACE_MATCH_FAILED, target=person, region=found.region,
                              after=MISMATCH_LABEL) for tried in mismatches]
     return records
 
@@ -181,11 +181,11 @@ def _sessions_unfinished(svc: Services, principal) -> list[dict]:
         if not rules.sessions_unfinished(sum(t.opened for t in tallies), sum(t.completed for t in tallies)):
             continue
         actor, actor_name = _account(user_id)
-        records += [_row(subject=f"APP账户 {actor_name}", time=f"{t.day[:4]}-{t.day[4:6]}-{t.day[6:]}",
-                         actor=actor, actor_name=actor_name, action_label="开启人脸识别会话", target="",
-                         region=region, after=f"开启{t.opened}次，完成{t.completed}次") for t in tallies]
+        records += [_row(subject=labels.APP_ACCOUNT.format(name=actor_name), time=f"{t.day[:4]}-{t.day[4:6]}-{t.day[6:]}",
+                         actor=actor, actor_name=actor_name, action_label=labels.SESSIONS_OPENED, target="",
+                         region=region, after=labels.SESSIONS_OPENED_AND_COMPLETED.format(opened=t.opened, completed=t.completed)) for t in tallies]
     return records
 
 
 def _similarity(value: float | None) -> str:
-    return "" if value is None else f"相似度 {value:.4f}"
+    return "" if value is None else labels.SIMILARITY_SHOWN.format(value=value)

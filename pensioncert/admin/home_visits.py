@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 UNIT_REPORT_COLUMNS = ("id_number", "reason", "address", "contact_phone")
 # The outcomes of a closed case: labels.CASE_OUTCOME's, and a photo below the match threshold.
-OUTCOME_LABELS = {**labels.CASE_OUTCOME, "review": "现场照片比对不一致，转人工复核",
-                  "confirming": "待未参与上门的工作人员确认"}
+OUTCOME_LABELS = {**labels.CASE_OUTCOME, "review": labels.CASE_OUTCOME_REVIEW,
+                  "confirming": labels.CASE_OUTCOME_CONFIRMING}
 MAX_TEXT = 200
 
 
@@ -52,15 +52,15 @@ def create_from_unit_report(svc: Services, principal, *, id_number: str, reason:
         "hv_" + secrets.token_hex(8), subject_key=person.id_key, subject_id_sealed=person.id_sealed,
         name=person.name, region=person.region, unit=person.unit, status="open",
         region_created=f"{person.region}#{now.isoformat()}", source="unit_report",
-        reason=_text(reason, "请填写无法自助认证的原因"),
-        address_sealed=svc.vault.seal(_text(address, "请填写上门地址")),
+        reason=_text(reason, labels.CASE_REASON_NEEDED),
+        address_sealed=svc.vault.seal(_text(address, labels.CASE_ADDRESS_NEEDED)),
         contact_phone_sealed=svc.vault.seal(normalize.phone(contact_phone)),
         requested_by=f"staff:{principal.username}", created_at=now,
     )
     cases.create(case)
     audit.record(svc, principal, "hv_create", target=f"{case.case_id} {person.name} "
                  f"{normalize.mask_id_number(person_id)}", region=person.region,
-                 after={"来源": "单位报送", "原因": case.reason})
+                 after={labels.FIELD_SOURCE: labels.CASE_FROM_UNIT_REPORT, labels.FIELD_REASON: case.reason})
     return case.case_id
 
 
@@ -86,11 +86,12 @@ def assign(svc: Services, principal, case_id: str, username: str) -> None:
     case = _case(principal, case_id)
     assignee = staff_dal.get(username or "")
     if assignee is None or not covers(assignee.role, assignee.regions, case.region):
-        raise AppError(ErrorCode.BAD_REQUEST, "请选择负责该地区的工作人员")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_VISITOR_NEEDED)
     _move(svc, case, ("open", "assigned", "scheduled"), "assigned", assigned_to=assignee.username,
           scheduled_for=None)
     audit.record(svc, principal, "hv_assign", target=_target(case), region=case.region,
-                 before={"负责人": case.assigned_to or ""}, after={"负责人": assignee.display_name})
+                 before={labels.AUDIT_ASSIGNEE: case.assigned_to or ""},
+                 after={labels.AUDIT_ASSIGNEE: assignee.display_name})
 
 
 def schedule(svc: Services, principal, case_id: str, day: str) -> None:
@@ -98,12 +99,13 @@ def schedule(svc: Services, principal, case_id: str, day: str) -> None:
     try:
         when = datetime.strptime((day or "")[:10], "%Y-%m-%d").date()
     except ValueError:
-        raise AppError(ErrorCode.BAD_REQUEST, "请选择预约上门的日期") from None
+        raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_DATE_NEEDED) from None
     if when.isoformat() < svc.clock.now().astimezone(BEIJING).date().isoformat():
-        raise AppError(ErrorCode.BAD_REQUEST, "预约日期不能早于今天")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_DATE_PAST)
     _move(svc, case, ("assigned", "scheduled"), "scheduled", scheduled_for=when.isoformat())
     audit.record(svc, principal, "hv_schedule", target=_target(case), region=case.region,
-                 before={"预约日期": case.scheduled_for or ""}, after={"预约日期": when.isoformat()})
+                 before={labels.AUDIT_SCHEDULED_FOR: case.scheduled_for or ""},
+                 after={labels.AUDIT_SCHEDULED_FOR: when.isoformat()})
 
 
 def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, failure_reason: str = "",
@@ -116,22 +118,22 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
     review case for a provincial reviewer instead (``outcome`` review)."""
     case = _case(principal, case_id)
     if case.status not in ("assigned", "scheduled"):
-        raise AppError(ErrorCode.BAD_REQUEST, "请先分配上门人员，再登记上门结果")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_ASSIGN_FIRST)
     now = svc.clock.now()
     if not passed:
-        reason = _text(failure_reason, "请填写未通过的原因")
+        reason = _text(failure_reason, labels.CASE_FAILURE_REASON_NEEDED)
         _move(svc, case, ("assigned", "scheduled"), "assigned", outcome="failed",
               failure_reason=reason, scheduled_for=None)
         audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
-                     before={"状态": labels.CASE_STATUS[case.status]},
-                     after={"结果": "未通过", "原因": reason})
+                     before={labels.AUDIT_STATE: labels.CASE_STATUS[case.status]},
+                     after={labels.AUDIT_RESULT: labels.CASE_FAILED, labels.FIELD_REASON: reason})
         return {"outcome": "failed"}
     person = registry.get_person(case.subject_key)
     facts = effective_facts(person.name, person.status, person.corrected_name, person.corrected_status,
                             person.correction_effective, beijing_date(now)) if person else None
     if person is None or facts is None or facts.status != "recipient":
         raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
-            status=labels.PERSON_STATUS.get(facts.status, "") if facts else "无记录"))
+            status=labels.PERSON_STATUS.get(facts.status, "") if facts else labels.CASE_NO_RECORD))
     year = certification_year(now)
     if certifications.for_year(case.subject_key, year) is not None:
         return _close(svc, principal, case, "already_certified")
@@ -147,8 +149,10 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
             detail=proof.detail, visited_on=proof.visited_on, address=proof.address,
             visited_by=proof.visited_by, case_id=case.case_id,
             audit=audit.fields(principal, "review_open", target=_target(case), region=case.region,
-                               after={"来源": "上门认证", "相似度": proof.score_label,
-                                      "上门日期": proof.visited_on, "上门人员": proof.visited_by_name}))
+                               after={labels.FIELD_SOURCE: labels.CASE_SOURCE_HOME_VISIT,
+                                      labels.AUDIT_SIMILARITY: proof.score_label,
+                                      labels.AUDIT_VISIT_DATE: proof.visited_on,
+                                      labels.AUDIT_VISITOR: proof.visited_by_name}))
         result = _close(svc, principal, case, "review", review_id=review.review_id, proof=proof,
                         **evidence_fields)
         return {**result, "review_id": review.review_id, "similarity": proof.similarity}
@@ -177,17 +181,17 @@ def confirmation_refused(svc: Services, confirmation, reason: str) -> None:
     case = cases.get(json.loads(confirmation.detail)["case_id"])
     if case is not None:
         cases.transition(case, from_statuses=("done",), to_status="assigned", now=svc.clock.now(),
-                         outcome="failed", failure_reason=f"第二人未确认：{reason}", scheduled_for=None)
+                         outcome="failed", failure_reason=labels.CASE_NOT_CONFIRMED.format(reason=reason), scheduled_for=None)
 
 
 def _close(svc: Services, principal, case, outcome: str, proof=None, **fields) -> dict:
     _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None, **fields)
-    after = {"结果": OUTCOME_LABELS[outcome]}
+    after = {labels.AUDIT_RESULT: OUTCOME_LABELS[outcome]}
     if proof is not None:
-        after.update({"相似度": proof.score_label, "上门日期": proof.visited_on,
-                      "上门人员": proof.visited_by_name})
+        after.update({labels.AUDIT_SIMILARITY: proof.score_label, labels.AUDIT_VISIT_DATE: proof.visited_on,
+                      labels.AUDIT_VISITOR: proof.visited_by_name})
     audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
-                 before={"状态": labels.CASE_STATUS[case.status]}, after=after)
+                 before={labels.AUDIT_STATE: labels.CASE_STATUS[case.status]}, after=after)
     return {"outcome": outcome}
 
 
@@ -218,7 +222,7 @@ def _row(svc: Services, case: HomeVisitTable) -> dict:
         if case.contact_phone_sealed else "",
         "status": case.status, "status_label": labels.CASE_STATUS.get(case.status, case.status),
         "assigned_to": case.assigned_to or "", "scheduled_for": case.scheduled_for or "",
-        "last_outcome": ("上次未通过：" + (case.failure_reason or "")) if case.outcome == "failed" else "",
+        "last_outcome": (labels.CASE_LAST_FAILED + (case.failure_reason or "")) if case.outcome == "failed" else "",
         "created": case.created_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
     }
 
@@ -230,5 +234,5 @@ def _target(case: HomeVisitTable) -> str:
 def _text(value: str | None, message: str) -> str:
     text = normalize.nfkc(value or "")
     if not text or len(text) > MAX_TEXT:
-        raise AppError(ErrorCode.BAD_REQUEST, f"{message}（不超过{MAX_TEXT}字）")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.TEXT_WITHIN_LIMIT.format(message=message, limit=MAX_TEXT))
     return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pensioncert.admin import labels
 from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.certification import record_certification
@@ -13,7 +14,7 @@ from pensioncert.rules import four_eyes
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-OPERATOR = {four_eyes.HOME_VISIT: "上门认证", four_eyes.OVERSEAS: "境外人员认证"}
+OPERATOR = {kind: labels.MANUAL_OPERATORS[kind] for kind in (four_eyes.HOME_VISIT, four_eyes.OVERSEAS)}
 
 
 def certify_confirmed(svc: Services, principal, confirmation, detail: dict) -> dict:
@@ -25,7 +26,8 @@ def certify_confirmed(svc: Services, principal, confirmation, detail: dict) -> d
     try:
         certification = record_certification(
             svc, confirmation.subject_key, int(detail["year"]), confirmation.kind,
-            operator=f"{OPERATOR[confirmation.kind]}（{detail['visited_by_name']}；{principal.display_name}确认）",
+            operator=labels.MANUAL_OPERATOR.format(method=OPERATOR[confirmation.kind], visitor=detail["visited_by_name"],
+                                                   confirmer=principal.display_name),
             region=person.region, unit=person.unit, operator_user_id=f"staff:{confirmation.requested_by}",
             similarity=detail.get("similarity"), evidence_key=detail.get("evidence_key"),
             reference=detail.get("reference"))

@@ -19,11 +19,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pensioncert import identity, normalize
+from pensioncert.admin import labels
 from pensioncert.admin.principal import covers
 from pensioncert.clock import BEIJING
 from pensioncert.dal import evidence
 from pensioncert.dal import staff as staff_dal
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import PHOTO_FAILED_QUALITY, AppError, ErrorCode
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.registry_import import PHOTO_REFUSALS, is_photo_file
 from pensioncert.rules import four_eyes
@@ -32,11 +33,11 @@ from pensioncert.vision_client import VisionRefusal
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-PHOTO_REQUIRED = "登记“通过”须上传本次上门（或视频、使领馆）现场拍摄的本人照片（JPEG 或 PNG，不超过5MB）"
-PHOTO_REFUSED = "{reason}：现场照片未通过质量检查，请在光线充足处正面拍摄本人后重新上传"
-DATE_REQUIRED = "请填写上门（核验）日期，不能晚于今天，且须为本年度"
-ADDRESS_REQUIRED = "请填写上门（核验）地址（不超过200字）"
-VISITOR_REQUIRED = "请选择负责该地区、实际上门（核验）的工作人员"
+PHOTO_REQUIRED = labels.VISIT_PHOTO_REQUIRED
+PHOTO_REFUSED = labels.VISIT_PHOTO_REFUSED
+DATE_REQUIRED = labels.VISIT_DATE_REQUIRED
+ADDRESS_REQUIRED = labels.VISIT_ADDRESS_REQUIRED
+VISITOR_REQUIRED = labels.VISITOR_REQUIRED
 MAX_TEXT = 200
 
 
@@ -65,7 +66,7 @@ class Evidence:
     @property
     def score_label(self) -> str:
         if self.similarity is None:
-            return "无可比对的可信照片" if self.reference is None else "未能比对"
+            return labels.NO_TRUSTED_REFERENCE if self.reference is None else labels.NOT_COMPARED
         return f"{self.similarity:.2f}"
 
 
@@ -86,7 +87,7 @@ def check(svc: Services, person, facts: VisitFacts, *, kind: str, ref_id: str) -
     try:
         template, mirror = svc.vision.embed_reference_and_mirror(image)
     except VisionRefusal as refusal:
-        reason = PHOTO_REFUSALS.get(refusal.code, "照片未通过质量检查")
+        reason = PHOTO_REFUSALS.get(refusal.code, PHOTO_FAILED_QUALITY)
         raise AppError(ErrorCode.BAD_REQUEST, PHOTO_REFUSED.format(reason=reason),
                        vision_code=refusal.code) from None
     copy_score = closest_to_a_reference(svc, person, template, mirror)
@@ -140,7 +141,7 @@ def _match(svc: Services, person, template: list[float], image: bytes) -> tuple[
     except identity.NoAuthorityRecord:
         return None, False, None, "no_trusted_reference"
     except identity.AuthorityUnavailable:
-        raise AppError(ErrorCode.SERVICE_UNAVAILABLE, "身份核验服务暂不可用，请稍后再登记") from None
+        raise AppError(ErrorCode.SERVICE_UNAVAILABLE, labels.IDENTITY_SERVICE_DOWN) from None
     return round(score, 4), identity.passes(svc.settings, score), references.source, f"authority:{transaction_id}"
 
 

@@ -21,7 +21,14 @@ from pensioncert.dal import overseas as overseas_dal
 from pensioncert.dal.admin_tables import StatsTable
 from pensioncert.dal.evidence import put_registry_photo
 from pensioncert.dal.transactions import LostRace, retry_lost_races
-from pensioncert.errors import AppError, ErrorCode
+from pensioncert.errors import (
+    CELL_EMPTY_OR_TOO_LONG,
+    PHOTO_FAILED_QUALITY,
+    PHOTO_NOT_AN_IMAGE,
+    ROW_ID_NUMBER_REPEATED,
+    AppError,
+    ErrorCode,
+)
 from pensioncert.logic.registry_import import (
     PHOTO_REFUSALS,
     ImportReport,
@@ -35,7 +42,7 @@ if TYPE_CHECKING:
     from pensioncert.services import Services
 
 COLUMNS = ("id_number", "name", "country", "agency", "phone")
-REPORT_HEADER = ("经办机构", "境外人员数", "照片已建模", "建模未通过", "未上传照片", "本年已认证", "未认证", "认证率(%)")
+REPORT_HEADER = labels.OVERSEAS_REPORT_HEADER
 _REGIONS_SCOPE = "overseas#regions"
 _PHONE = re.compile(r"^\+?[\d\s\-()]{5,25}$")
 
@@ -59,7 +66,7 @@ def import_list(svc: Services, principal, csv_text: str, filename: str = "") -> 
             report.written += 1
         else:
             report.unchanged += 1
-    audit.record(svc, principal, "overseas_import", target=filename or "上传文件",
+    audit.record(svc, principal, "overseas_import", target=filename or labels.UPLOADED_FILE,
                  after={"rows": report.rows, "written": report.written, "unchanged": report.unchanged,
                         "errors": len(report.errors)})
     return report
@@ -80,16 +87,16 @@ def model_photo(svc: Services, principal, id_key: str, image: bytes) -> dict:
     item = _item(principal, id_key)
     now = svc.clock.now()
     if not is_photo_file(image):
-        raise AppError(ErrorCode.BAD_REQUEST, "照片须为不超过5MB的 JPEG 或 PNG 图片")
+        raise AppError(ErrorCode.BAD_REQUEST, PHOTO_NOT_AN_IMAGE)
     try:
         embedding = svc.vision.embed_reference(image)
     except VisionRefusal as refusal:
-        reason = PHOTO_REFUSALS.get(refusal.code, "照片未通过质量检查")
+        reason = PHOTO_REFUSALS.get(refusal.code, PHOTO_FAILED_QUALITY)
         overseas_dal.set_photo_result(id_key, status="rejected", reason=reason, photo_key=None,
                                       embedding=None, now=now)
         audit.record(svc, principal, "overseas_photo", target=_target(svc, item), region=item.region,
-                     after={"结果": "建模未通过", "原因": reason})
-        return {"status": "rejected", "message": f"{reason}，请更换照片后重新上传"}
+                     after={labels.AUDIT_RESULT: labels.OVERSEAS_PHOTO_REJECTED, labels.FIELD_REASON: reason})
+        return {"status": "rejected", "message": labels.OVERSEAS_PHOTO_RETRY.format(reason=reason)}
     photo_key = put_registry_photo(svc.client("s3"), svc.settings.evidence_bucket, id_key, image)
     overseas_dal.set_photo_result(id_key, status="modelled", reason=None, photo_key=photo_key,
                                   embedding=embedding, now=now)
@@ -102,15 +109,15 @@ def model_photo(svc: Services, principal, id_key: str, image: bytes) -> dict:
     confirmation = confirmations.request(
         svc, kind=four_eyes.STAFF_PHOTO, region=item.region, requested_by=principal.username,
         requested_by_name=principal.display_name, person=person,
-        detail={"photo_key": photo_key, "embedding": embedding, "reason": "境外人员比对照片"},
+        detail={"photo_key": photo_key, "embedding": embedding, "reason": labels.OVERSEAS_REFERENCE_REASON},
         audit=audit.fields(principal, "overseas_photo", target=_target(svc, item), region=item.region,
-                           after={"结果": "已建模，待省级管理员批准"}))
+                           after={labels.AUDIT_RESULT: labels.OVERSEAS_PHOTO_AWAITS_APPROVAL}))
     assert confirmation is not None  # a fresh random id
     return {"status": "modelled", "confirmation_id": confirmation.confirmation_id,
-            "message": "照片已通过质量检查，待省级管理员在“待确认”中批准后成为比对照片"}
+            "message": labels.OVERSEAS_PHOTO_PASSED}
 
 
-CHANNELS = {"consular": "驻外使领馆核验", "video_call": "视频通话核验"}
+CHANNELS = labels.OVERSEAS_CHANNELS
 
 
 def certify(svc: Services, principal, id_key: str, visit=None, channel: str = "") -> dict:
@@ -129,14 +136,14 @@ def certify(svc: Services, principal, id_key: str, visit=None, channel: str = ""
         raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
             status=labels.PERSON_STATUS.get(person.corrected_status or person.status, "")))
     if channel not in CHANNELS:
-        raise AppError(ErrorCode.BAD_REQUEST, "请选择核验方式：驻外使领馆或视频通话")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.OVERSEAS_CHANNEL_NEEDED)
     year = certification_year(svc.clock.now())
     if certifications.for_year(id_key, year) is not None:
-        raise AppError(ErrorCode.NOT_ELIGIBLE, "本年度已完成认证", reason="ALREADY_CERTIFIED")
+        raise AppError(ErrorCode.NOT_ELIGIBLE, labels.OVERSEAS_ALREADY_CERTIFIED, reason="ALREADY_CERTIFIED")
     proof = manual_evidence.check(svc, person, visit or manual_evidence.VisitFacts(None, "", "", ""),
                                   kind="overseas", ref_id=f"{channel}-{secrets.token_hex(4)}")
-    facts = {"核验方式": CHANNELS[channel], "相似度": proof.score_label, "核验日期": proof.visited_on,
-             "核验人员": proof.visited_by_name}
+    facts = {labels.OVERSEAS_CHANNEL: CHANNELS[channel], labels.AUDIT_SIMILARITY: proof.score_label,
+             labels.OVERSEAS_VERIFIED_ON: proof.visited_on, labels.OVERSEAS_VERIFIER: proof.visited_by_name}
     if not proof.matched:
         review = reviews.open_manual(
             svc, kind="overseas", person=person, requested_by=f"staff:{principal.username}",
@@ -144,7 +151,7 @@ def certify(svc: Services, principal, id_key: str, visit=None, channel: str = ""
             detail=proof.detail, visited_on=proof.visited_on, address=proof.address,
             visited_by=proof.visited_by,
             audit=audit.fields(principal, "review_open", target=_target(svc, item), region=item.region,
-                               after={"来源": "境外人员认证", **facts}))
+                               after={labels.FIELD_SOURCE: labels.OVERSEAS_SOURCE, **facts}))
         return {"outcome": "review", "review_id": review.review_id, "similarity": proof.similarity}
     # Four eyes (rules/four_eyes.py): a second staff member who did not take part confirms.
     from pensioncert.logic import confirmations
@@ -157,7 +164,7 @@ def certify(svc: Services, principal, id_key: str, visit=None, channel: str = ""
                 "reference": proof.reference, "visited_on": proof.visited_on,
                 "visited_by_name": proof.visited_by_name, "channel": channel},
         audit=audit.fields(principal, "confirm_requested", target=_target(svc, item), region=item.region,
-                           after={"年度": year, "认证方式": labels.METHODS["overseas"], **facts}))
+                           after={labels.AUDIT_YEAR: year, labels.AUDIT_METHOD: labels.METHODS["overseas"], **facts}))
     assert confirmation is not None  # a fresh random id
     return {"outcome": "confirming", "confirmation_id": confirmation.confirmation_id, "year": year,
             "similarity": proof.similarity}
@@ -175,7 +182,7 @@ def summary_rows(svc: Services, principal) -> list[list]:
         counts[4] += certifications.for_year(item.id_key, year) is not None
     rows = [_report_line(agency, counts) for agency, counts in sorted(per_agency.items())]
     total = [sum(counts[i] for counts in per_agency.values()) for i in range(5)]
-    return rows + [_report_line("合计", total)]
+    return rows + [_report_line(labels.OVERSEAS_TOTAL, total)]
 
 
 def export(svc: Services, principal, fmt: str) -> tuple[str, bytes]:
@@ -183,7 +190,7 @@ def export(svc: Services, principal, fmt: str) -> tuple[str, bytes]:
     principal = require_staff(principal)
     rows = summary_rows(svc, principal)
     year = certification_year(svc.clock.now())
-    name = f"境外人员认证汇总表_{year}"
+    name = labels.OVERSEAS_REPORT_FILE.format(year=year)
     audit.record(svc, principal, "overseas_export", target=f"{name}.{fmt}")
     # The agency names are what operators typed: the file must stay inert (``admin.exports``).
     if fmt == "csv":
@@ -193,8 +200,8 @@ def export(svc: Services, principal, fmt: str) -> tuple[str, bytes]:
 
         book = Workbook()
         sheet = book.worksheets[0]  # a new workbook's one sheet
-        sheet.title = "汇总"
-        exports.append_row(sheet, [f"{year}年度境外人员领取养老保险待遇资格认证汇总表"])
+        sheet.title = labels.OVERSEAS_REPORT_SHEET
+        exports.append_row(sheet, [labels.OVERSEAS_REPORT_TITLE.format(year=year)])
         exports.append_row(sheet, REPORT_HEADER)
         for row in rows:
             exports.append_row(sheet, row)
@@ -203,7 +210,7 @@ def export(svc: Services, principal, fmt: str) -> tuple[str, bytes]:
         out = io.BytesIO()
         book.save(out)
         return f"{name}.xlsx", out.getvalue()
-    raise AppError(ErrorCode.BAD_REQUEST, "导出格式须为 csv 或 xlsx")
+    raise AppError(ErrorCode.BAD_REQUEST, labels.EXPORT_FORMAT_INVALID)
 
 
 class _RowRejected(Exception):
@@ -221,13 +228,13 @@ def _import_row(svc: Services, principal, record: dict, line: int, seen: dict) -
         name = normalize.name(values["name"])
     except AppError as error:
         raise _RowRejected("name", error.message) from None
-    for column, label in (("country", "居住国家或地区"), ("agency", "经办机构")):
+    for column, label in (("country", labels.OVERSEAS_COUNTRY), ("agency", labels.OVERSEAS_AGENCY)):
         if not values[column] or len(values[column]) > 100:
-            raise _RowRejected(column, f"{label}不能为空且不超过100字")
+            raise _RowRejected(column, CELL_EMPTY_OR_TOO_LONG.format(label=label, limit=100))
     if values["phone"] and not _PHONE.fullmatch(values["phone"]):
-        raise _RowRejected("phone", "联系电话格式有误")
+        raise _RowRejected("phone", labels.OVERSEAS_PHONE_INVALID)
     if id_number in seen:
-        raise _RowRejected("id_number", f"身份证号码与第{seen[id_number]}行重复")
+        raise _RowRejected("id_number", ROW_ID_NUMBER_REPEATED.format(line=seen[id_number]))
     seen[id_number] = line
     id_key = svc.vault.lookup("id", id_number)
     person = registry.get_person(id_key)
@@ -238,20 +245,22 @@ def _import_row(svc: Services, principal, record: dict, line: int, seen: dict) -
     if not principal.can_see(person.region):
         raise _RowRejected("id_number", labels.PERSON_NOT_FOUND)
     if person.name != name and person.corrected_name != name:
-        raise _RowRejected("name", f"姓名与业务系统记录（{person.name}）不一致")
+        raise _RowRejected("name", labels.OVERSEAS_NAME_MISMATCH.format(name=person.name))
     fingerprint = svc.vault.lookup("overseas-row", json.dumps(
         [id_number, name, values["country"], values["agency"], values["phone"], person.region,
          person.unit], ensure_ascii=False))
-    after = {"姓名": name, "居住国家或地区": values["country"], "经办机构": values["agency"],
-             "联系电话": normalize.mask_phone(values["phone"]) if values["phone"] else ""}
+    after = {labels.FIELD_NAME: name, labels.OVERSEAS_COUNTRY: values["country"], labels.OVERSEAS_AGENCY: values["agency"],
+             labels.OVERSEAS_PHONE: normalize.mask_phone(values["phone"]) if values["phone"] else ""}
 
     def attempt() -> bool:
         existing = overseas_dal.get(id_key)
         if existing is not None and existing.list_fingerprint == fingerprint:
             return False
         before = {} if existing is None else {
-            "姓名": existing.name, "居住国家或地区": existing.country, "经办机构": existing.agency,
-            "联系电话": normalize.mask_phone(svc.vault.open(existing.phone_sealed)) if existing.phone_sealed else ""}
+            labels.FIELD_NAME: existing.name, labels.OVERSEAS_COUNTRY: existing.country,
+            labels.OVERSEAS_AGENCY: existing.agency,
+            labels.OVERSEAS_PHONE: normalize.mask_phone(svc.vault.open(existing.phone_sealed))
+            if existing.phone_sealed else ""}
         changed = {key: value for key, value in after.items() if before.get(key) != value}
         # Every changed row is audited in the transaction of its change (what changed, masked).
         if overseas_dal.upsert(
@@ -287,7 +296,7 @@ def _item(principal, id_key: str):
     require_staff(principal)
     item = overseas_dal.get(id_key) if id_key else None
     if item is None:
-        raise AppError(ErrorCode.NOT_FOUND, "境外人员名单中没有此人")
+        raise AppError(ErrorCode.NOT_FOUND, labels.OVERSEAS_NOT_LISTED)
     require_region(principal, item.region)
     return item
 
@@ -300,7 +309,7 @@ def _row(svc: Services, item, year: int) -> dict:
         "country": item.country, "agency": item.agency, "region": item.region,
         "photo": labels.PHOTO_STATUS.get(item.photo_status or "none", ""),
         "photo_reason": item.photo_reason or "",
-        "certified": labels.METHODS.get(certified.method, "已认证") if certified else "未认证",
+        "certified": labels.METHODS.get(certified.method, labels.CERTIFIED) if certified else labels.UNCERTIFIED,
     }
 
 

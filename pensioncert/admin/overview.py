@@ -43,7 +43,7 @@ def summary(svc: Services, principal, year: int | None = None) -> dict:
     units = sorted(_suffixes(registry, "recipients#unit#") | _suffixes(counts, "certified#unit#"))
     return {
         "year": year,
-        "scope": "全省" if principal.is_province_admin else "、".join(principal.regions),
+        "scope": labels.ALL_REGIONS if principal.is_province_admin else "、".join(principal.regions),
         "recipients": recipients,
         "certified": certified,
         "certified_rate": _rate(certified, recipients),

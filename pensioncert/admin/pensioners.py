@@ -62,7 +62,7 @@ def _name_page(principal, name: str, cursor: str | None):
         if cursor and (not 0 <= position < len(regions) or not isinstance(last_key, dict | None)):
             raise ValueError(cursor)
     except (ValueError, TypeError):
-        raise AppError(ErrorCode.BAD_REQUEST, "翻页参数有误，请重新查询") from None
+        raise AppError(ErrorCode.BAD_REQUEST, labels.PAGE_TOKEN_INVALID) from None
     people: list = []
     while position < len(regions) and len(people) < PAGE_SIZE:
         found, last_key = registry.name_page(name, regions[position], PAGE_SIZE - len(people), last_key)
@@ -126,12 +126,12 @@ def correct(svc: Services, principal, id_key: str, *, name: str | None, status: 
         if not (name or status):
             return result
     elif not (name or status):
-        raise AppError(ErrorCode.BAD_REQUEST, "请填写要更正的姓名、身份证号码或待遇状态")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.CORRECTION_EMPTY)
     corrected = corrections.correct_record(
         svc, current_id, name=(name or None), status=(status or None),
         audit=lambda before, after, effective: audit.fields(
             principal, "correct_record", target=_target(person, current_id), region=person.region,
-            before=before, after={**after, "生效日期": _day(effective)}, reason=reason_text))
+            before=before, after={**after, labels.AUDIT_EFFECTIVE: _day(effective)}, reason=reason_text))
     before = {**result.get("before", {}), **corrected["before"]}
     after = {**result.get("after", {}), **corrected["after"]}
     return {**result, "before": before, "after": after, "effective": _day(corrected["effective"])}
@@ -149,7 +149,7 @@ def correct_id_number(svc: Services, principal, id_key: str, *, new_id_number: s
         svc, id_number, new_id_number,
         audit=lambda before, after, effective: audit.fields(
             principal, "correct_id_number", target=_target(person, id_number), region=person.region,
-            before=before, after={**after, "生效日期": _day(effective)}, reason=reason_text))
+            before=before, after={**after, labels.AUDIT_EFFECTIVE: _day(effective)}, reason=reason_text))
     return {**result, "effective": _day(result["effective"])}
 
 
@@ -161,14 +161,14 @@ def move_region(svc: Services, principal, id_key: str, *, region: str, unit: str
     reason_text = _reason(reason)
     new_region, new_unit = normalize.nfkc(region or ""), normalize.nfkc(unit or "")
     if not new_region or not new_unit or len(new_region) > 100 or len(new_unit) > 100:
-        raise AppError(ErrorCode.BAD_REQUEST, "请填写新的地区和单位（各不超过100字）", field="region")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.MOVE_NEEDS_REGION_AND_UNIT, field="region")
 
     def attempt() -> dict:
         person = _person(principal, id_key)
         if person.valid_until:
-            raise AppError(ErrorCode.BAD_REQUEST, "此身份证号码已更正为其他号码，请在新号码的记录上办理")
+            raise AppError(ErrorCode.BAD_REQUEST, labels.MOVE_ID_CORRECTED_AWAY)
         if person.region == new_region and person.unit == new_unit:
-            raise AppError(ErrorCode.BAD_REQUEST, "新的地区和单位与现在相同", field="region")
+            raise AppError(ErrorCode.BAD_REQUEST, labels.MOVE_CHANGES_NOTHING, field="region")
         deltas = stats.recipient_deltas(
             stats.counted_place(person.status, person.corrected_status, person.region, person.unit),
             stats.counted_place(person.status, person.corrected_status, new_region, new_unit))
@@ -178,14 +178,14 @@ def move_region(svc: Services, principal, id_key: str, *, region: str, unit: str
             id_key, region=new_region, unit=new_unit, seen_region=person.region, counter_deltas=deltas,
             now=svc.clock.now(), overseas_marker=overseas.region_marker(new_region) if abroad else None,
             audit=audit.fields(principal, "move_region", target=_target(person, id_number),
-                               region=new_region, before={"地区": person.region, "单位": person.unit},
-                               after={"地区": new_region, "单位": new_unit}, reason=reason_text))
+                               region=new_region, before={labels.FIELD_REGION: person.region, labels.FIELD_UNIT: person.unit},
+                               after={labels.FIELD_REGION: new_region, labels.FIELD_UNIT: new_unit}, reason=reason_text))
         if not moved:
             raise LostRace
         return {"region": new_region, "unit": new_unit}
 
     return retry_lost_races(attempt, attempts=5, gives_up=AppError(
-        ErrorCode.SERVICE_UNAVAILABLE, "此人的记录正被他人修改，请稍后重试"))
+        ErrorCode.SERVICE_UNAVAILABLE, labels.RECORD_BEING_CHANGED))
 
 
 def remove_reference_photo(svc: Services, principal, id_key: str, *, reason: str) -> dict:
@@ -197,10 +197,11 @@ def remove_reference_photo(svc: Services, principal, id_key: str, *, reason: str
     removed = registry.remove_reference_photo(
         id_key, now=svc.clock.now(),
         audit=audit.fields(principal, "remove_reference_photo", target=_target(person, id_number),
-                           region=person.region, before={"比对照片": "有"}, after={"比对照片": "无"},
+                           region=person.region, before={labels.FIELD_REFERENCE_PHOTO: labels.PRESENT},
+                           after={labels.FIELD_REFERENCE_PHOTO: labels.ABSENT},
                            reason=reason_text))
     if not removed:
-        raise AppError(ErrorCode.BAD_REQUEST, "此人没有比对照片")
+        raise AppError(ErrorCode.BAD_REQUEST, labels.NO_REFERENCE_PHOTO)
     return {"has_photo": False}
 
 
@@ -228,14 +229,13 @@ def set_staff_photo(svc: Services, principal, id_key: str, *, image: bytes, reas
         requested_by_name=principal.display_name, person=person,
         detail={"photo_key": photo_key, "embedding": template, "reason": reason_text},
         audit=audit.fields(principal, "confirm_requested", target=_target(person, id_number),
-                           region=person.region, after={"事项": "更换比对照片", "照片": photo_key},
+                           region=person.region, after={labels.AUDIT_ITEM: labels.REPLACE_REFERENCE_PHOTO, labels.AUDIT_PHOTO: photo_key},
                            reason=reason_text))
     assert confirmation is not None  # a fresh random id
     return {"has_staff_photo": bool(person.staff_reference_embedding), "confirmation_id": confirmation.confirmation_id}
 
 
-REFERENCE_CHANGED_SMS = ("【养老保险认证】{name}的认证比对照片已由社保经办机构更换。如非本人知情办理，"
-                         "请立即携带身份证到社保经办机构或拨打12333反映。")
+REFERENCE_CHANGED_SMS = labels.REFERENCE_CHANGED_SMS
 
 
 def apply_staff_photo(svc: Services, principal, confirmation, detail: dict) -> dict:
@@ -249,13 +249,14 @@ def apply_staff_photo(svc: Services, principal, confirmation, detail: dict) -> d
     if person is None:
         raise AppError(ErrorCode.NOT_FOUND)
     id_number = svc.vault.open(person.id_sealed)
-    had = "有" if person.staff_reference_embedding else "无"
+    had = labels.PRESENT if person.staff_reference_embedding else labels.ABSENT
     if not staff_photos.set_photo(
             person.id_key, photo_key=detail["photo_key"], embedding=detail["embedding"], now=svc.clock.now(),
             audit=audit.fields(principal, "set_staff_photo", target=_target(person, id_number),
-                               region=person.region, before={"现场照片": had},
-                               after={"现场照片": "有", "照片": detail["photo_key"],
-                                      "采集人": confirmation.requested_by_name, "批准人": principal.display_name},
+                               region=person.region, before={labels.AUDIT_STAFF_PHOTO: had},
+                               after={labels.AUDIT_STAFF_PHOTO: labels.PRESENT, labels.AUDIT_PHOTO: detail["photo_key"],
+                                      labels.AUDIT_COLLECTOR: confirmation.requested_by_name,
+                                      labels.AUDIT_APPROVER: principal.display_name},
                                reason=detail.get("reason"))):
         raise AppError(ErrorCode.NOT_FOUND)
     account = accounts.find_by_id_key(person.id_key)
@@ -269,7 +270,7 @@ def apply_staff_photo(svc: Services, principal, confirmation, detail: dict) -> d
     return {"has_staff_photo": True, "notified": notified}
 
 
-STAFF_PHOTO_REFUSED = "照片不能用作比对照片：请在光线充足处正面拍摄本人，面部清晰、无遮挡后重新上传"
+STAFF_PHOTO_REFUSED = labels.STAFF_PHOTO_REFUSED
 
 
 def import_upload(svc: Services, principal, data: str | bytes, filename: str = "") -> ImportReport:
@@ -284,7 +285,7 @@ def import_upload(svc: Services, principal, data: str | bytes, filename: str = "
     def store_photo(key: str, image: bytes) -> str:
         return put_registry_photo(s3, svc.settings.evidence_bucket, key, image)
 
-    source = (filename or "上传文件")[:200]
+    source = (filename or labels.UPLOADED_FILE)[:200]
     if isinstance(data, bytes) and data.startswith(ZIP_MAGIC):
         report = import_archive(svc, data, store_photo, importer, source)
     else:
@@ -292,7 +293,7 @@ def import_upload(svc: Services, principal, data: str | bytes, filename: str = "
             try:
                 data = data.decode("utf-8-sig")
             except UnicodeDecodeError:
-                raise AppError(ErrorCode.BAD_REQUEST, "文件无法读取：请上传 UTF-8 编码的 CSV 文件或 zip 压缩包") from None
+                raise AppError(ErrorCode.BAD_REQUEST, labels.CSV_OR_ZIP_UNREADABLE) from None
         report = import_registry(svc, data, None, store_photo, importer, source)
     audit.record(svc, principal, "import_registry", target=source,
                  after={"rows": report.rows, "written": report.written, "unchanged": report.unchanged,
@@ -316,7 +317,7 @@ def _row(svc: Services, person: RegistryPersonTable, year: int) -> dict:
         "id_masked": normalize.mask_id_number(svc.vault.open(person.id_sealed)),
         "region": person.region, "unit": person.unit,
         "status": labels.PERSON_STATUS.get(person.status, person.status),
-        "certified": labels.METHODS.get(certified.method, "已认证") if certified else "未认证",
+        "certified": labels.METHODS.get(certified.method, labels.CERTIFIED) if certified else labels.UNCERTIFIED,
     }
 
 

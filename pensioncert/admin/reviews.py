@@ -30,17 +30,16 @@ from pensioncert.logic.certification import record_certification
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-KINDS = {"app": "APP认证申诉", "home_visit": "上门认证照片比对不一致", "overseas": "境外认证照片比对不一致"}
-STATES = {"pending": "待复核", "decided": "已办结"}
-OUTCOMES = {"passed": "复核通过", "refused": "复核未通过（已安排上门认证）"}
-REFERENCES = {"staff_photo": "工作人员现场拍摄的比对照片", "registry_photo": "业务系统登记照片",
-              "identity_authority": "身份核验机构的照片", None: "无可信比对照片"}
+KINDS = labels.REVIEW_KINDS
+STATES = labels.REVIEW_STATES
+OUTCOMES = labels.REVIEW_OUTCOMES
+REFERENCES = labels.REVIEW_REFERENCES
 METHOD_OF_KIND = {"app": "agency", "home_visit": "home_visit", "overseas": "overseas"}
 FRAMES_PER_STEP = 3
-REVIEW_NOT_FOUND = "找不到该复核任务"
-REVIEW_CHANGED = "该复核已由他人办结，请刷新"
-OWN_VISIT = "现场照片比对不一致的认证须由未参与本次上门（登记）的省级管理员复核"
-REASON_REQUIRED = "请填写复核意见（不超过200字）"
+REVIEW_NOT_FOUND = labels.REVIEW_NOT_FOUND
+REVIEW_CHANGED = labels.REVIEW_CHANGED
+OWN_VISIT = labels.REVIEW_OWN_VISIT
+REASON_REQUIRED = labels.REVIEW_REASON_REQUIRED
 MAX_TEXT = 200
 
 
@@ -108,12 +107,12 @@ def _propose_pass(svc: Services, principal, review: ReviewTable, reason: str) ->
         requested_by_name=principal.display_name, person=registry.get_person(review.subject_key),
         detail={"review_id": review.review_id, "reason": reason},
         audit=audit.fields(principal, "confirm_requested", target=_target(svc, review), region=review.region,
-                           after={"事项": "复核通过", "意见": reason}))
+                           after={labels.AUDIT_ITEM: OUTCOMES["passed"], labels.AUDIT_OPINION: reason}))
     assert item is not None  # a fresh random id
     return {"outcome": "confirming", "confirmation_id": item.confirmation_id}
 
 
-PROPOSED = "该复核已提议通过，待另一名工作人员在“待确认”中确认"
+PROPOSED = labels.REVIEW_PROPOSED
 
 
 def decide_confirmed(svc: Services, principal, confirmation, detail: dict) -> dict:
@@ -124,8 +123,11 @@ def decide_confirmed(svc: Services, principal, confirmation, detail: dict) -> di
     if review.state != reviews_dal.PENDING:
         raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
     return _decide_now(svc, principal, review, passed=True,
-                       reason=f"{detail['reason']}（{confirmation.requested_by_name}提议，{principal.display_name}确认）",
-                       operator=f"{confirmation.requested_by_name}；{principal.display_name}确认")
+                       reason=labels.REVIEW_CONFIRMED_REASON.format(
+                           reason=detail["reason"], proposer=confirmation.requested_by_name,
+                           confirmer=principal.display_name),
+                       operator=labels.REVIEW_CONFIRMED_OPERATOR.format(proposer=confirmation.requested_by_name,
+                                                                        confirmer=principal.display_name))
 
 
 def _decide_now(svc: Services, principal, review: ReviewTable, *, passed: bool, reason: str, operator: str) -> dict:
@@ -136,8 +138,8 @@ def _decide_now(svc: Services, principal, review: ReviewTable, *, passed: bool, 
     if not reviews_dal.decide(
             review, outcome=outcome, by=principal.username, by_name=principal.display_name, reason=reason,
             now=now, audit=audit.fields(principal, "review_decide", target=_target(svc, review),
-                                        region=review.region, before={"状态": STATES[review.state]},
-                                        after={"结果": OUTCOMES[outcome]}, reason=reason)):
+                                        region=review.region, before={labels.AUDIT_STATE: STATES[review.state]},
+                                        after={labels.AUDIT_RESULT: OUTCOMES[outcome]}, reason=reason)):
         raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
     if passed:
         return {"outcome": outcome, **_certify(svc, principal, review, operator)}
@@ -150,7 +152,7 @@ def _certify(svc: Services, principal, review: ReviewTable, operator: str) -> di
     try:
         certification = record_certification(
             svc, review.subject_key, int(review.year), METHOD_OF_KIND[review.kind],
-            operator=f"人工复核（{operator}）", region=region, unit=unit,
+            operator=labels.REVIEW_OPERATOR.format(operator=operator), region=region, unit=unit,
             operator_user_id=f"staff:{principal.username}", similarity=review.similarity,
             evidence_key=review.evidence_key, reference=review.reference)
     except AppError as error:
@@ -167,7 +169,7 @@ def _propose_home_visit(svc: Services, principal, review: ReviewTable) -> str:
         "hv_" + secrets.token_hex(8), subject_key=review.subject_key, subject_id_sealed=review.subject_id_sealed,
         name=review.name, region=review.region, unit=review.unit, status="open",
         region_created=f"{review.region}#{now.isoformat()}", source="review",
-        reason=f"人工复核未通过（{review.review_id}），请上门核验",
+        reason=labels.REVIEW_REFUSED_VISIT_REASON.format(review_id=review.review_id),
         address_sealed=review.visit_address_sealed, requested_by=f"staff:{principal.username}", created_at=now,
     )
     existing = cases.create_unless_open(case)
@@ -175,7 +177,7 @@ def _propose_home_visit(svc: Services, principal, review: ReviewTable) -> str:
     review.update(actions=[ReviewTable.home_visit_case_id.set(case_id)])
     if existing is None:
         audit.record(svc, principal, "hv_create", target=f"{case.case_id} {case.name}", region=case.region,
-                     after={"来源": "人工复核未通过", "复核": review.review_id})
+                     after={labels.FIELD_SOURCE: labels.REVIEW_REFUSED_SOURCE, labels.AUDIT_REVIEW: review.review_id})
     return case_id
 
 
@@ -214,12 +216,14 @@ def _evidence_images(svc: Services, review: ReviewTable) -> list[dict]:
     except Exception:  # noqa: BLE001 - expired by the bucket's lifecycle rule
         return []
     if bundle.get("photo"):
-        return [{"label": f"现场照片（{bundle.get('visited_on', '')}）", "src": _data_uri(bundle["photo"])}]
+        return [{"label": labels.REVIEW_VISIT_PHOTO.format(visited_on=bundle.get("visited_on", "")),
+                 "src": _data_uri(bundle["photo"])}]
     images = []
     for step in bundle.get("steps", []):
         frames = step.get("frames") or []
         picks = sorted({0, len(frames) // 2, len(frames) - 1})[:FRAMES_PER_STEP] if frames else []
-        images += [{"label": f"{step.get('challenge', '')} 第{i + 1}帧", "src": _data_uri(frames[i])} for i in picks]
+        images += [{"label": labels.REVIEW_FRAME.format(challenge=step.get("challenge", ""), number=i + 1),
+                    "src": _data_uri(frames[i])} for i in picks]
     return images
 
 
