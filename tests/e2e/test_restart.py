@@ -70,7 +70,7 @@ class Restartable:
                 try:
                     requests.post(base_url + "/auth/captcha", timeout=2)
                     return Stack(base_url)
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers the first call late
                     pass
             time.sleep(0.3)
         self.process.kill()
