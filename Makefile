@@ -56,6 +56,12 @@ import: $(STAMP) models
 import-events: $(STAMP)
 	$(PY) -m pensioncert.import_events "$(FILE)"
 
+# A system's CSV into the deployed feed bucket, then the marker that starts the matching run (issue 22):
+# make deliver FILE=events.csv SYSTEM=medical_insurance BUCKET=<the stack's feed bucket>
+.PHONY: deliver
+deliver: $(STAMP)
+	$(PY) -m pensioncert.matching.deliver "$(FILE)" --system "$(SYSTEM)" --bucket "$(BUCKET)"
+
 # The reminder and suspension jobs once, against the running local stack (make run also runs them daily)
 jobs: $(STAMP)
 	$(PY) -m pensioncert.jobs all
