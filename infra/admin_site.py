@@ -20,6 +20,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from infra import notices_site
+from infra.stack import (
+    BUCKET,
+    KEY_ARN,
+    app_secret_statement,
+    data_key_statement,
+    deployed_name,
+    log_group,
+    logs_statement,
+    skip,
+    sub,
+    table_statements,
+    trust,
+)
+from pensioncert.dal.evidence import EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX
+from pensioncert.dal.staff_photos import STAFF_PHOTO_PREFIX
+from pensioncert.settings import Settings
+
 ADMIN_FUNCTION = "AdminFunction"
 ADMIN_API = "AdminApi"
 ADMIN_STAGE = "admin"
@@ -33,10 +51,6 @@ ADMIN_TIMEOUT_S = 29  # API Gateway's integration timeout: a longer run would be
 ADMIN_TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
                        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan",
                        "dynamodb:UpdateItem"]
-
-
-def _sub(text: str) -> dict:
-    return {"Fn::Sub": text}
 
 
 def parameters() -> dict[str, Any]:
@@ -55,12 +69,12 @@ def parameters() -> dict[str, Any]:
     }
 
 
-def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dict, table_arns: list,
-              index_arns: list, bucket_statement: dict, queue_statement: dict, key_arn: dict, secret: str,
-              vision_function: str, function_name: str, stage: str) -> dict[str, Any]:
-    """``environment``: the API function's variables (the same settings); the other arguments are
-    template.py's helpers and references, so nothing here repeats them."""
-    invoke_arn = _sub(f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/"
+def resources(settings: Settings, *, environment: dict, vision_function: str) -> dict[str, Any]:
+    """``environment``: the API function's variables (the same settings); ``vision_function``: the
+    vision function's logical id (template.py)."""
+    name = deployed_name(settings, "admin")
+    stage = settings.stage
+    invoke_arn = sub(f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/"
                       f"functions/${{{ADMIN_FUNCTION}.Arn}}/invocations")
     integration = {"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST", "Uri": invoke_arn}
     open_method_skip = skip(
@@ -71,26 +85,23 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
         "AdminRole": {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": lambda_trust,
+                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
                 "Policies": [{"PolicyName": "pensioncert-admin", "PolicyDocument": {
                     "Version": "2012-10-17", "Statement": [
                         logs_statement("AdminLogGroup"),
-                        {"Sid": "Tables", "Effect": "Allow", "Action": ADMIN_TABLE_ACTIONS,
-                         "Resource": table_arns},
-                        {"Sid": "TableIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"],
-                         "Resource": index_arns},
-                        bucket_statement,
-                        queue_statement,
-                        {"Sid": "DataKey", "Effect": "Allow",
-                         "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": key_arn},
+                        *table_statements(settings, ADMIN_TABLE_ACTIONS),
+                        {"Sid": "EvidenceAndPhotos", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+                         "Resource": [sub(f"${{{BUCKET}.Arn}}/{prefix}*") for prefix in
+                                      (EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, STAFF_PHOTO_PREFIX)]},
+                        notices_site.producer_statement(),  # the reference-photo notice
+                        data_key_statement("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
                         {"Sid": "InvokeVision", "Effect": "Allow", "Action": "lambda:InvokeFunction",
                          "Resource": {"Fn::GetAtt": [vision_function, "Arn"]}},
-                        {"Sid": "AppSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                         "Resource": {"Ref": secret}},
+                        app_secret_statement(),
                     ]}}],
             },
         },
-        "AdminLogGroup": log_group(f"/aws/lambda/{function_name}"),
+        "AdminLogGroup": log_group(f"/aws/lambda/{name}"),
         ADMIN_FUNCTION: {
             "Type": "AWS::Serverless::Function",
             "DependsOn": ["AdminLogGroup"],
@@ -102,7 +113,7 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
                  "cost for no isolation gain."),
             ),
             "Properties": {
-                "FunctionName": function_name,
+                "FunctionName": name,
                 "PackageType": "Image",
                 "ImageUri": {"Ref": "AdminImageUri"},
                 "ImageConfig": {"Command": ["admin_dash.wsgi.handler"]},
@@ -110,7 +121,7 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
                 "MemorySize": ADMIN_MEMORY_MB,
                 "Timeout": ADMIN_TIMEOUT_S,
                 "ReservedConcurrentExecutions": {"Ref": "AdminReservedConcurrency"},
-                "KmsKeyArn": key_arn,
+                "KmsKeyArn": KEY_ARN,
                 "Role": {"Fn::GetAtt": ["AdminRole", "Arn"]},
                 "Environment": {"Variables": environment},
                 "Tags": {"app": "pensioncert", "part": "admin"},
@@ -187,7 +198,7 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
                 "Action": "lambda:InvokeFunction",
                 "FunctionName": {"Ref": ADMIN_FUNCTION},
                 "Principal": "apigateway.amazonaws.com",
-                "SourceArn": _sub(f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:"
+                "SourceArn": sub(f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:"
                                   f"${{{ADMIN_API}}}/*"),
             },
         },
@@ -210,7 +221,7 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
 
 def outputs() -> dict[str, Any]:
     return {
-        "AdminUrl": {"Value": _sub("https://${AdminDomainName}/")},
+        "AdminUrl": {"Value": sub("https://${AdminDomainName}/")},
         "AdminDomainTarget": {"Description": "CNAME the admin's domain to this",
                               "Value": {"Fn::GetAtt": ["AdminDomain", "RegionalDomainName"]}},
     }

@@ -19,6 +19,8 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+from infra.stack import ACCESS_LOG_BUCKET, access_log_delivery, deny_plain_http, private_bucket, skip, sub
+
 H5_BUCKET = "H5Bucket"
 H5_DISTRIBUTION = "H5Distribution"
 H5_HEADERS = "H5SecurityHeaders"
@@ -46,16 +48,13 @@ def parameters() -> dict[str, Any]:
     }
 
 
-def _sub(text: str) -> dict:
-    return {"Fn::Sub": text}
-
-
-def resources(skip, deny_plain_http, access_log_bucket: str, rest_api: str) -> dict[str, Any]:
+def resources(*, rest_api: str) -> dict[str, Any]:
+    """``rest_api``: the API's logical id (Chalice's REST API), the origin of ``/api/*``."""
     headers = local_security_headers()
     custom = [{"Header": name, "Value": value, "Override": True}
               for name, value in headers.items()
               if name not in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")]
-    api_domain = _sub(f"${{{rest_api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}")
+    api_domain = sub(f"${{{rest_api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}")
     return {
         H5_BUCKET: {
             "Type": "AWS::S3::Bucket",
@@ -68,11 +67,8 @@ def resources(skip, deny_plain_http, access_log_bucket: str, rest_api: str) -> d
                 # key grant on the data key that protects evidence.
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
                     "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True, "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                "LoggingConfiguration": {"DestinationBucketName": {"Ref": access_log_bucket},
+                **private_bucket(),
+                "LoggingConfiguration": {"DestinationBucketName": {"Ref": ACCESS_LOG_BUCKET},
                                          "LogFilePrefix": "h5/"},
             },
         },
@@ -87,7 +83,7 @@ def resources(skip, deny_plain_http, access_log_bucket: str, rest_api: str) -> d
                         "Effect": "Allow",
                         "Principal": {"CanonicalUser": {"Fn::GetAtt": [H5_OAI, "S3CanonicalUserId"]}},
                         "Action": "s3:GetObject",
-                        "Resource": _sub(f"${{{H5_BUCKET}.Arn}}/*"),
+                        "Resource": sub(f"${{{H5_BUCKET}.Arn}}/*"),
                     },
                 ]},
             },
@@ -100,7 +96,7 @@ def resources(skip, deny_plain_http, access_log_bucket: str, rest_api: str) -> d
         H5_HEADERS: {
             "Type": "AWS::CloudFront::ResponseHeadersPolicy",
             "Properties": {"ResponseHeadersPolicyConfig": {
-                "Name": _sub("pensioncert-h5-${AWS::StackName}"),
+                "Name": sub("pensioncert-h5-${AWS::StackName}"),
                 "SecurityHeadersConfig": {
                     "ContentSecurityPolicy": {"ContentSecurityPolicy": headers["Content-Security-Policy"],
                                               "Override": True},
@@ -136,7 +132,7 @@ def resources(skip, deny_plain_http, access_log_bucket: str, rest_api: str) -> d
                 "PriceClass": "PriceClass_All",
                 "Origins": [
                     {"Id": "h5-files", "DomainName": {"Fn::GetAtt": [H5_BUCKET, "RegionalDomainName"]},
-                     "S3OriginConfig": {"OriginAccessIdentity": _sub(
+                     "S3OriginConfig": {"OriginAccessIdentity": sub(
                          f"origin-access-identity/cloudfront/${{{H5_OAI}}}")}},
                     {"Id": "api", "DomainName": api_domain,
                      "CustomOriginConfig": {"OriginProtocolPolicy": "https-only",
@@ -165,19 +161,9 @@ def resources(skip, deny_plain_http, access_log_bucket: str, rest_api: str) -> d
     }
 
 
-def access_log_statement(access_log_bucket: str) -> dict[str, Any]:
+def access_log_statement() -> dict[str, Any]:
     """Lets S3 deliver the H5 bucket's server access logs into the stack's log bucket."""
-    return {
-        "Sid": "H5AccessLogDelivery",
-        "Effect": "Allow",
-        "Principal": {"Service": "logging.s3.amazonaws.com"},
-        "Action": "s3:PutObject",
-        "Resource": _sub(f"${{{access_log_bucket}.Arn}}/h5/*"),
-        "Condition": {
-            "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [H5_BUCKET, "Arn"]}},
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-        },
-    }
+    return access_log_delivery("H5AccessLogDelivery", H5_BUCKET, "h5/")
 
 
 def outputs() -> dict[str, Any]:

@@ -16,38 +16,48 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra import notices_site
+from infra.stack import (
+    KEY_ARN,
+    app_secret_statement,
+    data_key_statement,
+    deployed_name,
+    log_group,
+    logs_statement,
+    skip,
+    table_statements,
+    trust,
+)
+from pensioncert.settings import Settings
+
 JOBS_FUNCTION = "JobsFunction"
 JOBS_TIMEOUT_S = 900  # Lambda's maximum: a run cut short resumes the next day
 JOBS_MEMORY_MB = 512  # one page of 100 recipients at a time: memory does not grow with the province
 SCHEDULE = "cron(0 1 * * ? *)"  # 01:00 UTC = 09:00 Beijing
 
 
-def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dict, table_arns: list,
-              index_arns: list, queue_statement: dict, key_arn, secret: str, function_name: str) -> dict[str, Any]:
+def resources(settings: Settings, *, environment: dict) -> dict[str, Any]:
+    name = deployed_name(settings, "jobs")
     table_actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                      "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
     return {
         "JobsRole": {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": lambda_trust,
+                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
                 "Policies": [{"PolicyName": "pensioncert-jobs", "PolicyDocument": {
                     "Version": "2012-10-17", "Statement": [
                         logs_statement("JobsLogGroup"),
-                        {"Sid": "Tables", "Effect": "Allow", "Action": table_actions, "Resource": table_arns},
-                        {"Sid": "TableIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"],
-                         "Resource": index_arns},
-                        {"Sid": "DataKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                         "Resource": key_arn},
+                        *table_statements(settings, table_actions),
+                        data_key_statement("kms:Decrypt", "kms:GenerateDataKey"),
                         # Seals and keys the phones of the notices it queues (the vault's pii_key).
-                        {"Sid": "AppSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                         "Resource": {"Ref": secret}},
+                        app_secret_statement(),
                         # Reminders are queued, not sent: the notice consumer holds sns:Publish.
-                        queue_statement,
+                        notices_site.producer_statement(),
                     ]}}],
             },
         },
-        "JobsLogGroup": log_group(f"/aws/lambda/{function_name}"),
+        "JobsLogGroup": log_group(f"/aws/lambda/{name}"),
         JOBS_FUNCTION: {
             "Type": "AWS::Serverless::Function",
             "DependsOn": ["JobsLogGroup"],
@@ -58,13 +68,13 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
                  "over HTTPS; a VPC would add endpoints or a NAT gateway for no isolation gain."),
             ),
             "Properties": {
-                "FunctionName": function_name,
+                "FunctionName": name,
                 "CodeUri": "./deployment.zip",
                 "Handler": "pensioncert.jobs.handler.handle",
                 "Runtime": "python3.11",
                 "MemorySize": JOBS_MEMORY_MB,
                 "Timeout": JOBS_TIMEOUT_S,
-                "KmsKeyArn": key_arn,
+                "KmsKeyArn": KEY_ARN,
                 "ReservedConcurrentExecutions": 1,  # one run at a time
                 "Role": {"Fn::GetAtt": ["JobsRole", "Arn"]},
                 "Environment": {"Variables": environment},

@@ -28,6 +28,28 @@ import json
 from pathlib import Path
 from typing import Any
 
+from infra.stack import (
+    ACCESS_LOG_BUCKET,
+    DAL_TABLE_ACTIONS,
+    KEY,
+    KEY_ARN,
+    access_log_delivery,
+    app_secret_statement,
+    data_key_statement,
+    deny_plain_http,
+    deployed_name,
+    log_group,
+    logs_statement,
+    policies,
+    private_bucket,
+    skip,
+    sub,
+    table_logical_id,
+    table_statements,
+    trust,
+)
+from pensioncert.settings import Settings
+
 FEED_BUCKET = "FeedBucket"
 GLUE_JOB = "MatchingJob"
 GLUE_ROLE = "MatchingJobRole"
@@ -69,10 +91,6 @@ EXPORT_POLL_S = 60
 REQUIREMENTS = Path(__file__).resolve().parent.parent / "functions" / "requirements.txt"
 
 
-def _sub(text: str) -> dict:
-    return {"Fn::Sub": text}
-
-
 def glue_python_modules() -> str:
     """What the Glue job installs beyond Glue's own (pyarrow, numpy, boto3 are there): pynamodb,
     at the API's pin, for the exported items (functions/requirements.txt is the one pin)."""
@@ -95,9 +113,7 @@ def parameters() -> dict[str, Any]:
     }
 
 
-def _bucket(log_bucket: str, key_arn: dict) -> dict:
-    block_all = {"BlockPublicAcls": True, "BlockPublicPolicy": True,
-                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+def _bucket() -> dict:
     expiring = [("feed", FEED_PREFIX, FEED_RETENTION_DAYS), ("ready-markers", READY_PREFIX, FEED_RETENTION_DAYS),
                 ("exports", EXPORTS_PREFIX, EXPORT_RETENTION_DAYS), ("runs", RUNS_PREFIX, RUN_RETENTION_DAYS)]
     rules = [{"Id": f"expire-{name}", "Prefix": prefix, "Status": "Enabled", "ExpirationInDays": days}
@@ -111,39 +127,28 @@ def _bucket(log_bucket: str, key_arn: dict) -> dict:
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": {
-            "BucketName": _sub("pensioncert-${AWS::StackName}-feeds-${AWS::AccountId}"),
+            "BucketName": sub("pensioncert-${AWS::StackName}-feeds-${AWS::AccountId}"),
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
-                "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
+                "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN},
                 "BucketKeyEnabled": True,
             }]},
-            "PublicAccessBlockConfiguration": block_all,
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            **private_bucket(),
             # Versioned: a delivery overwritten by mistake can be recovered for a day.
             "VersioningConfiguration": {"Status": "Enabled"},
             "LifecycleConfiguration": {"Rules": rules},
-            "LoggingConfiguration": {"DestinationBucketName": {"Ref": log_bucket}, "LogFilePrefix": "feeds/"},
+            "LoggingConfiguration": {"DestinationBucketName": {"Ref": ACCESS_LOG_BUCKET}, "LogFilePrefix": "feeds/"},
             "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
         },
     }
 
 
-def access_log_statement(access_log_bucket: str) -> dict[str, Any]:
+def access_log_statement() -> dict[str, Any]:
     """Lets S3 deliver the feed bucket's server access logs into the stack's log bucket."""
-    return {
-        "Sid": "FeedsAccessLogDelivery",
-        "Effect": "Allow",
-        "Principal": {"Service": "logging.s3.amazonaws.com"},
-        "Action": "s3:PutObject",
-        "Resource": _sub(f"${{{access_log_bucket}.Arn}}/feeds/*"),
-        "Condition": {
-            "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [FEED_BUCKET, "Arn"]}},
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-        },
-    }
+    return access_log_delivery("FeedsAccessLogDelivery", FEED_BUCKET, "feeds/")
 
 
 def _objects(prefix: str) -> dict:
-    return _sub(f"${{{FEED_BUCKET}.Arn}}/{prefix}*")
+    return sub(f"${{{FEED_BUCKET}.Arn}}/{prefix}*")
 
 
 def _list_under(*prefixes: str) -> dict:
@@ -152,33 +157,24 @@ def _list_under(*prefixes: str) -> dict:
                                                        for pattern in (prefix.rstrip("/"), f"{prefix}*")]}}}
 
 
-def _trust(service: str) -> dict:
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
-
-
-def _policy(name: str, statements: list[dict]) -> list[dict]:
-    return [{"PolicyName": name, "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}]
-
-
-def glue_resources(*, log_group, key_arn: dict, job_name: str) -> dict[str, Any]:
+def glue_resources(job_name: str) -> dict[str, Any]:
     artefact = "arn:${AWS::Partition}:s3:::${MatchingArtifactBucket}/"
     log_group_name = f"/aws-glue/{job_name}"
     return {
         GLUE_SECURITY: {
             "Type": "AWS::Glue::SecurityConfiguration",
             "Properties": {"Name": f"{job_name}-security", "EncryptionConfiguration": {
-                "S3Encryptions": [{"S3EncryptionMode": "SSE-KMS", "KmsKeyArn": key_arn}],
-                "CloudWatchEncryption": {"CloudWatchEncryptionMode": "SSE-KMS", "KmsKeyArn": key_arn},
-                "JobBookmarksEncryption": {"JobBookmarksEncryptionMode": "CSE-KMS", "KmsKeyArn": key_arn},
+                "S3Encryptions": [{"S3EncryptionMode": "SSE-KMS", "KmsKeyArn": KEY_ARN}],
+                "CloudWatchEncryption": {"CloudWatchEncryptionMode": "SSE-KMS", "KmsKeyArn": KEY_ARN},
+                "JobBookmarksEncryption": {"JobBookmarksEncryptionMode": "CSE-KMS", "KmsKeyArn": KEY_ARN},
             }},
         },
         "MatchingJobLogGroup": log_group(log_group_name),
         GLUE_ROLE: {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": _trust("glue.amazonaws.com"),
-                "Policies": _policy("pensioncert-matching-job", [
+                "AssumeRolePolicyDocument": trust("glue.amazonaws.com"),
+                "Policies": policies("pensioncert-matching-job", [
                     {"Sid": "ReadFeedAndExports", "Effect": "Allow", "Action": "s3:GetObject",
                      "Resource": [_objects(FEED_PREFIX), _objects(EXPORTS_PREFIX)]},
                     # Spark overwrites its outputs (delete, then write) under the run's folder.
@@ -187,18 +183,17 @@ def glue_resources(*, log_group, key_arn: dict, job_name: str) -> dict[str, Any]
                      "Resource": _objects(RUNS_PREFIX)},
                     {"Sid": "ListFeedExportsRuns", **_list_under(FEED_PREFIX, EXPORTS_PREFIX, RUNS_PREFIX)},
                     {"Sid": "ReadArtefacts", "Effect": "Allow", "Action": "s3:GetObject",
-                     "Resource": [_sub(artefact + "${MatchingScriptKey}"), _sub(artefact + "${MatchingLibraryKey}")]},
-                    {"Sid": "DataKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                     "Resource": key_arn},
+                     "Resource": [sub(artefact + "${MatchingScriptKey}"), sub(artefact + "${MatchingLibraryKey}")]},
+                    data_key_statement("kms:Decrypt", "kms:GenerateDataKey"),
                     {"Sid": "WriteOwnLogs", "Effect": "Allow",
                      "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                     "Resource": _sub("${MatchingJobLogGroup.Arn}")},
+                     "Resource": sub("${MatchingJobLogGroup.Arn}")},
                     # Glue's own output and error groups (/aws-glue/jobs/…), encrypted by the
                     # security configuration, which associates the key with them.
                     {"Sid": "GlueJobLogs", "Effect": "Allow",
                      "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                                 "logs:AssociateKmsKey"],
-                     "Resource": _sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+                     "Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
                                       "log-group:/aws-glue/jobs/*")},
                 ]),
             },
@@ -217,10 +212,10 @@ def glue_resources(*, log_group, key_arn: dict, job_name: str) -> dict[str, Any]
                 "ExecutionProperty": {"MaxConcurrentRuns": 1},
                 "SecurityConfiguration": {"Ref": GLUE_SECURITY},
                 "Command": {"Name": "glueetl", "PythonVersion": "3",
-                            "ScriptLocation": _sub("s3://${MatchingArtifactBucket}/${MatchingScriptKey}")},
+                            "ScriptLocation": sub("s3://${MatchingArtifactBucket}/${MatchingScriptKey}")},
                 "DefaultArguments": {
-                    "--feed": _sub(f"s3://${{{FEED_BUCKET}}}/{FEED_PREFIX}"),
-                    "--extra-py-files": _sub("s3://${MatchingArtifactBucket}/${MatchingLibraryKey}"),
+                    "--feed": sub(f"s3://${{{FEED_BUCKET}}}/{FEED_PREFIX}"),
+                    "--extra-py-files": sub("s3://${MatchingArtifactBucket}/${MatchingLibraryKey}"),
                     "--additional-python-modules": glue_python_modules(),
                     "--enable-continuous-cloudwatch-log": "true",
                     "--continuous-log-logGroup": log_group_name,
@@ -231,32 +226,28 @@ def glue_resources(*, log_group, key_arn: dict, job_name: str) -> dict[str, Any]
     }
 
 
-def write_back_resources(*, skip, log_group, logs_statement, lambda_trust, environment: dict, table_arns: list,
-                         index_arns: list, table_actions: list, key_arn: dict, secret: str,
-                         function_name: str) -> dict[str, Any]:
+def write_back_resources(settings: Settings, environment: dict) -> dict[str, Any]:
+    name = deployed_name(settings, "write-back")
     ledger = f"{RUNS_PREFIX}*/decisions/written/"
     return {
         WRITE_BACK_ROLE: {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": lambda_trust,
-                "Policies": _policy("pensioncert-write-back", [
+                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
+                "Policies": policies("pensioncert-write-back", [
                     logs_statement("WriteBackLogGroup"),
-                    {"Sid": "Tables", "Effect": "Allow", "Action": table_actions, "Resource": table_arns},
-                    {"Sid": "TableIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": index_arns},
+                    *table_statements(settings, DAL_TABLE_ACTIONS),
                     {"Sid": "ReadChunks", "Effect": "Allow", "Action": "s3:GetObject",
                      "Resource": _objects(f"{RUNS_PREFIX}*/decisions/")},
                     {"Sid": "WriteLedger", "Effect": "Allow", "Action": "s3:PutObject", "Resource": _objects(ledger)},
                     # Whether a chunk's ledger object exists: a listing of that key only.
                     {"Sid": "FindLedger", **_list_under(ledger)},
-                    {"Sid": "DataKey", "Effect": "Allow",
-                     "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": key_arn},
-                    {"Sid": "AppSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                     "Resource": {"Ref": secret}},
+                    data_key_statement("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
+                    app_secret_statement(),
                 ]),
             },
         },
-        "WriteBackLogGroup": log_group(f"/aws/lambda/{function_name}"),
+        "WriteBackLogGroup": log_group(f"/aws/lambda/{name}"),
         WRITE_BACK_FUNCTION: {
             "Type": "AWS::Serverless::Function",
             "DependsOn": ["WriteBackLogGroup"],
@@ -268,13 +259,13 @@ def write_back_resources(*, skip, log_group, logs_statement, lambda_trust, envir
                  "endpoints; a VPC would add endpoints or a NAT and cold starts for no isolation gain."),
             ),
             "Properties": {
-                "FunctionName": function_name,
+                "FunctionName": name,
                 "CodeUri": "./deployment.zip",
                 "Handler": "pensioncert.matching.handler.handle",
                 "Runtime": "python3.11",
                 "MemorySize": WRITE_BACK_MEMORY_MB,
                 "Timeout": WRITE_BACK_TIMEOUT_S,
-                "KmsKeyArn": key_arn,
+                "KmsKeyArn": KEY_ARN,
                 "ReservedConcurrentExecutions": WRITE_BACK_CONCURRENCY,
                 "Role": {"Fn::GetAtt": [WRITE_BACK_ROLE, "Arn"]},
                 "Environment": {"Variables": environment},
@@ -394,19 +385,18 @@ def definition(registry_table: str, certifications_table: str, key: str) -> dict
     }
 
 
-def state_machine_resources(*, log_group, registry_table: str, certifications_table: str, key: str,
-                            state_machine_name: str, job_name: str) -> dict[str, Any]:
-    key_arn = {"Fn::GetAtt": [key, "Arn"]}
-    own_arn = _sub(f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:{state_machine_name}")
-    executions = _sub(f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:execution:{state_machine_name}/*")
+def state_machine_resources(*, registry_table: str, certifications_table: str, state_machine_name: str,
+                            job_name: str) -> dict[str, Any]:
+    own_arn = sub(f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:{state_machine_name}")
+    executions = sub(f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:execution:{state_machine_name}/*")
     tables = [{"Fn::GetAtt": [registry_table, "Arn"]}, {"Fn::GetAtt": [certifications_table, "Arn"]}]
     return {
         "MatchingStateMachineLogGroup": log_group(f"/aws/vendedlogs/states/{state_machine_name}"),
         STATE_MACHINE_ROLE: {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": _trust("states.amazonaws.com"),
-                "Policies": _policy("pensioncert-matching-state-machine", [
+                "AssumeRolePolicyDocument": trust("states.amazonaws.com"),
+                "Policies": policies("pensioncert-matching-state-machine", [
                     {"Sid": "ExportTables", "Effect": "Allow", "Action": "dynamodb:ExportTableToPointInTime",
                      "Resource": tables},
                     {"Sid": "DescribeExports", "Effect": "Allow", "Action": "dynamodb:DescribeExport",
@@ -415,13 +405,12 @@ def state_machine_resources(*, log_group, registry_table: str, certifications_ta
                     {"Sid": "WriteExports", "Effect": "Allow",
                      "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl"],
                      "Resource": _objects(EXPORTS_PREFIX)},
-                    {"Sid": "DataKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                     "Resource": key_arn},
+                    data_key_statement("kms:Decrypt", "kms:GenerateDataKey"),
                     {"Sid": "RunMatchingJob", "Effect": "Allow",
                      "Action": ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"],
-                     "Resource": _sub(f"arn:${{AWS::Partition}}:glue:${{AWS::Region}}:${{AWS::AccountId}}:job/{job_name}")},
+                     "Resource": sub(f"arn:${{AWS::Partition}}:glue:${{AWS::Region}}:${{AWS::AccountId}}:job/{job_name}")},
                     {"Sid": "ReadChunkManifest", "Effect": "Allow", "Action": "s3:GetObject",
-                     "Resource": _sub(f"${{{FEED_BUCKET}.Arn}}/{RUNS_PREFIX}*/decisions/{CHUNK_MANIFEST}")},
+                     "Resource": sub(f"${{{FEED_BUCKET}.Arn}}/{RUNS_PREFIX}*/decisions/{CHUNK_MANIFEST}")},
                     {"Sid": "WriteMapResults", "Effect": "Allow", "Action": "s3:PutObject",
                      "Resource": _objects(f"{RUNS_PREFIX}*/write-back/*")},
                     {"Sid": "InvokeWriteBack", "Effect": "Allow", "Action": "lambda:InvokeFunction",
@@ -442,7 +431,7 @@ def state_machine_resources(*, log_group, registry_table: str, certifications_ta
                 "StateMachineName": state_machine_name,
                 "StateMachineType": "STANDARD",
                 "RoleArn": {"Fn::GetAtt": [STATE_MACHINE_ROLE, "Arn"]},
-                "DefinitionString": _sub(json.dumps(definition(registry_table, certifications_table, key),
+                "DefinitionString": sub(json.dumps(definition(registry_table, certifications_table, KEY),
                                                     ensure_ascii=False)),
                 # Errors only, and no execution data (nothing about a person in the logs), kept a
                 # year like every log of the stack. No X-Ray: checkov does not ask for it, and a
@@ -455,8 +444,8 @@ def state_machine_resources(*, log_group, registry_table: str, certifications_ta
         RULE_ROLE: {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": _trust("events.amazonaws.com"),
-                "Policies": _policy("pensioncert-feed-delivered", [
+                "AssumeRolePolicyDocument": trust("events.amazonaws.com"),
+                "Policies": policies("pensioncert-feed-delivered", [
                     {"Sid": "StartMatching", "Effect": "Allow", "Action": "states:StartExecution",
                      "Resource": {"Ref": STATE_MACHINE}}]),
             },
@@ -483,27 +472,20 @@ STATE_MACHINE_LOG_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "l
                              "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"]
 
 
-def resources(*, skip, log_group, logs_statement, lambda_trust, deny_plain_http, access_log_bucket: str,
-              environment: dict, table_arns: list, index_arns: list, table_actions: list, key: str,
-              secret: str, registry_table: str, certifications_table: str, stage: str) -> dict[str, Any]:
-    """``key``, ``secret``, ``*_table``: logical ids; the other arguments are template.py's helpers
-    and references, so nothing here repeats them."""
-    name = f"pc-{stage}-matching"
-    key_arn = {"Fn::GetAtt": [key, "Arn"]}
+def resources(settings: Settings, *, environment: dict) -> dict[str, Any]:
+    """``environment``: the API function's variables (the write-back runs the API's code)."""
+    name = deployed_name(settings, "matching")
     return {
-        FEED_BUCKET: _bucket(access_log_bucket, key_arn),
+        FEED_BUCKET: _bucket(),
         "FeedBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
             "Properties": {"Bucket": {"Ref": FEED_BUCKET},
                            "PolicyDocument": {"Version": "2012-10-17", "Statement": [deny_plain_http(FEED_BUCKET)]}},
         },
-        **glue_resources(log_group=log_group, key_arn=key_arn, job_name=name),
-        **write_back_resources(skip=skip, log_group=log_group, logs_statement=logs_statement,
-                               lambda_trust=lambda_trust, environment=environment, table_arns=table_arns,
-                               index_arns=index_arns, table_actions=table_actions, key_arn=key_arn,
-                               secret=secret, function_name=f"pc-{stage}-write-back"),
-        **state_machine_resources(log_group=log_group, registry_table=registry_table,
-                                  certifications_table=certifications_table, key=key,
+        **glue_resources(job_name=name),
+        **write_back_resources(settings, environment),
+        **state_machine_resources(registry_table=table_logical_id("registry"),
+                                  certifications_table=table_logical_id("certifications"),
                                   state_machine_name=name, job_name=name),
     }
 

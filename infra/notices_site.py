@@ -16,6 +16,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.stack import (
+    KEY_ARN,
+    app_secret_statement,
+    data_key_statement,
+    deployed_name,
+    log_group,
+    logs_statement,
+    skip,
+    sms_by_sns_statement,
+    table_logical_id,
+    trust,
+)
+from pensioncert.dal.notice_tables import NoticeSendTable
 from pensioncert.jobs.notices import (
     BATCH_SIZE,
     CONSUMER_TIMEOUT_SECONDS,
@@ -23,6 +36,7 @@ from pensioncert.jobs.notices import (
     MAX_RECEIVES,
     VISIBILITY_TIMEOUT_SECONDS,
 )
+from pensioncert.settings import Settings
 
 NOTICE_QUEUE = "NoticeQueue"
 NOTICE_DEAD_LETTER_QUEUE = "NoticeDeadLetterQueue"
@@ -45,6 +59,11 @@ SEND_TABLE_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutIt
 _QUEUE_ARN = {"Fn::GetAtt": [NOTICE_QUEUE, "Arn"]}
 
 
+def queue_name(settings: Settings) -> str:
+    """The stage's notice queue (settings.notice_queue_name, prefixed like the functions)."""
+    return deployed_name(settings, settings.notice_queue_name)
+
+
 def producer_statement() -> dict[str, Any]:
     """The statement a role that puts notices adds (the jobs', the API's, the admin's). Their
     existing DataKey statement already allows kms:GenerateDataKey and kms:Decrypt on the key,
@@ -52,7 +71,7 @@ def producer_statement() -> dict[str, Any]:
     return {"Sid": "QueueNotices", "Effect": "Allow", "Action": PRODUCER_ACTIONS, "Resource": _QUEUE_ARN}
 
 
-def _queues(*, queue_name: str, key_arn: dict) -> dict[str, Any]:
+def _queues(queue_name: str) -> dict[str, Any]:
     return {
         NOTICE_DEAD_LETTER_QUEUE: {
             "Type": "AWS::SQS::Queue",
@@ -60,7 +79,7 @@ def _queues(*, queue_name: str, key_arn: dict) -> dict[str, Any]:
                 # The local stage's name for it too (sms/queue.create_notice_queue).
                 "QueueName": f"{queue_name}-dead",
                 "MessageRetentionPeriod": RETENTION_SECONDS,
-                "KmsMasterKeyId": key_arn,
+                "KmsMasterKeyId": KEY_ARN,
                 "Tags": [{"Key": "app", "Value": "pensioncert"}, {"Key": "part", "Value": "notices"}],
             },
         },
@@ -72,7 +91,7 @@ def _queues(*, queue_name: str, key_arn: dict) -> dict[str, Any]:
                 "MessageRetentionPeriod": RETENTION_SECONDS,
                 "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [NOTICE_DEAD_LETTER_QUEUE, "Arn"]},
                                   "maxReceiveCount": MAX_RECEIVES},
-                "KmsMasterKeyId": key_arn,
+                "KmsMasterKeyId": KEY_ARN,
                 "Tags": [{"Key": "app", "Value": "pensioncert"}, {"Key": "part", "Value": "notices"}],
             },
         },
@@ -97,16 +116,16 @@ def _queues(*, queue_name: str, key_arn: dict) -> dict[str, Any]:
     }
 
 
-def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dict, send_table_arn: dict,
-              key_arn: dict, secret: str, queue_name: str, function_name: str) -> dict[str, Any]:
-    """``environment``: the other functions' variables (PC_NOTICE_QUEUE_NAME among them); the
-    other arguments are template.py's helpers and references, so nothing here repeats them."""
+def resources(settings: Settings, *, environment: dict) -> dict[str, Any]:
+    """``environment``: the other functions' variables (PC_NOTICE_QUEUE_NAME among them)."""
+    name = deployed_name(settings, "notices")
+    send_table_arn = {"Fn::GetAtt": [table_logical_id(NoticeSendTable.Meta.base_name), "Arn"]}
     return {
-        **_queues(queue_name=queue_name, key_arn=key_arn),
+        **_queues(queue_name(settings)),
         NOTICE_ROLE: {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": lambda_trust,
+                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
                 "Policies": [{"PolicyName": "pensioncert-notices", "PolicyDocument": {
                     "Version": "2012-10-17", "Statement": [
                         logs_statement("NoticeLogGroup"),
@@ -115,17 +134,13 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
                         {"Sid": "NoticeSends", "Effect": "Allow", "Action": SEND_TABLE_ACTIONS,
                          "Resource": send_table_arn},
                         # Messages are SSE-KMS; the phone inside is sealed with the app secret's pii_key.
-                        {"Sid": "DataKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn},
-                        {"Sid": "AppSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                         "Resource": {"Ref": secret}},
-                        {"Fn::If": ["UsesSnsSms", {
-                            # SNS direct-to-phone publishing has no resource to scope to.
-                            "Sid": "SmsBySns", "Effect": "Allow", "Action": "sns:Publish", "Resource": "*",
-                        }, {"Ref": "AWS::NoValue"}]},
+                        data_key_statement("kms:Decrypt"),
+                        app_secret_statement(),
+                        sms_by_sns_statement(),
                     ]}}],
             },
         },
-        "NoticeLogGroup": log_group(f"/aws/lambda/{function_name}"),
+        "NoticeLogGroup": log_group(f"/aws/lambda/{name}"),
         NOTICE_FUNCTION: {
             "Type": "AWS::Serverless::Function",
             "DependsOn": ["NoticeLogGroup"],
@@ -136,13 +151,13 @@ def resources(*, skip, log_group, logs_statement, lambda_trust, environment: dic
                  "HTTPS; a VPC would add endpoints or a NAT gateway for no isolation gain."),
             ),
             "Properties": {
-                "FunctionName": function_name,
+                "FunctionName": name,
                 "CodeUri": "./deployment.zip",
                 "Handler": "pensioncert.jobs.notice_handler.handle",
                 "Runtime": "python3.11",
                 "MemorySize": NOTICE_MEMORY_MB,
                 "Timeout": CONSUMER_TIMEOUT_SECONDS,
-                "KmsKeyArn": key_arn,
+                "KmsKeyArn": KEY_ARN,
                 # The gateway's share is MAX_CONSUMERS sends at a time: reserved, so neither more
                 # nor (the account's other functions busy) fewer run.
                 "ReservedConcurrentExecutions": MAX_CONSUMERS,

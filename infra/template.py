@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,31 @@ from typing import Any
 from pydantic import SecretStr
 
 from infra import admin_site, h5_site, jobs_site, matching_site, notices_site
+from infra.stack import (
+    ACCESS_LOG_BUCKET,
+    APP_SECRET,
+    BUCKET,
+    DAL_TABLE_ACTIONS,
+    KEY,
+    KEY_ARN,
+    LOG_RETENTION_DAYS,
+    access_log_delivery,
+    app_secret_statement,
+    data_key_statement,
+    deny_plain_http,
+    deployed_name,
+    log_group,
+    logs_statement,
+    private_bucket,
+    skip,
+    sms_by_sns_statement,
+    sub,
+    table_logical_id,
+    table_statements,
+    trust,
+)
 from pensioncert.dal.binding import table_specs
 from pensioncert.dal.evidence import EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, bucket_lifecycle
-from pensioncert.dal.notice_tables import NoticeSendTable
-from pensioncert.dal.staff_photos import STAFF_PHOTO_PREFIX
 from pensioncert.errors import ErrorCode
 from pensioncert.settings import Settings
 
@@ -39,49 +59,21 @@ API_FUNCTION = "APIHandler"  # Chalice's logical id for the API function
 API_ROLE = "DefaultRole"  # Chalice's logical id for its role (its policy is replaced here)
 REST_API = "RestAPI"
 VISION_FUNCTION = "VisionFunction"
-KEY = "DataKey"
-BUCKET = "EvidenceBucket"
-ACCESS_LOG_BUCKET = "AccessLogBucket"
-APP_SECRET = "AppSecret"
 
 # The vision function: a container image (the layer is 284 MiB unzipped, over Lambda's 250 MB).
 # 2048 MB gives ~1.2 vCPU: one session's decision measured ~250 ms on one core here.
 VISION_MEMORY_MB = 2048
 VISION_TIMEOUT_S = 30
-LOG_RETENTION_DAYS = 365  # China's Cybersecurity Law asks for at least 6 months of network logs
 
-# What the API function does to DynamoDB (pensioncert/dal): single items, queries, conditional
-# transactions. No Scan, no BatchWrite, no table management.
-API_TABLE_ACTIONS = [
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-]
 # Settings that hold a secret the services load from the secret store, and that are generated at
 # deployment (the Aliyun key is issued by Alibaba Cloud, so it is a parameter instead).
 PROVIDED_SECRETS = ("aliyun_access_key_id", "aliyun_access_key_secret")
 
 
-def _sub(text: str) -> dict:
-    return {"Fn::Sub": text}
-
-
 def _arn(service: str, resource: str, *, region: bool = True, account: bool = True) -> dict:
     region_part = "${AWS::Region}" if region else ""
     account_part = "${AWS::AccountId}" if account else ""
-    return _sub(f"arn:${{AWS::Partition}}:{service}:{region_part}:{account_part}:{resource}")
-
-
-def _skip(*checks: tuple[str, str]) -> dict:
-    """checkov skips, each with its reason, where the resource is declared (shown by checkov)."""
-    return {"checkov": {"skip": [{"id": check, "comment": reason} for check, reason in checks]}}
-
-
-def logical_id(base_name: str) -> str:
-    return "Table" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", base_name) if part)
+    return sub(f"arn:${{AWS::Partition}}:{service}:{region_part}:{account_part}:{resource}")
 
 
 def generated_secret_keys() -> list[str]:
@@ -91,20 +83,11 @@ def generated_secret_keys() -> list[str]:
     return sorted(keys, key=lambda name: name != "token_secret")
 
 
-def function_name(settings: Settings, part: str) -> str:
-    return f"pc-{settings.stage}-{part}"
-
-
-def notice_queue_name(settings: Settings) -> str:
-    """The stage's notice queue (settings.notice_queue_name, prefixed like the functions)."""
-    return f"pc-{settings.stage}-{settings.notice_queue_name}"
-
-
 # --- data -------------------------------------------------------------------------------------
 
 
 def key_resources(settings: Settings) -> dict[str, Any]:
-    logs_principal = _sub("logs.${AWS::Region}.${AWS::URLSuffix}")
+    logs_principal = sub("logs.${AWS::Region}.${AWS::URLSuffix}")
     return {
         KEY: {
             "Type": "AWS::KMS::Key",
@@ -119,7 +102,7 @@ def key_resources(settings: Settings) -> dict[str, Any]:
                         {   # IAM policies of this account decide who uses the key (the roles below)
                             "Sid": "AccountAdministersThroughIam",
                             "Effect": "Allow",
-                            "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                            "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
                             "Action": "kms:*",
                             "Resource": "*",
                         },
@@ -157,7 +140,7 @@ def table_resources(settings: Settings) -> dict[str, Any]:
         if spec["ttl_attribute"]:
             properties["TimeToLiveSpecification"] = {
                 "AttributeName": spec["ttl_attribute"], "Enabled": True}
-        resources[logical_id(spec["create"]["TableName"].removeprefix(settings.table_prefix))] = {
+        resources[table_logical_id(spec["create"]["TableName"].removeprefix(settings.table_prefix))] = {
             "Type": "AWS::DynamoDB::Table",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
@@ -181,27 +164,24 @@ def bucket_resources(settings: Settings) -> dict[str, Any]:
     # Not in bucket_lifecycle because it only matters on AWS: unfinished uploads hold data too.
     rules.append({"Id": "abort-incomplete-uploads", "Status": "Enabled",
                   "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
-    block_all = {"BlockPublicAcls": True, "BlockPublicPolicy": True,
-                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
     return {
         BUCKET: {
             "Type": "AWS::S3::Bucket",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
-            "Metadata": _skip(
+            "Metadata": skip(
                 ("CKV_AWS_21", "No versioning on purpose: evidence objects are written once under "
                  "a unique session key and must be gone when the lifecycle rule deletes them; "
                  "noncurrent versions would keep faces past the retention period."),
             ),
             "Properties": {
-                "BucketName": _sub(f"{settings.evidence_bucket}-${{AWS::AccountId}}"),
+                "BucketName": sub(f"{settings.evidence_bucket}-${{AWS::AccountId}}"),
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
                     "ServerSideEncryptionByDefault": {
-                        "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": [KEY, "Arn"]}},
+                        "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN},
                     "BucketKeyEnabled": True,
                 }]},
-                "PublicAccessBlockConfiguration": block_all,
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                **private_bucket(),
                 "LifecycleConfiguration": {"Rules": rules},
                 "LoggingConfiguration": {"DestinationBucketName": {"Ref": ACCESS_LOG_BUCKET},
                                          "LogFilePrefix": "evidence/"},
@@ -211,14 +191,14 @@ def bucket_resources(settings: Settings) -> dict[str, Any]:
             "Type": "AWS::S3::BucketPolicy",
             "Properties": {
                 "Bucket": {"Ref": BUCKET},
-                "PolicyDocument": {"Version": "2012-10-17", "Statement": [_deny_plain_http(BUCKET)]},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [deny_plain_http(BUCKET)]},
             },
         },
         ACCESS_LOG_BUCKET: {
             "Type": "AWS::S3::Bucket",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
-            "Metadata": _skip(
+            "Metadata": skip(
                 ("CKV_AWS_18", "This is the access-log target; logging it into itself would loop."),
                 ("CKV_AWS_21", "Log objects are written once by the S3 log delivery and expire; "
                  "nothing overwrites them."),
@@ -227,8 +207,7 @@ def bucket_resources(settings: Settings) -> dict[str, Any]:
                 # S3 server access logs are delivered only to SSE-S3 (AES256) buckets, not SSE-KMS.
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
                     "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-                "PublicAccessBlockConfiguration": block_all,
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                **private_bucket(),
                 "LifecycleConfiguration": {"Rules": [
                     {"Id": "expire-access-logs", "Status": "Enabled",
                      "ExpirationInDays": LOG_RETENTION_DAYS}]},
@@ -239,34 +218,13 @@ def bucket_resources(settings: Settings) -> dict[str, Any]:
             "Properties": {
                 "Bucket": {"Ref": ACCESS_LOG_BUCKET},
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                    {
-                        "Sid": "S3ServerAccessLogDelivery",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "logging.s3.amazonaws.com"},
-                        "Action": "s3:PutObject",
-                        "Resource": _sub(f"${{{ACCESS_LOG_BUCKET}.Arn}}/evidence/*"),
-                        "Condition": {
-                            "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [BUCKET, "Arn"]}},
-                            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                        },
-                    },
-                    h5_site.access_log_statement(ACCESS_LOG_BUCKET),
-                    matching_site.access_log_statement(ACCESS_LOG_BUCKET),
-                    _deny_plain_http(ACCESS_LOG_BUCKET),
+                    access_log_delivery("S3ServerAccessLogDelivery", BUCKET, "evidence/"),
+                    h5_site.access_log_statement(),
+                    matching_site.access_log_statement(),
+                    deny_plain_http(ACCESS_LOG_BUCKET),
                 ]},
             },
         },
-    }
-
-
-def _deny_plain_http(bucket: str) -> dict:
-    return {
-        "Sid": "DenyPlainHttp",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [{"Fn::GetAtt": [bucket, "Arn"]}, _sub(f"${{{bucket}.Arn}}/*")],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
 
 
@@ -305,7 +263,7 @@ def secret_resources(settings: Settings) -> dict[str, Any]:
             "Description": "pensioncert: signing secret, PII key, admin secret, SMS gateway key",
             "KmsKeyId": {"Ref": KEY},
             "GenerateSecretString": {
-                "SecretStringTemplate": _sub(json.dumps(template, separators=(",", ":"))),
+                "SecretStringTemplate": sub(json.dumps(template, separators=(",", ":"))),
                 "GenerateStringKey": first,
                 "PasswordLength": 64,
                 "ExcludePunctuation": True,
@@ -318,40 +276,6 @@ def secret_resources(settings: Settings) -> dict[str, Any]:
 # --- functions ----------------------------------------------------------------------------------
 
 
-def _log_group(name: dict) -> dict:
-    return {
-        "Type": "AWS::Logs::LogGroup",
-        "Properties": {"LogGroupName": name, "RetentionInDays": LOG_RETENTION_DAYS,
-                       "KmsKeyId": {"Fn::GetAtt": [KEY, "Arn"]}},
-    }
-
-
-def _logs_statement(log_group: str) -> dict:
-    return {
-        "Sid": "WriteOwnLogs",
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": {"Fn::Sub": f"${{{log_group}.Arn}}"},
-    }
-
-
-def _lambda_trust() -> dict:
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-
-
-def _table_arns(settings: Settings) -> tuple[list, list]:
-    """(every table's ARN, every table's index ARNs) for the functions' policies."""
-    table_arns, index_arns = [], []
-    for spec in table_specs(settings):
-        table = {"Fn::GetAtt": [logical_id(spec["create"]["TableName"].removeprefix(settings.table_prefix)),
-                                "Arn"]}
-        table_arns.append(table)
-        if spec["create"].get("GlobalSecondaryIndexes"):
-            index_arns.append({"Fn::Join": ["", [table, "/index/*"]]})
-    return table_arns, index_arns
-
-
 def _environment(settings: Settings) -> dict[str, Any]:
     """The settings of the API function and the admin (one stage, the same data and secret)."""
     return {
@@ -362,14 +286,14 @@ def _environment(settings: Settings) -> dict[str, Any]:
         "PC_EVIDENCE_RETENTION_DAYS": str(settings.evidence_retention_days),
         "PC_SECRETS_ID": {"Ref": APP_SECRET},
         "PC_VISION_MODE": "lambda",
-        "PC_VISION_FUNCTION_NAME": function_name(settings, "vision"),
+        "PC_VISION_FUNCTION_NAME": deployed_name(settings, "vision"),
         "PC_SMS_PROVIDER": {"Ref": "SmsProvider"},
         "PC_ALIYUN_TEMPLATES": {"Ref": "AliyunTemplates"},
         # The province's identity-authority gateway (its key is in the app secret, identity_authority_key).
         "PC_IDENTITY_AUTHORITY": {"Ref": "IdentityAuthority"},
         "PC_IDENTITY_AUTHORITY_URL": {"Ref": "IdentityAuthorityUrl"},
         # Where notice SMS are queued (infra/notices_site.py); verification codes are sent at once.
-        "PC_NOTICE_QUEUE_NAME": notice_queue_name(settings),
+        "PC_NOTICE_QUEUE_NAME": notices_site.queue_name(settings),
         "POWERTOOLS_SERVICE_NAME": "pensioncert",
         "POWERTOOLS_METRICS_NAMESPACE": "PensionCert",
     }
@@ -377,31 +301,23 @@ def _environment(settings: Settings) -> dict[str, Any]:
 
 def api_function(settings: Settings) -> dict[str, Any]:
     """Merged into Chalice's APIHandler and DefaultRole: name, environment, key, concurrency, policy."""
-    table_arns, index_arns = _table_arns(settings)
     environment = _environment(settings)
     statements = [
-        _logs_statement("ApiLogGroup"),
-        {"Sid": "Tables", "Effect": "Allow", "Action": API_TABLE_ACTIONS, "Resource": table_arns},
-        {"Sid": "TableIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": index_arns},
+        logs_statement("ApiLogGroup"),
+        *table_statements(settings, DAL_TABLE_ACTIONS),
         {"Sid": "Evidence", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
-         "Resource": [_sub(f"${{{BUCKET}.Arn}}/{EVIDENCE_PREFIX}*"),
-                      _sub(f"${{{BUCKET}.Arn}}/{REGISTRY_PHOTO_PREFIX}*")]},
-        {"Sid": "DataKey", "Effect": "Allow",
-         "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-         "Resource": {"Fn::GetAtt": [KEY, "Arn"]}},
+         "Resource": [sub(f"${{{BUCKET}.Arn}}/{EVIDENCE_PREFIX}*"),
+                      sub(f"${{{BUCKET}.Arn}}/{REGISTRY_PHOTO_PREFIX}*")]},
+        data_key_statement("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
         {"Sid": "InvokeVision", "Effect": "Allow", "Action": "lambda:InvokeFunction",
          "Resource": {"Fn::GetAtt": [VISION_FUNCTION, "Arn"]}},
-        {"Sid": "AppSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-         "Resource": {"Ref": APP_SECRET}},
+        app_secret_statement(),
         notices_site.producer_statement(),  # "you were added" notices (logic/contacts.py)
-        {"Fn::If": ["UsesSnsSms", {
-            # SNS direct-to-phone publishing has no resource to scope to: it must be "*".
-            "Sid": "SmsBySns", "Effect": "Allow", "Action": "sns:Publish", "Resource": "*",
-        }, {"Ref": "AWS::NoValue"}]},
+        sms_by_sns_statement(),
     ]
     return {
         API_FUNCTION: {
-            "Metadata": _skip(
+            "Metadata": skip(
                 ("CKV_AWS_116", "Invoked synchronously by API Gateway; a dead-letter queue only "
                  "receives failed asynchronous invocations."),
                 ("CKV_AWS_117", "Reaches only AWS regional endpoints and the Aliyun SMS gateway "
@@ -409,8 +325,8 @@ def api_function(settings: Settings) -> dict[str, Any]:
                  "gain (no private resources)."),
             ),
             "Properties": {
-                "FunctionName": function_name(settings, "api"),
-                "KmsKeyArn": {"Fn::GetAtt": [KEY, "Arn"]},
+                "FunctionName": deployed_name(settings, "api"),
+                "KmsKeyArn": KEY_ARN,
                 "ReservedConcurrentExecutions": {"Ref": "ApiReservedConcurrency"},
                 "Environment": {"Variables": environment},
             },
@@ -422,34 +338,34 @@ def api_function(settings: Settings) -> dict[str, Any]:
                               "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}],
             },
         },
-        "ApiLogGroup": _log_group(f"/aws/lambda/{function_name(settings, 'api')}"),
+        "ApiLogGroup": log_group(f"/aws/lambda/{deployed_name(settings, 'api')}"),
     }
 
 
 def vision_function(settings: Settings) -> dict[str, Any]:
-    name = function_name(settings, "vision")
+    name = deployed_name(settings, "vision")
     return {
         "VisionRole": {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": _lambda_trust(),
+                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
                 # A session's frames are read from its evidence object (the invoke payload would
                 # not carry them); reads only, and only under the evidence prefix.
                 "Policies": [{"PolicyName": "pensioncert-vision", "PolicyDocument": {
                     "Version": "2012-10-17", "Statement": [
-                        _logs_statement("VisionLogGroup"),
+                        logs_statement("VisionLogGroup"),
                         {"Sid": "ReadEvidence", "Effect": "Allow", "Action": "s3:GetObject",
-                         "Resource": _sub(f"${{{BUCKET}.Arn}}/{EVIDENCE_PREFIX}*")},
+                         "Resource": sub(f"${{{BUCKET}.Arn}}/{EVIDENCE_PREFIX}*")},
                         {"Sid": "DecryptEvidence", "Effect": "Allow", "Action": "kms:Decrypt",
-                         "Resource": {"Fn::GetAtt": [KEY, "Arn"]}},
+                         "Resource": KEY_ARN},
                     ]}}],
             },
         },
-        "VisionLogGroup": _log_group(f"/aws/lambda/{name}"),
+        "VisionLogGroup": log_group(f"/aws/lambda/{name}"),
         VISION_FUNCTION: {
             "Type": "AWS::Serverless::Function",
             "DependsOn": ["VisionLogGroup"],
-            "Metadata": _skip(
+            "Metadata": skip(
                 ("CKV_AWS_116", "Invoked synchronously (RequestResponse) by the API function only; "
                  "a dead-letter queue only receives failed asynchronous invocations."),
                 ("CKV_AWS_117", "Reaches only S3 (the session's evidence object) over AWS's regional "
@@ -472,50 +388,28 @@ def vision_function(settings: Settings) -> dict[str, Any]:
 
 def admin_function(settings: Settings) -> dict[str, Any]:
     """The agency admin: its function, role and API of its own (infra/admin_site.py)."""
-    table_arns, index_arns = _table_arns(settings)
-    bucket = {"Sid": "EvidenceAndPhotos", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
-              "Resource": [_sub(f"${{{BUCKET}.Arn}}/{prefix}*")
-                           for prefix in (EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, STAFF_PHOTO_PREFIX)]}
     return admin_site.resources(
-        skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
-        environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-admin"},
-        table_arns=table_arns, index_arns=index_arns, bucket_statement=bucket,
-        queue_statement=notices_site.producer_statement(),  # the reference-photo notice
-        key_arn={"Fn::GetAtt": [KEY, "Arn"]}, secret=APP_SECRET, vision_function=VISION_FUNCTION,
-        function_name=function_name(settings, "admin"), stage=settings.stage)
+        settings, environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-admin"},
+        vision_function=VISION_FUNCTION)
 
 
 def jobs_function(settings: Settings) -> dict[str, Any]:
     """The daily reminder and suspension jobs (infra/jobs_site.py)."""
-    table_arns, index_arns = _table_arns(settings)
     return jobs_site.resources(
-        skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
-        environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-jobs"},
-        table_arns=table_arns, index_arns=index_arns, queue_statement=notices_site.producer_statement(),
-        key_arn={"Fn::GetAtt": [KEY, "Arn"]}, secret=APP_SECRET, function_name=function_name(settings, "jobs"))
+        settings, environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-jobs"})
 
 
 def notice_resources(settings: Settings) -> dict[str, Any]:
     """The notice queue, its dead-letter queue and alarm, the consumer (infra/notices_site.py)."""
-    send_table = logical_id(NoticeSendTable.Meta.base_name)
     return notices_site.resources(
-        skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
-        environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-notices"},
-        send_table_arn={"Fn::GetAtt": [send_table, "Arn"]}, key_arn={"Fn::GetAtt": [KEY, "Arn"]},
-        secret=APP_SECRET, queue_name=notice_queue_name(settings), function_name=function_name(settings, "notices"))
+        settings, environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-notices"})
 
 
 def matching_resources(settings: Settings) -> dict[str, Any]:
     """Data matching at scale: feed bucket, Glue job, write-back function, state machine
     (infra/matching_site.py)."""
-    table_arns, index_arns = _table_arns(settings)
     return matching_site.resources(
-        skip=_skip, log_group=_log_group, logs_statement=_logs_statement, lambda_trust=_lambda_trust(),
-        deny_plain_http=_deny_plain_http, access_log_bucket=ACCESS_LOG_BUCKET,
-        environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-write-back"},
-        table_arns=table_arns, index_arns=index_arns, table_actions=API_TABLE_ACTIONS, key=KEY,
-        secret=APP_SECRET, registry_table=logical_id("registry"), certifications_table=logical_id("certifications"),
-        stage=settings.stage)
+        settings, environment={**_environment(settings), "POWERTOOLS_SERVICE_NAME": "pensioncert-write-back"})
 
 
 def gateway_responses() -> dict[str, Any]:
@@ -545,7 +439,7 @@ def gateway_responses() -> dict[str, Any]:
 def rest_api(settings: Settings) -> dict[str, Any]:
     return {
         REST_API: {
-            "Metadata": _skip(
+            "Metadata": skip(
                 ("CKV_AWS_120", "Every answer is per user and marked no-store; caching would serve "
                  "one retiree's data to another."),
             ),
@@ -569,7 +463,7 @@ def rest_api(settings: Settings) -> dict[str, Any]:
                                     "MetricsEnabled": True}],
             },
         },
-        "ApiAccessLogGroup": _log_group(f"/aws/apigateway/pensioncert-{settings.stage}"),
+        "ApiAccessLogGroup": log_group(f"/aws/apigateway/pensioncert-{settings.stage}"),
         # Access logging needs the account's API Gateway CloudWatch role (one per account and
         # region; a second stack in the same account sets the same value).
         "ApiGatewayCloudWatchRole": {
@@ -578,7 +472,7 @@ def rest_api(settings: Settings) -> dict[str, Any]:
                 "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
                     "Action": "sts:AssumeRole"}]},
-                "ManagedPolicyArns": [_sub("arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/service-role/"
                                            "AmazonAPIGatewayPushToCloudWatchLogs")],
             },
         },
@@ -628,7 +522,7 @@ def merge_template(settings: Settings) -> dict[str, Any]:
                  secret_resources(settings), api_function(settings), vision_function(settings),
                  rest_api(settings), admin_function(settings), jobs_function(settings),
                  notice_resources(settings), matching_resources(settings),
-                 h5_site.resources(_skip, _deny_plain_http, ACCESS_LOG_BUCKET, REST_API)):
+                 h5_site.resources(rest_api=REST_API)):
         overlap = resources.keys() & part.keys()
         assert not overlap, overlap
         resources.update(part)
@@ -636,7 +530,7 @@ def merge_template(settings: Settings) -> dict[str, Any]:
         "VisionFunctionName": {"Value": {"Ref": VISION_FUNCTION}},
         "EvidenceBucketName": {"Value": {"Ref": BUCKET}},
         "AppSecretArn": {"Value": {"Ref": APP_SECRET}},
-        "DataKeyArn": {"Value": {"Fn::GetAtt": [KEY, "Arn"]}},
+        "DataKeyArn": {"Value": KEY_ARN},
         "TablePrefix": {"Value": settings.table_prefix},
         **admin_site.outputs(),
         **h5_site.outputs(),
