@@ -27,7 +27,8 @@ from werkzeug.exceptions import HTTPException
 
 from admin_dash.components import login_form
 from admin_dash.components.shell import navbar
-from pensioncert.errors import AppError
+from pensioncert.admin import labels
+from pensioncert.errors import AppError, ErrorCode
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -36,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 PUBLIC_PREFIXES = ("/assets/",)
 CSRF_COOKIE = "_csrf_token"
 CALLBACK_PATH = "/_dash-update-component"
-CALLBACK_REFUSED = "页面提交的内容有误，未能处理：请刷新页面后重试"
+CALLBACK_REFUSED = labels.CALLBACK_REFUSED
 log = logging.getLogger(__name__)
 
 
@@ -73,7 +74,7 @@ def create_app(svc_factory=None) -> dash.Dash:
 
     @server.errorhandler(CSRFError)
     def _csrf_refused(_error):
-        return _refuse(403, "请求来源无法验证，请刷新页面后重试")
+        return _refuse(403, labels.ORIGIN_UNVERIFIED)
 
     @server.before_request
     def _guard():
@@ -93,7 +94,7 @@ def create_app(svc_factory=None) -> dash.Dash:
             # next login replaces it.
             if request.method == "GET" and not path.startswith("/_"):
                 return redirect("/login")
-            return _refuse(401, "登录已失效，请重新登录")
+            return _refuse(401, ErrorCode.UNAUTHENTICATED.message)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
         g.staff = principal
@@ -126,7 +127,7 @@ def create_app(svc_factory=None) -> dash.Dash:
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
-        title="养老保险待遇资格认证 · 经办管理",
+        title=labels.ADMIN_TITLE,
         update_title=None,  # type: ignore[arg-type]  # Dash's annotation; its docs say None keeps the title
         suppress_callback_exceptions=True,
         enable_mcp=False,
@@ -194,12 +195,12 @@ def _login(svc: Services, csrf: CSRFProtect):
     if request.method == "GET":
         return login_form.page(generate_csrf())
     if request.method != "POST":
-        return _refuse(405, "不支持此操作方式")
+        return _refuse(405, ErrorCode.METHOD_NOT_ALLOWED.message)
     username = request.form.get("username", "")
     try:
         csrf.protect()
     except CSRFError:
-        return login_form.page(generate_csrf(), "页面已过期，请重新登录"), 400
+        return login_form.page(generate_csrf(), labels.LOGIN_PAGE_EXPIRED), 400
     attempt = staff.LoginAttempt(username=username, password=request.form.get("password", ""),
                                  client=request.remote_addr,
                                  captcha_id=request.form.get("captcha_id", ""),

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 
-LOCALE = {
-    "noRowsToShow": "暂无数据", "loadingOoo": "加载中…", "page": "页", "of": "共", "to": "至",
-    "filterOoo": "筛选…", "contains": "包含", "equals": "等于", "notEqual": "不等于",
-    "startsWith": "开头是", "endsWith": "结尾是", "andCondition": "且", "orCondition": "或",
-    "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除",
-}
+from pensioncert.admin import labels
+
+LOCALE = labels.GRID_LOCALE
 
 
 def grid(grid_id: str, columns: list[tuple[str, str]], rows: list[dict] | None = None,

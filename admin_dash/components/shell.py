@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from admin_dash.components.session import current_staff
+from pensioncert.admin import labels
 
 
 def navbar() -> dbc.Navbar:
@@ -18,10 +19,10 @@ def navbar() -> dbc.Navbar:
                     + ("" if staff.is_province_admin else "：" + "、".join(staff.regions)) + "）",
                     className="text-white me-3", id="staff-name") if staff else None
     # A plain link: the session cookie is SameSite=Strict, so another site cannot log staff out.
-    logout = html.A("退出登录", href="/logout", className="btn btn-outline-light btn-sm", id="logout")
+    logout = html.A(labels.LOGOUT, href="/logout", className="btn btn-outline-light btn-sm", id="logout")
     return dbc.Navbar(
         dbc.Container([
-            dbc.NavbarBrand("养老保险待遇资格认证 · 经办管理", href="/"),
+            dbc.NavbarBrand(labels.ADMIN_TITLE, href="/"),
             dbc.Nav(links, navbar=True, className="me-auto"),
             html.Div([who, logout], className="d-flex align-items-center"),
         ], fluid=True),
@@ -35,4 +36,4 @@ def page_title(text: str, hint: str | None = None) -> html.Div:
 
 
 def not_signed_in() -> html.Div:
-    return html.Div("请先登录。", className="p-4")
+    return html.Div(labels.SIGN_IN_FIRST, className="p-4")

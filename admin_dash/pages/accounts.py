@@ -7,19 +7,20 @@ from dash import Input, Output, State, callback, dcc, html
 
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
-from pensioncert.admin import accounts
+from pensioncert.admin import accounts, labels
 
-dash.register_page(__name__, path="/accounts", name="账户管理", order=4, title="账户管理 · 经办管理")
+dash.register_page(__name__, path="/accounts", name=labels.ACCOUNTS_PAGE, order=4,
+                   title=labels.PAGE_TITLE.format(page=labels.ACCOUNTS_PAGE))
 
 
 def layout(**_):
     if current_staff() is None:
         return not_signed_in()
     return html.Div([
-        page_title("APP账户", "按注册手机号码或身份证号码查找退休人员的手机APP账户和社保卡登录，查看锁定状态并解锁。"),
+        page_title(labels.ACCOUNTS_HEADING, labels.ACCOUNTS_HINT),
         dbc.InputGroup([
-            dbc.Input(id="account-query", placeholder="手机号码或身份证号码", maxLength=24),
-            dbc.Button("查找", id="account-search", color="primary"),
+            dbc.Input(id="account-query", placeholder=labels.ACCOUNTS_QUERY, maxLength=24),
+            dbc.Button(labels.ACCOUNTS_FIND, id="account-search", color="primary"),
         ], className="mb-3", style={"maxWidth": "520px"}),
         dcc.Store(id="account-user"),
         dcc.Store(id="account-card"),
@@ -36,7 +37,7 @@ def find(_clicks, _submit, query):
         return error, None, None
     account, card = found["account"], found["card"]
     parts = [_account_card(account) if account else
-             dbc.Alert("此身份证号码尚无完成实名认证或社保卡登录的APP账户。", color="secondary")]
+             dbc.Alert(labels.ACCOUNTS_NONE_FOR_ID, color="secondary")]
     if card:
         parts.append(_card_card(card))
     return html.Div(parts), account and account["user_id"], card and card["id_key"]
@@ -46,14 +47,14 @@ def find(_clicks, _submit, query):
           State("account-user", "data"), State("account-unlock-reason", "value"), prevent_initial_call=True)
 def unlock(_clicks, user_id, reason):
     _, error = call(accounts.unlock, user_id, reason or "")
-    return error or alert("已解锁，本人现在可以重新登录", "success", id="account-unlocked")
+    return error or alert(labels.ACCOUNT_UNLOCKED, "success", id="account-unlocked")
 
 
 @callback(Output("card-unlock-result", "children"), Input("card-unlock", "n_clicks"),
           State("account-card", "data"), State("card-unlock-reason", "value"), prevent_initial_call=True)
 def unlock_card(_clicks, id_key, reason):
     _, error = call(accounts.unlock_card, id_key, reason or "")
-    return error or alert("社保卡登录已解锁，本人现在可以用社保卡重新登录", "success", id="card-unlocked")
+    return error or alert(labels.CARD_UNLOCKED, "success", id="card-unlocked")
 
 
 def _facts(prefix: str, facts: list[tuple[str, str]]):
@@ -71,30 +72,36 @@ def _unlock_row(prefix: str, placeholder: str, button: str, needed: bool, idle: 
 
 
 def _account_card(account: dict):
-    facts = [("姓名", account["name"]), ("手机号码", account["phone"]), ("身份证号码", account["id_masked"]),
-             ("地区", account["region"]), ("开户方式", account["created_by"]),
-             ("实名认证", "已完成" if account["real_name_verified"] else "未完成"),
-             ("账户状态", f"已锁定（至 {account['locked_until']}）" if account["locked"] else "正常"),
-             ("连续输错密码", f"{account['failed_logins']} 次"), ("最近登录", account["last_login"] or "无"),
-             ("本年自助认证未通过", f"{account['cert_failures']} 次" + (f"（最近：{account['cert_last_reason']}）"
-                                                                  if account["cert_last_reason"] else ""))]
+    last_reason = account["cert_last_reason"]
+    facts = [(labels.FIELD_NAME, account["name"]), (labels.ACCOUNT_PHONE, account["phone"]),
+             (labels.ID_NUMBER, account["id_masked"]), (labels.FIELD_REGION, account["region"]),
+             (labels.ACCOUNT_CREATED_BY, account["created_by"]),
+             (labels.ACCOUNT_REAL_NAME, labels.ACCOUNT_REAL_NAME_DONE if account["real_name_verified"]
+              else labels.ACCOUNT_REAL_NAME_NOT_DONE),
+             (labels.ACCOUNT_STATE, labels.ACCOUNT_LOCKED_UNTIL.format(until=account["locked_until"])
+              if account["locked"] else labels.ACCOUNT_NORMAL),
+             (labels.ACCOUNT_FAILED_LOGINS, labels.TIMES.format(count=account["failed_logins"])),
+             (labels.ACCOUNT_LAST_LOGIN, account["last_login"] or labels.NONE),
+             (labels.ACCOUNT_CERT_FAILURES, labels.TIMES.format(count=account["cert_failures"])
+              + (labels.ACCOUNT_CERT_LAST_REASON.format(reason=last_reason) if last_reason else ""))]
     return dbc.Card(dbc.CardBody([
-        html.H5("APP账户", className="card-title"),
+        html.H5(labels.ACCOUNTS_HEADING, className="card-title"),
         _facts("account", facts),
-        _unlock_row("account", "解锁原因（必填，如：本人来电核实身份）", "解锁账户",
-                    account["locked"] or account["failed_logins"], "账户未锁定，无需解锁。"),
+        _unlock_row("account", labels.ACCOUNT_UNLOCK_REASON, labels.ACCOUNT_UNLOCK,
+                    account["locked"] or account["failed_logins"], labels.ACCOUNT_NOT_LOCKED),
         html.Div(id="account-unlock-result"),
     ]), className="mb-3")
 
 
 def _card_card(card: dict):
-    facts = [("姓名", card["name"]), ("社保卡状态", card["status"]),
-             ("社保卡登录", f"已锁定（至 {card['locked_until']}，到时自动解锁）" if card["locked"] else "正常"),
-             ("连续输错社保卡密码", f"{card['failed_pins']} 次")]
+    facts = [(labels.FIELD_NAME, card["name"]), (labels.FIELD_CARD_STATUS, card["status"]),
+             (labels.ACCOUNT_BY_CARD, labels.CARD_LOGIN_LOCKED_UNTIL.format(until=card["locked_until"])
+              if card["locked"] else labels.ACCOUNT_NORMAL),
+             (labels.CARD_FAILED_PINS, labels.TIMES.format(count=card["failed_pins"]))]
     return dbc.Card(dbc.CardBody([
-        html.H5("社保卡登录", className="card-title"),
+        html.H5(labels.ACCOUNT_BY_CARD, className="card-title"),
         _facts("card", facts),
-        _unlock_row("card", "解锁原因（必填，如：本人持身份证和社保卡到柜台）", "解锁社保卡登录",
-                    card["locked"] or card["failed_pins"], "社保卡登录未锁定，无需解锁。"),
+        _unlock_row("card", labels.CARD_UNLOCK_REASON, labels.CARD_UNLOCK,
+                    card["locked"] or card["failed_pins"], labels.CARD_NOT_LOCKED),
         html.Div(id="card-unlock-result"),
     ]), className="mb-3")

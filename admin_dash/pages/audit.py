@@ -14,10 +14,10 @@ from admin_dash.components.shell import not_signed_in, page_title
 from pensioncert.admin import audit, labels
 from pensioncert.clock import BEIJING
 
-dash.register_page(__name__, path="/audit", name="操作日志", order=5, title="操作日志 · 经办管理")
+dash.register_page(__name__, path="/audit", name=labels.AUDIT_PAGE, order=5,
+                   title=labels.PAGE_TITLE.format(page=labels.AUDIT_PAGE))
 
-COLUMNS = [("time", "时间"), ("actor_name", "操作人"), ("actor", "用户名"), ("action_label", "操作"),
-           ("target", "对象"), ("region", "地区"), ("before", "操作前"), ("after", "操作后"), ("reason", "原因")]
+COLUMNS = labels.AUDIT_COLUMNS
 
 
 def layout(**_):
@@ -28,18 +28,18 @@ def layout(**_):
     page, error = call(audit.search_page, day_from=start, day_to=today.isoformat())
     page = page or {"rows": [], "next": None}
     return html.Div([
-        page_title("操作日志", "记录所有工作人员的每一次操作，只能查询，不能修改或删除。"),
+        page_title(labels.AUDIT_PAGE, labels.AUDIT_PAGE_HINT),
         dbc.Row([
-            dbc.Col(dbc.Input(id="audit-from", value=start, placeholder="开始日期 年-月-日"), md=2),
-            dbc.Col(dbc.Input(id="audit-to", value=today.isoformat(), placeholder="结束日期 年-月-日"), md=2),
-            dbc.Col(dbc.Input(id="audit-actor", placeholder="操作人用户名"), md=2),
-            dbc.Col(dcc.Dropdown(id="audit-action", placeholder="全部操作",
+            dbc.Col(dbc.Input(id="audit-from", value=start, placeholder=labels.AUDIT_FROM), md=2),
+            dbc.Col(dbc.Input(id="audit-to", value=today.isoformat(), placeholder=labels.AUDIT_TO), md=2),
+            dbc.Col(dbc.Input(id="audit-actor", placeholder=labels.AUDIT_ACTOR), md=2),
+            dbc.Col(dcc.Dropdown(id="audit-action", placeholder=labels.AUDIT_ALL_ACTIONS,
                                  options=[{"label": v, "value": k} for k, v in labels.ACTIONS.items()]), md=3),
-            dbc.Col(dbc.Button("查询", id="audit-search", color="primary"), md=1),
+            dbc.Col(dbc.Button(labels.SEARCH, id="audit-search", color="primary"), md=1),
         ], className="g-2 mb-2"),
         html.Div(error, id="audit-message"),
         grid("audit-grid", COLUMNS, page["rows"], height=520),
-        dbc.Button("显示更多", id="audit-more", color="link", className="" if page["next"] else "d-none"),
+        dbc.Button(labels.SHOW_MORE, id="audit-more", color="link", className="" if page["next"] else "d-none"),
         dcc.Store(id="audit-cursor", data={"filters": {"day_from": start, "day_to": today.isoformat()},
                                            "next": page["next"]}),
     ])

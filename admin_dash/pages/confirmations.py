@@ -10,19 +10,18 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from admin_dash.components.grid import grid
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
-from pensioncert.admin import confirmations
+from pensioncert.admin import confirmations, labels
 
-dash.register_page(__name__, path="/confirmations", name="待确认", order=2.4, title="待确认 · 经办管理")
+dash.register_page(__name__, path="/confirmations", name=labels.CONFIRMATIONS_PAGE, order=2.4,
+                   title=labels.PAGE_TITLE.format(page=labels.CONFIRMATIONS_PAGE))
 
-COLUMNS = [("created", "提交时间"), ("kind_label", "事项"), ("name", "姓名 / 文件"), ("id_masked", "身份证号码"),
-           ("region", "地区"), ("requested_by", "提交人"), ("visited_by", "上门人员"), ("summary", "内容"),
-           ("may_label", "我能否确认")]
+COLUMNS = labels.CONFIRMATIONS_COLUMNS
 
 
 def _rows():
     rows, error = call(confirmations.queue)
     for row in rows or []:
-        row["may_label"] = "可以确认" if row["may_decide"] else row["why_not"]
+        row["may_label"] = labels.CONFIRMATION_MAY if row["may_decide"] else row["why_not"]
     return rows or [], error
 
 
@@ -31,17 +30,15 @@ def layout(**_):
         return not_signed_in()
     rows, error = _rows()
     return html.Div([
-        page_title("待确认", "一人办理、另一人确认：上门和境外认证须由未参与上门的工作人员确认；更换比对照片须由省级管理员"
-                          "批准（并短信告知本人）；未签名的比对数据文件须由另一名工作人员批准后才导入；比对数据中的死亡"
-                          "记录经确认后才停发待遇。提交人不能确认自己提交的事项。点击一行后批准或不批准。"),
+        page_title(labels.CONFIRMATIONS_PAGE, labels.CONFIRMATIONS_HINT),
         error,
         grid("confirm-queue", COLUMNS, rows, height=320, row_id="confirmation_id"),
         dcc.Store(id="confirm-id"),
         html.Div(id="confirm-chosen", className="mt-2"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="confirm-reason", placeholder="意见（不批准时必填）", maxLength=200), md=6),
-            dbc.Col(dbc.Button("批准", id="confirm-approve", color="primary", className="me-2"), md="auto"),
-            dbc.Col(dbc.Button("不批准", id="confirm-refuse", color="secondary"), md="auto"),
+            dbc.Col(dbc.Input(id="confirm-reason", placeholder=labels.CONFIRMATION_OPINION, maxLength=200), md=6),
+            dbc.Col(dbc.Button(labels.CONFIRMATION_APPROVE, id="confirm-approve", color="primary", className="me-2"), md="auto"),
+            dbc.Col(dbc.Button(labels.CONFIRMATION_REFUSE, id="confirm-refuse", color="secondary"), md="auto"),
         ], className="g-2 mt-1"),
         html.Div(id="confirm-result"),
     ])
@@ -53,7 +50,7 @@ def choose(cell):
     chosen = (cell or {}).get("rowId")
     if not isinstance(chosen, str):
         return no_update, no_update
-    return chosen, html.P(f"已选择：{chosen}", className="text-muted small", id="confirm-chosen-id")
+    return chosen, html.P(labels.CHOSEN.format(chosen=chosen), className="text-muted small", id="confirm-chosen-id")
 
 
 @callback(Output("confirm-result", "children"), Output("confirm-queue", "rowData"),
@@ -62,7 +59,7 @@ def choose(cell):
 def decide(_approve, _refuse, confirmation_id, reason):
     if not isinstance(confirmation_id, str):
         rows, _ = _rows()
-        return alert("请先在列表中点击要处理的一行"), rows
+        return alert(labels.CONFIRMATION_CHOOSE_FIRST), rows
     approving = dash.ctx.triggered_id == "confirm-approve"
     service = confirmations.approve if approving else confirmations.refuse
     result, error = call(service, confirmation_id, reason=reason if isinstance(reason, str) else "")
@@ -70,16 +67,17 @@ def decide(_approve, _refuse, confirmation_id, reason):
     if error:
         return error, rows
     if not approving:
-        return alert("已不批准（记录在案）", "success", id="confirm-done"), rows
+        return alert(labels.CONFIRMATION_REFUSED, "success", id="confirm-done"), rows
     if "report" in result:
         report = result["report"]
-        message = f"已批准：比对数据已导入（{report.rows} 行，新记录 {report.written} 条，错误 {report.error_count} 行）"
+        message = labels.CONFIRMED_FEED.format(rows=report.rows, written=report.written, errors=report.error_count)
     elif result.get("outcome") == "deceased":
-        message = "已确认死亡记录：待遇已停发，多发月份已列入追回名单"
+        message = labels.CONFIRMED_DEATH
     elif result.get("has_staff_photo"):
-        message = "已批准：比对照片已更换" + ("，已短信告知本人" if result.get("notified") else "（此人未绑定手机，请另行告知）")
+        message = labels.CONFIRMED_PHOTO + (labels.CONFIRMED_PHOTO_TOLD if result.get("notified")
+                                             else labels.CONFIRMED_PHOTO_NOT_TOLD)
     elif result.get("outcome") == "already_certified":
-        message = "已批准：此人本年度已通过其他方式认证"
+        message = labels.CONFIRMED_ALREADY_CERTIFIED
     else:
-        message = "已批准：本年度认证已记录（提交人和确认人均记录在案）"
+        message = labels.CONFIRMED_CERTIFIED
     return alert(message, "success", id="confirm-done"), rows

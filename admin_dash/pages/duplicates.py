@@ -9,14 +9,12 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from admin_dash.components.grid import grid
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
-from pensioncert.admin import duplicate_faces
+from pensioncert.admin import duplicate_faces, labels
 
-dash.register_page(__name__, path="/duplicates", name="一人多户", order=3.7,
-                   title=f"{duplicate_faces.TITLE} · 经办管理")
+dash.register_page(__name__, path="/duplicates", name=labels.DUPLICATES_PAGE, order=3.7,
+                   title=labels.PAGE_TITLE.format(page=duplicate_faces.TITLE))
 
-COLUMNS = [("state", "核查状态"), ("similarity", "相似度"), ("name", "姓名"), ("id", "身份证号码"), ("region", "地区"), ("source", "照片"),
-           ("other_name", "另一人姓名"), ("other_id", "另一人身份证号码"), ("other_region", "另一人地区"),
-           ("other_source", "另一人照片"), ("listed_at", "发现时间"), ("reason", "核查意见")]
+COLUMNS = labels.DUPLICATES_COLUMNS
 
 
 def layout(**_):
@@ -24,9 +22,7 @@ def layout(**_):
         return not_signed_in()
     rows, error = call(duplicate_faces.pairs)
     return html.Div([
-        page_title(duplicate_faces.TITLE,
-                   "两个身份证号码的比对照片经人脸比对为同一人（与认证自动通过相同的阈值），可能一人以两个身份重复领取待遇。"
-                   "每次导入名册和每晚检查新照片后更新。点击一行，核对两条记录和照片，再填写核查结论。"),
+        page_title(duplicate_faces.TITLE, labels.DUPLICATES_HINT),
         error,
         grid("dup-rows", COLUMNS, rows or [], height=320, row_id="pair_id"),
         dcc.Store(id="dup-pair"),
@@ -35,8 +31,8 @@ def layout(**_):
             dbc.Col(dbc.RadioItems(id="dup-finding", inline=True, value=duplicate_faces.SAME_PERSON,
                                    options=[{"label": label, "value": finding}
                                             for finding, label in duplicate_faces.FINDINGS.items()]), md=5),
-            dbc.Col(dbc.Input(id="dup-reason", placeholder="核查意见（必填）", maxLength=200), md=5),
-            dbc.Col(dbc.Button("提交核查结论", id="dup-decide", color="primary"), md=2),
+            dbc.Col(dbc.Input(id="dup-reason", placeholder=labels.DUPLICATES_OPINION, maxLength=200), md=5),
+            dbc.Col(dbc.Button(labels.DUPLICATES_SUBMIT, id="dup-decide", color="primary"), md=2),
         ], className="g-2 mt-2"),
         html.Div(id="dup-result"),
     ])
@@ -59,20 +55,21 @@ def show(cell):
           prevent_initial_call=True)
 def decide(_clicks, pair_id, finding, reason):
     if not pair_id:
-        return alert("请先点击一行"), no_update
+        return alert(labels.CLICK_A_ROW_FIRST), no_update
     result, error = call(duplicate_faces.decide, pair_id, finding=finding or "", reason=reason or "")
     rows, _ = call(duplicate_faces.pairs)
     if error:
         return error, rows or []
-    return alert(f"已记录核查结论：{result['state']}", "success", id="dup-done"), rows or []
+    return alert(labels.DUPLICATES_RECORDED.format(state=result["state"]), "success", id="dup-done"), rows or []
 
 
 def _record(person: dict):
-    facts = [("姓名", person["name"]), ("身份证号码", person["id"]), ("地区", person["region"]),
-             ("单位", person["unit"]), ("待遇状态", person["status"])]
+    facts = [(labels.FIELD_NAME, person["name"]), (labels.ID_NUMBER, person["id"]),
+             (labels.FIELD_REGION, person["region"]), (labels.FIELD_UNIT, person["unit"]),
+             (labels.FIELD_STATUS, person["status"])]
     return dbc.Card(dbc.CardBody([
         html.Dl([item for label, value in facts for item in (html.Dt(label), html.Dd(value))], className="row-facts"),
         html.Div([html.Figure([html.Img(src=photo["src"], style={"maxHeight": "220px"}),
                                html.Figcaption(photo["label"])], className="me-3 d-inline-block")
-                  for photo in person["photos"]] or [html.P("无照片", className="text-muted")]),
+                  for photo in person["photos"]] or [html.P(labels.DUPLICATES_NO_PHOTO, className="text-muted")]),
     ]))

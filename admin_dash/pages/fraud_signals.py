@@ -9,13 +9,12 @@ from dash import Input, Output, callback, dcc, html, no_update
 from admin_dash.components.grid import grid
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
-from pensioncert.admin import fraud_signals
+from pensioncert.admin import fraud_signals, labels
 
 dash.register_page(__name__, path="/fraud-signals", name=fraud_signals.TITLE, order=3.8,
-                   title=f"{fraud_signals.TITLE} · 经办管理")
+                   title=labels.PAGE_TITLE.format(page=fraud_signals.TITLE))
 
-COLUMNS = [("signal", "提示"), ("subject", "对象"), ("time", "时间"), ("actor_name", "操作人"),
-           ("action_label", "操作"), ("target", "涉及人员"), ("region", "地区"), ("after", "内容"), ("reason", "理由")]
+COLUMNS = labels.FRAUD_SIGNALS_COLUMNS
 
 
 def layout(**_):
@@ -24,11 +23,10 @@ def layout(**_):
     found, error = call(fraud_signals.signals)
     rows = [{"signal": signal["title"], **record} for signal in found or [] for record in signal["records"]]
     return html.Div([
-        page_title(fraud_signals.TITLE,
-                   "以下情况提示需要人工核查，不是结论，也不会自动停止任何业务。每条提示列出其依据的操作记录。"),
+        page_title(fraud_signals.TITLE, labels.FRAUD_SIGNALS_HINT),
         error,
-        html.Ul([html.Li([html.B(signal["title"] + "："), signal["how_to_read"]]) for signal in found or []]),
-        dbc.Button("导出 CSV", id="fs-export", color="secondary"),
+        html.Ul([html.Li([html.B(labels.FRAUD_SIGNAL_SHOWN.format(title=signal["title"])), signal["how_to_read"]]) for signal in found or []]),
+        dbc.Button(labels.EXPORT_CSV, id="fs-export", color="secondary"),
         dcc.Download(id="fs-download"),
         html.Div(id="fs-export-result"),
         grid("fs-rows", COLUMNS, rows, height=420),
@@ -42,4 +40,4 @@ def export(_clicks):
     if error:
         return no_update, error
     filename, content = result
-    return dcc.send_bytes(content, filename), alert(f"已导出 {filename}", "success", id="fs-exported")
+    return dcc.send_bytes(content, filename), alert(labels.EXPORTED.format(filename=filename), "success", id="fs-exported")

@@ -10,14 +10,12 @@ from admin_dash.components.reports import import_report
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
 from admin_dash.components.uploads import upload_bytes, upload_text
-from pensioncert.admin import home_visits, manual_evidence, staff
+from pensioncert.admin import home_visits, labels, manual_evidence, staff
 
-dash.register_page(__name__, path="/home-visits", name="上门认证", order=2, title="上门认证 · 经办管理")
+dash.register_page(__name__, path="/home-visits", name=labels.HOME_VISITS_PAGE, order=2,
+                   title=labels.PAGE_TITLE.format(page=labels.HOME_VISITS_PAGE))
 
-QUEUE_COLUMNS = [("created", "登记时间"), ("name", "姓名"), ("id_masked", "身份证号码"), ("region", "地区"),
-                 ("source", "来源"), ("reason", "原因"), ("address", "地址"), ("phone", "联系电话"),
-                 ("status_label", "状态"), ("assigned_to", "负责人"), ("scheduled_for", "预约日期"),
-                 ("last_outcome", "备注")]
+QUEUE_COLUMNS = labels.HOME_VISITS_COLUMNS
 
 
 def layout(**_):
@@ -25,28 +23,27 @@ def layout(**_):
         return not_signed_in()
     rows, error = call(home_visits.queue)
     return html.Div([
-        page_title("上门认证", "卧床、行动不便等无法自助认证的人员，由单位报送或本人在手机APP申请后，"
-                           "安排工作人员上门认证。点击队列中的一行办理。"),
+        page_title(labels.HOME_VISITS_PAGE, labels.HOME_VISITS_HINT),
         error,
-        html.Div("待办队列", className="section-title"),
+        html.Div(labels.HOME_VISITS_QUEUE, className="section-title"),
         grid("hv-queue", QUEUE_COLUMNS, rows or [], height=300, row_id="case_id"),
         dcc.Store(id="hv-case"),
         html.Div(id="hv-panel", className="mt-3"),
         html.Hr(),
         dbc.Row([
             dbc.Col([
-                html.Div("登记单位报送的上门认证", className="section-title"),
-                dbc.Input(id="hv-id", placeholder="身份证号码", maxLength=20, className="mb-2"),
-                dbc.Input(id="hv-reason", placeholder="原因（如：长期卧床）", maxLength=200, className="mb-2"),
-                dbc.Input(id="hv-address", placeholder="上门地址", maxLength=200, className="mb-2"),
-                dbc.Input(id="hv-phone", placeholder="联系电话（手机号码）", maxLength=20, className="mb-2"),
-                dbc.Button("登记", id="hv-create", color="primary"),
+                html.Div(labels.HOME_VISIT_REGISTER, className="section-title"),
+                dbc.Input(id="hv-id", placeholder=labels.ID_NUMBER, maxLength=20, className="mb-2"),
+                dbc.Input(id="hv-reason", placeholder=labels.HOME_VISIT_REASON, maxLength=200, className="mb-2"),
+                dbc.Input(id="hv-address", placeholder=labels.HOME_VISIT_ADDRESS, maxLength=200, className="mb-2"),
+                dbc.Input(id="hv-phone", placeholder=labels.HOME_VISIT_PHONE, maxLength=20, className="mb-2"),
+                dbc.Button(labels.HOME_VISIT_CREATE, id="hv-create", color="primary"),
                 html.Div(id="hv-create-result"),
             ], md=6),
             dbc.Col([
-                html.Div("上传单位报送名单", className="section-title"),
-                html.P("CSV 文件（UTF-8），表头：id_number,reason,address,contact_phone", className="text-muted small"),
-                dcc.Upload(id="hv-upload", children=html.Div("点击或拖入 CSV 文件"), className="upload-box",
+                html.Div(labels.HOME_VISITS_UPLOAD, className="section-title"),
+                html.P(labels.HOME_VISITS_UPLOAD_FORMAT, className="text-muted small"),
+                dcc.Upload(id="hv-upload", children=html.Div(labels.CLICK_OR_DROP_CSV), className="upload-box",
                            accept=".csv,text/csv", max_size=5 * 1024 * 1024),
                 html.Div(id="hv-upload-result"),
             ], md=6),
@@ -69,40 +66,38 @@ def panel(case_id, rows):
     if error:
         return error
     return dbc.Card(dbc.CardBody([
-        html.H5(f"办理：{case['name']}（{case['status_label']}）", id="hv-title"),
-        html.P(f"地址：{case['address']}；原因：{case['reason']}", className="text-muted"),
+        html.H5(labels.HOME_VISIT_TITLE.format(name=case["name"], status=case["status_label"]), id="hv-title"),
+        html.P(labels.HOME_VISIT_FACTS.format(address=case["address"], reason=case["reason"]), className="text-muted"),
         dbc.Row([
-            dbc.Col(dcc.Dropdown(id="hv-assignee", placeholder="选择上门人员",
+            dbc.Col(dcc.Dropdown(id="hv-assignee", placeholder=labels.HOME_VISIT_CHOOSE_VISITOR,
                                  options=[{"label": f"{p['display_name']}（{p['username']}）",
                                            "value": p["username"]} for p in people],
                                  value=case["assigned_to"] or None), md=4),
-            dbc.Col(dbc.Button("分配", id="hv-assign", color="secondary"), md=2),
-            dbc.Col(dbc.Input(id="hv-date", placeholder="预约日期，如 2026-03-05", maxLength=10,
+            dbc.Col(dbc.Button(labels.HOME_VISIT_ASSIGN, id="hv-assign", color="secondary"), md=2),
+            dbc.Col(dbc.Input(id="hv-date", placeholder=labels.HOME_VISIT_DATE, maxLength=10,
                               value=case["scheduled_for"] or None), md=3),
-            dbc.Col(dbc.Button("预约", id="hv-schedule", color="secondary"), md=2),
+            dbc.Col(dbc.Button(labels.HOME_VISIT_SCHEDULE, id="hv-schedule", color="secondary"), md=2),
         ], className="g-2 mb-3"),
-        html.Div("上门结果", className="section-title"),
-        html.P("登记“认证通过”须上传上门时现场拍摄的本人正面照片（与可信比对照片比对，相似度记录在案；"
-               "低于比对阈值的转省级人工复核），并填写上门日期、地址和上门人员。", className="text-muted small"),
+        html.Div(labels.HOME_VISIT_OUTCOME, className="section-title"),
+        html.P(labels.HOME_VISIT_OUTCOME_HINT, className="text-muted small"),
         dbc.Row([
-            dbc.Col(dcc.Upload(id="hv-photo", children=html.Div("点击或拖入现场照片（JPEG/PNG）", id="hv-photo-label"),
+            dbc.Col(dcc.Upload(id="hv-photo", children=html.Div(labels.HOME_VISIT_PHOTO, id="hv-photo-label"),
                                className="upload-box", accept="image/jpeg,image/png",
                                max_size=5 * 1024 * 1024), md=4),
-            dbc.Col(dbc.Input(id="hv-visited-on", placeholder="上门日期，如 2026-03-05", maxLength=10,
+            dbc.Col(dbc.Input(id="hv-visited-on", placeholder=labels.HOME_VISIT_VISITED_ON, maxLength=10,
                               value=case["scheduled_for"] or None), md=2),
-            dbc.Col(dbc.Input(id="hv-visit-address", placeholder="上门地址", maxLength=200,
+            dbc.Col(dbc.Input(id="hv-visit-address", placeholder=labels.HOME_VISIT_ADDRESS, maxLength=200,
                               value=case["address"] or None), md=3),
-            dbc.Col(dcc.Dropdown(id="hv-visitor", placeholder="上门人员",
+            dbc.Col(dcc.Dropdown(id="hv-visitor", placeholder=labels.AUDIT_VISITOR,
                                  options=[{"label": f"{p['display_name']}（{p['username']}）",
                                            "value": p["username"]} for p in people],
                                  value=case["assigned_to"] or None), md=3),
         ], className="g-2 mb-2"),
         dbc.Row([
             dbc.Col(dbc.RadioItems(id="hv-outcome", inline=True, value="passed",
-                                   options=[{"label": "认证通过", "value": "passed"},
-                                            {"label": "未通过", "value": "failed"}]), md=3),
-            dbc.Col(dbc.Input(id="hv-failure", placeholder="未通过的原因（如：本人不在家）", maxLength=200), md=5),
-            dbc.Col(dbc.Button("登记上门结果", id="hv-record", color="primary"), md=3),
+                                   options=labels.HOME_VISIT_OUTCOMES), md=3),
+            dbc.Col(dbc.Input(id="hv-failure", placeholder=labels.HOME_VISIT_FAILURE, maxLength=200), md=5),
+            dbc.Col(dbc.Button(labels.HOME_VISIT_RECORD, id="hv-record", color="primary"), md=3),
         ], className="g-2"),
         html.Div(id="hv-action-result"),
     ]))
@@ -110,7 +105,7 @@ def panel(case_id, rows):
 
 @callback(Output("hv-photo-label", "children"), Input("hv-photo", "filename"), prevent_initial_call=True)
 def photo_chosen(filename):
-    return f"已选择：{filename}" if filename else "点击或拖入现场照片（JPEG/PNG）"
+    return labels.CHOSEN.format(chosen=filename) if filename else labels.HOME_VISIT_PHOTO
 
 
 @callback(Output("hv-action-result", "children"), Output("hv-queue", "rowData"),
@@ -124,22 +119,18 @@ def act(_assign, _schedule, _record, case_id, assignee, day, outcome, failure, p
     trigger, result = dash.ctx.triggered_id, None
     if trigger == "hv-assign":
         _, error = call(home_visits.assign, case_id, assignee or "")
-        done = "已分配上门人员"
+        done = labels.HOME_VISIT_ASSIGNED
     elif trigger == "hv-schedule":
         _, error = call(home_visits.schedule, case_id, day or "")
-        done = f"已预约 {day} 上门"
+        done = labels.HOME_VISIT_SCHEDULED.format(day=day)
     else:
         visit = manual_evidence.VisitFacts(upload_bytes(photo), visited_on or "", address or "", visitor or "")
         result, error = call(home_visits.record_outcome, case_id, passed=outcome == "passed",
                              failure_reason=failure or "", visit=visit)
         score = (result or {}).get("similarity")
-        score = f"（现场照片相似度 {score:.2f}）" if score is not None else ""
-        done = {"confirming": f"已登记：现场照片与比对照片一致{score}，待未参与上门的工作人员在“待确认”中确认后记录认证",
-                "passed": f"已登记：上门认证通过{score}，本年度认证已记录，任务办结",
-                "review": f"现场照片与可信比对照片不一致{score}，已转省级人工复核（{(result or {}).get('review_id')}），"
-                          "复核通过后记录认证",
-                "failed": "已登记：本次上门未通过，任务保留在队列中",
-                "already_certified": "此人本年度已通过其他方式认证，任务办结"}.get((result or {}).get("outcome") or "", "")
+        score = labels.HOME_VISIT_SCORE.format(score=score) if score is not None else ""
+        done = labels.HOME_VISIT_RECORDED.get((result or {}).get("outcome") or "", "").format(
+            score=score, review_id=(result or {}).get("review_id"))
     rows, _ = call(home_visits.queue)
     color = "warning" if trigger == "hv-record" and (result or {}).get("outcome") == "review" else "success"
     return error or alert(done, color, id="hv-done"), rows or []
@@ -152,7 +143,7 @@ def create(_clicks, id_number, reason, address, phone):
     _case_id, error = call(home_visits.create_from_unit_report, id_number=id_number or "", reason=reason or "",
                           address=address or "", contact_phone=phone or "")
     rows, _ = call(home_visits.queue)
-    return error or alert("已登记，已加入待办队列", "success"), rows or no_update
+    return error or alert(labels.HOME_VISIT_QUEUED, "success"), rows or no_update
 
 
 @callback(Output("hv-upload-result", "children"), Output("hv-queue", "rowData", allow_duplicate=True),

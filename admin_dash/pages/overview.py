@@ -11,7 +11,8 @@ from admin_dash.components.session import call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
 from pensioncert.admin import labels, overview, reviews
 
-dash.register_page(__name__, path="/", name="总览", order=0, title="总览 · 经办管理")
+dash.register_page(__name__, path="/", name=labels.OVERVIEW_PAGE, order=0,
+                   title=labels.PAGE_TITLE.format(page=labels.OVERVIEW_PAGE))
 
 
 def layout(**_):
@@ -21,18 +22,18 @@ def layout(**_):
     if error:
         return error
     return html.Div([
-        page_title(f"{figures['year']}年度认证总览（{figures['scope']}）",
-                   f"认证截止日期：{figures['due_by']}。数字随每次认证、导入实时更新。"),
+        page_title(labels.OVERVIEW_TITLE.format(year=figures["year"], scope=figures["scope"]),
+                   labels.OVERVIEW_HINT.format(due_by=figures["due_by"])),
         dbc.Row([
-            _kpi("待遇领取人数", figures["recipients"], "kpi-recipients"),
-            _kpi("本年已认证", figures["certified"], "kpi-certified"),
-            _kpi("认证率", f"{figures['certified_rate']}%", "kpi-rate"),
-            _kpi("待认证", figures["due"], "kpi-due"),
-            _kpi("逾期未认证", figures["overdue"], "kpi-overdue"),
-            _kpi("自助认证失败次数", figures["failed_attempts"], "kpi-failed"),
+            _kpi(labels.OVERVIEW_KPIS["recipients"], figures["recipients"], "kpi-recipients"),
+            _kpi(labels.OVERVIEW_KPIS["certified"], figures["certified"], "kpi-certified"),
+            _kpi(labels.OVERVIEW_KPIS["rate"], f"{figures['certified_rate']}%", "kpi-rate"),
+            _kpi(labels.OVERVIEW_KPIS["due"], figures["due"], "kpi-due"),
+            _kpi(labels.OVERVIEW_KPIS["overdue"], figures["overdue"], "kpi-overdue"),
+            _kpi(labels.OVERVIEW_KPIS["failed"], figures["failed_attempts"], "kpi-failed"),
         ], className="g-2 mb-2"),
         _overdue_reviews(),
-        dbc.Alert(f"距认证截止日期（{figures['due_by']}）已不足{_warning_days()}天，请督促未认证人员尽快认证。",
+        dbc.Alert(labels.OVERVIEW_DUE_SOON.format(due_by=figures["due_by"], days=_warning_days()),
                   color="warning") if figures["warning"] else None,
         dbc.Row([
             dbc.Col(dcc.Graph(id="chart-month", figure=_month_chart(figures["by_month"]),
@@ -42,15 +43,13 @@ def layout(**_):
             dbc.Col(dcc.Graph(id="chart-failures", figure=_failure_chart(figures["failures_by_reason"]),
                               config={"displayModeBar": False}), md=3),
         ], className="g-2"),
-        html.Div("认证方式与数据比对来源覆盖", className="section-title"),
-        grid("grid-coverage", [("name", "认证方式 / 数据来源"), ("certified", "已认证人数"), ("share", "占待遇领取人数(%)")],
+        html.Div(labels.OVERVIEW_COVERAGE, className="section-title"),
+        grid("grid-coverage", labels.OVERVIEW_COVERAGE_COLUMNS,
              _coverage(figures), height=260),
-        html.Div("各地区认证情况", className="section-title"),
-        grid("grid-regions", [("name", "地区"), ("recipients", "待遇领取人数"), ("certified", "已认证"),
-                              ("rate", "认证率(%)"), ("due", "待认证")], figures["by_region"], height=260),
-        html.Div("各单位认证情况", className="section-title"),
-        grid("grid-units", [("region", "地区"), ("name", "单位"), ("recipients", "待遇领取人数"),
-                            ("certified", "已认证"), ("rate", "认证率(%)"), ("due", "待认证")],
+        html.Div(labels.OVERVIEW_BY_REGION, className="section-title"),
+        grid("grid-regions", labels.OVERVIEW_REGION_COLUMNS, figures["by_region"], height=260),
+        html.Div(labels.OVERVIEW_BY_UNIT, className="section-title"),
+        grid("grid-units", labels.OVERVIEW_UNIT_COLUMNS,
              figures["by_unit"], height=320),
     ])
 
@@ -61,8 +60,8 @@ def _overdue_reviews():
     if error:
         return error
     if not count:
-        return html.Div("人工复核：无超期未办结的复核。", className="text-muted small mb-2", id="reviews-overdue")
-    return dbc.Alert([f"人工复核：{count} 件已超过答复期限未办结，", html.A("前往人工复核", href="/reviews")],
+        return html.Div(labels.OVERVIEW_NO_OVERDUE_REVIEWS, className="text-muted small mb-2", id="reviews-overdue")
+    return dbc.Alert([labels.OVERVIEW_OVERDUE_REVIEWS.format(count=count), html.A(labels.OVERVIEW_GO_TO_REVIEWS, href="/reviews")],
                      color="danger", id="reviews-overdue")
 
 
@@ -85,8 +84,8 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
 
 
 def _month_chart(by_month: list[int]) -> go.Figure:
-    return _layout(go.Figure(go.Bar(x=[f"{m}月" for m in range(1, 13)], y=by_month,
-                                    marker_color="#0d6efd")), "每月认证人数")
+    return _layout(go.Figure(go.Bar(x=[labels.OVERVIEW_MONTH.format(month=m) for m in range(1, 13)], y=by_month,
+                                    marker_color="#0d6efd")), labels.OVERVIEW_PER_MONTH)
 
 
 def _coverage(figures: dict) -> list[dict]:
@@ -100,7 +99,7 @@ def _coverage(figures: dict) -> list[dict]:
 
     rows = [{"name": labels.METHODS.get(m, m), "certified": n, "share": share(n)}
             for m, n in figures["by_method"].items()]
-    rows += [{"name": f"数据比对：{LABELS.get(s, s)}", "certified": n, "share": share(n)}
+    rows += [{"name": labels.OVERVIEW_DATA_MATCH_SOURCE.format(source=LABELS.get(s, s)), "certified": n, "share": share(n)}
              for s, n in figures.get("by_source", {}).items()]
     return rows
 
@@ -108,23 +107,23 @@ def _coverage(figures: dict) -> list[dict]:
 def _method_chart(by_method: dict) -> go.Figure:
     items = [(labels.METHODS[m], n) for m, n in by_method.items() if n]
     if not items:
-        return _empty("认证方式")
+        return _empty(labels.OVERVIEW_METHODS)
     fig = go.Figure(go.Pie(labels=[i[0] for i in items], values=[i[1] for i in items],
                            hole=0.45, textinfo="label+value"))
-    return _layout(fig, "认证方式")
+    return _layout(fig, labels.OVERVIEW_METHODS)
 
 
 def _failure_chart(failures: dict) -> go.Figure:
     if not failures:
-        return _empty("自助认证失败原因")
+        return _empty(labels.OVERVIEW_FAILURES)
     names = [labels.FAILURE_REASONS.get(r, r) for r in failures]
     return _layout(go.Figure(go.Bar(x=list(failures.values()), y=names, orientation="h",
-                                    marker_color="#dc3545")), "自助认证失败原因")
+                                    marker_color="#dc3545")), labels.OVERVIEW_FAILURES)
 
 
 def _empty(title: str) -> go.Figure:
     fig = _layout(go.Figure(), title)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.add_annotation(text="暂无数据", showarrow=False, font={"size": 16, "color": "#6c757d"})
+    fig.add_annotation(text=labels.NO_DATA, showarrow=False, font={"size": 16, "color": "#6c757d"})
     return fig

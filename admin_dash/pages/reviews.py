@@ -10,19 +10,18 @@ from dash.development.base_component import Component
 from admin_dash.components.grid import grid
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
-from pensioncert.admin import reviews
+from pensioncert.admin import labels, reviews
 
-dash.register_page(__name__, path="/reviews", name="人工复核", order=2.5, title="人工复核 · 经办管理")
+dash.register_page(__name__, path="/reviews", name=labels.REVIEWS_PAGE, order=2.5,
+                   title=labels.PAGE_TITLE.format(page=labels.REVIEWS_PAGE))
 
-QUEUE_COLUMNS = [("created", "申请时间"), ("kind_label", "类型"), ("name", "姓名"), ("id_masked", "身份证号码"),
-                 ("region", "地区"), ("failure", "未通过原因"), ("similarity", "相似度"), ("due_by", "答复期限"),
-                 ("overdue_label", "超期")]
+QUEUE_COLUMNS = labels.REVIEWS_COLUMNS
 
 
 def _rows():
     rows, error = call(reviews.queue)
     for row in rows or []:
-        row["overdue_label"] = "已超期" if row["overdue"] else ""
+        row["overdue_label"] = labels.REVIEW_OVERDUE if row["overdue"] else ""
     return rows or [], error
 
 
@@ -31,11 +30,9 @@ def layout(**_):
         return not_signed_in()
     rows, error = _rows()
     return html.Div([
-        page_title("人工复核", "APP认证人脸比对不一致（或本年度自助认证次数用完）后本人或亲友申请的复核，以及上门、境外认证"
-                           "现场照片比对不一致的认证。须在申请后5个工作日内答复；现场照片比对不一致的，须由未参与上门的"
-                           "省级管理员复核。点击一行查看材料。"),
+        page_title(labels.REVIEWS_PAGE, labels.REVIEWS_HINT),
         error,
-        html.Div("待复核", className="section-title"),
+        html.Div(labels.REVIEW_QUEUE, className="section-title"),
         grid("review-queue", QUEUE_COLUMNS, rows, height=280, row_id="review_id"),
         dcc.Store(id="review-id"),
         html.Div(id="review-panel", className="mt-3"),
@@ -55,30 +52,31 @@ def panel(review_id):
     evidence: list[Component] = [html.Figure([html.Img(src=image["src"], className="review-image", style={"maxHeight": "220px"}),
                              html.Figcaption(image["label"], className="small text-muted")],
                             className="me-2 mb-2 d-inline-block")
-                for image in shown["evidence_images"]] or [html.P("认证材料已过保存期限或未保存", className="text-muted")]
+                for image in shown["evidence_images"]] or [html.P(labels.REVIEW_EVIDENCE_GONE, className="text-muted")]
     reference = (html.Img(src=shown["reference_image"], id="review-reference", style={"maxHeight": "220px"})
-                 if shown["reference_image"] else html.P("本系统未保存该比对照片", className="text-muted"))
-    facts = [("类型", shown["kind_label"]), ("未通过原因", shown["failure"]),
-             ("相似度", (shown["similarity"] or "无") + ("（处于人工复核区间：略低于自动通过的阈值）" if shown["review_band"] else "")),
-             ("比对对象", shown["reference_label"]),
-             ("检测说明", shown["failure_detail"]), ("申请时间", shown["created"]), ("答复期限", shown["due_by"])]
+                 if shown["reference_image"] else html.P(labels.REVIEW_REFERENCE_NOT_KEPT, className="text-muted"))
+    facts = [(labels.REVIEW_KIND, shown["kind_label"]), (labels.REVIEW_FAILURE, shown["failure"]),
+             (labels.AUDIT_SIMILARITY,
+              (shown["similarity"] or labels.NONE) + (labels.REVIEW_IN_BAND if shown["review_band"] else "")),
+             (labels.REVIEW_REFERENCE, shown["reference_label"]), (labels.REVIEW_DETAIL, shown["failure_detail"]),
+             (labels.REVIEW_CREATED, shown["created"]), (labels.REVIEW_DUE_BY, shown["due_by"])]
     if shown["visited_on"]:
-        facts += [("上门（核验）日期", shown["visited_on"]), ("地址", shown["visit_address"]),
-                  ("上门（核验）人员", shown["visited_by"])]
+        facts += [(labels.REVIEW_VISITED_ON, shown["visited_on"]), (labels.REVIEW_VISIT_ADDRESS, shown["visit_address"]),
+                  (labels.REVIEW_VISITED_BY, shown["visited_by"])]
     return dbc.Card(dbc.CardBody([
-        html.H5(f"复核：{shown['name']}（{shown['id_masked']}，{shown['region']}）", id="review-title"),
+        html.H5(labels.REVIEW_TITLE.format(name=shown["name"], id_masked=shown["id_masked"], region=shown["region"]),
+                id="review-title"),
         dbc.Row([
-            dbc.Col([html.Div("认证时的画面 / 现场照片", className="section-title"), html.Div(evidence)], md=8),
+            dbc.Col([html.Div(labels.REVIEW_EVIDENCE, className="section-title"), html.Div(evidence)], md=8),
             dbc.Col([html.Div(shown["reference_label"], className="section-title"), reference], md=4),
         ]),
         html.Dl([item for label, value in facts for item in (html.Dt(label), html.Dd(value))],
                 className="row-facts", id="review-facts"),
         dbc.Row([
             dbc.Col(dbc.RadioItems(id="review-outcome", inline=True, value="passed",
-                                   options=[{"label": "复核通过（记录本年度认证）", "value": "passed"},
-                                            {"label": "复核未通过（安排上门认证）", "value": "refused"}]), md=5),
-            dbc.Col(dbc.Input(id="review-reason", placeholder="复核意见（必填）", maxLength=200), md=5),
-            dbc.Col(dbc.Button("提交复核决定", id="review-decide", color="primary"), md=2),
+                                   options=labels.REVIEW_DECISIONS), md=5),
+            dbc.Col(dbc.Input(id="review-reason", placeholder=labels.REVIEW_OPINION, maxLength=200), md=5),
+            dbc.Col(dbc.Button(labels.REVIEW_SUBMIT, id="review-decide", color="primary"), md=2),
         ], className="g-2"),
         html.Div(id="review-result"),
     ]))
@@ -93,10 +91,10 @@ def decide(_clicks, review_id, outcome, reason):
     if error:
         return error, rows
     if result["outcome"] == "confirming":
-        message = "已提议复核通过：待另一名工作人员在“待确认”中确认后记录本年度认证"
+        message = labels.REVIEW_PROPOSED_DONE
     elif result["outcome"] == "passed":
-        message = ("复核通过：此人本年度已通过其他方式认证" if result.get("already_certified")
-                   else "复核通过：本年度认证已记录（复核人记录在案）")
+        message = (labels.REVIEW_PASSED_ALREADY_CERTIFIED if result.get("already_certified")
+                   else labels.REVIEW_PASSED)
     else:
-        message = f"复核未通过：已安排上门认证（任务 {result['case_id']}）"
+        message = labels.REVIEW_REFUSED_DONE.format(case_id=result["case_id"])
     return alert(message, "success", id="review-done"), rows

@@ -12,10 +12,10 @@ from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
 from pensioncert.admin import labels, staff
 
-dash.register_page(__name__, path="/staff", name="工作人员", order=6, title="工作人员 · 经办管理")
+dash.register_page(__name__, path="/staff", name=labels.STAFF_PAGE, order=6,
+                   title=labels.PAGE_TITLE.format(page=labels.STAFF_PAGE))
 
-COLUMNS = [("username", "用户名"), ("display_name", "姓名"), ("role_label", "角色"), ("regions", "负责地区"),
-           ("status", "账号状态"), ("failed_logins", "连续输错密码"), ("last_login", "最近登录")]
+COLUMNS = labels.STAFF_COLUMNS
 ROLE_OPTIONS = [{"label": label, "value": value} for value, label in labels.ROLES.items()]
 
 
@@ -23,8 +23,7 @@ def layout(**_):
     me = current_staff()
     if me is None:
         return not_signed_in()
-    parts = [page_title("工作人员", "修改本人密码；省级管理员在此新建、停用、启用工作人员账号，重置密码，"
-                                 "调整角色和负责地区，强制下线。所有操作记入操作日志。"),
+    parts = [page_title(labels.STAFF_PAGE, labels.STAFF_HINT),
              _own_password()]
     if me.is_province_admin:
         parts += [html.Hr(), _accounts(), html.Hr(), _new_account()]
@@ -33,13 +32,13 @@ def layout(**_):
 
 def _own_password():
     return dbc.Card(dbc.CardBody([
-        html.H5("修改我的密码", className="card-title"),
-        html.P("修改后您在所有电脑上的登录都会结束，请用新密码重新登录。", className="text-muted small"),
+        html.H5(labels.OWN_PASSWORD, className="card-title"),
+        html.P(labels.OWN_PASSWORD_HINT, className="text-muted small"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="own-old-password", type="password", placeholder="原密码", maxLength=128), md=3),
-            dbc.Col(dbc.Input(id="own-new-password", type="password", placeholder="新密码（8至32位，含字母和数字）",
+            dbc.Col(dbc.Input(id="own-old-password", type="password", placeholder=labels.OWN_OLD_PASSWORD, maxLength=128), md=3),
+            dbc.Col(dbc.Input(id="own-new-password", type="password", placeholder=labels.OWN_NEW_PASSWORD,
                               maxLength=32), md=4),
-            dbc.Col(dbc.Button("修改密码", id="own-change", color="primary"), md=2),
+            dbc.Col(dbc.Button(labels.OWN_CHANGE, id="own-change", color="primary"), md=2),
         ], className="g-2"),
         html.Div(id="own-change-result"),
     ]), className="mb-3")
@@ -47,27 +46,27 @@ def _own_password():
 
 def _accounts():
     return html.Div([
-        html.Div("工作人员账号", className="section-title"),
-        html.P("点击一行选择账号，再填写原因进行操作。", className="text-muted small"),
+        html.Div(labels.STAFF_ACCOUNTS, className="section-title"),
+        html.P(labels.STAFF_ACCOUNTS_HINT, className="text-muted small"),
         grid("staff-grid", COLUMNS, staff_rows(), height=300, row_id="username"),
         dcc.Store(id="staff-selected"),
         html.Div(id="staff-selected-label", className="mt-2 fw-bold"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="staff-reason", placeholder="操作原因（必填，如：离职、调岗、本人忘记密码）",
+            dbc.Col(dbc.Input(id="staff-reason", placeholder=labels.STAFF_REASON,
                               maxLength=200), md=5),
             dbc.Col(dbc.ButtonGroup([
-                dbc.Button("停用", id="staff-disable", color="danger"),
-                dbc.Button("启用", id="staff-enable", color="success"),
-                dbc.Button("强制下线", id="staff-revoke", color="warning"),
+                dbc.Button(labels.STAFF_DISABLE, id="staff-disable", color="danger"),
+                dbc.Button(labels.STAFF_ENABLE, id="staff-enable", color="success"),
+                dbc.Button(labels.STAFF_REVOKE, id="staff-revoke", color="warning"),
             ]), md=4),
         ], className="g-2 mt-1"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="staff-reset-password", type="password", placeholder="新密码（重置用）",
+            dbc.Col(dbc.Input(id="staff-reset-password", type="password", placeholder=labels.STAFF_RESET_PASSWORD,
                               maxLength=32), md=3),
-            dbc.Col(dbc.Button("重置密码", id="staff-reset", color="secondary"), md=2),
-            dbc.Col(dbc.Select(id="staff-new-role", options=ROLE_OPTIONS, placeholder="新角色"), md=2),
-            dbc.Col(dbc.Input(id="staff-new-regions", placeholder="负责地区（多个用顿号分隔）", maxLength=200), md=3),
-            dbc.Col(dbc.Button("调整角色和地区", id="staff-set-role", color="secondary"), md=2),
+            dbc.Col(dbc.Button(labels.STAFF_RESET, id="staff-reset", color="secondary"), md=2),
+            dbc.Col(dbc.Select(id="staff-new-role", options=ROLE_OPTIONS, placeholder=labels.STAFF_NEW_ROLE), md=2),
+            dbc.Col(dbc.Input(id="staff-new-regions", placeholder=labels.STAFF_NEW_REGIONS, maxLength=200), md=3),
+            dbc.Col(dbc.Button(labels.STAFF_SET_ROLE, id="staff-set-role", color="secondary"), md=2),
         ], className="g-2 mt-1"),
         html.Div(id="staff-action-result"),
     ])
@@ -75,14 +74,14 @@ def _accounts():
 
 def _new_account():
     return html.Div([
-        html.Div("新建账号", className="section-title"),
+        html.Div(labels.STAFF_CREATE_TITLE, className="section-title"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="new-username", placeholder="用户名（小写字母、数字、下划线）", maxLength=32), md=3),
-            dbc.Col(dbc.Input(id="new-display-name", placeholder="姓名", maxLength=30), md=2),
+            dbc.Col(dbc.Input(id="new-username", placeholder=labels.STAFF_NEW_USERNAME, maxLength=32), md=3),
+            dbc.Col(dbc.Input(id="new-display-name", placeholder=labels.FIELD_NAME, maxLength=30), md=2),
             dbc.Col(dbc.Select(id="new-role", options=ROLE_OPTIONS, value=labels.ROLE_OPERATOR), md=2),
-            dbc.Col(dbc.Input(id="new-regions", placeholder="负责地区，如：西安市", maxLength=200), md=2),
-            dbc.Col(dbc.Input(id="new-password", type="password", placeholder="初始密码", maxLength=32), md=2),
-            dbc.Col(dbc.Button("新建", id="new-create", color="primary"), md=1),
+            dbc.Col(dbc.Input(id="new-regions", placeholder=labels.STAFF_NEW_REGIONS_EXAMPLE, maxLength=200), md=2),
+            dbc.Col(dbc.Input(id="new-password", type="password", placeholder=labels.STAFF_INITIAL_PASSWORD, maxLength=32), md=2),
+            dbc.Col(dbc.Button(labels.STAFF_CREATE, id="new-create", color="primary"), md=1),
         ], className="g-2"),
         html.Div(id="new-result"),
     ])
@@ -99,7 +98,7 @@ def change_own(_clicks, old, new):
     _, error = call(staff.change_own_password, old or "", new or "")
     if error:
         return error
-    return alert([html.Span("密码已修改，所有登录已结束。"), html.A("请重新登录", href="/login")],
+    return alert([html.Span(labels.OWN_PASSWORD_CHANGED), html.A(labels.SIGN_IN_AGAIN, href="/login")],
                  "success", id="own-changed")
 
 
@@ -109,7 +108,7 @@ def choose(cell):
     username = (cell or {}).get("rowId")
     if not username:
         return no_update, no_update
-    return username, f"已选择：{username}"
+    return username, labels.CHOSEN.format(chosen=username)
 
 
 @callback(Output("staff-action-result", "children"), Output("staff-grid", "rowData", allow_duplicate=True),
@@ -120,23 +119,23 @@ def choose(cell):
           State("staff-new-regions", "value"), prevent_initial_call=True)
 def act(_d, _e, _r, _p, _s, username, reason, new_password, role, regions):
     if not username:
-        return alert("请先在表格中点击选择一个账号", "warning"), no_update
+        return alert(labels.STAFF_CHOOSE_FIRST, "warning"), no_update
     action = dash.ctx.triggered_id
     if action == "staff-disable":
         _, error = call(staff.set_active, username, False, reason or "")
-        done = f"已停用 {username}，其所有登录已结束"
+        done = labels.STAFF_DISABLED_DONE.format(username=username)
     elif action == "staff-enable":
         _, error = call(staff.set_active, username, True, reason or "")
-        done = f"已启用 {username}"
+        done = labels.STAFF_ENABLED_DONE.format(username=username)
     elif action == "staff-revoke":
         _, error = call(staff.end_sessions, username, reason or "")
-        done = f"已强制 {username} 下线"
+        done = labels.STAFF_REVOKED_DONE.format(username=username)
     elif action == "staff-reset":
         _, error = call(staff.reset_password, username, new_password or "", reason or "")
-        done = f"已重置 {username} 的密码，其所有登录已结束"
+        done = labels.STAFF_RESET_DONE.format(username=username)
     else:
         _, error = call(staff.set_role, username, role or "", regions or "", reason or "")
-        done = f"已调整 {username} 的角色和负责地区，其所有登录已结束"
+        done = labels.STAFF_ROLE_DONE.format(username=username)
     if error:
         return error, no_update
     return alert(done, "success", id="staff-action-done"), staff_rows()
@@ -151,4 +150,4 @@ def create(_clicks, username, display_name, role, regions, password):
                     role=role or "", regions=regions or "", password=password or "")
     if error:
         return error, no_update
-    return alert(f"已新建账号 {username}", "success", id="staff-created"), staff_rows()
+    return alert(labels.STAFF_CREATED_DONE.format(username=username), "success", id="staff-created"), staff_rows()
