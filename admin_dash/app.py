@@ -193,14 +193,14 @@ def _login(svc: Services, csrf: CSRFProtect):
     from pensioncert.admin import staff
 
     if request.method == "GET":
-        return login_form.page(generate_csrf())
+        return login_form.page(generate_csrf(), staff.login_hint(svc))
     if request.method != "POST":
         return _refuse(405, ErrorCode.METHOD_NOT_ALLOWED.message)
     username = request.form.get("username", "")
     try:
         csrf.protect()
     except CSRFError:
-        return login_form.page(generate_csrf(), labels.LOGIN_PAGE_EXPIRED), 400
+        return login_form.page(generate_csrf(), staff.login_hint(svc), labels.LOGIN_PAGE_EXPIRED), 400
     attempt = staff.LoginAttempt(username=username, password=request.form.get("password", ""),
                                  client=request.remote_addr,
                                  captcha_id=request.form.get("captcha_id", ""),
@@ -210,7 +210,7 @@ def _login(svc: Services, csrf: CSRFProtect):
     except AppError as error:
         captcha = (staff.new_captcha(svc) if isinstance(error, staff.CaptchaNeeded)
                    or staff.needs_captcha(svc, username, request.remote_addr) else None)
-        return login_form.page(generate_csrf(), error.message, username=username[:64],
+        return login_form.page(generate_csrf(), staff.login_hint(svc), error.message, username=username[:64],
                                captcha=captcha), error.status
     session.clear()  # a fresh session id and CSRF secret at every login
     session.permanent = True

@@ -37,7 +37,7 @@ _CAPTCHA_TEMPLATE = """<div class="mb-3"><label class="form-label" for="captcha"
         </div><input type="hidden" name="captcha_id" value="{captcha_id}"></div>"""
 _PLACEHOLDERS = {"page_title": "page_title", "heading": "heading", "subheading": "subheading",
                  "username_label": "username", "password_label": "password", "submit": "submit",
-                 "hint": "hint", "captcha_label": "captcha"}
+                 "captcha_label": "captcha"}
 
 
 def _with_texts(template: str) -> str:
@@ -50,8 +50,9 @@ def _with_texts(template: str) -> str:
 _PAGE, _CAPTCHA = _with_texts(_PAGE_TEMPLATE), _with_texts(_CAPTCHA_TEMPLATE)
 
 
-def page(csrf: str, error: str | None = None, *, username: str = "", captcha: dict | None = None) -> str:
-    """``captcha``: a fresh ``logic.captcha.new_captcha`` answer when the login needs one (its
+def page(csrf: str, hint: str, error: str | None = None, *, username: str = "", captcha: dict | None = None) -> str:
+    """``hint``: what the login asks after wrong passwords (``staff.login_hint``, the enforced numbers).
+    ``captcha``: a fresh ``logic.captcha.new_captcha`` answer when the login needs one (its
     ``debug_answer``, present on the local stage only, goes into a data attribute for tests)."""
     box = f'<div class="alert alert-danger" id="login-error">{escape(error)}</div>' if error else ""
     challenge = ""
@@ -60,5 +61,6 @@ def page(csrf: str, error: str | None = None, *, username: str = "", captcha: di
         challenge = (_CAPTCHA.replace("{image}", escape(captcha["image"]))
                      .replace("{captcha_id}", escape(captcha["captcha_id"]))
                      .replace("{debug}", f' data-debug-answer="{escape(debug)}"' if debug else ""))
-    return (_PAGE.replace("{error}", box).replace("{csrf}", escape(csrf))
+    return (_PAGE.replace("{error}", box).replace("{csrf}", escape(csrf)).replace("{hint}", escape(hint))
             .replace("{username}", escape(username)).replace("{captcha}", challenge))
+

@@ -280,7 +280,9 @@ LOGIN_FORM = {
     "username": "用户名",
     "password": "密码",
     "submit": "登录",
-    "hint": "连续输错密码3次后须输入图形验证码，5次起每次须等待几分钟（最长15分钟）。忘记密码请联系省级管理员。",
+    # Filled from the staff login policy (rules/staff_login.py, its numbers from settings).
+    "hint": ("连续输错密码{captcha_after}次后须输入图形验证码，{backoff_after}次起每次须等待几分钟"
+             "（最长{max_minutes}分钟）。忘记密码请联系省级管理员。"),
     "captcha": "图形验证码",
 }
 # AG Grid's interface text (components/grid.py).

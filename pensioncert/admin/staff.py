@@ -63,6 +63,13 @@ def login_policy(svc: Services) -> StaffLoginPolicy:
     return StaffLoginPolicy.from_settings(svc.settings)
 
 
+def login_hint(svc: Services) -> str:
+    """What the login asks after wrong passwords, with the numbers ``login`` enforces."""
+    policy = login_policy(svc)
+    return labels.LOGIN_FORM["hint"].format(captcha_after=policy.captcha_after, backoff_after=policy.backoff_after,
+                                            max_minutes=round(policy.max_wait.total_seconds() / 60))
+
+
 def address_cap(settings) -> address_gate.AddressCap:
     return address_gate.AddressCap("staff-login", settings.staff_login_failures_per_client_hour)
 

@@ -284,3 +284,13 @@ def test_the_table_keeps_no_usable_session_id(svc, admin_app, operator):
         cookie = admin_app.server.session_interface.get_signing_serializer(admin_app.server).dumps(dict(session))
     forged.set_cookie("pc_admin_session", cookie)
     assert forged.get("/_dash-layout").status_code == 401
+
+
+def test_the_login_page_states_the_numbers_the_login_enforces(svc, admin_app, monkeypatch):
+    page = client_of(admin_app).get("/login").get_data(as_text=True)
+    assert "连续输错密码3次后须输入图形验证码，5次起每次须等待几分钟（最长15分钟）" in page
+    monkeypatch.setattr(svc.settings, "staff_captcha_after_failures", 4)
+    monkeypatch.setattr(svc.settings, "staff_backoff_after_failures", 6)
+    monkeypatch.setattr(svc.settings, "staff_backoff_max_seconds", 1200)
+    page = client_of(admin_app).get("/login").get_data(as_text=True)
+    assert "连续输错密码4次后须输入图形验证码，6次起每次须等待几分钟（最长20分钟）" in page
