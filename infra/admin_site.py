@@ -23,16 +23,14 @@ from typing import Any
 from infra import notices_site
 from infra.stack import (
     BUCKET,
-    KEY_ARN,
     app_secret_statement,
     data_key_statement,
-    deployed_name,
+    from_image,
+    lambda_function,
     log_group,
-    logs_statement,
     skip,
     sub,
     table_statements,
-    trust,
 )
 from pensioncert.dal.evidence import EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX
 from pensioncert.dal.staff_photos import STAFF_PHOTO_PREFIX
@@ -72,7 +70,6 @@ def parameters() -> dict[str, Any]:
 def resources(settings: Settings, *, environment: dict, vision_function: str) -> dict[str, Any]:
     """``environment``: the API function's variables (the same settings); ``vision_function``: the
     vision function's logical id (template.py)."""
-    name = deployed_name(settings, "admin")
     stage = settings.stage
     invoke_arn = sub(f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/"
                       f"functions/${{{ADMIN_FUNCTION}.Arn}}/invocations")
@@ -82,51 +79,27 @@ def resources(settings: Settings, *, environment: dict, vision_function: str) ->
          "session, CSRF); API Gateway lets through only the agencies' networks by the API's "
          "resource policy (AdminAllowedCidrs). The login page must be reachable without a token."))
     return {
-        "AdminRole": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
-                "Policies": [{"PolicyName": "pensioncert-admin", "PolicyDocument": {
-                    "Version": "2012-10-17", "Statement": [
-                        logs_statement("AdminLogGroup"),
-                        *table_statements(settings, ADMIN_TABLE_ACTIONS),
-                        {"Sid": "EvidenceAndPhotos", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
-                         "Resource": [sub(f"${{{BUCKET}.Arn}}/{prefix}*") for prefix in
-                                      (EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, STAFF_PHOTO_PREFIX)]},
-                        notices_site.producer_statement(),  # the reference-photo notice
-                        data_key_statement("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
-                        {"Sid": "InvokeVision", "Effect": "Allow", "Action": "lambda:InvokeFunction",
-                         "Resource": {"Fn::GetAtt": [vision_function, "Arn"]}},
-                        app_secret_statement(),
-                    ]}}],
-            },
-        },
-        "AdminLogGroup": log_group(f"/aws/lambda/{name}"),
-        ADMIN_FUNCTION: {
-            "Type": "AWS::Serverless::Function",
-            "DependsOn": ["AdminLogGroup"],
-            "Metadata": skip(
-                ("CKV_AWS_116", "Invoked synchronously by its API Gateway only; a dead-letter "
-                 "queue only receives failed asynchronous invocations."),
-                ("CKV_AWS_117", "Reaches only AWS regional endpoints (DynamoDB, S3, Secrets "
-                 "Manager, the vision function); a VPC would add endpoints or a NAT and cold-start "
-                 "cost for no isolation gain."),
-            ),
-            "Properties": {
-                "FunctionName": name,
-                "PackageType": "Image",
-                "ImageUri": {"Ref": "AdminImageUri"},
-                "ImageConfig": {"Command": ["admin_dash.wsgi.handler"]},
-                "Architectures": ["x86_64"],
-                "MemorySize": ADMIN_MEMORY_MB,
-                "Timeout": ADMIN_TIMEOUT_S,
-                "ReservedConcurrentExecutions": {"Ref": "AdminReservedConcurrency"},
-                "KmsKeyArn": KEY_ARN,
-                "Role": {"Fn::GetAtt": ["AdminRole", "Arn"]},
-                "Environment": {"Variables": environment},
-                "Tags": {"app": "pensioncert", "part": "admin"},
-            },
-        },
+        **lambda_function(
+            ADMIN_FUNCTION, settings, "admin", code=from_image("AdminImageUri"),
+            ImageConfig={"Command": ["admin_dash.wsgi.handler"]},
+            memory_mb=ADMIN_MEMORY_MB, timeout_s=ADMIN_TIMEOUT_S,
+            concurrency={"Ref": "AdminReservedConcurrency"}, environment=environment,
+            statements=[
+                *table_statements(settings, ADMIN_TABLE_ACTIONS),
+                {"Sid": "EvidenceAndPhotos", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+                 "Resource": [sub(f"${{{BUCKET}.Arn}}/{prefix}*") for prefix in
+                              (EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, STAFF_PHOTO_PREFIX)]},
+                notices_site.producer_statement(),  # the reference-photo notice
+                data_key_statement("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
+                {"Sid": "InvokeVision", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+                 "Resource": {"Fn::GetAtt": [vision_function, "Arn"]}},
+                app_secret_statement(),
+            ],
+            no_dead_letter_queue="Invoked synchronously by its API Gateway only; a dead-letter "
+                                 "queue only receives failed asynchronous invocations.",
+            no_vpc="Reaches only AWS regional endpoints (DynamoDB, S3, Secrets Manager, the vision "
+                   "function); a VPC would add endpoints or a NAT and cold-start cost for no isolation gain.",
+        ),
         ADMIN_API: {
             "Type": "AWS::ApiGateway::RestApi",
             "Properties": {

@@ -18,15 +18,11 @@ from typing import Any
 
 from infra import notices_site
 from infra.stack import (
-    KEY_ARN,
     app_secret_statement,
     data_key_statement,
-    deployed_name,
-    log_group,
-    logs_statement,
-    skip,
+    from_api_zip,
+    lambda_function,
     table_statements,
-    trust,
 )
 from pensioncert.settings import Settings
 
@@ -37,51 +33,25 @@ SCHEDULE = "cron(0 1 * * ? *)"  # 01:00 UTC = 09:00 Beijing
 
 
 def resources(settings: Settings, *, environment: dict) -> dict[str, Any]:
-    name = deployed_name(settings, "jobs")
     table_actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                      "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
-    return {
-        "JobsRole": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
-                "Policies": [{"PolicyName": "pensioncert-jobs", "PolicyDocument": {
-                    "Version": "2012-10-17", "Statement": [
-                        logs_statement("JobsLogGroup"),
-                        *table_statements(settings, table_actions),
-                        data_key_statement("kms:Decrypt", "kms:GenerateDataKey"),
-                        # Seals and keys the phones of the notices it queues (the vault's pii_key).
-                        app_secret_statement(),
-                        # Reminders are queued, not sent: the notice consumer holds sns:Publish.
-                        notices_site.producer_statement(),
-                    ]}}],
-            },
-        },
-        "JobsLogGroup": log_group(f"/aws/lambda/{name}"),
-        JOBS_FUNCTION: {
-            "Type": "AWS::Serverless::Function",
-            "DependsOn": ["JobsLogGroup"],
-            "Metadata": skip(
-                ("CKV_AWS_116", "Invoked by its EventBridge schedule only; a failed run is repeated "
-                 "by the next day's (every write is conditional), so a dead-letter queue adds nothing."),
-                ("CKV_AWS_117", "Reaches only AWS regional endpoints (DynamoDB, Secrets Manager, SQS) "
-                 "over HTTPS; a VPC would add endpoints or a NAT gateway for no isolation gain."),
-            ),
-            "Properties": {
-                "FunctionName": name,
-                "CodeUri": "./deployment.zip",
-                "Handler": "pensioncert.jobs.handler.handle",
-                "Runtime": "python3.11",
-                "MemorySize": JOBS_MEMORY_MB,
-                "Timeout": JOBS_TIMEOUT_S,
-                "KmsKeyArn": KEY_ARN,
-                "ReservedConcurrentExecutions": 1,  # one run at a time
-                "Role": {"Fn::GetAtt": ["JobsRole", "Arn"]},
-                "Environment": {"Variables": environment},
-                "Tags": {"app": "pensioncert", "part": "jobs"},
-                "Events": {"Daily": {"Type": "Schedule", "Properties": {
-                    "Schedule": SCHEDULE, "Input": '{"jobs": ["reminders", "suspensions"]}',
-                    "Description": "养老保险资格认证：认证提醒短信与到期暂停发放名单"}}},
-            },
-        },
-    }
+    return lambda_function(
+        JOBS_FUNCTION, settings, "jobs", code=from_api_zip("pensioncert.jobs.handler.handle"),
+        memory_mb=JOBS_MEMORY_MB, timeout_s=JOBS_TIMEOUT_S, concurrency=1,  # one run at a time
+        environment=environment,
+        Events={"Daily": {"Type": "Schedule", "Properties": {
+            "Schedule": SCHEDULE, "Input": '{"jobs": ["reminders", "suspensions"]}',
+            "Description": "养老保险资格认证：认证提醒短信与到期暂停发放名单"}}},
+        statements=[
+            *table_statements(settings, table_actions),
+            data_key_statement("kms:Decrypt", "kms:GenerateDataKey"),
+            # Seals and keys the phones of the notices it queues (the vault's pii_key).
+            app_secret_statement(),
+            # Reminders are queued, not sent: the notice consumer holds sns:Publish.
+            notices_site.producer_statement(),
+        ],
+        no_dead_letter_queue="Invoked by its EventBridge schedule only; a failed run is repeated by the "
+                             "next day's (every write is conditional), so a dead-letter queue adds nothing.",
+        no_vpc="Reaches only AWS regional endpoints (DynamoDB, Secrets Manager, SQS) over HTTPS; a VPC "
+               "would add endpoints or a NAT gateway for no isolation gain.",
+    )

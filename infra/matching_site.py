@@ -38,11 +38,11 @@ from infra.stack import (
     data_key_statement,
     deny_plain_http,
     deployed_name,
+    from_api_zip,
+    lambda_function,
     log_group,
-    logs_statement,
     policies,
     private_bucket,
-    skip,
     sub,
     table_logical_id,
     table_statements,
@@ -55,7 +55,6 @@ GLUE_JOB = "MatchingJob"
 GLUE_ROLE = "MatchingJobRole"
 GLUE_SECURITY = "MatchingJobSecurity"
 WRITE_BACK_FUNCTION = "WriteBackFunction"
-WRITE_BACK_ROLE = "WriteBackRole"
 STATE_MACHINE = "MatchingStateMachine"
 STATE_MACHINE_ROLE = "MatchingStateMachineRole"
 RULE = "FeedDeliveredRule"
@@ -227,52 +226,27 @@ def glue_resources(job_name: str) -> dict[str, Any]:
 
 
 def write_back_resources(settings: Settings, environment: dict) -> dict[str, Any]:
-    name = deployed_name(settings, "write-back")
     ledger = f"{RUNS_PREFIX}*/decisions/written/"
-    return {
-        WRITE_BACK_ROLE: {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
-                "Policies": policies("pensioncert-write-back", [
-                    logs_statement("WriteBackLogGroup"),
-                    *table_statements(settings, DAL_TABLE_ACTIONS),
-                    {"Sid": "ReadChunks", "Effect": "Allow", "Action": "s3:GetObject",
-                     "Resource": _objects(f"{RUNS_PREFIX}*/decisions/")},
-                    {"Sid": "WriteLedger", "Effect": "Allow", "Action": "s3:PutObject", "Resource": _objects(ledger)},
-                    # Whether a chunk's ledger object exists: a listing of that key only.
-                    {"Sid": "FindLedger", **_list_under(ledger)},
-                    data_key_statement("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
-                    app_secret_statement(),
-                ]),
-            },
-        },
-        "WriteBackLogGroup": log_group(f"/aws/lambda/{name}"),
-        WRITE_BACK_FUNCTION: {
-            "Type": "AWS::Serverless::Function",
-            "DependsOn": ["WriteBackLogGroup"],
-            "Metadata": skip(
-                ("CKV_AWS_116", "Invoked synchronously by the state machine's map only; a failed "
-                 "chunk is retried there and recorded in the execution, and its ledger makes a "
-                 "rerun skip what was done: a dead-letter queue would receive nothing."),
-                ("CKV_AWS_117", "Reaches only DynamoDB, S3 and Secrets Manager over their regional "
-                 "endpoints; a VPC would add endpoints or a NAT and cold starts for no isolation gain."),
-            ),
-            "Properties": {
-                "FunctionName": name,
-                "CodeUri": "./deployment.zip",
-                "Handler": "pensioncert.matching.handler.handle",
-                "Runtime": "python3.11",
-                "MemorySize": WRITE_BACK_MEMORY_MB,
-                "Timeout": WRITE_BACK_TIMEOUT_S,
-                "KmsKeyArn": KEY_ARN,
-                "ReservedConcurrentExecutions": WRITE_BACK_CONCURRENCY,
-                "Role": {"Fn::GetAtt": [WRITE_BACK_ROLE, "Arn"]},
-                "Environment": {"Variables": environment},
-                "Tags": {"app": "pensioncert", "part": "matching"},
-            },
-        },
-    }
+    return lambda_function(
+        WRITE_BACK_FUNCTION, settings, "write-back", tag="matching",
+        code=from_api_zip("pensioncert.matching.handler.handle"), memory_mb=WRITE_BACK_MEMORY_MB,
+        timeout_s=WRITE_BACK_TIMEOUT_S, concurrency=WRITE_BACK_CONCURRENCY, environment=environment,
+        statements=[
+            *table_statements(settings, DAL_TABLE_ACTIONS),
+            {"Sid": "ReadChunks", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": _objects(f"{RUNS_PREFIX}*/decisions/")},
+            {"Sid": "WriteLedger", "Effect": "Allow", "Action": "s3:PutObject", "Resource": _objects(ledger)},
+            # Whether a chunk's ledger object exists: a listing of that key only.
+            {"Sid": "FindLedger", **_list_under(ledger)},
+            data_key_statement("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
+            app_secret_statement(),
+        ],
+        no_dead_letter_queue="Invoked synchronously by the state machine's map only; a failed chunk is "
+                             "retried there and recorded in the execution, and its ledger makes a rerun "
+                             "skip what was done: a dead-letter queue would receive nothing.",
+        no_vpc="Reaches only DynamoDB, S3 and Secrets Manager over their regional endpoints; a VPC would "
+               "add endpoints or a NAT and cold starts for no isolation gain.",
+    )
 
 
 def _export_branch(name: str, table: str, key: str) -> dict:

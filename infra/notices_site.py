@@ -21,12 +21,10 @@ from infra.stack import (
     app_secret_statement,
     data_key_statement,
     deployed_name,
-    log_group,
-    logs_statement,
-    skip,
+    from_api_zip,
+    lambda_function,
     sms_by_sns_statement,
     table_logical_id,
-    trust,
 )
 from pensioncert.dal.notice_tables import NoticeSendTable
 from pensioncert.jobs.notices import (
@@ -42,7 +40,6 @@ NOTICE_QUEUE = "NoticeQueue"
 NOTICE_DEAD_LETTER_QUEUE = "NoticeDeadLetterQueue"
 NOTICE_DEAD_LETTER_ALARM = "NoticeDeadLetterAlarm"
 NOTICE_FUNCTION = "NoticeFunction"
-NOTICE_ROLE = "NoticeRole"
 NOTICE_MAPPING = "NoticeEventSourceMapping"
 
 # SQS's longest: a standard queue's message expires by its first enqueue time, in the dead-letter
@@ -118,54 +115,28 @@ def _queues(queue_name: str) -> dict[str, Any]:
 
 def resources(settings: Settings, *, environment: dict) -> dict[str, Any]:
     """``environment``: the other functions' variables (PC_NOTICE_QUEUE_NAME among them)."""
-    name = deployed_name(settings, "notices")
     send_table_arn = {"Fn::GetAtt": [table_logical_id(NoticeSendTable.Meta.base_name), "Arn"]}
     return {
         **_queues(queue_name(settings)),
-        NOTICE_ROLE: {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
-                "Policies": [{"PolicyName": "pensioncert-notices", "PolicyDocument": {
-                    "Version": "2012-10-17", "Statement": [
-                        logs_statement("NoticeLogGroup"),
-                        {"Sid": "ReceiveNotices", "Effect": "Allow", "Action": CONSUMER_ACTIONS,
-                         "Resource": _QUEUE_ARN},
-                        {"Sid": "NoticeSends", "Effect": "Allow", "Action": SEND_TABLE_ACTIONS,
-                         "Resource": send_table_arn},
-                        # Messages are SSE-KMS; the phone inside is sealed with the app secret's pii_key.
-                        data_key_statement("kms:Decrypt"),
-                        app_secret_statement(),
-                        sms_by_sns_statement(),
-                    ]}}],
-            },
-        },
-        "NoticeLogGroup": log_group(f"/aws/lambda/{name}"),
-        NOTICE_FUNCTION: {
-            "Type": "AWS::Serverless::Function",
-            "DependsOn": ["NoticeLogGroup"],
-            "Metadata": skip(
-                ("CKV_AWS_116", "Invoked by its SQS event source mapping only (synchronously); a "
-                 "notice that keeps failing goes to the queue's own dead-letter queue by its redrive policy."),
-                ("CKV_AWS_117", "Reaches only DynamoDB, Secrets Manager, SQS and the SMS gateway over "
-                 "HTTPS; a VPC would add endpoints or a NAT gateway for no isolation gain."),
-            ),
-            "Properties": {
-                "FunctionName": name,
-                "CodeUri": "./deployment.zip",
-                "Handler": "pensioncert.jobs.notice_handler.handle",
-                "Runtime": "python3.11",
-                "MemorySize": NOTICE_MEMORY_MB,
-                "Timeout": CONSUMER_TIMEOUT_SECONDS,
-                "KmsKeyArn": KEY_ARN,
-                # The gateway's share is MAX_CONSUMERS sends at a time: reserved, so neither more
-                # nor (the account's other functions busy) fewer run.
-                "ReservedConcurrentExecutions": MAX_CONSUMERS,
-                "Role": {"Fn::GetAtt": [NOTICE_ROLE, "Arn"]},
-                "Environment": {"Variables": environment},
-                "Tags": {"app": "pensioncert", "part": "notices"},
-            },
-        },
+        **lambda_function(
+            NOTICE_FUNCTION, settings, "notices", code=from_api_zip("pensioncert.jobs.notice_handler.handle"),
+            memory_mb=NOTICE_MEMORY_MB, timeout_s=CONSUMER_TIMEOUT_SECONDS,
+            # The gateway's share is MAX_CONSUMERS sends at a time: reserved, so neither more
+            # nor (the account's other functions busy) fewer run.
+            concurrency=MAX_CONSUMERS, environment=environment,
+            statements=[
+                {"Sid": "ReceiveNotices", "Effect": "Allow", "Action": CONSUMER_ACTIONS, "Resource": _QUEUE_ARN},
+                {"Sid": "NoticeSends", "Effect": "Allow", "Action": SEND_TABLE_ACTIONS, "Resource": send_table_arn},
+                # Messages are SSE-KMS; the phone inside is sealed with the app secret's pii_key.
+                data_key_statement("kms:Decrypt"),
+                app_secret_statement(),
+                sms_by_sns_statement(),
+            ],
+            no_dead_letter_queue="Invoked by its SQS event source mapping only (synchronously); a notice "
+                                 "that keeps failing goes to the queue's own dead-letter queue by its redrive policy.",
+            no_vpc="Reaches only DynamoDB, Secrets Manager, SQS and the SMS gateway over HTTPS; a VPC would "
+                   "add endpoints or a NAT gateway for no isolation gain.",
+        ),
         NOTICE_MAPPING: {
             "Type": "AWS::Lambda::EventSourceMapping",
             "Properties": {

@@ -11,6 +11,9 @@ Nothing here is copied by hand from elsewhere:
 - the generated secret values are the ``SecretStr`` settings the services load from the secret;
 - the gateway responses carry the Chinese messages of ``pensioncert.errors``.
 
+The ids the parts share and the builders of their repeated shapes (a function with its role and
+log group, above all) are in infra/stack.py; each part's own resources in its ``*_site`` module.
+
 Every ARN is built with ``${AWS::Partition}`` (``aws-cn`` in cn-northwest-1) and service hosts with
 ``${AWS::URLSuffix}`` (``amazonaws.com.cn``). ``python -m infra.template --stage prod OUT.json``.
 """
@@ -38,15 +41,18 @@ from infra.stack import (
     data_key_statement,
     deny_plain_http,
     deployed_name,
+    from_image,
+    function_skips,
+    lambda_function,
     log_group,
     logs_statement,
+    policies,
     private_bucket,
     skip,
     sms_by_sns_statement,
     sub,
     table_logical_id,
     table_statements,
-    trust,
 )
 from pensioncert.dal.binding import table_specs
 from pensioncert.dal.evidence import EVIDENCE_PREFIX, REGISTRY_PHOTO_PREFIX, bucket_lifecycle
@@ -317,13 +323,12 @@ def api_function(settings: Settings) -> dict[str, Any]:
     ]
     return {
         API_FUNCTION: {
-            "Metadata": skip(
-                ("CKV_AWS_116", "Invoked synchronously by API Gateway; a dead-letter queue only "
-                 "receives failed asynchronous invocations."),
-                ("CKV_AWS_117", "Reaches only AWS regional endpoints and the Aliyun SMS gateway "
-                 "over HTTPS; a VPC would add a NAT gateway and cold-start cost for no isolation "
-                 "gain (no private resources)."),
-            ),
+            "Metadata": function_skips(
+                no_dead_letter_queue="Invoked synchronously by API Gateway; a dead-letter queue only "
+                                     "receives failed asynchronous invocations.",
+                no_vpc="Reaches only AWS regional endpoints and the Aliyun SMS gateway over HTTPS; a VPC "
+                       "would add a NAT gateway and cold-start cost for no isolation gain (no private "
+                       "resources)."),
             "Properties": {
                 "FunctionName": deployed_name(settings, "api"),
                 "KmsKeyArn": KEY_ARN,
@@ -333,57 +338,28 @@ def api_function(settings: Settings) -> dict[str, Any]:
             "DependsOn": ["ApiLogGroup"],
         },
         API_ROLE: {
-            "Properties": {
-                "Policies": [{"PolicyName": "pensioncert-api",
-                              "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}],
-            },
+            "Properties": {"Policies": policies("pensioncert-api", statements)},
         },
         "ApiLogGroup": log_group(f"/aws/lambda/{deployed_name(settings, 'api')}"),
     }
 
 
 def vision_function(settings: Settings) -> dict[str, Any]:
-    name = deployed_name(settings, "vision")
-    return {
-        "VisionRole": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
-                # A session's frames are read from its evidence object (the invoke payload would
-                # not carry them); reads only, and only under the evidence prefix.
-                "Policies": [{"PolicyName": "pensioncert-vision", "PolicyDocument": {
-                    "Version": "2012-10-17", "Statement": [
-                        logs_statement("VisionLogGroup"),
-                        {"Sid": "ReadEvidence", "Effect": "Allow", "Action": "s3:GetObject",
-                         "Resource": sub(f"${{{BUCKET}.Arn}}/{EVIDENCE_PREFIX}*")},
-                        {"Sid": "DecryptEvidence", "Effect": "Allow", "Action": "kms:Decrypt",
-                         "Resource": KEY_ARN},
-                    ]}}],
-            },
-        },
-        "VisionLogGroup": log_group(f"/aws/lambda/{name}"),
-        VISION_FUNCTION: {
-            "Type": "AWS::Serverless::Function",
-            "DependsOn": ["VisionLogGroup"],
-            "Metadata": skip(
-                ("CKV_AWS_116", "Invoked synchronously (RequestResponse) by the API function only; "
-                 "a dead-letter queue only receives failed asynchronous invocations."),
-                ("CKV_AWS_117", "Reaches only S3 (the session's evidence object) over AWS's regional "
-                 "endpoint; a VPC would add an endpoint and cold-start cost for nothing to isolate."),
-            ),
-            "Properties": {
-                "FunctionName": name,
-                "PackageType": "Image",
-                "ImageUri": {"Ref": "VisionImageUri"},
-                "Architectures": ["x86_64"],  # opencv/dlib/LiteRT wheels are manylinux x86_64
-                "MemorySize": VISION_MEMORY_MB,
-                "Timeout": VISION_TIMEOUT_S,
-                "ReservedConcurrentExecutions": {"Ref": "VisionReservedConcurrency"},
-                "Role": {"Fn::GetAtt": ["VisionRole", "Arn"]},
-                "Tags": {"app": "pensioncert", "part": "vision"},
-            },
-        },
-    }
+    return lambda_function(
+        VISION_FUNCTION, settings, "vision", code=from_image("VisionImageUri"), memory_mb=VISION_MEMORY_MB,
+        timeout_s=VISION_TIMEOUT_S, concurrency={"Ref": "VisionReservedConcurrency"},
+        # A session's frames are read from its evidence object (the invoke payload would not carry
+        # them); reads only, and only under the evidence prefix.
+        statements=[
+            {"Sid": "ReadEvidence", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": sub(f"${{{BUCKET}.Arn}}/{EVIDENCE_PREFIX}*")},
+            {"Sid": "DecryptEvidence", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY_ARN},
+        ],
+        no_dead_letter_queue="Invoked synchronously (RequestResponse) by the API function only; a "
+                             "dead-letter queue only receives failed asynchronous invocations.",
+        no_vpc="Reaches only S3 (the session's evidence object) over AWS's regional endpoint; a VPC "
+               "would add an endpoint and cold-start cost for nothing to isolate.",
+    )
 
 
 def admin_function(settings: Settings) -> dict[str, Any]:
