@@ -143,6 +143,7 @@ def test_certification_outcomes_are_counted_by_method_and_reason(monkeypatch):
     monkeypatch.setattr(certification.suspensions, "lift_after_certification", lambda *a: 0)
     monkeypatch.setattr(certification, "_settled_failure", lambda *a: RuntimeError("counted"))
     monkeypatch.setattr(certification.frame_ties, "claim", lambda *a: b"")
+    monkeypatch.setattr(certification.frame_ties, "recorded", lambda *a: None)  # the claim's read-ahead
     monkeypatch.setattr(certification.previous_template, "find", lambda *a: None)
     monkeypatch.setattr(certification.previous_template, "to_keep", lambda *a: {})
 
