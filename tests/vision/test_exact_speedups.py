@@ -110,3 +110,65 @@ def test_tracking_in_parts_is_tracking_at_once(challenge):
             assert _same(continuity.texture_tracking(frames[i], frames[j]), _track_at_once(frames[i], frames[j]))
             checked += 1
     assert checked >= 10
+
+
+def _detect_square_anchor_by_anchor(bf, img, x0: int, y0: int, side: int, min_score: float) -> list:
+    """BlazeFace.detect_square as it was written first: each kept anchor decoded on its own."""
+    from vision.detector import SCORE_CLIP, Detection
+
+    size = bf.spec.input_size
+    h, w = img.shape[:2]
+    scale = size / side
+    xs, ys, xe, ye = max(x0, 0), max(y0, 0), min(x0 + side, w), min(y0 + side, h)
+    tw, th = max(1, min(size, round((xe - xs) * scale))), max(1, min(size, round((ye - ys) * scale)))
+    small = cv2.resize(img[ys:ye, xs:xe], (tw, th), interpolation=cv2.INTER_AREA)
+    win = np.zeros((size, size, 3), np.uint8)
+    ox, oy = min(round((xs - x0) * scale), size - tw), min(round((ys - y0) * scale), size - th)
+    win[oy : oy + th, ox : ox + tw] = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+    reg, cls = bf._infer(win)
+    scores = 1.0 / (1.0 + np.exp(-np.clip(cls.astype(np.float64), -SCORE_CLIP, SCORE_CLIP)))
+    dets = []
+    for k in np.nonzero(scores >= min_score)[0]:
+        a, r = bf._anchors[k], reg[k] / size
+        cx, cy, bw, bh = r[0] + a[0], r[1] + a[1], r[2], r[3]
+        box = np.array([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], np.float32)
+        kp = r[4:16].reshape(6, 2) + a
+        dets.append(Detection(box * side + [x0, y0, x0, y0], kp * side + [x0, y0], float(scores[k])))
+    return dets
+
+
+def _nms_pair_by_pair(dets: list) -> list:
+    """detector._weighted_nms as it was written first: each IoU on its own, twice."""
+    from vision.detector import NMS_IOU, Detection, _iou
+
+    remaining, out = sorted(dets, key=lambda d: -d.score), []
+    while remaining:
+        top = remaining[0]
+        group = [d for d in remaining if _iou(top.box, d.box) > NMS_IOU]
+        remaining = [d for d in remaining if _iou(top.box, d.box) <= NMS_IOU]
+        wts = np.array([d.score for d in group])
+        out.append(Detection(sum(d.box * s for d, s in zip(group, wts)) / wts.sum(),
+                             sum(d.keypoints * s for d, s in zip(group, wts)) / wts.sum(), top.score))
+    return out
+
+
+def _same_detections(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(x.box.dtype == y.box.dtype and np.array_equal(x.box, y.box) and np.array_equal(x.keypoints, y.keypoints)
+                                    and x.score == y.score for x, y in zip(a, b))
+
+
+def test_blazeface_decoding_and_nms_are_the_one_by_one_code_to_the_bit():
+    from vision.decode import decode_image
+    from vision.detector import _weighted_nms, get_detector
+
+    bf = get_detector().short
+    paths = sorted(LIVE.glob("*/*/*/*.jpg"))[::40] + sorted(LIVE.glob("attack/*/*/*/*.jpg"))[::60]
+    assert len(paths) >= 20
+    for p in paths:
+        img = decode_image(p.read_bytes())
+        h, w = img.shape[:2]
+        side = max(h, w)
+        for x0, y0, s, score in [((w - side) // 2, (h - side) // 2, side, 0.5), ((w - side) // 2, (h - side) // 2, side, 0.1), (-17, 5, side // 2, 0.2)]:
+            raw = bf.detect_square(img, x0, y0, s, score)
+            assert _same_detections(raw, _detect_square_anchor_by_anchor(bf, img, x0, y0, s, score))
+            assert _same_detections(_weighted_nms(raw), _nms_pair_by_pair(raw))

@@ -252,14 +252,31 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def _ious(top: np.ndarray, dets: list[Detection]) -> list[float] | np.ndarray:
+    """_iou(top, d.box) for every d, at once; the same values (float64 boxes, every coordinate finite:
+    the live path's), else one by one."""
+    boxes = [d.box for d in dets]
+    if top.dtype != np.float64 or any(b.dtype != np.float64 for b in boxes):
+        return [_iou(top, b) for b in boxes]
+    b = np.array(boxes)
+    if not (np.isfinite(b).all() and np.isfinite(top).all()):
+        return [_iou(top, x) for x in boxes]
+    ix = np.maximum(0.0, np.minimum(top[2], b[:, 2]) - np.maximum(top[0], b[:, 0]))
+    iy = np.maximum(0.0, np.minimum(top[3], b[:, 3]) - np.maximum(top[1], b[:, 1]))
+    inter = ix * iy
+    union = (top[2] - top[0]) * (top[3] - top[1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
 def _weighted_nms(dets: list[Detection]) -> list[Detection]:
     """MediaPipe's WEIGHTED NMS: overlapping boxes are averaged by score instead of dropped."""
     remaining = sorted(dets, key=lambda d: -d.score)
     out = []
     while remaining:
         top = remaining[0]
-        group = [d for d in remaining if _iou(top.box, d.box) > NMS_IOU]
-        remaining = [d for d in remaining if _iou(top.box, d.box) <= NMS_IOU]
+        ious = _ious(top.box, remaining)
+        group = [d for d, v in zip(remaining, ious) if v > NMS_IOU]
+        remaining = [d for d, v in zip(remaining, ious) if v <= NMS_IOU]
         wts = np.array([d.score for d in group])
         box = sum(d.box * s for d, s in zip(group, wts)) / wts.sum()
         kp = sum(d.keypoints * s for d, s in zip(group, wts)) / wts.sum()
