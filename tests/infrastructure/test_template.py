@@ -251,6 +251,22 @@ def test_the_api_function_is_configured_for_the_deployed_stage(template):
     assert properties["Runtime"] == "python3.11"
 
 
+def test_every_function_writes_only_its_own_log_group_made_before_it(template):
+    """infra/stack.lambda_function's contract, and the API function's (Chalice declares it)."""
+    functions = resources_of(template, "AWS::Serverless::Function")
+    assert len(functions) >= 6
+    roles = [function["Properties"]["Role"]["Fn::GetAtt"][0] for function in functions.values()]
+    assert len(set(roles)) == len(roles)  # no two functions share a role
+    groups = resources_of(template, "AWS::Logs::LogGroup")
+    for name, function in functions.items():
+        (group,) = function["DependsOn"]
+        assert groups[group]["Properties"]["LogGroupName"] == f"/aws/lambda/{function['Properties']['FunctionName']}"
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        writes = [s for r, s in role_statements(template) if r == role and "logs:PutLogEvents" in as_list(s["Action"])]
+        assert writes == [{"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                           "Resource": {"Fn::Sub": f"${{{group}.Arn}}"}}], name
+
+
 def test_secrets_come_from_secrets_manager_generated_and_encrypted_with_the_key(template):
     secrets = resources_of(template, "AWS::SecretsManager::Secret")
     assert secrets
