@@ -41,6 +41,7 @@ from infra.stack import (
     from_api_zip,
     lambda_function,
     log_group,
+    logs_statement,
     policies,
     private_bucket,
     sub,
@@ -184,9 +185,7 @@ def glue_resources(job_name: str) -> dict[str, Any]:
                     {"Sid": "ReadArtefacts", "Effect": "Allow", "Action": "s3:GetObject",
                      "Resource": [sub(artefact + "${MatchingScriptKey}"), sub(artefact + "${MatchingLibraryKey}")]},
                     data_key_statement("kms:Decrypt", "kms:GenerateDataKey"),
-                    {"Sid": "WriteOwnLogs", "Effect": "Allow",
-                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                     "Resource": sub("${MatchingJobLogGroup.Arn}")},
+                    logs_statement("MatchingJobLogGroup"),
                     # Glue's own output and error groups (/aws-glue/jobs/…), encrypted by the
                     # security configuration, which associates the key with them.
                     {"Sid": "GlueJobLogs", "Effect": "Allow",
