@@ -33,6 +33,7 @@ _SERVE = Path(__file__).resolve().parent.parent / "h5" / "serve.py"
 def local_security_headers() -> dict[str, str]:
     """The local server's headers: one definition for both stages."""
     spec = importlib.util.spec_from_file_location("pensioncert_h5_serve_headers", _SERVE)
+    assert spec is not None and spec.loader is not None, _SERVE
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return dict(module.SECURITY_HEADERS)

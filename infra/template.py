@@ -525,7 +525,8 @@ def merge_template(settings: Settings) -> dict[str, Any]:
 def stage_settings(stage: str, region: str = DEFAULT_REGION) -> Settings:
     """The deployed stage's settings: names derive from the stage alone, never from this machine's
     PC_* environment (a developer's local variables must not leak into a template)."""
-    return Settings(_env_file=None, stage=stage, aws_region=region, table_prefix="",
+    # _env_file is pydantic-settings' own argument, which mypy does not see without its plugin.
+    return Settings(_env_file=None, stage=stage, aws_region=region, table_prefix="",  # type: ignore[call-arg]
                     evidence_bucket="", aws_endpoint_url=None)
 
 
