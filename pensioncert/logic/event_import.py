@@ -3,10 +3,10 @@
 `make import-events FILE=events.csv`.
 
 - Streaming: the CSV is read row by row from a text stream; rows go to DynamoDB in batches of
-  ``BATCH_ROWS`` (one BatchGetItem for their registry records, one transaction of conditional
-  puts with the batch's audit events per region, one BatchGetItem of this year's certifications),
-  so memory does not grow with the file; only the first ``MAX_REPORTED_ERRORS`` errors are kept
-  (all are counted).
+  ``BATCH_ROWS`` (one BatchGetItem for their registry records, transactions of conditional puts
+  of ``TRANSACTION_ROWS`` rows with their audit events per region, one BatchGetItem of this year's
+  certifications), so memory does not grow with the file; only the first ``MAX_REPORTED_ERRORS``
+  errors are kept (all are counted).
 - Effects in batches too (``_BatchEffects``): each row's effect is what it would be were the rows
   imported one at a time, with one query of a person's events per batch instead of two reads per
   row; only the decisions are written (a certification, a status change, a list entry), each by
@@ -17,8 +17,8 @@
   changes twice, and an effect an interrupted import missed is made).
 - Region rules of the importer (``logic.registry_import.Importer``): an operator only for persons
   whose stored region is theirs; the row is refused before anything of the person is told.
-- Audited: each batch writes one audit event per region with its line numbers, in the transaction
-  of its events (per-row audit events would double the writes of a million-row monthly file).
+- Audited: each transaction of events holds one audit event per region with their line numbers
+  (per-row audit events would double the writes of a million-row monthly file).
 """
 from __future__ import annotations
 
@@ -51,9 +51,12 @@ if TYPE_CHECKING:
     from pensioncert.services import Services
 
 COLUMNS = ("id_number", "name", "event_type", "event_date", "source", "source_ref")
-# 50 rows + at most 50 audit events (one per region) fill DynamoDB's 100 items per transaction;
-# bench/event_import_bench.py measured the batch effects against the emulator at 25 and 50 rows.
-BATCH_ROWS = 50
+# A batch: the rows read, looked up and decided together (one query of a person's events per
+# batch), written TRANSACTION_ROWS at a time: 50 rows + at most 50 audit events (one per region)
+# fill DynamoDB's 100 items per transaction. bench/event_import_bench.py measured 25-, 50- and
+# 500-row batches against the emulator (docs/data_matching.md).
+BATCH_ROWS = 500
+TRANSACTION_ROWS = 50
 MAX_REPORTED_ERRORS = 1000
 MAX_TEXT = 100
 
@@ -94,8 +97,8 @@ def import_events(svc: Services, stream, importer: Importer = COMMAND_LINE, file
                   batch_rows: int = BATCH_ROWS) -> EventImportReport:
     """``stream``: a text stream of the CSV (an open file, ``io.TextIOWrapper`` over an upload).
     ``batch_rows``: 1 imports row by row (the tests compare it with batches; the bench measures it)."""
-    if not 1 <= batch_rows <= BATCH_ROWS:
-        raise ValueError(f"batch_rows: 1..{BATCH_ROWS} (one transaction holds a batch and its audit events)")
+    if batch_rows < 1:
+        raise ValueError("batch_rows: at least 1")
     report = EventImportReport()
     reader = csv.DictReader(stream)
     fieldnames = [name.lstrip("\ufeff").strip() for name in (reader.fieldnames or [])]
@@ -178,7 +181,7 @@ def _write(svc: Services, batch: list[EventRow], importer: Importer, file: str, 
             report.refuse(RowError(row.line, "name", ROW_NAME_MISMATCH))
             continue
         event_id = svc.vault.lookup("life-event", json.dumps([row.source, row.source_ref], ensure_ascii=False))
-        if event_id in in_batch:  # the same event twice in a batch: one transaction cannot hold both
+        if event_id in in_batch:  # the same event twice in a batch: stored once, the second unchanged
             report.unchanged += 1
             continue
         in_batch[event_id] = len(accepted)
@@ -191,14 +194,10 @@ def _write(svc: Services, batch: list[EventRow], importer: Importer, file: str, 
         source=row.source, source_ref=row.source_ref, region=person.region, imported_at=now,
         imported_by=importer.actor, file=file or None) for event_id, (row, person) in
         zip(in_batch, accepted)]
-    lines_by_region: dict[str, list[int]] = {}
-    for row, person in accepted:
-        lines_by_region.setdefault(person.region, []).append(row.line)
-    audits = [{"actor": importer.actor, "actor_name": importer.actor_name, "action": "import_events",
-               "target": file or labels.EVENT_FEED_FILE, "region": region,
-               "after": {labels.AUDIT_LINES: f"{lines[0]}-{lines[-1]}", labels.AUDIT_LINE_COUNT: len(lines)}}
-              for region, lines in lines_by_region.items()]
-    new = dal.put_new(items, audits, now)
+    new: list[bool] = []
+    for start in range(0, len(items), TRANSACTION_ROWS):
+        new += dal.put_new(items[start:start + TRANSACTION_ROWS],
+                           _audits(accepted[start:start + TRANSACTION_ROWS], importer, file), now)
     effects = _BatchEffects(svc, items, new, {"actor": importer.actor, "actor_name": importer.actor_name})
     for position, (is_new, (row, person)) in enumerate(zip(new, accepted)):
         if is_new:
@@ -210,6 +209,17 @@ def _write(svc: Services, batch: list[EventRow], importer: Importer, file: str, 
         outcome = effects.apply(position, row, person)
         if is_new:
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+
+
+def _audits(accepted: list[tuple[EventRow, RegistryPersonTable]], importer: Importer, file: str) -> list[dict]:
+    """One audit event per region of a transaction's rows, with their line numbers."""
+    lines_by_region: dict[str, list[int]] = {}
+    for row, person in accepted:
+        lines_by_region.setdefault(person.region, []).append(row.line)
+    return [{"actor": importer.actor, "actor_name": importer.actor_name, "action": "import_events",
+             "target": file or labels.EVENT_FEED_FILE, "region": region,
+             "after": {labels.AUDIT_LINES: f"{lines[0]}-{lines[-1]}", labels.AUDIT_LINE_COUNT: len(lines)}}
+            for region, lines in lines_by_region.items()]
 
 
 class _BatchEffects:

@@ -17,8 +17,9 @@ from pensioncert.dal import certifications, life_events, registry
 from pensioncert.dal import confirmations as listed
 from pensioncert.dal.life_tables import LifeEventTable, LifeStatusTable
 from pensioncert.dal.tables import RegistryPersonTable
+from pensioncert.logic import event_import
 from pensioncert.logic.certification import record_certification
-from pensioncert.logic.event_import import BATCH_ROWS, import_events
+from pensioncert.logic.event_import import BATCH_ROWS, TRANSACTION_ROWS, import_events
 from pensioncert.logic.registry_import import import_registry
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
@@ -101,13 +102,17 @@ def stored(svc, ids: dict[str, str], ref: str) -> dict:
     return kept
 
 
-def test_batches_store_what_the_rows_one_by_one_store(svc):
+def test_batches_store_what_the_rows_one_by_one_store(svc, monkeypatch):
+    """Row by row; batches of 4; one batch of the whole file; and that batch written in
+    transactions of 3 rows."""
     runs = {}
-    for batch_rows in (1, 4, BATCH_ROWS):
+    for batch_rows, transaction_rows in ((1, TRANSACTION_ROWS), (4, TRANSACTION_ROWS),
+                                         (BATCH_ROWS, TRANSACTION_ROWS), (BATCH_ROWS, 3)):
+        monkeypatch.setattr(event_import, "TRANSACTION_ROWS", transaction_rows)
         ids, ref = registered(svc), f"B{batch_rows}-{unique_id_number()[-6:]}-"
         report = import_events(svc, io.StringIO(csv_for(ids, ref)), file="feed.csv", batch_rows=batch_rows)
-        runs[batch_rows] = (report.as_dict(), stored(svc, ids, ref))
-    one_by_one, state = runs[1]
+        runs[batch_rows, transaction_rows] = (report.as_dict(), stored(svc, ids, ref))
+    one_by_one, state = runs[1, TRANSACTION_ROWS]
     # The reference run is what the rules say (so a wrong row-by-row path is not the yardstick).
     assert one_by_one["rows"] == 24 and one_by_one["written"] == 18 and one_by_one["unchanged"] == 1
     assert [(e["line"], e["field"]) for e in one_by_one["errors"]] == [
@@ -122,8 +127,8 @@ def test_batches_store_what_the_rows_one_by_one_store(svc):
     assert state["prison"]["certification"] is None and state["prison"]["status"][1] == "suspended"
     assert state["dies_late"]["certification"] is not None and state["dies_first"]["certification"] is None
     assert [item[:2] for item in state["abroad"]["items"]] == [("flag#exit_abroad", "closed")]
-    for batch_rows in (4, BATCH_ROWS):
-        assert runs[batch_rows] == runs[1], batch_rows
+    for run, answer in runs.items():
+        assert answer == runs[1, TRANSACTION_ROWS], run
 
 
 @pytest.fixture
