@@ -16,7 +16,7 @@ $(STAMP): requirements/*.txt functions/requirements.txt layers/vision/requiremen
 # Emulated AWS + API + demo data, in the foreground; Ctrl-C stops all of it. Models are extracted
 # first if missing; the emulator's data is kept in .cache/localstate across restarts.
 run: $(STAMP) models
-	$(PY) -m pensioncert.devstack
+	$(PY) -m localstage.devstack
 
 # Forget the local stage's kept data (accounts, certifications, imports); the next `make run` starts clean.
 reset:
@@ -38,8 +38,8 @@ test-media: models
 	$(VISION_PATH) $(PY) -c "import fetch_photos, fetch_footage; fetch_photos.fetch(); fetch_footage.fetch()"
 
 # ruff over all of the repository's Python, then mypy over the shipped code (pensioncert, functions,
-# layers/vision/vision, admin_dash); rules and strictness in pyproject.toml, caches in .ruff_cache
-# and .mypy_cache.
+# layers/vision/vision, admin_dash) and the local stage (localstage); rules and strictness in
+# pyproject.toml, caches in .ruff_cache and .mypy_cache.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m mypy

@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> int:
-    from pensioncert.devstack import adopt_running_stack
+    from pensioncert.settings import adopt_running_stack
 
     adopt_running_stack()
     from admin_dash.app import create_app

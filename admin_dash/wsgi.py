@@ -29,7 +29,7 @@ def trusted_client_address(app):
 
 def _build():
     if os.environ.get("PC_STAGE", "local") == "local":
-        from pensioncert.devstack import adopt_running_stack
+        from pensioncert.settings import adopt_running_stack
 
         adopt_running_stack()  # `make admin` beside a running `make run`: that stack's settings
     from admin_dash.app import create_app

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support import free_port, unique_id_number, unique_phone
 
-from pensioncert import devstack
+from localstage import devstack
 
 RUNS = 200
 calls: collections.Counter = collections.Counter()

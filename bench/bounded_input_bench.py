@@ -66,7 +66,7 @@ def ocr(runs: int) -> None:
     import numpy as np
     from support import unique_id_number
 
-    from pensioncert.demo_cards import draw_card
+    from localstage.demo_cards import draw_card
     from vision import id_card
 
     id_card.warm_ocr()
@@ -84,8 +84,8 @@ def local_servers(runs: int) -> None:
 
     from support import free_port
 
-    from pensioncert.fake_authority import Records
-    from pensioncert.fake_authority import make_server as authority
+    from localstage.fake_authority import Records
+    from localstage.fake_authority import make_server as authority
 
     spec = importlib.util.spec_from_file_location("h5_serve_bench", REPO / "h5" / "serve.py")
     h5 = importlib.util.module_from_spec(spec)

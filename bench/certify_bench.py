@@ -35,7 +35,7 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "layers" / "vision"), str(REPO /
 import devset  # noqa: E402
 from support import free_port, unique_id_number  # noqa: E402
 
-from pensioncert import devstack  # noqa: E402
+from localstage import devstack  # noqa: E402
 
 RUNS = 30
 VISION_STAGES = ("decode", "detect", "landmarks", "continuity", "embed", "rules")

@@ -76,7 +76,7 @@ def main() -> None:
 
     from support import free_port
 
-    from pensioncert import devstack
+    from localstage import devstack
 
     with devstack.provisioned_emulator(emulator_port=free_port(), api_port=free_port()):
         from pensioncert.clock import BEIJING, FakeClock

@@ -37,7 +37,7 @@ import devset  # noqa: E402
 import numpy as np  # noqa: E402
 from support import free_port, unique_id_number  # noqa: E402
 
-from pensioncert import devstack  # noqa: E402
+from localstage import devstack  # noqa: E402
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
 PROVINCE = 10_000_000

@@ -36,7 +36,7 @@ import devset  # noqa: E402
 from stackctl import FACE, LocalStack, genuine_steps  # noqa: E402
 from support import unique_id_number  # noqa: E402
 
-from pensioncert import devstack  # noqa: E402
+from localstage import devstack  # noqa: E402
 
 MIX = (("login", 0.40), ("card_login", 0.20), ("status", 0.20), ("certify", 0.20))
 EXPECTED = {"login": {200}, "card_login": {200}, "status": {200}, "certify_session": {201}, "certify": {200}}

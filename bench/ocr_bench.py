@@ -31,7 +31,7 @@ def main(n: int) -> None:
     from support import unique_id_number
 
     import vision
-    from pensioncert.demo_cards import draw_card
+    from localstage.demo_cards import draw_card
     from vision import id_card
 
     vision.warm_up()

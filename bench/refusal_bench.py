@@ -55,7 +55,7 @@ def b64(data: bytes) -> str:
 def vision_layer(runs: int) -> None:
     import numpy as np
 
-    from pensioncert.demo_cards import draw_card
+    from localstage.demo_cards import draw_card
     from pensioncert.errors import AppError
     from pensioncert.vision_client import VisionClient
     from vision import budget, quality
@@ -122,7 +122,7 @@ def api(runs: int) -> None:
     from chalice.test import Client
 
     import app as api_module
-    from pensioncert import devstack
+    from localstage import devstack
     from pensioncert.dal import evidence
     from pensioncert.logic.registry_import import import_registry
     from pensioncert.services import services

@@ -106,7 +106,7 @@ def step_write_back(people: str) -> None:
     from support import free_port
 
     from bench.feed_generator import generate
-    from pensioncert.devstack import provisioned_emulator
+    from localstage.devstack import provisioned_emulator
     from pensioncert.logic.registry_import import import_registry
     from pensioncert.matching import snapshot, write_back
     from pensioncert.matching.engines import JobInputs, run_duckdb
@@ -148,7 +148,7 @@ def step_write_back_sample(decisions: str, size: str) -> None:
     from pynamodb.connection.base import Connection
     from support import free_port
 
-    from pensioncert.devstack import provisioned_emulator
+    from localstage.devstack import provisioned_emulator
     from pensioncert.matching import formats, write_back
 
     work = CACHE / f"write-back-sample-{size}-{int(time.time())}"

@@ -4,7 +4,7 @@ CloudFront does the same with an /api/* behaviour in front of API Gateway).
 
     python h5/serve.py PORT API_URL        # `make run` starts it this way
 
-Standard library only (and pensioncert/local_http.py, itself standard library): it is a development
+Standard library only (and localstage/local_http.py, itself standard library): it is a development
 server, bound to 127.0.0.1. Reads time out and a malformed request is answered 400 (local_http.py).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pensioncert.local_http import READ_TIMEOUT_SECONDS, MalformedRequest, body_length, check_path
+from localstage.local_http import READ_TIMEOUT_SECONDS, MalformedRequest, body_length, check_path
 
 APP_DIR = Path(__file__).resolve().parent / "app"
 API_PREFIX = "/api"

@@ -3,6 +3,7 @@
   merge.json       what infra/template.py adds to Chalice's template (tables, bucket, key, secret, vision)
   sam.json         the ONE stack template: `chalice package --merge-template merge.json`
   deployment.zip   the API function's code (Chalice), which sam.json's APIHandler points to
+                   (app.py, functions/vendor/'s links and the requirements: never localstage/)
   matching_job.py  the Glue job's script (pensioncert/matching/glue_job.py, unchanged)
   matching_lib.zip the pensioncert package, the Glue job's --extra-py-files
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from pensioncert.devstack import adopt_running_stack
+from pensioncert.settings import adopt_running_stack
 
 
 class Report(Protocol):

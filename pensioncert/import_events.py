@@ -30,10 +30,10 @@ def match_folder(feed: Path) -> int:
     import json
 
     from pensioncert.clock import BEIJING
-    from pensioncert.devstack import adopt_running_stack
     from pensioncert.matching.pipeline import match_feed
     from pensioncert.rules.certification import certification_year
     from pensioncert.services import services
+    from pensioncert.settings import adopt_running_stack
 
     adopt_running_stack()
     now = services().clock.now()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -45,7 +47,7 @@ class Settings(BaseSettings):
     secrets_id: str | None = None
 
     evidence_retention_days: int = 90
-    # Local stage only (pensioncert/local_state.py): how often `make run` snapshots its data.
+    # Local stage only (localstage/local_state.py): how often `make run` snapshots its data.
     local_snapshot_interval_seconds: float = 30.0
 
     token_ttl_seconds: int = 2 * 3600
@@ -156,7 +158,7 @@ class Settings(BaseSettings):
     # PC_FEED_SOURCE_KEYS): a feed signed with its source's key applies without a second operator
     # (rules/four_eyes.py). Deployed, from the stage's secret like the other keys.
     feed_source_keys: dict[str, str] = Field(default_factory=dict)
-    # The local stage's fake authority (pensioncert/fake_authority.py).
+    # The local stage's fake authority (localstage/fake_authority.py).
     fake_authority_port: int = 8070
 
     sms_provider: Literal["sns", "aliyun", "auto"] = "auto"
@@ -229,3 +231,20 @@ def get_settings() -> Settings:
 
 def reset_settings() -> None:
     get_settings.cache_clear()
+
+
+def running_stack_file() -> Path:
+    """Where `make run` (localstage/devstack.py) writes its environment for the commands run beside it."""
+    default = Path(__file__).resolve().parent.parent / ".cache" / "devstack.json"
+    return Path(os.environ.get("PC_DEVSTACK_STATE", default))
+
+
+def adopt_running_stack() -> None:
+    """For a command run beside `make run` (make import, make admin, python -m pensioncert.jobs): take
+    the environment that stack wrote, so that it reaches the same emulator with the same keys. A
+    process that has a stage's settings already (PC_PII_KEY), or finds no such file (every deployed
+    stage), is left as it is: the local stage passes its settings in, the domain imports nothing of it."""
+    state = running_stack_file()
+    if "PC_PII_KEY" in os.environ or not state.exists():
+        return
+    os.environ.update(json.loads(state.read_text())["environment"])

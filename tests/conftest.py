@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def emulator():
     """A moto server for the whole session, with the local stage's environment pointing at it."""
-    from pensioncert import devstack
+    from localstage import devstack
 
     with devstack.provisioned_emulator(emulator_port=free_port(), api_port=free_port()) as environment:
         yield environment

@@ -153,9 +153,9 @@ def copy_reference_photos(folder: Path, people) -> None:
 
 def id_card_image(person: str, *, name: str, id_number: str) -> bytes:
     """The ID card front (JPEG) the person shows at real-name binding: a drawn card (never a real one,
-    pensioncert.demo_cards) printing the claimed name and number, with the person's reference photo
+    localstage.demo_cards) printing the claimed name and number, with the person's reference photo
     as its portrait. The one place tests make ID-card images."""
-    from pensioncert.demo_cards import draw_card
+    from localstage.demo_cards import draw_card
 
     return draw_card(name, id_number, reference_photo(person))
 

@@ -33,7 +33,7 @@ def bind_tables(settings: Settings) -> None:
         table.Meta.region = settings.aws_region
         table.Meta.host = settings.aws_endpoint_url
         table.Meta.connect_timeout_seconds = 3
-        # The emulator serialises DynamoDB requests (pensioncert/emulator.py), so in a 50-way race
+        # The emulator serialises DynamoDB requests (localstage/emulator.py), so in a 50-way race
         # a request may queue behind the others for seconds; DynamoDB itself answers in milliseconds.
         table.Meta.read_timeout_seconds = 20 if settings.is_local else 5
         table.Meta.max_retry_attempts = 2

@@ -1,4 +1,4 @@
-"""The identity authority over signed JSON (the protocol of ``pensioncert.fake_authority``).
+"""The identity authority over signed JSON (the protocol of ``localstage.fake_authority``).
 
 Two calls, each a POST of a JSON object, signed with a key shared with the authority's gateway:
 

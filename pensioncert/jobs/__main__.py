@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from pensioncert.devstack import adopt_running_stack
+from pensioncert.settings import adopt_running_stack
 
 JOBS = ("reminders", "suspensions", "duplicate_faces")
 

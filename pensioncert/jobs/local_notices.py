@@ -1,22 +1,21 @@
-"""`make run`'s stand-in for the notice queue's event source mapping (deployed: SQS invokes
-``jobs.notices.handle``): the queue is drained on the emulator by the same consumer, right after a
-process of the local stage puts notices on it (so /dev/sms-outbox shows a reminder when the job
-returns), and every ``PERIOD_SECONDS`` by a daemon thread of `make run` (the notices whose send
-failed come back after the queue's visibility timeout, as deployed)."""
+"""The notice queue the local stage's settings select (``services.notices`` when ``is_local``), in
+place of the deployed queue's event source mapping (deployed: SQS invokes ``jobs.notices.handle``):
+the queue is drained on the emulator by the same consumer, right after a process of the local stage
+puts notices on it (so /dev/sms-outbox shows a reminder when the job returns). `make run` also
+drains it every few seconds (localstage/notice_drain.py), so that the notices whose send failed come
+back after the queue's visibility timeout, as deployed."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pensioncert.jobs.local_loop import every
 from pensioncert.jobs.notices import BATCH_SIZE, deliver
 from pensioncert.sms.queue import NoticeQueue, QueuedNotice
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
-PERIOD_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
 
@@ -61,9 +60,3 @@ class DeliveredOnPut(NoticeQueue):
             except Exception:  # as deployed, the consumer's trouble is never the putter's
                 log.exception("notice queue drain failed")
         return refused
-
-
-def start(svc: Services) -> Callable[[], None]:
-    """The drain every PERIOD_SECONDS (a message's own failures are SQS's to count); returns what
-    stops it (jobs.local_timer.every)."""
-    return every(PERIOD_SECONDS, "notice-drain", lambda: drain(svc, svc.notices), "notice queue drain failed")

@@ -67,8 +67,8 @@ def ingest(svc: Services, stream, feed: Path, system: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    from pensioncert.devstack import adopt_running_stack
     from pensioncert.services import services
+    from pensioncert.settings import adopt_running_stack
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("csv", type=Path)

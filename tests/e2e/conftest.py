@@ -10,7 +10,7 @@ import pytest
 import requests
 from support import REPO, free_port
 
-from pensioncert.devstack import stop_process
+from localstage.devstack import stop_process
 
 
 class Stack:
@@ -50,7 +50,7 @@ def stack(tmp_path_factory):
     env = {key: value for key, value in os.environ.items() if not key.startswith("PC_")}
     env.update(PC_API_PORT=str(api_port), PC_EMULATOR_PORT=str(emulator_port), PC_ADMIN_PORT=str(free_port()),
                PC_DEVSTACK_STATE=str(state_file))
-    process = subprocess.Popen([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base_url = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + 90

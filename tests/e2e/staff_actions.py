@@ -64,7 +64,7 @@ def staff_photo_alone(svc, person, photo: bytes) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    from pensioncert.devstack import adopt_running_stack
+    from pensioncert.settings import adopt_running_stack
 
     adopt_running_stack()
     from pensioncert.dal import registry

@@ -22,7 +22,7 @@ from support import unique_id_number, unique_phone
 from test_journey import import_registry
 from test_stack import PASSWORD, register_body, sms_code
 
-from pensioncert.demo_cards import draw_card
+from localstage.demo_cards import draw_card
 
 RETIREE, STRANGER = "p04", "p06"
 PIN = "135791"
@@ -241,7 +241,7 @@ def test_6_anonymous_probes_learn_nothing_and_a_full_width_pin_logs_in(stack, re
 
 def test_7_a_pixel_bomb_as_the_id_card_is_refused_from_its_header(stack):
     outsider = unique_id_number(1975)  # outside the registry: binds against the authority's photo (issue 19)
-    from pensioncert.fake_authority import enrol
+    from localstage.fake_authority import enrol
 
     env = stack.environment
     enrol(env["PC_IDENTITY_AUTHORITY_URL"], env["PC_IDENTITY_AUTHORITY_KEY"], outsider, "赵文华", face(STRANGER))

@@ -1,4 +1,4 @@
-"""`make run` keeps the local stage's data across a restart (pensioncert.local_state), sealed, even
+"""`make run` keeps the local stage's data across a restart (localstage.local_state), sealed, even
 when stopped as a terminal's Ctrl-C stops it (SIGINT to its whole process group), and `make
 reset`'s folder removal starts it clean. Its emulator and fake authority never outlive it."""
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Stack:
 
 
 class Restartable:
-    """One `python -m pensioncert.devstack` at a time on fixed ports, with its own state folder."""
+    """One `python -m localstage.devstack` at a time on fixed ports, with its own state folder."""
 
     def __init__(self, folder):
         self.folder = folder
@@ -58,7 +58,7 @@ class Restartable:
 
     def start(self) -> Stack:
         # A process group of its own, as a terminal's foreground job: stop() signals all of it.
-        self.process = subprocess.Popen([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO,
+        self.process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO,
                                         env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, start_new_session=True)
         base_url = f"http://127.0.0.1:{self.api_port}"
@@ -147,7 +147,7 @@ def test_an_account_and_a_certification_survive_a_restart_and_reset_clears_them(
 
 ORPHAN_PARENT = """
 import sys, time
-from pensioncert import devstack
+from localstage import devstack
 emulator, authority = devstack.start_emulator(int(sys.argv[1])), devstack.FakeAuthority(int(sys.argv[2]))
 devstack.wait_for_port(emulator.port)
 devstack.wait_for_port(authority.port)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from support import REPO, unique_id_number, unique_phone
 
-from pensioncert import devstack
+from localstage import devstack
 
 PASSWORD = "Shaanxi2026"
 

@@ -1,5 +1,5 @@
 """Helpers of the H5 browser tests: the mobile web client (h5/) in real headless Chromium at a phone's size, against the stack
-`make run` starts (python -m pensioncert.devstack on free ports), with Chromium's fake camera
+`make run` starts (python -m localstage.devstack on free ports), with Chromium's fake camera
 playing a real person's clip from the vision dev set (../shared/vision-devset/clips/).
 
 - Chromium and chromedriver are Debian's (`make browser`), as in tests/admin/test_browser.py:

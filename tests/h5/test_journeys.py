@@ -32,7 +32,7 @@ def drawn_card(name: str, id_number: str, person: str) -> Path:
     person's dev-set reference photo as its portrait, written to a file for the page's input."""
     face = DEVSET / "reference" / f"{person}.jpg"
     try:
-        from pensioncert.demo_cards import draw_card
+        from localstage.demo_cards import draw_card
     except ImportError:  # the drawn-card helper of the OCR work has not landed: the older card
         from devset import id_card_image
 

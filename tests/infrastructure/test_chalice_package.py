@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from support import REPO
+
 VISION_MODULES = ("cv2", "dlib", "ai_edge_litert", "tflite_runtime", "vision", "numpy")
 
 
@@ -21,6 +23,15 @@ def test_the_zip_holds_every_handler_and_the_shared_domain(package):
 def test_the_api_function_stays_light(package):
     shipped = {entry.name for entry in package.iterdir()}
     assert not shipped & set(VISION_MODULES)
+
+
+def test_the_local_stage_is_not_shipped(package):
+    """localstage/ (make run's emulator, fake authority, demo data, snapshots) is not linked from
+    functions/vendor/, and none of its modules is left in the domain package (issue 21)."""
+    local_modules = {path.name for path in (REPO / "localstage").glob("*.py")} - {"__init__.py"}
+    assert local_modules  # the names to look for are there
+    assert not (package / "localstage").exists()
+    assert [path for path in (package / "pensioncert").rglob("*.py") if path.name in local_modules] == []
 
 
 def test_native_wheels_load_on_the_lambda_python311_runtime(package):

@@ -377,7 +377,7 @@ def test_real_name_binding_allows_five_failed_completions_a_day(api, svc):
     import devset
     from auth_steps import login, register
 
-    from pensioncert.fake_authority import enrol
+    from localstage.fake_authority import enrol
 
     phone, id_number = unique_phone(), unique_id_number(1962)
     # Binding needs a trusted face (issue 19): the identity authority's photo of this number.

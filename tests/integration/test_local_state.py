@@ -1,4 +1,4 @@
-"""The local stage's kept data (pensioncert/local_state.py, pensioncert/local_kms.py): a snapshot
+"""The local stage's kept data (localstage/local_state.py, localstage/local_kms.py): a snapshot
 of the emulator's tables and evidence objects, with the stage's secrets, sealed under a data key
 that a master key outside the repository wraps; 0600 files in 0700 folders; restored as it was."""
 from __future__ import annotations
@@ -13,8 +13,8 @@ import uuid
 import pytest
 from support import REPO, free_port, unique_id_number
 
-from pensioncert import local_state
-from pensioncert.local_kms import KEY_FILE_VARIABLE, LocalKms, MasterKeyUnusable, master_key_file
+from localstage import local_state
+from localstage.local_kms import KEY_FILE_VARIABLE, LocalKms, MasterKeyUnusable, master_key_file
 
 JPEG_MAGIC = b"\xff\xd8\xff\xe0"
 
@@ -123,7 +123,7 @@ def test_make_run_refuses_to_start_on_data_it_cannot_open(kept, tmp_path):
     env.update(PC_LOCAL_STATE_DIR=str(kept["state_dir"]), PC_DEVSTACK_STATE=str(tmp_path / "devstack.json"),
                PC_API_PORT=str(free_port()), PC_EMULATOR_PORT=str(free_port()),
                **{KEY_FILE_VARIABLE: str(tmp_path / "no-such-key")})
-    result = subprocess.run([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO, env=env,
+    result = subprocess.run([sys.executable, "-m", "localstage.devstack"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "make reset" in result.stderr and "Traceback" not in result.stderr + result.stdout, result.stderr

@@ -19,11 +19,11 @@ from test_trust import (
     token_of,
 )
 
+from localstage.demo_cards import draw_card
 from pensioncert.admin import confirmations, pensioners
 from pensioncert.admin.principal import StaffPrincipal
 from pensioncert.dal import registry
 from pensioncert.dal.admin_tables import AuditTable
-from pensioncert.demo_cards import draw_card
 from pensioncert.errors import AppError
 from pensioncert.logic.registry_import import import_registry
 

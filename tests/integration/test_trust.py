@@ -2,7 +2,7 @@
 
 Every attack is played over the API with real dev-set faces and the real vision layer, OCR and
 the fake identity authority (a real HTTP service the test session starts). ID cards are drawn
-(``pensioncert.demo_cards.draw_card``): never a real card. p04 is the retiree's face, p06 the
+(``localstage.demo_cards.draw_card``): never a real card. p04 is the retiree's face, p06 the
 stranger's.
 """
 from __future__ import annotations
@@ -14,12 +14,12 @@ import pytest
 from auth_steps import PASSWORD, login, post, register
 from support import free_port, unique_id_number, unique_phone, vision_calls
 
+from localstage.demo_cards import draw_card
+from localstage.fake_authority import enrol
 from pensioncert.admin import pensioners
 from pensioncert.admin.principal import StaffPrincipal
 from pensioncert.dal import certifications, evidence
-from pensioncert.demo_cards import draw_card
 from pensioncert.errors import AppError
-from pensioncert.fake_authority import enrol
 from pensioncert.logic.registry_import import import_registry
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"

@@ -210,7 +210,7 @@ def test_a_consented_relatives_status_shows_who_tried(api, svc, retiree):
 def test_a_real_name_completion_without_a_face_uses_no_try(api, svc, vision_models):
     phone, id_number = unique_phone(), unique_id_number(1962)
     # Binding needs a trusted face (issue 19): the identity authority's photo of this number.
-    from pensioncert.fake_authority import enrol
+    from localstage.fake_authority import enrol
 
     settings = svc.settings
     enrol(settings.identity_authority_url, settings.identity_authority_key.get_secret_value(), id_number, "王建国",

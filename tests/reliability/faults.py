@@ -2,7 +2,7 @@
 requests through, or for the requests a rule matches answers as a throttled DynamoDB or a failing
 S3 would, or cuts the connection (before or after moto applied the request).
 
-Plus ``FaultStack``: its own moto server, the proxy, and the API process (pensioncert.local_api)
+Plus ``FaultStack``: its own moto server, the proxy, and the API process (localstage.local_api)
 whose only way to AWS is the proxy; the test process reads the raw state from moto directly.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from stackctl import REPO, _clean_env, _StackClient, free_port
 
-from pensioncert.devstack import stop_process, wait_for_port
+from localstage.devstack import stop_process, wait_for_port
 
 THROTTLED = (400, "application/x-amz-json-1.0", json.dumps({
     "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
@@ -160,7 +160,7 @@ class FaultStack(_StackClient):
     """moto + FaultProxy + the API (chalice local), the API reaching AWS only through the proxy."""
 
     def __init__(self, registry_rows: str = "", photos: Path | None = None) -> None:
-        from pensioncert import devstack
+        from localstage import devstack
 
         self.emulator_port, self.api_port = free_port(), free_port()
         self.emulator = devstack.Emulator(self.emulator_port)
@@ -169,7 +169,7 @@ class FaultStack(_StackClient):
         self.environment = devstack.local_environment(self.api_port, self.emulator_port)
         self.aws_endpoint = f"http://127.0.0.1:{self.emulator_port}"
         self.base_url = f"http://127.0.0.1:{self.api_port}"
-        provision = ("from pensioncert import devstack; devstack.provision(); "
+        provision = ("from localstage import devstack; devstack.provision(); "
                      "devstack.seed_demo_account(); from pensioncert.registry_import import import_file; "
                      "devstack.DEMO_REGISTRY.exists() and import_file(devstack.DEMO_REGISTRY)")
         subprocess.run([sys.executable, "-c", provision], cwd=REPO, env=self.child_env(), check=True,
@@ -181,7 +181,7 @@ class FaultStack(_StackClient):
         api_env["PC_AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{self.proxy.port}"
         self._dir = Path(tempfile.mkdtemp(prefix="pc-faults-"))
         self.log = (self._dir / "api.log").open("w+")
-        self.api = subprocess.Popen([sys.executable, "-m", "pensioncert.local_api", str(self.api_port)],
+        self.api = subprocess.Popen([sys.executable, "-m", "localstage.local_api", str(self.api_port)],
                                     cwd=REPO, env=api_env, stdout=self.log, stderr=subprocess.STDOUT)
         wait_for_port(self.api_port, timeout=60)
 

@@ -1,9 +1,9 @@
 """Local stacks for the reliability suites, the fuzzer and bench/load.py.
 
-- ``LocalStack``: exactly what `make run` starts (``python -m pensioncert.devstack``) on free ports,
+- ``LocalStack``: exactly what `make run` starts (``python -m localstage.devstack``) on free ports,
   with its own state file, so it never touches a developer's running stack.
 - ``FaultStack``: a moto server of its own, a ``FaultProxy`` in front of it, and the API
-  (``python -m pensioncert.local_api``) talking to AWS through the proxy only. The test process
+  (``python -m localstage.local_api``) talking to AWS through the proxy only. The test process
   reads the raw tables straight from moto, past the proxy.
 
 Everything listens on 127.0.0.1; every wait is bounded.
@@ -24,7 +24,7 @@ import devset
 import requests
 from support import free_port
 
-from pensioncert.devstack import stop_process
+from localstage.devstack import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CARD_ID = "610103195207080126"  # 李秀英, activated card, real-name verified by card login
@@ -210,7 +210,7 @@ def new_retiree(rstack, *, name="周国庆", face=FACE, pin="135791", year=1948)
 
 
 class LocalStack(_StackClient):
-    """`make run` on free ports: python -m pensioncert.devstack, with its own state file."""
+    """`make run` on free ports: python -m localstage.devstack, with its own state file."""
 
     def __init__(self, startup_timeout: float = 120.0, extra_env: dict | None = None,
                  ready_url: str | None = None) -> None:
@@ -224,7 +224,7 @@ class LocalStack(_StackClient):
                    PC_DEVSTACK_STATE=str(self.state_file), PC_LOCAL_STATE_DIR=str(self._dir / "state"),
                    **(extra_env or {}))
         self.log = (self._dir / "stack.log").open("w+")
-        self._process = subprocess.Popen([sys.executable, "-m", "pensioncert.devstack"], cwd=REPO, env=env,
+        self._process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO, env=env,
                                          stdout=self.log, stderr=subprocess.STDOUT, text=True)
         self.base_url = f"http://127.0.0.1:{self.api_port}"
         self.aws_endpoint = f"http://127.0.0.1:{self.emulator_port}"

@@ -8,8 +8,8 @@ import types
 import pytest
 from support import free_port, unique_id_number
 
+from localstage.fake_authority import Records, make_server
 from pensioncert import identity
-from pensioncert.fake_authority import Records, make_server
 from pensioncert.identity.http_json import HttpJsonAuthority, sign, signature_valid
 
 KEY = "test-key-0123456789"

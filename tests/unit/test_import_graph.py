@@ -1,15 +1,24 @@
 """The architecture's shape, read from the import graph (grimp parses every import statement,
 those inside functions too; imports only under TYPE_CHECKING are not run and do not count):
-no module imports itself through others, and the vision function knows nothing of the domain."""
+no module imports itself through others, the vision function knows nothing of the domain, and
+the local stage (localstage/) sits beside the product: it imports the domain, never the reverse."""
 from __future__ import annotations
+
+import ast
+from pathlib import Path
 
 import grimp
 import pytest
 
+REPO = Path(__file__).resolve().parents[2]
+# The API function's packages (functions/ is on sys.path: tests/conftest.py) and the admin: what
+# ships, with the domain. functions/app.py is a module, not a package: grimp reads packages only.
+SHIPPED = ("pensioncert", "admin_dash", "auth", "certify", "query", "vision_contract")
+
 
 @pytest.fixture(scope="module")
 def graph():
-    return grimp.build_graph("pensioncert", "admin_dash", "vision", "vision_contract", exclude_type_checking_imports=True)
+    return grimp.build_graph(*SHIPPED, "localstage", "vision", exclude_type_checking_imports=True)
 
 
 def import_cycles(graph) -> list[tuple[str, ...]]:
@@ -49,3 +58,27 @@ def test_what_the_api_and_vision_share_imports_neither(graph):
             for imported in graph.find_modules_directly_imported_by(module)
             if imported.split(".")[0] in ("pensioncert", "admin_dash", "vision")] == []
     assert graph.find_modules_directly_imported_by("vision_contract.images") == set()  # stdlib is not in the graph
+
+
+def test_nothing_that_ships_imports_the_local_stage(graph):
+    """The domain, the API function and the admin run on AWS as they run locally, by settings alone;
+    what only `make run` needs (emulator, fake authority, demo data, snapshots, loops) is not theirs."""
+    assert [(module, imported) for top in SHIPPED for module in graph.find_descendants(top) | {top}
+            for imported in graph.find_modules_directly_imported_by(module)
+            if imported.split(".")[0] == "localstage"] == []
+
+
+def test_the_api_apps_module_imports_nothing_of_the_local_stage():
+    tree = ast.parse((REPO / "functions" / "app.py").read_text(encoding="utf-8"))
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    imported += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    assert imported and not [name for name in imported if name.split(".")[0] == "localstage"]
+
+
+def test_an_import_of_the_local_stage_from_the_domain_is_found(graph):
+    graph.add_import(importer="pensioncert.services", imported="localstage.devstack")
+    try:
+        with pytest.raises(AssertionError):
+            test_nothing_that_ships_imports_the_local_stage(graph)
+    finally:
+        graph.remove_import(importer="pensioncert.services", imported="localstage.devstack")

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from pensioncert import devstack
+from localstage import devstack
 from pensioncert.settings import MIN_TOKEN_SECRET_BYTES, Settings
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from support import free_port
 
-from pensioncert.fake_authority import Records
-from pensioncert.fake_authority import make_server as make_authority
+from localstage.fake_authority import Records
+from localstage.fake_authority import make_server as make_authority
 
 REPO = Path(__file__).resolve().parents[2]
 # A read of the request waits this long for the client's next bytes (production: local_http's 10 s).

@@ -8,9 +8,8 @@ Not counted, each for a stated reason:
 - docstrings: they document the code, nobody sees them;
 - operators' log calls (``logger.info(...)`` and the like): read by operators in English-speaking
   tooling, never shown to a pensioner or a staff member (none carries Chinese today);
-- the local stage (``devstack.py``, ``demo_cards.py``): its demo seed people and the ID card it
-  draws are test data for a developer, and its banner prints to a developer's terminal; it is to
-  leave the domain package altogether (issue 21).
+- the local stage (``localstage/``, beside the domain, not scanned): its demo seed people and the
+  ID card it draws are test data for a developer, and its banner prints to a developer's terminal.
 """
 from __future__ import annotations
 
@@ -23,7 +22,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("pensioncert", "functions", "admin_dash")
 CATALOGUES = {"pensioncert/errors.py", "pensioncert/labels.py", "pensioncert/admin/labels.py"}
-LOCAL_STAGE = {"pensioncert/devstack.py", "pensioncert/demo_cards.py"}
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
 # Han ideographs (CJK Unified, Extension A, Compatibility): a separator such as 、 or （ alone is
 # punctuation that joins catalogue texts, not a text of its own.
@@ -37,7 +35,7 @@ def scanned_modules() -> list[Path]:
             relative = path.relative_to(ROOT).as_posix()
             if "/vendor/" in relative:  # symlinks to the same sources, for Chalice's packaging
                 continue
-            if relative not in CATALOGUES | LOCAL_STAGE:
+            if relative not in CATALOGUES:
                 modules.append(path)
     return modules
 

@@ -1,7 +1,7 @@
 """The ID card front: its printed name and number read by OCR, its portrait found; and the bounds
 that keep one small image from holding the vision function (issue 10, item 7).
 
-Cards are drawn (pensioncert.demo_cards: a CJK font, a dev-set face as the portrait), never real."""
+Cards are drawn (localstage.demo_cards: a CJK font, a dev-set face as the portrait), never real."""
 from __future__ import annotations
 
 import base64
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
-from pensioncert.demo_cards import draw_card
+from localstage.demo_cards import draw_card
 
 DEVSET_REFERENCE = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "vision-devset" / "reference"
 # How long these refusals and bounded searches take is measured by bench/refusal_bench.py; the tests

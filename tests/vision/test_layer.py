@@ -39,7 +39,7 @@ def test_layer_contents(layer):
 def test_layer_imports_in_clean_python312(layer, tmp_path, photo_dir):
     out, _ = layer
     zipfile.ZipFile(out).extractall(tmp_path)
-    from pensioncert.demo_cards import draw_card
+    from localstage.demo_cards import draw_card
 
     card = tmp_path / "card.jpg"  # a drawn card: the OCR engine and its models load from the layer too
     card.write_bytes(draw_card("王建国", "610102194803150011", photo_dir / "obama.jpg"))

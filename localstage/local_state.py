@@ -8,7 +8,7 @@ kept with the snapshot, since sealed ID numbers and issued tokens are useless un
 ``make reset`` deletes the folder. Chosen over moto's recorder (which replays every request,
 failed ones included, and grows without bound) because a snapshot restores exactly the state.
 
-Everything kept is sealed (pensioncert/local_kms.py: a fresh data key per snapshot, wrapped by a
+Everything kept is sealed (localstage/local_kms.py: a fresh data key per snapshot, wrapped by a
 master key kept outside the repository), as the deployed stage keeps it under KMS: names, faces,
 ID-card images and the PII key are personal data or open it. Files are 0600 in 0700 folders.
 A snapshot is a folder: ``data-key`` (wrapped), ``snapshot.sealed`` (the tables, and the object
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 
-from pensioncert.local_kms import LocalKms, MasterKeyUnusable, open_sealed, seal
+from localstage.local_kms import LocalKms, MasterKeyUnusable, open_sealed, seal
 
 if TYPE_CHECKING:
     from pensioncert.services import Services

@@ -19,10 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pensioncert.settings import MIN_TOKEN_SECRET_BYTES
+from pensioncert.settings import MIN_TOKEN_SECRET_BYTES, running_stack_file
 
 REPO = Path(__file__).resolve().parent.parent
-STATE_FILE = Path(os.environ.get("PC_DEVSTACK_STATE", REPO / ".cache" / "devstack.json"))
 DEMO_REGISTRY = REPO / "data" / "demo" / "registry.csv"
 DEMO_PHONE = "13800138000"
 DEMO_PASSWORD = "Shaanxi2026"
@@ -38,7 +37,7 @@ DEMO_STAFF = (
 # Demo people with real faces: reference frames of the vision dev set's people (../shared/
 # vision-devset, or PC_VISION_DEVSET), whose clips (clips/<person>.mjpeg) can play as a browser's
 # camera. Never committed: the dev set may not be redistributed, so they are copied at start.
-# The local stage's identity authority (pensioncert/fake_authority.py) holds all three photos;
+# The local stage's identity authority (localstage/fake_authority.py) holds all three photos;
 # the registry holds them for 王建国 and 李秀英 only, so that 刘淑珍 certifies through the authority.
 DEMO_AUTHORITY_PEOPLE = (
     ("610102194803150011", "王建国", "p06"),
@@ -82,15 +81,8 @@ def local_environment(api_port: int, emulator_port: int, authority_port: int | N
     }
 
 
-def adopt_running_stack() -> None:
-    """For commands run beside `make run` (e.g. `make import`): use that stack's settings."""
-    if "PC_PII_KEY" in os.environ or not STATE_FILE.exists():
-        return
-    os.environ.update(json.loads(STATE_FILE.read_text())["environment"])
-
-
 class Emulator:
-    """The emulator (``pensioncert.emulator``: moto in server mode) in its own process: a real HTTP
+    """The emulator (``localstage.emulator``: moto in server mode) in its own process: a real HTTP
     endpoint for DynamoDB, S3 and SNS. Its own process, not a thread, so that nothing in-process
     (such as moto's decorators in a unit test, which reset moto's global state) can wipe it.
     """
@@ -98,7 +90,7 @@ class Emulator:
     def __init__(self, port: int) -> None:
         self.port = port
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "pensioncert.emulator", str(port)],
+            [sys.executable, "-m", "localstage.emulator", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             **outside_terminal_signals(),
@@ -151,7 +143,7 @@ class FakeAuthority:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "pensioncert.fake_authority", str(port),
+            [sys.executable, "-m", "localstage.fake_authority", str(port),
              *([str(people_csv)] if people_csv else [])],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **outside_terminal_signals(),
         )
@@ -174,7 +166,7 @@ def demo_authority_people() -> tuple[Path | None, list[str]]:
     people.write_text("id_number,name,photo\n" + "".join(f"{i},{n},{p}\n" for i, n, p in rows), encoding="utf-8")
     cards = []
     try:
-        from pensioncert.demo_cards import draw_card
+        from localstage.demo_cards import draw_card
 
         for id_number, name, photo in rows:
             card = DEMO_CARDS / f"id-card-{id_number[-4:]}.jpg"
@@ -337,7 +329,7 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 
 
 def start_api(port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pensioncert.local_api", str(port)],
+    return subprocess.Popen([sys.executable, "-m", "localstage.local_api", str(port)],
                             cwd=REPO, env=os.environ.copy())
 
 
@@ -372,7 +364,7 @@ def main() -> int:
     # so that a stop during start-up still ends the children and saves.
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, signal.default_int_handler)
-    from pensioncert import local_state
+    from localstage import local_state
 
     try:
         return run_stack()
@@ -393,7 +385,7 @@ def run_stack() -> int:
     h5_port = int(os.environ.get("PC_H5_PORT", settings.h5_port))
     authority_port = int(os.environ.get("PC_FAKE_AUTHORITY_PORT", settings.fake_authority_port))
     authority_port = authority_port if _port_is_free(authority_port) else _free_port()
-    from pensioncert import local_state
+    from localstage import local_state
 
     environment = {**local_environment(api_port, emulator_port, authority_port), **local_state.kept_secrets()}
     os.environ.update(environment)
@@ -424,14 +416,15 @@ def run_stack() -> int:
                   "authority_people": len(DEMO_AUTHORITY_PEOPLE) if authority_people else 0,
                   "demo_cards": demo_cards}
         snapshot = local_state.PeriodicSnapshot(services()).start()
-        from pensioncert.jobs import local_notices, local_timer
+        from localstage import local_timer, notice_drain
 
         loops.append(local_timer.start(services()))  # reminders and suspensions, daily (issue 13)
-        loops.append(local_notices.start(services()))  # the notice SMS the API, the admin and the jobs queue
-        STATE_FILE.parent.mkdir(exist_ok=True)
-        STATE_FILE.touch(mode=0o600)  # the secrets are never readable by others, even for a moment
-        STATE_FILE.write_text(json.dumps({"environment": environment}))
-        STATE_FILE.chmod(0o600)
+        loops.append(notice_drain.start(services()))  # the notice SMS the API, the admin and the jobs queue
+        state_file = running_stack_file()  # read by the commands beside it (settings.adopt_running_stack)
+        state_file.parent.mkdir(exist_ok=True)
+        state_file.touch(mode=0o600)  # the secrets are never readable by others, even for a moment
+        state_file.write_text(json.dumps({"environment": environment}))
+        state_file.chmod(0o600)
         children.append(start_api(api_port))
         if admin:
             children.append(start_admin(admin))
@@ -465,7 +458,7 @@ def run_stack() -> int:
             for process in (authority, emulator):
                 if process is not None:
                     process.stop()
-            STATE_FILE.unlink(missing_ok=True)
+            running_stack_file().unlink(missing_ok=True)
 
 
 def demo_logins() -> str:

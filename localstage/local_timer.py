@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pensioncert.jobs.local_loop import every
+from localstage.local_loop import every
 
 if TYPE_CHECKING:
     from pensioncert.services import Services

@@ -12,7 +12,7 @@ counter table 9 times, 15-25 ms of every certification here that DynamoDB does n
 each table is copied once per transaction: the same snapshot, since every copy is taken before
 the first write.
 
-Run as ``python -m pensioncert.emulator PORT``. Started by make run in a session of its own, so a
+Run as ``python -m localstage.emulator PORT``. Started by make run in a session of its own, so a
 terminal's Ctrl-C leaves it up for make run's last snapshot; it exits when make run is gone.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
-from pensioncert.devstack import exit_with_parent
+from localstage.devstack import exit_with_parent
 
 _dynamodb = threading.Lock()
 

@@ -5,7 +5,7 @@ It stands in for what a province plugs in (its gateway to the public-security id
 its human-resources platform): the API talks to it exactly as it would to that gateway. It runs
 only in the local stage (`make run` and the test fixtures start it):
 
-    python -m pensioncert.fake_authority PORT [PEOPLE.csv]
+    python -m localstage.fake_authority PORT [PEOPLE.csv]
 
 PEOPLE.csv: ``id_number,name,photo`` with photo paths relative to the CSV's folder (or absolute).
 The key is PC_IDENTITY_AUTHORITY_KEY. ``POST /_fake/people`` (signed like the rest) enrols one
@@ -27,11 +27,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from localstage.devstack import exit_with_parent
+from localstage.local_http import READ_TIMEOUT_SECONDS, MalformedRequest, body_length, check_path
 from pensioncert import normalize
-from pensioncert.devstack import exit_with_parent
 from pensioncert.errors import AppError
 from pensioncert.identity.http_json import sign, sign_answer, signature_valid
-from pensioncert.local_http import READ_TIMEOUT_SECONDS, MalformedRequest, body_length, check_path
 
 MAX_BODY = 6 * 1024 * 1024
 

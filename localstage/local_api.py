@@ -1,7 +1,7 @@
 """The API in the local stage: chalice's local server, answering even its own errors in the
 contract's shape (on AWS, API Gateway's gateway responses do the same for unknown routes).
 
-Run by `make run` as ``python -m pensioncert.local_api PORT``.
+Run by `make run` as ``python -m localstage.local_api PORT``.
 """
 from __future__ import annotations
 
