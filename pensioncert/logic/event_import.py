@@ -228,7 +228,9 @@ class _BatchEffects:
     certifications of its people (one BatchGetItem; most rows of a month's feed are about people
     already certified) and each person's stored events (one query, at the person's first row that
     needs them). A row's events are those stored before the batch and the batch's new ones up to
-    that row, so a certification lists the events it would have listed row by row."""
+    that row, so a certification lists the events it would have listed row by row. The batch's own
+    events come from memory, not from the subject index, which DynamoDB updates eventually: a query
+    just after the write may not see them yet."""
 
     def __init__(self, svc: Services, items: list[LifeEventTable], new: list[bool], actor: dict) -> None:
         self.svc, self.actor = svc, actor
