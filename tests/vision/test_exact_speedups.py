@@ -172,3 +172,12 @@ def test_blazeface_decoding_and_nms_are_the_one_by_one_code_to_the_bit():
             raw = bf.detect_square(img, x0, y0, s, score)
             assert _same_detections(raw, _detect_square_anchor_by_anchor(bf, img, x0, y0, s, score))
             assert _same_detections(_weighted_nms(raw), _nms_pair_by_pair(raw))
+
+
+@pytest.mark.timeout(30)
+def test_nms_ends_on_a_box_of_zero_area():
+    from vision.detector import Detection, _weighted_nms
+
+    flat = Detection(np.array([10.0, 10.0, 10.0, 30.0]), np.zeros((6, 2)), 0.9)
+    face = Detection(np.array([0.0, 0.0, 40.0, 40.0]), np.zeros((6, 2)), 0.8)
+    assert [d.score for d in _weighted_nms([flat, face])] == [0.9, 0.8]

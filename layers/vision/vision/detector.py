@@ -256,6 +256,8 @@ def _ious(top: np.ndarray, dets: list[Detection]) -> list[float] | np.ndarray:
     """_iou(top, d.box) for every d, at once; the same values (float64 boxes, every coordinate finite:
     the live path's), else one by one."""
     boxes = [d.box for d in dets]
+    if not boxes:
+        return []
     if top.dtype != np.float64 or any(b.dtype != np.float64 for b in boxes):
         return [_iou(top, b) for b in boxes]
     b = np.array(boxes)
@@ -274,9 +276,11 @@ def _weighted_nms(dets: list[Detection]) -> list[Detection]:
     out = []
     while remaining:
         top = remaining[0]
-        ious = _ious(top.box, remaining)
-        group = [d for d, v in zip(remaining, ious) if v > NMS_IOU]
-        remaining = [d for d, v in zip(remaining, ious) if v <= NMS_IOU]
+        ious = _ious(top.box, remaining[1:])
+        # The top box is its own group's first member even when its IoU with itself is not 1 (a box
+        # of zero area reads 0): it stayed in `remaining` and the loop never ended.
+        group = [top] + [d for d, v in zip(remaining[1:], ious) if v > NMS_IOU]
+        remaining = [d for d, v in zip(remaining[1:], ious) if v <= NMS_IOU]
         wts = np.array([d.score for d in group])
         box = sum(d.box * s for d, s in zip(group, wts)) / wts.sum()
         kp = sum(d.keypoints * s for d, s in zip(group, wts)) / wts.sum()
