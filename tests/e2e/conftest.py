@@ -53,22 +53,23 @@ def stack(tmp_path_factory):
     process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base_url = f"http://127.0.0.1:{api_port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("make run's stack exited:\n" + process.stdout.read())
-        if state_file.exists():
-            try:
-                requests.post(base_url + "/auth/captcha", timeout=2)
-                break
-            except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers the first call late
-                pass
-        time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("the local stack did not come up within 90 s")
-    yield Stack(base_url, state_file)
-    stop_process(process, timeout=20)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("make run's stack exited:\n" + process.stdout.read())
+            if state_file.exists():
+                try:
+                    requests.post(base_url + "/auth/captcha", timeout=2)
+                    break
+                except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers the first call late
+                    pass
+            time.sleep(0.3)
+        else:
+            pytest.fail("the local stack did not come up within 90 s")
+        yield Stack(base_url, state_file)
+    finally:  # the stack never outlives the session, whatever ended it
+        stop_process(process, timeout=20)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ import requests
 from support import REPO, free_port, unique_id_number, unique_phone
 from test_stack import PASSWORD, register_body, sms_code
 
+from localstage.devstack import stop_process
+
 
 def listening(port: int) -> bool:
     with socket.socket() as probe:
@@ -62,19 +64,22 @@ class Restartable:
                                         env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, start_new_session=True)
         base_url = f"http://127.0.0.1:{self.api_port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail("the stack exited:\n" + self.process.stdout.read())
-            if self.state_file.exists():
-                try:
-                    requests.post(base_url + "/auth/captcha", timeout=2)
-                    return Stack(base_url)
-                except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers the first call late
-                    pass
-            time.sleep(0.3)
-        self.process.kill()
-        pytest.fail("the local stack did not come up within 120 s")
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    pytest.fail("the stack exited:\n" + self.process.stdout.read())
+                if self.state_file.exists():
+                    try:
+                        requests.post(base_url + "/auth/captcha", timeout=2)
+                        return Stack(base_url)
+                    except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers the first call late
+                        pass
+                time.sleep(0.3)
+            pytest.fail("the local stack did not come up within 120 s")
+        except BaseException:  # a stack that did not come up does not outlive the test
+            stop_process(self.process, timeout=20)
+            raise
 
     def stop(self) -> str:
         """Ctrl-C: SIGINT to the whole process group (make run, the API, the admin); make run exits 0

@@ -228,6 +228,14 @@ class LocalStack(_StackClient):
                                          stdout=self.log, stderr=subprocess.STDOUT, text=True)
         self.base_url = f"http://127.0.0.1:{self.api_port}"
         self.aws_endpoint = f"http://127.0.0.1:{self.emulator_port}"
+        try:
+            self._wait_until_up(startup_timeout, ready_url)
+        except BaseException:  # whatever stopped the wait, the stack it started must not outlive the test
+            self.stop()
+            raise
+        self.environment = json.loads(self.state_file.read_text())["environment"]
+
+    def _wait_until_up(self, startup_timeout: float, ready_url: str | None) -> None:
         deadline = time.monotonic() + startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -237,14 +245,11 @@ class LocalStack(_StackClient):
                     if ready_url:
                         requests.get(ready_url, timeout=2)
                     requests.post(self.base_url + "/auth/captcha", timeout=5)
-                    break
+                    return
                 except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer slow
                     pass
             time.sleep(0.3)
-        else:
-            self.stop()
-            raise RuntimeError(f"the local stack did not come up within {startup_timeout:.0f} s")
-        self.environment = json.loads(self.state_file.read_text())["environment"]
+        raise RuntimeError(f"the local stack did not come up within {startup_timeout:.0f} s")
 
     def read_log(self) -> str:
         self.log.flush()
