@@ -362,7 +362,9 @@ def start_h5(port: int, api_port: int):
 def main() -> int:
     # Every stop (Ctrl-C, SIGTERM, a closed terminal) is a KeyboardInterrupt from the first moment,
     # so that a stop during start-up still ends the children and saves.
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+    # SIGINT too: Python leaves it ignored when the starting process ignored it (a background job of
+    # a shell, a test runner), and Ctrl-C then ended the children but not this loop (exit 1).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, signal.default_int_handler)
     from localstage import local_state
 

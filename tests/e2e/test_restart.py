@@ -60,9 +60,12 @@ class Restartable:
 
     def start(self) -> Stack:
         # A process group of its own, as a terminal's foreground job: stop() signals all of it.
+        # Started with SIGINT ignored, as a shell's background job or a test runner may start it:
+        # make run must still take Ctrl-C as a stop (it did not, and exited 1 in full runs).
         self.process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO,
                                         env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, start_new_session=True)
+                                        text=True, start_new_session=True,
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
         base_url = f"http://127.0.0.1:{self.api_port}"
         try:
             deadline = time.monotonic() + 120
