@@ -438,9 +438,6 @@ def run_stack() -> int:
                      h5_port if h5_server else None), flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
-        # A child that ended because of Ctrl-C (the signal reaches the whole process group) can be
-        # seen before this process's own KeyboardInterrupt under load: give that a moment first.
-        time.sleep(2.0)
         return 1
     except KeyboardInterrupt:
         return 0
