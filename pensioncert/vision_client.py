@@ -80,13 +80,11 @@ class VisionClient:
         frame could not be hashed."""
         answer = self._call({"action": "decide_session_evidence", "bucket": bucket, "key": key,
                              "references": references, **({"previous": previous} if previous else {})})
-        return {**answer, "prints": _step_prints(answer.get("prints"))}
+        return {**answer, "prints": _step_prints_if_sent(answer.get("prints"))}
 
     def fingerprint_evidence(self, bucket: str, key: str) -> StepPrints:
         """Per step, each frame's (hash, mirror hash) (vision/fingerprint.py), from the evidence object."""
-        prints = _step_prints(self._call({"action": "fingerprint_evidence", "bucket": bucket, "key": key})["steps"])
-        assert prints is not None
-        return prints
+        return _step_prints(self._call({"action": "fingerprint_evidence", "bucket": bucket, "key": key})["steps"])
 
     def embed_reference(self, image: bytes) -> list[float]:
         return self._call({"action": "embed_reference", "image": _b64(image)})["embedding"]
@@ -123,14 +121,17 @@ class VisionClient:
             similarity = answer.get("similarity")
             raise VisionRefusal(answer.get("code", "IMAGE_INVALID"), answer.get("detail", ""),
                                 None if similarity is None else float(similarity), bool(answer.get("review_band")),
-                                _step_prints(answer.get("prints")))
+                                _step_prints_if_sent(answer.get("prints")))
         return answer
 
 
-def _step_prints(steps: Any) -> StepPrints | None:
-    if steps is None:
-        return None
+def _step_prints(steps: list[list[list[str]]]) -> StepPrints:
     return tuple(tuple((int(h, 16), int(m, 16)) for h, m in step) for step in steps)
+
+
+def _step_prints_if_sent(steps: list[list[list[str]]] | None) -> StepPrints | None:
+    """A decision's prints; None when vision could not hash a frame and sent none."""
+    return None if steps is None else _step_prints(steps)
 
 
 def _b64(image: bytes) -> str:
