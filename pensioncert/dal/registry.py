@@ -1,6 +1,7 @@
 """The pension registry and the emulated card service, written together one row at a time."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -49,12 +50,14 @@ def upsert_row(
     """Write the person, their card, the counters the row moves and its audit event in one
     transaction, if the record is still as the caller read it (``seen_fingerprint`` and
     ``seen_region``; both None: absent). False when it is not (the caller re-reads and decides
-    again, so a region or PIN rule checked on the read also holds for the write).
+    again, so a region or PIN rule checked on the read also holds for the write); True when this
+    call's write landed, even if its answer was lost on the way (``_written_by``).
 
     Never by an import: removing a reference photo (``photo_key`` None keeps the one there),
     changing ``first_imported_at`` once set, or changing a PIN once the card was imported
     activated with it (``keep_pin``, and a condition on the card for a racing activation).
     """
+    write_id = uuid.uuid4().hex
     if seen_fingerprint is None:
         as_read = RegistryPersonTable.id_key.does_not_exist()
     else:
@@ -69,6 +72,7 @@ def upsert_row(
         RegistryPersonTable.status.set(status),
         RegistryPersonTable.row_fingerprint.set(fingerprint),
         RegistryPersonTable.imported_at.set(now),
+        RegistryPersonTable.import_write.set(write_id),
         RegistryPersonTable.first_imported_at.set(RegistryPersonTable.first_imported_at | now),
     ]
     if photo_key:
@@ -97,9 +101,18 @@ def upsert_row(
                 audit_dal.in_transaction(transaction, now=now, **audit)
     except TransactWriteError as error:
         if set(failed_transaction_items(error)) & {0, 1}:
-            return False
+            return _written_by(id_key, write_id)
         raise
     return True
+
+
+def _written_by(id_key: str, write_id: str) -> bool:
+    """Whether the record holds the write ``write_id``: an earlier send of the same transaction was
+    applied and its answer lost, so the SDK's retry failed the condition on its own effect."""
+    try:
+        return RegistryPersonTable.get(id_key, consistent_read=True).import_write == write_id
+    except DoesNotExist:
+        return False
 
 
 def pin_is_kept(card: CardTable | None) -> bool:

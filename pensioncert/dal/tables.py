@@ -195,6 +195,9 @@ class RegistryPersonTable(_Table):
     staff_photo_at = UTCDateTimeAttribute(null=True)
     row_fingerprint = UnicodeAttribute()
     imported_at = UTCDateTimeAttribute()
+    # The id of the import write that last changed the record: a write whose answer was lost (the
+    # SDK sent it again, and the second send's condition failed on the first's effect) is known as ours.
+    import_write = UnicodeAttribute(null=True)
     # Write-once (if_not_exists): when the person first came into the registry; "registered this
     # year" is read from it, since every changed re-import rewrites ``imported_at``.
     first_imported_at = UTCDateTimeAttribute(null=True)

@@ -150,9 +150,10 @@ class _StackClient:
         return self.environment["PC_TOKEN_SECRET"]
 
     # --- data the tests need ----------------------------------------------------------------
-    def import_registry(self, rows: str, photos: Path | None = None, timeout: float = 180):
-        """``make import`` against this stack: rows (without the header) in a CSV beside copies of
-        the photos it names. Returns the import's report."""
+    def import_registry(self, rows: str, photos: Path | None = None, timeout: float = 180,
+                        endpoint: str | None = None):
+        """``make import`` against this stack (or through ``endpoint`` to its AWS): rows (without the
+        header) in a CSV beside copies of the photos it names. Returns the import's report."""
         work = Path(tempfile.mkdtemp(prefix="pc-import-"))
         try:
             if photos is not None:
@@ -160,8 +161,11 @@ class _StackClient:
                     shutil.copy(photos / name, work / name)
             csv = work / "registry.csv"
             csv.write_text(REGISTRY_HEADER + rows, encoding="utf-8")
+            env = self.child_env()
+            if endpoint is not None:
+                env["PC_AWS_ENDPOINT_URL"] = endpoint
             result = subprocess.run([sys.executable, "-m", "pensioncert.registry_import", str(csv)],
-                                    cwd=REPO, env=self.child_env(), capture_output=True, text=True,
+                                    cwd=REPO, env=env, capture_output=True, text=True,
                                     timeout=timeout)
             return json.loads(result.stdout) if result.stdout.strip() else {"stderr": result.stderr}
         finally:
