@@ -5,7 +5,8 @@ an SQS event source mapping feeds.
     reminder job, API (contact added), admin (reference photo) ─ SendMessageBatch ─▶ NoticeQueue
       └─ event source mapping (batches of BATCH_SIZE, at most MAX_CONSUMERS at once) ─▶ NoticeFunction
            (pensioncert.jobs.notice_handler.handle: claim in notice-sends, send, mark sent)
-      └─ a message received MAX_RECEIVES times without success ─▶ NoticeDeadLetterQueue (alarmed)
+      └─ a message received MAX_RECEIVES times without success ─▶ NoticeDeadLetterQueue (alarmed:
+           operations_site's topic)
 
 Every number of the consumer's contract (batch, concurrency, receives, timeouts) is imported from
 ``pensioncert.jobs.notices``, where its reason is written; the local stage's queue on the emulator
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.operations_site import ALARM_ACTIONS
 from infra.stack import (
     KEY_ARN,
     app_secret_statement,
@@ -95,7 +97,6 @@ def _queues(queue_name: str) -> dict[str, Any]:
         NOTICE_DEAD_LETTER_ALARM: {
             "Type": "AWS::CloudWatch::Alarm",
             "Properties": {
-                # No AlarmActions: the stack has no alarm topic yet; the alarm shows in the console.
                 "AlarmDescription": ("养老保险资格认证：通知短信进入死信队列（多次发送失败）。"
                                      "Notices failed MAX_RECEIVES times: see docs/operations.md, redrive."),
                 "Namespace": "AWS/SQS",
@@ -108,6 +109,7 @@ def _queues(queue_name: str) -> dict[str, Any]:
                 "Threshold": 1,
                 "ComparisonOperator": "GreaterThanOrEqualToThreshold",
                 "TreatMissingData": "notBreaching",
+                **ALARM_ACTIONS,
             },
         },
     }

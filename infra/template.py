@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from infra import admin_site, h5_site, jobs_site, matching_site, notices_site
+from infra import admin_site, h5_site, jobs_site, matching_site, notices_site, operations_site
 from infra.stack import (
     ACCESS_LOG_BUCKET,
     APP_SECRET,
@@ -122,6 +122,7 @@ def key_resources(settings: Settings) -> dict[str, Any]:
                             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": _arn(
                                 "logs", "log-group:*")}},
                         },
+                        operations_site.key_statement(),
                     ],
                 },
             },
@@ -484,6 +485,7 @@ def parameters(settings: Settings) -> dict[str, Any]:
         **admin_site.parameters(),
         **h5_site.parameters(),
         **matching_site.parameters(),
+        **operations_site.parameters(),
         "IdentityAuthority": {"Type": "String", "Default": "none", "AllowedValues": ["none", "http"],
                               "Description": "http: compare live faces with the identity authority's photo "
                                              "(pensioncert/identity, the signed JSON protocol)"},
@@ -498,7 +500,8 @@ def merge_template(settings: Settings) -> dict[str, Any]:
                  secret_resources(settings), api_function(settings), vision_function(settings),
                  rest_api(settings), admin_function(settings), jobs_function(settings),
                  notice_resources(settings), matching_resources(settings),
-                 h5_site.resources(rest_api=REST_API)):
+                 h5_site.resources(rest_api=REST_API),
+                 operations_site.resources(state_machine=matching_site.STATE_MACHINE)):
         overlap = resources.keys() & part.keys()
         assert not overlap, overlap
         resources.update(part)
@@ -512,11 +515,13 @@ def merge_template(settings: Settings) -> dict[str, Any]:
         **h5_site.outputs(),
         **matching_site.outputs(),
         **notices_site.outputs(),
+        **operations_site.outputs(),
     }
     return {
         "Description": f"pensioncert ({settings.stage}): API, vision, tables, evidence bucket, key, secret",
         "Parameters": parameters(settings),
-        "Conditions": {"UsesSnsSms": {"Fn::Equals": [{"Ref": "SmsProvider"}, "sns"]}},
+        "Conditions": {"UsesSnsSms": {"Fn::Equals": [{"Ref": "SmsProvider"}, "sns"]},
+                       **operations_site.conditions()},
         "Resources": resources,
         "Outputs": outputs,
     }

@@ -48,6 +48,7 @@ def test_a_dead_notice_raises_the_alarm(template):
     assert alarm["Dimensions"] == [{"Name": "QueueName",
                                     "Value": {"Fn::GetAtt": ["NoticeDeadLetterQueue", "QueueName"]}}]
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" and alarm["Threshold"] == 1
+    assert alarm["AlarmActions"] == [{"Ref": "OperationsAlarmTopic"}]  # someone is told
 
 
 # --- the consumer -----------------------------------------------------------------------------------
