@@ -1,4 +1,7 @@
-"""The grey button: may this subject certify now, and if not, why."""
+"""May this person certify now, and if not, why: the grey button, and the one pre-check of every
+door that certifies (``may_certify``: the app, the admin's home visits and overseas list, appeals,
+data matching). Each door maps the decision to its own answer; what it asks differs only by its
+named ``CertifyPath`` (rules/certification.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -11,11 +14,15 @@ from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.errors import REASON_NOT_TOLD
 from pensioncert.logic.subjects import Subject, resolve
 from pensioncert.rules.certification import (
+    APP,
     ELIGIBILITY_MESSAGES,
     REASON_FOR_UNCONSENTED,
+    CertifyPath,
+    RegistryFacts,
     certification_year,
     effective_facts,
     eligibility_reason,
+    record_reason,
 )
 
 if TYPE_CHECKING:
@@ -62,14 +69,47 @@ def attempts_left_for(svc: Services, account, subject: Subject) -> int:
 
 
 def check_subject(svc: Services, subject: Subject) -> Eligibility:
+    decision = may_certify(svc, subject.id_key, APP, claimed_name=subject.name)
+    return Eligibility(subject, decision.person, decision.reason)
+
+
+@dataclass(frozen=True)
+class CertifyDecision:
+    """``may_certify``'s answer: allowed (``reason`` None), or the contract's reason why not
+    (``rules.certification.eligibility_reason``), with the record it was decided on."""
+
+    reason: str | None
+    person: RegistryPersonTable | None  # the registry record read (None: no record)
+    facts: RegistryFacts | None  # that record as the path reads it (None: none, or not asked)
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is None
+
+
+def may_certify(svc: Services, subject_key: str, path: CertifyPath, *,
+                claimed_name: str | None = None) -> CertifyDecision:
+    """May the person of ``subject_key`` certify now on ``path``: their registry record read
+    here (only the one current today where the path asks so), then ``may_certify_person``."""
+    today = beijing_date(svc.clock.now())
+    person = registry.get_person(subject_key, today if path.current_record_only else None)
+    return may_certify_person(svc, subject_key, person, path, claimed_name=claimed_name)
+
+
+def may_certify_person(svc: Services, subject_key: str, person: RegistryPersonTable | None, path: CertifyPath,
+                       *, claimed_name: str | None = None, certified: bool | None = None) -> CertifyDecision:
+    """``may_certify`` for a record the caller already holds (``person``). ``certified``: whether
+    this year's certification is stored, when the caller read it (the event import, once per
+    batch); else it is read here, once the record allows. A stale answer is harmless: the
+    conditional write (dal.certifications.store_once) decides the year's one certification."""
     now = svc.clock.now()
-    today = beijing_date(now)
-    # Only the record current today: an ID-number correction switches numbers at midnight.
-    person = registry.get_person(subject.id_key, today)
-    facts = effective_facts(
-        person.name, person.status, person.corrected_name, person.corrected_status,
-        person.correction_effective, today,
-    ) if person else None
-    year = certification_year(now)
-    certified = person is not None and certifications.for_year(subject.id_key, year) is not None
-    return Eligibility(subject, person, eligibility_reason(facts, subject.name, certified))
+    facts = None
+    if person is not None and path.checks_record:
+        facts = effective_facts(person.name, person.status, person.corrected_name, person.corrected_status,
+                                person.correction_effective, beijing_date(now), at_once=path.correction_at_once)
+    reason = record_reason(facts, claimed_name, path)
+    if reason is None:
+        if certified is None:
+            certified = certifications.for_year(subject_key, certification_year(now)) is not None
+        reason = eligibility_reason(facts, claimed_name, certified, path)
+    return CertifyDecision(reason, person, facts)

@@ -40,11 +40,52 @@ class RegistryFacts:
     status: str
 
 
+ALREADY_CERTIFIED = "ALREADY_CERTIFIED"  # the once-a-year reason, by any method this calendar year
+
+
+@dataclass(frozen=True)
+class CertifyPath:
+    """What one door asks before it certifies ("may this person certify now?", answered by
+    ``eligibility_reason`` and logic.eligibility.may_certify). The app asks everything; each other
+    door asks less, and every difference is a named field set below with its reason. The pre-check
+    only answers early: the year's one certification is decided by the conditional write
+    (dal.certifications.store_once)."""
+
+    name: str
+    checks_record: bool = True  # the registry record: found, and its status a recipient's
+    checks_name: bool = True  # the name the caller claims is the record's (RECORD_MISMATCH)
+    # A correction counts as soon as it is set, not from its effective date on (effective_facts).
+    correction_at_once: bool = False
+    # The ID number's record only while current: an ID-number correction switches numbers at
+    # midnight (is_current). Off where staff work on a record they already hold (a case, a list).
+    current_record_only: bool = True
+
+
+# The app and the proxy app: the contract's grey button, every reason in the contract's order.
+APP = CertifyPath("app")
+# Staff saw the person at the visit and work on the case's record: no claimed name to compare.
+HOME_VISIT = CertifyPath("home_visit", checks_name=False, current_record_only=False)
+# The status as last set, without waiting for a correction's effective date: what the admin's
+# counters count (dal.stats.counted_place); the app and home visits wait for it. Kept as it was
+# before issue 21 made it visible; whether overseas should wait too is the agency's call.
+OVERSEAS = CertifyPath("overseas", checks_name=False, correction_at_once=True, current_record_only=False)
+# A feed matched the ID number, and the import checked the row's name: no claimed name here.
+DATA_MATCH = CertifyPath("data_match", checks_name=False, current_record_only=False)
+# A proof-of-life row of a feed for someone certified this year is counted already_certified
+# whatever the record says now: the year is proved, and no more is read (logic.event_import).
+DATA_MATCH_COUNTED = CertifyPath("data_match_counted", checks_record=False, checks_name=False,
+                                 current_record_only=False)
+# An appeal asks only whether the year is certified: the session it appeals passed the app's
+# eligibility when it opened, and its reviewer's pass is stored under the once-a-year write.
+APPEAL = CertifyPath("appeal", checks_record=False, checks_name=False, current_record_only=False)
+
+
 def effective_facts(name: str, status: str, corrected_name: str | None,
                     corrected_status: str | None, correction_effective: str | None,
-                    today: str) -> RegistryFacts:
-    """The record as it stands today: a correction counts from its effective date (YYYYMMDD) on."""
-    if correction_effective and today >= correction_effective:
+                    today: str, *, at_once: bool = False) -> RegistryFacts:
+    """The record as it stands today: a correction counts from its effective date (YYYYMMDD) on,
+    or as soon as it is set with ``at_once`` (CertifyPath.correction_at_once)."""
+    if at_once or (correction_effective and today >= correction_effective):
         return RegistryFacts(name=corrected_name or name, status=corrected_status or status)
     return RegistryFacts(name=name, status=status)
 
@@ -58,21 +99,31 @@ def is_current(item, today: str) -> bool:
     return (not valid_from or today >= valid_from) and (not valid_until or today < valid_until)
 
 
-def eligibility_reason(
-    record: RegistryFacts | None, claimed_name: str, certified_this_year: bool
-) -> str | None:
-    """None when the subject may certify now, else the contract's reason (the grey button)."""
+def record_reason(record: RegistryFacts | None, claimed_name: str | None, path: CertifyPath = APP) -> str | None:
+    """The reason the registry record refuses a certification on ``path``, else None."""
+    if not path.checks_record:
+        return None
     if record is None:
         return "NOT_FOUND"
-    if record.name != claimed_name:
+    if path.checks_name and record.name != claimed_name:
         return "RECORD_MISMATCH"
     if record.status == "not_recipient":
         return "NOT_A_RECIPIENT"
     if record.status in ("suspended", "deceased"):
         return "SUSPENDED_DECEASED"
-    if certified_this_year:
-        return "ALREADY_CERTIFIED"
     return None
+
+
+def eligibility_reason(
+    record: RegistryFacts | None, claimed_name: str | None, certified_this_year: bool,
+    path: CertifyPath = APP,
+) -> str | None:
+    """None when the subject may certify now on ``path``, else the contract's reason (the grey
+    button): the record's reasons first, then the once-a-year one."""
+    reason = record_reason(record, claimed_name, path)
+    if reason is None and certified_this_year:
+        return ALREADY_CERTIFIED
+    return reason
 
 
 @dataclass(frozen=True)
