@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 from pensioncert import normalize
 from pensioncert.admin import audit, labels, manual_evidence
 from pensioncert.admin.principal import covers, require_person_in_scope, require_region, require_staff
-from pensioncert.clock import BEIJING, beijing_date
-from pensioncert.dal import certifications, registry
+from pensioncert.clock import BEIJING
 from pensioncert.dal import home_visits as cases
+from pensioncert.dal import registry
 from pensioncert.dal import staff as staff_dal
 from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic import confirmations, reviews
+from pensioncert.logic import confirmations, eligibility, reviews
 from pensioncert.logic.registry_import import ImportReport, RowError, read_csv
 from pensioncert.rules import four_eyes
-from pensioncert.rules.certification import certification_year, effective_facts
+from pensioncert.rules.certification import ALREADY_CERTIFIED, HOME_VISIT, certification_year
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -128,14 +128,14 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
                      before={labels.AUDIT_STATE: labels.CASE_STATUS[case.status]},
                      after={labels.AUDIT_RESULT: labels.CASE_FAILED, labels.FIELD_REASON: reason})
         return {"outcome": "failed"}
-    person = registry.get_person(case.subject_key)
-    facts = effective_facts(person.name, person.status, person.corrected_name, person.corrected_status,
-                            person.correction_effective, beijing_date(now)) if person else None
-    if person is None or facts is None or facts.status != "recipient":
+    decision = eligibility.may_certify(svc, case.subject_key, HOME_VISIT)
+    person, facts = decision.person, decision.facts
+    if person is None or (decision.reason is not None and decision.reason != ALREADY_CERTIFIED):
         raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
             status=labels.PERSON_STATUS.get(facts.status, "") if facts else labels.CASE_NO_RECORD))
     year = certification_year(now)
-    if certifications.for_year(case.subject_key, year) is not None:
+    if decision.reason == ALREADY_CERTIFIED:
+        # Not refused but closed: the visit was made, and the year is already proved.
         return _close(svc, principal, case, "already_certified")
     proof = manual_evidence.check(svc, person, visit or manual_evidence.VisitFacts(None, "", "", ""),
                                   kind="home_visit", ref_id=case.case_id)

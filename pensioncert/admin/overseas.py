@@ -29,6 +29,7 @@ from pensioncert.errors import (
     AppError,
     ErrorCode,
 )
+from pensioncert.logic import eligibility
 from pensioncert.logic.registry_import import (
     PHOTO_REFUSALS,
     ImportReport,
@@ -36,7 +37,7 @@ from pensioncert.logic.registry_import import (
     is_photo_file,
     read_csv,
 )
-from pensioncert.rules.certification import certification_year
+from pensioncert.rules.certification import ALREADY_CERTIFIED, OVERSEAS, certification_year
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -129,17 +130,18 @@ def certify(svc: Services, principal, id_key: str, visit=None, channel: str = ""
     from pensioncert.logic import reviews
 
     item = _item(principal, id_key)
-    person = registry.get_person(id_key)
+    decision = eligibility.may_certify(svc, id_key, OVERSEAS)
+    person = decision.person
     if person is None:
         raise AppError(ErrorCode.NOT_FOUND, labels.PERSON_NOT_FOUND)
-    if (person.corrected_status or person.status) != "recipient":
+    if decision.facts is not None and decision.reason not in (None, ALREADY_CERTIFIED):
         raise AppError(ErrorCode.NOT_ELIGIBLE, labels.NOT_A_RECIPIENT.format(
-            status=labels.PERSON_STATUS.get(person.corrected_status or person.status, "")))
-    if channel not in CHANNELS:
+            status=labels.PERSON_STATUS.get(decision.facts.status, "")))
+    if channel not in CHANNELS:  # asked before the year's certification, as it always was
         raise AppError(ErrorCode.BAD_REQUEST, labels.OVERSEAS_CHANNEL_NEEDED)
     year = certification_year(svc.clock.now())
-    if certifications.for_year(id_key, year) is not None:
-        raise AppError(ErrorCode.NOT_ELIGIBLE, labels.OVERSEAS_ALREADY_CERTIFIED, reason="ALREADY_CERTIFIED")
+    if decision.reason == ALREADY_CERTIFIED:
+        raise AppError(ErrorCode.NOT_ELIGIBLE, labels.OVERSEAS_ALREADY_CERTIFIED, reason=ALREADY_CERTIFIED)
     proof = manual_evidence.check(svc, person, visit or manual_evidence.VisitFacts(None, "", "", ""),
                                   kind="overseas", ref_id=f"{channel}-{secrets.token_hex(4)}")
     facts = {labels.OVERSEAS_CHANNEL: CHANNELS[channel], labels.AUDIT_SIMILARITY: proof.score_label,

@@ -14,9 +14,10 @@ from pensioncert.dal import certifications, registry
 from pensioncert.dal import life_events as dal
 from pensioncert.dal.life_tables import LifeStatusTable
 from pensioncert.errors import AppError
+from pensioncert.logic import eligibility
 from pensioncert.logic.certification import record_certification
 from pensioncert.rules import life_events as rules
-from pensioncert.rules.certification import certification_year, effective_facts
+from pensioncert.rules.certification import ALREADY_CERTIFIED, DATA_MATCH, certification_year, effective_facts
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -65,12 +66,11 @@ def certify_from_events(svc: Services, person, events: list[rules.Event] | None 
     is harmless: the certification's conditional write decides."""
     now = svc.clock.now()
     year = certification_year(now)
-    if _status(svc, person) != "recipient":
-        return "not_recipient"
-    if certified is None:
-        certified = certifications.for_year(person.id_key, year) is not None
-    if certified:
+    decision = eligibility.may_certify_person(svc, person.id_key, person, DATA_MATCH, certified=certified)
+    if decision.reason == ALREADY_CERTIFIED:
         return "already_certified"
+    if decision.reason is not None:  # not a recipient today: the path asks no name, and has the record
+        return "not_recipient"
     if events is None:
         events = _events(person.id_key)
     if died_on(events) is not None:

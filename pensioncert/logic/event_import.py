@@ -41,9 +41,9 @@ from pensioncert.errors import (
     ID_NUMBER_NOT_IN_REGISTRY,
     ROW_NAME_MISMATCH,
 )
-from pensioncert.logic import data_match
+from pensioncert.logic import data_match, eligibility
 from pensioncert.logic.registry_import import COMMAND_LINE, OUT_OF_SCOPE, Importer, RowError, cell_checker
-from pensioncert.rules.certification import certification_year
+from pensioncert.rules.certification import ALREADY_CERTIFIED, DATA_MATCH_COUNTED, certification_year
 from pensioncert.rules.life_events import EVENT_TYPES, LABELS, PROOF, STOPS, Event
 
 if TYPE_CHECKING:
@@ -248,7 +248,8 @@ class _BatchEffects:
         key = person.id_key
         person = self.refreshed.get(key, person)
         certified = key in self.certified
-        if row.event_type in PROOF and row.event_type != "return_home" and certified:
+        if row.event_type in PROOF and row.event_type != "return_home" and eligibility.may_certify_person(
+                self.svc, key, person, DATA_MATCH_COUNTED, certified=certified).reason == ALREADY_CERTIFIED:
             return "already_certified"
         events = self._events_until(key, position) if row.event_type in PROOF and not certified else None
         outcome = data_match.apply_event(self.svc, person, row.event_type, row.event_date, row.source, self.actor,

@@ -26,9 +26,10 @@ from pensioncert.errors import (
     AppError,
     ErrorCode,
 )
+from pensioncert.logic import eligibility
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import require_consent, resolve
-from pensioncert.rules.certification import certification_year
+from pensioncert.rules.certification import ALREADY_CERTIFIED, APPEAL, certification_year
 from pensioncert.vision_client import VisionRefusal
 
 if TYPE_CHECKING:
@@ -67,8 +68,8 @@ def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
     exhausted = certifications.failures(budget, year) >= svc.settings.yearly_failed_attempts_limit
     if failure_code not in APPEALABLE and not exhausted:
         raise AppError(ErrorCode.NOT_FOUND, NOT_YET_APPEALABLE, field="session_id")
-    if certifications.for_year(target.id_key, year) is not None:
-        raise AppError(ErrorCode.NOT_ELIGIBLE, REVIEW_NOT_NEEDED, reason="ALREADY_CERTIFIED")
+    if eligibility.may_certify_person(svc, target.id_key, person, APPEAL).reason == ALREADY_CERTIFIED:
+        raise AppError(ErrorCode.NOT_ELIGIBLE, REVIEW_NOT_NEEDED, reason=ALREADY_CERTIFIED)
     if scores is None:
         scores = _scores(svc, person, target.name, evidence_key) if evidence_key else {}
     review = ReviewTable(
