@@ -4,12 +4,55 @@ from __future__ import annotations
 import itertools
 import random
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import requests
 from stdnum.cn import ric
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class StackDidNotStart(RuntimeError):
+    pass
+
+
+def start_local_stack(env: dict, state_file: Path, base_url: str, timeout: float, *,
+                      ready_url: str | None = None, output: Callable[[], str] | None = None,
+                      **popen: Any) -> subprocess.Popen:
+    """`make run`'s stack (``python -m localstage.devstack`` with ``env``), returned once it is up:
+    its state file written, then a captcha answered at ``base_url`` (and ``ready_url`` too, when
+    given). StackDidNotStart when it exits first (with what it printed: its stdout pipe, or what
+    ``output`` reads from wherever it was sent) or is not up within ``timeout`` s; whatever stops
+    the wait, the stack it started is stopped (one left running kept its emulator and API for the
+    rest of the session). ``popen``: Popen's arguments."""
+    from localstage.devstack import stop_process
+
+    process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO, env=env, **popen)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                printed = output() if output else process.stdout.read() if process.stdout else ""
+                raise StackDidNotStart("the local stack exited:\n" + printed)
+            if state_file.exists():
+                try:
+                    if ready_url:
+                        requests.get(ready_url, timeout=2)
+                    requests.post(base_url + "/auth/captcha", timeout=5)
+                    return process
+                except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer slow
+                    pass
+            time.sleep(0.3)
+        raise StackDidNotStart(f"the local stack did not come up within {timeout:.0f} s")
+    except BaseException:
+        stop_process(process, timeout=20)
+        raise
 
 
 _handed_out: set[int] = set()

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 
 import pytest
 import requests
-from support import REPO, free_port
+from support import free_port, start_local_stack
 
 from localstage.devstack import stop_process
 
@@ -50,24 +48,10 @@ def stack(tmp_path_factory):
     env = {key: value for key, value in os.environ.items() if not key.startswith("PC_")}
     env.update(PC_API_PORT=str(api_port), PC_EMULATOR_PORT=str(emulator_port), PC_ADMIN_PORT=str(free_port()),
                PC_DEVSTACK_STATE=str(state_file))
-    process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base_url = f"http://127.0.0.1:{api_port}"
+    process = start_local_stack(env, state_file, f"http://127.0.0.1:{api_port}", 90,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail("make run's stack exited:\n" + process.stdout.read())
-            if state_file.exists():
-                try:
-                    requests.post(base_url + "/auth/captcha", timeout=2)
-                    break
-                except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers the first call late
-                    pass
-            time.sleep(0.3)
-        else:
-            pytest.fail("the local stack did not come up within 90 s")
-        yield Stack(base_url, state_file)
+        yield Stack(f"http://127.0.0.1:{api_port}", state_file)
     finally:  # the stack never outlives the session, whatever ended it
         stop_process(process, timeout=20)
 

@@ -13,12 +13,9 @@ import sys
 import time
 
 import devset
-import pytest
 import requests
-from support import REPO, free_port, unique_id_number, unique_phone
+from support import REPO, free_port, start_local_stack, unique_id_number, unique_phone
 from test_stack import PASSWORD, register_body, sms_code
-
-from localstage.devstack import stop_process
 
 
 def listening(port: int) -> bool:
@@ -62,27 +59,11 @@ class Restartable:
         # A process group of its own, as a terminal's foreground job: stop() signals all of it.
         # Started with SIGINT ignored, as a shell's background job or a test runner may start it:
         # make run must still take Ctrl-C as a stop (it did not, and exited 1 in full runs).
-        self.process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO,
-                                        env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, start_new_session=True,
-                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-        base_url = f"http://127.0.0.1:{self.api_port}"
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    pytest.fail("the stack exited:\n" + self.process.stdout.read())
-                if self.state_file.exists():
-                    try:
-                        requests.post(base_url + "/auth/captcha", timeout=2)
-                        return Stack(base_url)
-                    except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers the first call late
-                        pass
-                time.sleep(0.3)
-            pytest.fail("the local stack did not come up within 120 s")
-        except BaseException:  # a stack that did not come up does not outlive the test
-            stop_process(self.process, timeout=20)
-            raise
+        self.process = start_local_stack(
+            self.env, self.state_file, f"http://127.0.0.1:{self.api_port}", 120,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        return Stack(f"http://127.0.0.1:{self.api_port}")
 
     def stop(self) -> str:
         """Ctrl-C: SIGINT to the whole process group (make run, the API, the admin); make run exits 0

@@ -17,12 +17,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import devset
 import requests
-from support import free_port
+from support import free_port, start_local_stack
 
 from localstage.devstack import stop_process
 
@@ -228,32 +227,17 @@ class LocalStack(_StackClient):
                    PC_DEVSTACK_STATE=str(self.state_file), PC_LOCAL_STATE_DIR=str(self._dir / "state"),
                    **(extra_env or {}))
         self.log = (self._dir / "stack.log").open("w+")
-        self._process = subprocess.Popen([sys.executable, "-m", "localstage.devstack"], cwd=REPO, env=env,
-                                         stdout=self.log, stderr=subprocess.STDOUT, text=True)
         self.base_url = f"http://127.0.0.1:{self.api_port}"
         self.aws_endpoint = f"http://127.0.0.1:{self.emulator_port}"
         try:
-            self._wait_until_up(startup_timeout, ready_url)
-        except BaseException:  # whatever stopped the wait, the stack it started must not outlive the test
-            self.stop()
+            self._process = start_local_stack(env, self.state_file, self.base_url, startup_timeout,
+                                              ready_url=ready_url, output=self.read_log,
+                                              stdout=self.log, stderr=subprocess.STDOUT, text=True)
+        except BaseException:  # start_local_stack stopped the stack; what is left is this folder
+            self.log.close()
+            shutil.rmtree(self._dir, ignore_errors=True)
             raise
         self.environment = json.loads(self.state_file.read_text())["environment"]
-
-    def _wait_until_up(self, startup_timeout: float, ready_url: str | None) -> None:
-        deadline = time.monotonic() + startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError("the local stack exited:\n" + self.read_log())
-            if self.state_file.exists():
-                try:
-                    if ready_url:
-                        requests.get(ready_url, timeout=2)
-                    requests.post(self.base_url + "/auth/captcha", timeout=5)
-                    return
-                except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer slow
-                    pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the local stack did not come up within {startup_timeout:.0f} s")
 
     def read_log(self) -> str:
         self.log.flush()
