@@ -14,7 +14,9 @@ import boto3
 
 from pensioncert.clock import Clock, SystemClock
 from pensioncert.dal.binding import bind_tables
+from pensioncert.dal.contacts import PynamoDbContacts
 from pensioncert.pii import PiiVault
+from pensioncert.repositories.contacts import ContactRepository
 from pensioncert.rules.lockout import LockoutPolicy
 from pensioncert.settings import Settings, get_settings
 from pensioncert.sms import SmsSender
@@ -29,6 +31,8 @@ class Services:
     settings: Settings
     vault: PiiVault
     clock: Clock = field(default_factory=SystemClock)
+    # The repositories (pensioncert/repositories): DynamoDB's unless a test passes the in-memory ones.
+    contacts: ContactRepository = field(default_factory=PynamoDbContacts)
     _sms: SmsSender | None = None
     _notices: NoticeQueue | None = None
     _vision: VisionClient | None = None

@@ -67,7 +67,7 @@ def add_contact():
 @endpoint
 def delete_contact(contact_id):
     account, _ = current_account(blueprint.current_request)
-    contacts.delete_contact(account, contact_id)
+    contacts.delete_contact(services(), account, contact_id)
     return json_response(None, 204)
 
 

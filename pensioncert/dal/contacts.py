@@ -1,4 +1,5 @@
-"""Contacts (亲友) of an account, their count, and the relatives' consent.
+"""The contacts' store in DynamoDB (``repositories.contacts.ContactRepository``): the only place
+that builds contact items and their conditions.
 
 The number of an account's contacts is a counter item (``LimitTable``) moved in the same
 transaction as the contact itself, conditioned on the cap: concurrent adds cannot pass it.
@@ -6,7 +7,6 @@ transaction as the contact itself, conditioned on the cap: concurrent adds canno
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
@@ -17,74 +17,107 @@ from pensioncert.dal.transactions import (
     transact_if,
     write_transaction,
 )
+from pensioncert.repositories.contacts import (
+    ConsentOnRecord,
+    Contact,
+    ContactExists,
+    ContactLimitReached,
+    ContactNotFound,
+)
 
 COUNT_PREFIX = "contacts#"
 
 
-class Added(Enum):
-    ADDED = "added"
-    EXISTS = "exists"
-    LIMIT = "limit"
+class PynamoDbContacts:
+    """ContactRepository over the ``contacts`` table (its ``by_subject`` index for the relatives'
+    side) and each account's count item in the ``limits`` table."""
 
+    def add(self, contact: Contact, max_contacts: int) -> None:
+        counter = LimitTable(COUNT_PREFIX + contact.user_id)
+        try:
+            with write_transaction() as transaction:
+                # Items go out grouped by kind: the put is item 0, the update item 1.
+                transaction.save(_item(contact), condition=ContactTable.contact_id.does_not_exist())
+                transaction.update(
+                    counter,
+                    actions=[LimitTable.counter.add(1)],
+                    condition=LimitTable.counter.does_not_exist() | (LimitTable.counter < max_contacts),
+                )
+        except TransactWriteError as error:
+            failed = failed_transaction_items(error)
+            if 0 in failed:
+                raise ContactExists from None
+            if failed == [1]:
+                raise ContactLimitReached from None
+            raise
 
-def add(contact: ContactTable, max_contacts: int) -> Added:
-    """Add the contact and count it, unless the account has it already or has ``max_contacts``."""
-    counter = LimitTable(COUNT_PREFIX + contact.user_id)
-    try:
-        with write_transaction() as transaction:
-            # Items go out grouped by kind: the put is item 0, the update item 1.
-            transaction.save(contact, condition=ContactTable.contact_id.does_not_exist())
-            transaction.update(
-                counter,
-                actions=[LimitTable.counter.add(1)],
-                condition=LimitTable.counter.does_not_exist() | (LimitTable.counter < max_contacts),
+    def list_for(self, user_id: str) -> list[Contact]:
+        return [_record(item) for item in ContactTable.query(user_id)]
+
+    def get(self, user_id: str, contact_id: str) -> Contact | None:
+        try:
+            return _record(ContactTable.get(user_id, contact_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def delete(self, user_id: str, contact_id: str) -> None:
+        counter = LimitTable(COUNT_PREFIX + user_id)
+
+        def fill(transaction) -> None:
+            transaction.delete(ContactTable(user_id, contact_id), condition=ContactTable.contact_id.exists())
+            transaction.update(counter, actions=[LimitTable.counter.add(-1)])
+
+        if not transact_if(fill):
+            raise ContactNotFound
+
+    def having_subject(self, id_key: str) -> list[Contact]:
+        return [_record(item) for item in ContactTable.by_subject.query(id_key)]
+
+    def record_consent(self, user_id: str, contact_id: str, *, id_key: str, source: str, at: datetime,
+                       first_only: bool = False) -> None:
+        condition = ContactTable.contact_id.exists() & (ContactTable.id_key == id_key)
+        if first_only:
+            condition &= ContactTable.consent_source.does_not_exist()
+        try:
+            ContactTable(user_id, contact_id).update(
+                actions=[ContactTable.consent_source.set(source), ContactTable.consent_at.set(at)],
+                condition=condition,
             )
-    except TransactWriteError as error:
-        failed = failed_transaction_items(error)
-        if 0 in failed:
-            return Added.EXISTS
-        if failed == [1]:
-            return Added.LIMIT
-        raise
-    return Added.ADDED
+        except UpdateError as error:
+            if not is_conditional_failure(error):
+                raise
+            # The condition does not say which of its parts failed: the item, read after, does.
+            found = self.get(user_id, contact_id) if first_only else None
+            if found is not None and found.id_key == id_key and found.consent_source is not None:
+                raise ConsentOnRecord from None
+            raise ContactNotFound from None
 
 
-def list_for(user_id: str) -> list[ContactTable]:
-    return list(ContactTable.query(user_id))
+def _item(contact: Contact) -> ContactTable:
+    return ContactTable(
+        contact.user_id,
+        contact.contact_id,
+        id_key=contact.id_key,
+        id_sealed=contact.id_sealed,
+        name=contact.name,
+        relation=contact.relation,
+        created_at=contact.created_at,
+        owner_name=contact.owner_name,
+        consent_source=contact.consent_source,
+        consent_at=contact.consent_at,
+    )
 
 
-def get(user_id: str, contact_id: str) -> ContactTable | None:
-    try:
-        return ContactTable.get(user_id, contact_id, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def delete(user_id: str, contact_id: str) -> bool:
-    """Delete the contact and uncount it; False when there is no such contact."""
-    counter = LimitTable(COUNT_PREFIX + user_id)
-    def fill(transaction) -> None:
-        transaction.delete(ContactTable(user_id, contact_id), condition=ContactTable.contact_id.exists())
-        transaction.update(counter, actions=[LimitTable.counter.add(-1)])
-
-    return transact_if(fill)
-
-
-def having_subject(id_key: str) -> list[ContactTable]:
-    """Every contact item naming this person: who has them as a contact (an index query, so
-    eventually consistent)."""
-    return list(ContactTable.by_subject.query(id_key))
-
-
-def record_consent(user_id: str, contact_id: str, id_key: str, source: str, now: datetime) -> bool:
-    """Record the relative's consent on the contact, if it still exists and still names them."""
-    try:
-        ContactTable(user_id, contact_id).update(
-            actions=[ContactTable.consent_source.set(source), ContactTable.consent_at.set(now)],
-            condition=ContactTable.contact_id.exists() & (ContactTable.id_key == id_key),
-        )
-        return True
-    except UpdateError as error:
-        if is_conditional_failure(error):
-            return False
-        raise
+def _record(item: ContactTable) -> Contact:
+    return Contact(
+        user_id=item.user_id,
+        contact_id=item.contact_id,
+        id_key=item.id_key,
+        id_sealed=item.id_sealed,
+        name=item.name,
+        relation=item.relation,
+        created_at=item.created_at,
+        owner_name=item.owner_name,
+        consent_source=item.consent_source,
+        consent_at=item.consent_at,
+    )

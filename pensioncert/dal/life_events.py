@@ -1,7 +1,7 @@
 """Life events and the per-person items of data matching (dal/life_tables.py)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -9,7 +9,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pensioncert.clock import iso_beijing
 from pensioncert.dal import audit as audit_dal
 from pensioncert.dal.life_tables import LifeEventTable, LifeStatusTable
-from pensioncert.dal.tables import ContactTable, RegistryPersonTable
+from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.dal.transactions import (
     batch_pause,
     failed_transaction_items,
@@ -187,10 +187,10 @@ def certified_keys(keys: list[str], year: int) -> set[str]:
         [(key, year) for key in keys], attributes_to_get=["subject_key", "year"])}
 
 
-def phones_of(subject_key: str, relative_hears: Callable[[ContactTable], bool]) -> list[tuple[str, str]]:
+def phones_of(subject_key: str, relatives: Iterable[str]) -> list[tuple[str, str]]:
     """Where a reminder reaches the person: ``[(sealed phone, "self" | "relative")]``: the
-    account that proved this ID number (its login or bound phone), then the accounts that have
-    the person as a contact item for which ``relative_hears`` (the caller's rule) is true (their
+    account that proved this ID number (its login or bound phone), then the accounts
+    ``relatives`` (user ids: the caller chose which of the person's contacts hear; their
     login phone). No phone is stored in the registry."""
     from pensioncert.dal.accounts import find_by_id_key
     from pensioncert.dal.tables import AccountTable
@@ -199,11 +199,9 @@ def phones_of(subject_key: str, relative_hears: Callable[[ContactTable], bool]) 
     own = find_by_id_key(subject_key)
     if own is not None and (own.bound_phone_sealed or own.phone_sealed):
         found.append((own.bound_phone_sealed or own.phone_sealed, "self"))
-    for contact in ContactTable.by_subject.query(subject_key):
-        if not relative_hears(contact):
-            continue
+    for user_id in relatives:
         try:
-            account = AccountTable.get(contact.user_id)
+            account = AccountTable.get(user_id)
         except DoesNotExist:
             continue
         sealed = account.bound_phone_sealed or account.phone_sealed

@@ -92,7 +92,8 @@ def _remind(svc: Services, people, year: int, point: int, due_text: str, now, re
     item = life_events.reminder_item(year, point)
     queued: dict[str, list[QueuedNotice]] = {}
     for person in people:
-        phones = life_events.phones_of(person.id_key, relative_hears=may_hear_about)
+        relatives = [c.user_id for c in svc.contacts.having_subject(person.id_key) if may_hear_about(c)]
+        phones = life_events.phones_of(person.id_key, relatives)
         if not phones:
             report.no_phone += 1  # the agency's list for a letter or a call (admin: 未认证名单)
             continue

@@ -6,14 +6,13 @@ delete gives none back), a cap on contacts, every add audited, and the person ad
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING
 
 from pensioncert import labels, normalize
 from pensioncert.clock import iso_beijing
-from pensioncert.dal import accounts, audit, contacts, limits, registry
-from pensioncert.dal.contacts import Added
-from pensioncert.dal.tables import ContactTable
+from pensioncert.dal import accounts, audit, limits, registry
 from pensioncert.errors import (
     CONSENT_TO_CERTIFY_REQUIRED,
     CONTACT_IS_SELF,
@@ -25,6 +24,13 @@ from pensioncert.errors import (
 )
 from pensioncert.logic.subjects import Subject
 from pensioncert.observability import logger as log
+from pensioncert.repositories.contacts import (
+    ConsentOnRecord,
+    Contact,
+    ContactExists,
+    ContactLimitReached,
+    ContactNotFound,
+)
 from pensioncert.sms.queue import queued_notice
 
 if TYPE_CHECKING:
@@ -73,9 +79,9 @@ def _attempt(svc: Services, account, person_name, person_id, id_key, relation, n
         return "rate_limited"
     if id_key == account.id_key:
         return "self"
-    contact = ContactTable(
-        account.user_id,
-        contact_id_for(svc, account.user_id, person_id),
+    contact = Contact(
+        user_id=account.user_id,
+        contact_id=contact_id_for(svc, account.user_id, person_id),
         id_key=id_key,
         id_sealed=svc.vault.seal(person_id),
         name=person_name,
@@ -83,8 +89,13 @@ def _attempt(svc: Services, account, person_name, person_id, id_key, relation, n
         created_at=now,
         owner_name=account.name,
     )
-    added = contacts.add(contact, svc.settings.max_contacts)
-    return {Added.ADDED: "added", Added.EXISTS: "exists", Added.LIMIT: "limit"}[added]
+    try:
+        svc.contacts.add(contact, svc.settings.max_contacts)
+    except ContactExists:
+        return "exists"
+    except ContactLimitReached:
+        return "limit"
+    return "added"
 
 
 def _audit(svc: Services, account, person_id, id_key, relation, outcome, now) -> None:
@@ -113,7 +124,7 @@ def _tell_the_relative(svc: Services, account, id_key: str, contact_id: str, add
 
 
 def list_contacts(svc: Services, account) -> dict:
-    items = sorted(contacts.list_for(account.user_id), key=lambda contact: contact.created_at)
+    items = sorted(svc.contacts.list_for(account.user_id), key=lambda contact: contact.created_at)
     return {
         "items": [
             {
@@ -127,14 +138,18 @@ def list_contacts(svc: Services, account) -> dict:
     }
 
 
-def delete_contact(account, contact_id: str) -> None:
-    if not 0 < len(contact_id) <= 64 or not contacts.delete(account.user_id, contact_id):
+def delete_contact(svc: Services, account, contact_id: str) -> None:
+    if not 0 < len(contact_id) <= 64:
         raise AppError(ErrorCode.NOT_FOUND, CONTACT_NOT_FOUND)
+    try:
+        svc.contacts.delete(account.user_id, contact_id)
+    except ContactNotFound:
+        raise AppError(ErrorCode.NOT_FOUND, CONTACT_NOT_FOUND) from None
 
 
 def my_proxies(svc: Services, account) -> dict:
     """Who has the caller as a contact (GET /me/proxies)."""
-    items = sorted(_having_me(account), key=lambda contact: contact.created_at)
+    items = sorted(_having_me(svc, account), key=lambda contact: contact.created_at)
     return {
         "items": [
             {
@@ -150,18 +165,24 @@ def my_proxies(svc: Services, account) -> dict:
 
 def consent(svc: Services, account, proxy_id: str) -> dict:
     """The relative's own consent: this proxy may see their history and payment status."""
-    match = [c for c in _having_me(account) if c.contact_id == proxy_id] if 0 < len(proxy_id) <= 64 else []
-    if not match or not contacts.record_consent(match[0].user_id, proxy_id, account.id_key,
-                                                CONSENT_BY_RELATIVE, svc.clock.now()):
+    match = [c for c in _having_me(svc, account) if c.contact_id == proxy_id] if 0 < len(proxy_id) <= 64 else []
+    if not match:
         raise AppError(ErrorCode.NOT_FOUND, PROXY_NOT_FOUND)
+    try:
+        svc.contacts.record_consent(match[0].user_id, proxy_id, id_key=account.id_key,
+                                    source=CONSENT_BY_RELATIVE, at=svc.clock.now())
+    except ContactNotFound:  # deleted, or re-pointed by an ID-number correction, since the index read
+        raise AppError(ErrorCode.NOT_FOUND, PROXY_NOT_FOUND) from None
     return {"consent": True}
 
 
-def consent_by_certification(svc: Services, contact: ContactTable) -> None:
-    """A proxy certification matched the relative's own trusted reference: consent on record."""
+def consent_by_certification(svc: Services, contact: Contact) -> None:
+    """A proxy certification matched the relative's own trusted reference: consent on record,
+    unless the relative's own is there first (it stands), or the contact went meanwhile."""
     if contact.consent_source is None:
-        contacts.record_consent(contact.user_id, contact.contact_id, contact.id_key,
-                                CONSENT_BY_PROXY_CERTIFICATION, svc.clock.now())
+        with contextlib.suppress(ConsentOnRecord, ContactNotFound):
+            svc.contacts.record_consent(contact.user_id, contact.contact_id, id_key=contact.id_key,
+                                        source=CONSENT_BY_PROXY_CERTIFICATION, at=svc.clock.now(), first_only=True)
 
 
 def require_consent_to_certify(subject: Subject) -> None:
@@ -176,8 +197,8 @@ def require_consent_to_certify(subject: Subject) -> None:
         raise AppError(ErrorCode.CONSENT_REQUIRED, CONSENT_TO_CERTIFY_REQUIRED)
 
 
-def _having_me(account) -> list[ContactTable]:
-    return [c for c in contacts.having_subject(account.id_key) if c.user_id != account.user_id]
+def _having_me(svc: Services, account) -> list[Contact]:
+    return [c for c in svc.contacts.having_subject(account.id_key) if c.user_id != account.user_id]
 
 
 def mask_name(name: str) -> str:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pensioncert.dal import contacts
-from pensioncert.dal.tables import ContactTable
 from pensioncert.errors import SUBJECT_NOT_A_CONTACT, AppError, ErrorCode
+from pensioncert.repositories.contacts import Contact, ContactRepository
 
 SELF = "self"
 
@@ -19,7 +18,7 @@ class Subject:
     param: str  # "self" or the contact_id, as the app sent it
     id_key: str
     name: str
-    contact: ContactTable | None = None  # the caller's contact item, unless "self"
+    contact: Contact | None = None  # the caller's contact, unless "self"
 
     @property
     def is_self(self) -> bool:
@@ -31,7 +30,7 @@ class Subject:
         return self.is_self or may_hear_about(self.contact)
 
 
-def may_hear_about(contact: ContactTable | None) -> bool:
+def may_hear_about(contact: Contact | None) -> bool:
     """Issue 19, finding 8: the one rule for who, besides the person, hears about them: only a
     contact whose relative consented (the relative's own consent call, or a proxy certification
     that matched the relative's trusted reference). Every door asks it: history and status (with
@@ -47,9 +46,15 @@ def require_consent(subject: Subject) -> Subject:
     return subject
 
 
-def resolve(account, subject: str) -> Subject:
+def resolve(account, subject: str, contacts: ContactRepository | None = None) -> Subject:
+    """``contacts``: the caller's ``svc.contacts``; without it, the process's (``services()``),
+    until every caller passes its own (issue 21: the callers are being reworked apart)."""
     if subject == SELF:
         return Subject(SELF, account.id_key, account.name)
+    if contacts is None:
+        from pensioncert.services import services
+
+        contacts = services().contacts
     contact = contacts.get(account.user_id, subject) if 0 < len(subject) <= 64 else None
     if contact is None:
         raise AppError(ErrorCode.NOT_FOUND, SUBJECT_NOT_A_CONTACT, field="subject")
