@@ -82,3 +82,53 @@ def test_an_import_of_the_local_stage_from_the_domain_is_found(graph):
             test_nothing_that_ships_imports_the_local_stage(graph)
     finally:
         graph.remove_import(importer="pensioncert.services", imported="localstage.devstack")
+
+
+def test_the_repositories_import_nothing_of_the_dal(graph):
+    """The records and repository interfaces (pensioncert/repositories) are what the logic depends
+    on; the dal implements them, so they must not lean on it (nor, through it, on PynamoDB)."""
+    assert [(module, imported) for module in graph.find_descendants("pensioncert.repositories")
+            | {"pensioncert.repositories"}
+            for imported in graph.find_modules_directly_imported_by(module)
+            if imported.startswith("pensioncert.dal")] == []
+
+
+def test_a_repository_importing_the_dal_is_found(graph):
+    graph.add_import(importer="pensioncert.repositories.contacts", imported="pensioncert.dal.tables")
+    try:
+        with pytest.raises(AssertionError):
+            test_the_repositories_import_nothing_of_the_dal(graph)
+    finally:
+        graph.remove_import(importer="pensioncert.repositories.contacts", imported="pensioncert.dal.tables")
+
+
+# Table models whose aggregate has a repository: only the dal (its PynamoDB implementations) builds
+# or reads their items; the others follow as their aggregates get repositories (README, Repositories).
+TABLES_BEHIND_A_REPOSITORY = {"ContactTable"}
+
+
+def tables_named_outside_the_dal(root: Path) -> list[tuple[str, str]]:
+    named = []
+    for top in ("pensioncert", "functions", "admin_dash"):
+        for path in sorted((root / top).rglob("*.py")):
+            if "vendor" in path.parts or path.is_relative_to(root / "pensioncert" / "dal"):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            named += [(path.relative_to(root).as_posix(), alias.name) for node in ast.walk(tree)
+                      if isinstance(node, ast.ImportFrom) for alias in node.names
+                      if alias.name in TABLES_BEHIND_A_REPOSITORY]
+    return named
+
+
+def test_tables_behind_a_repository_are_named_only_in_the_dal():
+    assert tables_named_outside_the_dal(REPO) == []
+
+
+def test_a_table_behind_a_repository_named_in_the_logic_is_found(tmp_path):
+    (tmp_path / "pensioncert" / "logic").mkdir(parents=True)
+    (tmp_path / "pensioncert" / "dal").mkdir()
+    (tmp_path / "pensioncert" / "logic" / "contacts.py").write_text(
+        "def f():\n    from pensioncert.dal.tables import ContactTable, LimitTable\n", encoding="utf-8")
+    (tmp_path / "pensioncert" / "dal" / "contacts.py").write_text(
+        "from pensioncert.dal.tables import ContactTable\n", encoding="utf-8")
+    assert tables_named_outside_the_dal(tmp_path) == [("pensioncert/logic/contacts.py", "ContactTable")]
