@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pensioncert.admin import labels
 from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic.certification import record_certification
+from pensioncert.logic.certification import record_unless_certified
 from pensioncert.rules import four_eyes
 
 if TYPE_CHECKING:
@@ -21,21 +21,16 @@ def certify_confirmed(svc: Services, principal, confirmation, detail: dict) -> d
     person = registry.get_person(confirmation.subject_key)
     if person is None:
         raise AppError(ErrorCode.NOT_FOUND)
-    outcome = "passed"
-    certification_id = None
-    try:
-        certification = record_certification(
-            svc, confirmation.subject_key, int(detail["year"]), confirmation.kind,
-            operator=labels.MANUAL_OPERATOR.format(method=OPERATOR[confirmation.kind], visitor=detail["visited_by_name"],
-                                                   confirmer=principal.display_name),
-            region=person.region, unit=person.unit, operator_user_id=f"staff:{confirmation.requested_by}",
-            similarity=detail.get("similarity"), evidence_key=detail.get("evidence_key"),
-            reference=detail.get("reference"))
-        certification_id = certification.certification_id
-    except AppError as error:
-        if error.extra.get("reason") != "ALREADY_CERTIFIED":
-            raise
-        outcome = "already_certified"
+    certification = record_unless_certified(
+        svc, confirmation.subject_key, int(detail["year"]), confirmation.kind,
+        operator=labels.MANUAL_OPERATOR.format(method=OPERATOR[confirmation.kind], visitor=detail["visited_by_name"],
+                                               confirmer=principal.display_name),
+        region=person.region, unit=person.unit, operator_user_id=f"staff:{confirmation.requested_by}",
+        similarity=detail.get("similarity"), evidence_key=detail.get("evidence_key"),
+        reference=detail.get("reference"))
+    # The year certified meanwhile (any method, the app too): the approval stands, and says so.
+    outcome = "passed" if certification is not None else "already_certified"
+    certification_id = certification.certification_id if certification is not None else None
     if confirmation.kind == four_eyes.HOME_VISIT and detail.get("case_id"):
         from pensioncert.admin import home_visits
 

@@ -25,7 +25,7 @@ from pensioncert.dal import home_visits as cases
 from pensioncert.dal import reviews as reviews_dal
 from pensioncert.dal.tables import HomeVisitTable, ReviewTable
 from pensioncert.errors import AppError, ErrorCode
-from pensioncert.logic.certification import record_certification
+from pensioncert.logic.certification import record_unless_certified
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -149,15 +149,12 @@ def _decide_now(svc: Services, principal, review: ReviewTable, *, passed: bool, 
 def _certify(svc: Services, principal, review: ReviewTable, operator: str) -> dict:
     person = registry.get_person(review.subject_key)
     region, unit = (person.region, person.unit) if person is not None else (review.region, review.unit)
-    try:
-        certification = record_certification(
-            svc, review.subject_key, int(review.year), METHOD_OF_KIND[review.kind],
-            operator=labels.REVIEW_OPERATOR.format(operator=operator), region=region, unit=unit,
-            operator_user_id=f"staff:{principal.username}", similarity=review.similarity,
-            evidence_key=review.evidence_key, reference=review.reference)
-    except AppError as error:
-        if error.extra.get("reason") != "ALREADY_CERTIFIED":
-            raise
+    certification = record_unless_certified(
+        svc, review.subject_key, int(review.year), METHOD_OF_KIND[review.kind],
+        operator=labels.REVIEW_OPERATOR.format(operator=operator), region=region, unit=unit,
+        operator_user_id=f"staff:{principal.username}", similarity=review.similarity,
+        evidence_key=review.evidence_key, reference=review.reference)
+    if certification is None:  # the year certified meanwhile (any method): the review passed all the same
         return {"certification_id": None, "already_certified": True}
     review.update(actions=[ReviewTable.certification_id.set(certification.certification_id)])
     return {"certification_id": certification.certification_id}

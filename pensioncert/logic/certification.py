@@ -15,7 +15,7 @@ from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import SELF, Subject, resolve
 from pensioncert.observability import logger, record_metric
 from pensioncert.rules import attempts
-from pensioncert.rules.certification import ELIGIBILITY_MESSAGES, METHODS, certification_year
+from pensioncert.rules.certification import ALREADY_CERTIFIED, ELIGIBILITY_MESSAGES, METHODS, certification_year
 from pensioncert.vision_client import VisionRefusal
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
         frame_ties.release(subject.id_key, year, claimed)  # nothing was stored: the frames are not used
         raise
     if not stored:
-        raise _not_eligible_for(subject, "ALREADY_CERTIFIED")
+        raise _not_eligible_for(subject, ALREADY_CERTIFIED)
     suspensions.lift_after_certification(certification.subject_key, certification.certified_at)
     if subject.contact is not None:  # a relative's (a contact's), not one's own
         # The live face matched the relative's own trusted reference: their consent is on record.
@@ -213,6 +213,21 @@ def record_certification(svc: Services, subject_key: str, year: int, method: str
     ``similarity``, ``evidence_key``, ``reference``: the photo taken at the visit (or the
     reviewed session's frames) and what it was compared with (admin.manual_evidence).
     ``evidence``: data_match's events that counted (JSON, logic/data_match.py)."""
+    certification = record_unless_certified(
+        svc, subject_key, year, method, operator, region, unit, operator_user_id, similarity=similarity,
+        evidence_key=evidence_key, reference=reference, evidence=evidence)
+    if certification is None:
+        raise _not_eligible(ALREADY_CERTIFIED)
+    return certification
+
+
+def record_unless_certified(svc: Services, subject_key: str, year: int, method: str, operator: str,
+                            region: str, unit: str, operator_user_id: str | None = None, *,
+                            similarity: float | None = None, evidence_key: str | None = None,
+                            reference: str | None = None, evidence: str | None = None) -> CertificationTable | None:
+    """``record_certification`` for the doors whose answer to a year already certified is an
+    outcome, not an error (a confirmed visit, a passed review, data matching): None when the year's
+    certification was already stored, as the once-a-year conditional write (store_once) decided."""
     if method not in METHODS or method in ("app", "proxy_app"):
         raise ValueError(f"not a staff certification method: {method}")
     certification = CertificationTable(
@@ -231,6 +246,6 @@ def record_certification(svc: Services, subject_key: str, year: int, method: str
         certification_id="cert_" + secrets.token_hex(10),
     )
     if not certifications.store_once(certification):
-        raise _not_eligible("ALREADY_CERTIFIED")
+        return None
     suspensions.lift_after_certification(certification.subject_key, certification.certified_at)
     return certification

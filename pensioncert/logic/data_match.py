@@ -13,9 +13,8 @@ from pensioncert.clock import BEIJING, beijing_date, iso_beijing
 from pensioncert.dal import certifications, registry
 from pensioncert.dal import life_events as dal
 from pensioncert.dal.life_tables import LifeStatusTable
-from pensioncert.errors import AppError
 from pensioncert.logic import eligibility
-from pensioncert.logic.certification import record_certification
+from pensioncert.logic.certification import record_unless_certified
 from pensioncert.rules import life_events as rules
 from pensioncert.rules.certification import ALREADY_CERTIFIED, DATA_MATCH, certification_year, effective_facts
 
@@ -80,10 +79,8 @@ def certify_from_events(svc: Services, person, events: list[rules.Event] | None 
         return "recorded"
     evidence = json.dumps([{"date": e.event_date.isoformat(), "source": e.source, "event_type": e.event_type}
                            for e in counted], ensure_ascii=False)
-    try:
-        record_certification(svc, person.id_key, year, "data_match", operator=OPERATOR,
-                             region=person.region, unit=person.unit, evidence=evidence)
-    except AppError:
+    if record_unless_certified(svc, person.id_key, year, "data_match", operator=OPERATOR,
+                               region=person.region, unit=person.unit, evidence=evidence) is None:
         return "already_certified"
     return "certified"
 

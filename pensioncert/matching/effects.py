@@ -2,7 +2,7 @@
 write-back (write_back.py, a process pool over Parquet chunks) and the deployed one (handler.py,
 a Lambda per JSON chunk on the API function's code, which carries neither) both apply it.
 
-A certification is stored under the once-per-year key (``record_certification`` → ``store_once``):
+A certification is stored under the once-per-year key (``record_unless_certified`` → ``store_once``):
 the conditional write decides, so a certification that landed first (the retiree's own by the
 app, or this chunk's before a cut) wins and the decision counts ``already_certified``. Stops,
 flags and returns go through ``data_match.apply_event``, the same idempotent effects (status
@@ -64,17 +64,14 @@ def apply_decision(svc: Services, decision: dict, evidence: list[dict], year: in
     them by decision: ``certify:certified``, ``certify:already_certified``, ``suspended:suspended``).
     ``event_date``: a date (Parquet) or its ISO text (a JSON chunk)."""
     from pensioncert.dal import registry
-    from pensioncert.errors import AppError
     from pensioncert.logic import data_match
-    from pensioncert.logic.certification import record_certification
+    from pensioncert.logic.certification import record_unless_certified
 
     key = decision["subject_key"]
     if decision["decision"] == CERTIFY:
-        try:
-            record_certification(svc, key, year, "data_match", operator=data_match.OPERATOR,
-                                 region=decision["region"], unit=decision["unit"],
-                                 evidence=json.dumps(evidence, ensure_ascii=False))
-        except AppError:
+        if record_unless_certified(svc, key, year, "data_match", operator=data_match.OPERATOR,
+                                   region=decision["region"], unit=decision["unit"],
+                                   evidence=json.dumps(evidence, ensure_ascii=False)) is None:
             return "already_certified"
         return "certified"
     person = registry.get_person(key)
