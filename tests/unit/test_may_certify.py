@@ -152,3 +152,25 @@ def test_an_appeal_without_its_certification_is_allowed_whatever_the_record(read
     decision = eligibility.may_certify_person(SVC, KEY, person(status="deceased"), APPEAL)
     assert decision.allowed and decision.facts is None
     assert reads.calls == [("for_year", KEY, 2026)]
+
+
+@pytest.mark.parametrize("stored", [True, False])
+def test_the_once_a_year_write_decides_and_a_loser_is_told_one_way(monkeypatch, stored):
+    """The pre-check only answers early: store_once's conditional write decides. A door that counts
+    a lost write as an outcome gets None (record_unless_certified); the others a 409 ALREADY_CERTIFIED."""
+    from pensioncert.errors import AppError
+    from pensioncert.logic import certification
+
+    lifted = []
+    monkeypatch.setattr(certification.certifications, "store_once", lambda item: stored)
+    monkeypatch.setattr(certification.suspensions, "lift_after_certification",
+                        lambda key, at: lifted.append(key))
+    args = (SVC, KEY, 2026, "home_visit", "上门", "西安市", "某单位")
+    kept = certification.record_unless_certified(*args)
+    assert (kept is not None, lifted) == (stored, [KEY] if stored else [])
+    if stored:
+        assert certification.record_certification(*args).method == "home_visit"
+    else:
+        with pytest.raises(AppError) as refused:
+            certification.record_certification(*args)
+        assert refused.value.extra["reason"] == ALREADY_CERTIFIED
