@@ -36,7 +36,7 @@ def test_a_stack_that_does_not_answer_in_time_is_stopped(tmp_path):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(subprocess, "Popen", recorded)
-        with pytest.raises(StackDidNotStart, match="^the local stack did not come up within 1 s$"):
+        with pytest.raises(StackDidNotStart, match=r"^the local stack did not come up within 1 s$"):
             start_local_stack(env, tmp_path / "devstack.json", f"http://127.0.0.1:{api_port}", 1,
                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     assert len(started) == 1 and started[0].poll() is not None, "the stack outlived its failed start"
