@@ -55,11 +55,18 @@ def test_the_arithmetic_decision_is_decide_sessions(devset_measures, session_out
     assert differ == []
 
 
+# How far the measures of the same code on the same frames may differ between machines: OpenCV and
+# numpy take other SIMD paths on another CPU (a fresh AMD EPYC machine placed SAME_PICTURE_MAX_RESIDUAL
+# at 0.00061682114 where the machine that wrote calibrated.json placed 0.00061682189: 1.2e-6 apart,
+# all pins equal). A stale file after a change to a measure differs by far more than this.
+MACHINE_TOLERANCE = 1e-4
+
+
 def test_calibrated_file_is_what_calibration_places(measures):
     placed = calibration.values(calibration.fit(measures))
     assert placed.keys() == calibrated.CONSTANTS.keys()
     for k, v in placed.items():
-        assert calibrated.CONSTANTS[k] == pytest.approx(v, rel=1e-9), k
+        assert calibrated.CONSTANTS[k] == pytest.approx(v, rel=MACHINE_TOLERANCE), k
 
 
 def test_leave_one_source_out_genuine_steps_pass(loso):
