@@ -81,9 +81,11 @@ GLUE_VERSION = "5.0"
 GLUE_WORKER_TYPE = "G.1X"
 GLUE_TIMEOUT_MIN = 120
 # Chunks written back at once, and the Lambda's reserved concurrency: DynamoDB's default 40,000
-# WRU/s per table over ~28 WRU a certification (13.96 items, transactional) at ~50 decisions/s a
-# worker (assumed ~20 ms each on AWS) is ~28 workers; 25 leaves room for the API's own writes.
-WRITE_BACK_CONCURRENCY = 25
+# WRU/s per table over ~7.4 WRU a certification (a plain put, its counters moved once per chunk:
+# docs/costs.md) at ~50 decisions/s a worker (assumed ~20 ms each on AWS) is ~108 workers; 80
+# leaves room for the API's own writes. Reserved in all with the API's and vision's 300 each, the
+# notices' 100, the admin's 20 and the jobs' 1: 801 of a region's default 1,000 (Lambda keeps 100 free).
+WRITE_BACK_CONCURRENCY = 80
 WRITE_BACK_MEMORY_MB = 512
 WRITE_BACK_TIMEOUT_S = 300  # 1,000 decisions at ~20 ms; a throttled chunk is retried whole
 EXPORT_POLL_S = 60

@@ -10,10 +10,11 @@ Every counted failure, whoever tried, is also logged on the subject's item (``fa
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 
@@ -70,11 +71,7 @@ def store_once(certification: CertificationTable, *, give_back_attempt: bool = F
     ``budget``, the subject's own by default) is given back in the same transaction (a pass is not a
     failed attempt; one call fewer than apart)."""
     budget = budget or certification.subject_key
-    deltas = stats.certification_deltas(
-        int(certification.year), certification.region, certification.unit,
-        certification.method, certification.certified_at[5:7],
-    )
-    deltas.update(_source_deltas(certification))
+    deltas = _deltas_of(certification)
     give_back = give_back_attempt
 
     def write(transaction) -> None:
@@ -100,6 +97,105 @@ def store_once(certification: CertificationTable, *, give_back_attempt: bool = F
                 release_attempt(budget, int(certification.year))
             return False
     return True
+
+
+def _deltas_of(certification: CertificationTable) -> Counter:
+    """The dashboard counters one stored certification moves."""
+    deltas = stats.certification_deltas(
+        int(certification.year), certification.region, certification.unit,
+        certification.method, certification.certified_at[5:7],
+    )
+    deltas.update(_source_deltas(certification))
+    return deltas
+
+
+@dataclass(frozen=True)
+class Uncounted:
+    """``store_uncounted``'s answer: whether this call stored its certification, and the year's
+    stored certification when its counters are still to be moved (None: stored and counted)."""
+
+    stored: bool
+    pending: CertificationTable | None
+
+
+def store_uncounted(subject_key: str, year: int, *, method: str, certified_at: str, operator: str, region: str,
+                    unit: str, evidence: str, certification_id: str) -> Uncounted:
+    """Store the year's certification unless one exists, by one conditional put and without its
+    dashboard counters, marked ``counters_pending``: the batch write-back's write (data matching),
+    whose counters ``count_pending`` moves in bulk afterwards. ``store_once`` moves them in the
+    certification's own transaction, ~14 items: most of a decision's write cost.
+
+    When the year's certification exists, ``pending`` is it if its counters are still to be moved
+    (a try of a batch cut before counting, in this run or in an earlier one), so that whoever finds
+    it counts it; None when it was counted (the app's, another door's, a counted batch)."""
+    certification = CertificationTable(subject_key, year, method=method, certified_at=certified_at,
+                                       operator=operator, region=region, unit=unit, evidence=evidence,
+                                       certification_id=certification_id, counters_pending=True)
+    for _ in range(_CONFLICT_RETRIES):
+        try:
+            certification.save(condition=CertificationTable.subject_key.does_not_exist())
+            return Uncounted(stored=True, pending=certification)
+        except PutError as error:
+            if not is_conditional_failure(error):
+                raise
+        stored = for_year(certification.subject_key, int(certification.year))
+        if stored is not None:
+            # Ours when an earlier send was written and its answer lost (the SDK sent it again).
+            return Uncounted(stored=stored.certification_id == certification.certification_id,
+                             pending=stored if stored.counters_pending else None)
+    raise RuntimeError("the year's certification kept appearing and disappearing")
+
+
+# DynamoDB's most items in one transaction.
+_TRANSACTION_ITEMS = 100
+
+
+def count_pending(pending: list[CertificationTable]) -> int:
+    """Move the dashboard counters of certifications ``store_uncounted`` left pending, in
+    transactions of at most 100 items: each clears its certifications' mark on condition that it is
+    still there and adds their summed counters, so each certification is counted exactly once,
+    whoever counts it and however often (a chunk redone, another run, two at once). Returns how
+    many this call counted."""
+    counted = 0
+    group: dict[tuple[str, int], CertificationTable] = {}
+    keys: set = set()
+    # A unit's certifications side by side: they share their counters, so a transaction holds more.
+    for certification in sorted(pending, key=lambda c: (c.region, c.unit, c.subject_key)):
+        key = (certification.subject_key, int(certification.year))
+        own = set(_deltas_of(certification))
+        if key in group:
+            continue
+        if group and len(group) + 1 + len(keys | own) > _TRANSACTION_ITEMS:
+            counted += _count_group(list(group.values()))
+            group, keys = {}, set()
+        group[key] = certification
+        keys |= own
+    if group:
+        counted += _count_group(list(group.values()))
+    return counted
+
+
+def _count_group(group: list[CertificationTable]) -> int:
+    """One transaction for ``group`` (sent again without those another counter cleared first)."""
+    remaining = group
+    while remaining:
+        deltas: Counter = Counter()
+        for certification in remaining:
+            deltas.update(_deltas_of(certification))
+
+        def write(transaction, certifications=remaining) -> None:
+            for certification in certifications:  # first: a failed condition's index is its position
+                transaction.update(CertificationTable(certification.subject_key, certification.year),
+                                   actions=[CertificationTable.counters_pending.remove()],
+                                   condition=CertificationTable.counters_pending.exists())
+
+        try:
+            _transact(write, deltas, conditions=tuple(range(len(remaining))))
+            return len(remaining)
+        except _ConditionFailed as failed:
+            counted_elsewhere = set(failed.items)
+            remaining = [c for index, c in enumerate(remaining) if index not in counted_elsewhere]
+    return 0
 
 
 def _source_deltas(certification: CertificationTable):

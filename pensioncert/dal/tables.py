@@ -319,6 +319,9 @@ class CertificationTable(_Table):
     certification_id = UnicodeAttribute()
     # data_match: the events that counted, JSON [{"date", "source", "event_type"}] (rules/life_events.py).
     evidence = UnicodeAttribute(null=True)
+    # Set while the certification's dashboard counters are still to be moved: the batch write-back
+    # stores with one put and counts in bulk afterwards (dal.certifications.count_pending).
+    counters_pending = BooleanAttribute(null=True)
     # App certifications (logic/previous_template.py): the live template, sealed by the PII vault
     # (never in clear), and the keyed digest of the trusted reference it was verified against (a
     # replaced reference no longer matches it); which comparison certified the face

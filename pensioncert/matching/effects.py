@@ -2,15 +2,20 @@
 write-back (write_back.py, a process pool over Parquet chunks) and the deployed one (handler.py,
 a Lambda per JSON chunk on the API function's code, which carries neither) both apply it.
 
-A certification is stored under the once-per-year key (``record_unless_certified`` → ``store_once``):
-the conditional write decides, so a certification that landed first (the retiree's own by the
-app, or this chunk's before a cut) wins and the decision counts ``already_certified``. Stops,
-flags and returns go through ``data_match.apply_event``, the same idempotent effects (status
-change with its audit event, list entries) as the row-by-row import.
+A certification is stored under the once-per-year key by one conditional put
+(``dal.certifications.store_uncounted``): the conditional write decides, so a certification that
+landed first (the retiree's own by the app, or this chunk's before a cut) wins and the decision
+counts ``already_certified``. Its dashboard counters are moved once for the whole chunk
+(``count_pending``), not in a ~14-item transaction per certification: that transaction was 93 % of
+a decision's write units. Until then the certification is marked pending, so a chunk cut between
+the two, redone or replanned in another run, counts it once. Stops, flags and returns go through
+``data_match.apply_event``, the same idempotent effects (status change with its audit event, list
+entries) as the row-by-row import.
 """
 from __future__ import annotations
 
 import json
+import secrets
 from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING
@@ -48,32 +53,54 @@ def evidence_by_subject(rows) -> dict[str, list[dict]]:
 
 def apply_decisions(svc: Services, decisions, evidence: dict[str, list[dict]], year: int,
                     after_each=None) -> Counter:
-    """Every decision of a chunk, counted by ``<decision>:<outcome>``. ``after_each(position,
-    decision)``: the local write-back's stand-in for a killed process."""
+    """Every decision of a chunk, counted by ``<decision>:<outcome>``, then the counters of the
+    certifications it left pending. ``after_each(position, decision)``: the local write-back's
+    stand-in for a killed process."""
+    from pensioncert.dal import certifications
+
     outcomes: Counter = Counter()
+    pending = []
     for position, decision in enumerate(decisions):
-        outcome = apply_decision(svc, decision, evidence.get(decision["subject_key"], []), year)
+        subject_evidence = evidence.get(decision["subject_key"], [])
+        if decision["decision"] == CERTIFY:
+            outcome, uncounted = certify(svc, decision, subject_evidence, year)
+            if uncounted is not None:
+                pending.append(uncounted)
+        else:
+            outcome = apply_decision(svc, decision, subject_evidence, year)
         outcomes[f"{decision['decision']}:{outcome}"] += 1
         if after_each is not None:
             after_each(position, decision)
+    certifications.count_pending(pending)
     return outcomes
 
 
+def certify(svc: Services, decision: dict, evidence: list[dict], year: int):
+    """A certify decision: ``certified`` or ``already_certified``, and the stored certification when
+    its counters are still to be moved (this one's, or a cut try's found stored)."""
+    from pensioncert.clock import iso_beijing
+    from pensioncert.dal import certifications
+    from pensioncert.logic import data_match, suspensions
+
+    found = certifications.store_uncounted(
+        decision["subject_key"], year, method="data_match", certified_at=iso_beijing(svc.clock.now()),
+        operator=data_match.OPERATOR, region=decision["region"], unit=decision["unit"],
+        evidence=json.dumps(evidence, ensure_ascii=False), certification_id="cert_" + secrets.token_hex(10))
+    if found.pending is not None:  # stored by a try that may have stopped before it: lifted again, conditionally
+        suspensions.lift_after_certification(found.pending.subject_key, found.pending.certified_at)
+    return ("certified" if found.stored else "already_certified"), found.pending
+
+
 def apply_decision(svc: Services, decision: dict, evidence: list[dict], year: int) -> str:
-    """One decision's effect; the outcome as the row-by-row import names it (the report counts
-    them by decision: ``certify:certified``, ``certify:already_certified``, ``suspended:suspended``).
+    """A decision's effect other than a certification (``certify``); the outcome as the row-by-row
+    import names it (the report counts them by decision: ``deceased:deceased``, ``suspended:suspended``).
     ``event_date``: a date (Parquet) or its ISO text (a JSON chunk)."""
     from pensioncert.dal import registry
     from pensioncert.logic import data_match
-    from pensioncert.logic.certification import record_unless_certified
 
     key = decision["subject_key"]
     if decision["decision"] == CERTIFY:
-        if record_unless_certified(svc, key, year, "data_match", operator=data_match.OPERATOR,
-                                   region=decision["region"], unit=decision["unit"],
-                                   evidence=json.dumps(evidence, ensure_ascii=False)) is None:
-            return "already_certified"
-        return "certified"
+        raise ValueError("a certify decision is applied by apply_decisions (its counters go with the chunk's)")
     person = registry.get_person(key)
     if person is None:
         return "not_in_registry"

@@ -1,6 +1,8 @@
 """Only decisions go to DynamoDB (issue 22): a generated feed matched by DuckDB against a snapshot
 dumped from the emulator, written back by two worker processes; a write-back killed half way and
-run again stores each decision exactly once, and an app certification that landed first wins."""
+run again stores each decision exactly once, and an app certification that landed first wins.
+The dashboards' counters, moved once per chunk, count each certification once across kills, reruns
+and runs."""
 from __future__ import annotations
 
 from collections import Counter
@@ -11,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.feed_generator import generate
-from pensioncert.dal import certifications, life_events
+from pensioncert.dal import certifications, life_events, stats
 from pensioncert.logic.certification import record_certification
 from pensioncert.logic.registry_import import import_registry
 from pensioncert.matching import formats, snapshot, write_back
@@ -81,3 +83,87 @@ def test_an_app_certification_that_landed_first_wins(svc, matched):
     report = write_back.write_back(matched, workers=1)
     assert report.outcomes["certify:already_certified"] == 1
     assert certifications.for_year(first, TODAY.year).certification_id == app.certification_id
+
+
+def year_counters() -> Counter:
+    return Counter(stats.read_scope(stats.year_scope(TODAY.year)))
+
+
+def still_pending(keys) -> list[str]:
+    return [key for key in keys if certifications.for_year(key, TODAY.year).counters_pending]
+
+
+def test_the_dashboards_count_each_certification_of_a_killed_and_rerun_write_back_once(matched):
+    before = year_counters()
+    write_back.plan(matched, TODAY.year, chunk_decisions=3)
+    with pytest.raises(Exception, match="terminated abruptly"):
+        write_back.write_back(matched, workers=2, crash_after=4)
+    to_certify = decided(matched, formats.CERTIFY)
+    stored = [key for key in to_certify if certifications.for_year(key, TODAY.year)]
+    assert still_pending(stored), "the kill left no certification uncounted: the test tests nothing"
+    write_back.write_back(matched, workers=2)
+    moved = year_counters() - before
+    assert moved["certified"] == moved["certified#method#data_match"] == len(to_certify)
+    assert still_pending(to_certify) == []
+    regions = Counter(certifications.for_year(key, TODAY.year).region for key in to_certify)
+    assert {region: moved[f"certified#region#{region}"] for region in regions} == dict(regions)
+
+
+def test_a_new_run_counts_what_a_failed_run_left_uncounted_once(matched, tmp_path):
+    """The state machine run again after a failure plans the decisions afresh in another folder:
+    the certifications the failed run stored but had not counted are counted by the new run, once."""
+    before = year_counters()
+    again = tmp_path / "run-again"
+    again.mkdir()
+    for name in (formats.DECISIONS, formats.EVIDENCE):
+        (again / name).write_bytes((matched / name).read_bytes())
+    write_back.plan(matched, TODAY.year, chunk_decisions=4)
+    with pytest.raises(Exception, match="terminated abruptly"):
+        write_back.write_back(matched, workers=2, crash_after=3)  # in worker processes: the kill is theirs
+    to_certify = decided(matched, formats.CERTIFY)
+    assert still_pending([key for key in to_certify if certifications.for_year(key, TODAY.year)])
+    write_back.plan(again, TODAY.year, chunk_decisions=7)  # other chunks than the failed run's
+    report = write_back.write_back(again, workers=1)
+    assert report.skipped_chunks == 0
+    moved = year_counters() - before
+    assert moved["certified#method#data_match"] == moved["certified"] == len(to_certify)
+    assert still_pending(to_certify) == []
+
+
+def test_pending_certifications_counted_twice_at_once_move_the_counters_once(svc):
+    """Two counters of the same pending certifications (a chunk redone while its first try still
+    runs): the one that comes second counts only what the first did not clear."""
+    from support import unique_id_number
+
+    keys = [svc.vault.lookup("id", unique_id_number(1949)) for _ in range(3)]
+    stored = [certifications.store_uncounted(
+        key, TODAY.year, method="data_match", certified_at="2026-11-30T10:00:00+08:00", operator="数据比对",
+        region="延安市", unit="计数测试单位", evidence="[]", certification_id=f"cert_count_{index}")
+        for index, key in enumerate(keys)]
+    assert all(found.stored for found in stored)
+    before = year_counters()
+    assert certifications.count_pending([stored[0].pending]) == 1
+    assert certifications.count_pending([found.pending for found in stored]) == 2
+    assert certifications.count_pending([found.pending for found in stored]) == 0
+    moved = year_counters() - before
+    assert moved["certified#unit#延安市#计数测试单位"] == moved["certified#method#data_match"] == 3
+    # Found stored again (a chunk redone after counting): not stored, nothing left to count.
+    again = certifications.store_uncounted(
+        keys[0], TODAY.year, method="data_match", certified_at="2026-11-30T11:00:00+08:00", operator="数据比对",
+        region="延安市", unit="计数测试单位", evidence="[]", certification_id="cert_count_again")
+    assert (again.stored, again.pending) == (False, None)
+
+
+def test_a_chunk_too_large_for_one_transaction_is_counted_in_several(svc):
+    """Certifications of many units: their counters exceed DynamoDB's 100 items a transaction."""
+    from support import unique_id_number
+
+    before = year_counters()
+    pending = [certifications.store_uncounted(
+        svc.vault.lookup("id", unique_id_number(1947)), TODAY.year, method="data_match",
+        certified_at="2026-11-30T10:00:00+08:00", operator="数据比对", region="榆林市", unit=f"分组测试单位{index}",
+        evidence="[]", certification_id=f"cert_group_{index}").pending for index in range(60)]
+    assert certifications.count_pending(pending) == 60
+    moved = year_counters() - before
+    assert moved["certified#region#榆林市"] == 60
+    assert all(moved[f"certified#unit#榆林市#分组测试单位{index}"] == 1 for index in range(60))
