@@ -25,7 +25,7 @@ HOME_VISIT_HINT = LAST_TRY_HOME_VISIT_HINT
 
 
 def start(svc: Services, account, subject_param: str) -> dict:
-    subject = resolve(account, subject_param)
+    subject = resolve(svc.contacts, account, subject_param)
     # v1.2: a contact tries only with the relative's consent (unless the relative has no phone of
     # their own), and on a budget of their own: never the relative's. Asked before eligibility,
     # so a refused contact is not told why the relative could not certify either (finding 8).
@@ -61,7 +61,7 @@ def complete(svc: Services, account, session_id: str, steps: list[dict]) -> dict
 def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
     now = svc.clock.now()
     year = certification_year(now)
-    subject = _subject_of(session, account)
+    subject = _subject_of(svc, session, account)
     checked = eligibility.check_subject(svc, subject)
     person = checked.person
     if checked.reason or person is None:  # no registry record is reason NOT_FOUND
@@ -158,10 +158,10 @@ def attempts_left(svc: Services, failed: int) -> int:
     return max(svc.settings.yearly_failed_attempts_limit - failed, 0)
 
 
-def _subject_of(session, account) -> Subject:
+def _subject_of(svc: Services, session, account) -> Subject:
     if session.subject == SELF:
         return Subject(SELF, account.id_key, account.name)
-    return resolve(account, session.subject)
+    return resolve(svc.contacts, account, session.subject)
 
 
 def _settled_failure(svc: Services, account, subject: Subject, year: int, refusal: VisionRefusal, now,

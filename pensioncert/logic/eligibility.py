@@ -54,7 +54,7 @@ def told(subject: Subject, reason: str) -> tuple[str, str]:
 
 
 def check(svc: Services, account, subject_param: str) -> Eligibility:
-    subject = resolve(account, subject_param)
+    subject = resolve(svc.contacts, account, subject_param)
     checked = check_subject(svc, subject)
     return replace(checked, attempts_left=attempts_left_for(svc, account, subject))
 

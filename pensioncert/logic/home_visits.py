@@ -19,7 +19,7 @@ MAX_TEXT = 200
 def request_home_visit(svc: Services, account, *, subject: str, reason: str, address: str,
                        contact_phone: str) -> dict:
     # Only for oneself or a relative who consented: no queueing strangers for a visit.
-    target = require_consent(resolve(account, subject))
+    target = require_consent(resolve(svc.contacts, account, subject))
     reason_text = _text(reason, "reason", errors.HOME_VISIT_REASON_NEEDED)
     address_text = _text(address, "address", errors.HOME_VISIT_ADDRESS_NEEDED)
     phone = normalize.phone(contact_phone)

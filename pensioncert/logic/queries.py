@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def history(svc: Services, account, subject_param: str) -> dict:
-    subject = require_consent(resolve(account, subject_param))
+    subject = require_consent(resolve(svc.contacts, account, subject_param))
     return {
         "items": [
             {"year": int(item.year), "method": item.method, "certified_at": item.certified_at,
@@ -35,7 +35,7 @@ def _evidence(certification, subject) -> dict:
 
 
 def status(svc: Services, account, subject_param: str) -> dict:
-    subject = require_consent(resolve(account, subject_param))
+    subject = require_consent(resolve(svc.contacts, account, subject_param))
     now = svc.clock.now()
     year = certification_year(now)
     this_year = certifications.for_year(subject.id_key, year)

@@ -56,7 +56,7 @@ def due_by(start: datetime, working_days: int) -> datetime:
 
 def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
     """The retiree's (or the proxy's) appeal of a failed certification session of this year."""
-    target = require_consent(resolve(account, subject))
+    target = require_consent(resolve(svc.contacts, account, subject))
     now = svc.clock.now()
     year = certification_year(now)
     person = registry.get_person(target.id_key)

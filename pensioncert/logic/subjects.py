@@ -46,15 +46,10 @@ def require_consent(subject: Subject) -> Subject:
     return subject
 
 
-def resolve(account, subject: str, contacts: ContactRepository | None = None) -> Subject:
-    """``contacts``: the caller's ``svc.contacts``; without it, the process's (``services()``),
-    until every caller passes its own (issue 21: the callers are being reworked apart)."""
+def resolve(contacts: ContactRepository, account, subject: str) -> Subject:
+    """``contacts``: the caller's ``svc.contacts``."""
     if subject == SELF:
         return Subject(SELF, account.id_key, account.name)
-    if contacts is None:
-        from pensioncert.services import services
-
-        contacts = services().contacts
     contact = contacts.get(account.user_id, subject) if 0 < len(subject) <= 64 else None
     if contact is None:
         raise AppError(ErrorCode.NOT_FOUND, SUBJECT_NOT_A_CONTACT, field="subject")
