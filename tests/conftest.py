@@ -17,6 +17,10 @@ sys.path.insert(0, str(REPO / "layers" / "vision"))  # its build scripts: models
 ONE_WORKER_FOLDERS = {"e2e", "h5", "reliability", "infrastructure"}
 
 
+# tryfirst: xdist's worker reads these marks in its own pytest_collection_modifyitems (to append the
+# group to each node id), and it is registered after this conftest, so without it it ran first and
+# saw no mark (and under pytest 9.2 its renaming has no effect at all: requirements/dev.txt).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     if not config.pluginmanager.hasplugin("xdist"):
         return
