@@ -28,12 +28,10 @@ reset:
 test: $(STAMP) lint browser test-media
 	$(PY) -m pytest --durations=10
 
-# The same suite on both cores (pytest-xdist; tests/conftest.py marks the files that share a stack
-# for one worker). Not green, and why: with pytest 9.2 xdist 3.8's loadgroup does nothing (it
-# appends the group to item._nodeid, which pytest 9.2 no longer reads: the id is item._id), so a
-# folder's files go to both workers, each starts its own copy of the folder's stack, and a module's
-# numbered admin browser tests lose their signed-in page when the next one runs on the other worker.
-# 22 min with 24 failures on 2026-12-08; make test stays on one worker.
+# The same suite on both cores (pytest-xdist; tests/conftest.py keeps the files that share a stack on
+# one worker: it never did until 2026-12-08, see there and requirements/dev.txt). 21 min, and not yet
+# green: two admin browser tests did not find a page element in time while the other worker ran
+# browsers too (2 of 1,180, that day), so make test stays on one worker.
 test-parallel: $(STAMP) lint browser test-media
 	$(PY) -m pytest -n 2 --dist loadgroup --durations=10
 
