@@ -10,6 +10,7 @@ Every counted failure, whoever tried, is also logged on the subject's item (``fa
 from __future__ import annotations
 
 import json
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,6 +100,10 @@ def store_once(certification: CertificationTable, *, give_back_attempt: bool = F
     return True
 
 
+def new_certification_id() -> str:
+    return "cert_" + secrets.token_hex(10)
+
+
 def _deltas_of(certification: CertificationTable) -> Counter:
     """The dashboard counters one stored certification moves."""
     deltas = stats.certification_deltas(
@@ -131,19 +136,17 @@ def store_uncounted(subject_key: str, year: int, *, method: str, certified_at: s
     certification = CertificationTable(subject_key, year, method=method, certified_at=certified_at,
                                        operator=operator, region=region, unit=unit, evidence=evidence,
                                        certification_id=certification_id, counters_pending=True)
-    for _ in range(_CONFLICT_RETRIES):
-        try:
-            certification.save(condition=CertificationTable.subject_key.does_not_exist())
-            return Uncounted(stored=True, pending=certification)
-        except PutError as error:
-            if not is_conditional_failure(error):
-                raise
-        stored = for_year(certification.subject_key, int(certification.year))
-        if stored is not None:
-            # Ours when an earlier send was written and its answer lost (the SDK sent it again).
-            return Uncounted(stored=stored.certification_id == certification.certification_id,
-                             pending=stored if stored.counters_pending else None)
-    raise RuntimeError("the year's certification kept appearing and disappearing")
+    try:
+        certification.save(condition=CertificationTable.subject_key.does_not_exist())
+        return Uncounted(stored=True, pending=certification)
+    except PutError as error:
+        if not is_conditional_failure(error):
+            raise
+    # A certification is never deleted, so the one that failed the condition is there.
+    stored = CertificationTable.get(subject_key, year, consistent_read=True)
+    # Ours when an earlier send was written and its answer lost (the SDK sent it again).
+    return Uncounted(stored=stored.certification_id == certification_id,
+                     pending=stored if stored.counters_pending else None)
 
 
 # DynamoDB's most items in one transaction.
@@ -162,9 +165,9 @@ def count_pending(pending: list[CertificationTable]) -> int:
     # A unit's certifications side by side: they share their counters, so a transaction holds more.
     for certification in sorted(pending, key=lambda c: (c.region, c.unit, c.subject_key)):
         key = (certification.subject_key, int(certification.year))
-        own = set(_deltas_of(certification))
         if key in group:
             continue
+        own = set(_deltas_of(certification))
         if group and len(group) + 1 + len(keys | own) > _TRANSACTION_ITEMS:
             counted += _count_group(list(group.values()))
             group, keys = {}, set()

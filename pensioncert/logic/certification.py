@@ -1,7 +1,6 @@
 """Self-service certification by face liveness, for oneself or (by proxy) for a contact."""
 from __future__ import annotations
 
-import secrets
 from typing import TYPE_CHECKING
 
 from pensioncert.alongside import alongside
@@ -124,7 +123,7 @@ def _decide(svc: Services, account, session, steps: list[dict]) -> dict:
             evidence_key=evidence_key,
             reference=decision.get("reference"),
             authority_transaction_id=decision.get("authority_transaction_id"),
-            certification_id="cert_" + secrets.token_hex(10),
+            certification_id=certifications.new_certification_id(),
             matched_by=decision.get("matched_by"),
             reference_similarity=_rounded(decision.get("reference_similarity", decision.get("similarity"))),
             template_year=previous.year if decision.get("matched_by") == "previous_template" and previous else None,
@@ -243,7 +242,7 @@ def record_unless_certified(svc: Services, subject_key: str, year: int, method: 
         evidence_key=evidence_key,
         reference=reference,
         evidence=evidence,
-        certification_id="cert_" + secrets.token_hex(10),
+        certification_id=certifications.new_certification_id(),
     )
     if not certifications.store_once(certification):
         return None

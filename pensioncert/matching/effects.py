@@ -15,7 +15,6 @@ entries) as the row-by-row import.
 from __future__ import annotations
 
 import json
-import secrets
 from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING
@@ -85,7 +84,7 @@ def certify(svc: Services, decision: dict, evidence: list[dict], year: int):
     found = certifications.store_uncounted(
         decision["subject_key"], year, method="data_match", certified_at=iso_beijing(svc.clock.now()),
         operator=data_match.OPERATOR, region=decision["region"], unit=decision["unit"],
-        evidence=json.dumps(evidence, ensure_ascii=False), certification_id="cert_" + secrets.token_hex(10))
+        evidence=json.dumps(evidence, ensure_ascii=False), certification_id=certifications.new_certification_id())
     if found.pending is not None:  # stored by a try that may have stopped before it: lifted again, conditionally
         suspensions.lift_after_certification(found.pending.subject_key, found.pending.certified_at)
     return ("certified" if found.stored else "already_certified"), found.pending
