@@ -67,8 +67,13 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
             return None
         except TransactWriteError as error:
             # PynamoDB sends condition checks, then puts, then updates (dal/transactions.py).
-            first_counter = (1 if check is not None else 0) + 1
+            save_position = 1 if check is not None else 0
+            first_counter = save_position + 1
             failed = failed_transaction_items(error)
+            if save_position in failed and _is_stored(session):
+                # The SDK sent the transaction again after its answer was lost, and the send that
+                # landed wrote the session and its units: this open is done, counted once.
+                return None
             if failed:
                 if check is not None and 0 in failed:
                     return -1
@@ -78,6 +83,15 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
             raise
 
     return retry_conflicts(once, retries=_CONFLICT_RETRIES)
+
+
+def _is_stored(session: LivenessSessionTable) -> bool:
+    """The session is stored as this process made it (its nonce is drawn per session)."""
+    try:
+        stored = LivenessSessionTable.get(session.session_id, consistent_read=True)
+    except DoesNotExist:
+        return False
+    return stored.nonce == session.nonce
 
 
 def count_opened(session: LivenessSessionTable) -> None:
