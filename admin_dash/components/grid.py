@@ -8,10 +8,13 @@ from pensioncert.admin import labels
 LOCALE = labels.GRID_LOCALE
 
 
+PAGE_SIZE = 20
+
+
 def grid(grid_id: str, columns: list[tuple[str, str]], rows: list[dict] | None = None,
          height: int = 360, row_id: str | None = None, **kwargs) -> dag.AgGrid:
     """``columns``: (field, Chinese header) pairs."""
-    options = {"localeText": LOCALE, "pagination": True, "paginationPageSize": 20,
+    options = {"localeText": LOCALE, "pagination": True, "paginationPageSize": PAGE_SIZE,
                "paginationPageSizeSelector": False, "rowSelection": {"mode": "singleRow",
                                                                     "checkboxes": False,
                                                                     "enableClickSelection": True}}

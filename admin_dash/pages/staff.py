@@ -7,7 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from admin_dash.components.grid import grid
+from admin_dash.components.grid import PAGE_SIZE, grid
 from admin_dash.components.session import alert, call, current_staff
 from admin_dash.components.shell import not_signed_in, page_title
 from pensioncert.admin import labels, staff
@@ -142,6 +142,7 @@ def act(_d, _e, _r, _p, _s, username, reason, new_password, role, regions):
 
 
 @callback(Output("new-result", "children"), Output("staff-grid", "rowData", allow_duplicate=True),
+          Output("staff-grid", "paginationGoTo"), Output("staff-grid", "scrollTo"),
           Input("new-create", "n_clicks"), State("new-username", "value"), State("new-display-name", "value"),
           State("new-role", "value"), State("new-regions", "value"), State("new-password", "value"),
           prevent_initial_call=True)
@@ -149,5 +150,10 @@ def create(_clicks, username, display_name, role, regions, password):
     _, error = call(staff.add_staff, username=username or "", display_name=display_name or "",
                     role=role or "", regions=regions or "", password=password or "")
     if error:
-        return error, no_update
-    return alert(labels.STAFF_CREATED_DONE.format(username=username), "success", id="staff-created"), staff_rows()
+        return error, no_update, no_update, no_update
+    # The list is by username, a page at a time: the new account is shown where it landed, not left
+    # on a page the administrator is not looking at.
+    rows, username = staff_rows(), username.strip()
+    position = next((index for index, row in enumerate(rows) if row["username"] == username), 0)
+    return (alert(labels.STAFF_CREATED_DONE.format(username=username), "success", id="staff-created"), rows,
+            position // PAGE_SIZE, {"rowId": username})

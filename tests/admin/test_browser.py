@@ -225,16 +225,17 @@ def css(driver, selector: str):
 
 
 def attach(driver, selector: str, path) -> None:
-    """Give a file to an upload's input; the detail panel can re-render just after it appears."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    """Give a file to an upload's input once the page has drawn it (a loaded machine draws the
+    page's title well before the rest); the detail panel can re-render just after it appears."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
-    for _ in range(20):
+    for _ in range(120):
         try:
             css(driver, selector).send_keys(str(path))
             return
-        except StaleElementReferenceException:
+        except (NoSuchElementException, StaleElementReferenceException):
             time.sleep(0.25)
-    css(driver, selector).send_keys(str(path))
+    css(driver, selector).send_keys(str(path))  # the last try's error says what is missing
 
 
 def press(driver, selector: str) -> None:

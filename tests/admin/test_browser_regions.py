@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from admin_support import HEADER, import_people, unique_region
 from support import free_port, unique_id_number
-from test_browser import browser, css, go, press, shot, wait_text  # noqa: F401  (browser: a fixture)
+from test_browser import attach, browser, css, go, press, shot, wait_text  # noqa: F401  (browser: a fixture)
 
 PASSWORD = "Regions2026x"
 
@@ -53,7 +53,7 @@ def test_01_an_operator_is_refused_another_regions_row(browser, world, tmp_path)
     sheet.write_text(HEADER + f"{world['ids']['theirs']},陈志强,{world['mine']},本单位,recipient,activated,222222,\n",
                      encoding="utf-8")
     go(browser, world, "/pensioners", "h3", "待遇人员")
-    css(browser, "#registry-upload input[type=file]").send_keys(str(sheet))
+    attach(browser, "#registry-upload input[type=file]", sheet)
     wait_text(browser, ".import-summary", "新增或更新 0 行")
     wait_text(browser, "#import-errors .ag-cell", "不在您负责的地区")
     assert "陈志强" not in css(browser, "#import-errors").text
@@ -71,7 +71,7 @@ def test_02_an_operator_uploads_a_zip_with_photos(browser, world, tmp_path):
         out.writestr("registry.csv", HEADER + f"{number},欧巴马,{world['mine']},本单位,recipient,,,photos/p.jpg\n")
         out.writestr("photos/p.jpg", (world["photos"] / "obama3.jpg").read_bytes())
     go(browser, world, "/pensioners", "h3", "待遇人员")
-    css(browser, "#registry-upload input[type=file]").send_keys(str(archive))
+    attach(browser, "#registry-upload input[type=file]", archive)
     wait_text(browser, ".import-summary", "新增或更新 1 行", timeout=90)
     shot(browser, "11-upload-zip")
     assert registry.get_person(world["svc"].vault.lookup("id", number)).reference_embedding

@@ -18,6 +18,7 @@ from support import free_port, unique_id_number, unique_phone
 from test_browser import (  # noqa: F401 - browser: the fixture, with this module's world
     PASSWORD,
     _browser_or_fail,
+    attach,
     browser,
     click_row,
     css,
@@ -119,7 +120,7 @@ def record_visit(browser, world, label: str, person: str) -> None:
     go(browser, world, "/home-visits", "h3", "上门认证")
     click_row(browser, "hv-queue", world["names"][label])
     wait_text(browser, "#hv-title", world["names"][label])
-    css(browser, "#hv-photo input[type=file]").send_keys(str(world["photo"][person]))
+    attach(browser, "#hv-photo input[type=file]", world["photo"][person])
     wait_text(browser, "#hv-photo-label", "已选择")
     css(browser, "#hv-visited-on").send_keys("2026-03-01")
     press(browser, "#hv-record")  # outcome defaults to 认证通过; address and visitor come from the case
