@@ -14,8 +14,10 @@ import boto3
 
 from pensioncert.clock import Clock, SystemClock
 from pensioncert.dal.binding import bind_tables
+from pensioncert.dal.confirmations import PynamoDbConfirmations
 from pensioncert.dal.contacts import PynamoDbContacts
 from pensioncert.pii import PiiVault
+from pensioncert.repositories.confirmations import ConfirmationRepository
 from pensioncert.repositories.contacts import ContactRepository
 from pensioncert.rules.lockout import LockoutPolicy
 from pensioncert.settings import Settings, get_settings
@@ -33,6 +35,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     # The repositories (pensioncert/repositories): DynamoDB's unless a test passes the in-memory ones.
     contacts: ContactRepository = field(default_factory=PynamoDbContacts)
+    confirmations: ConfirmationRepository = field(default_factory=PynamoDbConfirmations)
     _sms: SmsSender | None = None
     _notices: NoticeQueue | None = None
     _vision: VisionClient | None = None

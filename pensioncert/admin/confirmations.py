@@ -10,9 +10,14 @@ from pensioncert import normalize
 from pensioncert.admin import audit, labels
 from pensioncert.admin.principal import require_region, require_staff
 from pensioncert.clock import BEIJING
-from pensioncert.dal import confirmations as dal
-from pensioncert.dal.admin_tables import ConfirmationTable
 from pensioncert.errors import AppError, ErrorCode
+from pensioncert.repositories.confirmations import (
+    APPROVED,
+    PENDING,
+    REFUSED,
+    Confirmation,
+    ConfirmationDecided,
+)
 from pensioncert.rules import four_eyes
 
 if TYPE_CHECKING:
@@ -21,43 +26,43 @@ if TYPE_CHECKING:
 NOT_FOUND = labels.CONFIRMATION_NOT_FOUND
 CHANGED = labels.CONFIRMATION_CHANGED
 REASON_REQUIRED = labels.CONFIRMATION_REASON_REQUIRED
-STATES = {state: labels.CONFIRMATION_STATES[state] for state in (dal.PENDING, dal.APPROVED, dal.REFUSED)}
+STATES = {state: labels.CONFIRMATION_STATES[state] for state in (PENDING, APPROVED, REFUSED)}
 MAX_TEXT = 200
 
 
-def queue(svc: Services, principal, state: str = dal.PENDING) -> list[dict]:
+def queue(svc: Services, principal, state: str = PENDING) -> list[dict]:
     """The principal's regions' confirmations in ``state``, oldest first (a provincial
     administrator's: every region's and the province-wide feeds)."""
     principal = require_staff(principal)
-    found = [item for region in principal.query_regions for item in dal.with_state(state, region)]
+    found = [item for region in principal.query_regions for item in svc.confirmations.with_state(state, region)]
     return [_row(svc, principal, item) for item in sorted(found, key=lambda item: item.created_at)]
 
 
 def approve(svc: Services, principal, confirmation_id: str, *, reason: str = "") -> dict:
-    item = _pending(principal, confirmation_id)
+    item = _pending(svc, principal, confirmation_id)
     text = _reason(reason, required=False) or labels.CONFIRMATION_AGREED
-    _decide(svc, principal, item, dal.APPROVED, text)
-    return {"state": dal.APPROVED, **_apply(svc, principal, item)}
+    _decide(svc, principal, item, APPROVED, text)
+    return {"state": APPROVED, **_apply(svc, principal, item)}
 
 
 def refuse(svc: Services, principal, confirmation_id: str, *, reason: str) -> dict:
-    item = _pending(principal, confirmation_id)
+    item = _pending(svc, principal, confirmation_id)
     text = _reason(reason, required=True)
-    _decide(svc, principal, item, dal.REFUSED, text)
+    _decide(svc, principal, item, REFUSED, text)
     if item.kind == four_eyes.HOME_VISIT:
         from pensioncert.admin import home_visits
 
         home_visits.confirmation_refused(svc, item, text)
-    return {"state": dal.REFUSED}
+    return {"state": REFUSED}
 
 
-def _pending(principal, confirmation_id: str) -> ConfirmationTable:
+def _pending(svc: Services, principal, confirmation_id: str) -> Confirmation:
     principal = require_staff(principal)
-    item = dal.get(confirmation_id) if confirmation_id and len(confirmation_id) <= 80 else None
+    item = svc.confirmations.get(confirmation_id) if confirmation_id and len(confirmation_id) <= 80 else None
     if item is None:
         raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
     require_region(principal, item.region)
-    if item.state != dal.PENDING:
+    if item.state != PENDING:
         raise AppError(ErrorCode.BAD_REQUEST, CHANGED)
     why = four_eyes.refusal(four_eyes.Request(item.kind, item.requested_by, item.visited_by),
                             approver=principal.username,
@@ -67,21 +72,23 @@ def _pending(principal, confirmation_id: str) -> ConfirmationTable:
     return item
 
 
-def _decide(svc: Services, principal, item: ConfirmationTable, state: str, reason: str) -> None:
+def _decide(svc: Services, principal, item: Confirmation, state: str, reason: str) -> None:
     fields = audit.fields(principal, f"confirm_{state}", target=_target(svc, item),
                           region=None if item.region == _province_wide() else item.region,
                           before={labels.AUDIT_ITEM: four_eyes.KINDS.get(item.kind, item.kind),
                                   labels.AUDIT_REQUESTED_BY: item.requested_by_name,
                                   **({labels.AUDIT_VISITOR: item.visited_by} if item.visited_by else {})},
                           after={labels.AUDIT_RESULT: STATES[state],
-                                 labels.AUDIT_APPROVER if state == dal.APPROVED else labels.AUDIT_HANDLER:
+                                 labels.AUDIT_APPROVER if state == APPROVED else labels.AUDIT_HANDLER:
                                  principal.display_name}, reason=reason)
-    if not dal.decide(item, state=state, by=principal.username, by_name=principal.display_name, reason=reason,
-                      now=svc.clock.now(), audit=fields):
-        raise AppError(ErrorCode.BAD_REQUEST, CHANGED)
+    try:
+        svc.confirmations.decide(item.confirmation_id, state=state, by=principal.username,
+                                 by_name=principal.display_name, reason=reason, now=svc.clock.now(), audit=fields)
+    except ConfirmationDecided:
+        raise AppError(ErrorCode.BAD_REQUEST, CHANGED) from None
 
 
-def _apply(svc: Services, principal, item: ConfirmationTable) -> dict:
+def _apply(svc: Services, principal, item: Confirmation) -> dict:
     detail = json.loads(item.detail)
     if item.kind in (four_eyes.HOME_VISIT, four_eyes.OVERSEAS):
         from pensioncert.admin import manual_certification
@@ -102,7 +109,7 @@ def _apply(svc: Services, principal, item: ConfirmationTable) -> dict:
     raise AppError(ErrorCode.BAD_REQUEST, NOT_FOUND)
 
 
-def _apply_feed(svc: Services, principal, item: ConfirmationTable, detail: dict) -> dict:
+def _apply_feed(svc: Services, principal, item: Confirmation, detail: dict) -> dict:
     from pensioncert.admin import events
     from pensioncert.dal import evidence
     from pensioncert.logic.registry_import import Importer
@@ -116,7 +123,7 @@ def _apply_feed(svc: Services, principal, item: ConfirmationTable, detail: dict)
     return {"report": report}
 
 
-def _apply_death(svc: Services, principal, item: ConfirmationTable, detail: dict) -> dict:
+def _apply_death(svc: Services, principal, item: Confirmation, detail: dict) -> dict:
     from datetime import date
 
     from pensioncert.dal import registry
@@ -139,7 +146,7 @@ def _province_wide() -> str:
     return ALL_REGIONS
 
 
-def _row(svc: Services, principal, item: ConfirmationTable) -> dict:
+def _row(svc: Services, principal, item: Confirmation) -> dict:
     detail = json.loads(item.detail)
     why_not = four_eyes.refusal(four_eyes.Request(item.kind, item.requested_by, item.visited_by),
                                 approver=principal.username, approver_is_province_admin=principal.is_province_admin)
@@ -152,7 +159,7 @@ def _row(svc: Services, principal, item: ConfirmationTable) -> dict:
         "summary": _summary(item.kind, detail),
         "created": item.created_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
         "state_label": STATES.get(item.state, item.state), "decided_by": item.decided_by_name or "",
-        "may_decide": item.state == dal.PENDING and why_not is None, "why_not": why_not or "",
+        "may_decide": item.state == PENDING and why_not is None, "why_not": why_not or "",
     }
 
 
@@ -173,7 +180,7 @@ def _summary(kind: str, detail: dict) -> str:
     return ""
 
 
-def _target(svc: Services, item: ConfirmationTable) -> str:
+def _target(svc: Services, item: Confirmation) -> str:
     masked = normalize.mask_id_number(svc.vault.open(item.subject_id_sealed)) if item.subject_id_sealed else ""
     return " ".join(part for part in (item.confirmation_id, item.name or "", masked) if part)
 

@@ -95,12 +95,12 @@ def decide(svc: Services, principal, review_id: str, *, passed: bool, reason: st
 def _propose_pass(svc: Services, principal, review: ReviewTable, reason: str) -> dict:
     """An appeal's pass certifies: a second staff member confirms it (rules/four_eyes.py); the review
     stays pending until then. One proposal per review."""
-    from pensioncert.dal import confirmations as proposals
     from pensioncert.logic import confirmations
+    from pensioncert.repositories.confirmations import PENDING
     from pensioncert.rules import four_eyes
 
     if any(item.kind == four_eyes.REVIEW and json.loads(item.detail)["review_id"] == review.review_id
-           for item in proposals.with_state(proposals.PENDING, review.region)):
+           for item in svc.confirmations.with_state(PENDING, review.region)):
         raise AppError(ErrorCode.BAD_REQUEST, PROPOSED)
     item = confirmations.request(
         svc, kind=four_eyes.REVIEW, region=review.region, requested_by=principal.username,

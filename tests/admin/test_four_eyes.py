@@ -16,7 +16,7 @@ from test_manual_evidence import new_staff, refused, vision_models, visit, visit
 from pensioncert.admin import audit, confirmations, events, home_visits
 from pensioncert.admin.labels import ROLE_OPERATOR, ROLE_PROVINCE_ADMIN
 from pensioncert.dal import certifications, registry
-from pensioncert.dal import confirmations as listed
+from pensioncert.repositories.confirmations import PENDING
 from pensioncert.rules import four_eyes
 
 PERSON = "p06"
@@ -125,7 +125,7 @@ def test_an_approved_feed_certifies_and_lists_its_death_for_confirmation(svc, re
     assert certifications.for_year(svc.vault.lookup("id", people["a"]), 2026).method == "data_match"
     dead = svc.vault.lookup("id", people["b"])
     assert registry.get_person(dead).corrected_status is None  # listed, payments not stopped
-    listing = [i for i in listed.with_state(listed.PENDING, region) if i.kind == four_eyes.DEATH_RECORD]
+    listing = [i for i in svc.confirmations.with_state(PENDING, region) if i.kind == four_eyes.DEATH_RECORD]
     assert [i.subject_key for i in listing] == [dead]
     # The death was typed by the uploader: they do not confirm it; anyone else of the region does.
     assert refused(lambda: confirmations.approve(svc, uploader, listing[0].confirmation_id)).status == 403
@@ -158,7 +158,7 @@ def test_a_feed_signed_with_a_wrong_key_is_refused_and_stores_nothing(svc, regio
                                                  source=registered_source, signature=signed(feed, "a-guessed-key")))
     assert error.status == 400 and error.message == events.FEED_SIGNATURE_INVALID
     assert certifications.for_year(svc.vault.lookup("id", people["a"]), 2026) is None
-    assert listed.with_state(listed.PENDING, region) == []
+    assert svc.confirmations.with_state(PENDING, region) == []
 
 
 def test_a_feed_altered_after_signing_is_refused(svc, region_and_people, registered_source):

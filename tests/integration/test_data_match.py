@@ -37,9 +37,9 @@ def confirm_death(svc, key: str, region: str = "西安市") -> dict:
     from pensioncert.admin import confirmations
     from pensioncert.admin.labels import ROLE_OPERATOR
     from pensioncert.admin.principal import StaffPrincipal
-    from pensioncert.dal import confirmations as listed
+    from pensioncert.repositories.confirmations import PENDING
 
-    pending = [item for item in listed.with_state(listed.PENDING, region)
+    pending = [item for item in svc.confirmations.with_state(PENDING, region)
                if item.kind == "death_record" and item.subject_key == key]
     assert len(pending) == 1, pending
     clerk = StaffPrincipal("death_clerk", "民政比对经办员", ROLE_OPERATOR, (region,))

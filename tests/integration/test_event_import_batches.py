@@ -14,13 +14,13 @@ from botocore.exceptions import ClientError
 from support import unique_id_number
 
 from pensioncert.dal import certifications, life_events, registry
-from pensioncert.dal import confirmations as listed
 from pensioncert.dal.life_tables import LifeEventTable, LifeStatusTable
 from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.logic import event_import
 from pensioncert.logic.certification import record_certification
 from pensioncert.logic.event_import import BATCH_ROWS, TRANSACTION_ROWS, import_events
 from pensioncert.logic.registry_import import import_registry
+from pensioncert.repositories.confirmations import PENDING
 
 HEADER = "id_number,name,region,unit,status,card_status,card_password,photo\n"
 EVENTS = "id_number,name,event_type,event_date,source,source_ref\n"
@@ -81,7 +81,7 @@ def csv_for(ids: dict[str, str], ref: str) -> str:
 def stored(svc, ids: dict[str, str], ref: str) -> dict:
     """Everything the import keeps about each person, without what names the run (keys, ids,
     the reference prefix, times of writing)."""
-    pending = listed.with_state(listed.PENDING, REGION)
+    pending = svc.confirmations.with_state(PENDING, REGION)
     kept = {}
     for label, number in ids.items():
         key = svc.vault.lookup("id", number)
