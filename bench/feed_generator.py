@@ -51,6 +51,7 @@ SYSTEMS = {
 }
 CERTIFIED_SHARE = 0.6      # recipients already certified this year when the feed arrives
 LAST_YEAR_SHARE = 0.97     # recipients certified last year (the rest are due a suspension)
+PENDING_SHARE = 0.05       # this year's data-match certifications a failed write-back left uncounted
 OUTSIDE_SHARE = 0.03       # rows about people not in the registry
 DUPLICATE_SHARE = 0.01     # rows delivered twice (same source and source_ref)
 BAD_SHARE = 0.005          # rows a checker refuses: unknown type, future date, wrong name, no reference
@@ -133,15 +134,18 @@ def _id_number(code: str, born: int, serial: int) -> str:
 
 
 def _certifications(rng, registry: pa.Table, year: int) -> pa.Table:
-    """This year's so far (``CERTIFIED_SHARE`` of recipients) and last year's (``LAST_YEAR_SHARE``)."""
+    """This year's so far (``CERTIFIED_SHARE`` of recipients) and last year's (``LAST_YEAR_SHARE``);
+    ``PENDING_SHARE`` of this year's by data matching with their dashboard counters never moved."""
     recipient = pc.equal(registry["status"], "recipient").to_numpy(zero_copy_only=False)
     parts = []
     for in_year, share in ((year, CERTIFIED_SHARE), (year - 1, LAST_YEAR_SHARE)):
         keys = registry["id_key"].filter(pa.array(recipient & (rng.random(registry.num_rows) < share)))
         methods = np.array(["app", "proxy_app", "home_visit", "agency", "data_match"])[
             rng.choice(5, len(keys), p=[0.55, 0.12, 0.04, 0.09, 0.2])]
+        pending = (methods == "data_match") & (rng.random(len(keys)) < PENDING_SHARE) & (in_year == year)
         parts.append(pa.table({"subject_key": keys, "year": pa.array(np.full(len(keys), in_year, np.int32)),
-                               "method": pa.array(methods)}, schema=CERTIFICATIONS_SCHEMA))
+                               "method": pa.array(methods), "counters_pending": pa.array(pending)},
+                              schema=CERTIFICATIONS_SCHEMA))
     return pa.concat_tables(parts)
 
 

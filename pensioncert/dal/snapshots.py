@@ -17,4 +17,4 @@ def registry_items() -> Iterator[RegistryPersonTable]:
 
 def certifications_of_year(year: int) -> Iterator[CertificationTable]:
     return CertificationTable.scan(CertificationTable.year == year,
-                                   attributes_to_get=["subject_key", "year", "method"])
+                                   attributes_to_get=["subject_key", "year", "method", "counters_pending"])

@@ -8,7 +8,9 @@ landed first (the retiree's own by the app, or this chunk's before a cut) wins a
 counts ``already_certified``. Its dashboard counters are moved once for the whole chunk
 (``count_pending``), not in a ~14-item transaction per certification: that transaction was 93 % of
 a decision's write units. Until then the certification is marked pending, so a chunk cut between
-the two, redone or replanned in another run, counts it once. Stops, flags and returns go through
+the two, redone or replanned in another run, counts it once; and a run that failed and was never
+run again leaves marks the next run's snapshot shows, which that run counts (``count_pending``
+decisions). Stops, flags and returns go through
 ``data_match.apply_event``, the same idempotent effects (status change with its audit event, list
 entries) as the row-by-row import.
 """
@@ -30,7 +32,8 @@ DECEASED = "deceased"
 SUSPENDED = "suspended"
 OVERSEAS_REVIEW = "overseas_review"
 RETURNED = "returned"
-DECISION_KINDS = (CERTIFY, DECEASED, SUSPENDED, OVERSEAS_REVIEW, RETURNED)
+COUNT_PENDING = "count_pending"  # a stored certification whose dashboard counters an earlier run never moved
+DECISION_KINDS = (CERTIFY, DECEASED, SUSPENDED, OVERSEAS_REVIEW, RETURNED, COUNT_PENDING)
 
 ACTOR = {"actor": "data_match_job", "actor_name": labels.DATA_MATCH}
 # What each non-certifying decision replays through data_match.apply_event.
@@ -65,6 +68,11 @@ def apply_decisions(svc: Services, decisions, evidence: dict[str, list[dict]], y
             outcome, uncounted = certify(svc, decision, subject_evidence, year)
             if uncounted is not None:
                 pending.append(uncounted)
+        elif decision["decision"] == COUNT_PENDING:
+            stored = certifications.for_year(decision["subject_key"], year)
+            outcome = "pending" if stored is not None and stored.counters_pending else "counted_before"
+            if outcome == "pending":
+                pending.append(stored)
         else:
             outcome = apply_decision(svc, decision, subject_evidence, year)
         outcomes[f"{decision['decision']}:{outcome}"] += 1
@@ -98,8 +106,8 @@ def apply_decision(svc: Services, decision: dict, evidence: list[dict], year: in
     from pensioncert.logic import data_match
 
     key = decision["subject_key"]
-    if decision["decision"] == CERTIFY:
-        raise ValueError("a certify decision is applied by apply_decisions (its counters go with the chunk's)")
+    if decision["decision"] in (CERTIFY, COUNT_PENDING):
+        raise ValueError("a certify or count decision is applied by apply_decisions (counters go with the chunk's)")
     person = registry.get_person(key)
     if person is None:
         return "not_in_registry"

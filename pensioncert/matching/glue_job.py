@@ -27,7 +27,7 @@ from pathlib import Path
 
 # Where DynamoDB's export writes its data files under the requested prefix.
 EXPORT_DATA = "AWSDynamoDB/*/data/*.json.gz"
-SPARK_TYPES = {"string": "string", "date32[day]": "date", "int32": "int"}
+SPARK_TYPES = {"string": "string", "date32[day]": "date", "int32": "int", "bool": "boolean"}
 
 
 def spark_schema(arrow_schema) -> str:
@@ -54,7 +54,8 @@ def certification_rows(lines, year: int):
 
     for line in lines:
         raw = json.loads(line)["Item"]
-        item = CertificationTable.from_raw_data({name: raw[name] for name in ("subject_key", "year", "method")})
+        item = CertificationTable.from_raw_data(
+            {name: raw[name] for name in ("subject_key", "year", "method", "counters_pending") if name in raw})
         if int(item.year) == year:
             yield certification_row(item)
 

@@ -15,7 +15,10 @@ What it decides, for the certification ``year`` as of ``today``:
 - ``deceased``: a death record for a person not yet deceased (the earliest one);
 - ``suspended``: an imprisonment record of a living person not already suspended or deceased;
 - ``overseas_review``: an exit with no return on or after it (the latest exit);
-- ``returned``: a return home on or after the latest exit (closes an open exit flag).
+- ``returned``: a return home on or after the latest exit (closes an open exit flag);
+- ``count_pending``: a certification of the year that a write-back stored and never counted on the
+  dashboards (a failed run not run again): whatever the feed holds, each run counts what earlier
+  runs left, once (effects.py).
 
 A person's stop event and a certification never come from one run: the status changes first, as
 it would have row by row.
@@ -125,7 +128,12 @@ WHERE p.returned_on IS NULL OR p.returned_on < p.left_on
 UNION ALL
 SELECT p.id_key, {_literal(formats.RETURNED)}, p.returned_on, x.event_type, x.source, p.region, p.unit
 FROM people p JOIN stop_sources x ON p.id_key = x.id_key AND x.event_type = {back}
-WHERE p.left_on IS NULL OR p.returned_on >= p.left_on"""),
+WHERE p.left_on IS NULL OR p.returned_on >= p.left_on
+UNION ALL
+SELECT c.subject_key, {_literal(formats.COUNT_PENDING)}, CAST(NULL AS DATE), CAST(NULL AS STRING),
+       CAST(NULL AS STRING), r.region, r.unit
+FROM certifications c JOIN registry r ON c.subject_key = r.id_key
+WHERE c.year = {params.year} AND c.counters_pending AND {scope}"""),
         ("evidence", f"""
 SELECT c.id_key AS subject_key, c.event_date, c.event_type, c.source, c.source_ref
 FROM counting c JOIN decisions d ON c.id_key = d.subject_key AND d.decision = {_literal(formats.CERTIFY)}"""),

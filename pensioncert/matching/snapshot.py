@@ -42,7 +42,8 @@ def registry_row(item, day: str) -> dict | None:
 
 
 def certification_row(item) -> dict:
-    return {"subject_key": item.subject_key, "year": int(item.year), "method": item.method}
+    return {"subject_key": item.subject_key, "year": int(item.year), "method": item.method,
+            "counters_pending": bool(item.counters_pending)}
 
 
 def _beijing_day(moment) -> date | None:

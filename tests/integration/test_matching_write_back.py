@@ -130,6 +130,33 @@ def test_a_new_run_counts_what_a_failed_run_left_uncounted_once(matched, tmp_pat
     assert still_pending(to_certify) == []
 
 
+def test_the_next_months_run_counts_what_a_failed_run_never_run_again_left_uncounted(matched, tmp_path):
+    """A run killed half way and abandoned: its stored certifications are in the next run's snapshot
+    still marked, and that run (a new snapshot, the job again, its own write-back) counts each once,
+    though its feed certifies none of them again."""
+    before = year_counters()
+    write_back.plan(matched, TODAY.year, chunk_decisions=3)
+    with pytest.raises(Exception, match="terminated abruptly"):
+        write_back.write_back(matched, workers=2, crash_after=4)
+    left = still_pending([key for key in decided(matched, formats.CERTIFY)
+                          if certifications.for_year(key, TODAY.year)])
+    assert left, "the kill left no certification uncounted: the test tests nothing"
+
+    snapshot.dump(tmp_path / "next-snapshot", year=TODAY.year, today=TODAY)
+    following = tmp_path / "next-decisions"
+    run_duckdb(JobInputs(tmp_path / "generated" / "feed", tmp_path / "next-snapshot"), following,
+               MatchParams(TODAY.year, TODAY))
+    assert not set(left) & set(decided(following, formats.CERTIFY))
+    assert sorted(decided(following, formats.COUNT_PENDING)) == sorted(left)
+    write_back.plan(following, TODAY.year, chunk_decisions=4)
+    report = write_back.write_back(following, workers=1)
+    assert report.outcomes["count_pending:pending"] == len(left)
+    assert still_pending(left) == []
+    moved = year_counters() - before
+    stored = [key for key in decided(matched, formats.CERTIFY) if certifications.for_year(key, TODAY.year)]
+    assert moved["certified"] == moved["certified#method#data_match"] == len(stored)
+
+
 def test_pending_certifications_counted_twice_at_once_move_the_counters_once(svc):
     """Two counters of the same pending certifications (a chunk redone while its first try still
     runs): the one that comes second counts only what the first did not clear."""

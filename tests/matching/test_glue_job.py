@@ -34,16 +34,18 @@ def test_exported_registry_items_become_the_dumps_rows():
          "status": "deceased", "first_imported": date(2021, 1, 1)}]
 
 
-def test_only_the_years_certifications_are_kept():
-    def certification(key: str, year: int) -> str:
-        return exported(CertificationTable(key, year, method="app", certified_at="x", region="r", unit="u",
-                                           certification_id="c"))
+def test_only_the_years_certifications_are_kept_with_their_pending_counters():
+    def certification(key: str, year: int, **pending) -> str:
+        return exported(CertificationTable(key, year, method="data_match", certified_at="x", region="r", unit="u",
+                                           certification_id="c", **pending))
 
-    rows = list(certification_rows([certification("k1", 2026), certification("k2", 2025)], 2026))
-    assert rows == [{"subject_key": "k1", "year": 2026, "method": "app"}]
+    rows = list(certification_rows([certification("k1", 2026), certification("k2", 2025),
+                                    certification("k3", 2026, counters_pending=True)], 2026))
+    assert rows == [{"subject_key": "k1", "year": 2026, "method": "data_match", "counters_pending": False},
+                    {"subject_key": "k3", "year": 2026, "method": "data_match", "counters_pending": True}]
 
 
 def test_the_spark_schema_is_the_formats_schema():
     assert spark_schema(formats.REGISTRY_SCHEMA) == ("id_key string, name string, corrected_name string, "
                                                      "region string, unit string, status string, first_imported date")
-    assert spark_schema(formats.CERTIFICATIONS_SCHEMA) == "subject_key string, year int, method string"
+    assert spark_schema(formats.CERTIFICATIONS_SCHEMA) == "subject_key string, year int, method string, counters_pending boolean"
