@@ -16,9 +16,11 @@ from pensioncert.clock import Clock, SystemClock
 from pensioncert.dal.binding import bind_tables
 from pensioncert.dal.confirmations import PynamoDbConfirmations
 from pensioncert.dal.contacts import PynamoDbContacts
+from pensioncert.dal.home_visits import PynamoDbHomeVisits
 from pensioncert.pii import PiiVault
 from pensioncert.repositories.confirmations import ConfirmationRepository
 from pensioncert.repositories.contacts import ContactRepository
+from pensioncert.repositories.home_visits import HomeVisitRepository
 from pensioncert.rules.lockout import LockoutPolicy
 from pensioncert.settings import Settings, get_settings
 from pensioncert.sms import SmsSender
@@ -35,6 +37,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     # The repositories (pensioncert/repositories): DynamoDB's unless a test passes the in-memory ones.
     contacts: ContactRepository = field(default_factory=PynamoDbContacts)
+    home_visits: HomeVisitRepository = field(default_factory=PynamoDbHomeVisits)
     confirmations: ConfirmationRepository = field(default_factory=PynamoDbConfirmations)
     _sms: SmsSender | None = None
     _notices: NoticeQueue | None = None

@@ -1,8 +1,8 @@
 """Home visits (上门认证): the queue, assignment, scheduling and the outcome of a visit."""
 from __future__ import annotations
 
+import contextlib
 import json
-import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,13 +10,12 @@ from pensioncert import normalize
 from pensioncert.admin import audit, labels, manual_evidence
 from pensioncert.admin.principal import covers, require_person_in_scope, require_region, require_staff
 from pensioncert.clock import BEIJING
-from pensioncert.dal import home_visits as cases
 from pensioncert.dal import registry
 from pensioncert.dal import staff as staff_dal
-from pensioncert.dal.tables import HomeVisitTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import confirmations, eligibility, reviews
 from pensioncert.logic.registry_import import ImportReport, RowError, read_csv
+from pensioncert.repositories.home_visits import QUEUE_STATUSES, CaseChanged, HomeVisitCase, new_case_id
 from pensioncert.rules import four_eyes
 from pensioncert.rules.certification import ALREADY_CERTIFIED, HOME_VISIT, certification_year
 
@@ -30,12 +29,12 @@ OUTCOME_LABELS = {**labels.CASE_OUTCOME, "review": labels.CASE_OUTCOME_REVIEW,
 MAX_TEXT = 200
 
 
-def queue(svc: Services, principal, statuses: tuple[str, ...] = cases.QUEUE_STATUSES) -> list[dict]:
+def queue(svc: Services, principal, statuses: tuple[str, ...] = QUEUE_STATUSES) -> list[dict]:
     """Open, assigned and scheduled cases of the principal's regions (the status index), oldest
     first."""
     principal = require_staff(principal)
     found = [case for status in statuses for region in principal.query_regions
-             for case in cases.cases_with_status(status, region)]
+             for case in svc.home_visits.with_status(status, region)]
     return [_row(svc, case) for case in sorted(found, key=lambda case: case.created_at)]
 
 
@@ -48,16 +47,15 @@ def create_from_unit_report(svc: Services, principal, *, id_number: str, reason:
         raise AppError(ErrorCode.NOT_FOUND, labels.PERSON_NOT_FOUND)
     require_person_in_scope(principal, person.region, labels.PERSON_NOT_FOUND)
     now = svc.clock.now()
-    case = HomeVisitTable(
-        "hv_" + secrets.token_hex(8), subject_key=person.id_key, subject_id_sealed=person.id_sealed,
-        name=person.name, region=person.region, unit=person.unit, status="open",
-        region_created=f"{person.region}#{now.isoformat()}", source="unit_report",
+    case = HomeVisitCase(
+        new_case_id(), subject_key=person.id_key, subject_id_sealed=person.id_sealed,
+        name=person.name, region=person.region, unit=person.unit, status="open", source="unit_report",
         reason=_text(reason, labels.CASE_REASON_NEEDED),
         address_sealed=svc.vault.seal(_text(address, labels.CASE_ADDRESS_NEEDED)),
         contact_phone_sealed=svc.vault.seal(normalize.phone(contact_phone)),
         requested_by=f"staff:{principal.username}", created_at=now,
     )
-    cases.create(case)
+    svc.home_visits.create(case)
     audit.record(svc, principal, "hv_create", target=f"{case.case_id} {person.name} "
                  f"{normalize.mask_id_number(person_id)}", region=person.region,
                  after={labels.FIELD_SOURCE: labels.CASE_FROM_UNIT_REPORT, labels.FIELD_REASON: case.reason})
@@ -83,28 +81,29 @@ def import_unit_reports(svc: Services, principal, csv_text: str) -> ImportReport
 
 
 def assign(svc: Services, principal, case_id: str, username: str) -> None:
-    case = _case(principal, case_id)
+    case = _case(svc, principal, case_id)
     assignee = staff_dal.get(username or "")
     if assignee is None or not covers(assignee.role, assignee.regions, case.region):
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_VISITOR_NEEDED)
-    _move(svc, case, ("open", "assigned", "scheduled"), "assigned", assigned_to=assignee.username,
-          scheduled_for=None)
+    moved = _move(svc, case, ("open", "assigned", "scheduled"), "assigned", assigned_to=assignee.username,
+                  scheduled_for=None)
+    # "before" reads the moved case: what these audits have recorded (see _move).
     audit.record(svc, principal, "hv_assign", target=_target(case), region=case.region,
-                 before={labels.AUDIT_ASSIGNEE: case.assigned_to or ""},
+                 before={labels.AUDIT_ASSIGNEE: moved.assigned_to or ""},
                  after={labels.AUDIT_ASSIGNEE: assignee.display_name})
 
 
 def schedule(svc: Services, principal, case_id: str, day: str) -> None:
-    case = _case(principal, case_id)
+    case = _case(svc, principal, case_id)
     try:
         when = datetime.strptime((day or "")[:10], "%Y-%m-%d").date()
     except ValueError:
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_DATE_NEEDED) from None
     if when.isoformat() < svc.clock.now().astimezone(BEIJING).date().isoformat():
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_DATE_PAST)
-    _move(svc, case, ("assigned", "scheduled"), "scheduled", scheduled_for=when.isoformat())
+    moved = _move(svc, case, ("assigned", "scheduled"), "scheduled", scheduled_for=when.isoformat())
     audit.record(svc, principal, "hv_schedule", target=_target(case), region=case.region,
-                 before={labels.AUDIT_SCHEDULED_FOR: case.scheduled_for or ""},
+                 before={labels.AUDIT_SCHEDULED_FOR: moved.scheduled_for or ""},
                  after={labels.AUDIT_SCHEDULED_FOR: when.isoformat()})
 
 
@@ -116,16 +115,16 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
     member who did not visit (``outcome`` confirming; the approval stores the year's certification,
     method home_visit, the once-a-year rule); one below the match threshold closes it into a
     review case for a provincial reviewer instead (``outcome`` review)."""
-    case = _case(principal, case_id)
+    case = _case(svc, principal, case_id)
     if case.status not in ("assigned", "scheduled"):
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_ASSIGN_FIRST)
     now = svc.clock.now()
     if not passed:
         reason = _text(failure_reason, labels.CASE_FAILURE_REASON_NEEDED)
-        _move(svc, case, ("assigned", "scheduled"), "assigned", outcome="failed",
-              failure_reason=reason, scheduled_for=None)
+        moved = _move(svc, case, ("assigned", "scheduled"), "assigned", outcome="failed",
+                      failure_reason=reason, scheduled_for=None)
         audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
-                     before={labels.AUDIT_STATE: labels.CASE_STATUS[case.status]},
+                     before={labels.AUDIT_STATE: labels.CASE_STATUS[moved.status]},
                      after={labels.AUDIT_RESULT: labels.CASE_FAILED, labels.FIELD_REASON: reason})
         return {"outcome": "failed"}
     decision = eligibility.may_certify(svc, case.subject_key, HOME_VISIT)
@@ -170,47 +169,52 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
 
 
 def confirmation_confirmed(svc: Services, case_id: str, outcome: str) -> None:
-    """The second person approved: the case's outcome is the certification's."""
-    case = cases.get(case_id)
-    if case is not None:
-        cases.transition(case, from_statuses=("done",), to_status="done", now=svc.clock.now(), outcome=outcome)
+    """The second person approved: the case's outcome is the certification's (a case not done,
+    or none, is left as it is)."""
+    with contextlib.suppress(CaseChanged):
+        svc.home_visits.move(case_id, from_statuses=("done",), to_status="done", now=svc.clock.now(), outcome=outcome)
 
 
 def confirmation_refused(svc: Services, confirmation, reason: str) -> None:
     """The second person did not confirm the visit: the case is back on the queue with the reason."""
-    case = cases.get(json.loads(confirmation.detail)["case_id"])
-    if case is not None:
-        cases.transition(case, from_statuses=("done",), to_status="assigned", now=svc.clock.now(),
-                         outcome="failed", failure_reason=labels.CASE_NOT_CONFIRMED.format(reason=reason), scheduled_for=None)
+    with contextlib.suppress(CaseChanged):
+        svc.home_visits.move(json.loads(confirmation.detail)["case_id"], from_statuses=("done",), to_status="assigned",
+                             now=svc.clock.now(), outcome="failed",
+                             failure_reason=labels.CASE_NOT_CONFIRMED.format(reason=reason), scheduled_for=None)
 
 
-def _close(svc: Services, principal, case, outcome: str, proof=None, **fields) -> dict:
-    _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None, **fields)
+def _close(svc: Services, principal, case: HomeVisitCase, outcome: str, proof=None, **fields) -> dict:
+    moved = _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None, **fields)
     after = {labels.AUDIT_RESULT: OUTCOME_LABELS[outcome]}
     if proof is not None:
         after.update({labels.AUDIT_SIMILARITY: proof.score_label, labels.AUDIT_VISIT_DATE: proof.visited_on,
                       labels.AUDIT_VISITOR: proof.visited_by_name})
     audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
-                 before={labels.AUDIT_STATE: labels.CASE_STATUS[case.status]}, after=after)
+                 before={labels.AUDIT_STATE: labels.CASE_STATUS[moved.status]}, after=after)
     return {"outcome": outcome}
 
 
-def _case(principal, case_id: str) -> HomeVisitTable:
+def _case(svc: Services, principal, case_id: str) -> HomeVisitCase:
     require_staff(principal)
-    case = cases.get(case_id) if case_id else None
+    case = svc.home_visits.get(case_id) if case_id else None
     if case is None:
         raise AppError(ErrorCode.NOT_FOUND, labels.CASE_NOT_FOUND)
     require_region(principal, case.region)
     return case
 
 
-def _move(svc: Services, case, from_statuses, to_status, **fields) -> None:
-    if not cases.transition(case, from_statuses=from_statuses, to_status=to_status,
-                            now=svc.clock.now(), **fields):
-        raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_CHANGED)
+def _move(svc: Services, case: HomeVisitCase, from_statuses, to_status, **fields) -> HomeVisitCase:
+    """The case as moved. The audits' "before" values are read from it, as they were from the table
+    item the update had refreshed before the repository (issue 21): the new values, not the old ones.
+    Kept as it was; recording ``case``'s instead is a change of its own."""
+    try:
+        return svc.home_visits.move(case.case_id, from_statuses=from_statuses, to_status=to_status,
+                                    now=svc.clock.now(), **fields)
+    except CaseChanged:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_CHANGED) from None
 
 
-def _row(svc: Services, case: HomeVisitTable) -> dict:
+def _row(svc: Services, case: HomeVisitCase) -> dict:
     vault = svc.vault
     return {
         "case_id": case.case_id, "name": case.name,
@@ -227,7 +231,7 @@ def _row(svc: Services, case: HomeVisitTable) -> dict:
     }
 
 
-def _target(case: HomeVisitTable) -> str:
+def _target(case: HomeVisitCase) -> str:
     return f"{case.case_id} {case.name}"
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 from typing import TYPE_CHECKING
 
 from pensioncert import normalize
@@ -21,11 +20,11 @@ from pensioncert.admin import audit, labels
 from pensioncert.admin.principal import require_province_admin, require_region, require_staff
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import evidence, registry
-from pensioncert.dal import home_visits as cases
 from pensioncert.dal import reviews as reviews_dal
-from pensioncert.dal.tables import HomeVisitTable, ReviewTable
+from pensioncert.dal.tables import ReviewTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.certification import record_unless_certified
+from pensioncert.repositories.home_visits import CaseOpen, HomeVisitCase, new_case_id
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -162,17 +161,19 @@ def _certify(svc: Services, principal, review: ReviewTable, operator: str) -> di
 
 def _propose_home_visit(svc: Services, principal, review: ReviewTable) -> str:
     now = svc.clock.now()
-    case = HomeVisitTable(
-        "hv_" + secrets.token_hex(8), subject_key=review.subject_key, subject_id_sealed=review.subject_id_sealed,
-        name=review.name, region=review.region, unit=review.unit, status="open",
-        region_created=f"{review.region}#{now.isoformat()}", source="review",
+    case = HomeVisitCase(
+        new_case_id(), subject_key=review.subject_key, subject_id_sealed=review.subject_id_sealed,
+        name=review.name, region=review.region, unit=review.unit, status="open", source="review",
         reason=labels.REVIEW_REFUSED_VISIT_REASON.format(review_id=review.review_id),
         address_sealed=review.visit_address_sealed, requested_by=f"staff:{principal.username}", created_at=now,
     )
-    existing = cases.create_unless_open(case)
-    case_id = existing.case_id if existing is not None else case.case_id
+    try:
+        svc.home_visits.create_unless_open(case)
+        case_id, opened = case.case_id, True
+    except CaseOpen as open_case:  # the subject's open one is kept
+        case_id, opened = open_case.case.case_id, False
     review.update(actions=[ReviewTable.home_visit_case_id.set(case_id)])
-    if existing is None:
+    if opened:
         audit.record(svc, principal, "hv_create", target=f"{case.case_id} {case.name}", region=case.region,
                      after={labels.FIELD_SOURCE: labels.REVIEW_REFUSED_SOURCE, labels.AUDIT_REVIEW: review.review_id})
     return case_id

@@ -1,14 +1,13 @@
 """Requests for a home visit (上门认证) from the app: a case on the agency's queue."""
 from __future__ import annotations
 
-import secrets
 from typing import TYPE_CHECKING
 
 from pensioncert import errors, normalize
-from pensioncert.dal import home_visits, registry
-from pensioncert.dal.tables import HomeVisitTable
+from pensioncert.dal import registry
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.subjects import require_consent, resolve
+from pensioncert.repositories.home_visits import CaseOpen, HomeVisitCase, new_case_id
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -27,15 +26,14 @@ def request_home_visit(svc: Services, account, *, subject: str, reason: str, add
     if person is None:
         raise AppError(ErrorCode.NOT_FOUND)
     now = svc.clock.now()
-    case = HomeVisitTable(
-        "hv_" + secrets.token_hex(8),
+    case = HomeVisitCase(
+        new_case_id(),
         subject_key=target.id_key,
         subject_id_sealed=person.id_sealed,
         name=person.name,
         region=person.region,
         unit=person.unit,
         status="open",
-        region_created=f"{person.region}#{now.isoformat()}",
         source="app",
         reason=reason_text,
         address_sealed=svc.vault.seal(address_text),
@@ -43,8 +41,10 @@ def request_home_visit(svc: Services, account, *, subject: str, reason: str, add
         requested_by=account.user_id,
         created_at=now,
     )
-    if home_visits.create_unless_open(case) is not None:
-        raise AppError(ErrorCode.HOME_VISIT_PENDING)
+    try:
+        svc.home_visits.create_unless_open(case)
+    except CaseOpen:
+        raise AppError(ErrorCode.HOME_VISIT_PENDING) from None
     return {"case_id": case.case_id}
 
 

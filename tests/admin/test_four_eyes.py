@@ -65,9 +65,7 @@ def test_a_refused_confirmation_puts_the_case_back_on_the_queue(svc, world):
                                        visit=visit(world, visit_photo(PERSON)))
     colleague = new_staff(svc, ROLE_OPERATOR, [world["region"]], "co")
     confirmations.refuse(svc, colleague, asked["confirmation_id"], reason="照片背景不是登记地址")
-    from pensioncert.dal import home_visits as cases
-
-    case = cases.get(world["case"])
+    case = svc.home_visits.get(world["case"])
     assert (case.status, case.outcome) == ("assigned", "failed") and "照片背景" in case.failure_reason
     assert certifications.for_year(world["key"], 2026) is None
 

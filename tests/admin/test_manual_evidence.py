@@ -20,7 +20,6 @@ from support import unique_id_number, unique_phone
 from pensioncert.admin import confirmations, home_visits, manual_evidence, overseas, reviews, staff
 from pensioncert.admin.labels import ROLE_OPERATOR, ROLE_PROVINCE_ADMIN
 from pensioncert.dal import certifications, evidence
-from pensioncert.dal import home_visits as cases
 from pensioncert.dal import reviews as reviews_dal
 from pensioncert.errors import AppError
 from pensioncert.logic.registry_import import import_registry
@@ -102,7 +101,7 @@ def test_a_passed_visit_without_a_photo_or_its_facts_certifies_nothing(svc, worl
         svc, op, case, passed=True, visit=visit(world, visit_photo(PERSON), visited_by=stranger.username)))
     assert error.status == 400
     assert certifications.for_year(world["key"], 2026) is None
-    assert cases.get(case).status == "assigned"
+    assert svc.home_visits.get(case).status == "assigned"
 
 
 def test_the_reference_photo_itself_or_a_resaved_copy_is_no_visit_photo(svc, world):
@@ -130,7 +129,7 @@ def test_a_matching_visit_photo_certifies_once_a_second_staff_member_confirms_it
                                         visit=visit(world, visit_photo(PERSON)))
     assert result["outcome"] == "confirming" and result["similarity"] > 0, result  # vision decided the match
     assert certifications.for_year(world["key"], 2026) is None
-    case = cases.get(world["case"])
+    case = svc.home_visits.get(world["case"])
     assert (case.status, case.outcome, case.visited_on) == ("done", "confirming", VISIT_DAY)
     assert svc.vault.open(case.visit_address_sealed) == "某市某路1号3单元"
     assert case.similarity == result["similarity"]
@@ -145,7 +144,7 @@ def test_a_matching_visit_photo_certifies_once_a_second_staff_member_confirms_it
     assert bundle["visited_on"] == VISIT_DAY and bundle["visited_by"] == world["op"].username
     assert svc.vault.open(bundle["address_sealed"]) == "某市某路1号3单元" and "某市某路" not in json.dumps(bundle)
     assert manual_evidence.photo_of(svc, stored.evidence_key) == visit_photo(PERSON)
-    assert cases.get(world["case"]).outcome == "passed"
+    assert svc.home_visits.get(world["case"]).outcome == "passed"
 
 
 def test_another_persons_photo_goes_to_a_provincial_reviewer_instead(svc, world):
@@ -190,7 +189,7 @@ def test_overseas_certification_needs_the_consular_or_video_photo(svc, world):
     reviewer = new_staff(svc, ROLE_PROVINCE_ADMIN, [], "rv")
     reviews.decide(svc, reviewer, mismatch["review_id"], passed=False, reason="照片不是本人")
     refused_review = reviews_dal.get(mismatch["review_id"])
-    assert refused_review.outcome == "refused" and cases.get(refused_review.home_visit_case_id).source == "review"
+    assert refused_review.outcome == "refused" and svc.home_visits.get(refused_review.home_visit_case_id).source == "review"
     asked = overseas.certify(svc, op, world["key"], visit(world, visit_photo(PERSON), address="视频通话"),
                              "video_call")
     assert asked["outcome"] == "confirming" and asked["similarity"] > 0

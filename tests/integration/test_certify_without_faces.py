@@ -9,7 +9,7 @@ from auth_steps import post, register
 from support import unique_id_number, unique_phone
 
 from pensioncert.clock import BEIJING
-from pensioncert.dal import certifications, home_visits
+from pensioncert.dal import certifications
 from pensioncert.dal.tables import CertificationTable
 from pensioncert.errors import REASON_NOT_TOLD, AppError
 from pensioncert.logic.registry_import import import_registry
@@ -202,7 +202,7 @@ def consent_as_the_relative(api, relative_token):
 HOME_VISIT = {"reason": "长年卧床，无法配合摇头张嘴", "address": "西安市新城区某街道1号", "contact_phone": "13800138000"}
 
 
-def test_a_home_visit_request_puts_the_subject_on_the_agency_queue(api, family):
+def test_a_home_visit_request_puts_the_subject_on_the_agency_queue(api, svc, family):
     people, token = family
     contact_id = add(api, token, "周王氏", people["mother"])[1]["contact_id"]
     status, body = post(api, "/certify/home-visit-requests", {"subject": contact_id, **HOME_VISIT}, token)
@@ -210,7 +210,7 @@ def test_a_home_visit_request_puts_the_subject_on_the_agency_queue(api, family):
     consent_as_the_relative(api, card_login(api, people["mother"], "246802"))
     status, body = post(api, "/certify/home-visit-requests", {"subject": contact_id, **HOME_VISIT}, token)
     assert status == 201
-    queue = home_visits.open_cases("西安市")
+    queue = svc.home_visits.with_status("open", "西安市")
     case = next(case for case in queue if case.case_id == body["case_id"])
     assert case.name == "周王氏" and case.source == "app" and case.status == "open"
     assert "西安市新城区" not in case.address_sealed  # stored sealed
