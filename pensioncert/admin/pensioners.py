@@ -17,6 +17,7 @@ from pensioncert.dal.tables import RegistryPersonTable
 from pensioncert.dal.transactions import LostRace, retry_lost_races
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import corrections
+from pensioncert.logic.import_photos import PhotoPool
 from pensioncert.logic.registry_import import (
     Importer,
     ImportReport,
@@ -277,7 +278,9 @@ def import_upload(svc: Services, principal, data: str | bytes, filename: str = "
     """The registry import of an uploaded file, on the same functions as `make import`: a CSV
     (photo cells empty: the photos there are kept) or a zip of the CSV and its photos. Row by
     row, an operator may create and change only records whose current region is theirs; each
-    changed row is audited with its change (``logic.registry_import``)."""
+    changed row is audited with its change (``logic.registry_import``). The photos are embedded as
+    `make import` embeds them (``PhotoPool``: worker processes once there is more than a chunk, each
+    photo's result recorded, so an upload sent again after a failure embeds only the rest)."""
     principal = require_staff(principal)
     importer = Importer(principal.username, principal.display_name, principal.region_filter)
     s3 = svc.client("s3")
@@ -287,7 +290,8 @@ def import_upload(svc: Services, principal, data: str | bytes, filename: str = "
 
     source = (filename or labels.UPLOADED_FILE)[:200]
     if isinstance(data, bytes) and data.startswith(ZIP_MAGIC):
-        report = import_archive(svc, data, store_photo, importer, source)
+        with PhotoPool(svc) as pool:
+            report = import_archive(svc, data, store_photo, importer, source, photo_pool=pool)
     else:
         if isinstance(data, bytes):
             try:

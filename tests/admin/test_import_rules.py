@@ -85,6 +85,24 @@ def test_the_admin_upload_takes_a_zip_of_the_csv_and_its_photos(svc, photos):
         assert report.written == 0 and report.errors[0].field == "file"
 
 
+def test_the_admin_upload_records_each_photos_result_as_make_import_does(svc, photos):
+    """Sent again after a failure, an upload embeds only what no one recorded (logic/import_photos.py)."""
+    from pensioncert.dal import photo_results
+    from pensioncert.logic.import_photos import photo_key
+
+    region = unique_region()
+    first, second = unique_id_number(1952), unique_id_number(1952)
+    images = {"a.jpg": (photos / "obama3.jpg").read_bytes(), "b.jpg": (photos / "biden.jpg").read_bytes()}
+    archive = zipped({"registry.csv": (HEADER + f"{first},欧巴马,{region},本单位,recipient,,,a.jpg\n"
+                                       f"{second},拜登,{region},本单位,recipient,,,b.jpg\n").encode(), **images})
+    assert pensioners.import_upload(svc, operator_for(region), archive, "名册.zip").written == 2
+    keys = [photo_key(svc.vault, image) for image in images.values()]
+    recorded = photo_results.recorded(keys)
+    assert sorted(recorded) == sorted(keys)
+    assert [recorded[key][0] == registry.get_person(svc.vault.lookup("id", number)).reference_embedding
+            for key, number in zip(keys, (first, second), strict=True)] == [True, True]
+
+
 def test_make_import_takes_the_same_zip(svc, photos, tmp_path, monkeypatch):
     from pensioncert import registry_import as cli
 
