@@ -85,11 +85,10 @@ def assign(svc: Services, principal, case_id: str, username: str) -> None:
     assignee = staff_dal.get(username or "")
     if assignee is None or not covers(assignee.role, assignee.regions, case.region):
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_VISITOR_NEEDED)
-    moved = _move(svc, case, ("open", "assigned", "scheduled"), "assigned", assigned_to=assignee.username,
-                  scheduled_for=None)
-    # "before" reads the moved case: what these audits have recorded (see _move).
+    _move(svc, case, ("open", "assigned", "scheduled"), "assigned", assigned_to=assignee.username,
+          scheduled_for=None)
     audit.record(svc, principal, "hv_assign", target=_target(case), region=case.region,
-                 before={labels.AUDIT_ASSIGNEE: moved.assigned_to or ""},
+                 before={labels.AUDIT_ASSIGNEE: _staff_name(case.assigned_to)},
                  after={labels.AUDIT_ASSIGNEE: assignee.display_name})
 
 
@@ -101,9 +100,9 @@ def schedule(svc: Services, principal, case_id: str, day: str) -> None:
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_DATE_NEEDED) from None
     if when.isoformat() < svc.clock.now().astimezone(BEIJING).date().isoformat():
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_DATE_PAST)
-    moved = _move(svc, case, ("assigned", "scheduled"), "scheduled", scheduled_for=when.isoformat())
+    _move(svc, case, ("assigned", "scheduled"), "scheduled", scheduled_for=when.isoformat())
     audit.record(svc, principal, "hv_schedule", target=_target(case), region=case.region,
-                 before={labels.AUDIT_SCHEDULED_FOR: moved.scheduled_for or ""},
+                 before={labels.AUDIT_SCHEDULED_FOR: case.scheduled_for or ""},
                  after={labels.AUDIT_SCHEDULED_FOR: when.isoformat()})
 
 
@@ -121,10 +120,10 @@ def record_outcome(svc: Services, principal, case_id: str, *, passed: bool, fail
     now = svc.clock.now()
     if not passed:
         reason = _text(failure_reason, labels.CASE_FAILURE_REASON_NEEDED)
-        moved = _move(svc, case, ("assigned", "scheduled"), "assigned", outcome="failed",
-                      failure_reason=reason, scheduled_for=None)
+        _move(svc, case, ("assigned", "scheduled"), "assigned", outcome="failed",
+              failure_reason=reason, scheduled_for=None)
         audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
-                     before={labels.AUDIT_STATE: labels.CASE_STATUS[moved.status]},
+                     before={labels.AUDIT_STATE: labels.CASE_STATUS[case.status]},
                      after={labels.AUDIT_RESULT: labels.CASE_FAILED, labels.FIELD_REASON: reason})
         return {"outcome": "failed"}
     decision = eligibility.may_certify(svc, case.subject_key, HOME_VISIT)
@@ -184,14 +183,23 @@ def confirmation_refused(svc: Services, confirmation, reason: str) -> None:
 
 
 def _close(svc: Services, principal, case: HomeVisitCase, outcome: str, proof=None, **fields) -> dict:
-    moved = _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None, **fields)
+    _move(svc, case, ("assigned", "scheduled"), "done", outcome=outcome, failure_reason=None, **fields)
     after = {labels.AUDIT_RESULT: OUTCOME_LABELS[outcome]}
     if proof is not None:
         after.update({labels.AUDIT_SIMILARITY: proof.score_label, labels.AUDIT_VISIT_DATE: proof.visited_on,
                       labels.AUDIT_VISITOR: proof.visited_by_name})
     audit.record(svc, principal, "hv_outcome", target=_target(case), region=case.region,
-                 before={labels.AUDIT_STATE: labels.CASE_STATUS[moved.status]}, after=after)
+                 before={labels.AUDIT_STATE: labels.CASE_STATUS[case.status]}, after=after)
     return {"outcome": outcome}
+
+
+def _staff_name(username: str | None) -> str:
+    """A staff member's name as the audit shows an assignee ("" for none; the username of an account
+    since removed)."""
+    if not username:
+        return ""
+    member = staff_dal.get(username)
+    return member.display_name if member is not None else username
 
 
 def _case(svc: Services, principal, case_id: str) -> HomeVisitCase:
@@ -204,9 +212,9 @@ def _case(svc: Services, principal, case_id: str) -> HomeVisitCase:
 
 
 def _move(svc: Services, case: HomeVisitCase, from_statuses, to_status, **fields) -> HomeVisitCase:
-    """The case as moved. The audits' "before" values are read from it, as they were from the table
-    item the update had refreshed before the repository (issue 21): the new values, not the old ones.
-    Kept as it was; recording ``case``'s instead is a change of its own."""
+    """The case as moved. An audit's "before" is ``case``, as read before the move (the move holds
+    only if the case was still in one of ``from_statuses``). Until 2026-12-08 it was read from the
+    moved item, so these audits showed the new value as the old one."""
     try:
         return svc.home_visits.move(case.case_id, from_statuses=from_statuses, to_status=to_status,
                                     now=svc.clock.now(), **fields)

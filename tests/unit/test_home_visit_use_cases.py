@@ -218,8 +218,9 @@ def test_a_case_is_assigned_to_staff_of_its_region_then_scheduled(world):
     case = stored(world, case_id)
     assert (case.status, case.assigned_to, case.scheduled_for, case.updated_at) == (
         "scheduled", "op", "2026-03-05", world.svc.clock.now())
-    assert [(e["action"], e["after"]) for e in world.audit[1:]] == [
-        ("hv_assign", {labels.AUDIT_ASSIGNEE: "王经办"}), ("hv_schedule", {labels.AUDIT_SCHEDULED_FOR: "2026-03-05"})]
+    assert [(e["action"], e["before"], e["after"]) for e in world.audit[1:]] == [
+        ("hv_assign", {labels.AUDIT_ASSIGNEE: ""}, {labels.AUDIT_ASSIGNEE: "王经办"}),
+        ("hv_schedule", {labels.AUDIT_SCHEDULED_FOR: ""}, {labels.AUDIT_SCHEDULED_FOR: "2026-03-05"})]
 
 
 def test_reassigning_clears_the_appointment(world):
@@ -231,6 +232,18 @@ def test_reassigning_clears_the_appointment(world):
     home_visits.assign(world.svc, world.operator, case_id, "op2")
     case = stored(world, case_id)
     assert (case.status, case.assigned_to, case.scheduled_for) == ("assigned", "op2", None)
+    # The audit says who had it before and who has it now.
+    assert (world.audit[-1]["before"], world.audit[-1]["after"]) == (
+        {labels.AUDIT_ASSIGNEE: "王经办"}, {labels.AUDIT_ASSIGNEE: "李经办"})
+
+
+def test_a_new_appointment_is_audited_with_the_one_it_replaced(world):
+    case_id = report(world, a_person(world)[0])
+    home_visits.assign(world.svc, world.operator, case_id, "op")
+    home_visits.schedule(world.svc, world.operator, case_id, "2026-03-05")
+    home_visits.schedule(world.svc, world.operator, case_id, "2026-03-09")
+    assert (world.audit[-1]["before"], world.audit[-1]["after"]) == (
+        {labels.AUDIT_SCHEDULED_FOR: "2026-03-05"}, {labels.AUDIT_SCHEDULED_FOR: "2026-03-09"})
 
 
 def test_a_visitor_of_another_region_or_no_one_is_refused(world):
@@ -315,6 +328,7 @@ def test_a_failed_visit_keeps_the_case_on_the_queue_with_its_reason(world):
     assert (case.status, case.outcome, case.failure_reason, case.scheduled_for) == ("assigned", "failed", "家中无人", None)
     [row] = home_visits.queue(world.svc, world.operator)
     assert row["last_outcome"] == labels.CASE_LAST_FAILED + "家中无人"
+    assert world.audit[-1]["before"] == {labels.AUDIT_STATE: labels.CASE_STATUS["scheduled"]}
     assert world.audit[-1]["after"] == {labels.AUDIT_RESULT: labels.CASE_FAILED, labels.FIELD_REASON: "家中无人"}
 
 
