@@ -34,7 +34,11 @@ def claim(notice_id: str, *, purpose: str, token: str, now: datetime, lease_seco
         found = NoticeSendTable.get(notice_id, consistent_read=True)
     except DoesNotExist:  # let go between our put and this read: the next delivery takes it
         return Claim.HELD
-    return Claim.SENT if found.state == SENT else Claim.HELD
+    if found.state == SENT:
+        return Claim.SENT
+    # Our own claim: the SDK sent the put again after its answer was lost (a put has no idempotency
+    # token), and the resend met the first. Taken as held, the notice waited out its own lease.
+    return Claim.TAKEN if found.claim == token else Claim.HELD
 
 
 def mark_sent(notice_id: str, *, token: str, now: datetime) -> bool:

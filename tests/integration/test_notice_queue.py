@@ -120,6 +120,17 @@ def test_a_message_delivered_twice_is_sent_once(svc):
     assert sends.state_of(notice.notice_id) == "sent"
 
 
+def test_a_claim_that_meets_its_own_earlier_send_is_taken(svc):
+    """The claim's put was written and its answer lost; the SDK's resend fails its condition on
+    the first send's claim. That claim is this consumer's (its token): it sends now, not after the
+    lease. Another consumer's claim is still held."""
+    notice, now = a_notice(svc), svc.clock.now()
+    claim = {"purpose": notice.purpose, "now": now, "lease_seconds": CLAIM_LEASE_SECONDS, "keep_seconds": 3600}
+    assert sends.claim(notice.notice_id, token="ours", **claim) is sends.Claim.TAKEN
+    assert sends.claim(notice.notice_id, token="ours", **claim) is sends.Claim.TAKEN
+    assert sends.claim(notice.notice_id, token="theirs", **claim) is sends.Claim.HELD
+
+
 def test_two_consumers_at_once_send_once_the_conditional_write_decides(svc):
     notice, hold = a_notice(svc), threading.Event()
     first, second = RecordingSender(hold=hold), RecordingSender()
