@@ -29,6 +29,7 @@ class StaffTable(_Table):
     active = BooleanAttribute(default=True)
     failed_attempts = NumberAttribute(default=0)
     locked_until = UTCDateTimeAttribute(null=True)
+    failure_mark = UnicodeAttribute(null=True)  # the last counted failure's write (dal/lock_counter.py)
     created_at = UTCDateTimeAttribute()
     last_login_at = UTCDateTimeAttribute(null=True)
     # Every session records the version it was opened under; a password change, a disable, a

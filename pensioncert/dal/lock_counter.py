@@ -1,10 +1,13 @@
 """The failure counter and lock of an item (account or card), changed only by conditional writes.
 
 Each write is conditioned on the counter and lock the caller read, so concurrent wrong passwords
-cannot both count as the same attempt: a loser re-reads consistently and tries again.
+cannot both count as the same attempt: a loser re-reads consistently and tries again. Each write
+also leaves a mark of its own (``failure_mark``), so a write whose answer was lost, sent again by
+the SDK and refused by its own effect, is known as done and not counted a second time.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
@@ -50,7 +53,9 @@ def record_failure(table, item, policy: LockoutPolicy, now: datetime, *, extra_a
             if after.locked_until
             else table.locked_until.remove()
         )
-        actions = [table.failed_attempts.set(after.failed_attempts), lock_action, *with_count]
+        mark = secrets.token_hex(8)
+        actions = [table.failed_attempts.set(after.failed_attempts), lock_action, table.failure_mark.set(mark),
+                   *with_count]
         if after.locked_until:
             actions.extend(lock_actions)
         try:
@@ -60,6 +65,8 @@ def record_failure(table, item, policy: LockoutPolicy, now: datetime, *, extra_a
             if not is_conditional_failure(error):
                 raise
             item.refresh(consistent_read=True)
+            if item.failure_mark == mark:  # our write landed; the SDK's resend met it
+                return after
             raise LostRace from None
 
     return retry_lost_races(attempt, attempts=_MAX_RACES,

@@ -94,6 +94,7 @@ class AccountTable(_Table):
     real_name_verified = BooleanAttribute(default=False)
     failed_attempts = NumberAttribute(default=0)
     locked_until = UTCDateTimeAttribute(null=True)
+    failure_mark = UnicodeAttribute(null=True)  # the last counted failure's write (dal/lock_counter.py)
     created_at = UTCDateTimeAttribute()
     last_login_at = UTCDateTimeAttribute(null=True)
     # The ID card portrait's template from real-name binding: the reference for self-certification
@@ -144,6 +145,7 @@ class EphemeralTable(_Table):
     # The failure counter of a login phone number that has no account (answered like an account).
     failed_attempts = NumberAttribute(null=True)
     locked_until = UTCDateTimeAttribute(null=True)
+    failure_mark = UnicodeAttribute(null=True)  # the last counted failure's write (dal/lock_counter.py)
     failed_from = UnicodeSetAttribute(null=True)  # as on AccountTable
     # A registry import's photo result (dal/photo_results.py): its template, or vision's refusal code.
     reference_embedding = EmbeddingAttribute(null=True)
@@ -231,6 +233,7 @@ class CardTable(_Table):
     row_fingerprint = UnicodeAttribute()
     failed_attempts = NumberAttribute(default=0)
     locked_until = UTCDateTimeAttribute(null=True)
+    failure_mark = UnicodeAttribute(null=True)  # the last counted failure's write (dal/lock_counter.py)
     # Copied from the registry item by an ID-number correction (see RegistryPersonTable).
     valid_from = UnicodeAttribute(null=True)
     valid_until = UnicodeAttribute(null=True)

@@ -249,6 +249,21 @@ def test_throttled_login_counts_nothing_and_answers_503(fstack):
     assert account["failed_attempts"]["N"] == "0"
 
 
+def test_a_wrong_password_whose_count_answer_is_lost_counts_once(fstack):
+    """The count's conditional update was applied and its answer lost; botocore's resend fails its
+    condition (the count it read has moved: by itself). Read as another login's race, the count went
+    round again and one wrong password counted two, so the third lock came at the second."""
+    phone, person = unique_phone(), unique_id_number(1961)
+    assert fstack.register(phone, person)[0] == 201
+    lost = fstack.proxy.spoil(operation="UpdateItem", table_suffix="accounts", drop="after", times=1)
+    status, body = fstack.post("/auth/login", {"phone": phone, "password": "Wrong2026x"})
+    assert lost.hits == 1, "the answer was not lost: the test tests nothing"
+    assert (status, body["error"]["code"], body["error"]["attempts_left"]) == (401, "LOGIN_FAILED", 2), body
+    account = next(item for item in fstack.scan("accounts")
+                   if item.get("phone_key", {}).get("S") == fstack.vault().lookup("phone", phone))
+    assert account["failed_attempts"]["N"] == "1"
+
+
 def test_the_emulator_stopped_is_a_prompt_retryable_503(fstack):
     """Last in the module: it stops this module's own moto server for good."""
     token = fstack.card_login(PEOPLE[5], "246805")
