@@ -17,10 +17,12 @@ from pensioncert.dal.binding import bind_tables
 from pensioncert.dal.confirmations import PynamoDbConfirmations
 from pensioncert.dal.contacts import PynamoDbContacts
 from pensioncert.dal.home_visits import PynamoDbHomeVisits
+from pensioncert.dal.reviews import PynamoDbReviews
 from pensioncert.pii import PiiVault
 from pensioncert.repositories.confirmations import ConfirmationRepository
 from pensioncert.repositories.contacts import ContactRepository
 from pensioncert.repositories.home_visits import HomeVisitRepository
+from pensioncert.repositories.reviews import ReviewRepository
 from pensioncert.rules.lockout import LockoutPolicy
 from pensioncert.settings import Settings, get_settings
 from pensioncert.sms import SmsSender
@@ -39,6 +41,7 @@ class Services:
     contacts: ContactRepository = field(default_factory=PynamoDbContacts)
     home_visits: HomeVisitRepository = field(default_factory=PynamoDbHomeVisits)
     confirmations: ConfirmationRepository = field(default_factory=PynamoDbConfirmations)
+    reviews: ReviewRepository = field(default_factory=PynamoDbReviews)
     _sms: SmsSender | None = None
     _notices: NoticeQueue | None = None
     _vision: VisionClient | None = None

@@ -20,11 +20,10 @@ from pensioncert.admin import audit, labels
 from pensioncert.admin.principal import require_province_admin, require_region, require_staff
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import evidence, registry
-from pensioncert.dal import reviews as reviews_dal
-from pensioncert.dal.tables import ReviewTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic.certification import record_unless_certified
 from pensioncert.repositories.home_visits import CaseOpen, HomeVisitCase, new_case_id
+from pensioncert.repositories.reviews import PENDING, ReviewCase, ReviewDecided
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -42,10 +41,10 @@ REASON_REQUIRED = labels.REVIEW_REASON_REQUIRED
 MAX_TEXT = 200
 
 
-def queue(svc: Services, principal, state: str = reviews_dal.PENDING) -> list[dict]:
+def queue(svc: Services, principal, state: str = PENDING) -> list[dict]:
     """The principal's regions' reviews in ``state``, oldest first, overdue ones marked."""
     principal = require_staff(principal)
-    found = [review for region in principal.query_regions for review in reviews_dal.with_state(state, region)]
+    found = [review for region in principal.query_regions for review in svc.reviews.with_state(state, region)]
     now = iso_beijing(svc.clock.now())
     return [_row(svc, review, now) for review in sorted(found, key=lambda r: r.created_at)]
 
@@ -58,7 +57,7 @@ def overdue_count(svc: Services, principal) -> int:
 def detail(svc: Services, principal, review_id: str) -> dict:
     """A case as the reviewer sees it: evidence frames (or the visit photo), the reference photo,
     scores and reasons. Viewing is audited (it shows a face)."""
-    review = _review(principal, review_id)
+    review = _review(svc, principal, review_id)
     person = registry.get_person(review.subject_key)
     row = _row(svc, review, iso_beijing(svc.clock.now()))
     row.update({
@@ -76,7 +75,7 @@ def detail(svc: Services, principal, review_id: str) -> dict:
 
 
 def decide(svc: Services, principal, review_id: str, *, passed: bool, reason: str) -> dict:
-    review = _review(principal, review_id)
+    review = _review(svc, principal, review_id)
     if review.kind != "app":
         require_province_admin(principal)
         if principal.username in (review.visited_by, (review.requested_by or "").removeprefix("staff:")):
@@ -84,22 +83,22 @@ def decide(svc: Services, principal, review_id: str, *, passed: bool, reason: st
     text = normalize.nfkc(reason or "")
     if not text or len(text) > MAX_TEXT:
         raise AppError(ErrorCode.BAD_REQUEST, REASON_REQUIRED)
-    if review.state != reviews_dal.PENDING:
+    if review.state != PENDING:
         raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
     if passed and review.kind == "app":
         return _propose_pass(svc, principal, review, text)
     return _decide_now(svc, principal, review, passed=passed, reason=text, operator=principal.display_name)
 
 
-def _propose_pass(svc: Services, principal, review: ReviewTable, reason: str) -> dict:
+def _propose_pass(svc: Services, principal, review: ReviewCase, reason: str) -> dict:
     """An appeal's pass certifies: a second staff member confirms it (rules/four_eyes.py); the review
     stays pending until then. One proposal per review."""
     from pensioncert.logic import confirmations
-    from pensioncert.repositories.confirmations import PENDING
+    from pensioncert.repositories import confirmations as confirmation_states
     from pensioncert.rules import four_eyes
 
     if any(item.kind == four_eyes.REVIEW and json.loads(item.detail)["review_id"] == review.review_id
-           for item in svc.confirmations.with_state(PENDING, review.region)):
+           for item in svc.confirmations.with_state(confirmation_states.PENDING, review.region)):
         raise AppError(ErrorCode.BAD_REQUEST, PROPOSED)
     item = confirmations.request(
         svc, kind=four_eyes.REVIEW, region=review.region, requested_by=principal.username,
@@ -116,10 +115,10 @@ PROPOSED = labels.REVIEW_PROPOSED
 
 def decide_confirmed(svc: Services, principal, confirmation, detail: dict) -> dict:
     """A second staff member confirmed an appeal's pass: decided now, with both names."""
-    review = reviews_dal.get(detail["review_id"])
+    review = svc.reviews.get(detail["review_id"])
     if review is None:
         raise AppError(ErrorCode.NOT_FOUND, REVIEW_NOT_FOUND)
-    if review.state != reviews_dal.PENDING:
+    if review.state != PENDING:
         raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
     return _decide_now(svc, principal, review, passed=True,
                        reason=labels.REVIEW_CONFIRMED_REASON.format(
@@ -129,23 +128,26 @@ def decide_confirmed(svc: Services, principal, confirmation, detail: dict) -> di
                                                                         confirmer=principal.display_name))
 
 
-def _decide_now(svc: Services, principal, review: ReviewTable, *, passed: bool, reason: str, operator: str) -> dict:
+def _decide_now(svc: Services, principal, review: ReviewCase, *, passed: bool, reason: str, operator: str) -> dict:
     now = svc.clock.now()
     outcome = "passed" if passed else "refused"
     # The decision is taken once (conditional on still pending, audited in its transaction);
     # only the winner goes on to certify or to open the home visit.
-    if not reviews_dal.decide(
-            review, outcome=outcome, by=principal.username, by_name=principal.display_name, reason=reason,
-            now=now, audit=audit.fields(principal, "review_decide", target=_target(svc, review),
-                                        region=review.region, before={labels.AUDIT_STATE: STATES[review.state]},
-                                        after={labels.AUDIT_RESULT: OUTCOMES[outcome]}, reason=reason)):
-        raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED)
+    try:
+        svc.reviews.decide(
+            review.review_id, outcome=outcome, by=principal.username, by_name=principal.display_name,
+            reason=reason, now=now, audit=audit.fields(
+                principal, "review_decide", target=_target(svc, review), region=review.region,
+                before={labels.AUDIT_STATE: STATES[review.state]}, after={labels.AUDIT_RESULT: OUTCOMES[outcome]},
+                reason=reason))
+    except ReviewDecided:
+        raise AppError(ErrorCode.BAD_REQUEST, REVIEW_CHANGED) from None
     if passed:
         return {"outcome": outcome, **_certify(svc, principal, review, operator)}
     return {"outcome": outcome, "case_id": _propose_home_visit(svc, principal, review)}
 
 
-def _certify(svc: Services, principal, review: ReviewTable, operator: str) -> dict:
+def _certify(svc: Services, principal, review: ReviewCase, operator: str) -> dict:
     person = registry.get_person(review.subject_key)
     region, unit = (person.region, person.unit) if person is not None else (review.region, review.unit)
     certification = record_unless_certified(
@@ -155,11 +157,11 @@ def _certify(svc: Services, principal, review: ReviewTable, operator: str) -> di
         evidence_key=review.evidence_key, reference=review.reference)
     if certification is None:  # the year certified meanwhile (any method): the review passed all the same
         return {"certification_id": None, "already_certified": True}
-    review.update(actions=[ReviewTable.certification_id.set(certification.certification_id)])
+    svc.reviews.link(review.review_id, certification_id=certification.certification_id)
     return {"certification_id": certification.certification_id}
 
 
-def _propose_home_visit(svc: Services, principal, review: ReviewTable) -> str:
+def _propose_home_visit(svc: Services, principal, review: ReviewCase) -> str:
     now = svc.clock.now()
     case = HomeVisitCase(
         new_case_id(), subject_key=review.subject_key, subject_id_sealed=review.subject_id_sealed,
@@ -172,39 +174,39 @@ def _propose_home_visit(svc: Services, principal, review: ReviewTable) -> str:
         case_id, opened = case.case_id, True
     except CaseOpen as open_case:  # the subject's open one is kept
         case_id, opened = open_case.case.case_id, False
-    review.update(actions=[ReviewTable.home_visit_case_id.set(case_id)])
+    svc.reviews.link(review.review_id, home_visit_case_id=case_id)
     if opened:
         audit.record(svc, principal, "hv_create", target=f"{case.case_id} {case.name}", region=case.region,
                      after={labels.FIELD_SOURCE: labels.REVIEW_REFUSED_SOURCE, labels.AUDIT_REVIEW: review.review_id})
     return case_id
 
 
-def _review(principal, review_id: str) -> ReviewTable:
+def _review(svc: Services, principal, review_id: str) -> ReviewCase:
     require_staff(principal)
-    review = reviews_dal.get(review_id) if review_id and len(review_id) <= 64 else None
+    review = svc.reviews.get(review_id) if review_id and len(review_id) <= 64 else None
     if review is None:
         raise AppError(ErrorCode.NOT_FOUND, REVIEW_NOT_FOUND)
     require_region(principal, review.region)  # before anything of the person is shown
     return review
 
 
-def _row(svc: Services, review: ReviewTable, now_iso: str) -> dict:
+def _row(svc: Services, review: ReviewCase, now_iso: str) -> dict:
     return {
         "review_id": review.review_id, "kind": review.kind, "kind_label": KINDS.get(review.kind, review.kind),
         "name": review.name, "id_masked": normalize.mask_id_number(svc.vault.open(review.subject_id_sealed)),
         "region": review.region, "unit": review.unit,
         "state": review.state, "state_label": STATES.get(review.state, review.state),
-        "failure": labels.FAILURE_REASONS.get(review.failure_code, review.failure_code or ""),
+        "failure": labels.FAILURE_REASONS.get(review.failure_code or "", review.failure_code or ""),
         "similarity": "" if review.similarity is None else f"{float(review.similarity):.2f}",
         "created": review.created_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
         "due_by": review.due_by[:16].replace("T", " "),
-        "overdue": review.state == reviews_dal.PENDING and review.due_by < now_iso,
+        "overdue": review.state == PENDING and review.due_by < now_iso,
         "visited_on": review.visited_on or "", "visited_by": review.visited_by or "",
         "outcome": OUTCOMES.get(review.outcome, "") if review.outcome else "",
     }
 
 
-def _evidence_images(svc: Services, review: ReviewTable) -> list[dict]:
+def _evidence_images(svc: Services, review: ReviewCase) -> list[dict]:
     """A few frames of each step (first, middle, last), or the visit photo, as data URIs."""
     if not review.evidence_key:
         return []
@@ -246,5 +248,5 @@ def _data_uri(b64: str) -> str:
     return f"data:image/{kind};base64,{b64}"
 
 
-def _target(svc: Services, review: ReviewTable) -> str:
+def _target(svc: Services, review: ReviewCase) -> str:
     return f"{review.review_id} {review.name} {normalize.mask_id_number(svc.vault.open(review.subject_id_sealed))}"

@@ -53,7 +53,7 @@ def status(svc: Services, account, subject_param: str) -> dict:
         "due_by": iso_beijing(policy.due_by(year)),
         "payment_status": policy.payment_status(now, this_year is not None, last_year is not None,
                                                 registered_this_year),
-        **_review(subject.id_key, year),
+        **_review(svc, subject.id_key, year),
         **_evidence(this_year, subject),
         "failed_tries": failed_tries(subject.id_key, year),
         "attempts_left": eligibility.attempts_left_for(svc, account, subject),
@@ -67,7 +67,7 @@ def failed_tries(subject_key: str, year: int) -> list[dict]:
             for t in certifications.failed_tries(subject_key, year)]
 
 
-def _review(subject_key: str, year: int) -> dict:
+def _review(svc: Services, subject_key: str, year: int) -> dict:
     """Contract v1.1: ``review`` once the subject has a review this year."""
-    review = reviews.status_field(subject_key, year)
+    review = reviews.status_field(svc, subject_key, year)
     return {"review": review} if review else {}

@@ -9,15 +9,12 @@ days; the decision is taken in the admin (``admin.reviews``). One open review pe
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pensioncert import labels
 from pensioncert.clock import BEIJING, iso_beijing
 from pensioncert.dal import certifications, evidence, liveness_sessions, registry
-from pensioncert.dal import reviews as reviews_dal
-from pensioncert.dal.tables import ReviewTable
 from pensioncert.errors import (
     NO_SUCH_SESSION,
     NOT_YET_APPEALABLE,
@@ -29,6 +26,7 @@ from pensioncert.errors import (
 from pensioncert.logic import eligibility
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.subjects import require_consent, resolve
+from pensioncert.repositories.reviews import ReviewCase, ReviewOpen, new_review_id
 from pensioncert.rules.certification import ALREADY_CERTIFIED, APPEAL, certification_year
 from pensioncert.vision_client import VisionRefusal
 
@@ -72,11 +70,10 @@ def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
         raise AppError(ErrorCode.NOT_ELIGIBLE, REVIEW_NOT_NEEDED, reason=ALREADY_CERTIFIED)
     if scores is None:
         scores = _scores(svc, person, target.name, evidence_key) if evidence_key else {}
-    review = ReviewTable(
-        "rv_" + secrets.token_hex(8), kind="app", subject_key=target.id_key,
+    review = ReviewCase(
+        new_review_id(), kind="app", subject_key=target.id_key,
         subject_id_sealed=person.id_sealed, name=person.name, region=person.region, unit=person.unit,
-        year=year, state=reviews_dal.PENDING, region_created=f"{person.region}#{now.isoformat()}",
-        requested_by=account.user_id, created_at=now,
+        year=year, requested_by=account.user_id, created_at=now,
         due_by=iso_beijing(due_by(now, svc.settings.review_working_days)),
         session_id=session_id, evidence_key=evidence_key, failure_code=failure_code,
         failure_detail=scores.get("detail"), similarity=scores.get("similarity"),
@@ -85,8 +82,10 @@ def request(svc: Services, account, *, subject: str, session_id: str) -> dict:
     audit = {"actor": f"app:{account.user_id}", "actor_name": labels.BY_SELF if target.is_self else labels.BY_PROXY,
              "action": "review_request", "target": review.review_id, "region": person.region,
              "after": {labels.FIELD_REASON: failure_code, labels.AUDIT_REVIEW_DUE: review.due_by}}
-    if reviews_dal.create_unless_open(review, audit) is not None:
-        raise AppError(ErrorCode.REVIEW_PENDING)
+    try:
+        svc.reviews.create_unless_open(review, audit)
+    except ReviewOpen:
+        raise AppError(ErrorCode.REVIEW_PENDING) from None
     return {"review_id": review.review_id, "due_by": review.due_by}
 
 
@@ -118,28 +117,29 @@ def _failed_session(svc: Services, account, target, person, session_id: str, yea
 
 def open_manual(svc: Services, *, kind: str, person, requested_by: str, evidence_key: str, similarity: float | None,
                 reference: str | None, detail: str | None, visited_on: str, address: str, visited_by: str,
-                case_id: str | None = None, audit: dict | None = None) -> ReviewTable:
+                case_id: str | None = None, audit: dict | None = None) -> ReviewCase:
     """A manual certification's photo below the match threshold: a review for a provincial
     reviewer instead of a certification. 409 REVIEW_PENDING while the subject has one open."""
     now = svc.clock.now()
-    review = ReviewTable(
-        "rv_" + secrets.token_hex(8), kind=kind, subject_key=person.id_key,
+    review = ReviewCase(
+        new_review_id(), kind=kind, subject_key=person.id_key,
         subject_id_sealed=person.id_sealed, name=person.name, region=person.region, unit=person.unit,
-        year=certification_year(now), state=reviews_dal.PENDING,
-        region_created=f"{person.region}#{now.isoformat()}", requested_by=requested_by, created_at=now,
+        year=certification_year(now), requested_by=requested_by, created_at=now,
         due_by=iso_beijing(due_by(now, svc.settings.review_working_days)), case_id=case_id,
         evidence_key=evidence_key, failure_code="FACE_MISMATCH", failure_detail=detail,
         similarity=similarity, reference=reference, visited_on=visited_on,
         visit_address_sealed=svc.vault.seal(address), visited_by=visited_by,
     )
-    if reviews_dal.create_unless_open(review, audit) is not None:
-        raise AppError(ErrorCode.REVIEW_PENDING, REVIEW_ALREADY_OPEN)
+    try:
+        svc.reviews.create_unless_open(review, audit)
+    except ReviewOpen:
+        raise AppError(ErrorCode.REVIEW_PENDING, REVIEW_ALREADY_OPEN) from None
     return review
 
 
-def status_field(subject_key: str, year: int) -> dict | None:
+def status_field(svc: Services, subject_key: str, year: int) -> dict | None:
     """``GET /query/status``'s ``review``: the subject's latest review of this year, if any."""
-    review = reviews_dal.latest_for(subject_key)
+    review = svc.reviews.latest_for(subject_key)
     if review is None or int(review.year) != year:
         return None
     return {"review_id": review.review_id, "state": review.state, "due_by": review.due_by,

@@ -160,13 +160,12 @@ def test_03_a_home_visit_photo_that_matches_waits_for_a_second_staff_member(brow
 
 def test_04_a_home_visit_photo_of_someone_else_goes_to_review(browser, world):
     from pensioncert.dal import certifications
-    from pensioncert.dal import reviews as reviews_dal
 
     record_visit(browser, world, "mismatch", "p04")
     done = wait_text(browser, "#hv-done", "已转省级人工复核", timeout=90)
     shot(browser, "11-home-visit-photo-to-review")
     assert certifications.for_year(world["key"]["mismatch"], 2026) is None
-    review = reviews_dal.latest_for(world["key"]["mismatch"])
+    review = world["svc"].reviews.latest_for(world["key"]["mismatch"])
     assert review.review_id in done.text and review.state == "pending" and review.similarity < 0.5
 
 

@@ -20,7 +20,6 @@ from support import unique_id_number, unique_phone
 from pensioncert.admin import confirmations, home_visits, manual_evidence, overseas, reviews, staff
 from pensioncert.admin.labels import ROLE_OPERATOR, ROLE_PROVINCE_ADMIN
 from pensioncert.dal import certifications, evidence
-from pensioncert.dal import reviews as reviews_dal
 from pensioncert.errors import AppError
 from pensioncert.logic.registry_import import import_registry
 
@@ -152,7 +151,7 @@ def test_another_persons_photo_goes_to_a_provincial_reviewer_instead(svc, world)
                                         visit=visit(world, visit_photo(SOMEONE_ELSE)))
     assert result["outcome"] == "review" and result["similarity"] < 0.5, result
     assert certifications.for_year(world["key"], 2026) is None
-    review = reviews_dal.get(result["review_id"])
+    review = svc.reviews.get(result["review_id"])
     assert (review.kind, review.state, review.case_id) == ("home_visit", "pending", world["case"])
     assert review.similarity == result["similarity"] and review.visited_by == world["op"].username
     # The operator who visited cannot confirm it; nor can a provincial administrator who visited.
@@ -188,7 +187,7 @@ def test_overseas_certification_needs_the_consular_or_video_photo(svc, world):
     assert mismatch["outcome"] == "review" and certifications.for_year(world["key"], 2026) is None
     reviewer = new_staff(svc, ROLE_PROVINCE_ADMIN, [], "rv")
     reviews.decide(svc, reviewer, mismatch["review_id"], passed=False, reason="照片不是本人")
-    refused_review = reviews_dal.get(mismatch["review_id"])
+    refused_review = svc.reviews.get(mismatch["review_id"])
     assert refused_review.outcome == "refused" and svc.home_visits.get(refused_review.home_visit_case_id).source == "review"
     asked = overseas.certify(svc, op, world["key"], visit(world, visit_photo(PERSON), address="视频通话"),
                              "video_call")

@@ -12,7 +12,6 @@ import pytest
 from auth_steps import post
 from test_certify_with_faces import RELATIVE, complete, get, open_session, retiree, vision_models  # noqa: F401
 
-from pensioncert.dal import reviews as reviews_dal
 from pensioncert.logic.reviews import due_by
 
 
@@ -50,7 +49,7 @@ def test_a_face_mismatch_is_appealed_once_and_the_status_shows_the_review(api, s
     assert current["review"] == {"review_id": body["review_id"], "state": "pending",
                                  "due_by": "2026-03-06T17:00:00+08:00", "outcome": None}
     # What staff will see: the session's evidence and the face check's score, decided again from it.
-    review = reviews_dal.get(body["review_id"])
+    review = svc.reviews.get(body["review_id"])
     assert review.kind == "app" and review.failure_code == "FACE_MISMATCH"
     assert review.evidence_key.endswith(f"/{session_id}.json")
     assert 0 <= review.similarity < 0.5, review.similarity
@@ -97,7 +96,7 @@ def test_a_liveness_failure_is_retried_by_app_until_the_attempts_are_used_up(api
     assert (status, body["error"]["code"]) == (429, "ATTEMPTS_EXHAUSTED")
     status, body = post(api, "/certify/reviews", {"subject": "self", "session_id": session_id}, token)
     assert status == 201, body
-    review = reviews_dal.get(body["review_id"])
+    review = svc.reviews.get(body["review_id"])
     assert review.failure_code == "LIVENESS_FAILED" and review.similarity is None
 
 
@@ -143,7 +142,7 @@ def test_a_proxy_appeals_only_with_the_relatives_consent_and_not_as_self(api, sv
     status, body = post(api, "/certify/reviews", {"subject": "self", "session_id": session["session_id"]},
                         retiree["token"])
     assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
-    assert reviews_dal.latest_for(svc.vault.lookup("id", relative)) is None
+    assert svc.reviews.latest_for(svc.vault.lookup("id", relative)) is None
 
 
 def test_an_appeal_after_the_session_item_expired_is_proved_by_the_evidence(api, svc, retiree, vision_models):
@@ -167,5 +166,5 @@ def test_an_appeal_after_the_session_item_expired_is_proved_by_the_evidence(api,
     assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
     status, body = post(api, "/certify/reviews", {"subject": "self", "session_id": session_id}, retiree["token"])
     assert status == 201, body
-    review = reviews_dal.get(body["review_id"])
+    review = svc.reviews.get(body["review_id"])
     assert review.failure_code == "FACE_MISMATCH" and 0 <= review.similarity < 0.5

@@ -27,6 +27,7 @@ from pensioncert.logic.subjects import SELF
 from pensioncert.pii import PiiVault
 from pensioncert.repositories.contacts import Contact, InMemoryContacts
 from pensioncert.repositories.home_visits import HomeVisitCase, InMemoryHomeVisits
+from pensioncert.repositories.reviews import InMemoryReviews, ReviewCase, new_review_id
 from pensioncert.rules.certification import ALREADY_CERTIFIED, RegistryFacts
 from pensioncert.services import Services
 from pensioncert.settings import Settings
@@ -42,7 +43,7 @@ def world(monkeypatch):
     by ID key, ``staff`` the staff accounts by username, ``audit`` what was appended."""
     settings = Settings(pii_key="k" * 32, token_secret="t" * 64)
     svc = Services(settings=settings, vault=PiiVault("k" * 32), clock=FakeClock(NOW), contacts=InMemoryContacts(),
-                   home_visits=InMemoryHomeVisits())
+                   home_visits=InMemoryHomeVisits(), reviews=InMemoryReviews())
     state = SimpleNamespace(svc=svc, people={}, staff={}, audit=[])
     monkeypatch.setattr(requests.registry, "get_person", lambda id_key, today=None: state.people.get(id_key))
     monkeypatch.setattr(home_visits.staff_dal, "get", state.staff.get)
@@ -436,12 +437,16 @@ def test_a_decision_on_a_case_not_done_or_gone_changes_nothing(world):
 
 # A refused review proposes a visit (admin/reviews.py)
 
-def refused_review(world, person) -> SimpleNamespace:
-    updates = []
-    return SimpleNamespace(review_id="rv_9", subject_key=person.id_key, subject_id_sealed=person.id_sealed,
-                           name=person.name, region=person.region, unit=person.unit,
-                           visit_address_sealed=world.svc.vault.seal(ADDRESS), updates=updates,
-                           update=lambda actions: updates.append(actions))
+def refused_review(world, person) -> ReviewCase:
+    """A manual visit's review of the person, stored and refused (in the in-memory reviews)."""
+    review = ReviewCase(new_review_id(), kind="home_visit", subject_key=person.id_key,
+                        subject_id_sealed=person.id_sealed, name=person.name, region=person.region, unit=person.unit,
+                        year=2026, requested_by="staff:op", created_at=NOW, due_by="2026-03-06T17:00:00+08:00",
+                        visit_address_sealed=world.svc.vault.seal(ADDRESS))
+    world.svc.reviews.create_unless_open(review)
+    world.svc.reviews.decide(review.review_id, outcome="refused", by="pa", by_name="省管理员", reason="不是本人",
+                             now=NOW)
+    return review
 
 
 def test_a_refused_review_opens_a_case_or_keeps_the_subjects_open_one(world):
@@ -449,9 +454,12 @@ def test_a_refused_review_opens_a_case_or_keeps_the_subjects_open_one(world):
     review = refused_review(world, person)
     case_id = admin_reviews._propose_home_visit(world.svc, world.operator, review)
     case = stored(world, case_id)
+    assert world.svc.reviews.get(review.review_id).home_visit_case_id == case_id
     assert (case.source, case.status, case.requested_by, case.address_sealed) == (
         "review", "open", "staff:op", review.visit_address_sealed)
     assert [e["action"] for e in world.audit] == ["hv_create"]
-    assert admin_reviews._propose_home_visit(world.svc, world.operator, refused_review(world, person)) == case_id
+    again = refused_review(world, person)
+    assert admin_reviews._propose_home_visit(world.svc, world.operator, again) == case_id
+    assert world.svc.reviews.get(again.review_id).home_visit_case_id == case_id  # the kept case
     assert [e["action"] for e in world.audit] == ["hv_create"]  # the kept case is not created again
     assert raised(lambda: ask(world, an_account(world, id_number))).code is ErrorCode.HOME_VISIT_PENDING
