@@ -18,11 +18,13 @@ from pensioncert.dal.confirmations import PynamoDbConfirmations
 from pensioncert.dal.contacts import PynamoDbContacts
 from pensioncert.dal.home_visits import PynamoDbHomeVisits
 from pensioncert.dal.reviews import PynamoDbReviews
+from pensioncert.dal.staff import PynamoDbStaff
 from pensioncert.pii import PiiVault
 from pensioncert.repositories.confirmations import ConfirmationRepository
 from pensioncert.repositories.contacts import ContactRepository
 from pensioncert.repositories.home_visits import HomeVisitRepository
 from pensioncert.repositories.reviews import ReviewRepository
+from pensioncert.repositories.staff import StaffRepository
 from pensioncert.rules.lockout import LockoutPolicy
 from pensioncert.settings import Settings, get_settings
 from pensioncert.sms import SmsSender
@@ -41,6 +43,7 @@ class Services:
     contacts: ContactRepository = field(default_factory=PynamoDbContacts)
     home_visits: HomeVisitRepository = field(default_factory=PynamoDbHomeVisits)
     confirmations: ConfirmationRepository = field(default_factory=PynamoDbConfirmations)
+    staff: StaffRepository = field(default_factory=PynamoDbStaff)
     reviews: ReviewRepository = field(default_factory=PynamoDbReviews)
     _sms: SmsSender | None = None
     _notices: NoticeQueue | None = None

@@ -11,7 +11,6 @@ from pensioncert.admin import audit, labels, manual_evidence
 from pensioncert.admin.principal import covers, require_person_in_scope, require_region, require_staff
 from pensioncert.clock import BEIJING
 from pensioncert.dal import registry
-from pensioncert.dal import staff as staff_dal
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import confirmations, eligibility, reviews
 from pensioncert.logic.registry_import import ImportReport, RowError, read_csv
@@ -82,13 +81,13 @@ def import_unit_reports(svc: Services, principal, csv_text: str) -> ImportReport
 
 def assign(svc: Services, principal, case_id: str, username: str) -> None:
     case = _case(svc, principal, case_id)
-    assignee = staff_dal.get(username or "")
+    assignee = svc.staff.get(username or "")
     if assignee is None or not covers(assignee.role, assignee.regions, case.region):
         raise AppError(ErrorCode.BAD_REQUEST, labels.CASE_VISITOR_NEEDED)
     _move(svc, case, ("open", "assigned", "scheduled"), "assigned", assigned_to=assignee.username,
           scheduled_for=None)
     audit.record(svc, principal, "hv_assign", target=_target(case), region=case.region,
-                 before={labels.AUDIT_ASSIGNEE: _staff_name(case.assigned_to)},
+                 before={labels.AUDIT_ASSIGNEE: _staff_name(svc, case.assigned_to)},
                  after={labels.AUDIT_ASSIGNEE: assignee.display_name})
 
 
@@ -193,12 +192,12 @@ def _close(svc: Services, principal, case: HomeVisitCase, outcome: str, proof=No
     return {"outcome": outcome}
 
 
-def _staff_name(username: str | None) -> str:
+def _staff_name(svc: Services, username: str | None) -> str:
     """A staff member's name as the audit shows an assignee ("" for none; the username of an account
     since removed)."""
     if not username:
         return ""
-    member = staff_dal.get(username)
+    member = svc.staff.get(username)
     return member.display_name if member is not None else username
 
 

@@ -23,7 +23,6 @@ from pensioncert.admin import labels
 from pensioncert.admin.principal import covers
 from pensioncert.clock import BEIJING
 from pensioncert.dal import evidence
-from pensioncert.dal import staff as staff_dal
 from pensioncert.errors import PHOTO_FAILED_QUALITY, AppError, ErrorCode
 from pensioncert.logic import references as trusted_references
 from pensioncert.logic.registry_import import PHOTO_REFUSALS, is_photo_file
@@ -81,7 +80,7 @@ def check(svc: Services, person, facts: VisitFacts, *, kind: str, ref_id: str) -
     address = normalize.nfkc(facts.address or "")
     if not address or len(address) > MAX_TEXT:
         raise AppError(ErrorCode.BAD_REQUEST, ADDRESS_REQUIRED)
-    visitor = staff_dal.get(facts.visited_by or "") if facts.visited_by else None
+    visitor = svc.staff.get(facts.visited_by or "") if facts.visited_by else None
     if visitor is None or not visitor.active or not covers(visitor.role, visitor.regions, person.region):
         raise AppError(ErrorCode.BAD_REQUEST, VISITOR_REQUIRED)
     try:

@@ -10,18 +10,17 @@ from typing import TYPE_CHECKING
 from pensioncert import passwords
 from pensioncert.admin import audit, labels
 from pensioncert.admin.principal import StaffPrincipal, covers, require_province_admin, require_region, require_staff
-from pensioncert.dal import staff as staff_dal
-from pensioncert.dal.admin_tables import StaffTable
 from pensioncert.errors import AppError, ErrorCode
 from pensioncert.logic import address_gate
+from pensioncert.repositories.staff import StaffAccount, StaffCredentials, StaffNotFound, UsernameTaken
 from pensioncert.rules.staff_login import StaffLoginPolicy
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
 
 
-def principal_of(item: StaffTable) -> StaffPrincipal:
-    return StaffPrincipal(item.username, item.display_name, item.role, tuple(item.regions or ()))
+def principal_of(item: StaffAccount) -> StaffPrincipal:
+    return StaffPrincipal(item.username, item.display_name, item.role, tuple(item.regions))
 
 
 def create_staff(svc: Services, *, username: str, display_name: str, role: str, regions: list[str],
@@ -33,11 +32,13 @@ def create_staff(svc: Services, *, username: str, display_name: str, role: str, 
     if role == labels.ROLE_OPERATOR and not regions:
         raise ValueError("an operator needs at least one region")
     passwords.check_strength(password)
-    return staff_dal.create(StaffTable(
-        username, display_name=display_name, role=role, regions=list(regions),
-        password_hash=passwords.hash_secret(svc.settings, password), active=True,
-        failed_attempts=0, created_at=svc.clock.now(),
-    ))
+    account = StaffAccount(username, display_name=display_name, role=role, regions=tuple(regions),
+                           created_at=svc.clock.now(), active=True, failed_attempts=0)
+    try:
+        svc.staff.create(account, passwords.hash_secret(svc.settings, password))
+    except UsernameTaken:
+        return False
+    return True
 
 
 # --- login and sessions -----------------------------------------------------------------------
@@ -90,33 +91,34 @@ def login(svc: Services, attempt: LoginAttempt) -> StaffPrincipal:
     user_key = svc.vault.lookup("staff-user", username)
     if address_gate.refused_outright(cap, owner, user_key, int(now.timestamp())):
         raise AppError(ErrorCode.LOGIN_RATE_LIMITED, labels.STAFF_LOGIN_RATE_LIMITED)
-    item = _account(attempt.username)
-    state = staff_dal.lock_state_of(item) if item else None
+    credentials = _credentials(svc, attempt.username)
+    item = credentials.account if credentials else None
+    state = item.lock_state if item else None
     if _captcha_due(svc, state, owner, now):
         _check_captcha(svc, attempt)
-    waits = staff_dal.wait_counter(owner, username, now) if item else None
-    if waits is not None and policy.is_locked(staff_dal.lock_state_of(waits), now):
-        raise _waiting(staff_dal.lock_state_of(waits), now)
+    waits = svc.staff.wait_state(owner, username, now) if item else None
+    if waits is not None and policy.is_locked(waits, now):
+        raise _waiting(waits, now)
     # The client's slot is taken before the password is checked (atomic under concurrent tries)
     # and given back when it was right.
     gate = address_gate.enter(cap, owner, user_key, int(now.timestamp()))
     if gate is None:
         raise AppError(ErrorCode.LOGIN_RATE_LIMITED, labels.STAFF_LOGIN_RATE_LIMITED)
-    right = passwords.verify_secret(svc.settings, item.password_hash if item else None,
+    right = passwords.verify_secret(svc.settings, credentials.password_hash if credentials else None,
                                     attempt.password or "")
     if not right or item is None or not item.active:
         if not gate.counted:  # the address's one try of the hour past its cap counts nowhere
             raise AppError(ErrorCode.LOGIN_RATE_LIMITED, labels.STAFF_LOGIN_RATE_LIMITED)
         if item is not None and item.active and waits is not None:
-            staff_dal.record_failure(item, policy.without_waits(), now)
-            waited = staff_dal.record_wait_failure(waits, policy, now)
+            svc.staff.record_failure(item, policy.without_waits(), now)
+            waited = svc.staff.record_wait_failure(owner, username, waits, policy, now)
             if policy.is_locked(waited, now):
                 raise _waiting(waited, now)
         raise AppError(ErrorCode.LOGIN_FAILED, labels.LOGIN_FAILED)
     address_gate.succeeded(gate)
-    staff_dal.record_success(item, now)
+    svc.staff.record_success(item, now)
     if waits is not None and waits.failed_attempts:
-        staff_dal.clear_wait(owner, username)
+        svc.staff.clear_wait(owner, username)
     principal = principal_of(item)
     audit.record(svc, principal, "login", target=principal.username)
     return principal
@@ -125,9 +127,9 @@ def login(svc: Services, attempt: LoginAttempt) -> StaffPrincipal:
 def needs_captcha(svc: Services, username: str, client: str | None) -> bool:
     """Whether the next login of ``username`` from ``client`` must carry a captcha (the form
     shows one then; ``login`` enforces it whatever the form showed)."""
-    item = _account(username)
+    item = _account(svc, username)
     owner = svc.vault.lookup("client", client or "unknown")
-    return _captcha_due(svc, staff_dal.lock_state_of(item) if item else None, owner, svc.clock.now())
+    return _captcha_due(svc, item.lock_state if item else None, owner, svc.clock.now())
 
 
 def _captcha_due(svc: Services, state, owner: str, now) -> bool:
@@ -136,9 +138,14 @@ def _captcha_due(svc: Services, state, owner: str, now) -> bool:
     return bool(state and policy.needs_captcha(state)) or client_failures >= policy.captcha_after
 
 
-def _account(username: str | None) -> StaffTable | None:
+def _account(svc: Services, username: str | None) -> StaffAccount | None:
     username = (username or "").strip()
-    return staff_dal.get(username) if 0 < len(username) <= 64 else None
+    return svc.staff.get(username) if 0 < len(username) <= 64 else None
+
+
+def _credentials(svc: Services, username: str | None) -> StaffCredentials | None:
+    username = (username or "").strip()
+    return svc.staff.credentials(username) if 0 < len(username) <= 64 else None
 
 
 def new_captcha(svc: Services) -> dict:
@@ -167,12 +174,12 @@ def _waiting(state, now) -> AppError:
 
 def open_session(svc: Services, principal: StaffPrincipal) -> str:
     """A new session for a principal who just logged in: returns its random id (the cookie's)."""
-    item = staff_dal.get(principal.username)
+    item = svc.staff.get(principal.username)
     if item is None or not item.active:
         raise AppError(ErrorCode.UNAUTHENTICATED, labels.NOT_STAFF)
     session_id = secrets.token_urlsafe(32)
     expires = int(svc.clock.now().timestamp()) + svc.settings.admin_session_hours * 3600
-    staff_dal.open_session(session_id, item, svc.clock.now(), expires)
+    svc.staff.open_session(session_id, item, svc.clock.now(), expires)
     return session_id
 
 
@@ -182,18 +189,18 @@ def session_principal(svc: Services, session_id: str | None) -> StaffPrincipal |
     change, a disable, a role change or a revoke moves it); the account must be active."""
     if not session_id or not isinstance(session_id, str) or len(session_id) > 100:
         return None
-    session = staff_dal.get_session(session_id)
+    session = svc.staff.get_session(session_id)
     if session is None or session.expires_at <= int(svc.clock.now().timestamp()):
         return None
-    item = staff_dal.get(session.username)
-    if item is None or not item.active or (item.session_version or 0) != session.session_version:
+    item = svc.staff.get(session.username)
+    if item is None or not item.active or item.session_version != session.session_version:
         return None
     return principal_of(item)
 
 
 def logout(svc: Services, principal, session_id: str | None) -> None:
     if session_id:
-        staff_dal.end_session(session_id)
+        svc.staff.end_session(session_id)
     if isinstance(principal, StaffPrincipal):
         audit.record(svc, principal, "logout", target=principal.username)
 
@@ -202,7 +209,7 @@ def current(username: str | None, svc: Services) -> StaffPrincipal | None:
     """The principal of an active account by username (no session check: for tools and tests)."""
     if not username:
         return None
-    item = staff_dal.get(username)
+    item = svc.staff.get(username)
     if item is None or not item.active:
         return None
     return principal_of(item)
@@ -216,8 +223,8 @@ def list_staff(svc: Services, principal) -> list[dict]:
     now = svc.clock.now()
     policy = login_policy(svc)
     rows = []
-    for item in staff_dal.all_staff():
-        state = staff_dal.lock_state_of(item)
+    for item in svc.staff.all_staff():
+        state = item.lock_state
         rows.append({
             "username": item.username, "display_name": item.display_name, "role": item.role,
             "role_label": labels.ROLES.get(item.role, item.role), "regions": "、".join(item.regions or ()),
@@ -240,88 +247,89 @@ def add_staff(svc: Services, principal, *, username: str, display_name: str, rol
     role, regions = _role_and_regions(role, regions)
     passwords.check_strength(password)
     now = svc.clock.now()
-    item = StaffTable(username, display_name=display_name, role=role, regions=regions,
-                      password_hash=passwords.hash_secret(svc.settings, password), active=True,
-                      failed_attempts=0, created_at=now, session_version=0)
+    account = StaffAccount(username, display_name=display_name, role=role, regions=tuple(regions),
+                           created_at=now, active=True, failed_attempts=0, session_version=0)
     event = audit.fields(principal, "staff_create", target=username, region=_audit_region(regions),
                          after={"display_name": display_name, "role": role, "regions": regions})
-    if not staff_dal.create_audited(item, event):
-        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_USERNAME_TAKEN, field="username")
+    try:
+        svc.staff.create(account, passwords.hash_secret(svc.settings, password), event)
+    except UsernameTaken:
+        raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_USERNAME_TAKEN, field="username") from None
 
 
 def set_active(svc: Services, principal, username: str, active: bool, reason: str) -> None:
     """Disable (ends every session at once) or enable an account, with a reason."""
     principal = require_province_admin(principal)
-    item = _other_account(principal, username)
+    item = _other_account(svc, principal, username)
     reason = _reason(reason)
     event = audit.fields(principal, "staff_enable" if active else "staff_disable", target=item.username,
                          region=_audit_region(item.regions), before={"active": bool(item.active)},
                          after={"active": active}, reason=reason)
-    actions = [StaffTable.active.set(active)]
-    if active:  # a re-enabled account starts with a clean failure count
-        actions += [StaffTable.failed_attempts.set(0), StaffTable.locked_until.remove()]
-    _change(svc, item.username, actions, event, end_sessions=not active)
+    # A re-enabled account starts with a clean failure count.
+    _change(svc, item.username, event, end_sessions=not active, active=active, clear_failures=active)
 
 
 def reset_password(svc: Services, principal, username: str, new_password: str, reason: str) -> None:
     """Set a new password for another account: ends its sessions and clears its failures."""
     principal = require_province_admin(principal)
-    item = _other_account(principal, username)
+    item = _other_account(svc, principal, username)
     reason = _reason(reason)
     passwords.check_strength(new_password)
     event = audit.fields(principal, "staff_reset_password", target=item.username,
                          region=_audit_region(item.regions), reason=reason)
-    _change(svc, item.username, _password_actions(svc, new_password), event, end_sessions=True)
+    _change(svc, item.username, event, end_sessions=True, **_password_change(svc, new_password))
 
 
 def set_role(svc: Services, principal, username: str, role: str, regions, reason: str) -> None:
     """Change an account's role and regions (its open sessions end: they were opened for the old)."""
     principal = require_province_admin(principal)
-    item = _other_account(principal, username)
+    item = _other_account(svc, principal, username)
     reason = _reason(reason)
     role, regions = _role_and_regions(role, regions)
     event = audit.fields(principal, "staff_role", target=item.username, region=_audit_region(regions),
-                         before={"role": item.role, "regions": list(item.regions or ())},
+                         before={"role": item.role, "regions": list(item.regions)},
                          after={"role": role, "regions": regions}, reason=reason)
-    _change(svc, item.username, [StaffTable.role.set(role), StaffTable.regions.set(regions)], event,
-            end_sessions=True)
+    _change(svc, item.username, event, end_sessions=True, role=role, regions=tuple(regions))
 
 
 def end_sessions(svc: Services, principal, username: str, reason: str) -> None:
     """An administrator's revoke: every open session of the account ends at once."""
     principal = require_province_admin(principal)
-    item = _other_account(principal, username)
+    item = _other_account(svc, principal, username)
     event = audit.fields(principal, "staff_revoke_sessions", target=item.username,
                          region=_audit_region(item.regions), reason=_reason(reason))
-    _change(svc, item.username, [], event, end_sessions=True)
+    _change(svc, item.username, event, end_sessions=True)
 
 
 def change_own_password(svc: Services, principal, old_password: str, new_password: str) -> None:
     """Any staff member changes their own password; every session of theirs ends, this one too."""
     principal = require_staff(principal)
-    item = staff_dal.get(principal.username)
-    if item is None or not passwords.verify_secret(svc.settings, item.password_hash, old_password or ""):
+    credentials = svc.staff.credentials(principal.username)
+    if credentials is None or not passwords.verify_secret(svc.settings, credentials.password_hash,
+                                                          old_password or ""):
         raise AppError(ErrorCode.BAD_REQUEST, labels.STAFF_OLD_PASSWORD_WRONG, field="old_password")
     passwords.check_strength(new_password)
     event = audit.fields(principal, "staff_change_password", target=principal.username)
-    _change(svc, principal.username, _password_actions(svc, new_password), event, end_sessions=True)
+    _change(svc, principal.username, event, end_sessions=True, **_password_change(svc, new_password))
 
 
 USERNAME = re.compile(r"[a-z][a-z0-9_]{2,31}")
 
 
-def _password_actions(svc: Services, password: str) -> list:
-    return [StaffTable.password_hash.set(passwords.hash_secret(svc.settings, password)),
-            StaffTable.failed_attempts.set(0), StaffTable.locked_until.remove()]
+def _password_change(svc: Services, password: str) -> dict:
+    """A new password's change: its hash, and a clean failure count."""
+    return {"password_hash": passwords.hash_secret(svc.settings, password), "clear_failures": True}
 
 
-def _change(svc: Services, username: str, actions: list, event: dict, *, end_sessions: bool) -> None:
-    if not staff_dal.change(username, actions, event, svc.clock.now(), end_sessions=end_sessions):
-        raise AppError(ErrorCode.NOT_FOUND, labels.STAFF_NOT_FOUND)
+def _change(svc: Services, username: str, event: dict, *, end_sessions: bool, **changes) -> None:
+    try:
+        svc.staff.change(username, now=svc.clock.now(), audit=event, end_sessions=end_sessions, **changes)
+    except StaffNotFound:
+        raise AppError(ErrorCode.NOT_FOUND, labels.STAFF_NOT_FOUND) from None
 
 
-def _other_account(principal: StaffPrincipal, username: str) -> StaffTable:
-    item = staff_dal.get((username or "").strip()) if username and len(username) <= 64 else None
+def _other_account(svc: Services, principal: StaffPrincipal, username: str) -> StaffAccount:
+    item = svc.staff.get((username or "").strip()) if username and len(username) <= 64 else None
     if item is None:
         raise AppError(ErrorCode.NOT_FOUND, labels.STAFF_NOT_FOUND)
     if item.username == principal.username:
@@ -375,6 +383,6 @@ def assignable(svc: Services, principal, region: str) -> list[dict]:
     require_region(principal, region)
     return [
         {"username": item.username, "display_name": item.display_name}
-        for item in staff_dal.all_staff()
+        for item in svc.staff.all_staff()
         if item.active and covers(item.role, item.regions, region)
     ]

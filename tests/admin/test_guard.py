@@ -143,7 +143,5 @@ def test_a_late_answer_for_an_ended_session_does_not_sign_out_the_new_one(admin_
     assert client.get("/_dash-layout").status_code == 200
 
 
-def test_staff_password_is_stored_as_argon2id(operator):
-    from pensioncert.dal import staff as staff_dal
-
-    assert staff_dal.get(operator).password_hash.startswith("$argon2id$")
+def test_staff_password_is_stored_as_argon2id(svc, operator):
+    assert svc.staff.credentials(operator).password_hash.startswith("$argon2id$")

@@ -110,7 +110,6 @@ def test_an_administrator_cannot_act_on_their_own_account(svc, province_admin):
 
 def test_a_password_reset_ends_the_old_password_and_clears_failures(svc, province_admin):
     from pensioncert.admin import staff
-    from pensioncert.dal import staff as staff_dal
 
     username = new_username()
     staff.add_staff(svc, province_admin, username=username, display_name="辛", role="operator",
@@ -119,7 +118,7 @@ def test_a_password_reset_ends_the_old_password_and_clears_failures(svc, provinc
         with pytest.raises(AppError):
             staff.login(svc, staff.LoginAttempt(username, "Wrong2026pass", "198.51.100.4"))
     staff.reset_password(svc, province_admin, username, "Fresh2026pass", "本人忘记密码")
-    assert staff_dal.get(username).failed_attempts == 0
+    assert svc.staff.get(username).failed_attempts == 0
     with pytest.raises(AppError):
         staff.login(svc, staff.LoginAttempt(username, PASSWORD, "198.51.100.5"))
     assert staff.login(svc, staff.LoginAttempt(username, "Fresh2026pass", "198.51.100.5")).username == username

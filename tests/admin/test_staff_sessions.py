@@ -107,19 +107,18 @@ def test_anonymous_wrong_logins_neither_lock_the_account_nor_end_its_open_sessio
 
 def test_without_the_captcha_the_password_is_not_even_tried(svc, operator):
     from pensioncert.admin import staff
-    from pensioncert.dal import staff as staff_dal
     from pensioncert.errors import AppError
 
     where = address()
     for _ in range(3):
         with pytest.raises(AppError):
             staff.login(svc, staff.LoginAttempt(operator, "Wrong2026pass", where))
-    before = staff_dal.get(operator).failed_attempts
+    before = svc.staff.get(operator).failed_attempts
     with pytest.raises(staff.CaptchaNeeded):
         staff.login(svc, staff.LoginAttempt(operator, PASSWORD, address()))
     with pytest.raises(staff.CaptchaNeeded):
         staff.login(svc, staff.LoginAttempt(operator, PASSWORD, address(), "made-up", "ABCD"))
-    assert staff_dal.get(operator).failed_attempts == before
+    assert svc.staff.get(operator).failed_attempts == before
 
 
 def test_backoff_grows_and_is_capped_at_fifteen_minutes(svc, operator):
@@ -231,9 +230,7 @@ def test_failures_on_made_up_users_do_not_shut_the_office_out(svc):
     with pytest.raises(AppError) as again:  # the username under attack from here: 429 at once
         _with_captcha(svc, target, PASSWORD, office)
     assert again.value.code == ErrorCode.LOGIN_RATE_LIMITED
-    from pensioncert.dal import staff as staff_dal
-
-    assert not staff_dal.get(target).failed_attempts
+    assert not svc.staff.get(target).failed_attempts
     assert staff.login(svc, staff.LoginAttempt(target, PASSWORD, address())).username == target
 
 
@@ -270,11 +267,9 @@ def test_a_session_expires_on_the_server_whatever_the_cookie_says(svc, admin_app
 
 
 def test_the_table_keeps_no_usable_session_id(svc, admin_app, operator):
-    from pensioncert.dal import staff as staff_dal
-
     client = client_of(admin_app)
     login(client, operator, PASSWORD)
-    stored = staff_dal.sessions_of(operator)
+    stored = svc.staff.sessions_of(operator)
     assert len(stored) == 1
     forged = client_of(admin_app)
     with admin_app.server.test_request_context():

@@ -1,9 +1,10 @@
 """The home-visit use cases without AWS: a request from the app (pensioncert/logic/home_visits.py)
 and the agency's handling (pensioncert/admin/home_visits.py), the cases in the in-memory repository
-(held to the same contract as DynamoDB's by tests/integration/test_home_visit_repository.py). The
-aggregates that have no repository yet (the registry, the staff, the audit) and the steps of a
-passed visit that have their own tests (eligibility, the visit's evidence, the review and the
-confirmation it opens) are stand-ins set on their modules for each test."""
+(held to the same contract as DynamoDB's by tests/integration/test_home_visit_repository.py), the
+staff accounts in theirs (repositories/staff.py). The aggregates that have no repository yet (the
+registry, the audit) and the steps of a passed visit that have their own tests (eligibility, the
+visit's evidence, the review and the confirmation it opens) are stand-ins set on their modules for
+each test."""
 from __future__ import annotations
 
 import json
@@ -28,6 +29,7 @@ from pensioncert.pii import PiiVault
 from pensioncert.repositories.contacts import Contact, InMemoryContacts
 from pensioncert.repositories.home_visits import HomeVisitCase, InMemoryHomeVisits
 from pensioncert.repositories.reviews import InMemoryReviews, ReviewCase, new_review_id
+from pensioncert.repositories.staff import InMemoryStaff, StaffAccount
 from pensioncert.rules.certification import ALREADY_CERTIFIED, RegistryFacts
 from pensioncert.services import Services
 from pensioncert.settings import Settings
@@ -39,19 +41,22 @@ ADDRESS, PHONE = "西安市新城区测试路1号", "13800000001"
 
 @pytest.fixture
 def world(monkeypatch):
-    """A Services on the in-memory cases and contacts, and the stand-ins: ``people`` the registry
-    by ID key, ``staff`` the staff accounts by username, ``audit`` what was appended."""
+    """A Services on the in-memory cases, contacts and staff accounts, and the stand-ins: ``people``
+    the registry by ID key, ``audit`` what was appended."""
     settings = Settings(pii_key="k" * 32, token_secret="t" * 64)
     svc = Services(settings=settings, vault=PiiVault("k" * 32), clock=FakeClock(NOW), contacts=InMemoryContacts(),
-                   home_visits=InMemoryHomeVisits(), reviews=InMemoryReviews())
-    state = SimpleNamespace(svc=svc, people={}, staff={}, audit=[])
+                   home_visits=InMemoryHomeVisits(), reviews=InMemoryReviews(), staff=InMemoryStaff())
+    state = SimpleNamespace(svc=svc, people={}, audit=[])
     monkeypatch.setattr(requests.registry, "get_person", lambda id_key, today=None: state.people.get(id_key))
-    monkeypatch.setattr(home_visits.staff_dal, "get", state.staff.get)
     monkeypatch.setattr(audit_dal, "append", lambda **event: state.audit.append(event))
     state.operator = StaffPrincipal("op", "王经办", labels.ROLE_OPERATOR, (REGION,))
-    state.staff["op"] = SimpleNamespace(username="op", display_name="王经办", role=labels.ROLE_OPERATOR,
-                                        regions=[REGION])
+    a_staff_member(svc, "op", "王经办", REGION)
     return state
+
+
+def a_staff_member(svc, username, display_name, region) -> None:
+    svc.staff.create(StaffAccount(username, display_name, labels.ROLE_OPERATOR, (region,), created_at=NOW),
+                     "unused-hash")
 
 
 def a_person(world, region=REGION, name="王秀英"):
@@ -228,8 +233,7 @@ def test_reassigning_clears_the_appointment(world):
     case_id = report(world, a_person(world)[0])
     home_visits.assign(world.svc, world.operator, case_id, "op")
     home_visits.schedule(world.svc, world.operator, case_id, "2026-03-05")
-    world.staff["op2"] = SimpleNamespace(username="op2", display_name="李经办", role=labels.ROLE_OPERATOR,
-                                         regions=[REGION])
+    a_staff_member(world.svc, "op2", "李经办", REGION)
     home_visits.assign(world.svc, world.operator, case_id, "op2")
     case = stored(world, case_id)
     assert (case.status, case.assigned_to, case.scheduled_for) == ("assigned", "op2", None)
@@ -249,8 +253,7 @@ def test_a_new_appointment_is_audited_with_the_one_it_replaced(world):
 
 def test_a_visitor_of_another_region_or_no_one_is_refused(world):
     case_id = report(world, a_person(world)[0])
-    world.staff["far"] = SimpleNamespace(username="far", display_name="远", role=labels.ROLE_OPERATOR,
-                                         regions=[OTHER_REGION])
+    a_staff_member(world.svc, "far", "远", OTHER_REGION)
     for username in ("far", "nobody", ""):
         error = raised(lambda: home_visits.assign(world.svc, world.operator, case_id, username))  # noqa: B023
         assert (error.code, error.message) == (ErrorCode.BAD_REQUEST, labels.CASE_VISITOR_NEEDED)

@@ -41,7 +41,8 @@ def test_no_import_cycle_anywhere(graph):
 def test_a_cycle_is_found_when_there_is_one(graph):
     graph.add_import(importer="pensioncert.rules.lockout", imported="pensioncert.services")  # services imports lockout
     try:
-        assert import_cycles(graph) == [("pensioncert.rules.lockout", "pensioncert.services", "pensioncert.rules.lockout")]
+        # (others too: repositories/staff.py, which services imports, imports the lockout rules)
+        assert ("pensioncert.rules.lockout", "pensioncert.services", "pensioncert.rules.lockout") in import_cycles(graph)
     finally:
         graph.remove_import(importer="pensioncert.rules.lockout", imported="pensioncert.services")
 
@@ -104,7 +105,8 @@ def test_a_repository_importing_the_dal_is_found(graph):
 
 # Table models whose aggregate has a repository: only the dal (its PynamoDB implementations) builds
 # or reads their items; the others follow as their aggregates get repositories (README, Repositories).
-TABLES_BEHIND_A_REPOSITORY = {"ContactTable", "ConfirmationTable", "HomeVisitTable", "ReviewTable"}
+TABLES_BEHIND_A_REPOSITORY = {"ContactTable", "ConfirmationTable", "HomeVisitTable", "ReviewTable", "StaffTable",
+                              "StaffSessionTable"}
 
 
 def tables_named_outside_the_dal(root: Path) -> list[tuple[str, str]]:
