@@ -17,12 +17,14 @@ from pensioncert.dal.binding import bind_tables
 from pensioncert.dal.confirmations import PynamoDbConfirmations
 from pensioncert.dal.contacts import PynamoDbContacts
 from pensioncert.dal.home_visits import PynamoDbHomeVisits
+from pensioncert.dal.liveness_sessions import PynamoDbSessions
 from pensioncert.dal.reviews import PynamoDbReviews
 from pensioncert.dal.staff import PynamoDbStaff
 from pensioncert.pii import PiiVault
 from pensioncert.repositories.confirmations import ConfirmationRepository
 from pensioncert.repositories.contacts import ContactRepository
 from pensioncert.repositories.home_visits import HomeVisitRepository
+from pensioncert.repositories.liveness_sessions import SessionRepository
 from pensioncert.repositories.reviews import ReviewRepository
 from pensioncert.repositories.staff import StaffRepository
 from pensioncert.rules.lockout import LockoutPolicy
@@ -45,6 +47,7 @@ class Services:
     confirmations: ConfirmationRepository = field(default_factory=PynamoDbConfirmations)
     staff: StaffRepository = field(default_factory=PynamoDbStaff)
     reviews: ReviewRepository = field(default_factory=PynamoDbReviews)
+    sessions: SessionRepository = field(default_factory=PynamoDbSessions)
     _sms: SmsSender | None = None
     _notices: NoticeQueue | None = None
     _vision: VisionClient | None = None

@@ -1,5 +1,7 @@
-"""Liveness sessions: created with their challenges (and a unit of each daily cap, in one
-transaction), taken once by a conditional update.
+"""The liveness sessions' store in DynamoDB (``repositories.liveness_sessions.SessionRepository``):
+the only place that builds session items, their conditions and the opening's transaction (the
+session, a unit of each daily cap and the yearly attempts' check), and takes a session once by a
+conditional update.
 
 The sessions themselves expire (TTL), so what the fraud signal "sessions opened without a
 completion" needs is kept as a tally: per Beijing day, region of the person and account, the sessions
@@ -8,41 +10,144 @@ session), each an atomic ADD on an item of SessionTallyTable that expires after 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from pensioncert.dal.admin_tables import SessionTallyTable
-from pensioncert.dal.tables import LimitTable, LivenessSessionTable
+from pensioncert.dal.certifications import below_limit
+from pensioncert.dal.tables import AttemptTable, LimitTable, LivenessSessionTable
 from pensioncert.dal.transactions import (
     failed_transaction_items,
     is_conditional_failure,
     retry_conflicts,
     write_transaction,
 )
+from pensioncert.repositories.liveness_sessions import (
+    AttemptsExhausted,
+    CapReached,
+    DayTally,
+    LivenessSession,
+    SessionExists,
+    SessionNotTaken,
+    YearlyAttempts,
+    tally_scope,
+)
+
+__all__ = ["DayTally", "PynamoDbSessions", "create_counted", "day_tallies", "tally_scope"]
 
 _CONFLICT_RETRIES = 5
 _OPENED, _COMPLETED = "opened", "completed"
+_SESSION_FAILED = -2
 
 
-@dataclass(frozen=True)
-class DayTally:
-    """One account's sessions of one Beijing day for people of one region."""
+class PynamoDbSessions:
+    """SessionRepository over the ``liveness-sessions`` table, the cap counters in the ``limits``
+    table, the yearly attempts' items (``AttemptTable``) and the day tallies (``SessionTallyTable``)."""
 
-    day: str  # YYYYMMDD
-    region: str
-    user_id: str
-    opened: int
-    completed: int
+    def open(self, session: LivenessSession, caps: Sequence[tuple[str, int]],
+             attempts: YearlyAttempts | None = None) -> None:
+        check = None
+        if attempts is not None:
+            check = (AttemptTable, attempts.key, attempts.year, below_limit(attempts.limit))
+        refused = create_counted(_item(session), list(caps), check)
+        if refused == -1:
+            raise AttemptsExhausted
+        if refused == _SESSION_FAILED:
+            raise SessionExists(session.session_id)
+        if refused is not None:
+            raise CapReached(caps[refused][0], refused)
+
+    def get(self, session_id: str) -> LivenessSession | None:
+        try:
+            return _record(LivenessSessionTable.get(session_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def take(self, session_id: str, *, user_id: str, purpose: str, now: datetime,
+             challenges: Sequence[str]) -> LivenessSession:
+        session = LivenessSessionTable(session_id)
+        table = LivenessSessionTable
+        try:
+            session.update(
+                actions=[table.used_at.set(now)],
+                condition=(
+                    table.session_id.exists()
+                    & table.used_at.does_not_exist()
+                    & (table.user_id == user_id)
+                    & (table.purpose == purpose)
+                    & (table.expires_at > int(now.timestamp()))
+                    & (table.challenges == list(challenges))
+                ),
+            )
+        except UpdateError as error:
+            if is_conditional_failure(error):
+                raise SessionNotTaken(session_id) from None
+            raise
+        return _record(session)  # as the update left it (its answer holds the whole item)
+
+    def store_outcome(self, session_id: str, status: int, body: str) -> None:
+        try:
+            LivenessSessionTable(session_id).update(
+                actions=[LivenessSessionTable.outcome_status.set(status),
+                         LivenessSessionTable.outcome_body.set(body)],
+                condition=LivenessSessionTable.used_at.exists()
+                & LivenessSessionTable.outcome_status.does_not_exist(),
+            )
+        except UpdateError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def count_opened(self, session: LivenessSession) -> None:
+        _count(session, _OPENED)
+
+    def count_completed(self, session: LivenessSession) -> None:
+        _count(session, _COMPLETED)
+
+    def day_tallies(self, regions: Sequence[str] | None, days: list[str]) -> list[DayTally]:
+        return day_tallies(regions, days)
+
+    def counted(self, key: str) -> int:
+        try:
+            return int(LimitTable.get(key, consistent_read=True).counter or 0)
+        except DoesNotExist:
+            return 0
 
 
-def tally_scope(region: str, day: str) -> str:
-    """What a session keeps of the tally it counts in: its Beijing day (YYYYMMDD) and the person's
-    region. The tallies of one day share a partition (``sessions#day#<day>``, items
-    ``<region>#opened#<user_id>`` / ``<region>#completed#<user_id>``), so the provincial view reads
-    one partition a day and an operator's the items of their regions in it."""
-    return f"{day}#{region}"
+def _item(session: LivenessSession) -> LivenessSessionTable:
+    return LivenessSessionTable(
+        session.session_id,
+        purpose=session.purpose,
+        user_id=session.user_id,
+        subject=session.subject,
+        subject_key=session.subject_key,
+        challenges=list(session.challenges),
+        nonce=session.nonce,
+        expires_at=session.expires_at,
+        used_at=session.used_at,
+        outcome_status=session.outcome_status,
+        outcome_body=session.outcome_body,
+        tally_scope=session.tally_scope,
+        tally_expires_at=session.tally_expires_at,
+    )
+
+
+def _record(item: LivenessSessionTable) -> LivenessSession:
+    return LivenessSession(
+        session_id=item.session_id,
+        purpose=item.purpose,
+        user_id=item.user_id,
+        subject=item.subject,
+        subject_key=item.subject_key,
+        challenges=tuple(item.challenges),
+        nonce=item.nonce,
+        expires_at=int(item.expires_at),
+        used_at=item.used_at,
+        outcome_status=None if item.outcome_status is None else int(item.outcome_status),
+        outcome_body=item.outcome_body,
+        tally_scope=item.tally_scope,
+        tally_expires_at=None if item.tally_expires_at is None else int(item.tally_expires_at),
+    )
 
 
 def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]],
@@ -50,9 +155,10 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
     """Create the session in one transaction that adds one to each counter ``(key, limit)`` (an
     ADD conditioned on the counter being below its limit) and, when given, holds ``check`` =
     ``(model, hash_key, range_key, condition)``. None when the session was created; else the
-    position of what refused it: -1 for ``check``, ``i`` for ``counters[i]``; nothing is written
-    then. Concurrent opens can never take a counter past its limit. The opening's tally is not in
-    the transaction (``count_opened``, after it: a tally for a review signal decides nothing)."""
+    position of what refused it: -1 for ``check``, -2 for the session (another one with its id is
+    stored), ``i`` for ``counters[i]``; nothing is written then. Concurrent opens can never take a
+    counter past its limit. The opening's tally is not in the transaction (``count_opened``, after
+    it: a tally for a review signal decides nothing)."""
     def once() -> int | None:
         try:
             with write_transaction() as transaction:
@@ -77,6 +183,8 @@ def create_counted(session: LivenessSessionTable, counters: list[tuple[str, int]
             if failed:
                 if check is not None and 0 in failed:
                     return -1
+                if save_position in failed:
+                    return _SESSION_FAILED
                 counters_failed = [i - first_counter for i in failed if i >= first_counter]
                 if counters_failed and len(counters_failed) == len(failed):
                     return counters_failed[0]
@@ -94,18 +202,8 @@ def _is_stored(session: LivenessSessionTable) -> bool:
     return stored.nonce == session.nonce
 
 
-def count_opened(session: LivenessSessionTable) -> None:
-    """Add one to the opened sessions of the session's day tally (none without a ``tally_scope``)."""
-    _count(session, _OPENED)
-
-
-def count_completed(session: LivenessSessionTable) -> None:
-    """Add one to the completed sessions of the tally the session's opening counted in."""
-    _count(session, _COMPLETED)
-
-
-def _count(session: LivenessSessionTable, kind: str) -> None:
-    if session.tally_scope:
+def _count(session: LivenessSession, kind: str) -> None:
+    if session.tally_scope and session.tally_expires_at is not None:
         day, _, region = session.tally_scope.partition("#")
         SessionTallyTable(_day_partition(day), f"{region}#{kind}#{session.user_id}").update(
             actions=[SessionTallyTable.value.add(1), SessionTallyTable.expires_at.set(int(session.tally_expires_at))])
@@ -128,58 +226,3 @@ def day_tallies(regions: Sequence[str] | None, days: list[str]) -> list[DayTally
             counts.setdefault((day, region, user_id), {})[kind] = int(item.value or 0)
     return [DayTally(day, region, user_id, tally.get("opened", 0), tally.get("completed", 0))
             for (day, region, user_id), tally in sorted(counts.items())]
-
-
-def counted(key: str) -> int:
-    """A counter's value (a read: for answers and tests, never for deciding)."""
-    try:
-        return int(LimitTable.get(key, consistent_read=True).counter or 0)
-    except DoesNotExist:
-        return 0
-
-
-def store_outcome(session_id: str, status: int, body: str) -> None:
-    """Keep what the completion answered, once: a retry is answered from it."""
-    try:
-        LivenessSessionTable(session_id).update(
-            actions=[LivenessSessionTable.outcome_status.set(status),
-                     LivenessSessionTable.outcome_body.set(body)],
-            condition=LivenessSessionTable.used_at.exists()
-            & LivenessSessionTable.outcome_status.does_not_exist(),
-        )
-    except UpdateError as error:
-        if not is_conditional_failure(error):
-            raise
-
-
-def get(session_id: str) -> LivenessSessionTable | None:
-    """The session, or None when no such session exists (an unknown id is the caller's mistake)."""
-    try:
-        return LivenessSessionTable.get(session_id, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def take(session_id: str, user_id: str, purpose: str, now: datetime,
-         challenges: list[str]) -> LivenessSessionTable | None:
-    """Mark the session used, if it is this user's, of this purpose, unexpired, unused and its
-    challenges are ``challenges`` in that order; the session as stored after it, or None."""
-    session = LivenessSessionTable(session_id)
-    table = LivenessSessionTable
-    try:
-        session.update(
-            actions=[table.used_at.set(now)],
-            condition=(
-                table.session_id.exists()
-                & table.used_at.does_not_exist()
-                & (table.user_id == user_id)
-                & (table.purpose == purpose)
-                & (table.expires_at > int(now.timestamp()))
-                & (table.challenges == challenges)
-            ),
-        )
-    except UpdateError as error:
-        if is_conditional_failure(error):
-            return None
-        raise
-    return session

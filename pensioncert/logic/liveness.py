@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert.alongside import alongside
 from pensioncert.clock import BEIJING, iso_beijing
-from pensioncert.dal import certifications, evidence, limits, liveness_sessions
-from pensioncert.dal.tables import AttemptTable, LivenessSessionTable
+from pensioncert.dal import evidence, limits
 from pensioncert.errors import (
     LIVENESS_ACTION_MESSAGES,
     POOR_QUALITY_ADVICE,
@@ -23,6 +22,14 @@ from pensioncert.errors import (
     ErrorCode,
 )
 from pensioncert.observability import logger
+from pensioncert.repositories.liveness_sessions import (
+    AttemptsExhausted,
+    CapReached,
+    LivenessSession,
+    SessionNotTaken,
+    YearlyAttempts,
+    tally_scope,
+)
 from pensioncert.rules import attempts, fraud_signals, session_caps
 from pensioncert.rules.certification import certification_year, pick_challenges
 from pensioncert.vision_client import CONTRACT_CODES, VisionRefusal
@@ -46,36 +53,37 @@ def open_session(svc: Services, *, purpose: str, user_id: str, subject: str, sub
     """
     now = svc.clock.now()
     expires_at = now + timedelta(seconds=svc.settings.liveness_session_ttl_seconds)
-    tally_scope, tally_expires_at = _tally_of(region, now)
-    session = LivenessSessionTable(
-        secrets.token_urlsafe(18),
+    scope, tally_expires_at = _tally_of(region, now)
+    session = LivenessSession(
+        session_id=secrets.token_urlsafe(18),
         purpose=purpose,
         user_id=user_id,
         subject=subject,
         subject_key=subject_key,
-        challenges=pick_challenges(svc.settings.liveness_min_challenges),
+        challenges=tuple(pick_challenges(svc.settings.liveness_min_challenges)),
         nonce=secrets.token_hex(16),
         expires_at=int(expires_at.timestamp()),
-        tally_scope=tally_scope,
+        tally_scope=scope,
         tally_expires_at=tally_expires_at,
     )
     caps = session_caps.caps(purpose, subject_key=subject_key, user_id=user_id, now=now,
                              per_subject=svc.settings.liveness_sessions_per_subject_per_day,
                              per_account=svc.settings.liveness_sessions_per_account_per_day)
-    check = None
+    yearly = None
     if purpose == "certify":
-        check = (AttemptTable, budget or subject_key, certification_year(now),
-                 certifications.below_limit(svc.settings.yearly_failed_attempts_limit))
+        yearly = YearlyAttempts(budget or subject_key, certification_year(now),
+                                svc.settings.yearly_failed_attempts_limit)
     elif limits.left(binding_window(svc), user_id, int(now.timestamp())) == 0:
         raise attempts_exhausted()
     # One transaction: the session, a unit of each daily cap and the yearly attempts' check; a
     # refused open takes nothing.
-    refused = liveness_sessions.create_counted(session, [(cap.key, cap.limit) for cap in caps], check)
-    if refused == -1:
-        raise attempts_exhausted()
-    if refused is not None:
-        raise session_limit(now)
-    _tally(session, liveness_sessions.count_opened)
+    try:
+        svc.sessions.open(session, [(cap.key, cap.limit) for cap in caps], yearly)
+    except AttemptsExhausted:
+        raise attempts_exhausted() from None
+    except CapReached:
+        raise session_limit(now) from None
+    _tally(session, svc.sessions.count_opened)
     return {"session_id": session.session_id, "challenges": list(session.challenges),
             "expires_at": iso_beijing(expires_at)}
 
@@ -88,7 +96,7 @@ def _tally_of(region: str | None, now: datetime) -> tuple[str | None, int | None
     local = now.astimezone(BEIJING)
     day_start = datetime(local.year, local.month, local.day, tzinfo=BEIJING)
     expires = day_start + timedelta(days=fraud_signals.WINDOW_DAYS + 1)
-    return liveness_sessions.tally_scope(region, session_caps.day_of(now)), int(expires.timestamp())
+    return tally_scope(region, session_caps.day_of(now)), int(expires.timestamp())
 
 
 def attempts_exhausted() -> AppError:
@@ -134,26 +142,26 @@ def counted_binding_attempt(svc: Services, account):
 
 
 def complete_once(svc: Services, *, session_id: str, user_id: str, purpose: str, steps: list[dict],
-                  decide: Callable[[LivenessSessionTable], dict]) -> dict:
+                  decide: Callable[[LivenessSession], dict]) -> dict:
     """Take the session and ``decide``; the answer (result or final error) is stored on the
     session, so a retry after a lost answer gets the same body instead of 410."""
     session = take_session(svc, session_id=session_id, user_id=user_id, purpose=purpose, steps=steps)
     if session is None:
         return _stored_outcome_or_refusal(svc, session_id, user_id, purpose)
     with alongside() as start:
-        start(_tally, session, liveness_sessions.count_completed)
+        start(_tally, session, svc.sessions.count_completed)
         try:
             result = decide(session)
         except AppError as error:
             if error.status < 500 and not error.extra.get("retryable"):
-                liveness_sessions.store_outcome(session_id, error.status,
+                svc.sessions.store_outcome(session_id, error.status,
                                                 json.dumps(error.body(), ensure_ascii=False))
             raise
-        liveness_sessions.store_outcome(session_id, 200, json.dumps(result, ensure_ascii=False))
+        svc.sessions.store_outcome(session_id, 200, json.dumps(result, ensure_ascii=False))
         return result
 
 
-def _tally(session: LivenessSessionTable, count: Callable[[LivenessSessionTable], None]) -> None:
+def _tally(session: LivenessSession, count: Callable[[LivenessSession], None]) -> None:
     """The session's opening or completion in its day tally. A tally decides nothing: one that
     cannot be written only makes the fraud signal of unfinished sessions read a little off (a
     reason to look), so the opening or completion goes on."""
@@ -163,11 +171,11 @@ def _tally(session: LivenessSessionTable, count: Callable[[LivenessSessionTable]
         logger.exception("session not tallied", extra={"session_id": session.session_id, "count": count.__name__})
 
 
-def _stored_outcome(session: LivenessSessionTable | None, user_id: str, purpose: str) -> dict | None:
+def _stored_outcome(session: LivenessSession | None, user_id: str, purpose: str) -> dict | None:
     if (session is None or session.outcome_status is None or session.user_id != user_id
             or session.purpose != purpose):
         return None
-    body = json.loads(session.outcome_body)
+    body = json.loads(session.outcome_body or "")
     if int(session.outcome_status) == 200:
         return body
     error = dict(body["error"])
@@ -176,19 +184,22 @@ def _stored_outcome(session: LivenessSessionTable | None, user_id: str, purpose:
 
 
 def take_session(svc: Services, *, session_id: str, user_id: str, purpose: str,
-                 steps: list[dict]) -> LivenessSessionTable | None:
+                 steps: list[dict]) -> LivenessSession | None:
     """Use the session up (once: the take is conditional) when the steps answer its challenges in
     order; None when it is refused. The take comes first and the session is read only when it is
     refused (``_stored_outcome_or_refusal``): a completion costs one call, not two."""
     if not 0 < len(session_id) <= 64:  # not an id this API ever issued: a malformed request
         raise AppError(ErrorCode.BAD_REQUEST, SESSION_ID_MALFORMED, field="session_id")
     sent = [step["challenge"] for step in steps]
-    return liveness_sessions.take(session_id, user_id, purpose, svc.clock.now(), sent)
+    try:
+        return svc.sessions.take(session_id, user_id=user_id, purpose=purpose, now=svc.clock.now(), challenges=sent)
+    except SessionNotTaken:
+        return None
 
 
 def _stored_outcome_or_refusal(svc: Services, session_id: str, user_id: str, purpose: str) -> dict:
     """After a refused take: the stored answer of a session already completed, or why not."""
-    current = liveness_sessions.get(session_id)
+    current = svc.sessions.get(session_id)
     stored = _stored_outcome(current, user_id, purpose)
     if stored is not None:
         return stored
@@ -202,7 +213,7 @@ def _stored_outcome_or_refusal(svc: Services, session_id: str, user_id: str, pur
     )
 
 
-def store_evidence(svc: Services, session: LivenessSessionTable, steps: list[dict], extra: dict | None = None) -> str:
+def store_evidence(svc: Services, session: LivenessSession, steps: list[dict], extra: dict | None = None) -> str:
     """One encrypted object per session under the expiring prefix; DynamoDB keeps only its key.
     Vision reads the frames from it by key (the invoke carries the key, not the frames)."""
     year = svc.clock.now().year

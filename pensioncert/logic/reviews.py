@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import labels
 from pensioncert.clock import BEIJING, iso_beijing
-from pensioncert.dal import certifications, evidence, liveness_sessions, registry
+from pensioncert.dal import certifications, evidence, registry
 from pensioncert.errors import (
     NO_SUCH_SESSION,
     NOT_YET_APPEALABLE,
@@ -94,14 +94,14 @@ def _failed_session(svc: Services, account, target, person, session_id: str, yea
     the subject, or 404. From the session item while it exists; once DynamoDB's TTL has deleted it
     (soon after it expires), from its evidence object, which names the account and the subject
     (logic/certification) and is decided again for its code."""
-    session = liveness_sessions.get(session_id)
+    session = svc.sessions.get(session_id)
     if session is not None:
         if (session.purpose != "certify" or session.user_id != account.user_id
                 or session.subject_key != target.id_key or session.used_at is None
                 or session.outcome_status is None or int(session.outcome_status) == 200
                 or certification_year(session.used_at) != year):
             raise AppError(ErrorCode.NOT_FOUND, NO_SUCH_SESSION, field="session_id")
-        code = json.loads(session.outcome_body)["error"]["code"]
+        code = json.loads(session.outcome_body or "")["error"]["code"]
         return code, _session_evidence(svc, session_id, session.used_at.year), None
     # The evidence of a session completed this year (its key carries the UTC year of completion).
     key = _session_evidence(svc, session_id, now.year)

@@ -93,7 +93,7 @@ def world(monkeypatch):
     svc._vision = state.vision  # type: ignore[assignment]
     monkeypatch.setattr(svc, "client", lambda service: state.s3)
     monkeypatch.setattr(registry, "get_person", lambda id_key, today=None: state.people.get(id_key))
-    monkeypatch.setattr(reviews.liveness_sessions, "get", state.sessions.get)
+    monkeypatch.setattr(svc.sessions, "get", state.sessions.get)
     monkeypatch.setattr(reviews.certifications, "failures", lambda key, year: state.failures.get(key, 0))
     monkeypatch.setattr(reviews.eligibility, "may_certify_person",
                         lambda svc, key, person, path: CertifyDecision(state.eligibility, person, None))
