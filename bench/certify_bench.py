@@ -122,7 +122,7 @@ def run(person: str, runs: int) -> int:
 
     import app as api_module
     import vision
-    from pensioncert.dal import accounts, evidence
+    from pensioncert.dal import evidence
     from pensioncert.logic import certification
     from pensioncert.logic.registry_import import import_registry
     from pensioncert.services import services
@@ -157,7 +157,7 @@ def run(person: str, runs: int) -> int:
             # refused as one moment sent twice, so the run opens until the draw avoids that pair.
             session = devset.answerable_session(open_once)
             steps = devset.answer(session["challenges"], person)
-            account = accounts.get(user["user"]["user_id"])
+            account = svc.accounts.get(user["user"]["user_id"])
             calls_before, answers_before = recorder.embed_calls, len(recorder.answers)
             start = time.perf_counter()
             try:

@@ -278,23 +278,22 @@ def seed_demo_staff() -> None:
 def seed_demo_account() -> None:
     """A phone account to log in with at once (registration itself needs the SMS round trip)."""
     from pensioncert import passwords
-    from pensioncert.dal import accounts
-    from pensioncert.dal.tables import AccountTable
     from pensioncert.logic.accounts import new_user_id
+    from pensioncert.repositories.accounts import Account, PhoneTaken
     from pensioncert.services import services
 
     svc = services()
     vault = svc.vault
-    with contextlib.suppress(accounts.PhoneTaken):  # already there
-        accounts.create(
-            AccountTable(
+    with contextlib.suppress(PhoneTaken):  # already there
+        svc.accounts.create(
+            Account(
                 new_user_id(),
                 phone_key=vault.lookup("phone", DEMO_PHONE), phone_sealed=vault.seal(DEMO_PHONE),
                 id_key=vault.lookup("id", DEMO_ID), id_sealed=vault.seal(DEMO_ID),
-                name=DEMO_NAME, password_hash=passwords.hash_secret(svc.settings, DEMO_PASSWORD),
-                created_by="phone", real_name_verified=False, failed_attempts=0,
+                name=DEMO_NAME, created_by="phone", real_name_verified=False, failed_attempts=0,
                 created_at=svc.clock.now(),
-            )
+            ),
+            passwords.hash_secret(svc.settings, DEMO_PASSWORD),
         )
 
 

@@ -187,7 +187,7 @@ def current_account(request, *, real_name_required: bool = True):
         raise AppError(ErrorCode.UNAUTHENTICATED)
     svc = services()
     session = tokens.verify(svc.token_secret, token.strip(), svc.clock.now())
-    account = signed_in_account(session)
+    account = signed_in_account(svc, session)
     if real_name_required and not is_real_name_verified(account, session.login_method):
         raise AppError(ErrorCode.REAL_NAME_REQUIRED)
     return account, session

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from pensioncert.clock import Clock, SystemClock
+from pensioncert.dal.accounts import PynamoDbAccounts
 from pensioncert.dal.binding import bind_tables
 from pensioncert.dal.confirmations import PynamoDbConfirmations
 from pensioncert.dal.contacts import PynamoDbContacts
@@ -21,6 +22,7 @@ from pensioncert.dal.liveness_sessions import PynamoDbSessions
 from pensioncert.dal.reviews import PynamoDbReviews
 from pensioncert.dal.staff import PynamoDbStaff
 from pensioncert.pii import PiiVault
+from pensioncert.repositories.accounts import AccountRepository
 from pensioncert.repositories.confirmations import ConfirmationRepository
 from pensioncert.repositories.contacts import ContactRepository
 from pensioncert.repositories.home_visits import HomeVisitRepository
@@ -47,6 +49,7 @@ class Services:
     confirmations: ConfirmationRepository = field(default_factory=PynamoDbConfirmations)
     staff: StaffRepository = field(default_factory=PynamoDbStaff)
     reviews: ReviewRepository = field(default_factory=PynamoDbReviews)
+    accounts: AccountRepository = field(default_factory=PynamoDbAccounts)
     sessions: SessionRepository = field(default_factory=PynamoDbSessions)
     _sms: SmsSender | None = None
     _notices: NoticeQueue | None = None

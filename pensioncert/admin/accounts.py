@@ -13,9 +13,10 @@ from pensioncert import normalize
 from pensioncert.admin import audit, labels
 from pensioncert.admin.principal import require_person_in_scope, require_region, require_staff
 from pensioncert.clock import BEIJING, beijing_date
-from pensioncert.dal import accounts, certifications, lock_counter, registry
-from pensioncert.dal.tables import AccountTable, CardTable
+from pensioncert.dal import certifications, lock_counter, registry
+from pensioncert.dal.tables import CardTable
 from pensioncert.errors import AppError, ErrorCode
+from pensioncert.repositories.accounts import Account
 from pensioncert.rules.certification import certification_year
 
 if TYPE_CHECKING:
@@ -45,14 +46,14 @@ def find(svc: Services, principal, query: str) -> dict:
 def unlock(svc: Services, principal, user_id: str, reason: str) -> None:
     """Lift the account's lock and clear its count (tokens ended by the lock stay ended)."""
     principal = require_staff(principal)
-    account = accounts.get(user_id, consistent=True) if user_id else None
+    account = svc.accounts.get(user_id, consistent=True) if user_id else None
     if account is None:
         raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
     region = _region(account.id_key)
     require_region(principal, region)
     text = _reason(reason)
     before = _lock_facts(account)
-    accounts.unlock(account)
+    svc.accounts.unlock(account)
     audit.record(svc, principal, "account_unlock",
                  target=f"{account.name} {normalize.mask_id_number(svc.vault.open(account.id_sealed))}",
                  region=region, before=before, after={labels.AUDIT_FAILED_IN_A_ROW: 0, labels.AUDIT_LOCKED_UNTIL: ""}, reason=text)
@@ -74,10 +75,10 @@ def unlock_card(svc: Services, principal, id_key: str, reason: str) -> None:
                  region=person.region, before=before, after={labels.AUDIT_FAILED_IN_A_ROW: 0, labels.AUDIT_LOCKED_UNTIL: ""}, reason=text)
 
 
-def _account_view(svc: Services, account: AccountTable) -> dict:
+def _account_view(svc: Services, account: Account) -> dict:
     now = svc.clock.now()
     policy = svc.lockout
-    state = accounts.lock_state_of(account)
+    state = account.lock_state
     locked = policy.is_locked(state, now)
     year = certification_year(now)
     attempt = [a for a in certifications.attempts(account.id_key) if int(a.year) == year]
@@ -101,7 +102,7 @@ def _account_view(svc: Services, account: AccountTable) -> dict:
 def _card_view(svc: Services, card: CardTable) -> dict:
     now = svc.clock.now()
     policy = svc.lockout
-    state = accounts.lock_state_of(card)
+    state = lock_counter.lock_state_of(card)
     locked = policy.is_locked(state, now)
     return {
         "id_key": card.id_key, "name": card.name,
@@ -112,18 +113,18 @@ def _card_view(svc: Services, card: CardTable) -> dict:
     }
 
 
-def _lookup(svc: Services, query: str) -> tuple[AccountTable | None, str | None]:
+def _lookup(svc: Services, query: str) -> tuple[Account | None, str | None]:
     """The account and the ID key whose card to show."""
     text = re.sub(r"[\s\-]", "", normalize.nfkc(query or ""))
     if re.fullmatch(r"(\+?86)?1\d{10}", text):
-        account = accounts.find_by_phone(svc.vault.lookup("phone", normalize.phone(text)))
+        account = svc.accounts.find_by_phone(svc.vault.lookup("phone", normalize.phone(text)))
         if account is None:
             raise AppError(ErrorCode.NOT_FOUND, NOT_FOUND)
-        proved = account.created_by == "card" or accounts.proved_by(account.id_key) == account.user_id
+        proved = account.created_by == "card" or svc.accounts.proved_by(account.id_key) == account.user_id
         return account, account.id_key if proved else None
     if len(text) >= 15:
         id_key = svc.vault.lookup("id", normalize.id_number(text))
-        return accounts.find_by_id_key(id_key), id_key
+        return svc.accounts.find_by_id_key(id_key), id_key
     raise AppError(ErrorCode.BAD_REQUEST, labels.ACCOUNT_LOOKUP_INVALID)
 
 

@@ -15,7 +15,7 @@ from pensioncert import normalize
 from pensioncert.admin import audit, exports, labels
 from pensioncert.admin.principal import require_staff
 from pensioncert.clock import BEIJING
-from pensioncert.dal import accounts, certifications, liveness_sessions, registry
+from pensioncert.dal import certifications, liveness_sessions, registry
 from pensioncert.jobs import regions as regions_with_recipients
 from pensioncert.logic.contacts import mask_name
 from pensioncert.rules import fraud_signals as rules
@@ -92,9 +92,9 @@ def _person(svc: Services, subject_key: str) -> str:
     return f"{person.name} {normalize.mask_id_number(svc.vault.open(person.id_sealed))}"
 
 
-def _account(user_id: str | None) -> tuple[str, str]:
+def _account(svc: Services, user_id: str | None) -> tuple[str, str]:
     """An app account as the audit log names it: ``app:<user_id>`` and the masked name."""
-    account = accounts.get(user_id) if user_id else None
+    account = svc.accounts.get(user_id) if user_id else None
     return f"app:{user_id}", mask_name(account.name) if account else ""
 
 
@@ -129,7 +129,7 @@ def _proxy_certified_many(svc: Services, principal) -> list[dict]:
                                           for user_id, rows in by_account.items()})
     records = []
     for user_id in flagged:
-        actor, actor_name = _account(user_id)
+        actor, actor_name = _account(svc, user_id)
         records += [_row(subject=labels.APP_ACCOUNT.format(name=actor_name), time=_time(found.certified_at), actor=actor,
                          actor_name=actor_name, action_label=labels.METHODS[rules.PROXY_METHOD],
                          target=_person(svc, found.subject_key), region=found.region,
@@ -180,7 +180,7 @@ def _sessions_unfinished(svc: Services, principal) -> list[dict]:
     for (user_id, region), tallies in by_account.items():
         if not rules.sessions_unfinished(sum(t.opened for t in tallies), sum(t.completed for t in tallies)):
             continue
-        actor, actor_name = _account(user_id)
+        actor, actor_name = _account(svc, user_id)
         records += [_row(subject=labels.APP_ACCOUNT.format(name=actor_name), time=f"{t.day[:4]}-{t.day[4:6]}-{t.day[6:]}",
                          actor=actor, actor_name=actor_name, action_label=labels.SESSIONS_OPENED, target="",
                          region=region, after=labels.SESSIONS_OPENED_AND_COMPLETED.format(opened=t.opened, completed=t.completed)) for t in tallies]

@@ -242,7 +242,7 @@ REFERENCE_CHANGED_SMS = labels.REFERENCE_CHANGED_SMS
 def apply_staff_photo(svc: Services, principal, confirmation, detail: dict) -> dict:
     """A provincial administrator approved: the photo becomes the reference (audited with both
     names in the same transaction), and the pensioner's bound phone is told (an SMS queued)."""
-    from pensioncert.dal import accounts, staff_photos
+    from pensioncert.dal import staff_photos
     from pensioncert.logic.contacts import mask_name
     from pensioncert.sms.queue import queued_notice
 
@@ -260,7 +260,7 @@ def apply_staff_photo(svc: Services, principal, confirmation, detail: dict) -> d
                                       labels.AUDIT_APPROVER: principal.display_name},
                                reason=detail.get("reason"))):
         raise AppError(ErrorCode.NOT_FOUND)
-    account = accounts.find_by_id_key(person.id_key)
+    account = svc.accounts.find_by_id_key(person.id_key)
     sealed = (account.phone_sealed or account.bound_phone_sealed) if account is not None else None
     notified = False
     if sealed:  # queued: the consumer sends it (jobs/notices.py)

@@ -1,37 +1,172 @@
-"""Accounts and their uniqueness claims: one phone one account, one proved ID number one account.
+"""The accounts' store in DynamoDB (``repositories.accounts.AccountRepository``): the only place that
+builds account items, uniqueness claims, the unknown-phone failure counters and their conditions.
 
-A registered account holds a ``phone#`` claim from the start; an ``id#`` claim is taken only by
-proof (real-name binding, or a card account at its first card login), so typing someone's ID
-number at registration reserves nothing.
+One phone one account, one proved ID number one account: a registered account holds a ``phone#``
+claim from the start (written with it in one transaction); an ``id#`` claim is taken only by proof
+(real-name binding, in one transaction with the verified mark and the token version's move; or a
+card account at its creation), so typing someone's ID number at registration reserves nothing. The
+failure counters are ``lock_counter``'s conditional counters (with its ``failure_mark``).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
 from pensioncert.dal import lock_counter
 from pensioncert.dal.tables import AccountTable, ClaimTable, EphemeralTable
-from pensioncert.dal.transactions import failed_transaction_items, is_conditional_failure, write_transaction
+from pensioncert.dal.transactions import failed_transaction_items, transact_if, write_transaction
+from pensioncert.repositories.accounts import (
+    CARD,
+    UNKNOWN_PHONE_COUNT_LIFETIME,
+    Account,
+    AccountCredentials,
+    AuditFields,
+    ClaimChanged,
+    IdClaim,
+    IdNumberProvedElsewhere,
+    PhoneTaken,
+    UnknownPhoneCount,
+)
 from pensioncert.rules.lockout import LockoutPolicy, LockState
 
-lock_state_of = lock_counter.lock_state_of
 
-# A phone number without an account keeps its failure count this long after its last failure, so
-# that waiting for the count to vanish is no practical way to tell it from an account's (whose
-# count has no end), while the items of probed numbers still go away.
-CARD = "card"  # an ID claim proved by the card and its PIN (ClaimTable.proved_with)
-UNKNOWN_PHONE_COUNT_LIFETIME = timedelta(days=30)
+class PynamoDbAccounts:
+    """AccountRepository over the ``accounts`` table (its ``by_phone`` index), the ``claims`` table,
+    the unknown-phone counters in the ``ephemeral`` table and the audit table."""
 
+    def create(self, account: Account, password_hash: str | None = None, *, claim_id: bool = False) -> None:
+        claims = []
+        if account.phone_key:
+            claims.append((ClaimTable(phone_claim(account.phone_key), user_id=account.user_id),
+                           ClaimTable.claim.does_not_exist()))
+        if claim_id:
+            claims.append((ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True,
+                                      proved_with=CARD),
+                           _id_free_or_mine(account.user_id)))
+        try:
+            with write_transaction() as transaction:
+                for claim, condition in claims:
+                    transaction.save(claim, condition=condition)
+                transaction.save(_item(account, password_hash), condition=AccountTable.user_id.does_not_exist())
+        except TransactWriteError as error:
+            failed = failed_transaction_items(error)
+            if not failed:
+                raise
+            if failed[0] >= len(claims):
+                raise
+            taken = claims[failed[0]][0].claim
+            if _claimed_by(taken) == account.user_id:
+                # botocore resent a transaction whose answer was lost: it met the claims it wrote itself.
+                return
+            if taken.startswith("phone#"):
+                raise PhoneTaken from None
+            raise IdNumberProvedElsewhere from None
 
+    def get(self, user_id: str, *, consistent: bool = False) -> Account | None:
+        item = _read(user_id, consistent=consistent)
+        return None if item is None else _record(item)
 
-class PhoneTaken(Exception):
-    """Another account holds this login phone's claim."""
+    def find_by_phone(self, phone_key: str) -> Account | None:
+        item = _by_phone(phone_key)
+        return None if item is None else _record(item)
 
+    def credentials_by_phone(self, phone_key: str) -> AccountCredentials | None:
+        item = _by_phone(phone_key)
+        return None if item is None else AccountCredentials(_record(item), item.password_hash)
 
-class IdNumberProvedElsewhere(Exception):
-    """Another account proved this ID number first (real-name binding or a card's first login)."""
+    def phone_is_registered(self, phone_key: str) -> bool:
+        return _claim(phone_claim(phone_key)) is not None
+
+    def id_claim(self, id_key: str) -> IdClaim | None:
+        item = _claim(id_claim(id_key))
+        return None if item is None else IdClaim(item.user_id, proved=bool(item.proved), proved_with=item.proved_with)
+
+    def proved_by(self, id_key: str) -> str | None:
+        item = _claim(id_claim(id_key))
+        return item.user_id if item is not None and item.proved else None
+
+    def find_by_id_key(self, id_key: str) -> Account | None:
+        user_id = self.proved_by(id_key)
+        return self.get(user_id) if user_id else None
+
+    def bind_real_name(self, account: Account, *, reference_embedding: list[float] | None = None,
+                       proved_with: str | None = None) -> Account:
+        actions: list[Action] = [AccountTable.real_name_verified.set(True), AccountTable.token_version.add(1)]
+        if reference_embedding is not None:
+            actions.append(AccountTable.reference_embedding.set(reference_embedding))
+        claim = ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True, proved_with=proved_with)
+        item = AccountTable(account.user_id)
+        try:
+            with write_transaction() as transaction:
+                # One put and one update: the put comes first in the cancellation reasons.
+                transaction.save(claim, condition=_id_free_or_mine(account.user_id))
+                transaction.update(item, actions=actions, condition=AccountTable.user_id.exists())
+        except TransactWriteError as error:
+            failed = failed_transaction_items(error)
+            if failed == [0]:
+                raise IdNumberProvedElsewhere from None
+            raise
+        item.refresh(consistent_read=True)
+        return _record(item)
+
+    def revoke_unproved_id_claim(self, id_key: str, user_id: str, *, now: datetime, audit: AuditFields) -> None:
+        from pensioncert.dal import audit as audit_dal
+
+        def fill(transaction) -> None:
+            transaction.delete(ClaimTable(id_claim(id_key)), condition=(ClaimTable.user_id == user_id)
+                               & ClaimTable.proved_with.does_not_exist())
+            transaction.update(AccountTable(user_id), actions=[AccountTable.real_name_verified.set(False),
+                                                               AccountTable.token_version.add(1)],
+                               condition=AccountTable.user_id.exists())
+            audit_dal.in_transaction(transaction, now=now, **audit)
+
+        if not transact_if(fill):
+            raise ClaimChanged
+
+    def record_login_failure(self, account: Account, policy: LockoutPolicy, now: datetime,
+                             source: str) -> LockState:
+        return lock_counter.record_failure(AccountTable, _counter(account), policy, now,
+                                           lock_actions=[AccountTable.token_version.add(1)],
+                                           **_source_actions(AccountTable, source))
+
+    def record_login_success(self, account: Account, now: datetime) -> Account:
+        item = _counter(account)
+        lock_counter.record_success(
+            AccountTable, item, now,
+            extra_actions=[AccountTable.last_login_at.set(now), AccountTable.failed_from.remove()],
+        )
+        return _record(item)  # the whole item: the update's answer (ALL_NEW), or the re-read
+
+    def reset_password(self, account: Account, password_hash: str) -> None:
+        lock_counter.clear(AccountTable, AccountTable(account.user_id),
+                           [AccountTable.password_hash.set(password_hash), AccountTable.token_version.add(1),
+                            AccountTable.failed_from.remove()])
+
+    def unlock(self, account: Account) -> None:
+        lock_counter.clear(AccountTable, AccountTable(account.user_id), [AccountTable.failed_from.remove()])
+
+    def bind_phone(self, account: Account, phone_key: str, phone_sealed: str) -> None:
+        AccountTable(account.user_id).update(actions=[
+            AccountTable.bound_phone_key.set(phone_key),
+            AccountTable.bound_phone_sealed.set(phone_sealed),
+        ])
+
+    def unknown_phone_count(self, phone_key: str, now: datetime) -> UnknownPhoneCount:
+        """An item past its TTL, which DynamoDB deletes lazily, is deleted here and starts afresh."""
+        item = lock_counter.current_ephemeral(_unknown_phone_key(phone_key), now)
+        return UnknownPhoneCount(failed_attempts=int(item.failed_attempts or 0), locked_until=item.locked_until,
+                                 failure_sources=frozenset(item.failed_from or ()))
+
+    def record_unknown_phone_failure(self, phone_key: str, seen: UnknownPhoneCount, policy: LockoutPolicy,
+                                     now: datetime, source: str) -> LockState:
+        counter = EphemeralTable(_unknown_phone_key(phone_key), failed_attempts=seen.failed_attempts,
+                                 locked_until=seen.locked_until)
+        expires_at = int((now + UNKNOWN_PHONE_COUNT_LIFETIME).timestamp())
+        return lock_counter.record_failure(EphemeralTable, counter, policy, now,
+                                           extra_actions=[EphemeralTable.expires_at.set(expires_at)],
+                                           **_source_actions(EphemeralTable, source))
 
 
 def phone_claim(phone_key: str) -> str:
@@ -40,6 +175,13 @@ def phone_claim(phone_key: str) -> str:
 
 def id_claim(id_key: str) -> str:
     return f"id#{id_key}"
+
+
+def find_by_id_key(id_key: str) -> AccountTable | None:
+    """The item of the account that proved this ID number, for the dal's own readers
+    (dal/life_events.py); the use cases ask ``PynamoDbAccounts.find_by_id_key``."""
+    user_id = PynamoDbAccounts().proved_by(id_key)
+    return _read(user_id, consistent=False) if user_id else None
 
 
 def _id_free_or_mine(user_id: str):
@@ -51,141 +193,6 @@ def _id_free_or_mine(user_id: str):
     )
 
 
-def create(account: AccountTable, *, claim_id: bool = False) -> None:
-    """Write the account with its phone claim (if it has a login phone) in one transaction.
-
-    ``claim_id``: the account is a card account, proved by the card: it takes the ID claim in the
-    same transaction (IdNumberProvedElsewhere when another account proved the ID first; PhoneTaken
-    when another account holds the phone).
-    """
-    claims = []
-    if account.phone_key:
-        claims.append((ClaimTable(phone_claim(account.phone_key), user_id=account.user_id),
-                       ClaimTable.claim.does_not_exist()))
-    if claim_id:
-        claims.append((ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True,
-                                  proved_with=CARD),
-                       _id_free_or_mine(account.user_id)))
-    try:
-        with write_transaction() as transaction:
-            for claim, condition in claims:
-                transaction.save(claim, condition=condition)
-            transaction.save(account, condition=AccountTable.user_id.does_not_exist())
-    except TransactWriteError as error:
-        failed = failed_transaction_items(error)
-        if not failed:
-            raise
-        if failed[0] >= len(claims):
-            raise
-        taken = claims[failed[0]][0].claim
-        if _claimed_by(taken) == account.user_id:
-            # botocore resent a transaction whose answer was lost: it met the claims it wrote itself.
-            return
-        if taken.startswith("phone#"):
-            raise PhoneTaken from None
-        raise IdNumberProvedElsewhere from None
-
-
-def claim_id_number(account: AccountTable, *, reference_embedding: list[float] | None = None,
-                    proved_with: str | None = None) -> None:
-    """Real-name binding succeeded: in one transaction take the ID claim, mark the account
-    verified and add one to its token version (earlier tokens die with the unverified state).
-
-    Raises IdNumberProvedElsewhere when another account proved this ID number first.
-    ``account`` is re-read afterwards, so it carries the new token version.
-    """
-    actions: list[Action] = [AccountTable.real_name_verified.set(True), AccountTable.token_version.add(1)]
-    if reference_embedding is not None:
-        actions.append(AccountTable.reference_embedding.set(reference_embedding))
-    claim = ClaimTable(id_claim(account.id_key), user_id=account.user_id, proved=True, proved_with=proved_with)
-    try:
-        with write_transaction() as transaction:
-            # One put and one update: the put comes first in the cancellation reasons.
-            transaction.save(claim, condition=_id_free_or_mine(account.user_id))
-            transaction.update(account, actions=actions, condition=AccountTable.user_id.exists())
-    except TransactWriteError as error:
-        failed = failed_transaction_items(error)
-        if failed == [0]:
-            raise IdNumberProvedElsewhere from None
-        raise
-    account.refresh(consistent_read=True)
-
-
-def id_claim_item(id_key: str) -> ClaimTable | None:
-    try:
-        return ClaimTable.get(id_claim(id_key), consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def revoke_unproved_id_claim(id_key: str, user_id: str, *, now: datetime, audit: dict) -> bool:
-    """Take back an ID claim no trusted face or card proved: the claim goes, the account is no
-    longer verified and its tokens end, the audit event in the same transaction. False when the
-    claim changed meanwhile (another proof took it)."""
-    from pensioncert.dal import audit as audit_dal
-    from pensioncert.dal.transactions import transact_if
-
-    def fill(transaction) -> None:
-        transaction.delete(ClaimTable(id_claim(id_key)), condition=(ClaimTable.user_id == user_id)
-                           & ClaimTable.proved_with.does_not_exist())
-        transaction.update(AccountTable(user_id), actions=[AccountTable.real_name_verified.set(False),
-                                                           AccountTable.token_version.add(1)],
-                           condition=AccountTable.user_id.exists())
-        audit_dal.in_transaction(transaction, now=now, **audit)
-
-    return transact_if(fill)
-
-
-def _claimed_by(claim: str) -> str | None:
-    try:
-        return ClaimTable.get(claim, consistent_read=True).user_id
-    except DoesNotExist:
-        return None
-
-
-def get(user_id: str, *, consistent: bool = False) -> AccountTable | None:
-    try:
-        return AccountTable.get(user_id, consistent_read=consistent)
-    except DoesNotExist:
-        return None
-
-
-def find_by_phone(phone_key: str) -> AccountTable | None:
-    """One query on the phone index (its items carry the whole account, lock state included)."""
-    for account in AccountTable.by_phone.query(phone_key, limit=1):
-        return account
-    return None
-
-
-def phone_is_registered(phone_key: str) -> bool:
-    try:
-        ClaimTable.get(phone_claim(phone_key), consistent_read=True)
-        return True
-    except DoesNotExist:
-        return False
-
-
-def proved_by(id_key: str) -> str | None:
-    """The user_id of the account that proved this ID number (binding or card), or None: never
-    one that only typed it at registration."""
-    try:
-        claim = ClaimTable.get(id_claim(id_key), consistent_read=True)
-    except DoesNotExist:
-        return None
-    return claim.user_id if claim.proved else None
-
-
-def find_by_id_key(id_key: str) -> AccountTable | None:
-    """The account that proved this ID number (see ``proved_by``)."""
-    user_id = proved_by(id_key)
-    return get(user_id) if user_id else None
-
-
-def failure_sources(item) -> frozenset[str]:
-    """The address tags the current count of wrong passwords came from (account or counter item)."""
-    return frozenset(item.failed_from or ())
-
-
 def _source_actions(table, source: str) -> dict:
     """The address goes into the set with the failure, in the same conditional write: a count
     that starts afresh starts the set afresh too."""
@@ -193,71 +200,82 @@ def _source_actions(table, source: str) -> dict:
             "again_actions": [table.failed_from.add({source})]}
 
 
-def record_login_failure(account: AccountTable, policy: LockoutPolicy, now: datetime,
-                         source: str) -> LockState:
-    """Count a wrong password from address tag ``source``; the failure that locks also ends every
-    token of the account."""
-    return lock_counter.record_failure(AccountTable, account, policy, now,
-                                       lock_actions=[AccountTable.token_version.add(1)],
-                                       **_source_actions(AccountTable, source))
-
-
-def record_login_success(account: AccountTable, now: datetime) -> LockState:
-    return lock_counter.record_success(
-        AccountTable, account, now,
-        extra_actions=[AccountTable.last_login_at.set(now), AccountTable.failed_from.remove()],
-    )
-
-
-def reset_password(account: AccountTable, password_hash: str) -> None:
-    """A password reset by SMS lifts any lock, clears the count and ends every earlier token."""
-    lock_counter.clear(AccountTable, account, [AccountTable.password_hash.set(password_hash),
-                                               AccountTable.token_version.add(1),
-                                               AccountTable.failed_from.remove()])
-
-
-def end_sessions(user_id: str) -> None:
-    """Add one to the account's token version: every token issued so far answers 401."""
+def _claim(claim: str) -> ClaimTable | None:
     try:
-        AccountTable(user_id).update(actions=[AccountTable.token_version.add(1)],
-                                     condition=AccountTable.user_id.exists())
-    except UpdateError as error:
-        if not is_conditional_failure(error):
-            raise
+        return ClaimTable.get(claim, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
-def unlock(account: AccountTable) -> None:
-    """Staff unlock: the count and the lock go; the password and the tokens stay as they are."""
-    lock_counter.clear(AccountTable, account, [AccountTable.failed_from.remove()])
+def _claimed_by(claim: str) -> str | None:
+    item = _claim(claim)
+    return None if item is None else item.user_id
 
 
-def bind_phone(account: AccountTable, phone_key: str, phone_sealed: str) -> None:
-    account.update(
-        actions=[
-            AccountTable.bound_phone_key.set(phone_key),
-            AccountTable.bound_phone_sealed.set(phone_sealed),
-        ]
-    )
+def _read(user_id: str, *, consistent: bool) -> AccountTable | None:
+    try:
+        return AccountTable.get(user_id, consistent_read=consistent)
+    except DoesNotExist:
+        return None
 
 
-# --- login phone numbers without an account: counted like accounts, so they look the same ---
+def _by_phone(phone_key: str) -> AccountTable | None:
+    """One query on the phone index (its items carry the whole account, lock state included)."""
+    for item in AccountTable.by_phone.query(phone_key, limit=1):
+        return item
+    return None
+
+
+def _counter(account: Account) -> AccountTable:
+    """The account's item as far as its failure counter goes: the update's key and the state its
+    condition holds it to (``lock_counter`` re-reads the whole item when it lost a race)."""
+    return AccountTable(account.user_id, failed_attempts=account.failed_attempts,
+                        locked_until=account.locked_until,
+                        failed_from=set(account.failure_sources) or None)
+
 
 def _unknown_phone_key(phone_key: str) -> str:
     return f"loginfail#{phone_key}"
 
 
-def unknown_phone_counter(phone_key: str, now: datetime) -> EphemeralTable:
-    """The failure counter of a phone number with no account (an empty one if none is current).
+def _item(account: Account, password_hash: str | None) -> AccountTable:
+    return AccountTable(
+        account.user_id,
+        phone_key=account.phone_key,
+        phone_sealed=account.phone_sealed,
+        bound_phone_key=account.bound_phone_key,
+        bound_phone_sealed=account.bound_phone_sealed,
+        id_key=account.id_key,
+        id_sealed=account.id_sealed,
+        name=account.name,
+        password_hash=password_hash,
+        created_by=account.created_by,
+        real_name_verified=account.real_name_verified,
+        failed_attempts=account.failed_attempts,
+        locked_until=account.locked_until,
+        failed_from=set(account.failure_sources) or None,
+        created_at=account.created_at,
+        last_login_at=account.last_login_at,
+        token_version=account.token_version,
+    )
 
-    TTL deletion is lazy, so an item past its ``expires_at`` is deleted here (conditioned on being
-    the expired one) and the count starts afresh, as it would after the deletion.
-    """
-    return lock_counter.current_ephemeral(_unknown_phone_key(phone_key), now)
 
-
-def record_unknown_phone_failure(counter: EphemeralTable, policy: LockoutPolicy,
-                                 now: datetime, source: str) -> LockState:
-    expires_at = int((now + UNKNOWN_PHONE_COUNT_LIFETIME).timestamp())
-    return lock_counter.record_failure(EphemeralTable, counter, policy, now,
-                                       extra_actions=[EphemeralTable.expires_at.set(expires_at)],
-                                       **_source_actions(EphemeralTable, source))
+def _record(item: AccountTable) -> Account:
+    return Account(
+        user_id=item.user_id,
+        id_key=item.id_key,
+        id_sealed=item.id_sealed,
+        name=item.name,
+        created_by=item.created_by,
+        created_at=item.created_at,
+        phone_key=item.phone_key,
+        phone_sealed=item.phone_sealed,
+        bound_phone_key=item.bound_phone_key,
+        bound_phone_sealed=item.bound_phone_sealed,
+        real_name_verified=bool(item.real_name_verified),
+        failed_attempts=int(item.failed_attempts or 0),
+        locked_until=item.locked_until,
+        failure_sources=frozenset(item.failed_from or ()),
+        last_login_at=item.last_login_at,
+        token_version=int(item.token_version or 0),
+    )

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from pensioncert import normalize, passwords, tokens
 from pensioncert.clock import BEIJING, beijing_date, iso_beijing
-from pensioncert.dal import accounts, registry
-from pensioncert.dal.tables import AccountTable
+from pensioncert.dal import registry
 from pensioncert.errors import (
     ACCOUNT_LOCKED_CARD,
     ACCOUNT_LOCKED_PHONE,
@@ -40,6 +39,8 @@ from pensioncert.logic import address_gate
 from pensioncert.logic.captcha import use_captcha
 from pensioncert.logic.sms_code import use_sms_code
 from pensioncert.observability import LOGIN_STORM, logger, record_metric
+from pensioncert.repositories.accounts import Account, IdNumberProvedElsewhere, PhoneTaken, UnknownPhoneCount
+from pensioncert.rules.lockout import LockState
 
 if TYPE_CHECKING:
     from pensioncert.services import Services
@@ -57,14 +58,13 @@ def register(svc: Services, *, phone: str, sms_code: str, name: str, id_number: 
     # Everything the user could still correct is checked before the single-use code is spent.
     use_sms_code(svc, phone=number, purpose="register", code=sms_code)
     vault = svc.vault
-    account = AccountTable(
+    account = Account(
         new_user_id(),
         phone_key=vault.lookup("phone", number),
         phone_sealed=vault.seal(number),
         id_key=vault.lookup("id", person_id),
         id_sealed=vault.seal(person_id),
         name=person_name,
-        password_hash=passwords.hash_secret(svc.settings, password),
         created_by="phone",
         real_name_verified=False,
         failed_attempts=0,
@@ -72,8 +72,9 @@ def register(svc: Services, *, phone: str, sms_code: str, name: str, id_number: 
         created_at=svc.clock.now(),
     )
     try:
-        accounts.create(account)  # the phone claim only: the ID number is claimed by proof
-    except accounts.PhoneTaken:
+        # the phone claim only: the ID number is claimed by proof
+        svc.accounts.create(account, passwords.hash_secret(svc.settings, password))
+    except PhoneTaken:
         raise AppError(ErrorCode.PHONE_ALREADY_REGISTERED) from None
     return {"user_id": account.user_id}
 
@@ -97,40 +98,45 @@ def login(svc: Services, *, phone: str, password: str, client: str | None = None
     if gate is None:
         record_metric("LoginRateLimited", login="phone")
         raise AppError(ErrorCode.LOGIN_RATE_LIMITED, PHONE_LOGIN_RATE_LIMITED)
-    account = accounts.find_by_phone(phone_key)
-    item = account if account is not None else accounts.unknown_phone_counter(phone_key, now)
-    _refuse_if_locked(policy, accounts.lock_state_of(item), now)
+    credentials = svc.accounts.credentials_by_phone(phone_key)
+    item: Account | UnknownPhoneCount = (credentials.account if credentials is not None
+                                         else svc.accounts.unknown_phone_count(phone_key, now))
+    _refuse_if_locked(policy, item.lock_state, now)
     _require_captcha_in_storm(svc, item, source, captcha_id, captcha_answer, now)
-    if account is None:
-        _unknown_phone_login(svc, item, password, now, gate, source)
-    if not passwords.verify_secret(svc.settings, account.password_hash, password):
+    if credentials is None:
+        assert isinstance(item, UnknownPhoneCount)
+        _unknown_phone_login(svc, phone_key, item, password, now, gate, source)
+    account = credentials.account
+    if not passwords.verify_secret(svc.settings, credentials.password_hash, password):
         _refuse_past_cap(gate)
         _alert_if_storm_starts(svc, item, source, now)
-        _fail(policy, accounts.record_login_failure(account, policy, now, source), ErrorCode.LOGIN_FAILED, now)
+        _fail(policy, svc.accounts.record_login_failure(account, policy, now, source), ErrorCode.LOGIN_FAILED, now)
     address_gate.succeeded(gate)
-    _refuse_if_locked(policy, accounts.record_login_success(account, now), now)
+    account = svc.accounts.record_login_success(account, now)
+    _refuse_if_locked(policy, account.lock_state, now)
     return session_response(svc, account, "phone")
 
 
-def _unknown_phone_login(svc: Services, counter, password: str, now, gate, source: str) -> NoReturn:
+def _unknown_phone_login(svc: Services, phone_key: str, counter: UnknownPhoneCount, password: str, now, gate,
+                         source: str) -> NoReturn:
     """The known-phone path step for step (lock check, captcha, one argon2 computation, a counted
     failure), on a counter of the phone number itself. Always raises."""
     policy = svc.lockout
     passwords.verify_secret(svc.settings, None, password)
     _refuse_past_cap(gate)
     _alert_if_storm_starts(svc, counter, source, now)
-    _fail(policy, accounts.record_unknown_phone_failure(counter, policy, now, source), ErrorCode.LOGIN_FAILED,
-          now, login="unknown_phone")
+    _fail(policy, svc.accounts.record_unknown_phone_failure(phone_key, counter, policy, now, source),
+          ErrorCode.LOGIN_FAILED, now, login="unknown_phone")
 
 
-def _require_captcha_in_storm(svc: Services, item, source: str, captcha_id: str, answer: str, now) -> None:
+def _require_captcha_in_storm(svc: Services, item: Account | UnknownPhoneCount, source: str, captcha_id: str, answer: str, now) -> None:
     """A wrong-password storm (the count came from several addresses, ``LockoutPolicy.needs_captcha``,
     counting this one): the try needs a solved captcha, else ``400 CAPTCHA_INVALID`` with
     ``"captcha_required": true`` and the password is not even checked. The contract's login has no
     captcha field: the body may carry ``captcha_id`` and ``captcha_answer`` (extra fields are ours)
     and the refusal is the contract's own captcha code."""
-    sources = accounts.failure_sources(item)
-    if not svc.lockout.needs_captcha(accounts.lock_state_of(item), sources | {source}, now):
+    sources = item.failure_sources
+    if not svc.lockout.needs_captcha(item.lock_state, sources | {source}, now):
         return
     try:
         use_captcha(svc, captcha_id, answer)
@@ -138,11 +144,11 @@ def _require_captcha_in_storm(svc: Services, item, source: str, captcha_id: str,
         raise AppError(ErrorCode.CAPTCHA_INVALID, LOGIN_CAPTCHA_REQUIRED, captcha_required=True) from None
 
 
-def _alert_if_storm_starts(svc: Services, item, source: str, now) -> None:
+def _alert_if_storm_starts(svc: Services, item: Account | UnknownPhoneCount, source: str, now) -> None:
     """The failure about to be counted turns the count into a storm: alert the agency (metric
     ``LoginStorm``, alarmed on like ``AccountLocked``; the log names no phone)."""
     policy = svc.lockout
-    state, sources = accounts.lock_state_of(item), accounts.failure_sources(item)
+    state, sources = item.lock_state, item.failure_sources
     after = policy.after_failure(state, now)
     if policy.needs_captcha(after, sources | {source}, now) and not policy.needs_captcha(state, sources, now):
         record_metric(LOGIN_STORM, login="phone")
@@ -197,7 +203,7 @@ def card_pin(raw: str) -> str:
     return pin
 
 
-def _card_account(svc: Services, person_id: str, pin: str, now, gate: address_gate.Pass) -> AccountTable:
+def _card_account(svc: Services, person_id: str, pin: str, now, gate: address_gate.Pass) -> Account:
     policy = svc.lockout
     id_key = svc.vault.lookup("id", person_id)
     # The card current today: an ID-number correction moves it to the right number at midnight.
@@ -206,7 +212,7 @@ def _card_account(svc: Services, person_id: str, pin: str, now, gate: address_ga
         raise AppError(ErrorCode.NOT_FOUND)
     if card.card_status != "activated":
         raise AppError(ErrorCode.CARD_NOT_ACTIVATED)
-    _refuse_if_card_locked(policy, accounts.lock_state_of(card), now)
+    _refuse_if_card_locked(policy, _card_lock_state(card), now)
     if not passwords.verify_secret(svc.settings, card.pin_hash, pin):
         _refuse_past_cap(gate)
         state = registry.record_card_failure(card, policy, now)
@@ -219,7 +225,12 @@ def _card_account(svc: Services, person_id: str, pin: str, now, gate: address_ga
     _refuse_if_card_locked(policy, registry.record_card_success(card, now), now)
     # The account that proved this ID number (binding or an earlier card login), else one of the
     # card's own, named from the registry: never an account that only typed the number.
-    return accounts.find_by_id_key(id_key) or _create_card_account(svc, card, person_id, id_key)
+    return svc.accounts.find_by_id_key(id_key) or _create_card_account(svc, card, person_id, id_key)
+
+
+def _card_lock_state(card) -> LockState:
+    """A card's count of wrong PINs as read from the registry (dal/lock_counter's counter)."""
+    return LockState(failed_attempts=card.failed_attempts or 0, locked_until=card.locked_until)
 
 
 def reset_password(svc: Services, *, phone: str, sms_code: str, new_password: str,
@@ -227,7 +238,7 @@ def reset_password(svc: Services, *, phone: str, sms_code: str, new_password: st
     number = normalize.phone(phone)
     # The code first: without it nothing is said about the phone or its holder's birth date.
     use_sms_code(svc, phone=number, purpose="reset_password", code=sms_code)
-    account = accounts.find_by_phone(svc.vault.lookup("phone", number))
+    account = svc.accounts.find_by_phone(svc.vault.lookup("phone", number))
     if account is None:
         raise AppError(ErrorCode.PHONE_NOT_REGISTERED)
     birth = normalize.birth_date_digits(svc.vault.open(account.id_sealed))
@@ -236,44 +247,44 @@ def reset_password(svc: Services, *, phone: str, sms_code: str, new_password: st
         passwords.check_strength(new_password, phone=number, birth_date=birth)
     except AppError as error:
         raise AppError(error.code, error.message + RESET_CODE_SPENT) from None
-    accounts.reset_password(account, passwords.hash_secret(svc.settings, new_password))
+    svc.accounts.reset_password(account, passwords.hash_secret(svc.settings, new_password))
     return {}
 
 
-def bind_phone(svc: Services, account: AccountTable, *, phone: str, sms_code: str) -> dict:
+def bind_phone(svc: Services, account: Account, *, phone: str, sms_code: str) -> dict:
     number = normalize.phone(phone)
     use_sms_code(svc, phone=number, purpose="bind_phone", code=sms_code)
-    accounts.bind_phone(account, svc.vault.lookup("phone", number), svc.vault.seal(number))
+    svc.accounts.bind_phone(account, svc.vault.lookup("phone", number), svc.vault.seal(number))
     return {"phone_bound": True}
 
 
-def complete_binding(account: AccountTable, *, reference_embedding: list[float] | None = None,
+def complete_binding(svc: Services, account: Account, *, reference_embedding: list[float] | None = None,
                      proved_with: str | None = None) -> dict:
     """Real-name binding passed: claim the ID number for this account (409 if another account
     proved it first) and end its earlier tokens: the app logs in again, as a verified account.
     ``proved_with``: the trusted reference the face matched (kept on the claim: registry import
     re-checks claims that no trusted face proved)."""
     try:
-        accounts.claim_id_number(account, reference_embedding=reference_embedding, proved_with=proved_with)
-    except accounts.IdNumberProvedElsewhere:
+        svc.accounts.bind_real_name(account, reference_embedding=reference_embedding, proved_with=proved_with)
+    except IdNumberProvedElsewhere:
         raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_PROVED_BY_ANOTHER_ACCOUNT) from None
     return {"real_name_verified": True}
 
 
-def signed_in_account(session: tokens.Session) -> AccountTable:
+def signed_in_account(svc: Services, session: tokens.Session) -> Account:
     """The account a verified token speaks for, if the token is still current.
 
     The one place of the token-version rule. Cost: the one GetItem on the account that the call
     needs anyway, strongly consistent so that a reset or lock is seen at once (1 read unit for an
     item under 4 KB instead of 0.5); no other DynamoDB call.
     """
-    account = accounts.get(session.user_id, consistent=True)
-    if account is None or int(account.token_version or 0) != session.token_version:
+    account = svc.accounts.get(session.user_id, consistent=True)
+    if account is None or account.token_version != session.token_version:
         raise AppError(ErrorCode.UNAUTHENTICATED)
     return account
 
 
-def session_response(svc: Services, account: AccountTable, login_method: str) -> dict:
+def session_response(svc: Services, account: Account, login_method: str) -> dict:
     ttl = svc.settings.token_ttl_seconds
     session = tokens.Session(account.user_id, login_method, int(getattr(account, "token_version", 0) or 0))
     token = tokens.issue(svc.token_secret, session, svc.clock.now(), ttl)
@@ -288,7 +299,7 @@ def session_response(svc: Services, account: AccountTable, login_method: str) ->
     }
 
 
-def is_real_name_verified(account: AccountTable, login_method: str) -> bool:
+def is_real_name_verified(account: Account, login_method: str) -> bool:
     """Card holders proved who they are with the card; phone accounts by real-name binding."""
     return login_method == "card" or bool(account.real_name_verified)
 
@@ -297,8 +308,8 @@ def new_user_id() -> str:
     return "u_" + secrets.token_hex(12)
 
 
-def _create_card_account(svc: Services, card, person_id: str, id_key: str) -> AccountTable:
-    account = AccountTable(
+def _create_card_account(svc: Services, card, person_id: str, id_key: str) -> Account:
+    account = Account(
         new_user_id(),
         id_key=id_key,
         id_sealed=svc.vault.seal(person_id),
@@ -310,10 +321,10 @@ def _create_card_account(svc: Services, card, person_id: str, id_key: str) -> Ac
         created_at=svc.clock.now(),
     )
     try:
-        accounts.create(account, claim_id=True)
-    except accounts.IdNumberProvedElsewhere:
+        svc.accounts.create(account, claim_id=True)
+    except IdNumberProvedElsewhere:
         # A concurrent first login of the same card (or a binding) proved the number a moment ago.
-        existing = accounts.find_by_id_key(id_key)
+        existing = svc.accounts.find_by_id_key(id_key)
         if existing is None:
             raise AppError(ErrorCode.ID_NUMBER_ALREADY_REGISTERED, ID_PROVED_BY_ANOTHER_ACCOUNT) from None
         return existing

@@ -28,7 +28,7 @@ def start(svc: Services, account, subject_param: str) -> dict:
     # v1.2: a contact tries only with the relative's consent (unless the relative has no phone of
     # their own), and on a budget of their own: never the relative's. Asked before eligibility,
     # so a refused contact is not told why the relative could not certify either (finding 8).
-    contacts.require_consent_to_certify(subject)
+    contacts.require_consent_to_certify(svc, subject)
     checked = eligibility.check_subject(svc, subject)
     if checked.reason:
         raise _not_eligible_for(subject, checked.reason)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import labels, normalize
 from pensioncert.clock import iso_beijing
-from pensioncert.dal import accounts, audit, limits, registry
+from pensioncert.dal import audit, limits, registry
 from pensioncert.errors import (
     CONSENT_TO_CERTIFY_REQUIRED,
     CONTACT_IS_SELF,
@@ -111,7 +111,7 @@ def _audit(svc: Services, account, person_id, id_key, relation, outcome, now) ->
 def _tell_the_relative(svc: Services, account, id_key: str, contact_id: str, added_at) -> None:
     """An SMS to the added person's bound phone, if they have an account that proved this ID;
     queued (jobs/notices.py sends it), one per add: an add after a delete is told again."""
-    relative = accounts.find_by_id_key(id_key)
+    relative = svc.accounts.find_by_id_key(id_key)
     sealed = relative and (relative.bound_phone_sealed or relative.phone_sealed)
     if not sealed:
         return
@@ -185,14 +185,14 @@ def consent_by_certification(svc: Services, contact: Contact) -> None:
                                         source=CONSENT_BY_PROXY_CERTIFICATION, at=svc.clock.now(), first_only=True)
 
 
-def require_consent_to_certify(subject: Subject) -> None:
+def require_consent_to_certify(svc: Services, subject: Subject) -> None:
     """Contract v1.2: a contact opens a session for a relative only after the relative's consent,
     unless the relative has no account with a phone of their own (then nobody could consent, and
     the proxy's first certification that matches the relative's trusted reference is the consent).
-    Whose account counts is the one that proved the ID number (dal.accounts.find_by_id_key)."""
+    Whose account counts is the one that proved the ID number (``AccountRepository.find_by_id_key``)."""
     if subject.is_self or subject.consented:
         return
-    relative = accounts.find_by_id_key(subject.id_key)
+    relative = svc.accounts.find_by_id_key(subject.id_key)
     if relative is not None and (relative.phone_key or relative.bound_phone_key):
         raise AppError(ErrorCode.CONSENT_REQUIRED, CONSENT_TO_CERTIFY_REQUIRED)
 

@@ -80,7 +80,7 @@ def _bind(svc: Services, account, session, id_card_image: bytes, steps: list[dic
         raise liveness.refusal_error(refusal) from None
     # The ID claim, the verified mark and the token-version bump: one transaction (409 when
     # another account proved this ID number first). The portrait is not kept as a reference.
-    return account_logic.complete_binding(account, reference_embedding=None, proved_with=trusted.source)
+    return account_logic.complete_binding(svc, account, reference_embedding=None, proved_with=trusted.source)
 
 
 def _read_card(svc: Services, account, id_card_image: bytes) -> list[float]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pensioncert import normalize
 from pensioncert.clock import beijing_date
-from pensioncert.dal import accounts, verification
+from pensioncert.dal import verification
 from pensioncert.errors import SMS_DAILY_LIMIT_REACHED, SMS_PURPOSE_INVALID, SMS_RESEND_WAIT, AppError, ErrorCode
 from pensioncert.logic.captcha import use_captcha
 from pensioncert.sms import SmsSendError, VerificationSms
@@ -26,9 +26,9 @@ def request_sms_code(svc: Services, *, phone: str, captcha_id: str, captcha_answ
     # The captcha comes before any answer about the phone, so registered numbers cannot be listed.
     use_captcha(svc, captcha_id, captcha_answer)
     phone_key = svc.vault.lookup("phone", number)
-    if purpose == "register" and accounts.phone_is_registered(phone_key):
+    if purpose == "register" and svc.accounts.phone_is_registered(phone_key):
         raise AppError(ErrorCode.PHONE_ALREADY_REGISTERED)
-    if purpose == "reset_password" and not accounts.phone_is_registered(phone_key):
+    if purpose == "reset_password" and not svc.accounts.phone_is_registered(phone_key):
         raise AppError(ErrorCode.PHONE_NOT_REGISTERED)
 
     settings = svc.settings

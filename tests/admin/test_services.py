@@ -180,18 +180,16 @@ def test_overseas_photo_goes_through_the_reference_quality_gate(svc, area, photo
 
 def test_account_unlock_is_audited(svc, area):
     from pensioncert import passwords
-    from pensioncert.dal import accounts as account_dal
-    from pensioncert.dal.tables import AccountTable
     from pensioncert.logic.accounts import login
+    from pensioncert.repositories.accounts import Account
 
     me = area["me"]
     phone = unique_phone()
-    account = AccountTable("u_" + area["region"], phone_key=svc.vault.lookup("phone", phone),
-                           phone_sealed=svc.vault.seal(phone), id_key=area["key"]["mine"],
-                           id_sealed=svc.vault.seal(area["ids"]["mine"]), name="陈家明",
-                           password_hash=passwords.hash_secret(svc.settings, "Chen2026right"),
-                           created_by="phone", failed_attempts=0, created_at=svc.clock.now())
-    account_dal.create(account)
+    account = Account("u_" + area["region"], phone_key=svc.vault.lookup("phone", phone),
+                      phone_sealed=svc.vault.seal(phone), id_key=area["key"]["mine"],
+                      id_sealed=svc.vault.seal(area["ids"]["mine"]), name="陈家明",
+                      created_by="phone", failed_attempts=0, created_at=svc.clock.now())
+    svc.accounts.create(account, passwords.hash_secret(svc.settings, "Chen2026right"))
     for _ in range(3):  # locked the way the API locks it: three wrong passwords
         with pytest.raises(AppError):
             login(svc, phone=phone, password="Chen2026wrong", client="203.0.113.7")

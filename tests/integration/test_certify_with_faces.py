@@ -252,14 +252,13 @@ def test_non_images_are_a_bad_request_not_an_attempt(api, svc, retiree):
 def test_fifty_concurrent_completions_store_exactly_one_certification(api, svc, retiree, monkeypatch):
     """50 sessions the API opened for one subject, completed at once: the conditional write lets one
     through."""
-    from pensioncert.dal import accounts
     from pensioncert.logic import certification
 
     # 50 sessions of one subject in a day: past the daily caps (test_session_caps.py tests those).
     monkeypatch.setattr(svc.settings, "liveness_sessions_per_subject_per_day", 1000)
     monkeypatch.setattr(svc.settings, "liveness_sessions_per_account_per_day", 1000)
 
-    account = accounts.get(retiree["user_id"])
+    account = svc.accounts.get(retiree["user_id"])
     sessions = [open_session(api, retiree["token"]) for _ in range(50)]
 
     def finish(session):

@@ -7,10 +7,11 @@ from auth_steps import PASSWORD
 from support import unique_address, unique_id_number, unique_phone
 
 from pensioncert import passwords
-from pensioncert.dal import accounts, verification
+from pensioncert.dal import verification
 from pensioncert.dal.tables import AccountTable, ClaimTable
 from pensioncert.errors import AppError
 from pensioncert.logic import accounts as account_logic
+from pensioncert.repositories.accounts import Account, IdNumberProvedElsewhere, PhoneTaken
 
 PARALLEL = 8
 
@@ -25,41 +26,44 @@ def _outcome(task):
         return task()
     except AppError as error:
         return error.code.name
-    except (accounts.PhoneTaken, accounts.IdNumberProvedElsewhere) as error:
+    except (PhoneTaken, IdNumberProvedElsewhere) as error:
         return type(error).__name__
 
 
 def new_account(svc, phone, id_number):
     vault = svc.vault
-    return AccountTable(
+    return Account(
         account_logic.new_user_id(),
         phone_key=vault.lookup("phone", phone), phone_sealed=vault.seal(phone),
         id_key=vault.lookup("id", id_number), id_sealed=vault.seal(id_number), name="王建国",
-        password_hash=passwords.hash_secret(svc.settings, PASSWORD), created_by="phone",
-        failed_attempts=0, created_at=svc.clock.now(),
+        created_by="phone", failed_attempts=0, created_at=svc.clock.now(),
     )
+
+
+def create(svc, account):
+    svc.accounts.create(account, passwords.hash_secret(svc.settings, PASSWORD))
 
 
 def test_parallel_registrations_of_one_phone_make_one_account(svc):
     phone = unique_phone()
-    outcomes = run_parallel(lambda: accounts.create(new_account(svc, phone, unique_id_number())))
+    outcomes = run_parallel(lambda: create(svc, new_account(svc, phone, unique_id_number())))
     assert outcomes.count(None) == 1
     assert outcomes.count("PhoneTaken") == PARALLEL - 1
     assert len(list(AccountTable.by_phone.query(svc.vault.lookup("phone", phone)))) == 1
     # The losers left no claim on their ID numbers behind: a transaction is all or nothing.
     claims = [c for c in ClaimTable.scan() if c.claim.startswith("id#")]
     owners = {c.user_id for c in claims}
-    assert all(accounts.get(owner) is not None for owner in owners)
+    assert all(svc.accounts.get(owner) is not None for owner in owners)
 
 
 def test_parallel_wrong_passwords_count_each_once_and_lock(svc):
     phone = unique_phone()
-    accounts.create(new_account(svc, phone, unique_id_number()))
+    create(svc, new_account(svc, phone, unique_id_number()))
     address = unique_address()  # one caller, so the address's cap is this test's alone
     outcomes = run_parallel(lambda: account_logic.login(svc, phone=phone, password="Wrong2026x",
                                                         client=address))
     assert sorted(outcomes) == ["ACCOUNT_LOCKED"] * (PARALLEL - 2) + ["LOGIN_FAILED"] * 2
-    stored = accounts.find_by_phone(svc.vault.lookup("phone", phone))
+    stored = svc.accounts.find_by_phone(svc.vault.lookup("phone", phone))
     assert stored.failed_attempts == 3 and stored.locked_until is not None
 
 

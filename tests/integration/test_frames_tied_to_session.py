@@ -115,13 +115,12 @@ def test_vision_is_invoked_once_per_completion_and_its_prints_tie_the_frames(api
 def test_frames_claimed_by_another_session_after_the_read_ahead_are_still_a_repeat(svc, retiree):
     """The claim's record is read while vision decides; a session that claims the same frames in
     between changes it, the claim's condition fails, and the fresh read refuses the repeat."""
-    from pensioncert.dal import accounts
     from pensioncert.logic import frame_ties
     from pensioncert.rules.frames import REPEAT
     from pensioncert.vision_client import VisionRefusal
     from vision.fingerprint import step_prints
 
-    subject_key, year = accounts.get(retiree["user_id"]).id_key, svc.clock.now().year
+    subject_key, year = svc.accounts.get(retiree["user_id"]).id_key, svc.clock.now().year
     prints = tuple(tuple(step_prints([base64.b64decode(f) for f in devset.steps(RETIREE, action)[0].frames_b64()]))
                    for action in ("blink", "open_mouth"))
     read_ahead = frame_ties.recorded(subject_key, year)

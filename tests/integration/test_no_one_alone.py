@@ -121,16 +121,14 @@ def texts(api, phone: str) -> list[str]:
 
 def test_a_claim_stored_before_the_trusted_face_rule_is_taken_back_at_the_first_import(api, svc):
     """Data of the previous version: its binding trusted the card's portrait and stored the claim
-    without ``proved_with`` (what ``dal.accounts.claim_id_number`` still writes when no trusted
+    without ``proved_with`` (what ``AccountRepository.bind_real_name`` still writes when no trusted
     reference is named; no path of this version does). At the person's first import the claim is
     taken back, audited, the account is no longer verified and its token ends; the card login then
     gets an account of its own."""
-    from pensioncert.dal import accounts
-
     made_up = unique_id_number(1949)
     phone = phone_account(api, "李占位", made_up)
-    squatter = accounts.find_by_phone(svc.vault.lookup("phone", phone))
-    accounts.claim_id_number(squatter)  # as the previous version's binding stored it
+    squatter = svc.accounts.find_by_phone(svc.vault.lookup("phone", phone))
+    svc.accounts.bind_real_name(squatter)  # as the previous version's binding stored it
     signed_in = login(api, phone)[1]
     token = signed_in["token"]
     assert signed_in["user"]["real_name_verified"] is True  # until the import
@@ -140,8 +138,8 @@ def test_a_claim_stored_before_the_trusted_face_rule_is_taken_back_at_the_first_
     assert report.errors == []
     status, body = post(api, "/certify/sessions", {"subject": "self"}, token)
     assert (status, body["error"]["code"]) == (401, "UNAUTHENTICATED")
-    assert accounts.get(squatter.user_id, consistent=True).real_name_verified is False
-    assert accounts.id_claim_item(svc.vault.lookup("id", made_up)) is None
+    assert svc.accounts.get(squatter.user_id, consistent=True).real_name_verified is False
+    assert svc.accounts.id_claim(svc.vault.lookup("id", made_up)) is None
     revoked = [event for event in AuditTable.scan(AuditTable.action == "claim_revoked") if squatter.user_id in str(event.before)]
     assert len(revoked) == 1
     card_account = post(api, "/auth/card-login", {"id_number": made_up, "card_password": PIN})[1]["user"]["user_id"]

@@ -72,21 +72,21 @@ def received(svc, queue_url: str) -> list[dict]:
 def test_the_reminder_job_queues_the_notices_and_sends_none_itself(svc):
     from pensioncert import passwords
     from pensioncert.clock import BEIJING, FakeClock
-    from pensioncert.dal import accounts, life_events
-    from pensioncert.dal.tables import AccountTable
+    from pensioncert.dal import life_events
     from pensioncert.jobs import reminders
     from pensioncert.logic.accounts import new_user_id
     from pensioncert.logic.registry_import import import_registry
+    from pensioncert.repositories.accounts import Account
 
     region = f"通知队列测试{unique_id_number()[-7:]}市"
     id_number, phone = unique_id_number(1946), unique_phone()
     assert import_registry(svc, "id_number,name,region,unit,status,card_status,card_password,photo\n"
                            f"{id_number},周秀兰,{region},某单位,recipient,activated,135791,\n", None, None).errors == []
-    accounts.create(AccountTable(
+    svc.accounts.create(Account(
         new_user_id(), phone_key=svc.vault.lookup("phone", phone), phone_sealed=svc.vault.seal(phone),
         id_key=svc.vault.lookup("id", id_number), id_sealed=svc.vault.seal(id_number), name="周秀兰",
-        password_hash=passwords.hash_secret(svc.settings, "Shaanxi2026"), created_by="phone",
-        real_name_verified=True, failed_attempts=0, created_at=svc.clock.now()), claim_id=True)
+        created_by="phone", real_name_verified=True, failed_attempts=0, created_at=svc.clock.now()),
+        passwords.hash_secret(svc.settings, "Shaanxi2026"), claim_id=True)
     queue, gateway = a_queue(svc), RecordingSender()
     job = consumer(svc, gateway, queue)
     job.clock = FakeClock(datetime(2026, 11, 1, 9, tzinfo=BEIJING))  # 60 days before 31 December

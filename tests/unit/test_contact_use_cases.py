@@ -65,7 +65,7 @@ def world(monkeypatch):
         return limits.Taken(slot=len(times), at=now, left=window.size - len(times) - 1)
 
     monkeypatch.setattr(contacts.limits, "take", take)
-    monkeypatch.setattr(contacts.accounts, "find_by_id_key", state.accounts.get)
+    svc.accounts = SimpleNamespace(find_by_id_key=state.accounts.get)  # type: ignore[assignment]
     monkeypatch.setattr(contacts.registry, "get_person", state.people.get)
     monkeypatch.setattr(contacts.audit, "append", lambda **event: state.audit.append(event))
     return state
@@ -389,13 +389,13 @@ def subject_for(world, relative, *, consented: bool) -> Subject:
 def test_oneself_needs_no_consent(world):
     me = an_account(world.svc, phone="13800000001")
     world.accounts[me.id_key] = me
-    contacts.require_consent_to_certify(Subject(SELF, me.id_key, me.name))
+    contacts.require_consent_to_certify(world.svc, Subject(SELF, me.id_key, me.name))
 
 
 def test_a_consented_relative_may_be_certified(world):
     relative = an_account(world.svc, phone="13800000001")
     world.accounts[relative.id_key] = relative
-    contacts.require_consent_to_certify(subject_for(world, relative, consented=True))
+    contacts.require_consent_to_certify(world.svc, subject_for(world, relative, consented=True))
 
 
 @pytest.mark.parametrize("phones", [{"phone": "13800000001"}, {"bound_phone": "13900000002"}])
@@ -403,19 +403,19 @@ def test_a_relative_with_a_phone_of_their_own_must_consent_first(world, phones):
     relative = an_account(world.svc, **phones)
     world.accounts[relative.id_key] = relative
     subject = subject_for(world, relative, consented=False)
-    assert raised(lambda: contacts.require_consent_to_certify(subject)) == (
+    assert raised(lambda: contacts.require_consent_to_certify(world.svc, subject)) == (
         ErrorCode.CONSENT_REQUIRED, CONSENT_TO_CERTIFY_REQUIRED, {})
 
 
 def test_a_relative_without_an_account_cannot_consent_so_is_not_asked(world):
     relative = an_account(world.svc, phone="13800000001")  # not in world.accounts: no account proved it
-    contacts.require_consent_to_certify(subject_for(world, relative, consented=False))
+    contacts.require_consent_to_certify(world.svc, subject_for(world, relative, consented=False))
 
 
 def test_a_relative_whose_account_has_no_phone_is_not_asked(world):
     relative = an_account(world.svc)  # a card-login account, no phone
     world.accounts[relative.id_key] = relative
-    contacts.require_consent_to_certify(subject_for(world, relative, consented=False))
+    contacts.require_consent_to_certify(world.svc, subject_for(world, relative, consented=False))
 
 
 @pytest.mark.parametrize(("name", "masked"), [("周国庆", "周**"), ("周丽", "周*"), ("周", "周*"), ("", "*"),
