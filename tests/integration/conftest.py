@@ -28,3 +28,16 @@ def client(monkeypatch):
     caller = Client()
     caller.fresh()
     return caller
+
+
+@pytest.fixture(scope="module")
+def own_emulator(emulator):
+    """An emulator for one module alone (``pytestmark = pytest.mark.usefixtures("own_emulator")``),
+    for tests whose cost grows with all a table or the stage holds (a dump, a snapshot of every
+    table): the session's emulator holds all that the suite wrote before them."""
+    from support import free_port
+
+    from localstage import devstack
+
+    with devstack.provisioned_emulator(emulator_port=free_port(), api_port=free_port()) as environment:
+        yield environment
