@@ -2,13 +2,36 @@
 same table and bucket definitions as `make run`, and the API app for chalice's test client."""
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from unittest import mock
 
 import pytest
+from chalice import test as chalice_test
 from support import REPO, free_port
 
 sys.path.insert(0, str(REPO / "functions"))
 sys.path.insert(0, str(REPO / "layers" / "vision"))  # its build scripts: models and test photos
+
+
+@contextlib.contextmanager
+def _stage_variables_set(self, environment_variables):
+    """chalice's test client swaps ``os.environ`` for a plain copy during each request and puts the
+    one it found back afterwards. Two requests at once (the suite's concurrency tests send 8) can
+    leave a copy in place for the rest of the session, and from then on ``os.environ`` no longer
+    reaches child processes: the matching write-back's workers wrote to another emulator than the
+    test read (seen in a full run). Here ``os.environ`` stays the process's own: the stage's
+    variables are set in it only if they differ (the suite's client stage sets none)."""
+    changes = {name: value for name, value in environment_variables.items() if os.environ.get(name) != value}
+    if not changes:
+        yield
+        return
+    with mock.patch.dict(os.environ, changes):
+        yield
+
+
+chalice_test.BaseClient._patched_env_vars = _stage_variables_set  # type: ignore[method-assign]
 
 
 # Folders whose files share one session-wide stack or build (e2e's `make run`, the H5's stack, the
