@@ -22,6 +22,8 @@ from pensioncert.matching.job import MatchParams
 
 TODAY = date(2026, 11, 30)
 _seeds = count(101)
+# The snapshot dumps whole tables: on the session's emulator it read every person the suite made.
+pytestmark = pytest.mark.usefixtures("own_emulator")
 
 
 @pytest.fixture
