@@ -85,6 +85,12 @@ def complete(stack, token, session):
                       token)
 
 
+def account_of(stack, phone):
+    """The raw account item registered with ``phone``."""
+    key = stack.vault().lookup("phone", phone)
+    return next(item for item in stack.scan("accounts") if item.get("phone_key", {}).get("S") == key)
+
+
 def evidence_keys(stack):
     listing = stack.s3().list_objects_v2(Bucket=stack.bucket, Prefix="evidence/")
     return {item["Key"] for item in listing.get("Contents", [])}
@@ -244,8 +250,7 @@ def test_throttled_login_counts_nothing_and_answers_503(fstack):
     status, body = fstack.post("/auth/login", {"phone": phone, "password": "Wrong2026x"})
     assert_retryable_503(status, body)
     fstack.proxy.heal()
-    account = next(item for item in fstack.scan("accounts")
-                   if item.get("phone_key", {}).get("S") == fstack.vault().lookup("phone", phone))
+    account = account_of(fstack, phone)
     assert account["failed_attempts"]["N"] == "0"
 
 
@@ -259,8 +264,7 @@ def test_a_wrong_password_whose_count_answer_is_lost_counts_once(fstack):
     status, body = fstack.post("/auth/login", {"phone": phone, "password": "Wrong2026x"})
     assert lost.hits == 1, "the answer was not lost: the test tests nothing"
     assert (status, body["error"]["code"], body["error"]["attempts_left"]) == (401, "LOGIN_FAILED", 2), body
-    account = next(item for item in fstack.scan("accounts")
-                   if item.get("phone_key", {}).get("S") == fstack.vault().lookup("phone", phone))
+    account = account_of(fstack, phone)
     assert account["failed_attempts"]["N"] == "1"
 
 
